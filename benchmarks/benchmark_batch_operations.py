@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Benchmark LibraryDatabase's batch operations against its single-row methods and bare sqlite3.
+
+    python benchmarks/benchmark_batch_operations.py --size MEDIUM
+    python benchmarks/benchmark_batch_operations.py --size XLARGE --json
+
+Prints the seed design's table (INSERT, UPDATE, LOOKUP, HASH LOOKUP: sequential and batch
+seconds and ops/s, speedup, overall speedup), then, from the same run, bare baselines:
+plain `sqlite3` executemany of the same rows into the same schema in one transaction, and
+plain IN-list SELECTs returning tuples; our batch calls' ratio to each; and the cost of
+committing every 500 rows instead of once.
+
+Sequential single-row methods (one transaction each) are timed on at most
+--sequential-rows rows and their rate reported; the seconds column scales that rate to the
+full size. Batch and bare figures are the best of --repeat runs over all rows; lookups and
+hash lookups ask for every key in random order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from music_tools.library import LibraryDatabase, LibraryFile
+from music_tools.library.rows import COLUMNS, row_of
+
+SIZES = {"SMALL": 100, "MEDIUM": 1_000, "LARGE": 5_000, "XLARGE": 100_000}
+
+_GENRES = ["Rock", "Jazz", "Electronic", "Classical", "Hip-Hop", "Folk", "Metal", "Pop"]
+_FORMATS = [("flac", "flac", True, 16), ("mp3", "mp3", False, None), ("m4a", "aac", False, None)]
+
+
+def make_files(count: int, seed: int = 1) -> list[LibraryFile]:
+    """Realistic rows: ~100-character paths, full tags, random 128-bit hex keys."""
+    rng = random.Random(seed)
+    files = []
+    now = time.time()
+    for i in range(count):
+        artist = f"Artist {rng.randrange(count // 10 + 1):05d} and the Band"
+        album = f"Album {rng.randrange(count // 8 + 1):05d} (Deluxe Edition)"
+        ext, codec, lossless, bits = _FORMATS[i % len(_FORMATS)]
+        filename = f"{i % 20 + 1:02d} - Track title number {i:07d}.{ext}"
+        directory = f"/srv/music/library/{artist}/{album}"
+        files.append(
+            LibraryFile(
+                file_path=f"{directory}/{filename}",
+                filename=filename,
+                directory=directory,
+                library_root="/srv/music/library",
+                artist=artist,
+                title=f"Track title number {i:07d}",
+                album=album,
+                album_artist=artist,
+                track_number=i % 20 + 1,
+                disc_number=1,
+                year=1960 + i % 60,
+                genre=_GENRES[i % len(_GENRES)],
+                duration=120.0 + rng.random() * 300,
+                bitrate=900 if lossless else 320,
+                sample_rate=44_100,
+                channels=2,
+                bits_per_sample=bits,
+                file_format=ext,
+                codec=codec,
+                is_lossless=lossless,
+                file_size=rng.randrange(3_000_000, 60_000_000),
+                file_mtime_ns=1_600_000_000_000_000_000 + rng.randrange(10**17),
+                metadata_hash=f"{rng.getrandbits(128):032x}",
+                audio_key=f"{rng.getrandbits(128):032x}",
+                indexed_at=now,
+                last_seen_at=now,
+            )
+        )
+    return files
+
+
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _best(repeat: int, setup: Callable[[], Any], action: Callable[[Any], object]) -> float:
+    """Best wall time of `repeat` runs, each on a fresh `setup()` (untimed)."""
+    times = []
+    for _ in range(repeat):
+        state = setup()
+        times.append(_timed(lambda state=state: action(state)))
+    return min(times)
+
+
+class Workspace:
+    """Fresh database files in one temporary folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.count = 0
+
+    def new_path(self) -> Path:
+        self.count += 1
+        return self.root / f"bench-{self.count}.db"
+
+    def new_db(self) -> LibraryDatabase:
+        return LibraryDatabase(self.new_path())
+
+    def new_bare(self) -> sqlite3.Connection:
+        """A plain sqlite3 connection on the same schema and pragmas, no music-tools code."""
+        path = self.new_path()
+        LibraryDatabase(path).close()
+        conn = sqlite3.connect(path, isolation_level=None)
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "cache_size=-262144",
+            "temp_store=MEMORY",
+        ):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
+
+
+def _bare_select(conn: sqlite3.Connection, column: str, keys: Sequence[str], where: str) -> int:
+    """The same IN-list queries our lookups make, returning plain tuples."""
+    found = 0
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT {', '.join(COLUMNS)} FROM library_index WHERE {where}{column} IN ({marks})"
+        found += len(conn.execute(query, chunk).fetchall())
+    return found
+
+
+def run(size: int, repeat: int, sequential_rows: int, workdir: Path) -> dict[str, Any]:
+    files = make_files(size)
+    rows = [row_of(f) for f in files]
+    sample = files[: min(size, sequential_rows)]
+    ws = Workspace(workdir)
+    insert_sql = (
+        f"INSERT INTO library_index ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    )
+    rng = random.Random(2)
+    results: dict[str, Any] = {"size": size, "sequential_rows": len(sample), "repeat": repeat}
+
+    def bare_insert(conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN")
+        conn.executemany(insert_sql, rows)
+        conn.execute("COMMIT")
+
+    def insert_every_500(db: LibraryDatabase) -> None:
+        for start in range(0, size, 500):
+            db.batch_insert_files(files[start : start + 500])
+
+    def insert_sequential(db: LibraryDatabase) -> None:
+        for f in sample:
+            db.add_file(f)
+
+    seq = _best(1, ws.new_db, insert_sequential)
+    batch = _best(repeat, ws.new_db, lambda db: db.batch_insert_files(files))
+    bare = _best(repeat, ws.new_bare, bare_insert)
+    per_500 = _best(1, ws.new_db, insert_every_500)
+    results["insert"] = _phase(size, len(sample), seq, batch, bare)
+    results["insert"]["commit_every_500_s"] = per_500
+
+    db = ws.new_db()
+    db.batch_insert_files(files)
+    changed = [replace(f, year=(f.year or 0) + 1, last_seen_at=time.time()) for f in files]
+    seq = _timed(lambda: [db.update_file(f) for f in changed[: len(sample)]])
+    batch = min(_timed(lambda: db.batch_update_files(changed)) for _ in range(repeat))
+    results["update"] = _phase(size, len(sample), seq, batch)
+
+    paths = [f.file_path for f in files]
+    rng.shuffle(paths)
+    bare_conn = sqlite3.connect(db.path)
+    bare_conn.execute("PRAGMA cache_size=-262144")
+    _bare_select(bare_conn, "file_path", paths, "")  # warm both caches right before timing
+    db.batch_get_files_by_paths(paths)
+    seq = _timed(lambda: [db.get_file_by_path(p) for p in paths[: len(sample)]])
+    batch = min(_timed(lambda: db.batch_get_files_by_paths(paths)) for _ in range(repeat))
+    bare = min(
+        _timed(lambda: _bare_select(bare_conn, "file_path", paths, "")) for _ in range(repeat)
+    )
+    results["lookup"] = _phase(size, len(sample), seq, batch, bare)
+
+    hashes = [f.metadata_hash for f in files if f.metadata_hash]
+    rng.shuffle(hashes)
+    seq = _timed(lambda: [db.get_files_by_hash(h, "metadata") for h in hashes[: len(sample)]])
+    batch = min(
+        _timed(lambda: db.batch_get_files_by_hashes(hashes, "metadata")) for _ in range(repeat)
+    )
+    bare = min(
+        _timed(lambda: _bare_select(bare_conn, "metadata_hash", hashes, "is_active = 1 AND "))
+        for _ in range(repeat)
+    )
+    results["hash_lookup"] = _phase(size, len(sample), seq, batch, bare)
+    bare_conn.close()
+    db.close()
+
+    total_seq = sum(results[k]["sequential_s"] for k in _PHASES)
+    total_batch = sum(results[k]["batch_s"] for k in _PHASES)
+    results["overall_speedup"] = total_seq / total_batch
+    return results
+
+
+_PHASES = ("insert", "update", "lookup", "hash_lookup")
+
+
+def _phase(
+    size: int, sampled: int, seq_s: float, batch_s: float, bare_s: float | None = None
+) -> dict[str, Any]:
+    seq_rate = sampled / seq_s
+    phase: dict[str, Any] = {
+        "sequential_s": size / seq_rate,
+        "sequential_ops_s": seq_rate,
+        "batch_s": batch_s,
+        "batch_ops_s": size / batch_s,
+        "speedup": (size / seq_rate) / batch_s,
+    }
+    if bare_s is not None:
+        phase["bare_s"] = bare_s
+        phase["bare_ops_s"] = size / bare_s
+        phase["batch_vs_bare"] = bare_s / batch_s
+    return phase
+
+
+def render(results: dict[str, Any]) -> str:
+    size = results["size"]
+    lines = [f"Batch operations benchmark: {size:,} rows", ""]
+    for key, title in zip(_PHASES, ("INSERT", "UPDATE", "LOOKUP", "HASH LOOKUP"), strict=True):
+        p = results[key]
+        lines += [
+            f"{title}:",
+            f"  Sequential: {p['sequential_s']:.3f}s ({p['sequential_ops_s']:,.0f} ops/sec)",
+            f"  Batch:      {p['batch_s']:.3f}s ({p['batch_ops_s']:,.0f} ops/sec)",
+            f"  Speedup:    {p['speedup']:.1f}x",
+        ]
+        if "bare_s" in p:
+            what = "executemany, one transaction" if key == "insert" else "IN-list, tuples"
+            lines.append(
+                f"  Bare sqlite3 ({what}): {p['bare_s']:.3f}s ({p['bare_ops_s']:,.0f} ops/sec);"
+                f" batch/bare {p['batch_vs_bare']:.2f}x"
+            )
+        if key == "insert":
+            per = p["commit_every_500_s"]
+            lines.append(
+                f"  Batch committing every 500 rows: {per:.3f}s ({size / per:,.0f} ops/sec);"
+                f" {per / p['batch_s']:.1f}x slower than one transaction"
+            )
+        lines.append("")
+    lines.append(f"Overall Speedup: {results['overall_speedup']:.1f}x")
+    lines.append(
+        f"(sequential timed on {results['sequential_rows']:,} rows; batch and bare:"
+        f" best of {results['repeat']})"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=SIZES, default="MEDIUM", type=str.upper)
+    parser.add_argument("--repeat", type=int, default=3, help="batch runs; the best counts")
+    parser.add_argument(
+        "--sequential-rows", type=int, default=10_000, help="rows for the single-row methods"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument("--workdir", type=Path, help="where the databases go (default: a temp dir)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(dir=args.workdir, prefix="mt-bench-") as tmp:
+        results = run(SIZES[args.size], args.repeat, args.sequential_rows, Path(tmp))
+    results["size_name"] = args.size
+    results["python"] = sys.version.split()[0]
+    results["sqlite"] = sqlite3.sqlite_version
+    results["cpus"] = os.cpu_count()
+    print(json.dumps(results, indent=2) if args.json else render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

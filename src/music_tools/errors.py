@@ -1,0 +1,45 @@
+"""One error root for the package, a child per layer, each carrying what a person needs."""
+
+from __future__ import annotations
+
+import os
+
+__all__ = [
+    "ExtractError",
+    "MusicToolsError",
+    "ScanError",
+    "SchemaError",
+    "StoreError",
+]
+
+
+class MusicToolsError(Exception):
+    """Root of every error music-tools raises on purpose."""
+
+
+class _PathError(MusicToolsError):
+    """An error about one file: `path` and a `reason` a person understands."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(path, reason)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class ScanError(_PathError):
+    """A folder or file could not be listed or stat-ed."""
+
+
+class ExtractError(_PathError):
+    """A file could not be read as audio."""
+
+
+class StoreError(MusicToolsError):
+    """The database refused or lost a write, or could not be opened."""
+
+
+class SchemaError(StoreError):
+    """The database schema is not one this version can use."""

@@ -1,0 +1,21 @@
+"""The library store: `LibraryDatabase` and the seed's batch operations.
+
+Code written against the seed design imports its names from here.
+"""
+
+from ..models import LibraryFile, ScanFailure
+from .batch import BatchResult, RowError
+from .database import HASH_COLUMNS, HashType, LibraryDatabase
+from .operation import BatchOperation, OperationType
+
+__all__ = [
+    "HASH_COLUMNS",
+    "BatchOperation",
+    "BatchResult",
+    "HashType",
+    "LibraryDatabase",
+    "LibraryFile",
+    "OperationType",
+    "RowError",
+    "ScanFailure",
+]

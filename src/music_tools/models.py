@@ -1,0 +1,70 @@
+"""Records passed between the stages; plain slotted dataclasses, no behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+__all__ = ["LIBRARY_FILE_FIELDS", "SCAN_FAILURE_FIELDS", "LibraryFile", "ScanFailure"]
+
+
+@dataclass(slots=True)
+class LibraryFile:
+    """One audio file as the library knows it: one row of the table `library_index`.
+
+    Not frozen: building 100,000 frozen objects costs about twice as much, and batch
+    lookups build that many. Fields a file lacks are None. `file_path`, `filename` and
+    `directory` are `str`; a name that is not valid UTF-8 holds surrogate escapes
+    (`os.fsdecode`), which the store keeps byte-exact.
+    """
+
+    id: int | None = None
+    file_path: str = ""
+    filename: str | None = None
+    directory: str | None = None
+    library_root: str | None = None
+    artist: str | None = None
+    title: str | None = None
+    album: str | None = None
+    album_artist: str | None = None
+    track_number: int | None = None
+    disc_number: int | None = None
+    year: int | None = None
+    genre: str | None = None
+    duration: float | None = None
+    bitrate: int | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    bits_per_sample: int | None = None
+    file_format: str | None = None
+    codec: str | None = None
+    is_lossless: bool | None = None
+    file_size: int | None = None
+    file_mtime_ns: int | None = None
+    metadata_hash: str | None = None
+    audio_key: str | None = None
+    audio_hash: str | None = None
+    file_content_hash: str | None = None
+    musicbrainz_recording_id: str | None = None
+    indexed_at: float | None = None
+    last_seen_at: float | None = None
+    is_active: bool = True
+
+
+LIBRARY_FILE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(LibraryFile))
+
+
+@dataclass(slots=True)
+class ScanFailure:
+    """A file that could not be read: kept so it is reported, and retried only once its
+    size or mtime changes."""
+
+    file_path: str
+    error: str
+    file_size: int | None = None
+    file_mtime_ns: int | None = None
+    library_root: str | None = None
+    first_seen_at: float | None = None
+    last_seen_at: float | None = None
+
+
+SCAN_FAILURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ScanFailure))
