@@ -30,6 +30,9 @@ __all__ = [
 
 COLUMNS = LIBRARY_FILE_FIELDS
 
+if COLUMNS[1:5] != ("file_path", "filename", "directory", "library_root"):
+    raise ImportError("files_from_rows expects the path columns at positions 1-4")
+
 row_of = attrgetter(*COLUMNS)
 """LibraryFile -> tuple of column values in COLUMNS order (one C call)."""
 
@@ -96,8 +99,8 @@ def files_from_rows(rows: Iterable[Sequence[Any]]) -> list[LibraryFile]:
         if item.is_lossless is not None:
             item.is_lossless = item.is_lossless == 1
         item.is_active = item.is_active == 1
-        if type(row[1]) is bytes:
-            item.file_path = os.fsdecode(row[1])
+        if bytes in (type(row[1]), type(row[2]), type(row[3]), type(row[4])):
+            item.file_path = decode_path(item.file_path)
             item.filename = decode_path(item.filename)
             item.directory = decode_path(item.directory)
             item.library_root = decode_path(item.library_root)
