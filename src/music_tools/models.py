@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-__all__ = ["LIBRARY_FILE_FIELDS", "SCAN_FAILURE_FIELDS", "LibraryFile", "ScanFailure"]
+__all__ = [
+    "LIBRARY_FILE_FIELDS",
+    "SCAN_FAILURE_FIELDS",
+    "FileEntry",
+    "LibraryFile",
+    "ScanFailure",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A file found by the scan: what `stat` says, nothing read yet."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    root: str | None = None
 
 
 @dataclass(slots=True)

@@ -1,0 +1,90 @@
+"""Chunked containers: RIFF/WAVE (little-endian) and IFF/AIFF (big-endian) chunk walking,
+and the RIFF INFO list some WAV files carry instead of ID3."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from typing import BinaryIO
+
+__all__ = ["Chunk", "find_chunk", "iter_chunks", "read_riff_info"]
+
+Chunk = tuple[bytes, int, int]
+"""(four-character id, offset of the chunk's data, size of the data)"""
+
+_INFO_FIELDS = {
+    b"IART": "artist",
+    b"INAM": "title",
+    b"IPRD": "album",
+    b"ICRD": "date",
+    b"IGNR": "genre",
+    b"ITRK": "track",
+    b"IPRT": "track",
+}
+
+
+def iter_chunks(fileobj: BinaryIO, start: int, end: int, big_endian: bool) -> Iterator[Chunk]:
+    """The chunks between `start` and `end`; stops at the first one that runs past the end."""
+    layout = ">4sI" if big_endian else "<4sI"
+    offset = start
+    while offset + 8 <= end:
+        fileobj.seek(offset)
+        header = fileobj.read(8)
+        if len(header) < 8:
+            return
+        chunk_id, size = struct.unpack(layout, header)
+        data = offset + 8
+        yield chunk_id, data, min(size, max(0, end - data))
+        if data + size > end:
+            return
+        offset = data + size + (size & 1)  # chunks are padded to an even length
+
+
+def container_chunks(fileobj: BinaryIO, file_size: int) -> Iterator[Chunk]:
+    """The top-level chunks of a RIFF/WAVE or FORM/AIFF file (none for anything else)."""
+    fileobj.seek(0)
+    head = fileobj.read(12)
+    if len(head) < 12:
+        return iter(())
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return iter_chunks(fileobj, 12, file_size, big_endian=False)
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return iter_chunks(fileobj, 12, file_size, big_endian=True)
+    return iter(())
+
+
+def find_chunk(fileobj: BinaryIO, file_size: int, wanted: bytes) -> Chunk | None:
+    for chunk in container_chunks(fileobj, file_size):
+        if chunk[0] == wanted:
+            return chunk
+    return None
+
+
+def read_riff_info(fileobj: BinaryIO) -> dict[str, str]:
+    """Tag values from a WAV file's LIST/INFO chunk (empty when there is none)."""
+    fileobj.seek(0, 2)
+    size = fileobj.tell()
+    values: dict[str, str] = {}
+    for chunk_id, data, length in container_chunks(fileobj, size):
+        if chunk_id != b"LIST" or length < 4:
+            continue
+        fileobj.seek(data)
+        if fileobj.read(4) != b"INFO":
+            continue
+        for sub_id, sub_data, sub_len in iter_chunks(fileobj, data + 4, data + length, False):
+            field = _INFO_FIELDS.get(sub_id)
+            if field is None or field in values:
+                continue
+            fileobj.seek(sub_data)
+            text = _decode(fileobj.read(min(sub_len, 4096)))
+            if text:
+                values[field] = text
+    return values
+
+
+def _decode(raw: bytes) -> str:
+    raw = raw.split(b"\x00", 1)[0]
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return raw.decode("latin-1").strip()
