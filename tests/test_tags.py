@@ -159,3 +159,46 @@ def test_a_file_named_for_the_wrong_format_is_still_read(tmp_path: Path) -> None
     wrong = flac.rename(tmp_path / "misnamed.mp3")
     f = extract(wrong)
     assert (f.file_format, f.artist) == ("flac", "Test Artist")
+
+
+@pytest.mark.parametrize("fmt", ["ogg", "opus"])
+@pytest.mark.parametrize("picture", [False, True])
+def test_the_fast_ogg_reader_agrees_with_mutagen(tmp_path: Path, fmt: str, picture: bool) -> None:
+    import mutagen
+
+    from music_tools.ogg import read_ogg
+
+    path = make_audio(
+        tmp_path / file_name(fmt), fmt, seed=4, seconds=2.5, tags=Tags(), picture=picture
+    )
+    if picture:  # a comment packet bigger than the first read, spread over several pages
+        write_tags(path, fmt, Tags(title="x" * 200_000), picture=True)
+    reference = mutagen.File(path)
+    with open(path, "rb") as f:
+        info = read_ogg(f, path.stat().st_size)
+    assert info is not None
+    assert info.length == pytest.approx(reference.info.length, abs=1e-6)
+    assert (info.channels, info.sample_rate) == (
+        reference.info.channels,
+        getattr(reference.info, "sample_rate", 48_000),
+    )
+    expected: dict[str, list[str]] = {}
+    for key, value in reference.tags:
+        expected.setdefault(key.lower(), []).append(value)
+    assert info.comments == expected
+    f = extract(path)
+    assert f.duration == pytest.approx(reference.info.length, abs=1e-6)
+    assert f.artist == "Test Artist"
+
+
+def test_ape_items_are_read_through_the_public_mapping_too() -> None:
+    from music_tools.tags import _ape_dict
+
+    class Mapping:  # what mutagen's APEv2 offers publicly, without its private dict
+        def keys(self) -> list[str]:
+            return ["Artist", "TITLE"]
+
+        def __getitem__(self, key: str) -> str:
+            return {"Artist": "A", "TITLE": "T"}[key]
+
+    assert _ape_dict(Mapping()) == {"artist": "A", "title": "T"}

@@ -37,8 +37,10 @@ __all__ = [
 ]
 
 KEY_BYTES = 64 * 1024
-_WINDOW = KEY_BYTES + 16 * 1024  # room for tags and Ogg page headers around the key bytes
+_WINDOW = KEY_BYTES + 4 * 1024  # the key bytes and the tags or chunk headers beside them
+_OGG_WINDOW = KEY_BYTES + 16 * 1024  # the key's page bodies and their page headers
 _STREAM_BYTES = 1024 * 1024
+_OGG = ("ogg", "opus")
 _ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 _ASF_DATA = bytes.fromhex("3626b2758e66cf11a6d900aa0062ce6c")
 
@@ -56,58 +58,46 @@ class Payload:
 
 
 class _Window:
-    """A file read through two cached windows, its first and its last 80 KiB.
+    """A file read through two cached windows of `span` bytes, its first and its last.
 
     Nearly every read the keys need (tag headers, chunk tables, the key bytes themselves)
     falls in one of them, so a file costs two system calls and no copies of the key bytes.
     """
 
-    __slots__ = ("_head", "_head_bytes", "_tail", "_tail_bytes", "_tail_start", "fileobj", "size")
+    __slots__ = ("_head", "_tail", "fileobj", "size", "span", "tail_start")
 
-    def __init__(self, fileobj: BinaryIO, size: int) -> None:
+    def __init__(self, fileobj: BinaryIO, size: int, span: int = _WINDOW) -> None:
         self.fileobj = fileobj
         self.size = size
-        self._head: memoryview | None = None
-        self._head_bytes: bytes | None = None
-        self._tail_bytes: bytes | None = None
-        self._tail: memoryview | None = None
-        self._tail_start = max(0, size - _WINDOW)
+        self.span = span
+        self.tail_start = max(0, size - span)
+        self._head: bytes | None = None
+        self._tail: bytes | None = None
 
     @property
     def head(self) -> bytes:
-        """The cached first bytes of the file, as bytes (for parsing in place)."""
-        if self._head_bytes is None:
-            self._head_bytes = _read_at(self.fileobj, 0, min(_WINDOW, self.size))
-            self._head = memoryview(self._head_bytes)
-        return self._head_bytes
-
-    @property
-    def tail(self) -> tuple[int, bytes]:
-        """(offset, bytes) of the cached last bytes of the file (the head, if that is all)."""
-        if self._tail_start == 0:
-            return 0, self.head
-        if self._tail_bytes is None:
-            self._tail_bytes = _read_at(self.fileobj, self._tail_start, _WINDOW)
-            self._tail = memoryview(self._tail_bytes)
-        return self._tail_start, self._tail_bytes
-
-    @property
-    def head_view(self) -> memoryview:
+        """The cached first `span` bytes of the file."""
         if self._head is None:
-            self._head = memoryview(self.head)
+            self._head = _read_at(self.fileobj, 0, min(self.span, self.size))
         return self._head
+
+    @property
+    def tail(self) -> bytes:
+        """The cached bytes from `tail_start` to the end (the head, for a small file)."""
+        if self.tail_start == 0:
+            return self.head
+        if self._tail is None:
+            self._tail = _read_at(self.fileobj, self.tail_start, self.span)
+        return self._tail
 
     def view(self, offset: int, length: int) -> memoryview:
         end = min(offset + max(length, 0), self.size)
         if offset < 0 or end <= offset:
             return memoryview(b"")
-        if end <= _WINDOW:
-            return self.head_view[offset:end]
-        if offset >= self._tail_start:
-            if self._tail is None:
-                self.tail  # noqa: B018 - fills the cache
-            assert self._tail is not None
-            return self._tail[offset - self._tail_start : end - self._tail_start]
+        if end <= self.span:
+            return memoryview(self.head)[offset:end]
+        if offset >= self.tail_start:
+            return memoryview(self.tail)[offset - self.tail_start : end - self.tail_start]
         return memoryview(_read_at(self.fileobj, offset, end - offset))
 
     def read(self, offset: int, length: int) -> bytes:
@@ -128,7 +118,7 @@ def read_keys(
     """
     if flac_md5 and not with_payload:
         return None, _md5_key(flac_md5)
-    window = _Window(fileobj, file_size)
+    window = _Window(fileobj, file_size, _OGG_WINDOW if file_format in _OGG else _WINDOW)
     payload = _locate(window, file_format)
     return payload, _audio_key(window, file_format, payload, flac_md5)
 
@@ -138,14 +128,15 @@ def _md5_key(flac_md5: int) -> str:
 
 
 def locate(fileobj: BinaryIO, file_format: str, file_size: int) -> Payload:
-    return _locate(_Window(fileobj, file_size), file_format)
+    return _locate(_Window(fileobj, file_size, _OGG_WINDOW), file_format)
 
 
 def audio_key(
     fileobj: BinaryIO, file_format: str, payload: Payload, flac_md5: int | None = None
 ) -> str:
     fileobj.seek(0, 2)
-    return _audio_key(_Window(fileobj, fileobj.tell()), file_format, payload, flac_md5)
+    window = _Window(fileobj, fileobj.tell(), _OGG_WINDOW)
+    return _audio_key(window, file_format, payload, flac_md5)
 
 
 def _locate(window: _Window, file_format: str) -> Payload:
@@ -157,7 +148,7 @@ def _locate(window: _Window, file_format: str) -> Payload:
     elif file_format == "flac":
         frames = _flac_frames(window, _skip_id3v2(window, 0))
         found = ((frames, _strip_trailing_tags(window, frames, size)),) if frames else None
-    elif file_format in ("ogg", "opus"):
+    elif file_format in _OGG:
         audio_start = _ogg_audio_start(window)
         if audio_start is None:
             return Payload(((0, size),))
@@ -455,7 +446,8 @@ def _ogg_bodies_head(
     window: _Window, start: int, end: int, size: int, digest: xxhash.xxh3_128
 ) -> None:
     """Hash the first `size` body bytes of the pages from `start`."""
-    head, view, update = window.head, window.head_view, digest.update
+    head, update = window.head, digest.update
+    view = memoryview(head)
     in_place = len(head) - 282  # a page header starting here fits whole in the buffer
     offset = start
     while size > 0 and offset < end:
@@ -480,7 +472,7 @@ def _ogg_bodies_tail(
     window: _Window, start: int, end: int, size: int, digest: xxhash.xxh3_128
 ) -> None:
     """Hash the last `size` body bytes of the pages that lie whole in the cached tail."""
-    base, buffer = window.tail
+    base, buffer = window.tail_start, window.tail
     first = max(start, end - size - size // 8 - 8192, base) - base
     position = buffer.find(b"OggS", first)
     while position >= 0:

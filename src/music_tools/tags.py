@@ -36,6 +36,7 @@ from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
 from .models import LibraryFile
+from .ogg import OggInfo, read_ogg
 from .riff import read_riff_info
 
 __all__ = ["AUDIO_EXTENSIONS", "MutagenError", "NotAudioError", "read_tags"]
@@ -161,6 +162,7 @@ _APE_KEYS = {
     "genre": ("Genre",),
     "mbid": ("MUSICBRAINZ_TRACKID",),
 }
+_APE_KEYS_LOWER = {field: tuple(n.lower() for n in names) for field, names in _APE_KEYS.items()}
 _MB_TXXX = ("TXXX:MusicBrainz Track Id", "TXXX:MUSICBRAINZ_TRACKID", "TXXX:musicbrainz_trackid")
 _LEADING_INT = re.compile(r"\s*(\d+)")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -173,11 +175,23 @@ def read_tags(fileobj: BinaryIO, file: LibraryFile, extension: str) -> int | Non
     Returns the MD5 of the decoded audio that a FLAC STREAMINFO carries (None when absent
     or zero). Raises NotAudioError when no format is recognised; mutagen's own errors pass.
     """
-    audio = _open(fileobj, extension)
+    sniffed = _sniff(fileobj.read(64))
+    fileobj.seek(0)
+    if sniffed in (OggVorbis, OggOpus) and file.file_size:
+        info = read_ogg(fileobj, file.file_size)
+        if info is not None:
+            _fill_from_ogg(file, info)
+            return None
+    audio = _open(fileobj, extension, sniffed)
     kind = type(audio)
     file.file_format, file.codec, file.is_lossless = _KINDS.get(kind, (kind.__name__, "", False))
     _fill_properties(file, audio)
-    values = _tag_values(audio, fileobj)
+    _fill_tags(file, _tag_values(audio, fileobj))
+    md5 = getattr(audio.info, "md5_signature", None) if kind is FLAC else None
+    return md5 or None
+
+
+def _fill_tags(file: LibraryFile, values: dict[str, str]) -> None:
     file.artist = values.get("artist")
     file.title = values.get("title")
     file.album = values.get("album")
@@ -187,8 +201,6 @@ def read_tags(fileobj: BinaryIO, file: LibraryFile, extension: str) -> int | Non
     file.disc_number = _leading_int(values.get("disc"))
     file.year = _year(values.get("date"))
     file.musicbrainz_recording_id = values.get("mbid")
-    md5 = getattr(audio.info, "md5_signature", None) if kind is FLAC else None
-    return md5 or None
 
 
 _MAGIC: tuple[tuple[bytes, Any], ...] = (
@@ -229,11 +241,18 @@ def _sniff(head: bytes) -> Any:
     return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
 
 
-def _open(fileobj: BinaryIO, extension: str) -> Any:
-    kind = _sniff(fileobj.read(64))
-    fileobj.seek(0)
-    if kind is not None:
-        return kind(fileobj)
+def _fill_from_ogg(file: LibraryFile, info: OggInfo) -> None:
+    file.file_format = "ogg" if info.codec == "vorbis" else info.codec
+    file.codec, file.is_lossless = info.codec, False
+    file.duration = info.length or None
+    file.sample_rate, file.channels = info.sample_rate or None, info.channels or None
+    file.bitrate = round(info.bitrate / 1000) if info.bitrate else None
+    _fill_tags(file, _from_keys(info.comments, _VORBIS_KEYS, str))
+
+
+def _open(fileobj: BinaryIO, extension: str, sniffed: Any) -> Any:
+    if sniffed is not None:
+        return sniffed(fileobj)
     candidates = _CANDIDATES.get(extension, [])
     if candidates:
         try:
@@ -301,7 +320,7 @@ def _tag_values(audio: Any, fileobj: BinaryIO) -> dict[str, str]:
     elif isinstance(audio, ASF):
         values = _from_keys(tags, _ASF_KEYS, str)
     elif isinstance(tags, APEv2):
-        values = _from_keys(tags, _APE_KEYS, _ape_text)
+        values = _from_keys(_ape_dict(tags), _APE_KEYS_LOWER, _ape_text)
     elif isinstance(tags, list):  # Vorbis comments: a list of (key, value) pairs
         values = _from_keys(_vorbis_dict(tags), _VORBIS_KEYS, str)
     else:
@@ -386,13 +405,26 @@ def _ape_text(value: Any) -> str:
     return "; ".join(str(value).split("\x00"))
 
 
+def _ape_dict(tags: Any) -> dict[str, Any]:
+    """APEv2 items under lower-cased keys.
+
+    mutagen keeps exactly that dict inside its case-insensitive proxy; reading it directly
+    saves a Python-level lookup per key. Should a mutagen release rename it, one pass over
+    the public mapping gives the same dict.
+    """
+    inner = getattr(tags, "_CIDictProxy__dict", None)
+    if isinstance(inner, dict):
+        return inner
+    return {key.lower(): tags[key] for key in tags.keys()}  # noqa: SIM118 (a mapping API)
+
+
 def _trailing_ape(fileobj: BinaryIO) -> dict[str, str]:
     fileobj.seek(0)
     try:
         ape: Any = APEv2(fileobj)  # type: ignore[no-untyped-call]
     except MutagenError:
         return {}
-    return _from_keys(ape, _APE_KEYS, _ape_text)
+    return _from_keys(_ape_dict(ape), _APE_KEYS_LOWER, _ape_text)
 
 
 def _leading_int(text: str | None) -> int | None:
