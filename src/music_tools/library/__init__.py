@@ -6,6 +6,7 @@ Code written against the seed design imports its names from here.
 from ..models import LibraryFile, ScanFailure
 from .batch import BatchResult, RowError
 from .database import HASH_COLUMNS, HashType, LibraryDatabase
+from .indexer import IndexInterrupted, IndexReport, LibraryIndexer, Progress
 from .operation import BatchOperation, OperationType
 
 __all__ = [
@@ -13,9 +14,13 @@ __all__ = [
     "BatchOperation",
     "BatchResult",
     "HashType",
+    "IndexInterrupted",
+    "IndexReport",
     "LibraryDatabase",
     "LibraryFile",
+    "LibraryIndexer",
     "OperationType",
+    "Progress",
     "RowError",
     "ScanFailure",
 ]

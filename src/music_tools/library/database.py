@@ -17,10 +17,22 @@ from . import sql
 from .batch import ROW_ERRORS, BatchResult, chunks, describe_error, execute_isolated
 from .connection import DEFAULT_BUSY_TIMEOUT_S, Transactions, open_sqlite
 from .operation import BatchOperation, OperationType
-from .rows import COLUMNS, db_path, files_from_rows, gc_paused, path_repairer, row_of
+from .rows import (
+    COLUMNS,
+    db_path,
+    decode_path,
+    files_from_rows,
+    gc_paused,
+    path_repairer,
+    prefix_bounds,
+    row_of,
+)
 from .scan_errors import ScanErrorTable
 
-__all__ = ["HASH_COLUMNS", "HashType", "LibraryDatabase"]
+__all__ = ["HASH_COLUMNS", "HashType", "LibraryDatabase", "RowState"]
+
+RowState = tuple[int, int | None, int | None, bool, str | None]
+"""What the indexer's diff needs of a row: (id, size, mtime_ns, is_active, audio_key)."""
 
 TABLE = "library_index"
 HashType = Literal["metadata", "audio_key", "audio", "content"]
@@ -37,7 +49,16 @@ _UPSERT = sql.upsert_sql(TABLE, COLUMNS, key="file_path")
 _UPDATE = sql.update_sql(TABLE, _UPDATE_COLUMNS, key="file_path")
 _MARK_INACTIVE = sql.set_flag_sql(TABLE, "is_active", 0, key="file_path")
 _DELETE = sql.delete_sql(TABLE, key="file_path")
+_RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
+_relink_params = attrgetter(*_RELINK_COLUMNS)
+_RELINK = sql.update_sql(TABLE, _RELINK_COLUMNS, key="id")
+_REACTIVATE = f"UPDATE {TABLE} SET is_active = 1, last_seen_at = ? WHERE file_path = ?"
+_ROW_STATE = (
+    f"SELECT file_path, id, file_size, file_mtime_ns, is_active, audio_key FROM {TABLE} "
+    "WHERE file_path >= ? AND file_path < ?"
+)
 _repair_insert = path_repairer(COLUMNS)
+_repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
 _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
 
 
@@ -176,6 +197,31 @@ class LibraryDatabase:
     def batch_mark_inactive(self, paths: Iterable[str], batch_size: int = 500) -> int:
         """Soft-delete: the rows stay, with is_active = 0."""
         return self._write_many(_MARK_INACTIVE, paths, _path_params, str, batch_size)
+
+    def reactivate_files(self, paths: Iterable[str], seen_at: float) -> int:
+        """Mark rows whose file came back unchanged active again."""
+        return self._write_many(_REACTIVATE, paths, lambda p: (seen_at, db_path(p)), str, 500)
+
+    def relink_files(self, moves: Iterable[tuple[int, LibraryFile]]) -> int:
+        """Point existing rows (by id) at files that moved, keeping id and indexed_at."""
+        return self._write_many(
+            _RELINK,
+            moves,
+            lambda move: (*_relink_params(move[1]), move[0]),
+            lambda move: str(move[1].file_path),
+            500,
+            _repair_relink,
+        )
+
+    def rows_under(self, folder: str) -> dict[str, RowState]:
+        """path -> (id, size, mtime_ns, is_active, audio_key) of every row under `folder`."""
+        rows: dict[str, RowState] = {}
+        with self._reading():
+            for low, high in prefix_bounds(folder):
+                for path, *state in self._conn.execute(_ROW_STATE, (low, high)):
+                    row_id, size, mtime_ns, active, audio_key = state
+                    rows[decode_path(path)] = (row_id, size, mtime_ns, active == 1, audio_key)
+        return rows
 
     def batch_operation(self, operation_type: OperationType) -> BatchOperation:
         """Accumulate with `.add(item)`; all is written on a clean exit, nothing on error."""

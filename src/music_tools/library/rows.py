@@ -25,6 +25,7 @@ __all__ = [
     "files_from_rows",
     "gc_paused",
     "path_repairer",
+    "prefix_bounds",
     "row_of",
 ]
 
@@ -46,6 +47,15 @@ def db_path(path: str) -> str | bytes:
     except UnicodeEncodeError:
         return os.fsencode(path)
     return path
+
+
+def prefix_bounds(folder: str) -> list[tuple[str | bytes, str | bytes]]:
+    """[low, high) ranges of stored paths that lie under `folder`: one for paths kept as
+    TEXT and one for paths kept as BLOB (SQLite orders every TEXT before every BLOB)."""
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    after = prefix[:-1] + chr(ord(os.sep) + 1)
+    raw = os.fsencode(prefix)
+    return [(prefix, after), (raw, raw[:-1] + bytes([raw[-1] + 1]))]
 
 
 def decode_path(value: Any) -> Any:

@@ -11,7 +11,7 @@ from ..models import SCAN_FAILURE_FIELDS, ScanFailure
 from . import sql
 from .batch import BatchResult, execute_isolated
 from .connection import Transactions
-from .rows import db_path, decode_path, path_repairer
+from .rows import db_path, decode_path, path_repairer, prefix_bounds
 
 __all__ = ["ScanErrorTable"]
 
@@ -59,6 +59,19 @@ class ScanErrorTable:
                 for row in self._conn.execute(query, chunk):
                     failure = _failure(row)
                     found[failure.file_path] = failure
+        return found
+
+    def under(self, folder: str) -> dict[str, ScanFailure]:
+        """The recorded failures of paths under `folder` (or of the folder itself)."""
+        query = f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE file_path >= ? AND file_path < ?"
+        found: dict[str, ScanFailure] = {}
+        with self._tx.snapshot():
+            for low, high in prefix_bounds(folder):
+                for row in self._conn.execute(query, (low, high)):
+                    failure = _failure(row)
+                    found[failure.file_path] = failure
+            own = self.get_by_paths([folder])
+        found.update(own)
         return found
 
     def __iter__(self) -> Iterator[ScanFailure]:

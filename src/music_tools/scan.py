@@ -1,0 +1,119 @@
+"""Walk library roots: stat only, never open a file.
+
+`os.scandir` gives names and, on Linux, the file type without a stat; a stat per candidate
+file gives size and mtime_ns. Symbolic links are followed into files and folders, but a
+folder already visited (same device and inode) is never entered twice, so link loops end.
+Names that are not valid UTF-8 come through as `os.fsdecode` strings and are kept.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat as stat_module
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .models import FileEntry, ScanFailure
+from .tags import AUDIO_EXTENSIONS
+
+__all__ = ["ScanOptions", "normalize_roots", "scan"]
+
+_REASONS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOENT: "broken symbolic link or vanished while scanning",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.ENOTDIR: "not a folder",
+    errno.EIO: "input/output error (failing disk?)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    include_hidden: bool = False
+    #: report files with an extension we do not read as errors instead of skipping them
+    all_files: bool = False
+
+
+def normalize_roots(roots: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Absolute, deduplicated roots; a root inside another given root is dropped."""
+    absolute = sorted({os.path.abspath(os.fspath(r)) for r in roots})
+    kept: list[str] = []
+    for root in absolute:
+        if not any(_is_inside(root, outer) for outer in kept):
+            kept.append(root)
+    return kept
+
+
+def _is_inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def scan(root: str, options: ScanOptions | None = None) -> Iterator[FileEntry | ScanFailure]:
+    """Every audio file under `root` as a FileEntry; what cannot be listed as ScanFailure."""
+    options = options or ScanOptions()
+    try:
+        root_stat = os.stat(root)
+    except OSError as exc:
+        yield ScanFailure(root, _reason(exc), library_root=root)
+        return
+    if not stat_module.S_ISDIR(root_stat.st_mode):
+        yield ScanFailure(root, "not a folder", library_root=root)
+        return
+    visited = {(root_stat.st_dev, root_stat.st_ino)}
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            yield ScanFailure(folder, _reason(exc), library_root=root)
+            continue
+        subfolders = []
+        for entry in listed:
+            name = entry.name
+            if name[0] == "." and not options.include_hidden:
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subfolders.append(entry)
+                continue
+            extension = os.path.splitext(name)[1].lower()
+            if extension not in AUDIO_EXTENSIONS and not options.all_files:
+                continue
+            found = _file(entry, root, extension)
+            if found is not None:
+                yield found
+        for entry in reversed(subfolders):  # pop() then visits them in name order
+            try:
+                info = entry.stat()
+            except OSError as exc:
+                yield ScanFailure(entry.path, _reason(exc), library_root=root)
+                continue
+            key = (info.st_dev, info.st_ino)
+            if key not in visited:
+                visited.add(key)
+                stack.append(entry.path)
+
+
+def _file(entry: os.DirEntry[str], root: str, extension: str) -> FileEntry | ScanFailure | None:
+    try:
+        info = entry.stat()
+    except OSError as exc:
+        if entry.is_symlink() and extension not in AUDIO_EXTENSIONS:
+            return None
+        return ScanFailure(entry.path, _reason(exc), library_root=root)
+    if not stat_module.S_ISREG(info.st_mode):
+        return None  # sockets, fifos, devices
+    if extension not in AUDIO_EXTENSIONS:
+        return ScanFailure(entry.path, "not an audio file", info.st_size, info.st_mtime_ns, root)
+    return FileEntry(entry.path, info.st_size, info.st_mtime_ns, root)
+
+
+def _reason(exc: OSError) -> str:
+    return _REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()

@@ -1,0 +1,344 @@
+"""The command line, end to end on generated audio: every command, exit codes, odd folders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import apsw
+import click
+import pytest
+from click.testing import CliRunner
+
+from audio_factory import Tags, file_name, make_audio
+from music_tools.cli import ExitStatus, cli
+
+FIELDS = {"new", "updated", "unchanged", "moved", "missing", "errors", "elapsed_s"}
+
+
+def invoke(*args: str | Path) -> click.testing.Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def music(tmp_path: Path) -> Path:
+    root = tmp_path / "Music"
+    specs = [
+        ("Radiohead", "Paranoid Android", "OK Computer", 1997, "flac"),
+        ("Radiohead", "Karma Police", "OK Computer", 1997, "mp3"),
+        ("Portishead", "Roads", "Dummy", 1994, "ogg"),
+        ("Björk", "Jóga", "Homogenic", 1997, "opus"),
+        ("Massive Attack", "Teardrop", "Mezzanine", 1998, "wav"),
+    ]
+    for i, (artist, title, album, year, fmt) in enumerate(specs):
+        tags = Tags(artist=artist, title=title, album=album, date=str(year))
+        make_audio(
+            root / artist / album / file_name(fmt, f"{i + 1:02d} {title}"),
+            fmt,
+            seed=i,
+            seconds=0.3,
+            tags=tags,
+        )
+    return root
+
+
+def test_every_command_and_option_has_help_text() -> None:
+    assert cli.help
+    for name, command in cli.commands.items():
+        assert command.help and len(command.help.strip()) > 20, f"{name} has no help text"
+        assert "Example:" in command.help, f"{name} has no example"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts} has no help text"
+        result = invoke(name, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_version_and_help() -> None:
+    assert invoke("--version").output.startswith("music-tools, version ")
+    assert all(name in invoke("--help").output for name in cli.commands)
+
+
+def test_index_prints_a_summary_and_json(music: Path, tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    result = invoke("index", "--db", db, music)
+    assert result.exit_code == ExitStatus.OK
+    assert "5 new, 0 updated, 0 unchanged" in result.output
+    result = invoke("index", "--db", db, music, "--json")
+    data = json.loads(result.output)
+    assert set(data) >= FIELDS and data["unchanged"] == 5 and data["new"] == 0
+
+
+def test_the_database_defaults_to_the_environment_variable(music: Path, tmp_path: Path) -> None:
+    db = tmp_path / "from-env.db"
+    result = CliRunner(env={"MUSIC_TOOLS_DB": str(db)}).invoke(cli, ["index", "-q", str(music)])
+    assert result.exit_code == 0 and db.exists() and result.output == ""
+
+
+def test_stats_search_errors_export_relocate(music: Path, tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    (music / "broken.mp3").write_bytes(b"not really an mp3" * 100)
+    assert invoke("index", "--db", db, music).exit_code == 0
+
+    stats = json.loads(invoke("stats", "--db", db, "--json").output)
+    assert stats["files"] == 5 and stats["errors"] == 1
+    assert stats["formats"] == {"flac": 1, "mp3": 1, "ogg": 1, "opus": 1, "wav": 1}
+    assert stats["roots"] == {str(music): 5}
+    assert 0 < stats["lossless_share"] < 1
+    assert "5 files" in invoke("stats", "--db", db).output
+
+    def titles(*query: str) -> list[str]:
+        result = invoke("search", "--db", db, "--format", "json", *query)
+        assert result.exit_code == 0, result.output
+        return [row["title"] for row in json.loads(result.output)]
+
+    assert titles("artist:radiohead") == ["Paranoid Android", "Karma Police"]  # by path
+    assert titles("year:1994..1997", "format:ogg") == ["Roads"]
+    assert titles("year:1998") == ["Teardrop"]
+    assert titles("karma") == ["Karma Police"]
+    assert titles("album:OK Computer", "android") == ["Paranoid Android"]
+    assert titles("Jóga") == ["Jóga"]
+    assert titles("nothing-like-this") == []
+    table = invoke("search", "--db", db, "portishead")
+    assert "Roads" in table.output
+    rows = list(
+        csv.DictReader(io.StringIO(invoke("search", "--db", db, "--format", "csv", "roads").output))
+    )
+    assert [r["artist"] for r in rows] == ["Portishead"]
+    bad = invoke("search", "--db", db, "colour:red")
+    assert bad.exit_code == ExitStatus.USAGE and "unknown field 'colour'" in bad.output
+
+    errors = invoke("errors", "--db", db, "--json")
+    assert [e["path"] for e in json.loads(errors.output)] == [str(music / "broken.mp3")]
+    assert "can't sync to MPEG frame" in invoke("errors", "--db", db).output
+
+    for fmt in ("csv", "json", "jsonl"):
+        out = tmp_path / f"export.{fmt}"
+        assert invoke("export", "--db", db, "--format", fmt, "-o", out).exit_code == 0
+        text = out.read_text()
+        if fmt == "csv":
+            records = list(csv.DictReader(io.StringIO(text)))
+        elif fmt == "json":
+            records = json.loads(text)
+        else:
+            records = [json.loads(line) for line in text.splitlines()]
+        assert sorted(r["title"] for r in records) == sorted(titles(""))
+        assert len(records) == 5
+
+    moved = tmp_path / "Moved Music"
+    shutil.move(music, moved)
+    result = invoke("relocate", "--db", db, music, moved, "--json")
+    assert json.loads(result.output) == {"relocated": 5}
+    after = invoke("index", "--db", db, moved, "--json")
+    data = json.loads(after.output)
+    assert (data["unchanged"], data["new"], data["missing"]) == (5, 0, 0)
+    assert json.loads(invoke("stats", "--db", db, "--json").output)["roots"] == {str(moved): 5}
+
+
+def test_usage_errors_are_one_line_with_exit_code_2(music: Path, tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    for args in (
+        ("index", "--db", db, tmp_path / "no-such-folder"),
+        ("index", "--db", db, music / "Radiohead" / "OK Computer" / "01 Paranoid Android.flac"),
+        ("index", "--db", db, music, "--workers", "0"),
+        ("index",),
+        ("no-such-command",),
+        ("export", "--db", db, "--format", "xml"),
+    ):
+        result = invoke(*args)
+        assert result.exit_code == ExitStatus.USAGE, (args, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("music-tools: error: "), result.output
+
+
+def test_database_problems_are_one_line_with_exit_code_1(music: Path, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"definitely not sqlite" * 200)
+    cases = [
+        ("index", "--db", junk, music),
+        ("index", "--db", tmp_path / "missing-folder" / "lib.db", music),
+        ("stats", "--db", tmp_path / "never-made.db"),
+    ]
+    for args in cases:
+        result = invoke(*args)
+        assert result.exit_code == ExitStatus.ERROR, (args, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("music-tools: error: "), result.output
+        assert str(args[2]) in lines[0]
+
+
+def test_non_utf8_names_are_shown_with_escapes(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    made = make_audio(root / "x.flac", "flac", tags=Tags(title="Odd name"))
+    os.rename(os.fsencode(made), os.fsencode(root) + b"/caf\xe9.flac")
+    db = tmp_path / "lib.db"
+    assert invoke("index", "--db", db, root).exit_code == 0
+    exported = json.loads(invoke("export", "--db", db, "--format", "json").output)
+    assert exported[0]["file_path"] == f"{root}/caf\\xe9.flac"
+    assert "caf\\xe9.flac" in invoke("search", "--db", db, "odd").output
+
+
+def _as_nobody(function, *args):  # type: ignore[no-untyped-def]
+    """Run `function(*args)` in a forked child as the unprivileged user; return its result."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            result = function(*args)
+        except BaseException as exc:
+            result = f"child failed: {exc!r}"
+        os.write(write_fd, json.dumps(result).encode())
+        os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        output = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(output)
+
+
+def _index_json(db: str, root: str) -> dict[str, object]:
+    result = CliRunner().invoke(cli, ["index", "--db", db, root, "--json"])
+    return {"code": result.exit_code, "output": result.output}
+
+
+def test_unreadable_folders_and_files_are_reported_and_nothing_is_lost() -> None:
+    shared = Path(tempfile.mkdtemp(prefix="mt-nobody-"))
+    try:
+        root = shared / "lib"
+        for name in ("open", "locked"):
+            make_audio(root / name / "a.flac", "flac", tags=Tags(title=name))
+        make_audio(root / "open" / "private.mp3", "mp3", tags=Tags())
+        db = shared / "lib.db"
+        assert invoke("index", "--db", db, root).exit_code == 0
+        for path in [shared, *shared.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o666)
+        (root / "locked").chmod(0o000)
+        (root / "open" / "private.mp3").chmod(0o000)
+        (root / "open" / "private.mp3").touch()  # changed: it will be read again
+        result = _as_nobody(_index_json, str(db), str(root))
+        assert result["code"] == 0, result
+        data = json.loads(str(result["output"]))
+        reasons = {f["path"]: f["reason"] for f in data["failures"]}
+        assert reasons == {
+            str(root / "locked"): "permission denied",
+            str(root / "open" / "private.mp3"): "permission denied",
+        }
+        assert data["missing"] == 0  # files under the unreadable folder are not "gone"
+        (root / "locked").chmod(0o777)
+        stats = json.loads(invoke("stats", "--db", db, "--json").output)
+        assert stats["files"] == 3
+    finally:
+        for path in [shared, *shared.rglob("*")]:
+            path.chmod(0o777)
+        shutil.rmtree(shared)
+
+
+def _big_library(root: Path, count: int) -> None:
+    formats = ("flac", "wav", "mp3", "aiff")
+    for i in range(count):
+        fmt = formats[i % len(formats)]
+        make_audio(
+            root / f"d{i % 20}" / file_name(fmt, f"{i:04d}"),
+            fmt,
+            seed=i,
+            seconds=0.1,
+            tags=Tags(title=f"T{i}"),
+        )
+
+
+def _rows(db: Path) -> set[tuple[object, ...]]:
+    conn = apsw.Connection(str(db))
+    try:
+        return set(
+            conn.execute(
+                "SELECT file_path, file_size, audio_key, metadata_hash, title, is_active "
+                "FROM library_index"
+            )
+        )
+    finally:
+        conn.close()
+
+
+def _start_index(db: Path, root: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "music_tools", "index", "--db", str(db), str(root), "-w", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def _wait_for_rows(db: Path, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+            try:
+                if conn.execute("SELECT count(*) FROM library_index").get:
+                    return
+            finally:
+                conn.close()
+        except apsw.Error:
+            pass
+        time.sleep(0.01)
+
+
+@pytest.fixture(scope="module")
+def big_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[tuple[object, ...]]]:
+    root = tmp_path_factory.mktemp("big") / "lib"
+    _big_library(root, 2_000)
+    reference = root.parent / "reference.db"
+    assert invoke("index", "--db", reference, root, "-q").exit_code == 0
+    return root, _rows(reference)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])
+def test_an_index_killed_at_any_moment_leaves_a_sound_database(
+    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path, delay: float
+) -> None:
+    root, expected = big_library
+    db = tmp_path / "killed.db"
+    process = _start_index(db, root)
+    _wait_for_rows(db, process)
+    time.sleep(delay * random.random())
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    conn = apsw.Connection(str(db))
+    assert conn.execute("PRAGMA integrity_check").get == "ok"
+    conn.close()
+    assert invoke("index", "--db", db, root, "-q").exit_code == 0
+    assert _rows(db) == expected
+
+
+def test_ctrl_c_stops_cleanly_with_a_summary_and_the_next_run_continues(
+    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path
+) -> None:
+    root, expected = big_library
+    db = tmp_path / "interrupted.db"
+    process = _start_index(db, root)
+    _wait_for_rows(db, process)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    lines = stderr.decode().strip().splitlines()
+    if process.returncode == 0:
+        pytest.skip("the index finished before Ctrl-C arrived")
+    assert process.returncode == ExitStatus.INTERRUPTED, stderr
+    assert len(lines) == 1 and "interrupted after" in lines[0], stderr
+    done = len(_rows(db))
+    assert 0 < done < len(expected)
+    again = json.loads(invoke("index", "--db", db, root, "--json").output)
+    assert again["unchanged"] == done and again["new"] == len(expected) - done
+    assert _rows(db) == expected
