@@ -181,9 +181,16 @@ def test_symlinks_are_followed_into_files_but_loops_end(
     make_audio(root / "a" / "own.mp3", "mp3", tags=Tags())
     (root / "a" / "link.flac").symlink_to(song)
     (root / "a" / "loop").symlink_to(root, target_is_directory=True)
+    (root / "a" / "up").symlink_to(tmp_path, target_is_directory=True)  # holds root itself
+    (root / "a" / "out").symlink_to(outside, target_is_directory=True)  # the file's folder
     (root / "a" / "dangling.mp3").symlink_to(tmp_path / "nowhere.mp3")
     report = run(db, root)
-    assert report.new == 2
+    assert sorted(Path(f.file_path).relative_to(root).as_posix() for f in db.iter_files()) == [
+        "a/link.flac",
+        "a/out/linked.flac",
+        "a/own.mp3",
+    ]
+    assert report.new == 3
     assert report.errors == 1 and "broken symbolic link" in report.failures[0].error
 
 

@@ -13,9 +13,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FileEntry:
-    """A file found by the scan: what `stat` says, nothing read yet."""
+    """A file found by the scan: what `stat` says, nothing read yet.
+
+    Not frozen: the scan builds one per file on every rescan (a hot path)."""
 
     path: str
     size: int

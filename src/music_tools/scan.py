@@ -53,15 +53,11 @@ def _is_inside(path: str, folder: str) -> bool:
 def scan(root: str, options: ScanOptions | None = None) -> Iterator[FileEntry | ScanFailure]:
     """Every audio file under `root` as a FileEntry; what cannot be listed as ScanFailure."""
     options = options or ScanOptions()
-    try:
-        root_stat = os.stat(root)
-    except OSError as exc:
-        yield ScanFailure(root, _reason(exc), library_root=root)
+    if not os.path.isdir(root):
+        reason = "not a folder" if os.path.exists(root) else "no such folder"
+        yield ScanFailure(root, reason, library_root=root)
         return
-    if not stat_module.S_ISDIR(root_stat.st_mode):
-        yield ScanFailure(root, "not a folder", library_root=root)
-        return
-    visited = {(root_stat.st_dev, root_stat.st_ino)}
+    walked = [os.path.realpath(root)]  # real trees being walked: a link into one is skipped
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -81,24 +77,33 @@ def scan(root: str, options: ScanOptions | None = None) -> Iterator[FileEntry | 
             except OSError:
                 is_dir = False
             if is_dir:
-                subfolders.append(entry)
+                if not entry.is_symlink() or _follow(entry.path, walked):
+                    subfolders.append(entry.path)
                 continue
-            extension = os.path.splitext(name)[1].lower()
+            dot = name.rfind(".")
+            extension = name[dot:].lower() if dot > 0 else ""
             if extension not in AUDIO_EXTENSIONS and not options.all_files:
                 continue
             found = _file(entry, root, extension)
             if found is not None:
                 yield found
-        for entry in reversed(subfolders):  # pop() then visits them in name order
-            try:
-                info = entry.stat()
-            except OSError as exc:
-                yield ScanFailure(entry.path, _reason(exc), library_root=root)
-                continue
-            key = (info.st_dev, info.st_ino)
-            if key not in visited:
-                visited.add(key)
-                stack.append(entry.path)
+        subfolders.sort(reverse=True)  # pop() then visits them in name order
+        stack.extend(subfolders)
+
+
+def _follow(link: str, walked: list[str]) -> bool:
+    """Whether to enter a linked folder: only if its real path is in no tree being walked
+    and holds none.
+
+    Without links a folder tree has no cycles, so only linked folders are resolved; one that
+    points into a walked tree (its own ancestors included) is skipped, which ends every loop
+    and walks each real folder once.
+    """
+    target = os.path.realpath(link)
+    if any(_is_inside(target, tree) or _is_inside(tree, target) for tree in walked):
+        return False  # inside a walked tree, or an ancestor of one
+    walked.append(target)
+    return True
 
 
 def _file(entry: os.DirEntry[str], root: str, extension: str) -> FileEntry | ScanFailure | None:

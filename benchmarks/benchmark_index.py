@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Benchmark `music-tools index` against a bare pipeline on the same files, in one run.
+
+    python benchmarks/benchmark_index.py --files 20000
+    python benchmarks/benchmark_index.py --files 100000 --json
+
+The corpus (mixed formats of real audio from tests/audio_factory.py, 1% of them multi-MB
+files) is generated once under --corpus: a set of distinct files, then copies of it into
+numbered folders up to --files. Reported, from one run, each cold figure on a fresh database
+and a warm page cache (every file is re-read right before each timed pass):
+
+- cold index files/s of `music-tools index` (a subprocess, as a user runs it; the time is
+  the indexer's own, without interpreter start-up) with 1 and with N workers, and the same
+  for a bare pipeline over the same files: os.walk + mutagen.File + executemany into SQLite
+  in one process pool of the same size, with no identity keys; their ratio;
+- an unchanged rescan against a bare os.scandir walk that stats every file;
+- a rescan after 1% of the files changed (their mtime moved);
+- the indexer's peak RSS (its own process; workers are smaller) and bytes read per file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import mutagen
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
+
+DISTINCT = 2_000
+LARGE = {"flac": 25.0, "wav": 20.0, "mp3": 180.0}  # seconds: 3-4 MB each
+
+
+def build_corpus(root: Path, files: int) -> list[Path]:
+    """`files` paths: DISTINCT generated files (1% large) and copies of them."""
+    base = root / "base"
+    marker = base / ".complete"
+    if not marker.exists():
+        shutil.rmtree(base, ignore_errors=True)
+        rng = random.Random(7)
+        for i in range(DISTINCT):
+            large = i % 100 == 0
+            fmt = list(LARGE)[i // 100 % len(LARGE)] if large else ALL_FORMATS[i % len(ALL_FORMATS)]
+            seconds = LARGE[fmt] if large else rng.uniform(0.2, 0.6)
+            tags = Tags(artist=f"Artist {i % 97}", title=f"Song {i}", album=f"Album {i % 211}")
+            folder = base / f"Artist {i % 97}" / f"Album {i % 211}"
+            make_audio(
+                folder / file_name(fmt, f"{i:05d} Song {i}"),
+                fmt,
+                seed=i,
+                seconds=seconds,
+                tags=tags,
+                picture=i % 5 == 0,
+            )
+        marker.touch()
+    originals = sorted(p for p in base.rglob("*") if p.is_file() and p.name != ".complete")
+    library = root / f"library-{files}"
+    if not (library / ".complete").exists():
+        shutil.rmtree(library, ignore_errors=True)
+        for copy in range(-(-files // len(originals))):
+            for path in originals[: files - copy * len(originals)]:
+                target = library / f"copy{copy:02d}" / path.relative_to(base)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+        (library / ".complete").touch()
+    return sorted(p for p in library.rglob("*") if p.is_file() and p.name != ".complete")
+
+
+def warm(paths: Sequence[Path]) -> None:
+    for path in paths:
+        with open(path, "rb") as f:
+            while f.read(1 << 20):
+                pass
+
+
+_RUN_CLI = """
+import sys
+from music_tools.cli import cli
+try:
+    cli.main(args=sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+finally:
+    # VmHWM, unlike ru_maxrss, starts afresh at exec: the peak of this process alone.
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    print(f"peak-rss-kib: {peak}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def run_index(db: Path, root: Path, workers: int) -> tuple[dict[str, Any], int]:
+    """`music-tools index --json` in a subprocess: (its report, its peak RSS in KiB)."""
+    command = [
+        sys.executable,
+        "-c",
+        _RUN_CLI,
+        "index",
+        "--db",
+        str(db),
+        str(root),
+        "--json",
+        "--workers",
+        str(workers),
+    ]
+    done = subprocess.run(command, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"index failed: {done.stderr.decode()}")
+    peak = done.stderr.decode().strip().splitlines()[-1]
+    return json.loads(done.stdout), int(peak.split()[-1])
+
+
+def _first(tags: Any, *keys: str) -> str | None:
+    for key in keys:
+        try:
+            value = tags.get(key) if tags is not None else None
+        except Exception:
+            value = None
+        if hasattr(value, "text"):  # an ID3 frame
+            value = value.text
+        if isinstance(value, list) and value:
+            return str(value[0])
+    return None
+
+
+def _bare_read(paths: list[str]) -> list[tuple[Any, ...]]:
+    """What a plain indexer does per file: mutagen.File and a few tags, no keys."""
+    rows = []
+    for path in paths:
+        try:
+            audio = mutagen.File(path)
+        except Exception:
+            continue
+        if audio is None:
+            continue
+        tags, info = audio.tags, audio.info
+        rows.append(
+            (
+                path,
+                _first(tags, "artist", "TPE1"),
+                _first(tags, "title", "TIT2"),
+                _first(tags, "album", "TALB"),
+                getattr(info, "length", None),
+                getattr(info, "bitrate", None),
+                os.path.getsize(path),
+            )
+        )
+    return rows
+
+
+def bare_pipeline(root: Path, db: Path, workers: int) -> float:
+    """os.walk + mutagen.File + executemany, in a pool like ours; returns seconds."""
+    start = time.perf_counter()
+    paths = [
+        os.path.join(d, f) for d, _, names in os.walk(root) for f in names if not f.startswith(".")
+    ]
+    chunks = [paths[i : i + 64] for i in range(0, len(paths), 64)]
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(
+        "CREATE TABLE files (path TEXT PRIMARY KEY, artist, title, album, length, bitrate, size)"
+    )
+    insert = "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)"
+    conn.execute("BEGIN")
+    if workers == 1:
+        for chunk in chunks:
+            conn.executemany(insert, _bare_read(chunk))
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for rows in pool.map(_bare_read, chunks):
+                conn.executemany(insert, rows)
+    conn.execute("COMMIT")
+    conn.close()
+    return time.perf_counter() - start
+
+
+def bare_walk(root: Path) -> float:
+    start = time.perf_counter()
+    stack, count = [str(root)], 0
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    stack.append(entry.path)
+                else:
+                    entry.stat()
+                    count += 1
+    return time.perf_counter() - start
+
+
+def bytes_read_per_file(root: Path, paths: Sequence[Path], workdir: Path) -> float:
+    from music_tools.library import LibraryDatabase, LibraryIndexer
+
+    sample = workdir / "sample"
+    for path in paths[:: max(1, len(paths) // 500)]:
+        target = sample / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    with LibraryDatabase(workdir / "bytes.db") as db, open("/proc/self/io") as io:
+        before = _rchar(io)
+        report = LibraryIndexer(db, 1).index([sample])
+        return (_rchar(io) - before) / max(1, report.new)
+
+
+def _rchar(io: Any) -> int:
+    io.seek(0)
+    return int(next(line for line in io if line.startswith("rchar:")).split()[1])
+
+
+def run(files: int, workers: int, corpus: Path) -> dict[str, Any]:
+    paths = build_corpus(corpus, files)
+    root = corpus / f"library-{files}"
+    total_bytes = sum(p.stat().st_size for p in paths)
+    result: dict[str, Any] = {"files": len(paths), "bytes": total_bytes, "workers": workers}
+    with tempfile.TemporaryDirectory(prefix="mt-bench-index-") as tmp:
+        work = Path(tmp)
+        for n in sorted({1, workers}):
+            warm(paths)
+            report, rss = run_index(work / f"ours-{n}.db", root, n)
+            warm(paths)
+            bare_s = bare_pipeline(root, work / f"bare-{n}.db", n)
+            result[f"cold_{n}"] = {
+                "ours_files_s": report["files_per_s"],
+                "ours_s": report["elapsed_s"],
+                "bare_files_s": len(paths) / bare_s,
+                "bare_s": bare_s,
+                "ratio": report["files_per_s"] / (len(paths) / bare_s),
+                "peak_rss_mib": rss / 1024,
+                "new": report["new"],
+                "errors": report["errors"],
+            }
+        db = work / f"ours-{workers}.db"
+        warm(paths)
+        rescan, rescan_rss = run_index(db, root, workers)
+        walk_s = min(bare_walk(root) for _ in range(3))
+        result["unchanged_rescan"] = {
+            "ours_files_s": rescan["files_per_s"],
+            "ours_s": rescan["elapsed_s"],
+            "bare_walk_files_s": len(paths) / walk_s,
+            "ratio": rescan["files_per_s"] / (len(paths) / walk_s),
+            "peak_rss_mib": rescan_rss / 1024,
+            "unchanged": rescan["unchanged"],
+        }
+        changed = random.Random(1).sample(paths, max(1, len(paths) // 100))
+        now = time.time_ns()
+        for path in changed:
+            os.utime(path, ns=(now, now))
+        warm(paths)
+        after, _ = run_index(db, root, workers)
+        result["rescan_after_1pct_changed"] = {
+            "changed": len(changed),
+            "updated": after["updated"],
+            "ours_s": after["elapsed_s"],
+            "ours_files_s": after["files_per_s"],
+        }
+        result["bytes_read_per_file"] = bytes_read_per_file(root, paths, work)
+        result["mean_file_size"] = total_bytes / len(paths)
+    return result
+
+
+def render(r: dict[str, Any]) -> str:
+    lines = [
+        f"index benchmark: {r['files']:,} files, {r['bytes'] / 1e9:.2f} GB, "
+        f"{os.cpu_count()} cores (warm page cache)",
+        "",
+    ]
+    for key in sorted(k for k in r if k.startswith("cold_")):
+        c = r[key]
+        lines.append(
+            f"cold index, {key[5:]} worker(s): {c['ours_files_s']:8,.0f} files/s "
+            f"({c['ours_s']:.1f}s)"
+            f" | bare walk+mutagen+executemany {c['bare_files_s']:8,.0f} files/s"
+            f" | ratio {c['ratio']:.2f}x | peak RSS {c['peak_rss_mib']:.0f} MiB"
+        )
+    u = r["unchanged_rescan"]
+    lines.append(
+        f"unchanged rescan:          {u['ours_files_s']:8,.0f} files/s ({u['ours_s']:.2f}s)"
+        f" | bare scandir+stat walk {u['bare_walk_files_s']:8,.0f} files/s"
+        f" | ratio {u['ratio']:.2f}x | peak RSS {u['peak_rss_mib']:.0f} MiB"
+    )
+    c1 = r["rescan_after_1pct_changed"]
+    lines.append(
+        f"rescan after 1% changed:   {c1['ours_s']:.2f}s, {c1['updated']:,} of "
+        f"{c1['changed']:,} changed files re-read"
+    )
+    lines.append(
+        f"bytes read per file (default path): {r['bytes_read_per_file'] / 1024:.0f} KiB "
+        f"(mean file size {r['mean_file_size'] / 1024:.0f} KiB)"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--corpus", type=Path, default=Path(".cache/bench-index"))
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.files, args.workers, args.corpus)
+    print(json.dumps(result, indent=2) if args.json else render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
