@@ -79,6 +79,15 @@ def test_index_prints_a_summary_and_json(music: Path, tmp_path: Path) -> None:
     assert set(data) >= FIELDS and data["unchanged"] == 5 and data["new"] == 0
 
 
+def test_full_hash_fills_the_whole_file_hashes(music: Path, tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    assert invoke("index", "--db", db, music, "--full-hash", "-q").exit_code == 0
+    records = [json.loads(line) for line in invoke("export", "--db", db).output.splitlines()]
+    assert len(records) == 5
+    assert all(r["audio_hash"] and r["file_content_hash"] for r in records)
+    assert len({r["file_content_hash"] for r in records}) == 5
+
+
 def test_the_database_defaults_to_the_environment_variable(music: Path, tmp_path: Path) -> None:
     db = tmp_path / "from-env.db"
     result = CliRunner(env={"MUSIC_TOOLS_DB": str(db)}).invoke(cli, ["index", "-q", str(music)])
