@@ -26,6 +26,7 @@ from typing import Any
 import mutagen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from _harness import bytes_read_so_far, warm_page_cache
 from audio_factory import ALL_FORMATS, SAMPLE_FORMATS, Tags, file_name, make_audio
 from music_tools import extract
 
@@ -76,23 +77,11 @@ def build_large(root: Path, formats: Sequence[str]) -> dict[str, Path]:
     return large
 
 
-def _warm(paths: Sequence[Path]) -> None:
-    for path in paths:
-        with open(path, "rb") as f:
-            while f.read(1 << 20):
-                pass
-
-
-def _read_bytes() -> int:
-    with open("/proc/self/io") as io:
-        return int(next(line for line in io if line.startswith("rchar:")).split()[1])
-
-
 def _rate(paths: Sequence[Path], action: Callable[[str], object], repeat: int) -> float:
     best = float("inf")
     names = [str(p) for p in paths]
     for _ in range(repeat):
-        _warm(paths)
+        warm_page_cache(paths)
         start = time.perf_counter()
         for name in names:
             action(name)
@@ -101,10 +90,10 @@ def _rate(paths: Sequence[Path], action: Callable[[str], object], repeat: int) -
 
 
 def _bytes_per_file(paths: Sequence[Path]) -> float:
-    before = _read_bytes()
+    before = bytes_read_so_far()
     for path in paths:
         extract(path)
-    return (_read_bytes() - before) / len(paths)
+    return (bytes_read_so_far() - before) / len(paths)
 
 
 def run(corpus_root: Path, files: int, repeat: int, formats: Sequence[str]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from typing import Any
 import mutagen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from _harness import bytes_read_so_far, warm_page_cache
 from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 
 DISTINCT = 2_000
@@ -78,13 +79,6 @@ def build_corpus(root: Path, files: int) -> list[Path]:
                 shutil.copy2(path, target)
         (library / ".complete").touch()
     return sorted(p for p in library.rglob("*") if p.is_file() and p.name != ".complete")
-
-
-def warm(paths: Sequence[Path]) -> None:
-    for path in paths:
-        with open(path, "rb") as f:
-            while f.read(1 << 20):
-                pass
 
 
 _RUN_CLI = """
@@ -212,15 +206,10 @@ def bytes_read_per_file(root: Path, paths: Sequence[Path], workdir: Path) -> flo
         target = sample / path.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
-    with LibraryDatabase(workdir / "bytes.db") as db, open("/proc/self/io") as io:
-        before = _rchar(io)
+    with LibraryDatabase(workdir / "bytes.db") as db:
+        before = bytes_read_so_far()
         report = LibraryIndexer(db, 1).index([sample])
-        return (_rchar(io) - before) / max(1, report.new)
-
-
-def _rchar(io: Any) -> int:
-    io.seek(0)
-    return int(next(line for line in io if line.startswith("rchar:")).split()[1])
+        return (bytes_read_so_far() - before) / max(1, report.new)
 
 
 def run(files: int, workers: int, corpus: Path) -> dict[str, Any]:
@@ -231,9 +220,9 @@ def run(files: int, workers: int, corpus: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mt-bench-index-") as tmp:
         work = Path(tmp)
         for n in sorted({1, workers}):
-            warm(paths)
+            warm_page_cache(paths)
             report, rss = run_index(work / f"ours-{n}.db", root, n)
-            warm(paths)
+            warm_page_cache(paths)
             bare_s = bare_pipeline(root, work / f"bare-{n}.db", n)
             result[f"cold_{n}"] = {
                 "ours_files_s": report["files_per_s"],
@@ -246,7 +235,7 @@ def run(files: int, workers: int, corpus: Path) -> dict[str, Any]:
                 "errors": report["errors"],
             }
         db = work / f"ours-{workers}.db"
-        warm(paths)
+        warm_page_cache(paths)
         rescan, rescan_rss = run_index(db, root, workers)
         walk_s = min(bare_walk(root) for _ in range(3))
         result["unchanged_rescan"] = {
@@ -261,7 +250,7 @@ def run(files: int, workers: int, corpus: Path) -> dict[str, Any]:
         now = time.time_ns()
         for path in changed:
             os.utime(path, ns=(now, now))
-        warm(paths)
+        warm_page_cache(paths)
         after, _ = run_index(db, root, workers)
         result["rescan_after_1pct_changed"] = {
             "changed": len(changed),
