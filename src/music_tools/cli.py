@@ -266,7 +266,7 @@ def errors(db_path: Path, as_json: bool) -> None:
             json.dumps(
                 [
                     {
-                        "path": render.file_record_path(f.file_path),
+                        "path": render.printable_path(f.file_path),
                         "reason": f.error,
                         "size": f.file_size,
                         "first_seen_at": f.first_seen_at,

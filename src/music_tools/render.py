@@ -20,12 +20,12 @@ from .models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
 __all__ = [
     "error_lines",
     "file_record",
-    "file_record_path",
     "human_duration",
     "human_size",
     "index_summary",
     "print_files",
     "print_stats",
+    "printable_path",
     "write_files",
 ]
 
@@ -72,16 +72,12 @@ def file_record(file: LibraryFile) -> dict[str, Any]:
     record = asdict(file)
     for key in ("file_path", "filename", "directory", "library_root"):
         if isinstance(record[key], str):
-            record[key] = _printable(record[key])
+            record[key] = printable_path(record[key])
     return record
 
 
-def file_record_path(path: str) -> str:
+def printable_path(path: str) -> str:
     """A path as text: one that is not valid UTF-8 shows its odd bytes as \\xNN escapes."""
-    return _printable(path)
-
-
-def _printable(path: str) -> str:
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
@@ -126,7 +122,7 @@ def print_files(console: Console, files: Iterable[LibraryFile]) -> int:
             str(f.year or ""),
             f.file_format or "",
             human_duration(f.duration or 0)[-7:] if f.duration else "",
-            _printable(f.file_path),
+            printable_path(f.file_path),
         )
         count += 1
     if count:
@@ -159,7 +155,7 @@ def print_stats(console: Console, stats: LibraryStats) -> None:
     roots.add_column("root")
     roots.add_column("files", justify="right")
     for root, count in stats.roots.items():
-        roots.add_row(_printable(root), f"{count:,}")
+        roots.add_row(printable_path(root), f"{count:,}")
     if stats.roots:
         console.print(roots)
 
@@ -167,4 +163,4 @@ def print_stats(console: Console, stats: LibraryStats) -> None:
 def error_lines(failures: Iterable[ScanFailure]) -> Iterable[str]:
     """ "path: reason", one a line, as compilers print them (easy to grep and to read)."""
     for failure in failures:
-        yield f"{_printable(failure.file_path)}: {failure.error}"
+        yield f"{printable_path(failure.file_path)}: {failure.error}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .models import FileEntry, ScanFailure
 from .tags import AUDIO_EXTENSIONS
 
-__all__ = ["ScanOptions", "normalize_roots", "scan"]
+__all__ = ["ScanOptions", "is_inside", "normalize_roots", "scan"]
 
 _REASONS = {
     errno.EACCES: "permission denied",
@@ -41,12 +41,13 @@ def normalize_roots(roots: Iterable[str | os.PathLike[str]]) -> list[str]:
     absolute = sorted({os.path.abspath(os.fspath(r)) for r in roots})
     kept: list[str] = []
     for root in absolute:
-        if not any(_is_inside(root, outer) for outer in kept):
+        if not any(is_inside(root, outer) for outer in kept):
             kept.append(root)
     return kept
 
 
-def _is_inside(path: str, folder: str) -> bool:
+def is_inside(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or lies below it (by name: links are not resolved)."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
@@ -100,7 +101,7 @@ def _follow(link: str, walked: list[str]) -> bool:
     and walks each real folder once.
     """
     target = os.path.realpath(link)
-    if any(_is_inside(target, tree) or _is_inside(tree, target) for tree in walked):
+    if any(is_inside(target, tree) or is_inside(tree, target) for tree in walked):
         return False  # inside a walked tree, or an ancestor of one
     walked.append(target)
     return True

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..models import FileEntry, LibraryFile, ScanFailure
 from ..reader import ExtractBatch, extract_batch
-from ..scan import ScanOptions, normalize_roots, scan
+from ..scan import ScanOptions, is_inside, normalize_roots, scan
 from .database import LibraryDatabase, RowState
 
 __all__ = ["IndexInterrupted", "IndexReport", "LibraryIndexer", "Progress"]
@@ -155,7 +155,7 @@ class LibraryIndexer:
                 row = rows.pop(found.path, None)
                 self._diff(found, row, recorded.pop(found.path, None), plan, report)
             for path, state in rows.items():
-                if state[3] and not any(_inside(path, folder) for folder in unreadable):
+                if state[3] and not any(is_inside(path, folder) for folder in unreadable):
                     plan.missing[path] = state
             plan.stale_errors.extend(recorded)  # recorded failures of files no longer there
         report.failures.extend(plan.scan_failures)
@@ -330,10 +330,6 @@ class _Writer:
             self.db.scan_errors.clear(self.cleared)
         self.upserts, self.relinks, self.failures, self.cleared = [], [], [], []
         self._last = time.monotonic()
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _ignore_sigint() -> None:

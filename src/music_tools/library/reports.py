@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import StoreError
 from ..models import LibraryFile
+from ..scan import is_inside
 from .batch import ROW_ERRORS
 from .database import TABLE, LibraryDatabase
 from .rows import COLUMNS, db_path, decode_path, files_from_rows, prefix_bounds
@@ -164,6 +165,6 @@ def relocate(db: LibraryDatabase, old: str, new: str) -> int:
 def _moved(value: str | None, old: str, new: str) -> str | bytes | None:
     if value is None:
         return None
-    if value == old or value.startswith(old.rstrip(os.sep) + os.sep):
+    if is_inside(value, old):
         value = new + value[len(old) :]
     return db_path(value)
