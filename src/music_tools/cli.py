@@ -74,8 +74,6 @@ class MusicToolsGroup(click.Group):
             _fail(
                 ExitStatus.ERROR if isinstance(exc, MusicToolsError) else ExitStatus.USAGE, str(exc)
             )
-        except BrokenPipeError:
-            sys.exit(ExitStatus.OK)  # `music-tools export | head`: the reader had enough
         except OSError as exc:
             _fail(ExitStatus.ERROR, f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
         sys.exit(int(result) if isinstance(result, int) else ExitStatus.OK)
@@ -107,7 +105,12 @@ def open_db(path: Path, create: bool = False) -> Iterator[LibraryDatabase]:
     if not create and not path.exists():
         raise MusicToolsError(f"{path}: no library database here yet (run `music-tools index`)")
     if create and path == default_db_path():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MusicToolsError(
+                f"{path.parent}: cannot create the database folder: {exc.strerror or exc}"
+            ) from None
     with LibraryDatabase(path) as db:
         yield db
 
