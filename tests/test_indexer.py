@@ -10,6 +10,7 @@ import pytest
 
 from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 from music_tools.library import LibraryDatabase, LibraryIndexer, Progress
+from music_tools.library import indexer as indexer_module
 from music_tools.scan import ScanOptions
 
 
@@ -224,12 +225,15 @@ def test_non_utf8_file_names_are_indexed_and_rescanned(db: LibraryDatabase, tmp_
 
 
 def test_with_two_workers_the_result_is_the_same(
-    db_path: Path, library: Path, tmp_path: Path
+    db_path: Path, library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with LibraryDatabase(db_path) as one:
         run(one, library, workers=1)
         expected = {f.file_path: (f.audio_key, f.metadata_hash, f.title) for f in one.iter_files()}
+    monkeypatch.setattr(indexer_module, "_IN_PROCESS_FILES", 0)  # use the pool for 100 files
+    (library / "broken.ogg").write_bytes(b"OggS" + bytes(100))
     with LibraryDatabase(tmp_path / "two.db") as two:
-        LibraryIndexer(two, 2).index([library])
+        report = LibraryIndexer(two, 2).index([library])
         got = {f.file_path: (f.audio_key, f.metadata_hash, f.title) for f in two.iter_files()}
     assert got == expected
+    assert [f.file_path for f in report.failures] == [str(library / "broken.ogg")]

@@ -24,6 +24,8 @@ from .database import LibraryDatabase, RowState
 __all__ = ["IndexInterrupted", "IndexReport", "LibraryIndexer", "Progress"]
 
 _TASK_FILES = 64  # files per worker task: large enough to amortise the pickling
+#: Fewer files than this are read in this process: starting worker processes takes longer.
+_IN_PROCESS_FILES = 400
 
 
 @dataclass(slots=True)
@@ -236,7 +238,7 @@ class LibraryIndexer:
     ) -> Iterator[tuple[Sequence[FileEntry], ExtractBatch]]:
         """(task, what it gave) for tasks of a few dozen files, in order, `workers` at a time."""
         tasks = [entries[i : i + _TASK_FILES] for i in range(0, len(entries), _TASK_FILES)]
-        if self.workers == 1 or len(tasks) <= 1:
+        if self.workers == 1 or len(entries) <= _IN_PROCESS_FILES:
             for task in tasks:
                 yield task, extract_batch(task, full_hash=self.full_hash)
             return
