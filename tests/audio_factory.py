@@ -262,14 +262,20 @@ def _write_vorbis(path: Path, fmt: str, tags: Tags, picture: bool, padding: int 
     audio.delete() if fmt != "flac" else audio.clear()
     if fmt == "flac":
         audio.clear_pictures()
-    for key, value in _vorbis_values(tags).items():
-        audio[key] = value.split("\x00")
+    _set_values(audio, _vorbis_values(tags))
     if picture:
         if fmt == "flac":
             audio.add_picture(_picture())
         else:
             audio["metadata_block_picture"] = [base64.b64encode(_picture().write()).decode()]
     audio.save(padding=(lambda info: padding) if padding is not None else None)
+
+
+def _set_values(audio: Any, values: dict[str, Any]) -> None:
+    """Set each tag that has a value; "\x00" separates several values of one tag."""
+    for key, value in values.items():
+        if value is not None:
+            audio[key] = value.split("\x00")
 
 
 def _write_mp4(path: Path, tags: Tags, picture: bool) -> None:
@@ -284,9 +290,7 @@ def _write_mp4(path: Path, tags: Tags, picture: bool) -> None:
         "\xa9day": tags.date,
         "\xa9gen": tags.genre,
     }
-    for key, value in values.items():
-        if value is not None:
-            audio[key] = value.split("\x00")
+    _set_values(audio, values)
     if tags.track:
         number, _, total = tags.track.partition("/")
         audio["trkn"] = [(int(number), int(total or 0))]
@@ -315,9 +319,7 @@ def _write_asf(path: Path, tags: Tags, picture: bool) -> None:
         "WM/Genre": tags.genre,
         "MusicBrainz/Track Id": tags.mbid,
     }
-    for key, value in values.items():
-        if value is not None:
-            audio[key] = value.split("\x00")
+    _set_values(audio, values)
     if picture:
         from mutagen.asf import ASFByteArrayAttribute
 
