@@ -122,13 +122,13 @@ class LibraryIndexer:
     def index(self, roots: Iterable[str | os.PathLike[str]]) -> IndexReport:
         started = time.monotonic()
         report = IndexReport(roots=normalize_roots(roots))
-        plan = self._plan(report)
-        self.db.reactivate_files(plan.returning, time.time())
-        report.reactivated = len(plan.returning)
         try:
+            plan = self._plan(report)
+            self.db.reactivate_files(plan.returning, time.time())
+            report.reactivated = len(plan.returning)
             self._read_and_store(plan, report)
         except KeyboardInterrupt:
-            report.interrupted = True
+            report.interrupted = True  # what was committed stays; nothing is marked missing
             report.elapsed_s = time.monotonic() - started
             raise IndexInterrupted(report) from None
         self._finish(plan, report)
