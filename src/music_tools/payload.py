@@ -34,7 +34,7 @@ def locate_in(window: FileWindow, file_format: str) -> Payload:
     size = window.size
     found: tuple[tuple[int, int], ...] | None = None
     if file_format in ("wav", "aiff"):
-        chunk = find_chunk(window.fileobj, size, b"data" if file_format == "wav" else b"SSND")
+        chunk = find_chunk(window.read, size, b"data" if file_format == "wav" else b"SSND")
         found = ((chunk[1], chunk[1] + chunk[2]),) if chunk else None
     elif file_format == "flac":
         frames = _flac_frames(window, skip_id3v2(window, 0))

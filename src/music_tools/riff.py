@@ -3,14 +3,18 @@ and the RIFF INFO list some WAV files carry instead of ID3."""
 
 from __future__ import annotations
 
+import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-__all__ = ["Chunk", "find_chunk", "iter_chunks", "read_riff_info"]
+__all__ = ["Chunk", "ReadAt", "find_chunk", "iter_chunks", "read_riff_info"]
 
 Chunk = tuple[bytes, int, int]
 """(four-character id, offset of the chunk's data, size of the data)"""
+
+ReadAt = Callable[[int, int], bytes]
+"""read(offset, size) -> bytes: a file, or a cached window over one."""
 
 _INFO_FIELDS = {
     b"IART": "artist",
@@ -23,13 +27,12 @@ _INFO_FIELDS = {
 }
 
 
-def iter_chunks(fileobj: BinaryIO, start: int, end: int, big_endian: bool) -> Iterator[Chunk]:
+def iter_chunks(read: ReadAt, start: int, end: int, big_endian: bool) -> Iterator[Chunk]:
     """The chunks between `start` and `end`; stops at the first one that runs past the end."""
     layout = ">4sI" if big_endian else "<4sI"
     offset = start
     while offset + 8 <= end:
-        fileobj.seek(offset)
-        header = fileobj.read(8)
+        header = read(offset, 8)
         if len(header) < 8:
             return
         chunk_id, size = struct.unpack(layout, header)
@@ -40,21 +43,20 @@ def iter_chunks(fileobj: BinaryIO, start: int, end: int, big_endian: bool) -> It
         offset = data + size + (size & 1)  # chunks are padded to an even length
 
 
-def container_chunks(fileobj: BinaryIO, file_size: int) -> Iterator[Chunk]:
+def container_chunks(read: ReadAt, file_size: int) -> Iterator[Chunk]:
     """The top-level chunks of a RIFF/WAVE or FORM/AIFF file (none for anything else)."""
-    fileobj.seek(0)
-    head = fileobj.read(12)
+    head = read(0, 12)
     if len(head) < 12:
         return iter(())
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return iter_chunks(fileobj, 12, file_size, big_endian=False)
+        return iter_chunks(read, 12, file_size, big_endian=False)
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        return iter_chunks(fileobj, 12, file_size, big_endian=True)
+        return iter_chunks(read, 12, file_size, big_endian=True)
     return iter(())
 
 
-def find_chunk(fileobj: BinaryIO, file_size: int, wanted: bytes) -> Chunk | None:
-    for chunk in container_chunks(fileobj, file_size):
+def find_chunk(read: ReadAt, file_size: int, wanted: bytes) -> Chunk | None:
+    for chunk in container_chunks(read, file_size):
         if chunk[0] == wanted:
             return chunk
     return None
@@ -62,21 +64,20 @@ def find_chunk(fileobj: BinaryIO, file_size: int, wanted: bytes) -> Chunk | None
 
 def read_riff_info(fileobj: BinaryIO) -> dict[str, str]:
     """Tag values from a WAV file's LIST/INFO chunk (empty when there is none)."""
-    fileobj.seek(0, 2)
-    size = fileobj.tell()
+    fd = fileobj.fileno()
+
+    def read(offset: int, size: int) -> bytes:
+        return os.pread(fd, size, offset)
+
     values: dict[str, str] = {}
-    for chunk_id, data, length in container_chunks(fileobj, size):
-        if chunk_id != b"LIST" or length < 4:
+    for chunk_id, data, length in container_chunks(read, os.fstat(fd).st_size):
+        if chunk_id != b"LIST" or length < 4 or read(data, 4) != b"INFO":
             continue
-        fileobj.seek(data)
-        if fileobj.read(4) != b"INFO":
-            continue
-        for sub_id, sub_data, sub_len in iter_chunks(fileobj, data + 4, data + length, False):
+        for sub_id, sub_data, sub_len in iter_chunks(read, data + 4, data + length, False):
             field = _INFO_FIELDS.get(sub_id)
             if field is None or field in values:
                 continue
-            fileobj.seek(sub_data)
-            text = _decode(fileobj.read(min(sub_len, 4096)))
+            text = _decode(read(sub_data, min(sub_len, 4096)))
             if text:
                 values[field] = text
     return values
