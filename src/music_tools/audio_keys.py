@@ -30,9 +30,7 @@ __all__ = [
     "KEY_BYTES",
     "Payload",
     "audio_hash",
-    "audio_key",
     "file_content_hash",
-    "locate",
     "read_keys",
 ]
 
@@ -60,18 +58,6 @@ def read_keys(
 
 def _md5_key(flac_md5: int) -> str:
     return f"md5:{flac_md5:032x}"
-
-
-def locate(fileobj: BinaryIO, file_format: str, file_size: int) -> Payload:
-    return locate_in(FileWindow(fileobj, file_size, OGG_WINDOW), file_format)
-
-
-def audio_key(
-    fileobj: BinaryIO, file_format: str, payload: Payload, flac_md5: int | None = None
-) -> str:
-    fileobj.seek(0, 2)
-    window = FileWindow(fileobj, fileobj.tell(), OGG_WINDOW)
-    return _audio_key(window, file_format, payload, flac_md5)
 
 
 def _audio_key(window: FileWindow, file_format: str, payload: Payload, flac_md5: int | None) -> str:

@@ -36,7 +36,7 @@ def _ogg_page(window: FileWindow, offset: int) -> tuple[int, int, bytes, int] | 
     return int.from_bytes(header[14:18], "little"), 27 + len(lacing), lacing, sum(lacing)
 
 
-def _header_packets(first_packet: bytes) -> int | None:
+def _header_packet_count(first_packet: bytes) -> int | None:
     if first_packet.startswith(b"\x01vorbis"):
         return 3
     if first_packet.startswith(b"OpusHead"):
@@ -58,7 +58,7 @@ def audio_start(window: FileWindow) -> int | None:
         page_serial, header_size, lacing, body_size = page
         if serial is None:
             serial = page_serial
-            found = _header_packets(window.read(offset + header_size, min(body_size, 80)))
+            found = _header_packet_count(window.read(offset + header_size, min(body_size, 80)))
             if found is None:
                 return None
             wanted = found

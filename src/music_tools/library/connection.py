@@ -71,10 +71,6 @@ class Transactions:
         self._conn = conn
         self._depth = 0
 
-    @property
-    def active(self) -> bool:
-        return self._depth > 0
-
     @contextmanager
     def atomic(self) -> Iterator[None]:
         if self._depth > 0:
