@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from ..models import FileEntry, LibraryFile, ScanFailure
 from ..reader import ExtractBatch, extract_batch
@@ -205,13 +205,14 @@ class LibraryIndexer:
                 now = time.time()
                 for file in batch.files:
                     file.indexed_at = file.last_seen_at = now
-                    moved = None if file.file_path in plan.changed else moves.match(file)
+                    changed = file.file_path in plan.changed
+                    moved = None if changed else moves.match(file)
                     if moved is not None:
                         writer.relinks.append((moved, file))
                         report.moved += 1
                     else:
                         writer.upserts.append(file)
-                        if file.file_path in plan.changed:
+                        if changed:
                             report.updated += 1
                         else:
                             report.new += 1
@@ -270,10 +271,7 @@ class LibraryIndexer:
             report.missing = int(self.db.batch_mark_inactive(plan.missing))
             self.db.scan_errors.clear(plan.stale_errors)
             self.db.scan_errors.record(
-                ScanFailure(
-                    f.file_path, f.error, f.file_size, f.file_mtime_ns, f.library_root, now, now
-                )
-                for f in plan.scan_failures
+                replace(f, first_seen_at=now, last_seen_at=now) for f in plan.scan_failures
             )
 
 
