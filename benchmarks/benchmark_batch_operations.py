@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from music_tools.library import LibraryDatabase, LibraryFile
-from music_tools.library.rows import COLUMNS, row_of
+from music_tools.store.rows import COLUMNS, row_of
 
 SIZES = {"SMALL": 100, "MEDIUM": 1_000, "LARGE": 5_000, "XLARGE": 100_000}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 __all__ = [
@@ -10,7 +11,23 @@ __all__ = [
     "ScanError",
     "SchemaError",
     "StoreError",
+    "os_reason",
 ]
+
+_OS_REASONS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOENT: "no such file (deleted, or a broken symbolic link)",
+    errno.EISDIR: "is a directory",
+    errno.ENOTDIR: "not a folder",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.EIO: "input/output error (failing disk?)",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an operating-system call failed, in words a person understands."""
+    return _OS_REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
 
 
 class MusicToolsError(Exception):

@@ -22,7 +22,7 @@ class FileEntry:
     path: str
     size: int
     mtime_ns: int
-    root: str | None = None
+    library_root: str | None = None
 
 
 @dataclass(slots=True)
@@ -77,7 +77,7 @@ class ScanFailure:
     size or mtime changes."""
 
     file_path: str
-    error: str
+    reason: str
     file_size: int | None = None
     file_mtime_ns: int | None = None
     library_root: str | None = None

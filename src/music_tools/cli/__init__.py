@@ -1,0 +1,6 @@
+"""The command line: the only layer that prints. `main` is the `music-tools` entry point."""
+
+from .app import ExitStatus
+from .commands import cli, main
+
+__all__ = ["ExitStatus", "cli", "main"]

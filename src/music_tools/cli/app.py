@@ -1,0 +1,112 @@
+"""The frame every command runs in: exit codes, the one place exceptions become one line,
+the shared options, and opening the database."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import platformdirs
+from rich.console import Console
+
+from ..errors import MusicToolsError
+from ..queries import SearchError
+from ..store import LibraryDatabase
+
+__all__ = [
+    "ExitStatus",
+    "MusicToolsGroup",
+    "db_option",
+    "default_db_path",
+    "json_option",
+    "open_db",
+    "stdout_console",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ExitStatus(enum.IntEnum):
+    """Exit codes, in one place.
+
+    OK: done (files that could not be read are reported, and still OK);
+    ERROR: the command could not do its job (database, I/O); USAGE: a bad argument or a
+    missing folder; INTERRUPTED: Ctrl-C (what was done is kept).
+    """
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+def default_db_path() -> Path:
+    return platformdirs.user_data_path("music-tools") / "library.db"
+
+
+class MusicToolsGroup(click.Group):
+    """Maps every exception to one line on stderr and an ExitStatus."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        kwargs.setdefault("prog_name", "music-tools")
+        try:
+            result = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            _fail(ExitStatus.USAGE, f"{exc.format_message()} (see --help)")
+        except click.ClickException as exc:
+            _fail(ExitStatus.ERROR, exc.format_message())
+        except (KeyboardInterrupt, click.Abort):
+            _fail(ExitStatus.INTERRUPTED, "interrupted")
+        except (MusicToolsError, SearchError) as exc:
+            _fail(
+                ExitStatus.ERROR if isinstance(exc, MusicToolsError) else ExitStatus.USAGE, str(exc)
+            )
+        except OSError as exc:
+            _fail(ExitStatus.ERROR, f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        sys.exit(int(result) if isinstance(result, int) else ExitStatus.OK)
+
+
+def _fail(status: ExitStatus, message: str) -> None:
+    click.echo(f"music-tools: error: {message}", err=True)
+    sys.exit(status)
+
+
+def db_option(command: F) -> F:
+    return click.option(
+        "--db",
+        "db_path",
+        envvar="MUSIC_TOOLS_DB",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=default_db_path,
+        show_default="the user data folder; MUSIC_TOOLS_DB overrides",
+        help="The library database file.",
+    )(command)
+
+
+def json_option(command: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
+
+
+@contextmanager
+def open_db(path: Path, create: bool = False) -> Iterator[LibraryDatabase]:
+    if not create and not path.exists():
+        raise MusicToolsError(f"{path}: no library database here yet (run `music-tools index`)")
+    if create and path == default_db_path():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MusicToolsError(
+                f"{path.parent}: cannot create the database folder: {exc.strerror or exc}"
+            ) from None
+    with LibraryDatabase(path) as db:
+        yield db
+
+
+def stdout_console() -> Console:
+    return Console(soft_wrap=False)

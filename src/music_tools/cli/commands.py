@@ -1,0 +1,199 @@
+"""The commands: parse, call the library, render. No SQL and no mutagen here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from .. import __version__
+from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
+from ..queries import library_stats, relocate, search
+from . import render
+from .app import ExitStatus, MusicToolsGroup, db_option, json_option, open_db, stdout_console
+from .progress import index_progress
+
+__all__ = ["cli", "main"]
+
+
+@click.group(cls=MusicToolsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="music-tools")
+def cli() -> None:
+    """Index a music collection and tell, fast and exactly, which files you already have."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
+@click.option("--full-hash", is_flag=True, help="Also hash every file whole (reads everything).")
+@click.option("--include-hidden", is_flag=True, help="Also index hidden files and folders.")
+@click.option("--all-files", is_flag=True, help="Report files that are not audio as errors.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@db_option
+@json_option
+def index(
+    paths: tuple[Path, ...],
+    workers: int | None,
+    full_hash: bool,
+    include_hidden: bool,
+    all_files: bool,
+    quiet: bool,
+    db_path: Path,
+    as_json: bool,
+) -> ExitStatus:
+    """Index the audio files under PATHS; a rescan reads only what changed.
+
+    Example: music-tools index ~/Music /mnt/archive/flac
+    """
+    for path in paths:
+        if not path.is_dir():
+            raise click.UsageError(
+                f"{path}: {'not a folder' if path.exists() else 'no such folder'}"
+            )
+    options = ScanOptions(include_hidden=include_hidden, all_files=all_files)
+    errors = Console(stderr=True)
+    with (
+        open_db(db_path, create=True) as db,
+        index_progress(errors, quiet or as_json) as on_progress,
+    ):
+        indexer = LibraryIndexer(
+            db, workers, full_hash=full_hash, options=options, on_progress=on_progress
+        )
+        try:
+            report = indexer.index(paths)
+        except IndexInterrupted as stopped:  # here, before click turns it into an Abort
+            click.echo(render.index_summary(stopped.report), err=True)
+            return ExitStatus.INTERRUPTED
+    if as_json:
+        click.echo(render.to_json(render.report_record(report)))
+    elif not quiet:
+        for line in render.error_lines(report.failures[:20]):
+            click.echo(line, err=True)
+        if len(report.failures) > 20:
+            click.echo(f"... and {len(report.failures) - 20} more (music-tools errors)", err=True)
+        click.echo(render.index_summary(report))
+    return ExitStatus.OK
+
+
+@cli.command()
+@db_option
+@json_option
+def stats(db_path: Path, as_json: bool) -> None:
+    """Counts by format, lossless share, size and duration, roots, errors.
+
+    Example: music-tools stats --json
+    """
+    with open_db(db_path) as db:
+        result = library_stats(db)
+    if as_json:
+        click.echo(render.to_json(render.stats_record(result)))
+    else:
+        render.print_stats(stdout_console(), result)
+
+
+@cli.command(name="search")
+@click.argument("query", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--limit", type=click.IntRange(1), help="At most this many results.")
+@db_option
+def search_command(query: tuple[str, ...], fmt: str, limit: int | None, db_path: Path) -> None:
+    """Find files: field terms (artist: title: album: genre: format: year:) and free words.
+
+    Example: music-tools search artist:radiohead year:1995..1999 "paranoid android"
+    """
+    text = " ".join(_quoted(term) for term in query)
+    with open_db(db_path) as db:
+        found = search(db, text, limit)
+        if fmt == "table":
+            if not render.print_files(stdout_console(), found):
+                click.echo("no match", err=True)
+        else:
+            render.write_files(found, sys.stdout, fmt)
+
+
+def _quoted(term: str) -> str:
+    name, sep, value = term.partition(":")
+    if " " in term:
+        return f'{name}:"{value}"' if sep and name.isidentifier() else f'"{term}"'
+    return term
+
+
+@cli.command()
+@db_option
+@json_option
+def errors(db_path: Path, as_json: bool) -> None:
+    """Files and folders that could not be read, with the reason.
+
+    Example: music-tools errors
+    """
+    with open_db(db_path) as db:
+        failures = list(db.scan_errors)
+    if as_json:
+        click.echo(render.to_json([render.failure_record(f) for f in failures]))
+    else:
+        for line in render.error_lines(failures):
+            click.echo(line)
+        if not failures:
+            click.echo("no errors", err=True)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default="jsonl",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Write here instead of stdout.",
+)
+@click.option("--all", "include_inactive", is_flag=True, help="Include files gone from disk.")
+@db_option
+def export(fmt: str, output: Any, include_inactive: bool, db_path: Path) -> None:
+    """Write the whole library, streamed, as CSV, JSON or JSON lines.
+
+    Example: music-tools export --format csv -o library.csv
+    """
+    with open_db(db_path) as db:
+        count = render.write_files(db.iter_files(active_only=not include_inactive), output, fmt)
+    if output.name != "<stdout>":
+        click.echo(f"{count:,} files written to {output.name}", err=True)
+
+
+@cli.command(name="relocate")
+@click.argument("old_prefix")
+@click.argument("new_prefix")
+@db_option
+@json_option
+def relocate_command(old_prefix: str, new_prefix: str, db_path: Path, as_json: bool) -> None:
+    """Re-point a moved library from OLD_PREFIX to NEW_PREFIX without re-indexing.
+
+    Example: music-tools relocate /media/old-disk/Music /srv/music
+    """
+    with open_db(db_path) as db:
+        count = relocate(db, os.path.abspath(old_prefix), os.path.abspath(new_prefix))
+    if as_json:
+        click.echo(render.to_json({"relocated": count}))
+    else:
+        click.echo(f"{count:,} files now under {os.path.abspath(new_prefix)}")
+
+
+def main() -> None:
+    cli(prog_name="music-tools")

@@ -1,0 +1,47 @@
+"""The progress bar on a terminal (and nothing when piped or quiet)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from ..index import Progress as IndexProgress
+
+__all__ = ["index_progress"]
+
+
+@contextmanager
+def index_progress(console: Console, quiet: bool) -> Iterator[Callable[[IndexProgress], None]]:
+    if quiet or not console.is_terminal:
+        yield lambda event: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("scanning", total=None, rate="")
+
+        def update(event: IndexProgress) -> None:
+            speed = bar.tasks[task].speed
+            rate = f"{speed:,.0f} files/s" if speed else ""
+            description = "scanning" if event.phase == "scan" else "reading"
+            bar.update(
+                task, description=description, completed=event.done, total=event.total, rate=rate
+            )
+
+        yield update

@@ -1,0 +1,190 @@
+"""Turning library results into text: tables, summaries, CSV, JSON. No SQL, no mutagen."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from ..index import IndexReport
+from ..models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
+from ..queries import LibraryStats
+from ..util import printable_path
+
+__all__ = [
+    "error_lines",
+    "failure_record",
+    "file_record",
+    "human_duration",
+    "human_size",
+    "index_summary",
+    "print_files",
+    "print_stats",
+    "report_record",
+    "stats_record",
+    "to_json",
+    "write_files",
+]
+
+
+def human_size(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+def human_duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return (
+        f"{days}d {hours:02d}h {minutes:02d}m" if days else f"{hours}h {minutes:02d}m {secs:02d}s"
+    )
+
+
+def index_summary(report: IndexReport) -> str:
+    """One line: what an index run did."""
+    state = "interrupted after" if report.interrupted else "indexed in"
+    parts = [
+        f"{report.new} new",
+        f"{report.updated} updated",
+        f"{report.unchanged} unchanged",
+        f"{report.moved} moved",
+        f"{report.missing} missing",
+    ]
+    if report.reactivated:
+        parts.append(f"{report.reactivated} back")
+    parts.append(f"{report.errors} errors")
+    if report.known_errors:
+        parts.append(f"{report.known_errors} known errors skipped")
+    return (
+        f"{', '.join(parts)}; {state} {report.elapsed_s:.1f}s ({report.files_per_s:,.0f} files/s)"
+    )
+
+
+def file_record(file: LibraryFile) -> dict[str, Any]:
+    """A row as plain data; paths that are not valid UTF-8 keep their escapes visible."""
+    record = asdict(file)
+    for key in ("file_path", "filename", "directory", "library_root"):
+        if isinstance(record[key], str):
+            record[key] = printable_path(record[key])
+    return record
+
+
+def failure_record(failure: ScanFailure) -> dict[str, Any]:
+    """A file that could not be read, as plain data."""
+    return {
+        "path": printable_path(failure.file_path),
+        "reason": failure.reason,
+        "size": failure.file_size,
+        "first_seen_at": failure.first_seen_at,
+    }
+
+
+def report_record(report: IndexReport) -> dict[str, Any]:
+    """What an index run did, as plain data."""
+    record = asdict(report)
+    record["roots"] = [printable_path(root) for root in report.roots]
+    record["failures"] = [failure_record(f) for f in report.failures]
+    record["files_per_s"] = round(report.files_per_s, 1)
+    record["elapsed_s"] = round(report.elapsed_s, 3)
+    return record
+
+
+def stats_record(stats: LibraryStats) -> dict[str, Any]:
+    record = asdict(stats)
+    record["roots"] = {printable_path(root): count for root, count in stats.roots.items()}
+    record["lossless_share"] = round(stats.lossless_share, 4)
+    return record
+
+
+def to_json(data: Any) -> str:
+    """JSON text of plain data built by the *_record functions (paths already printable)."""
+    return json.dumps(data, ensure_ascii=False)
+
+
+def write_files(files: Iterable[LibraryFile], out: TextIO, fmt: str) -> int:
+    """Stream rows as csv, json (one array) or jsonl; returns how many were written."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=LIBRARY_FILE_FIELDS)
+        writer.writeheader()
+        for file in files:
+            writer.writerow(file_record(file))
+            count += 1
+    elif fmt == "jsonl":
+        for file in files:
+            out.write(to_json(file_record(file)) + "\n")
+            count += 1
+    else:
+        out.write("[")
+        for file in files:
+            out.write(("," if count else "") + "\n" + to_json(file_record(file)))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def print_files(console: Console, files: Iterable[LibraryFile]) -> int:
+    table = Table(box=None, header_style="bold")
+    for column in ("artist", "title", "album", "year", "format", "length", "path"):
+        table.add_column(column, overflow="fold")
+    count = 0
+    for f in files:
+        table.add_row(
+            f.artist or "",
+            f.title or "",
+            f.album or "",
+            str(f.year or ""),
+            f.file_format or "",
+            human_duration(f.duration or 0)[-7:] if f.duration else "",
+            printable_path(f.file_path),
+        )
+        count += 1
+    if count:
+        console.print(table)
+    return count
+
+
+def print_stats(console: Console, stats: LibraryStats) -> None:
+    console.print(
+        f"[bold]{stats.files:,}[/] files, {human_size(stats.total_size)}, "
+        f"{human_duration(stats.total_duration)} of audio; "
+        f"{stats.lossless_share:.0%} lossless"
+    )
+    if stats.inactive:
+        console.print(f"{stats.inactive:,} more files gone from disk (kept, inactive)")
+    when = (
+        time.strftime("%Y-%m-%d %H:%M", time.localtime(stats.last_indexed_at))
+        if stats.last_indexed_at
+        else "never"
+    )
+    console.print(f"last indexed: {when}; files that could not be read: {stats.errors:,}")
+    table = Table(box=None, header_style="bold")
+    table.add_column("format")
+    table.add_column("files", justify="right")
+    for name, count in stats.formats.items():
+        table.add_row(name, f"{count:,}")
+    if stats.formats:
+        console.print(table)
+    roots = Table(box=None, header_style="bold")
+    roots.add_column("root")
+    roots.add_column("files", justify="right")
+    for root, count in stats.roots.items():
+        roots.add_row(printable_path(root), f"{count:,}")
+    if stats.roots:
+        console.print(roots)
+
+
+def error_lines(failures: Iterable[ScanFailure]) -> Iterable[str]:
+    """ "path: reason", one a line, as compilers print them (easy to grep and to read)."""
+    for failure in failures:
+        yield f"{printable_path(failure.file_path)}: {failure.reason}"

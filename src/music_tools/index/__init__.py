@@ -1,0 +1,8 @@
+"""Indexing: scan (stat only) -> plan (the diff against the rows) -> read (worker pool) ->
+write (batched commits), with moves re-linked in place. `LibraryIndexer` runs it."""
+
+from .indexer import LibraryIndexer
+from .report import IndexInterrupted, IndexReport, Progress
+from .scan import ScanOptions
+
+__all__ = ["IndexInterrupted", "IndexReport", "LibraryIndexer", "Progress", "ScanOptions"]

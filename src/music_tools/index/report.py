@@ -1,0 +1,60 @@
+"""What an index run tells its caller: progress events as it goes, a report at the end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models import ScanFailure
+
+__all__ = ["IndexInterrupted", "IndexReport", "Progress"]
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """What one `index()` did; `failures` lists every file or folder that could not be read."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    missing: int = 0
+    reactivated: int = 0
+    errors: int = 0
+    known_errors: int = 0  # failed before, unchanged since: not retried
+    elapsed_s: float = 0.0
+    interrupted: bool = False
+    roots: list[str] = field(default_factory=list)
+    failures: list[ScanFailure] = field(default_factory=list)
+
+    @property
+    def files_seen(self) -> int:
+        return (
+            self.new
+            + self.updated
+            + self.unchanged
+            + self.moved
+            + self.reactivated
+            + self.errors
+            + self.known_errors
+        )
+
+    @property
+    def files_per_s(self) -> float:
+        return self.files_seen / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+class IndexInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `index()`: everything read so far is committed; `report` says what."""
+
+    def __init__(self, report: IndexReport) -> None:
+        super().__init__("indexing interrupted")
+        self.report = report
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A progress event: `phase` is "scan" (total unknown) or "read"."""
+
+    phase: str
+    done: int
+    total: int | None = None

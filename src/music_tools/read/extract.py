@@ -1,0 +1,130 @@
+"""One audio file -> one LibraryFile: tags, properties and identity keys, or one ExtractError.
+
+This is the error boundary of reading: whatever mutagen, the OS or a hostile file throws
+becomes `ExtractError(path, reason)` with a reason a person understands.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..errors import ExtractError, os_reason
+from ..formats.sniff import OGG_EXTENSIONS, sniff
+from ..formats.window import OGG_WINDOW, WINDOW, FileWindow
+from ..identity import keys
+from ..identity.normalize import metadata_hash
+from ..models import FileEntry, LibraryFile
+from .tags import MutagenError, NotAudioError, read_tags
+
+__all__ = ["ExtractBatch", "extract", "extract_batch"]
+
+_TRUNCATED_HINTS = (
+    "read 0 bytes",
+    "unpack requires",
+    "eof",
+    "truncated",
+    "not enough data",
+    "expected",
+    "short read",
+    "end of file",
+    "bytes, read",
+)
+
+
+@dataclass(slots=True)
+class ExtractBatch:
+    """What a batch of files gave: the files read and, side by side, the ones that failed."""
+
+    files: list[LibraryFile] = field(default_factory=list)
+    errors: list[ExtractError] = field(default_factory=list)
+
+
+def extract(
+    path: str | os.PathLike[str], *, full_hash: bool = False, root: str | None = None
+) -> LibraryFile:
+    """Read one file. Raises ExtractError, and nothing else, when it cannot be read."""
+    name = os.fspath(path)
+    try:
+        return _extract(name, full_hash, root)
+    except ExtractError:
+        raise
+    except NotAudioError:
+        raise ExtractError(name, "not an audio file") from None
+    except OSError as exc:
+        raise ExtractError(name, os_reason(exc)) from None
+    except MemoryError:
+        raise ExtractError(name, f"corrupt {_kind(name)} file (impossible sizes)") from None
+    except (MutagenError, struct.error, EOFError, Exception) as exc:  # the boundary
+        raise ExtractError(name, _describe(exc, name)) from None
+
+
+def extract_batch(
+    items: Iterable[str | os.PathLike[str] | FileEntry], *, full_hash: bool = False
+) -> ExtractBatch:
+    """Read many files; a failure is recorded beside the results, never raised.
+
+    A module-level function of picklable arguments, so it runs in a process pool as is.
+    """
+    batch = ExtractBatch()
+    for item in items:
+        try:
+            if isinstance(item, FileEntry):
+                file = extract(item.path, full_hash=full_hash, root=item.library_root)
+            else:
+                file = extract(item, full_hash=full_hash)
+        except ExtractError as exc:
+            batch.errors.append(exc)
+        else:
+            batch.files.append(file)
+    return batch
+
+
+def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
+    directory, filename = os.path.split(path)
+    extension = os.path.splitext(filename)[1].lower()
+    with open(path, "rb") as fileobj:
+        stat = os.fstat(fileobj.fileno())
+        if stat.st_size == 0:
+            raise ExtractError(path, "empty file")
+        file = LibraryFile(
+            file_path=path,
+            filename=filename,
+            directory=directory,
+            library_root=root,
+            file_size=stat.st_size,
+            file_mtime_ns=stat.st_mtime_ns,
+        )
+        is_ogg = extension in OGG_EXTENSIONS
+        window = FileWindow(fileobj, stat.st_size, OGG_WINDOW if is_ogg else WINDOW)
+        kind = sniff(window.head[:64] if is_ogg else os.pread(fileobj.fileno(), 64, 0))
+        flac_md5 = read_tags(fileobj, file, extension, kind, window)
+        file.metadata_hash = metadata_hash(file.artist, file.title, path)
+        file_format = file.file_format or extension.lstrip(".")
+        payload, file.audio_key = keys.read_keys(
+            fileobj, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
+        )
+        if file.bitrate is None and file.duration and payload is not None:
+            file.bitrate = round(payload.length * 8 / file.duration / 1000)
+        if full_hash and payload is not None:
+            file.audio_hash = keys.audio_hash(fileobj, payload)
+            file.file_content_hash = keys.file_content_hash(fileobj, stat.st_size)
+    return file
+
+
+def _kind(path: str) -> str:
+    return os.path.splitext(path)[1].lstrip(".").upper() or "audio"
+
+
+def _describe(exc: BaseException, path: str) -> str:
+    """A reason a person understands, from whatever a parser raised."""
+    message = " ".join(str(exc).replace(repr(path), "").replace(path, "").split())
+    lowered = message.lower()
+    kind = _kind(path)
+    if isinstance(exc, (struct.error, EOFError)) or any(h in lowered for h in _TRUNCATED_HINTS):
+        return f"truncated {kind} stream"
+    if isinstance(exc, MutagenError) and message:
+        return f"corrupt {kind} file: {message[:200]}"
+    return f"corrupt {kind} file ({type(exc).__name__}{': ' + message[:200] if message else ''})"

@@ -1,0 +1,19 @@
+"""The store: `LibraryDatabase` on SQLite, its schema and migrations, the batch machinery
+(bad rows isolated, good ones written), and the table of files that could not be read.
+Imports no reader: the store knows rows, not audio."""
+
+from .batch import BatchResult, RowError
+from .database import HASH_COLUMNS, TABLE, HashType, LibraryDatabase, RowState
+from .operation import BatchOperation, OperationType
+
+__all__ = [
+    "HASH_COLUMNS",
+    "TABLE",
+    "BatchOperation",
+    "BatchResult",
+    "HashType",
+    "LibraryDatabase",
+    "OperationType",
+    "RowError",
+    "RowState",
+]

@@ -1,0 +1,169 @@
+"""Batched writes that isolate a bad row without slowing the good ones.
+
+`executemany` over a generator knows which row it was binding or stepping when it
+failed: that row is recorded and skipped, and the same `executemany` call resumes on
+the rows after it, inside the same transaction. The rows already written stay written
+(a failed statement rolls back only itself), so no SAVEPOINT and no second pass are
+needed, and the good path costs one generator step per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import apsw
+
+from ..errors import StoreError
+
+__all__ = ["BatchResult", "RowError", "execute_isolated"]
+
+T = TypeVar("T")
+
+#: Errors that belong to one row (a value that cannot be bound, a constraint it
+#: breaks, an item that is not a LibraryFile). Anything else is about the database
+#: itself (locked, full, corrupt) and aborts the call as a StoreError.
+ROW_ERRORS: tuple[type[BaseException], ...] = (
+    apsw.ConstraintError,
+    apsw.MismatchError,
+    apsw.TooBigError,
+    apsw.RangeError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    AttributeError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One row that was skipped: what identifies it (usually the path) and why."""
+
+    key: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What a batch write did: how many rows it wrote, and the rows it skipped, with why.
+
+    `int(result)` is the count, and a result compares and adds as that count, so code
+    written against the seed's API (which returned an int) keeps working.
+    """
+
+    written: int = 0
+    failures: tuple[RowError, ...] = ()
+
+    def __int__(self) -> int:
+        return self.written
+
+    __index__ = __int__
+
+    def __add__(self, other: object) -> Any:
+        if isinstance(other, BatchResult):
+            return BatchResult(self.written + other.written, self.failures + other.failures)
+        return self.written + other if isinstance(other, int) else NotImplemented
+
+    def __radd__(self, other: object) -> Any:
+        return other + self.written if isinstance(other, int) else NotImplemented
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BatchResult):
+            return (self.written, self.failures) == (other.written, other.failures)
+        if isinstance(other, int):
+            return self.written == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.written, self.failures))
+
+    def __lt__(self, other: int | BatchResult) -> bool:
+        return self.written < int(other)
+
+    def __le__(self, other: int | BatchResult) -> bool:
+        return self.written <= int(other)
+
+    def __gt__(self, other: int | BatchResult) -> bool:
+        return self.written > int(other)
+
+    def __ge__(self, other: int | BatchResult) -> bool:
+        return self.written >= int(other)
+
+
+_NOTHING: Any = object()
+#: The statement is kept prepared for the whole call (SQLite's hint for long-lived ones).
+_PERSISTENT = apsw.SQLITE_PREPARE_PERSISTENT
+
+
+@dataclass(slots=True)
+class _Tracker(Generic[T]):
+    """Feeds executemany and remembers the item it handed over last."""
+
+    to_params: Callable[[T], Sequence[Any]]
+    current: Any = field(default=_NOTHING)
+
+    def feed(self, items: Iterator[T]) -> Iterator[Sequence[Any]]:
+        to_params = self.to_params
+        for item in items:
+            self.current = item
+            yield to_params(item)
+
+
+def describe_error(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, UnicodeEncodeError):
+        return f"text that is not valid Unicode ({exc.reason})"
+    if isinstance(exc, OverflowError):
+        return f"number too large for the database ({text})"
+    return text
+
+
+def execute_isolated(
+    conn: apsw.Connection,
+    sql: str,
+    items: Iterable[T],
+    to_params: Callable[[T], Sequence[Any]],
+    key_of: Callable[[Any], str],
+    repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
+) -> BatchResult:
+    """Run `sql` once per item inside the caller's transaction; skip and report bad rows.
+
+    `repair`, when given, gets one more try at a row that failed with UnicodeEncodeError
+    (a non-UTF-8 path) before the row is reported.
+    """
+    iterator = iter(items)
+    tracker: _Tracker[T] = _Tracker(to_params)
+    written = 0
+    failures: list[RowError] = []
+    while True:
+        tracker.current = _NOTHING
+        before = conn.total_changes()
+        try:
+            conn.executemany(sql, tracker.feed(iterator), prepare_flags=_PERSISTENT)
+        except ROW_ERRORS as exc:
+            written += conn.total_changes() - before
+            item = tracker.current
+            if item is _NOTHING or not conn.in_transaction:
+                raise StoreError(f"batch write failed: {describe_error(exc)}") from exc
+            if repair is not None and isinstance(exc, UnicodeEncodeError):
+                try:
+                    before = conn.total_changes()
+                    conn.execute(sql, repair(to_params(item)))
+                    written += conn.total_changes() - before
+                    continue
+                except ROW_ERRORS as retry_exc:
+                    exc = retry_exc
+            failures.append(RowError(_safe_key(key_of, item), describe_error(exc)))
+        except apsw.Error as exc:
+            raise StoreError(f"batch write failed: {describe_error(exc)}") from exc
+        else:
+            written += conn.total_changes() - before
+            return BatchResult(written, tuple(failures))
+
+
+def _safe_key(key_of: Callable[[Any], str], item: Any) -> str:
+    try:
+        return str(key_of(item))
+    except Exception:
+        return repr(item)[:200]

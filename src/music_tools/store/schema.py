@@ -1,0 +1,126 @@
+"""The SQLite schema as forward migrations, versioned with `PRAGMA user_version`.
+
+Version 1 is the table the seed design shipped (no audio keys, mtime in float seconds);
+version 2 added the audio keys and the scan_errors table; version 3 names a failure's
+cause `reason` everywhere (the column was `error`). Each migration runs in one
+transaction, so an upgrade either completes or leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import apsw
+
+from ..errors import SchemaError
+
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "migrate"]
+
+_V1 = """
+CREATE TABLE library_index (
+    id INTEGER PRIMARY KEY,
+    file_path TEXT NOT NULL,
+    filename TEXT,
+    directory TEXT,
+    artist TEXT,
+    title TEXT,
+    album TEXT,
+    album_artist TEXT,
+    track_number INTEGER,
+    disc_number INTEGER,
+    year INTEGER,
+    genre TEXT,
+    duration REAL,
+    bitrate INTEGER,
+    sample_rate INTEGER,
+    channels INTEGER,
+    file_format TEXT,
+    file_size INTEGER,
+    file_mtime REAL,
+    metadata_hash TEXT,
+    file_content_hash TEXT,
+    indexed_at REAL,
+    last_seen_at REAL,
+    is_active INTEGER NOT NULL DEFAULT 1
+);
+CREATE UNIQUE INDEX idx_library_path ON library_index(file_path);
+CREATE INDEX idx_active_metadata_hash ON library_index(is_active, metadata_hash);
+CREATE INDEX idx_active_content_hash ON library_index(is_active, file_content_hash);
+"""
+
+_V2 = """
+ALTER TABLE library_index ADD COLUMN library_root TEXT;
+ALTER TABLE library_index ADD COLUMN bits_per_sample INTEGER;
+ALTER TABLE library_index ADD COLUMN codec TEXT;
+ALTER TABLE library_index ADD COLUMN is_lossless INTEGER;
+ALTER TABLE library_index ADD COLUMN file_mtime_ns INTEGER;
+ALTER TABLE library_index ADD COLUMN audio_key TEXT;
+ALTER TABLE library_index ADD COLUMN audio_hash TEXT;
+ALTER TABLE library_index ADD COLUMN musicbrainz_recording_id TEXT;
+UPDATE library_index SET file_mtime_ns = CAST(file_mtime * 1000000000 AS INTEGER)
+    WHERE file_mtime IS NOT NULL;
+UPDATE library_index SET is_lossless = lower(file_format) IN
+    ('flac', 'wav', 'aiff', 'alac', 'ape', 'wavpack', 'wv', 'dsf', 'tta')
+    WHERE file_format IS NOT NULL;
+ALTER TABLE library_index DROP COLUMN file_mtime;
+CREATE INDEX idx_active_audio_key ON library_index(is_active, audio_key);
+CREATE INDEX idx_active_audio_hash ON library_index(is_active, audio_hash);
+CREATE INDEX idx_library_root ON library_index(library_root);
+CREATE TABLE scan_errors (
+    id INTEGER PRIMARY KEY,
+    file_path TEXT NOT NULL,
+    library_root TEXT,
+    file_size INTEGER,
+    file_mtime_ns INTEGER,
+    error TEXT NOT NULL,
+    first_seen_at REAL NOT NULL,
+    last_seen_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX idx_scan_errors_path ON scan_errors(file_path);
+"""
+
+
+_V3 = """
+ALTER TABLE scan_errors RENAME COLUMN error TO reason;
+"""
+
+
+def _script(sql: str) -> Callable[[apsw.Connection], None]:
+    def run(conn: apsw.Connection) -> None:
+        conn.execute(sql)  # apsw runs every statement in the string
+
+    return run
+
+
+MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
+    _script(_V1),
+    _script(_V2),
+    _script(_V3),
+)
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: apsw.Connection) -> int:
+    version: int = conn.execute("PRAGMA user_version").get
+    return version
+
+
+def migrate(conn: apsw.Connection, target: int = LATEST_VERSION) -> int:
+    """Bring the schema up to `target`, one transaction per step; return the old version."""
+    start = user_version(conn)
+    if start > LATEST_VERSION:
+        raise SchemaError(
+            f"database schema version {start} is newer than this music-tools "
+            f"understands ({LATEST_VERSION}); upgrade music-tools"
+        )
+    for version in range(start, target):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if user_version(conn) == version:  # another process may have migrated meanwhile
+                MIGRATIONS[version](conn)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return start

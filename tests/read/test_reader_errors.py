@@ -1,0 +1,198 @@
+"""The error boundary: whatever a file holds, extract gives a LibraryFile or an ExtractError."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
+from music_tools import ExtractError, FileEntry, MusicToolsError, extract, extract_batch
+
+ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    root = tmp_path_factory.mktemp("samples")
+    return {
+        fmt: make_audio(
+            root / file_name(fmt), fmt, seconds=0.3, tags=Tags(), picture=True
+        ).read_bytes()
+        for fmt in ALL_FORMATS
+    }
+
+
+def _expect_error(path: Path, reason: str) -> ExtractError:
+    with pytest.raises(ExtractError) as caught:
+        extract(path)
+    assert caught.value.path == str(path)
+    assert caught.value.reason == reason
+    assert str(caught.value) == f"{path}: {reason}"
+    return caught.value
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_a_zero_byte_file_is_an_empty_file(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / file_name(fmt)
+    path.touch()
+    _expect_error(path, "empty file")
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+@pytest.mark.parametrize("keep", [4, 40, 400, 4000])
+def test_a_truncated_file_is_read_or_refused_never_crashes(
+    tmp_path: Path, samples: dict[str, bytes], fmt: str, keep: int
+) -> None:
+    path = tmp_path / file_name(fmt)
+    path.write_bytes(samples[fmt][:keep])
+    try:
+        extract(path, full_hash=True)
+    except ExtractError as exc:
+        assert exc.reason and "Traceback" not in exc.reason
+
+
+def test_a_truncated_flac_stream_says_so(tmp_path: Path, samples: dict[str, bytes]) -> None:
+    path = tmp_path / "cut.flac"
+    path.write_bytes(samples["flac"][:30])
+    _expect_error(path, "truncated FLAC stream")
+
+
+def test_a_text_file_is_not_an_audio_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("shopping list\n" * 50)
+    _expect_error(path, "not an audio file")
+
+
+def test_a_text_file_renamed_to_mp3_is_refused_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "fake.mp3"
+    path.write_text("this is not an mp3\n" * 500)
+    with pytest.raises(ExtractError, match=r"fake\.mp3: (corrupt MP3 file|not an audio file)"):
+        extract(path)
+
+
+def test_a_missing_file_and_a_directory_are_clear_errors(tmp_path: Path) -> None:
+    _expect_error(tmp_path / "gone.mp3", "no such file (deleted, or a broken symbolic link)")
+    (tmp_path / "folder.flac").mkdir()
+    _expect_error(tmp_path / "folder.flac", "is a directory")
+
+
+def test_an_unreadable_file_is_permission_denied(tmp_path: Path) -> None:
+    """Run as `nobody` in a forked child: root can read a chmod-000 file."""
+    shared = Path(tempfile.mkdtemp(prefix="mt-perm-"))
+    try:
+        shared.chmod(0o755)
+        path = make_audio(shared / "locked.mp3", "mp3", tags=Tags())
+        path.chmod(0o000)
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: drop to nobody, try, report, exit
+            os.close(read_fd)
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                try:
+                    extract(path)
+                    message = "read it"
+                except ExtractError as exc:
+                    message = exc.reason
+                except BaseException as exc:
+                    message = f"leaked {type(exc).__name__}"
+            finally:
+                os.write(write_fd, message.encode())
+                os._exit(0)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as pipe:
+            message = pipe.read()
+        os.waitpid(pid, 0)
+        assert message == "permission denied"
+    finally:
+        shutil.rmtree(shared)
+
+
+@settings(
+    max_examples=int(os.environ.get("MUSIC_TOOLS_FUZZ_EXAMPLES", "400")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    fmt=st.sampled_from(ALL_FORMATS),
+    edits=st.lists(
+        st.tuples(
+            st.floats(0, 1),
+            st.sampled_from(["flip", "zero", "ff", "cut", "insert"]),
+            st.binary(min_size=1, max_size=8),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_mutated_real_files_give_a_file_or_an_extract_error(
+    samples: dict[str, bytes], fmt: str, edits: list[tuple[float, str, bytes]]
+) -> None:
+    data = bytearray(samples[fmt])
+    for where, kind, blob in edits:
+        at = int(where * (len(data) - 1)) if data else 0
+        if kind == "flip" and data:
+            data[at] ^= blob[0] or 1
+        elif kind == "zero":
+            data[at : at + 4 * len(blob)] = bytes(len(data[at : at + 4 * len(blob)]))
+        elif kind == "ff":
+            data[at : at + len(blob)] = b"\xff" * len(data[at : at + len(blob)])
+        elif kind == "cut":
+            del data[at:]
+        else:
+            data[at:at] = blob * 64
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / file_name(fmt)
+        path.write_bytes(bytes(data))
+        try:
+            extract(path, full_hash=True)
+        except ExtractError as exc:
+            assert exc.reason
+
+
+@pytest.mark.skipif(not ODD_CORPUS, reason="set MUSIC_TOOLS_ODD_CORPUS (.ci/run does)")
+def test_a_corpus_of_odd_real_world_files_raises_only_extract_errors() -> None:
+    assert ODD_CORPUS is not None
+    paths = sorted(Path(ODD_CORPUS).rglob("*"))
+    files = [p for p in paths if p.is_file()]
+    assert len(files) > 50
+    read = 0
+    for path in files:
+        try:
+            extract(path, full_hash=True)
+            read += 1
+        except ExtractError as exc:
+            assert exc.reason
+    assert read > len(files) // 2
+
+
+def test_extract_errors_belong_to_the_package_root_and_pickle() -> None:
+    error = ExtractError("/m/x.flac", "truncated FLAC stream")
+    assert isinstance(error, MusicToolsError)
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.path, again.reason) == (error.path, error.reason)
+
+
+def test_extract_batch_returns_files_and_errors_side_by_side(tmp_path: Path) -> None:
+    good = [make_audio(tmp_path / f"{i}.flac", "flac", seed=i, tags=Tags()) for i in range(3)]
+    bad = tmp_path / "bad.mp3"
+    bad.write_bytes(b"")
+    entries = [FileEntry(str(p), p.stat().st_size, 0, str(tmp_path)) for p in good]
+    with ProcessPoolExecutor(2) as pool:
+        batches = list(pool.map(extract_batch, [entries, [bad, str(tmp_path / "missing.ogg")]]))
+    assert [f.file_path for f in batches[0].files] == [str(p) for p in good]
+    assert all(f.library_root == str(tmp_path) for f in batches[0].files)
+    assert batches[0].errors == [] and batches[1].files == []
+    assert [(e.path, e.reason) for e in batches[1].errors] == [
+        (str(bad), "empty file"),
+        (str(tmp_path / "missing.ogg"), "no such file (deleted, or a broken symbolic link)"),
+    ]

@@ -1,0 +1,97 @@
+"""The layout's promises: imports run one way, and each stage loads only what it needs."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "music_tools"
+
+#: stage -> the stages it may import (the core, errors/models/util, is open to all)
+ALLOWED = {
+    "formats": set(),
+    "identity": {"formats"},
+    "read": {"formats", "identity"},
+    "store": set(),
+    "index": {"formats", "identity", "read", "store"},
+    "dupes": {"formats", "identity", "read", "store", "index"},
+    "queries": {"store"},
+    "library": {"store", "index", "dupes"},
+    "cli": {"formats", "identity", "read", "store", "index", "dupes", "queries"},
+}
+CORE = {"errors", "models", "util"}
+
+
+def _imported_stages(path: Path) -> set[str]:
+    """The top-level music_tools modules or packages that a module imports."""
+    stage_parts = path.relative_to(PACKAGE).with_suffix("").parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                parts = (node.module or "").split(".")
+                if parts[0] == "music_tools" and len(parts) > 1:
+                    found.add(parts[1])
+                continue
+            base = list(stage_parts[: len(stage_parts) - node.level])
+            target = [*base, *((node.module or "").split(".") if node.module else [])]
+            if target:
+                found.add(target[0])
+            else:  # from .. import name: the names are the modules
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "music_tools" and len(parts) > 1:
+                    found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize("stage", sorted(ALLOWED))
+def test_a_stage_imports_only_the_core_and_the_stages_before_it(stage: str) -> None:
+    root = PACKAGE / stage
+    modules = sorted(root.rglob("*.py")) if root.is_dir() else [root.with_suffix(".py")]
+    for module in modules:
+        imported = _imported_stages(module) - CORE - {stage, "__version__"}
+        assert imported <= ALLOWED[stage], f"{module.relative_to(PACKAGE)} imports {imported}"
+
+
+def test_the_core_imports_no_stage() -> None:
+    for name in CORE:
+        assert _imported_stages(PACKAGE / f"{name}.py") <= CORE
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_the_store_alone_loads_no_mutagen() -> None:
+    loaded = _modules_after("import music_tools.store")
+    assert "music_tools.store" in loaded
+    assert not {m for m in loaded if m.startswith("mutagen")}
+
+
+def test_the_seed_import_of_the_database_loads_no_mutagen() -> None:
+    loaded = _modules_after("from music_tools.library import LibraryDatabase")
+    assert not {m for m in loaded if m.startswith("mutagen")}
+    assert "music_tools.index" not in loaded
+
+
+def test_reading_alone_loads_no_database_driver() -> None:
+    loaded = _modules_after("import music_tools.read")
+    assert "mutagen" in loaded
+    assert not {m for m in loaded if m.startswith(("apsw", "psycopg", "sqlite3"))}
+
+
+def test_the_seed_names_still_resolve() -> None:
+    loaded = _modules_after(
+        "from music_tools.library import LibraryIndexer, IndexReport; "
+        "from music_tools import extract, extract_batch, ExtractError"
+    )
+    assert "music_tools.index.indexer" in loaded
