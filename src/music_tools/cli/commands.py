@@ -14,7 +14,15 @@ from .. import __version__
 from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
 from ..queries import library_stats, relocate, search
 from . import render
-from .app import ExitStatus, MusicToolsGroup, db_option, json_option, open_db, stdout_console
+from .app import (
+    ExitStatus,
+    MusicToolsGroup,
+    db_option,
+    format_option,
+    json_option,
+    open_db,
+    stdout_console,
+)
 from .progress import index_progress
 
 __all__ = ["cli", "main"]
@@ -97,14 +105,7 @@ def stats(db_path: Path, as_json: bool) -> None:
 
 @cli.command(name="search")
 @click.argument("query", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(("table", "json", "csv"), "table")
 @click.option("--limit", type=click.IntRange(1), help="At most this many results.")
 @db_option
 def search_command(query: tuple[str, ...], fmt: str, limit: int | None, db_path: Path) -> None:
@@ -149,14 +150,7 @@ def errors(db_path: Path, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "json", "jsonl"]),
-    default="jsonl",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(("csv", "json", "jsonl"), "jsonl")
 @click.option(
     "--output",
     "-o",

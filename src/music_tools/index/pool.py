@@ -10,6 +10,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from ..models import FileEntry
 from ..read import ExtractBatch, extract_batch
+from ..util import chunks
 
 __all__ = ["IN_PROCESS_FILES", "TASK_FILES", "read_in_pool"]
 
@@ -22,7 +23,7 @@ def read_in_pool(
     entries: Sequence[FileEntry], workers: int, full_hash: bool
 ) -> Iterator[tuple[Sequence[FileEntry], ExtractBatch]]:
     """(task, what it gave) for tasks of a few dozen files, in order, `workers` at a time."""
-    tasks = [entries[i : i + TASK_FILES] for i in range(0, len(entries), TASK_FILES)]
+    tasks = list(chunks(entries, TASK_FILES))
     if workers == 1 or len(entries) <= IN_PROCESS_FILES:
         for task in tasks:
             yield task, extract_batch(task, full_hash=full_hash)

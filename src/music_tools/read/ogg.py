@@ -69,20 +69,25 @@ def _header_packets(window: FileWindow) -> tuple[bytes, bytes, int] | None:
     offset, serial = 0, None
     while len(packets) < 2:
         page = ogg_pages.parse(buffer, offset)
-        if page is None and offset + ogg_pages.MAX_HEADER <= len(buffer):
-            return None  # not a page where one should start
-        if page is None or offset + page.header_size + page.body_size > len(buffer):
-            grown = _extend(window, buffer, _GROW_BYTES if page is None else page.body_size)
+        if page is None:
+            if offset + ogg_pages.MAX_HEADER <= len(buffer):
+                return None  # not a page where one should start
+            missing = _GROW_BYTES
+        else:
+            page_serial, flags, _, header_size, lacing, body_size = page
+            missing = offset + header_size + body_size - len(buffer)
+        if missing > 0:
+            grown = _extend(window, buffer, missing)
             if len(grown) == len(buffer) or len(grown) > min(size, _MAX_HEADER_BYTES):
                 return None
             buffer = grown
             continue
         if serial is None:
-            serial = page.serial
-        elif page.serial != serial or page.flags & ogg_pages.BEGIN_OF_STREAM:
+            serial = page_serial
+        elif page_serial != serial or flags & ogg_pages.BEGIN_OF_STREAM:
             return None  # another stream's page among the headers: leave it to mutagen
-        position = offset + page.header_size
-        for value in page.lacing:
+        position = offset + header_size
+        for value in lacing:
             partial += buffer[position : position + value]
             position += value
             if value < 255:
@@ -150,7 +155,9 @@ def _last_granule(window: FileWindow, serial: int) -> int | None:
     position = tail.rfind(b"OggS")
     while position >= 0:
         page = ogg_pages.parse(tail, position)
-        if page is not None and page.serial == serial and page.granule >= 0:
-            return page.granule
+        if page is not None:
+            page_serial, _, granule, _, _, _ = page
+            if page_serial == serial and granule >= 0:
+                return granule
         position = tail.rfind(b"OggS", 0, position)
     return None

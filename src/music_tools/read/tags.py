@@ -41,6 +41,14 @@ from ..formats.sniff import EXTENSION_KINDS
 from ..formats.window import FileWindow
 from ..models import LibraryFile
 from .ogg import OggInfo, read_ogg
+from .tag_fields import (
+    APE_KEYS_LOWER,
+    ASF_KEYS,
+    ID3_FRAMES,
+    MB_TXXX,
+    MP4_KEYS,
+    VORBIS_KEYS,
+)
 
 __all__ = ["MutagenError", "NotAudioError", "read_tags"]
 
@@ -101,61 +109,6 @@ _KINDS: dict[type, tuple[str, str, bool]] = {
     AC3: ("ac3", "ac3", False),
 }
 
-_ID3_FRAMES = {
-    "artist": "TPE1",
-    "title": "TIT2",
-    "album": "TALB",
-    "album_artist": "TPE2",
-    "track": "TRCK",
-    "disc": "TPOS",
-    "genre": "TCON",
-}
-_VORBIS_KEYS = {
-    "artist": ("artist",),
-    "title": ("title",),
-    "album": ("album",),
-    "album_artist": ("albumartist", "album artist", "album_artist"),
-    "track": ("tracknumber",),
-    "disc": ("discnumber",),
-    "date": ("date", "year", "originaldate"),
-    "genre": ("genre",),
-    "mbid": ("musicbrainz_trackid", "musicbrainz_recordingid"),
-}
-_MP4_KEYS = {
-    "artist": ("\xa9ART",),
-    "title": ("\xa9nam",),
-    "album": ("\xa9alb",),
-    "album_artist": ("aART",),
-    "track": ("trkn",),
-    "disc": ("disk",),
-    "date": ("\xa9day",),
-    "genre": ("\xa9gen", "gnre"),
-    "mbid": ("----:com.apple.iTunes:MusicBrainz Track Id",),
-}
-_ASF_KEYS = {
-    "artist": ("Author", "WM/Composer"),
-    "title": ("Title",),
-    "album": ("WM/AlbumTitle",),
-    "album_artist": ("WM/AlbumArtist",),
-    "track": ("WM/TrackNumber", "WM/Track"),
-    "disc": ("WM/PartOfSet",),
-    "date": ("WM/Year", "WM/OriginalReleaseYear"),
-    "genre": ("WM/Genre",),
-    "mbid": ("MusicBrainz/Track Id",),
-}
-_APE_KEYS = {
-    "artist": ("Artist",),
-    "title": ("Title",),
-    "album": ("Album",),
-    "album_artist": ("Album Artist", "AlbumArtist"),
-    "track": ("Track",),
-    "disc": ("Disc",),
-    "date": ("Year", "Date"),
-    "genre": ("Genre",),
-    "mbid": ("MUSICBRAINZ_TRACKID",),
-}
-_APE_KEYS_LOWER = {field: tuple(n.lower() for n in names) for field, names in _APE_KEYS.items()}
-_MB_TXXX = ("TXXX:MusicBrainz Track Id", "TXXX:MUSICBRAINZ_TRACKID", "TXXX:musicbrainz_trackid")
 _LEADING_INT = re.compile(r"\s*(\d+)")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ARTIST_JOIN = "; "
@@ -205,7 +158,7 @@ def _fill_from_ogg(file: LibraryFile, info: OggInfo) -> None:
     file.duration = info.length or None
     file.sample_rate, file.channels = info.sample_rate or None, info.channels or None
     file.bitrate = round(info.bitrate / 1000) if info.bitrate else None
-    _fill_tags(file, _from_keys(info.comments, _VORBIS_KEYS, str))
+    _fill_tags(file, _from_keys(info.comments, VORBIS_KEYS, str))
 
 
 def _open(fileobj: BinaryIO, extension: str, sniffed: Any) -> Any:
@@ -274,13 +227,13 @@ def _tag_values(audio: Any, fileobj: BinaryIO) -> dict[str, str]:
     if isinstance(tags, ID3):
         values = _from_id3(tags)
     elif isinstance(audio, MP4):
-        values = _from_keys(tags, _MP4_KEYS, _mp4_text)
+        values = _from_keys(tags, MP4_KEYS, _mp4_text)
     elif isinstance(audio, ASF):
-        values = _from_keys(tags, _ASF_KEYS, str)
+        values = _from_keys(tags, ASF_KEYS, str)
     elif isinstance(tags, APEv2):
-        values = _from_keys(_ape_dict(tags), _APE_KEYS_LOWER, _ape_text)
+        values = _from_keys(_ape_dict(tags), APE_KEYS_LOWER, _ape_text)
     elif isinstance(tags, list):  # Vorbis comments: a list of (key, value) pairs
-        values = _from_keys(_vorbis_dict(tags), _VORBIS_KEYS, str)
+        values = _from_keys(_vorbis_dict(tags), VORBIS_KEYS, str)
     else:
         values = {}
     if not values and isinstance(audio, ID3FileType | WAVE | AIFF | DSF):
@@ -292,7 +245,7 @@ def _tag_values(audio: Any, fileobj: BinaryIO) -> dict[str, str]:
 
 def _from_id3(tags: Any) -> dict[str, str]:
     values: dict[str, str] = {}
-    for field, frame_id in _ID3_FRAMES.items():
+    for field, frame_id in ID3_FRAMES.items():
         frame = tags.get(frame_id)
         if frame is not None and frame.text:
             texts = [str(t) for t in frame.text if str(t)]
@@ -307,7 +260,7 @@ def _from_id3(tags: Any) -> dict[str, str]:
     if ufid is not None and ufid.data:
         values["mbid"] = ufid.data.decode("ascii", "replace")
     else:
-        for key in _MB_TXXX:
+        for key in MB_TXXX:
             frame = tags.get(key)
             if frame is not None and frame.text:
                 values["mbid"] = str(frame.text[0])
@@ -382,7 +335,7 @@ def _trailing_ape(fileobj: BinaryIO) -> dict[str, str]:
         ape: Any = APEv2(fileobj)  # type: ignore[no-untyped-call]
     except MutagenError:
         return {}
-    return _from_keys(_ape_dict(ape), _APE_KEYS_LOWER, _ape_text)
+    return _from_keys(_ape_dict(ape), APE_KEYS_LOWER, _ape_text)
 
 
 def _leading_int(text: str | None) -> int | None:

@@ -344,8 +344,7 @@ class LibraryDatabase:
         """
         limit = self._conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
         size = max(1, min(batch_size, limit))
-        for start in range(0, len(keys), size):
-            chunk = keys[start : start + size]
+        for chunk in chunks(keys, size):
             query = sql.select_in_sql(TABLE, COLUMNS, column, len(chunk), where)
             try:
                 cursor = self._conn.execute(query, chunk)

@@ -8,6 +8,7 @@ from operator import attrgetter
 import apsw
 
 from ..models import SCAN_FAILURE_FIELDS, ScanFailure
+from ..util import chunks
 from . import sql
 from .batch import BatchResult, execute_isolated
 from .connection import Transactions
@@ -53,8 +54,7 @@ class ScanErrorTable:
         limit = self._conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
         found: dict[str, ScanFailure] = {}
         with self._tx.snapshot():
-            for start in range(0, len(wanted), limit):
-                chunk = wanted[start : start + limit]
+            for chunk in chunks(wanted, limit):
                 query = sql.select_in_sql(TABLE, _COLUMNS, "file_path", len(chunk))
                 for row in self._conn.execute(query, chunk):
                     failure = _failure(row)

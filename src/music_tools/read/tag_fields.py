@@ -1,0 +1,69 @@
+"""Where each tag format keeps the fields a LibraryFile holds: frame ids and key names."""
+
+from __future__ import annotations
+
+__all__ = [
+    "APE_KEYS",
+    "APE_KEYS_LOWER",
+    "ASF_KEYS",
+    "ID3_FRAMES",
+    "MB_TXXX",
+    "MP4_KEYS",
+    "VORBIS_KEYS",
+]
+
+ID3_FRAMES = {
+    "artist": "TPE1",
+    "title": "TIT2",
+    "album": "TALB",
+    "album_artist": "TPE2",
+    "track": "TRCK",
+    "disc": "TPOS",
+    "genre": "TCON",
+}
+VORBIS_KEYS = {
+    "artist": ("artist",),
+    "title": ("title",),
+    "album": ("album",),
+    "album_artist": ("albumartist", "album artist", "album_artist"),
+    "track": ("tracknumber",),
+    "disc": ("discnumber",),
+    "date": ("date", "year", "originaldate"),
+    "genre": ("genre",),
+    "mbid": ("musicbrainz_trackid", "musicbrainz_recordingid"),
+}
+MP4_KEYS = {
+    "artist": ("\xa9ART",),
+    "title": ("\xa9nam",),
+    "album": ("\xa9alb",),
+    "album_artist": ("aART",),
+    "track": ("trkn",),
+    "disc": ("disk",),
+    "date": ("\xa9day",),
+    "genre": ("\xa9gen", "gnre"),
+    "mbid": ("----:com.apple.iTunes:MusicBrainz Track Id",),
+}
+ASF_KEYS = {
+    "artist": ("Author", "WM/Composer"),
+    "title": ("Title",),
+    "album": ("WM/AlbumTitle",),
+    "album_artist": ("WM/AlbumArtist",),
+    "track": ("WM/TrackNumber", "WM/Track"),
+    "disc": ("WM/PartOfSet",),
+    "date": ("WM/Year", "WM/OriginalReleaseYear"),
+    "genre": ("WM/Genre",),
+    "mbid": ("MusicBrainz/Track Id",),
+}
+APE_KEYS = {
+    "artist": ("Artist",),
+    "title": ("Title",),
+    "album": ("Album",),
+    "album_artist": ("Album Artist", "AlbumArtist"),
+    "track": ("Track",),
+    "disc": ("Disc",),
+    "date": ("Year", "Date"),
+    "genre": ("Genre",),
+    "mbid": ("MUSICBRAINZ_TRACKID",),
+}
+APE_KEYS_LOWER = {field: tuple(n.lower() for n in names) for field, names in APE_KEYS.items()}
+MB_TXXX = ("TXXX:MusicBrainz Track Id", "TXXX:MUSICBRAINZ_TRACKID", "TXXX:musicbrainz_trackid")
