@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from operator import attrgetter
 from types import TracebackType
 from typing import Any, Literal, NamedTuple
@@ -23,7 +23,6 @@ from .rows import (
     db_path,
     decode_path,
     files_from_rows,
-    gc_paused,
     path_repairer,
     prefix_bounds,
     row_of,
@@ -230,7 +229,7 @@ class LibraryDatabase:
     def rows_under(self, folder: str) -> dict[str, RowState]:
         """path -> (id, size, mtime_ns, is_active, audio_key) of every row under `folder`."""
         rows: dict[str, RowState] = {}
-        with self._reading():
+        with self._tx.snapshot():
             for low, high in prefix_bounds(folder):
                 for path, *state in self._conn.execute(_ROW_STATE, (low, high)):
                     row_id, size, mtime_ns, active, audio_key = state
@@ -289,7 +288,7 @@ class LibraryDatabase:
         # Filled in the order rows arrive (sorted), absent paths added after: writing
         # into a dict pre-filled in input order costs a cache miss per row.
         result: dict[str, LibraryFile | None] = {}
-        with self._reading():
+        with self._tx.snapshot():
             for files in self._select_in("file_path", keys, batch_size):
                 for file in files:
                     result[file.file_path] = file
@@ -306,7 +305,7 @@ class LibraryDatabase:
         wanted = sorted(set(hashes))
         key_of = attrgetter(column)
         result: dict[str, list[LibraryFile]] = {}
-        with self._reading():
+        with self._tx.snapshot():
             for files in self._select_in(column, wanted, batch_size, "is_active = 1"):
                 for file in files:
                     key = key_of(file)
@@ -328,11 +327,6 @@ class LibraryDatabase:
         )
         for rows in chunks(cursor, 1000):
             yield from files_from_rows(rows)
-
-    @contextmanager
-    def _reading(self) -> Iterator[None]:
-        with self._tx.snapshot(), gc_paused():
-            yield
 
     def _select_in(
         self, column: str, keys: Sequence[Any], batch_size: int, where: str = ""

@@ -8,10 +8,8 @@ in SQLite, so the unique path index still holds one row per real file name.
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -23,7 +21,6 @@ __all__ = [
     "db_path",
     "decode_path",
     "files_from_rows",
-    "gc_paused",
     "path_repairer",
     "prefix_bounds",
     "row_of",
@@ -81,23 +78,6 @@ def path_repairer(columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any
         return tuple(values)
 
     return repair
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building many objects at once.
-
-    Building 100,000 LibraryFiles triggers dozens of generation-0 collections that each
-    walk every young container; without them construction is about four times faster.
-    Nothing built here forms reference cycles, so nothing is left for the GC to find.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def files_from_rows(rows: Iterable[Sequence[Any]]) -> list[LibraryFile]:
