@@ -1,12 +1,17 @@
-"""Reading files in worker processes, in order, a few tasks ahead of the consumer."""
+"""Reading files in worker processes as the walk finds them, in order, a few tasks ahead.
+
+The entries come from a generator (the walk and the diff); the pool reads while the walk
+goes on, so the disk and the processors are busy at once.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import signal
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
 
 from ..models import FileEntry
 from ..read import ExtractBatch, extract_batch
@@ -20,11 +25,13 @@ IN_PROCESS_FILES = 400
 
 
 def read_in_pool(
-    entries: Sequence[FileEntry], workers: int, full_hash: bool
+    entries: Iterable[FileEntry], workers: int, full_hash: bool
 ) -> Iterator[tuple[Sequence[FileEntry], ExtractBatch]]:
     """(task, what it gave) for tasks of a few dozen files, in order, `workers` at a time."""
-    tasks = list(chunks(entries, TASK_FILES))
-    if workers == 1 or len(entries) <= IN_PROCESS_FILES:
+    iterator = iter(entries)
+    first = list(islice(iterator, IN_PROCESS_FILES + 1))
+    tasks = chunks(chain(first, iterator), TASK_FILES)
+    if workers == 1 or len(first) <= IN_PROCESS_FILES:
         for task in tasks:
             yield task, extract_batch(task, full_hash=full_hash)
         return
@@ -34,7 +41,7 @@ def read_in_pool(
         try:
             for task in tasks:
                 pending.append((task, pool.submit(extract_batch, task, full_hash=full_hash)))
-                if len(pending) >= workers * 3:
+                while pending and (len(pending) >= workers * 3 or pending[0][1].done()):
                     done_task, done = pending.popleft()
                     yield done_task, done.result()
             while pending:

@@ -18,21 +18,21 @@ class Writer:
         self.rows = rows
         self.seconds = seconds
         self.upserts: list[LibraryFile] = []
-        self.relinks: list[tuple[int, LibraryFile]] = []
         self.failures: list[ScanFailure] = []
-        self.cleared: list[str] = []
+        self.cleared: list[str] = []  # paths whose recorded failure is over
+        self.returning: list[str] = []  # unchanged files back after being missing
         self._last = time.monotonic()
 
     def maybe_commit(self) -> None:
-        waiting = len(self.upserts) + len(self.relinks) + len(self.failures)
+        waiting = len(self.upserts) + len(self.failures) + len(self.returning)
         if waiting >= self.rows or time.monotonic() - self._last >= self.seconds:
             self.commit()
 
     def commit(self) -> None:
         with self.db.atomic():
-            self.db.relink_files(self.relinks)
             self.db.batch_insert_files(self.upserts)
             self.db.scan_errors.record(self.failures)
             self.db.scan_errors.clear(self.cleared)
-        self.upserts, self.relinks, self.failures, self.cleared = [], [], [], []
+            self.db.reactivate_files(self.returning, time.time())
+        self.upserts, self.failures, self.cleared, self.returning = [], [], [], []
         self._last = time.monotonic()

@@ -40,6 +40,7 @@ class RowState(NamedTuple):
     file_mtime_ns: int | None
     is_active: bool
     audio_key: str | None
+    last_seen_at: float | None
 
 
 TABLE = "library_index"
@@ -61,13 +62,19 @@ _RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
 _relink_params = attrgetter(*_RELINK_COLUMNS)
 _RELINK = sql.update_sql(TABLE, _RELINK_COLUMNS, key="id")
 _REACTIVATE = f"UPDATE {TABLE} SET is_active = 1, last_seen_at = ? WHERE file_path = ?"
-_ROW_STATE = (
-    f"SELECT file_path, id, file_size, file_mtime_ns, is_active, audio_key FROM {TABLE} "
-    "WHERE file_path >= ? AND file_path < ?"
-)
+_STATE_COLUMNS = "file_path, id, file_size, file_mtime_ns, is_active, audio_key, last_seen_at"
+_ROW_STATE = f"SELECT {_STATE_COLUMNS} FROM {TABLE} WHERE file_path >= ? AND file_path < ?"
+_DIRECTORIES = f"SELECT DISTINCT directory FROM {TABLE} WHERE directory >= ? AND directory < ?"
 _repair_insert = path_repairer(COLUMNS)
 _repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
 _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
+
+
+def _add_states(rows: dict[str, RowState], cursor: Iterable[Sequence[Any]]) -> None:
+    for path, row_id, size, mtime_ns, active, audio_key, last_seen_at in cursor:
+        rows[decode_path(path)] = RowState(
+            row_id, size, mtime_ns, active == 1, audio_key, last_seen_at
+        )
 
 
 def _path_params(path: str) -> tuple[str | bytes]:
@@ -227,16 +234,38 @@ class LibraryDatabase:
         )
 
     def rows_under(self, folder: str) -> dict[str, RowState]:
-        """path -> (id, size, mtime_ns, is_active, audio_key) of every row under `folder`."""
+        """path -> what the diff needs of every row under `folder` (all of them: prefer
+        `rows_in_directories`, whose memory is bounded by the folders asked for)."""
         rows: dict[str, RowState] = {}
         with self._tx.snapshot():
             for low, high in prefix_bounds(folder):
-                for path, *state in self._conn.execute(_ROW_STATE, (low, high)):
-                    row_id, size, mtime_ns, active, audio_key = state
-                    rows[decode_path(path)] = RowState(
-                        row_id, size, mtime_ns, active == 1, audio_key
-                    )
+                _add_states(rows, self._conn.execute(_ROW_STATE, (low, high)))
         return rows
+
+    def rows_in_directories(self, directories: Sequence[str]) -> dict[str, RowState]:
+        """path -> what the diff needs of the rows whose file lies directly in one of
+        `directories` (one indexed IN-list query per chunk)."""
+        rows: dict[str, RowState] = {}
+        keys = [db_path(d) for d in directories]
+        limit = self._conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
+        with self._tx.snapshot():
+            for chunk in chunks(keys, limit):
+                query = sql.select_in_sql(
+                    TABLE, _STATE_COLUMNS.split(", "), "directory", len(chunk)
+                )
+                _add_states(rows, self._conn.execute(query, chunk))
+        return rows
+
+    def directories_under(self, folder: str) -> Iterator[str]:
+        """Every distinct folder holding a row, at or below `folder` (an index-only scan)."""
+        found = self._conn.execute(
+            f"SELECT 1 FROM {TABLE} WHERE directory = ? LIMIT 1", (db_path(folder),)
+        ).fetchall()
+        if found:
+            yield folder
+        for low, high in prefix_bounds(folder):
+            for (directory,) in self._conn.execute(_DIRECTORIES, (low, high)).fetchall():
+                yield decode_path(directory)
 
     def batch_operation(self, operation_type: OperationType) -> BatchOperation:
         """Accumulate with `.add(item)`; all is written on a clean exit, nothing on error."""

@@ -1,14 +1,16 @@
-"""The SQLite schema as forward migrations, versioned with `PRAGMA user_version`.
-
-Version 1 is the table the seed design shipped (no audio keys, mtime in float seconds);
-version 2 added the audio keys and the scan_errors table; version 3 names a failure's
-cause `reason` everywhere (the column was `error`). Each migration runs in one
-transaction, so an upgrade either completes or leaves the database as it was.
+"""The SQLite schema as forward migrations, versioned with `PRAGMA user_version`. Version 1 is the
+table the seed design shipped (no audio keys, mtime in float seconds); version 2 added the
+audio keys and the scan_errors table; version 3 names a failure's cause `reason` everywhere
+(the column was `error`); version 4 indexes the folder of each row, so the indexer diffs one
+folder at a time. Each migration runs in one transaction, so an upgrade either completes or
+leaves the database as it was.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from typing import Any
 
 import apsw
 
@@ -85,6 +87,39 @@ ALTER TABLE scan_errors RENAME COLUMN error TO reason;
 """
 
 
+_V4 = """
+CREATE INDEX idx_library_directory ON library_index(directory);
+"""
+
+
+def _fill_directories(conn: apsw.Connection) -> None:
+    """Rows from before the directory was always set get it from their path, so that the
+    indexer can diff folder by folder."""
+    rows = conn.execute(
+        "SELECT id, file_path FROM library_index WHERE directory IS NULL"
+    ).fetchall()
+    conn.executemany(
+        "UPDATE library_index SET directory = ? WHERE id = ?",
+        [(_dirname(path), row_id) for row_id, path in rows],
+    )
+
+
+def _dirname(path: Any) -> str | bytes:
+    """The folder part, stored as the indexer stores it: TEXT when valid UTF-8."""
+    folder: str | bytes = os.path.dirname(path)
+    if isinstance(folder, bytes):
+        try:
+            return folder.decode("utf-8")
+        except UnicodeDecodeError:
+            return folder
+    return folder
+
+
+def _v4(conn: apsw.Connection) -> None:
+    _fill_directories(conn)
+    conn.execute(_V4)
+
+
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
     def run(conn: apsw.Connection) -> None:
         conn.execute(sql)  # apsw runs every statement in the string
@@ -96,6 +131,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V1),
     _script(_V2),
     _script(_V3),
+    _v4,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
