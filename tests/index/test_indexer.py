@@ -164,6 +164,19 @@ def test_a_move_read_by_an_interrupted_run_is_relinked_by_the_next(
     assert db.count_files(active_only=False) == 100
 
 
+def test_deleting_one_of_two_copies_is_no_move(db: LibraryDatabase, library: Path) -> None:
+    original = next(library.rglob("*.mp3"))
+    copy = library / "Artist 4" / "a copy.mp3"
+    shutil.copy2(original, copy)  # the same audio at two paths, both indexed in one run
+    run(db, library)
+    original.unlink()
+    report = run(db, library)
+    assert (report.moved, report.missing, report.new) == (0, 1, 0)
+    kept = db.get_file_by_path(str(copy))
+    assert kept is not None and kept.is_active
+    assert db.count_files(active_only=False) == 101
+
+
 def test_a_file_that_comes_back_is_reactivated(db: LibraryDatabase, library: Path) -> None:
     run(db, library)
     path = next(library.rglob("*.aiff"))

@@ -16,7 +16,7 @@ from dataclasses import replace
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
 from ..store import LibraryDatabase
-from .moves import find_moves
+from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
 from .pool import read_in_pool
 from .report import IndexInterrupted, IndexReport, Progress
@@ -111,7 +111,7 @@ class LibraryIndexer:
     def _finish(self, diff: Diff, report: IndexReport, run_started_at: float) -> None:
         """Moves re-linked, what is gone marked missing, stale failures cleared, scan
         failures kept: one transaction."""
-        moves = find_moves(self.db, diff.missing, diff.changed)
+        moves = find_moves(self.db, diff.missing)
         now = time.time()
         with self.db.atomic():
             self.db.batch_delete_files(move.new.file_path for move in moves)
@@ -128,3 +128,4 @@ class LibraryIndexer:
             self.db.scan_errors.record(
                 replace(f, first_seen_at=now, last_seen_at=now) for f in diff.scan_failures
             )
+            self.db.set_meta(ARRIVALS_KEY, self.db.max_id())

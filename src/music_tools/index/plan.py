@@ -56,12 +56,13 @@ class Diff:
     def _root(self, root: str) -> Iterator[FileEntry]:
         recorded = self.db.scan_errors.under(root)
         self.recorded_errors.update(recorded)
+        known = self.db.has_rows_under(root)  # a first index asks nothing more
         seen: set[str] = set()
         unreadable: list[str] = []
         last_progress = 0.0
         for batch in _batches(scan_folders(root, self.options)):
             listed = [folder.folder for folder in batch if folder.listed]
-            rows = self.db.rows_in_directories(listed)
+            rows = self.db.rows_in_directories(listed) if known else {}
             for folder in batch:
                 seen.add(folder.folder)
                 if not folder.listed:
@@ -71,7 +72,8 @@ class Diff:
             if time.monotonic() - last_progress >= _PROGRESS_SECONDS:
                 last_progress = time.monotonic()
                 self.on_progress(Progress("read", 0, None, self.found))
-        self._vanished_folders(root, seen, unreadable)
+        if known:
+            self._vanished_folders(root, seen, unreadable)
         self.stale_errors.extend(recorded)  # recorded failures of files no longer there
 
     def _folder(

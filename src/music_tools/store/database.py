@@ -40,7 +40,6 @@ class RowState(NamedTuple):
     file_mtime_ns: int | None
     is_active: bool
     audio_key: str | None
-    last_seen_at: float | None
 
 
 TABLE = "library_index"
@@ -62,7 +61,7 @@ _RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
 _relink_params = attrgetter(*_RELINK_COLUMNS)
 _RELINK = sql.update_sql(TABLE, _RELINK_COLUMNS, key="id")
 _REACTIVATE = f"UPDATE {TABLE} SET is_active = 1, last_seen_at = ? WHERE file_path = ?"
-_STATE_COLUMNS = "file_path, id, file_size, file_mtime_ns, is_active, audio_key, last_seen_at"
+_STATE_COLUMNS = "file_path, id, file_size, file_mtime_ns, is_active, audio_key"
 _ROW_STATE = f"SELECT {_STATE_COLUMNS} FROM {TABLE} WHERE file_path >= ? AND file_path < ?"
 _DIRECTORIES = f"SELECT DISTINCT directory FROM {TABLE} WHERE directory >= ? AND directory < ?"
 _repair_insert = path_repairer(COLUMNS)
@@ -71,10 +70,8 @@ _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
 
 
 def _add_states(rows: dict[str, RowState], cursor: Iterable[Sequence[Any]]) -> None:
-    for path, row_id, size, mtime_ns, active, audio_key, last_seen_at in cursor:
-        rows[decode_path(path)] = RowState(
-            row_id, size, mtime_ns, active == 1, audio_key, last_seen_at
-        )
+    for path, row_id, size, mtime_ns, active, audio_key in cursor:
+        rows[decode_path(path)] = RowState(row_id, size, mtime_ns, active == 1, audio_key)
 
 
 def _path_params(path: str) -> tuple[str | bytes]:
@@ -255,6 +252,27 @@ class LibraryDatabase:
                 )
                 _add_states(rows, self._conn.execute(query, chunk))
         return rows
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        """A value from the small key/value table the store keeps about itself."""
+        rows = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
+        return rows[0][0] if rows else default
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self._tx.atomic():
+            self._conn.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+                (key, value, value),
+            )
+
+    def max_id(self) -> int:
+        found: int | None = self._conn.execute(f"SELECT max(id) FROM {TABLE}").get
+        return found or 0
+
+    def has_rows_under(self, folder: str) -> bool:
+        """Whether any row lies at or below `folder`."""
+        query = f"SELECT 1 FROM {TABLE} WHERE file_path >= ? AND file_path < ? LIMIT 1"
+        return any(self._conn.execute(query, bounds).fetchall() for bounds in prefix_bounds(folder))
 
     def directories_under(self, folder: str) -> Iterator[str]:
         """Every distinct folder holding a row, at or below `folder` (an index-only scan)."""

@@ -89,6 +89,8 @@ ALTER TABLE scan_errors RENAME COLUMN error TO reason;
 
 _V4 = """
 CREATE INDEX idx_library_directory ON library_index(directory);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+INSERT INTO meta VALUES ('arrivals_after_id', (SELECT coalesce(max(id), 0) FROM library_index));
 """
 
 
