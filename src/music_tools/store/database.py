@@ -329,6 +329,10 @@ class LibraryDatabase:
         for rows in chunks(cursor, 1000):
             yield from files_from_rows(rows)
 
+    def reading(self) -> AbstractContextManager[None]:
+        """One read snapshot for several queries (the GC paused while rows are built)."""
+        return self._reading()
+
     @contextmanager
     def _reading(self) -> Iterator[None]:
         with self._tx.snapshot(), gc_paused():
