@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ..errors import os_reason
 from ..index.pool import read_in_pool
@@ -31,9 +31,17 @@ _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 class DuplicateChecker:
     """Checks new files against a LibraryDatabase; see `check_files_batch`."""
 
-    def __init__(self, db: LibraryDatabase, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        db: LibraryDatabase,
+        workers: int | None = None,
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.db = db
         self.workers = max(1, workers or os.cpu_count() or 1)
+        #: called with (files read, files to read) as reading goes
+        self.on_progress = on_progress or (lambda done, total: None)
         #: seconds spent in library lookups by the last batch (for the benchmark)
         self.lookup_seconds = 0.0
 
@@ -46,10 +54,14 @@ class DuplicateChecker:
     ) -> dict[str, DuplicateResult]:
         """Every path given -> its result (one that could not be read says why)."""
         results: dict[str, DuplicateResult] = {}
-        entries = self._stat(paths, results)
+        order = [os.fspath(path) for path in paths]
+        entries = self._stat(order, results)
         given = {entry.path: name for name, entry in entries}
         files: list[LibraryFile] = []
-        for _, batch in read_in_pool([e for _, e in entries], self.workers, False):
+        done = 0
+        for task, batch in read_in_pool([e for _, e in entries], self.workers, False):
+            done += len(task)
+            self.on_progress(done, len(entries))
             files.extend(batch.files)
             for error in batch.errors:
                 name = given[error.path]
@@ -60,7 +72,7 @@ class DuplicateChecker:
             name = given[file.file_path]
             results[name] = _judge(name, file, candidates.get(file.file_path, []), cache)
         cache.flush()
-        return results
+        return {name: results[name] for name in order}
 
     def _stat(
         self, paths: Iterable[str | os.PathLike[str]], results: dict[str, DuplicateResult]

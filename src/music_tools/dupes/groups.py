@@ -155,7 +155,8 @@ def _with_keeper(
         place = next((i for i, r in enumerate(roots) if is_inside(file.file_path, r)), len(roots))
         return (quality_rank(file), -place, -(file.indexed_at or 0.0))
 
-    ranked = sorted(group, key=preference, reverse=True)
+    by_path = sorted(group, key=lambda f: f.file_path)  # the last tie-break: path order
+    ranked = sorted(by_path, key=preference, reverse=True)
     keeper, runner_up = ranked[0], ranked[1]
     verdict, why = quality_verdict(keeper, runner_up)
     if verdict == "better" and quality_rank(keeper) != quality_rank(runner_up):
@@ -164,8 +165,10 @@ def _with_keeper(
         reason = (
             f"kept: same quality, in the preferred root {printable_path(_root_of(keeper, roots))}"
         )
-    else:
+    elif (keeper.indexed_at or 0.0) != (runner_up.indexed_at or 0.0):
         reason = "kept: same quality, indexed first"
+    else:
+        reason = "kept: same quality, first by path"
     others = [
         GroupMember(
             f, direct.get((min(keeper.id or 0, f.id or 0), max(keeper.id or 0, f.id or 0)), kind)
