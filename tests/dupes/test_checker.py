@@ -108,7 +108,7 @@ def test_full_hashes_are_read_once_and_cached_in_the_library_row(tmp_path: Path)
         checker = DuplicateChecker(db, workers=1)
         assert checker.check_file(copy).match_type == "exact"
         row = db.get_file_by_path(str(song))
-        assert row is not None and row.file_content_hash and row.audio_hash
+        assert row is not None and row.file_content_hash  # a byte copy needs no audio hash
         os.rename(song, tmp_path / "elsewhere.ogg")  # the library copy can no longer be read
         again = checker.check_file(copy)
     assert again.match_type == "exact" and again.confidence == 1.0

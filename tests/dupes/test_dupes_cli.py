@@ -249,3 +249,14 @@ def test_a_crash_in_the_middle_of_apply_leaves_every_file_in_one_place_and_undo_
     for copy in copies:
         assert copy.exists() and str(copy) in rows
     assert not dest.exists() or not any(dest.rglob("*.wav"))
+
+
+def test_search_shows_one_line_a_file_at_80_columns(tmp_path: Path) -> None:
+    folder = tmp_path / "Music" / ("a rather long folder name " * 8).strip() / "and deeper"
+    make_audio(folder / "song.mp3", "mp3", seconds=0.3, tags=Tags(mbid=None))
+    db = tmp_path / "lib.db"
+    invoke("index", "--db", db, "--quiet", tmp_path / "Music")
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["search", "--db", str(db), "test"])
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all(len(line) <= 80 for line in lines)
+    assert "…" in lines[1] and lines[1].rstrip().endswith("song.mp3")

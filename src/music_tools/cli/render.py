@@ -153,12 +153,16 @@ def path_width(console: Console, share: float) -> int:
 
 
 def print_files(console: Console, files: Iterable[LibraryFile]) -> int:
+    width = path_width(console, 0.38)
+    text = max(6, (console.width - width - 32) // 3)
     table = Table(box=None, header_style="bold")
-    for column in ("artist", "title", "album", "year", "format", "length"):
-        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=24)
-    table.add_column("path", no_wrap=True)
+    for column in ("artist", "title", "album"):
+        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=text)
+    table.add_column("year", no_wrap=True, min_width=4)
+    table.add_column("format", no_wrap=True, min_width=4, max_width=6)
+    table.add_column("length", no_wrap=True, min_width=7)
+    table.add_column("path", no_wrap=True, min_width=width)
     count = 0
-    width = path_width(console, 0.4)
     for f in files:
         table.add_row(
             f.artist or "",

@@ -26,6 +26,7 @@ from .rules import quality_rank, quality_verdict
 __all__ = ["DuplicateChecker"]
 
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+Rows = list[LibraryFile]
 
 
 class DuplicateChecker:
@@ -70,7 +71,7 @@ class DuplicateChecker:
         cache = HashCache(self.db)
         for file in files:
             name = given[file.file_path]
-            results[name] = _judge(name, file, candidates.get(file.file_path, []), cache)
+            results[name] = _judge(name, file, candidates.get(file.file_path, ([], [])), cache)
         cache.flush()
         return {name: results[name] for name in order}
 
@@ -91,8 +92,9 @@ class DuplicateChecker:
             entries.append((name, FileEntry(os.path.abspath(name), stat.st_size, stat.st_mtime_ns)))
         return entries
 
-    def _candidates(self, files: Sequence[LibraryFile]) -> dict[str, list[LibraryFile]]:
-        """new path -> the library rows sharing any key with it (itself excluded)."""
+    def _candidates(self, files: Sequence[LibraryFile]) -> dict[str, tuple[Rows, Rows]]:
+        """new path -> (library rows sharing a key with it, rows in its fuzzy block);
+        itself excluded."""
         started = time.perf_counter()
         keyed = {
             "audio_key": {f.audio_key for f in files if f.audio_key},
@@ -104,34 +106,45 @@ class DuplicateChecker:
         }
         found = files_by_keys(self.db, {kind: keys for kind, keys in keyed.items() if keys})
         self.lookup_seconds += time.perf_counter() - started
-        candidates: dict[str, list[LibraryFile]] = {}
+        candidates: dict[str, tuple[Rows, Rows]] = {}
         for file in files:
             seen: dict[int, LibraryFile] = {}
             for kind, key in (
                 ("audio_key", file.audio_key),
                 ("metadata_hash", file.metadata_hash),
                 ("musicbrainz_recording_id", file.musicbrainz_recording_id),
-                ("fuzzy_block", block_key(file.artist, file.title)),
             ):
                 for row in found.get(kind, {}).get(key or "", ()):
                     if row.file_path != file.file_path:
                         seen.setdefault(row.id or 0, row)
-            candidates[file.file_path] = list(seen.values())
+            block = found.get("fuzzy_block", {}).get(block_key(file.artist, file.title) or "", [])
+            similar = [r for r in block if r.id not in seen and r.file_path != file.file_path]
+            candidates[file.file_path] = (list(seen.values()), similar)
         return candidates
 
 
 def _judge(
-    name: str, file: LibraryFile, candidates: list[LibraryFile], cache: HashCache
+    name: str, file: LibraryFile, candidates: tuple[Rows, Rows], cache: HashCache
 ) -> DuplicateResult:
-    """Compare one new file with its candidates and say what it is."""
+    """Compare one new file with its candidates and say what it is. Rows in its fuzzy
+    block are compared only when no key-based match was found: a fuzzy match beside an
+    exact or same-song one would add nothing."""
     result = DuplicateResult(name, file=file)
     near_misses: list[str] = []
-    for candidate in candidates:
-        match, near_miss = compare(file, candidate, cache)
+    keyed, similar = candidates
+    for candidate in keyed:
+        match, near_miss = compare(file, candidate, cache, fuzzy=False)
         if match is not None:
             result.matches.append(match)
         elif near_miss:
             near_misses.append(near_miss)
+    if not result.matches:
+        for candidate in similar:
+            match, near_miss = compare(file, candidate, cache)
+            if match is not None:
+                result.matches.append(match)
+            elif near_miss:
+                near_misses.append(near_miss)
     if not result.matches:
         result.reason = near_misses[0] if near_misses else "not in the library"
         return result

@@ -16,8 +16,12 @@ from .rules import durations_agree, format_duration, similarity
 __all__ = ["compare"]
 
 
-def compare(new: LibraryFile, old: LibraryFile, cache: HashCache) -> tuple[Match | None, str]:
-    """(the match, or None; and when None, why a near miss is not one, or "")."""
+def compare(
+    new: LibraryFile, old: LibraryFile, cache: HashCache, fuzzy: bool = True
+) -> tuple[Match | None, str]:
+    """(the match, or None; and when None, why a near miss is not one, or "").
+
+    `fuzzy=False` stops after the key-based kinds."""
     where = printable_path(old.file_path)
     if new.audio_key and new.audio_key == old.audio_key:
         match = _same_audio(new, old, cache, where)
@@ -30,7 +34,7 @@ def compare(new: LibraryFile, old: LibraryFile, cache: HashCache) -> tuple[Match
     )
     if by_tags or by_mbid:
         return _same_song(new, old, by_tags, by_mbid, where)
-    score = similarity(new, old)
+    score = similarity(new, old) if fuzzy else 0.0
     if not score:
         return None, ""
     lengths = f"{format_duration(new.duration)} against {format_duration(old.duration)}"
@@ -43,25 +47,22 @@ def compare(new: LibraryFile, old: LibraryFile, cache: HashCache) -> tuple[Match
 def _same_audio(new: LibraryFile, old: LibraryFile, cache: HashCache, where: str) -> Match | None:
     """Exact or same_audio once the full hashes confirm what the audio keys suggest.
 
-    A FLAC STREAMINFO MD5 is a hash of the decoded audio: it confirms same_audio by
-    itself, so such files are read only when their sizes say they may be byte copies."""
-    flac_md5 = (new.audio_key or "").startswith("md5:")
-    if new.file_size == old.file_size or not flac_md5:
-        new_hashes, old_hashes = cache.of(new), cache.of(old)
-        if new_hashes is not None and old_hashes is not None:
-            if (
-                new.file_size == old.file_size
-                and new_hashes.file_content_hash == old_hashes.file_content_hash
-            ):
-                return Match(old, "exact", 1.0, f"same bytes as {where}")
-            if not flac_md5:
-                if new_hashes.audio_hash and new_hashes.audio_hash == old_hashes.audio_hash:
-                    return Match(old, "same_audio", 0.99, f"same audio as {where}, other tags")
-                return None  # the keys collided on head and tail; the middle differs
-        elif not flac_md5:
-            reason = f"same audio key as {where} (not confirmed: a file changed or is gone)"
-            return Match(old, "same_audio", 0.9, reason)
-    return Match(old, "same_audio", 0.99, f"same decoded audio (FLAC MD5) as {where}")
+    Same size: the file hashes decide whether they are byte copies. Otherwise (or when they
+    are not), the audio hashes decide; a FLAC STREAMINFO MD5 is a hash of the decoded audio
+    and confirms same_audio by itself, without reading anything."""
+    if new.file_size == old.file_size:
+        new_content, old_content = cache.content(new), cache.content(old)
+        if new_content is not None and new_content == old_content:
+            return Match(old, "exact", 1.0, f"same bytes as {where}")
+    if (new.audio_key or "").startswith("md5:"):
+        return Match(old, "same_audio", 0.99, f"same decoded audio (FLAC MD5) as {where}")
+    new_audio, old_audio = cache.audio(new), cache.audio(old)
+    if new_audio is not None and old_audio is not None:
+        if new_audio == old_audio:
+            return Match(old, "same_audio", 0.99, f"same audio as {where}, other tags")
+        return None  # the keys collided on head and tail; the middle differs
+    reason = f"same audio key as {where} (not confirmed: a file changed or is gone)"
+    return Match(old, "same_audio", 0.9, reason)
 
 
 def _same_song(

@@ -71,9 +71,9 @@ def _audio_edges(group: list[LibraryFile], cache: HashCache, wanted: set[str]) -
         if len(same_size) > 1 and "exact" in wanted:
             by_content: dict[str, list[LibraryFile]] = defaultdict(list)
             for file in same_size:
-                hashes = cache.of(file)
-                if hashes is not None and hashes.file_content_hash:
-                    by_content[hashes.file_content_hash].append(file)
+                content = cache.content(file)
+                if content:
+                    by_content[content].append(file)
             for copies in by_content.values():
                 edges += _star(copies, "exact")
     if "same_audio" in wanted:
@@ -81,9 +81,9 @@ def _audio_edges(group: list[LibraryFile], cache: HashCache, wanted: set[str]) -
             return edges + _star(group, "same_audio")
         by_audio: dict[str, list[LibraryFile]] = defaultdict(list)
         for file in group:
-            hashes = cache.of(file)
-            if hashes is not None and hashes.audio_hash:
-                by_audio[hashes.audio_hash].append(file)
+            audio = cache.audio(file)
+            if audio:
+                by_audio[audio].append(file)
         for same in by_audio.values():
             edges += _star(same, "same_audio")
     return edges
