@@ -18,7 +18,7 @@ from ..store.matching import groups_by_key
 from ..util import is_inside, printable_path
 from .hashes import HashCache
 from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
-from .rules import durations_agree, quality_rank, quality_verdict, similarity, tolerance
+from .rules import durations_agree, quality_rank, quality_verdict, similar_pairs, tolerance
 
 __all__ = ["find_duplicates"]
 
@@ -105,15 +105,13 @@ def _song_edges(group: list[LibraryFile]) -> list[Edge]:
 
 
 def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:
-    """Pairs within one block whose artist and title are alike and lengths agree."""
-    edges: list[Edge] = []
-    for i, first in enumerate(block):
-        for second in block[i + 1 :]:
-            if first.metadata_hash == second.metadata_hash:
-                continue  # same tags: same_song's to judge
-            if durations_agree(first, second) and similarity(first, second):
-                edges.append((first.id or 0, second.id or 0, "fuzzy"))
-    return edges
+    """Pairs within one block whose artist and title are alike and lengths agree (pairs
+    with the same tags are same_song's to judge)."""
+    return [
+        (first.id or 0, second.id or 0, "fuzzy")
+        for first, second in similar_pairs(block)
+        if first.metadata_hash != second.metadata_hash and durations_agree(first, second)
+    ]
 
 
 def _groups(

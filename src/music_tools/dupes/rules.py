@@ -16,8 +16,10 @@ fingerprint could tell them apart (not built yet).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from ..identity.normalize import normalize_artist, normalize_title
@@ -29,6 +31,7 @@ __all__ = [
     "format_duration",
     "quality_rank",
     "quality_verdict",
+    "similar_pairs",
     "similarity",
     "tolerance",
 ]
@@ -63,7 +66,7 @@ def format_duration(seconds: float | None) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)
 def _normalized(artist: str, title: str) -> tuple[str, str, tuple[frozenset[str], list[str]]]:
     clean_title = normalize_title(title)
     marks = (frozenset(_VERSION_WORDS.findall(clean_title)), _NUMBERS.findall(clean_title))
@@ -86,6 +89,29 @@ def similarity(a: LibraryFile, b: LibraryFile) -> float:
         return 0.0
     title = OSA.normalized_similarity(title_a, title_b, score_cutoff=TITLE_SIMILARITY)
     return min(artist, title) if title else 0.0
+
+
+def similar_pairs(files: list[LibraryFile]) -> Iterator[tuple[LibraryFile, LibraryFile]]:
+    """Pairs of `files` (one fuzzy block) that `similarity` accepts.
+
+    Each title is scored against the later ones in one rapidfuzz call (a loop in C with a
+    cut-off), so a block of n rows costs n Python steps, not n*n/2."""
+    named = [(f, *_normalized(f.artist, f.title)) for f in files if f.artist and f.title]
+    titles = [title for _, _, title, _ in named]
+    for i, (first, artist_a, title_a, marks_a) in enumerate(named[:-1]):
+        later = titles[i + 1 :]
+        for _, _, j in process.extract(
+            title_a,
+            later,
+            scorer=OSA.normalized_similarity,
+            score_cutoff=TITLE_SIMILARITY,
+            limit=None,
+        ):
+            second, artist_b, _, marks_b = named[i + 1 + j]
+            if marks_a == marks_b and OSA.normalized_similarity(
+                artist_a, artist_b, score_cutoff=ARTIST_SIMILARITY
+            ):
+                yield first, second
 
 
 def quality_verdict(new: LibraryFile, old: LibraryFile) -> tuple[Quality, str]:
