@@ -260,3 +260,25 @@ def test_search_shows_one_line_a_file_at_80_columns(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 2 and all(len(line) <= 80 for line in lines)
     assert "…" in lines[1] and lines[1].rstrip().endswith("song.mp3")
+
+
+def test_non_utf8_names_are_checked_and_printed_with_escapes(library: Path) -> None:
+    odd = os.fsdecode(bytes(library / "new") + b"/caf\xe9.mp3")
+    shutil.copyfile(library / "Music" / "mp3" / "joga.mp3", odd)
+    result = invoke("check", "--db", library / "lib.db", "--format", "json", library / "new")
+    records = {r["path"]: r for r in json.loads(result.stdout)}
+    escaped = str(library / "new" / "caf\\xe9.mp3")
+    assert records[escaped]["match_type"] == "exact"
+    table = invoke("check", "--db", library / "lib.db", odd)
+    assert "\\xe9.mp3" in table.stdout  # the start of the long path is shortened
+
+
+def test_a_file_named_twice_is_read_once_and_reported_under_each_name(library: Path) -> None:
+    from music_tools.library import DuplicateChecker, LibraryDatabase
+
+    copy = library / "new" / "roads copy.mp3"
+    relative = os.path.relpath(copy)
+    with LibraryDatabase(library / "lib.db") as db:
+        results = DuplicateChecker(db, workers=1).check_files_batch([str(copy), relative])
+    assert list(results) == [str(copy), relative]
+    assert results[relative].path == relative and results[relative].match_type == "exact"

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 from rich.console import Console
@@ -110,9 +110,12 @@ def check(
             dupes_render.print_results(stdout_console(), shown, base)
         else:
             dupes_render.write_results(shown, sys.stdout, fmt)
+        failed = False
         if move_dupes_to is not None:
             actions = plan_check_moves(results.values(), str(move_dupes_to))
-            _run_actions(None, actions, apply, log_path, db_path)
+            failed = _run_actions(None, actions, apply, log_path, db_path)
+    if failed:
+        return ExitStatus.ERROR
     found = any(r.is_duplicate for r in results.values())
     return ExitStatus.DUPLICATES if found else ExitStatus.OK
 
@@ -160,7 +163,7 @@ def dupes(
     log_path: Path | None,
     quiet: bool,
     db_path: Path,
-) -> None:
+) -> ExitStatus:
     """Groups of duplicates inside the library, the copy to keep marked; with --move-to or
     --trash, act on the others (a dry run unless --apply).
 
@@ -169,9 +172,11 @@ def dupes(
     wanted = _kinds(kinds)
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
+    errors = Console(stderr=True)
     with open_db(db_path) as db:
         preferred = [os.path.abspath(r) for r in roots]
-        groups = list(find_duplicates(db, wanted, preferred))
+        with _status(errors, quiet, "finding duplicates"):
+            groups = list(find_duplicates(db, wanted, preferred))
         if fmt == "table":
             dupes_render.print_groups(stdout_console(), groups)
             if not quiet:
@@ -181,7 +186,16 @@ def dupes(
             dupes_render.write_groups(groups, sys.stdout, fmt)
         if move_to is not None or trash:
             actions = plan_group_actions(groups, str(move_to) if move_to else None, trash)
-            _run_actions(db, actions, apply, log_path, db_path)
+            if _run_actions(db, actions, apply, log_path, db_path):
+                return ExitStatus.ERROR
+    return ExitStatus.OK
+
+
+def _status(console: Console, quiet: bool, text: str) -> contextlib.AbstractContextManager[Any]:
+    """A spinner on a terminal while a long step runs; nothing when quiet or piped."""
+    if quiet or not console.is_terminal:
+        return contextlib.nullcontext()
+    return console.status(text)
 
 
 def _kinds(text: str) -> list[MatchKind]:
@@ -198,17 +212,21 @@ def _run_actions(
     apply: bool,
     log_path: Path | None,
     db_path: Path,
-) -> None:
+) -> bool:
+    """Run or dry-run the actions, one line each on stderr; True when one failed."""
     if apply and log_path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         log_path = db_path.parent / f"music-tools-actions-{stamp}.jsonl"
+    failed = False
     with _open_log(log_path if apply else None) as log:
         for outcome in apply_actions(db, actions, log, apply):
+            failed = failed or outcome.status == "failed"
             click.echo(dupes_render.outcome_line(outcome), err=True)
     if not apply and actions:
         click.echo("dry run: nothing was touched (add --apply to do it)", err=True)
     elif log_path is not None:
         click.echo(f"log: {printable_path(str(log_path))} (music-tools undo LOG)", err=True)
+    return failed
 
 
 @contextlib.contextmanager

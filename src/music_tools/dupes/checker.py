@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from ..errors import os_reason
 from ..index.pool import read_in_pool
@@ -19,8 +20,9 @@ from ..store import LibraryDatabase
 from ..store.blocking import block_key
 from ..store.matching import files_by_keys
 from .compare import compare
+from .groups import find_duplicates
 from .hashes import HashCache
-from .model import KINDS, DuplicateResult, Match
+from .model import KINDS, DuplicateGroup, DuplicateResult, Match, MatchKind
 from .rules import quality_rank, quality_verdict
 
 __all__ = ["DuplicateChecker"]
@@ -53,14 +55,18 @@ class DuplicateChecker:
     def check_files_batch(
         self, paths: Iterable[str | os.PathLike[str]]
     ) -> dict[str, DuplicateResult]:
-        """Every path given -> its result (one that could not be read says why)."""
+        """Every path given -> its result (one that could not be read says why), in the
+        order given; a file named twice is read once."""
         results: dict[str, DuplicateResult] = {}
         order = [os.fspath(path) for path in paths]
-        entries = self._stat(order, results)
-        given = {entry.path: name for name, entry in entries}
+        given: dict[str, str] = {}  # absolute path -> the first name it was given as
+        entries: list[FileEntry] = []
+        for name, entry in self._stat(order, results):
+            if given.setdefault(entry.path, name) == name:
+                entries.append(entry)
         files: list[LibraryFile] = []
         done = 0
-        for task, batch in read_in_pool([e for _, e in entries], self.workers, False):
+        for task, batch in read_in_pool(entries, self.workers, False):
             done += len(task)
             self.on_progress(done, len(entries))
             files.extend(batch.files)
@@ -73,14 +79,22 @@ class DuplicateChecker:
             name = given[file.file_path]
             results[name] = _judge(name, file, candidates.get(file.file_path, ([], [])), cache)
         cache.flush()
-        return {name: results[name] for name in order}
+        return {
+            name: results.get(name) or replace(results[given[os.path.abspath(name)]], path=name)
+            for name in order
+        }
+
+    def find_duplicates(
+        self, kinds: Iterable[MatchKind] = KINDS, roots: Sequence[str] = ()
+    ) -> Iterator[DuplicateGroup]:
+        """Groups of duplicates inside the library (see `music_tools.dupes.find_duplicates`)."""
+        return find_duplicates(self.db, kinds, roots)
 
     def _stat(
-        self, paths: Iterable[str | os.PathLike[str]], results: dict[str, DuplicateResult]
+        self, paths: Iterable[str], results: dict[str, DuplicateResult]
     ) -> list[tuple[str, FileEntry]]:
         entries: list[tuple[str, FileEntry]] = []
-        for path in paths:
-            name = os.fspath(path)
+        for name in paths:
             try:
                 stat = os.stat(name)
             except OSError as exc:

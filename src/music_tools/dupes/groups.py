@@ -10,7 +10,7 @@ first, so a group's kind is the weakest link that was needed to join it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..models import LibraryFile
 from ..store import LibraryDatabase
@@ -61,32 +61,32 @@ def _star(members: Sequence[LibraryFile], kind: MatchKind) -> list[Edge]:
 
 
 def _audio_edges(group: list[LibraryFile], cache: HashCache, wanted: set[str]) -> list[Edge]:
-    """Byte copies (same size and content hash) and same audio (same audio hash, or the
-    same FLAC MD5, which needs no reading) within one audio_key group."""
+    """Byte copies (same size and file hash) and same audio (same audio hash, or the same
+    FLAC MD5, which needs no reading) within one audio_key group."""
     edges: list[Edge] = []
-    by_size: dict[int | None, list[LibraryFile]] = defaultdict(list)
-    for file in group:
-        by_size[file.file_size].append(file)
-    for same_size in by_size.values():
-        if len(same_size) > 1 and "exact" in wanted:
-            by_content: dict[str, list[LibraryFile]] = defaultdict(list)
-            for file in same_size:
-                content = cache.content(file)
-                if content:
-                    by_content[content].append(file)
-            for copies in by_content.values():
-                edges += _star(copies, "exact")
+    if "exact" in wanted:
+        for same_size in _partition(group, lambda f: f.file_size):
+            if len(same_size) > 1:
+                for copies in _partition(same_size, cache.content):
+                    edges += _star(copies, "exact")
     if "same_audio" in wanted:
         if (group[0].audio_key or "").startswith("md5:"):
             return edges + _star(group, "same_audio")
-        by_audio: dict[str, list[LibraryFile]] = defaultdict(list)
-        for file in group:
-            audio = cache.audio(file)
-            if audio:
-                by_audio[audio].append(file)
-        for same in by_audio.values():
+        for same in _partition(group, cache.audio):
             edges += _star(same, "same_audio")
     return edges
+
+
+def _partition(
+    files: list[LibraryFile], key: Callable[[LibraryFile], object]
+) -> list[list[LibraryFile]]:
+    """`files` split by `key`; files whose key is None (unreadable) left out."""
+    parts: dict[object, list[LibraryFile]] = defaultdict(list)
+    for file in files:
+        value = key(file)
+        if value is not None:
+            parts[value].append(file)
+    return list(parts.values())
 
 
 def _song_edges(group: list[LibraryFile]) -> list[Edge]:

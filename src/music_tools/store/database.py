@@ -129,6 +129,10 @@ class LibraryDatabase:
         """All writes inside commit together or not at all; nests with SAVEPOINTs."""
         return self._tx.atomic()
 
+    def reading(self) -> AbstractContextManager[None]:
+        """One read snapshot for several queries: a concurrent writer is seen all or not."""
+        return self._tx.snapshot()
+
     # -- single-row methods (each its own transaction, as the seed's old approach) -----
 
     def add_file(self, file: LibraryFile) -> int:
@@ -328,10 +332,6 @@ class LibraryDatabase:
         )
         for rows in chunks(cursor, 1000):
             yield from files_from_rows(rows)
-
-    def reading(self) -> AbstractContextManager[None]:
-        """One read snapshot for several queries (the GC paused while rows are built)."""
-        return self._reading()
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
