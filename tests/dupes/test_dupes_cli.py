@@ -188,12 +188,19 @@ def test_trash_marks_the_rows_inactive(library: Path) -> None:
     db, music = library / "lib.db", library / "Music"
     args = ["dupes", "--db", str(db), "--kinds", "exact", "--root", str(music / "flac")]
     args += ["--trash", "--apply", "--log"]
+    dry = _cli_process(args[:-2], {"XDG_DATA_HOME": str(library)})
+    assert dry.wait(60) == 0 and (music / "copies" / "roads.flac").exists()
+    assert b"would trash: " in (dry.stderr.read() if dry.stderr else b"")
     process = _cli_process([*args, str(library / "t.jsonl")], {"XDG_DATA_HOME": str(library)})
     assert process.wait(60) == 0
     assert not (music / "copies" / "roads.flac").exists()
     assert (library / "Trash" / "files" / "roads.flac").exists()
     assert _row_paths(db)[str(music / "copies" / "roads.flac")] is False
     assert (music / "flac" / "roads.flac").exists()
+    logged = [json.loads(line) for line in (library / "t.jsonl").open()]
+    assert [(r["op"], r["status"]) for r in logged] == [("trash", "started"), ("trash", "done")]
+    undone = invoke("undo", "--db", db, library / "t.jsonl")
+    assert "restore it from there" in undone.stderr
 
 
 def test_a_crash_in_the_middle_of_apply_leaves_every_file_in_one_place_and_undo_replays(

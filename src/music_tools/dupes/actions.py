@@ -127,6 +127,7 @@ def apply_actions(
     db: LibraryDatabase | None, actions: Sequence[Action], log: IO[str] | None, apply: bool
 ) -> Iterator[Outcome]:
     """Run (or, without `apply`, only check) each action; rows follow the files."""
+    run = f"{time.time():.6f}-{os.getpid()}"  # a log may collect several runs
     for number, action in enumerate(actions):
         problem = _guard(action)
         if problem:
@@ -136,7 +137,8 @@ def apply_actions(
         if not apply:
             yield Outcome(action, "would", target=target)
             continue
-        record = {"step": number, **asdict(action), "target": target, "at": time.time()}
+        record = {"run": run, "step": number, **asdict(action), "target": target}
+        record["at"] = time.time()
         _log(log, {**record, "status": "started"})
         try:
             if action.op == "move" and target is not None:
@@ -226,13 +228,13 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
 
     A step logged as started but not done (a crash) is replayed from wherever its file is.
     Trashed files are reported, not restored: take them back from the system trash."""
-    steps: dict[int, dict[str, Any]] = {}
+    steps: dict[tuple[str, int], dict[str, Any]] = {}  # in the order they were logged
     for line in lines:
         if line.strip():
             record = json.loads(line)
             if record["status"] in ("started", "done"):
-                steps[record["step"]] = record
-    for step in sorted(steps, reverse=True):
+                steps[(record.get("run", ""), record["step"])] = record
+    for step in reversed(list(steps)):
         yield _undo_one(db, steps[step])
 
 
