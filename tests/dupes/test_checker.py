@@ -142,3 +142,23 @@ def test_a_transcode_to_lossy_is_worse_and_the_lossless_original_better(tmp_path
     assert result.match_type == "same_song" and result.quality == "better"
     assert result.matched_file is not None and result.matched_file.file_path == str(lossy)
     assert "lossless over lossy" in result.reason
+
+
+def test_a_check_while_another_process_writes_answers_and_skips_the_cache(
+    tmp_path: Path,
+) -> None:
+    song = make_audio(tmp_path / "music" / "song.mp3", "mp3", seconds=1, tags=Tags())
+    copy = tmp_path / "copy.mp3"
+    shutil.copyfile(song, copy)
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        writer = apsw.Connection(str(tmp_path / "lib.db"))
+        writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            result = DuplicateChecker(db, workers=1).check_file(copy)
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        assert result.match_type == "exact"
+        row = db.get_file_by_path(str(song))
+    assert row is not None and row.file_content_hash is None

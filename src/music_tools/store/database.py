@@ -99,6 +99,7 @@ class LibraryDatabase:
         self, path: str | os.PathLike[str], *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S
     ) -> None:
         self.path = os.fspath(path)
+        self.busy_timeout = busy_timeout
         self._conn = open_sqlite(path, busy_timeout)
         self._tx = Transactions(self._conn)
         self.scan_errors = ScanErrorTable(self._conn, self._tx)

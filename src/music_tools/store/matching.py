@@ -38,6 +38,7 @@ KEY_EXPRESSIONS: dict[str, str] = {
     "musicbrainz_recording_id": "musicbrainz_recording_id",
     "fuzzy_block": FUZZY_BLOCK_SQL,
 }
+CACHE_WAIT_S = 0.5
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM {TABLE}"
 
 
@@ -123,13 +124,16 @@ def cache_full_hashes(db: LibraryDatabase, updates: Sequence[HashUpdate]) -> int
         (u.audio_hash, u.file_content_hash, u.row_id, u.file_size, u.file_mtime_ns) for u in updates
     ]
     conn = db.connection
+    conn.set_busy_timeout(int(CACHE_WAIT_S * 1000))  # an indexer writing: skip, not wait
     try:
         with db.atomic():
             before = conn.total_changes()
             conn.executemany(statement, params)
             return int(conn.total_changes() - before)
-    except (apsw.ReadOnlyError, apsw.BusyError, apsw.CantOpenError):
-        return 0
+    except (StoreError, apsw.ReadOnlyError, apsw.BusyError, apsw.CantOpenError):
+        return 0  # the write lock not had within CACHE_WAIT_S, or a read-only file
+    finally:
+        conn.set_busy_timeout(int(db.busy_timeout * 1000))
 
 
 def move_row(db: LibraryDatabase, row_id: int, new_path: str, new_root: str | None) -> None:
