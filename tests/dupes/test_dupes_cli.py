@@ -289,3 +289,14 @@ def test_a_file_named_twice_is_read_once_and_reported_under_each_name(library: P
         results = DuplicateChecker(db, workers=1).check_files_batch([str(copy), relative])
     assert list(results) == [str(copy), relative]
     assert results[relative].path == relative and results[relative].match_type == "exact"
+
+
+def test_dupes_tables_fit_80_columns_with_every_column(library: Path) -> None:
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["dupes", "--db", str(library / "lib.db")]
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5  # the group's line, a header, the keeper and two more
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[1].split() == ["path", "artist", "title", "format", "kbps", "size", "length"]
+    assert lines[2].split()[0] == "keep" and lines[2].rstrip().endswith("0:02")

@@ -14,7 +14,7 @@ from ..dupes.actions import Outcome
 from ..dupes.rules import format_duration
 from ..models import LibraryFile
 from ..util import printable_path
-from .render import human_size, path_width, short_path, to_json
+from .render import human_size, short_path, to_json
 
 __all__ = [
     "outcome_line",
@@ -136,18 +136,25 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
 
 
 def print_groups(console: Console, groups: Sequence[DuplicateGroup]) -> None:
-    """Each group as a small table, the keeper first and marked, tags side by side."""
-    width = path_width(console, 0.35)
+    """Each group as a small table, the keeper first and marked, tags side by side; the
+    narrow columns keep their width and the path and tags share what is left."""
+    spare = max(24, console.width - 54)  # mark, format, kbps, size, length and padding
+    path_cells, text_cells = spare * 2 // 5, max(6, spare * 3 // 10)
     for number, group in enumerate(groups, start=1):
-        console.print(f"[bold]group {number}[/] · {group.kind} · {group.reason}")
+        header = f"group {number} · {group.kind} · {group.reason}"
+        console.print(header[: console.width], markup=False, highlight=False)
         table = Table(box=None, header_style="bold", padding=(0, 1))
-        for column in ("", "path", "artist", "title", "format", "kbps", "size", "length"):
-            table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=width)
+        table.add_column("", no_wrap=True, min_width=10)
+        table.add_column("path", no_wrap=True, max_width=path_cells)
+        for column in ("artist", "title"):
+            table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=text_cells)
+        for column, width in (("format", 6), ("kbps", 5), ("size", 9), ("length", 6)):
+            table.add_column(column, no_wrap=True, min_width=width, justify="right")
         rows = [("keep", group.keeper)] + [(m.kind, m.file) for m in group.others]
         for mark, f in rows:
             table.add_row(
                 mark,
-                short_path(f.file_path, f.library_root, width),
+                short_path(f.file_path, f.library_root, path_cells),
                 f.artist or "",
                 f.title or "",
                 f.file_format or "",
