@@ -40,7 +40,7 @@ MIN_TOLERANCE_S = 1.0
 RELATIVE_TOLERANCE = 0.01
 ARTIST_SIMILARITY = 0.85
 TITLE_SIMILARITY = 0.85
-_NUMBERS = re.compile(r"\d+")
+_NUMBERS = re.compile(r"\b(?:\d+|[ivx]+)\b")  # also roman: "Part I" and "Part II"
 _BITRATE_SLACK = 0.05  # VBR averages of the same setting wander by a few percent
 _VERSION_WORDS = re.compile(
     r"\b(live|remix|mix|edit|extended|acoustic|instrumental|demo|unplugged|version|"
