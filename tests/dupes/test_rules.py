@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import apsw
 import pytest
 from hypothesis import given
@@ -51,3 +53,23 @@ def test_the_python_block_key_equals_the_indexed_sql_expression(
     conn = apsw.Connection(":memory:")
     query = f"SELECT {FUZZY_BLOCK_SQL} FROM (SELECT ? AS artist, ? AS title)"
     assert conn.execute(query, (artist, title)).get == block_key(artist, title)
+
+
+def test_candidate_lookups_and_grouping_use_the_indexes(tmp_path: Path) -> None:
+    from music_tools.library import LibraryDatabase
+    from music_tools.store.matching import KEY_EXPRESSIONS
+
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        for expression in KEY_EXPRESSIONS.values():
+            lookup = db.connection.execute(
+                "EXPLAIN QUERY PLAN SELECT id FROM library_index "
+                f"WHERE is_active = 1 AND {expression} IN (?, ?)",
+                ("a", "b"),
+            ).fetchall()
+            assert "USING INDEX" in str(lookup) or "USING COVERING INDEX" in str(lookup)
+            grouping = db.connection.execute(
+                f"EXPLAIN QUERY PLAN SELECT {expression} FROM library_index "
+                f"WHERE is_active = 1 AND {expression} IS NOT NULL GROUP BY {expression}"
+            ).fetchall()
+            plan = str(grouping)  # an index walked in key order: no sort, no temporary table
+            assert "USING" in plan and "INDEX" in plan and "TEMP B-TREE" not in plan, plan

@@ -30,6 +30,8 @@ def block_key(artist: str | None, title: str | None) -> str | None:
     """The value of FUZZY_BLOCK_SQL for this artist and title (None when either is missing)."""
     if artist is None or title is None:
         return None
+    # SQLite's text functions stop at a NUL character
+    artist, title = artist.partition("\x00")[0], title.partition("\x00")[0]
     artist = artist.lstrip(" ").translate(_ASCII_LOWER)
     if artist[:4] == "the ":
         artist = artist[4:].lstrip(" ")
