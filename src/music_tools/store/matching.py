@@ -16,6 +16,7 @@ import apsw
 
 from ..errors import StoreError
 from ..models import LibraryFile
+from ..util import chunks
 from . import sql
 from .blocking import FUZZY_BLOCK_SQL
 from .database import TABLE, LibraryDatabase
@@ -28,7 +29,6 @@ __all__ = [
     "files_by_keys",
     "groups_by_key",
     "move_row",
-    "rows_by_ids",
 ]
 
 #: kind of key -> the indexed column or expression that holds it
@@ -39,7 +39,6 @@ KEY_EXPRESSIONS: dict[str, str] = {
     "fuzzy_block": FUZZY_BLOCK_SQL,
 }
 CACHE_WAIT_S = 0.5
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM {TABLE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +66,11 @@ def files_by_keys(
         for kind, keys in wanted.items():
             expression = KEY_EXPRESSIONS[kind]
             by_key: dict[str, list[LibraryFile]] = {}
-            ordered = sorted(set(keys))
-            for start in range(0, len(ordered), limit):
-                chunk = ordered[start : start + limit]
-                query = sql.select_in_sql(
-                    TABLE, COLUMNS, expression, len(chunk), "is_active = 1"
-                ).replace("SELECT ", f"SELECT {expression}, ", 1)
+            for chunk in chunks(sorted(set(keys)), limit):
+                query = (
+                    f"SELECT {expression}, {', '.join(COLUMNS)} FROM {TABLE} WHERE is_active = 1 "
+                    f"AND {expression} IN ({sql.placeholders(len(chunk))})"
+                )
                 rows = _execute(db, query, chunk)
                 files = files_from_rows(row[1:] for row in rows)
                 for row, file in zip(rows, files, strict=True):
@@ -147,18 +145,6 @@ def move_row(db: LibraryDatabase, row_id: int, new_path: str, new_root: str | No
         )
     except apsw.Error as exc:
         raise StoreError(f"{new_path}: cannot update its row: {exc}") from exc
-
-
-def rows_by_ids(db: LibraryDatabase, ids: Sequence[int]) -> list[LibraryFile]:
-    """The rows with these ids (any state), in id order."""
-    files: list[LibraryFile] = []
-    limit = db.connection.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
-    with db.reading():
-        for start in range(0, len(ids), limit):
-            chunk = list(ids[start : start + limit])
-            query = f"{_SELECT} WHERE id IN ({sql.placeholders(len(chunk))}) ORDER BY id"
-            files.extend(files_from_rows(_execute(db, query, chunk)))
-    return files
 
 
 def _opt(path: str | None) -> str | bytes | None:
