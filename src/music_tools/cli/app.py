@@ -23,6 +23,7 @@ __all__ = [
     "MusicToolsGroup",
     "db_option",
     "default_db_path",
+    "format_option",
     "json_option",
     "open_db",
     "stdout_console",
@@ -89,6 +90,18 @@ def db_option(command: F) -> F:
         show_default="the user data folder; MUSIC_TOOLS_DB overrides",
         help="The library database file.",
     )(command)
+
+
+def format_option(choices: tuple[str, ...], default: str) -> Callable[[F], F]:
+    """`--format` with these choices, the first line of every command that renders rows."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
 
 
 def json_option(command: F) -> F:

@@ -27,20 +27,13 @@ from ..models import FileEntry
 from ..store import LibraryDatabase
 from ..util import printable_path
 from . import dupes_render
-from .app import ExitStatus, db_option, open_db, stdout_console
+from .app import ExitStatus, db_option, format_option, open_db, stdout_console
 from .commands import cli
 from .progress import count_progress
 
 __all__ = ["check", "dupes", "undo"]
 
-_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+_FORMAT = format_option(("table", "json", "csv"), "table")
 _APPLY = click.option("--apply", is_flag=True, help="Really do it (the default is a dry run).")
 _LOG = click.option(
     "--log",
