@@ -310,3 +310,16 @@ def test_check_never_moves_a_new_file_whose_library_copy_is_gone(library: Path) 
     assert result.exit_code == ExitStatus.DUPLICATES
     assert "skipped: " in result.stderr and "the copy that stays" in result.stderr
     assert (new / "roads copy.mp3").exists() and not dest.exists()
+
+
+def test_undo_refuses_a_file_that_is_not_an_action_log_in_one_line(library: Path) -> None:
+    log = library / "notes.jsonl"
+    log.write_text('{"status": "done"}\nnot json\n')
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert result.exit_code == ExitStatus.USAGE
+    assert (
+        result.stderr
+        == f"music-tools: error: {log}: line 1 is not a music-tools action (see --help)\n"
+    )
+    missing = invoke("undo", "--db", library / "lib.db", library / "nowhere.jsonl")
+    assert missing.exit_code == ExitStatus.USAGE and missing.stderr.count("\n") == 1

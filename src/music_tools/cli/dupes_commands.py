@@ -22,6 +22,7 @@ from ..dupes.actions import (
     plan_group_actions,
     undo_log,
 )
+from ..errors import MusicToolsError
 from ..index.scan import scan
 from ..models import FileEntry
 from ..store import LibraryDatabase
@@ -245,7 +246,11 @@ def undo(log_path: Path, db_path: Path) -> None:
     except OSError as exc:
         raise click.UsageError(f"{log_path}: {exc.strerror or exc}") from None
     with open_db(db_path) as db:
-        for outcome in undo_log(db, lines):
+        try:
+            outcomes = list(undo_log(db, lines))
+        except MusicToolsError as exc:
+            raise click.UsageError(f"{printable_path(str(log_path))}: {exc}") from None
+        for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
             detail = f": {outcome.reason}" if outcome.reason else ""
             click.echo(f"{verb}: {printable_path(outcome.action.path)}{detail}", err=True)

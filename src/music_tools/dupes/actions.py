@@ -23,7 +23,7 @@ from typing import IO, Any, Literal
 
 from send2trash import send2trash
 
-from ..errors import os_reason
+from ..errors import MusicToolsError, os_reason
 from ..store import LibraryDatabase
 from ..store.matching import move_row
 from .model import DuplicateGroup, DuplicateResult
@@ -229,11 +229,16 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
     A step logged as started but not done (a crash) is replayed from wherever its file is.
     Trashed files are reported, not restored: take them back from the system trash."""
     steps: dict[tuple[str, int], dict[str, Any]] = {}  # in the order they were logged
-    for line in lines:
-        if line.strip():
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
             record = json.loads(line)
             if record["status"] in ("started", "done"):
+                Action(**{k: record[k] for k in Action.__dataclass_fields__})
                 steps[(record.get("run", ""), record["step"])] = record
+        except (ValueError, KeyError, TypeError):
+            raise MusicToolsError(f"line {number} is not a music-tools action") from None
     for step in reversed(list(steps)):
         yield _undo_one(db, steps[step])
 
