@@ -2,8 +2,10 @@
 
 Version 1 is the table the seed design shipped (no audio keys, mtime in float seconds);
 version 2 added the audio keys and the scan_errors table; version 3 names a failure's
-cause `reason` everywhere (the column was `error`). Each migration runs in one
-transaction, so an upgrade either completes or leaves the database as it was.
+cause `reason` everywhere (the column was `error`); version 4 indexes what duplicate
+checking looks up besides the hash columns: the MusicBrainz recording id, and the fuzzy
+blocking key (an expression of artist and title, see `store/blocking.py`). Each
+migration runs in one transaction, so an upgrade either completes or leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 import apsw
 
 from ..errors import SchemaError
+from .blocking import FUZZY_BLOCK_SQL
 
 __all__ = ["LATEST_VERSION", "MIGRATIONS", "migrate"]
 
@@ -85,6 +88,12 @@ ALTER TABLE scan_errors RENAME COLUMN error TO reason;
 """
 
 
+_V4 = f"""
+CREATE INDEX idx_active_mbid ON library_index(is_active, musicbrainz_recording_id);
+CREATE INDEX idx_active_fuzzy_block ON library_index(is_active, {FUZZY_BLOCK_SQL});
+"""
+
+
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
     def run(conn: apsw.Connection) -> None:
         conn.execute(sql)  # apsw runs every statement in the string
@@ -96,6 +105,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V1),
     _script(_V2),
     _script(_V3),
+    _script(_V4),
 )
 LATEST_VERSION = len(MIGRATIONS)
 
