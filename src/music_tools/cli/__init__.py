@@ -1,5 +1,6 @@
 """The command line: the only layer that prints. `main` is the `music-tools` entry point."""
 
+from . import dupes_commands  # noqa: F401  (registers check, dupes, undo on cli)
 from .app import ExitStatus
 from .commands import cli, main
 

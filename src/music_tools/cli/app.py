@@ -37,12 +37,14 @@ class ExitStatus(enum.IntEnum):
 
     OK: done (files that could not be read are reported, and still OK);
     ERROR: the command could not do its job (database, I/O); USAGE: a bad argument or a
-    missing folder; INTERRUPTED: Ctrl-C (what was done is kept).
+    missing folder; DUPLICATES: `check` found at least one file the library already has
+    (OK then means every file checked is new); INTERRUPTED: Ctrl-C (what was done is kept).
     """
 
     OK = 0
     ERROR = 1
     USAGE = 2
+    DUPLICATES = 3
     INTERRUPTED = 130
 
 

@@ -17,7 +17,7 @@ from rich.progress import (
 
 from ..index import Progress as IndexProgress
 
-__all__ = ["index_progress"]
+__all__ = ["count_progress", "index_progress"]
 
 
 @contextmanager
@@ -45,3 +45,23 @@ def index_progress(console: Console, quiet: bool) -> Iterator[Callable[[IndexPro
             )
 
         yield update
+
+
+@contextmanager
+def count_progress(
+    console: Console, quiet: bool, description: str
+) -> Iterator[Callable[[int, int], None]]:
+    """A bar fed with (done, total); nothing when quiet or piped."""
+    if quiet or not console.is_terminal:
+        yield lambda done, total: None
+        return
+    with Progress(
+        TextColumn(description),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)

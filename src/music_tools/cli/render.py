@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -24,9 +25,11 @@ __all__ = [
     "human_duration",
     "human_size",
     "index_summary",
+    "path_width",
     "print_files",
     "print_stats",
     "report_record",
+    "short_path",
     "stats_record",
     "to_json",
     "write_files",
@@ -133,10 +136,32 @@ def write_files(files: Iterable[LibraryFile], out: TextIO, fmt: str) -> int:
     return count
 
 
+def short_path(path: str, root: str | None, width: int) -> str:
+    """A path for a table cell: relative to its library root, shortened in the middle
+    (where the folders are least telling) to `width` characters, never wrapped."""
+    if root and path.startswith(root.rstrip(os.sep) + os.sep):
+        path = path[len(root.rstrip(os.sep)) + 1 :]
+    text = printable_path(path)
+    if len(text) <= width:
+        return text
+    head = max(1, (width - 1) // 3)
+    return f"{text[:head]}…{text[len(text) - (width - 1 - head) :]}"
+
+
+def path_width(console: Console, share: float) -> int:
+    return max(20, int(console.width * share))
+
+
 def print_files(console: Console, files: Iterable[LibraryFile]) -> int:
+    width = path_width(console, 0.38)
+    text = max(6, (console.width - width - 32) // 3)
     table = Table(box=None, header_style="bold")
-    for column in ("artist", "title", "album", "year", "format", "length", "path"):
-        table.add_column(column, overflow="fold")
+    for column in ("artist", "title", "album"):
+        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=text)
+    table.add_column("year", no_wrap=True, min_width=4)
+    table.add_column("format", no_wrap=True, min_width=4, max_width=6)
+    table.add_column("length", no_wrap=True, min_width=7)
+    table.add_column("path", no_wrap=True, min_width=width)
     count = 0
     for f in files:
         table.add_row(
@@ -146,7 +171,7 @@ def print_files(console: Console, files: Iterable[LibraryFile]) -> int:
             str(f.year or ""),
             f.file_format or "",
             human_duration(f.duration or 0)[-7:] if f.duration else "",
-            printable_path(f.file_path),
+            short_path(f.file_path, f.library_root, width),
         )
         count += 1
     if count:

@@ -1,2 +1,18 @@
-"""Duplicates: DuplicateChecker (new files against the library), groups inside the library,
-the quality verdict, and the safe actions on them. Built on the store and the reader."""
+"""Duplicates: checking new files against the library (`DuplicateChecker`), finding groups
+inside it (`find_duplicates`), and acting on them safely (`actions`)."""
+
+from .checker import DuplicateChecker
+from .groups import find_duplicates
+from .model import KINDS, DuplicateGroup, DuplicateResult, GroupMember, Match, MatchKind, Quality
+
+__all__ = [
+    "KINDS",
+    "DuplicateChecker",
+    "DuplicateGroup",
+    "DuplicateResult",
+    "GroupMember",
+    "Match",
+    "MatchKind",
+    "Quality",
+    "find_duplicates",
+]

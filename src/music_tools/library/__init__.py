@@ -1,8 +1,9 @@
 """The seed design's public names, re-exported, so code written against it keeps running.
 
 `LibraryDatabase` and the batch operations live in `music_tools.store`, `LibraryIndexer` in
-`music_tools.index`. The indexer (and with it the readers and mutagen) is imported only
-when one of its names is first used, so `from music_tools.library import LibraryDatabase`
+`music_tools.index`, `DuplicateChecker` in `music_tools.dupes`. The indexer and the
+checker (and with them the readers and mutagen) are imported only when one of their names
+is first used, so `from music_tools.library import LibraryDatabase`
 stays as light as the store.
 """
 
@@ -22,12 +23,16 @@ from ..store import (
 )
 
 if TYPE_CHECKING:
+    from ..dupes import DuplicateChecker, DuplicateGroup, DuplicateResult, find_duplicates
     from ..index import IndexInterrupted, IndexReport, LibraryIndexer, Progress
 
 __all__ = [
     "HASH_COLUMNS",
     "BatchOperation",
     "BatchResult",
+    "DuplicateChecker",
+    "DuplicateGroup",
+    "DuplicateResult",
     "HashType",
     "IndexInterrupted",
     "IndexReport",
@@ -38,9 +43,13 @@ __all__ = [
     "Progress",
     "RowError",
     "ScanFailure",
+    "find_duplicates",
 ]
 
 _INDEX_NAMES = frozenset({"IndexInterrupted", "IndexReport", "LibraryIndexer", "Progress"})
+_DUPES_NAMES = frozenset(
+    {"DuplicateChecker", "DuplicateGroup", "DuplicateResult", "find_duplicates"}
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -48,4 +57,8 @@ def __getattr__(name: str) -> Any:
         from .. import index
 
         return getattr(index, name)
+    if name in _DUPES_NAMES:
+        from .. import dupes
+
+        return getattr(dupes, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

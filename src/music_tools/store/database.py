@@ -102,6 +102,7 @@ class LibraryDatabase:
         self, path: str | os.PathLike[str], *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S
     ) -> None:
         self.path = os.fspath(path)
+        self.busy_timeout = busy_timeout
         self._conn = open_sqlite(path, busy_timeout)
         self._tx = Transactions(self._conn)
         self.scan_errors = ScanErrorTable(self._conn, self._tx)
@@ -131,6 +132,10 @@ class LibraryDatabase:
     def atomic(self) -> AbstractContextManager[None]:
         """All writes inside commit together or not at all; nests with SAVEPOINTs."""
         return self._tx.atomic()
+
+    def reading(self) -> AbstractContextManager[None]:
+        """One read snapshot for several queries: a concurrent writer is seen all or not."""
+        return self._tx.snapshot()
 
     # -- single-row methods (each its own transaction, as the seed's old approach) -----
 

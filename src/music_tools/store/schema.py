@@ -1,9 +1,13 @@
-"""The SQLite schema as forward migrations, versioned with `PRAGMA user_version`. Version 1 is the
-table the seed design shipped (no audio keys, mtime in float seconds); version 2 added the
-audio keys and the scan_errors table; version 3 names a failure's cause `reason` everywhere
-(the column was `error`); version 4 indexes the folder of each row, so the indexer diffs one
-folder at a time. Each migration runs in one transaction, so an upgrade either completes or
-leaves the database as it was.
+"""The SQLite schema as forward migrations, versioned with `PRAGMA user_version`.
+
+Version 1 is the table the seed design shipped (no audio keys, mtime in float seconds);
+version 2 added the audio keys and the scan_errors table; version 3 names a failure's
+cause `reason` everywhere (the column was `error`); version 4 indexes what duplicate
+checking looks up besides the hash columns: the MusicBrainz recording id, and the fuzzy
+blocking key (an expression of artist and title, see `store/blocking.py`); version 5
+indexes the folder of each row, so the indexer diffs one folder at a time, and adds a small
+key/value table `meta`. Each migration runs in one transaction, so an upgrade either
+completes or leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 import apsw
 
 from ..errors import SchemaError
+from .blocking import FUZZY_BLOCK_SQL
 
 __all__ = ["LATEST_VERSION", "MIGRATIONS", "migrate"]
 
@@ -87,7 +92,13 @@ ALTER TABLE scan_errors RENAME COLUMN error TO reason;
 """
 
 
-_V4 = """
+_V4 = f"""
+CREATE INDEX idx_active_mbid ON library_index(is_active, musicbrainz_recording_id);
+CREATE INDEX idx_active_fuzzy_block ON library_index(is_active, {FUZZY_BLOCK_SQL});
+"""
+
+
+_V5 = """
 CREATE INDEX idx_library_directory ON library_index(directory);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 INSERT INTO meta VALUES ('arrivals_after_id', (SELECT coalesce(max(id), 0) FROM library_index));
@@ -117,9 +128,9 @@ def _dirname(path: Any) -> str | bytes:
     return folder
 
 
-def _v4(conn: apsw.Connection) -> None:
+def _v5(conn: apsw.Connection) -> None:
     _fill_directories(conn)
-    conn.execute(_V4)
+    conn.execute(_V5)
 
 
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
@@ -133,7 +144,8 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V1),
     _script(_V2),
     _script(_V3),
-    _v4,
+    _script(_V4),
+    _v5,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,256 @@
+"""`check`, `dupes` and `undo`: parse, call music_tools.dupes, render. Registered on the
+same click group as the other commands."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from rich.console import Console
+
+from ..dupes import KINDS, DuplicateChecker, MatchKind, find_duplicates
+from ..dupes.actions import (
+    Action,
+    apply_actions,
+    plan_check_moves,
+    plan_group_actions,
+    undo_log,
+)
+from ..errors import MusicToolsError
+from ..index.scan import scan
+from ..models import FileEntry
+from ..store import LibraryDatabase
+from ..util import printable_path
+from . import dupes_render
+from .app import ExitStatus, db_option, format_option, open_db, stdout_console
+from .commands import cli
+from .progress import count_progress
+
+__all__ = ["check", "dupes", "undo"]
+
+_FORMAT = format_option(("table", "json", "csv"), "table")
+_APPLY = click.option("--apply", is_flag=True, help="Really do it (the default is a dry run).")
+_LOG = click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The action log (JSON lines) [music-tools-actions-<time>.jsonl beside the database].",
+)
+_QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
+def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
+    """Files as given; the audio files under folders (as `index` finds them)."""
+    found: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(e.path for e in scan(os.path.abspath(path)) if isinstance(e, FileEntry))
+        elif path.exists():
+            found.append(str(path))
+        else:
+            raise click.UsageError(f"{printable_path(str(path))}: no such file or folder")
+    return found
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_FORMAT
+@click.option(
+    "--only",
+    type=click.Choice(["new", "dupes", "upgrades"]),
+    help="Show only new files, only duplicates, or only duplicates better than the library's.",
+)
+@click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
+@click.option(
+    "--move-dupes-to",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Move new files that the library has at the same or a better quality here.",
+)
+@_APPLY
+@_LOG
+@_QUIET
+@db_option
+def check(
+    paths: tuple[Path, ...],
+    fmt: str,
+    only: str | None,
+    workers: int | None,
+    move_dupes_to: Path | None,
+    apply: bool,
+    log_path: Path | None,
+    quiet: bool,
+    db_path: Path,
+) -> ExitStatus:
+    """Tell, for each file under PATHS, whether the library already has it, how
+    (exact, same_audio, same_song, fuzzy) and whether the new one is better.
+
+    Exit status 3 when at least one file is already in the library, 0 when none is.
+
+    Example: music-tools check ~/Downloads/new-album --only upgrades
+    """
+    files = _audio_paths(paths)
+    errors = Console(stderr=True)
+    with open_db(db_path) as db, count_progress(errors, quiet, "checking") as progress:
+        results = DuplicateChecker(db, workers, on_progress=progress).check_files_batch(files)
+        shown = [r for r in results.values() if _wanted(only, r.is_duplicate, r.quality, r.file)]
+        base = os.path.abspath(paths[0]) if len(paths) == 1 and paths[0].is_dir() else None
+        if fmt == "table":
+            dupes_render.print_results(stdout_console(), shown, base)
+        else:
+            dupes_render.write_results(shown, sys.stdout, fmt)
+        failed = False
+        if move_dupes_to is not None:
+            actions = plan_check_moves(results.values(), str(move_dupes_to))
+            failed = _run_actions(None, actions, apply, log_path, db_path)
+    if failed:
+        return ExitStatus.ERROR
+    found = any(r.is_duplicate for r in results.values())
+    return ExitStatus.DUPLICATES if found else ExitStatus.OK
+
+
+def _wanted(only: str | None, duplicate: bool, quality: str, file: object) -> bool:
+    if only == "new":
+        return not duplicate and file is not None
+    if only == "dupes":
+        return duplicate
+    if only == "upgrades":
+        return duplicate and quality == "better"
+    return True
+
+
+@cli.command()
+@click.option(
+    "--kinds",
+    default=",".join(KINDS),
+    show_default=True,
+    help="Which kinds of duplicate, comma-separated.",
+)
+@click.option(
+    "--root",
+    "roots",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Prefer keepers under this folder (after quality); repeat to rank several.",
+)
+@_FORMAT
+@click.option(
+    "--move-to", type=click.Path(file_okay=False, path_type=Path), help="Move non-keepers here."
+)
+@click.option("--trash", is_flag=True, help="Send non-keepers to the system trash.")
+@_APPLY
+@_LOG
+@_QUIET
+@db_option
+def dupes(
+    kinds: str,
+    roots: tuple[Path, ...],
+    fmt: str,
+    move_to: Path | None,
+    trash: bool,
+    apply: bool,
+    log_path: Path | None,
+    quiet: bool,
+    db_path: Path,
+) -> ExitStatus:
+    """Groups of duplicates inside the library, the copy to keep marked; with --move-to or
+    --trash, act on the others (a dry run unless --apply).
+
+    Example: music-tools dupes --kinds exact,same_audio --root ~/Music/flac --trash --apply
+    """
+    wanted = _kinds(kinds)
+    if move_to is not None and trash:
+        raise click.UsageError("--move-to and --trash: choose one")
+    errors = Console(stderr=True)
+    with open_db(db_path) as db:
+        preferred = [os.path.abspath(r) for r in roots]
+        with _status(errors, quiet, "finding duplicates"):
+            groups = list(find_duplicates(db, wanted, preferred))
+        if fmt == "table":
+            dupes_render.print_groups(stdout_console(), groups)
+            if not quiet:
+                spare = sum(len(g.others) for g in groups)
+                click.echo(f"{len(groups):,} groups; {spare:,} files beside a keeper", err=True)
+        else:
+            dupes_render.write_groups(groups, sys.stdout, fmt)
+        if move_to is not None or trash:
+            actions = plan_group_actions(groups, str(move_to) if move_to else None, trash)
+            if _run_actions(db, actions, apply, log_path, db_path):
+                return ExitStatus.ERROR
+    return ExitStatus.OK
+
+
+def _status(console: Console, quiet: bool, text: str) -> contextlib.AbstractContextManager[Any]:
+    """A spinner on a terminal while a long step runs; nothing when quiet or piped."""
+    if quiet or not console.is_terminal:
+        return contextlib.nullcontext()
+    return console.status(text)
+
+
+def _kinds(text: str) -> list[MatchKind]:
+    chosen = [k.strip() for k in text.split(",") if k.strip()]
+    for kind in chosen:
+        if kind not in KINDS:
+            raise click.UsageError(f"--kinds: unknown kind {kind!r}; use: {', '.join(KINDS)}")
+    return [k for k in KINDS if k in chosen]
+
+
+def _run_actions(
+    db: LibraryDatabase | None,
+    actions: list[Action],
+    apply: bool,
+    log_path: Path | None,
+    db_path: Path,
+) -> bool:
+    """Run or dry-run the actions, one line each on stderr; True when one failed."""
+    if apply and log_path is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        log_path = db_path.parent / f"music-tools-actions-{stamp}.jsonl"
+    failed = False
+    with _open_log(log_path if apply else None) as log:
+        for outcome in apply_actions(db, actions, log, apply):
+            failed = failed or outcome.status == "failed"
+            click.echo(dupes_render.outcome_line(outcome), err=True)
+    if not apply and actions:
+        click.echo("dry run: nothing was touched (add --apply to do it)", err=True)
+    elif log_path is not None:
+        click.echo(f"log: {printable_path(str(log_path))} (music-tools undo LOG)", err=True)
+    return failed
+
+
+@contextlib.contextmanager
+def _open_log(path: Path | None) -> Iterator[IO[str] | None]:
+    if path is None:
+        yield None
+        return
+    with open(path, "a", encoding="ascii") as log:
+        yield log
+
+
+@cli.command()
+@click.argument("log_path", metavar="LOG", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def undo(log_path: Path, db_path: Path) -> None:
+    """Put back the files that an action log (from check or dupes --apply) moved, and
+    point their library rows at the old places again; replays a log cut by a crash.
+
+    Example: music-tools undo music-tools-actions-20260101-120000.jsonl
+    """
+    try:
+        lines = log_path.read_text(encoding="ascii").splitlines()
+    except OSError as exc:
+        raise click.UsageError(f"{log_path}: {exc.strerror or exc}") from None
+    with open_db(db_path) as db:
+        try:
+            outcomes = list(undo_log(db, lines))
+        except MusicToolsError as exc:
+            raise click.UsageError(f"{printable_path(str(log_path))}: {exc}") from None
+        for outcome in outcomes:
+            verb = "put back" if outcome.status == "done" else outcome.status
+            detail = f": {outcome.reason}" if outcome.reason else ""
+            click.echo(f"{verb}: {printable_path(outcome.action.path)}{detail}", err=True)

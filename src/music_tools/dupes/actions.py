@@ -1,0 +1,263 @@
+"""Acting on duplicates, safely: plan, then apply with a guard per file and a log per step.
+
+Finding is separate from acting (as in fclones): `plan_*` turn groups or check results into
+`Action`s; `apply_actions` runs them, or only says what it would do (the default). Before
+touching a file it makes sure that the file still has the size and mtime it had when it
+was indexed (or checked), and that the copy that stays is still there, unchanged: nothing
+is ever removed whose last copy would go with it. Every step is written to a JSON-lines
+log before and after it happens, so `undo_log` can put moved files back, also after a
+crash in the middle: each move is one rename inside the transaction that re-points its
+row, so a file is at its old or its new place, and `undo_log` replays from either.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import IO, Any, Literal
+
+from send2trash import send2trash
+
+from ..errors import MusicToolsError, os_reason
+from ..store import LibraryDatabase
+from ..store.matching import move_row
+from .model import DuplicateGroup, DuplicateResult
+
+__all__ = [
+    "Action",
+    "Outcome",
+    "apply_actions",
+    "plan_check_moves",
+    "plan_group_actions",
+    "undo_log",
+]
+
+Op = Literal["move", "trash"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """Move `path` to `target` (or to the trash), while `keep` stays where it is."""
+
+    op: Op
+    path: str
+    target: str | None
+    size: int | None
+    mtime_ns: int | None
+    keep: str
+    keep_size: int | None
+    keep_mtime_ns: int | None
+    row_id: int | None = None
+    root: str | None = None
+    target_root: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one action: `done`, `would` (dry run), `skipped` or `failed`."""
+
+    action: Action
+    status: Literal["done", "would", "skipped", "failed"]
+    reason: str = ""
+    target: str | None = None
+
+
+def plan_group_actions(
+    groups: Iterable[DuplicateGroup], move_to: str | None, trash: bool
+) -> list[Action]:
+    """Every non-keeper of every group, moved under `move_to` (keeping its path below its
+    library root) or trashed."""
+    actions = []
+    for group in groups:
+        keeper = group.keeper
+        for member in group.others:
+            file = member.file
+            target = _target(move_to, file.file_path, file.library_root) if move_to else None
+            actions.append(
+                Action(
+                    "trash" if trash else "move",
+                    file.file_path,
+                    target,
+                    file.file_size,
+                    file.file_mtime_ns,
+                    keeper.file_path,
+                    keeper.file_size,
+                    keeper.file_mtime_ns,
+                    file.id,
+                    file.library_root,
+                    os.path.abspath(move_to) if move_to else None,
+                )
+            )
+    return actions
+
+
+def plan_check_moves(results: Iterable[DuplicateResult], move_to: str) -> list[Action]:
+    """New files that the library already holds at the same or a better quality."""
+    actions = []
+    for result in results:
+        new, old = result.file, result.matched_file
+        if new is None or old is None or result.quality not in ("same", "worse"):
+            continue
+        actions.append(
+            Action(
+                "move",
+                new.file_path,
+                _target(move_to, new.file_path, None),
+                new.file_size,
+                new.file_mtime_ns,
+                old.file_path,
+                old.file_size,
+                old.file_mtime_ns,
+            )
+        )
+    return actions
+
+
+def _target(folder: str, path: str, root: str | None) -> str:
+    relative = os.path.relpath(path, root) if root and path.startswith(root) else None
+    return os.path.join(os.path.abspath(folder), relative or os.path.basename(path))
+
+
+def apply_actions(
+    db: LibraryDatabase | None, actions: Sequence[Action], log: IO[str] | None, apply: bool
+) -> Iterator[Outcome]:
+    """Run (or, without `apply`, only check) each action; rows follow the files."""
+    run = f"{time.time():.6f}-{os.getpid()}"  # a log may collect several runs
+    for number, action in enumerate(actions):
+        problem = _guard(action)
+        if problem:
+            yield Outcome(action, "skipped", problem)
+            continue
+        target = _free_name(action.target) if action.target else None
+        if not apply:
+            yield Outcome(action, "would", target=target)
+            continue
+        record = {"run": run, "step": number, **asdict(action), "target": target}
+        record["at"] = time.time()
+        _log(log, {**record, "status": "started"})
+        try:
+            if action.op == "move" and target is not None:
+                _move(db, action, target)
+            else:
+                _trash(db, action)
+        except OSError as exc:
+            _log(log, {**record, "status": "failed", "reason": os_reason(exc)})
+            yield Outcome(action, "failed", os_reason(exc), target)
+            continue
+        _log(log, {**record, "status": "done"})
+        yield Outcome(action, "done", target=target)
+
+
+def _guard(action: Action) -> str:
+    """Why this action must not run now, or ""."""
+    if not _unchanged(action.path, action.size, action.mtime_ns):
+        return "changed or gone since it was indexed; left alone"
+    if os.path.realpath(action.keep) == os.path.realpath(action.path):
+        return "is the copy that stays"
+    if not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
+        return f"the copy that stays ({action.keep}) changed or is gone; left alone"
+    return ""
+
+
+def _unchanged(path: str, size: int | None, mtime_ns: int | None) -> bool:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    return stat.st_size == size and stat.st_mtime_ns == mtime_ns
+
+
+def _free_name(target: str) -> str:
+    """`target`, or "name (2).ext" and so on when a file of that name is already there."""
+    stem, ext = os.path.splitext(target)
+    candidate, n = target, 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = f"{stem} ({n}){ext}"
+    return candidate
+
+
+def _move(db: LibraryDatabase | None, action: Action, target: str) -> None:
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if db is None or action.row_id is None:
+        _rename(action.path, target)
+        return
+    with db.atomic():  # the row changes only if the file moved
+        move_row(db, action.row_id, target, action.target_root)
+        _rename(action.path, target)
+
+
+def _rename(source: str, target: str) -> None:
+    """One rename; across file systems a copy beside the target renamed into place, then
+    the source removed (a crash in between leaves both, never neither)."""
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        partial = target + ".part"
+        shutil.copy2(source, partial)
+        os.rename(partial, target)
+        os.unlink(source)
+
+
+def _trash(db: LibraryDatabase | None, action: Action) -> None:
+    if db is None or action.row_id is None:
+        send2trash(action.path)
+        return
+    with db.atomic():
+        db.batch_mark_inactive([action.path])
+        send2trash(action.path)
+
+
+def _log(log: IO[str] | None, record: dict[str, Any]) -> None:
+    if log is None:
+        return
+    log.write(json.dumps(record) + "\n")  # ASCII: odd bytes in names survive as \udcXX
+    log.flush()
+    os.fsync(log.fileno())
+
+
+def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outcome]:
+    """Put back what a log moved, last first; rows point at the old places again.
+
+    A step logged as started but not done (a crash) is replayed from wherever its file is.
+    Trashed files are reported, not restored: take them back from the system trash."""
+    steps: dict[tuple[str, int], dict[str, Any]] = {}  # in the order they were logged
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if record["status"] in ("started", "done"):
+                Action(**{k: record[k] for k in Action.__dataclass_fields__})
+                steps[(record.get("run", ""), record["step"])] = record
+        except (ValueError, KeyError, TypeError):
+            raise MusicToolsError(f"line {number} is not a music-tools action") from None
+    for step in reversed(list(steps)):
+        yield _undo_one(db, steps[step])
+
+
+def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
+    fields = {k: record[k] for k in Action.__dataclass_fields__}
+    action = Action(**fields)
+    source, target = action.path, record["target"]
+    if action.op == "trash":
+        return Outcome(action, "skipped", "in the system trash: restore it from there")
+    try:
+        if target and os.path.lexists(target) and not os.path.lexists(source):
+            os.makedirs(os.path.dirname(source), exist_ok=True)
+            os.rename(target, source)
+        elif not os.path.lexists(source):
+            return Outcome(action, "failed", "found at neither place", target)
+    except OSError as exc:
+        return Outcome(action, "failed", os_reason(exc), target)
+    if db is not None and action.row_id is not None:
+        with db.atomic():
+            move_row(db, action.row_id, source, action.root)
+    return Outcome(action, "done", target=target)

@@ -1,0 +1,180 @@
+"""DuplicateChecker: is a new file already in the library, how, and is it better?
+
+`check_files_batch` reads as the algorithm: stat the files, read them in the indexer's
+worker pool, look every candidate key of the whole batch up at once (one snapshot, an
+IN-list per kind of key), compare each file with its few candidates (full hashes read
+only where the audio keys agree), cache the hashes that were read, and judge quality.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+
+from ..errors import os_reason
+from ..index.pool import read_in_pool
+from ..models import FileEntry, LibraryFile
+from ..store import LibraryDatabase
+from ..store.blocking import block_key
+from ..store.matching import files_by_keys
+from .compare import compare
+from .groups import find_duplicates
+from .hashes import HashCache
+from .model import KINDS, DuplicateGroup, DuplicateResult, Match, MatchKind
+from .rules import quality_rank, quality_verdict
+
+__all__ = ["DuplicateChecker"]
+
+_KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+Rows = list[LibraryFile]
+
+
+class DuplicateChecker:
+    """Checks new files against a LibraryDatabase; see `check_files_batch`."""
+
+    def __init__(
+        self,
+        db: LibraryDatabase,
+        workers: int | None = None,
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        #: called with (files read, files to read) as reading goes
+        self.on_progress = on_progress or (lambda done, total: None)
+        #: seconds spent in library lookups by the last batch (for the benchmark)
+        self.lookup_seconds = 0.0
+
+    def check_file(self, path: str | os.PathLike[str]) -> DuplicateResult:
+        name = os.fspath(path)
+        return self.check_files_batch([name])[name]
+
+    def check_files_batch(
+        self, paths: Iterable[str | os.PathLike[str]]
+    ) -> dict[str, DuplicateResult]:
+        """Every path given -> its result (one that could not be read says why), in the
+        order given; a file named twice is read once."""
+        results: dict[str, DuplicateResult] = {}
+        order = [os.fspath(path) for path in paths]
+        given: dict[str, str] = {}  # absolute path -> the first name it was given as
+        entries: list[FileEntry] = []
+        for name, entry in self._stat(order, results):
+            if given.setdefault(entry.path, name) == name:
+                entries.append(entry)
+        files: list[LibraryFile] = []
+        done = 0
+        for task, batch in read_in_pool(entries, self.workers, False):
+            done += len(task)
+            self.on_progress(done, len(entries))
+            files.extend(batch.files)
+            for error in batch.errors:
+                name = given[error.path]
+                results[name] = DuplicateResult(name, reason=f"cannot read: {error.reason}")
+        candidates = self._candidates(files)
+        cache = HashCache(self.db)
+        for file in files:
+            name = given[file.file_path]
+            results[name] = _judge(name, file, candidates.get(file.file_path, ([], [])), cache)
+        cache.flush()
+        return {
+            name: results.get(name) or replace(results[given[os.path.abspath(name)]], path=name)
+            for name in order
+        }
+
+    def find_duplicates(
+        self, kinds: Iterable[MatchKind] = KINDS, roots: Sequence[str] = ()
+    ) -> Iterator[DuplicateGroup]:
+        """Groups of duplicates inside the library (see `music_tools.dupes.find_duplicates`)."""
+        return find_duplicates(self.db, kinds, roots)
+
+    def _stat(
+        self, paths: Iterable[str], results: dict[str, DuplicateResult]
+    ) -> list[tuple[str, FileEntry]]:
+        entries: list[tuple[str, FileEntry]] = []
+        for name in paths:
+            try:
+                stat = os.stat(name)
+            except OSError as exc:
+                results[name] = DuplicateResult(name, reason=f"cannot read: {os_reason(exc)}")
+                continue
+            if not os.path.isfile(name):
+                results[name] = DuplicateResult(name, reason="cannot read: not a file")
+                continue
+            entries.append((name, FileEntry(os.path.abspath(name), stat.st_size, stat.st_mtime_ns)))
+        return entries
+
+    def _candidates(self, files: Sequence[LibraryFile]) -> dict[str, tuple[Rows, Rows]]:
+        """new path -> (library rows sharing a key with it, rows in its fuzzy block);
+        itself excluded."""
+        started = time.perf_counter()
+        keyed = {
+            "audio_key": {f.audio_key for f in files if f.audio_key},
+            "metadata_hash": {f.metadata_hash for f in files if f.metadata_hash},
+            "musicbrainz_recording_id": {
+                f.musicbrainz_recording_id for f in files if f.musicbrainz_recording_id
+            },
+            "fuzzy_block": {k for f in files if (k := block_key(f.artist, f.title))},
+        }
+        found = files_by_keys(self.db, {kind: keys for kind, keys in keyed.items() if keys})
+        self.lookup_seconds += time.perf_counter() - started
+        candidates: dict[str, tuple[Rows, Rows]] = {}
+        for file in files:
+            seen: dict[int, LibraryFile] = {}
+            for kind, key in (
+                ("audio_key", file.audio_key),
+                ("metadata_hash", file.metadata_hash),
+                ("musicbrainz_recording_id", file.musicbrainz_recording_id),
+            ):
+                for row in found.get(kind, {}).get(key or "", ()):
+                    if row.file_path != file.file_path:
+                        seen.setdefault(row.id or 0, row)
+            block = found.get("fuzzy_block", {}).get(block_key(file.artist, file.title) or "", [])
+            similar = [r for r in block if r.id not in seen and r.file_path != file.file_path]
+            candidates[file.file_path] = (list(seen.values()), similar)
+        return candidates
+
+
+def _judge(
+    name: str, file: LibraryFile, candidates: tuple[Rows, Rows], cache: HashCache
+) -> DuplicateResult:
+    """Compare one new file with its candidates and say what it is. Rows in its fuzzy
+    block are compared only when no key-based match was found: a fuzzy match beside an
+    exact or same-song one would add nothing."""
+    result = DuplicateResult(name, file=file)
+    near_misses: list[str] = []
+    keyed, similar = candidates
+    for candidate in keyed:
+        match, near_miss = compare(file, candidate, cache, fuzzy=False)
+        if match is not None:
+            result.matches.append(match)
+        elif near_miss:
+            near_misses.append(near_miss)
+    if not result.matches:
+        for candidate in similar:
+            match, near_miss = compare(file, candidate, cache)
+            if match is not None:
+                result.matches.append(match)
+            elif near_miss:
+                near_misses.append(near_miss)
+    if not result.matches:
+        result.reason = near_misses[0] if near_misses else "not in the library"
+        return result
+    result.matches.sort(key=_match_order)
+    best = result.matches[0]
+    result.is_duplicate = True
+    result.match_type = best.kind
+    result.matched_file = best.file
+    result.confidence = best.confidence
+    result.quality, why = quality_verdict(file, best.file)
+    verdict = {"better": f"new file better ({why})", "worse": f"library copy better ({why})"}
+    result.reason = f"{best.reason}; {verdict.get(result.quality, why)}"
+    return result
+
+
+def _match_order(match: Match) -> tuple[int, float, int, int, int]:
+    """Strongest kind first, then the surest, then the best copy."""
+    lossless, first, second, _ = quality_rank(match.file)
+    return (_KIND_RANK[match.kind], -match.confidence, -lossless, -first, -second)

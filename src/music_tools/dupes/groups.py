@@ -1,0 +1,180 @@
+"""find_duplicates: groups of library files that are the same thing, with a keeper each.
+
+The SQL does the narrowing: a GROUP BY over each indexed key (audio_key, metadata_hash,
+MusicBrainz id, fuzzy block) yields only rows that share a key with another. Python then
+confirms (full hashes for audio-key groups, durations for same-song groups, string
+similarity inside fuzzy blocks) and joins the confirmed pairs into groups, strongest kind
+first, so a group's kind is the weakest link that was needed to join it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from ..models import LibraryFile
+from ..store import LibraryDatabase
+from ..store.matching import groups_by_key
+from ..util import is_inside, printable_path
+from .hashes import HashCache
+from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
+from .rules import durations_agree, quality_rank, quality_verdict, similar_pairs, tolerance
+
+__all__ = ["find_duplicates"]
+
+_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+Edge = tuple[int, int, MatchKind]
+
+
+def find_duplicates(
+    db: LibraryDatabase,
+    kinds: Iterable[MatchKind] = KINDS,
+    roots: Sequence[str] = (),
+) -> Iterator[DuplicateGroup]:
+    """Groups of duplicates among the active rows; `roots` are preferred for the keeper,
+    first one first (after quality)."""
+    wanted: set[str] = set(kinds)
+    files: dict[int, LibraryFile] = {}
+    edges: list[Edge] = []
+    cache = HashCache(db)
+    if wanted & {"exact", "same_audio"}:
+        for group in groups_by_key(db, "audio_key"):
+            edges += _audio_edges(_register(files, group), cache, wanted)
+    if "same_song" in wanted:
+        for key in ("metadata_hash", "musicbrainz_recording_id"):
+            for group in groups_by_key(db, key):
+                edges += _song_edges(_register(files, group))
+    if "fuzzy" in wanted:
+        for group in groups_by_key(db, "fuzzy_block"):
+            edges += _fuzzy_edges(_register(files, group))
+    cache.flush()
+    yield from _groups(files, edges, roots)
+
+
+def _register(files: dict[int, LibraryFile], group: list[LibraryFile]) -> list[LibraryFile]:
+    """The same row read under several keys becomes one object (hashes cached on it)."""
+    return [files.setdefault(f.id or 0, f) for f in group]
+
+
+def _star(members: Sequence[LibraryFile], kind: MatchKind) -> list[Edge]:
+    return [(members[0].id or 0, other.id or 0, kind) for other in members[1:]]
+
+
+def _audio_edges(group: list[LibraryFile], cache: HashCache, wanted: set[str]) -> list[Edge]:
+    """Byte copies (same size and file hash) and same audio (same audio hash, or the same
+    FLAC MD5, which needs no reading) within one audio_key group."""
+    edges: list[Edge] = []
+    if "exact" in wanted:
+        for same_size in _partition(group, lambda f: f.file_size):
+            if len(same_size) > 1:
+                for copies in _partition(same_size, cache.content):
+                    edges += _star(copies, "exact")
+    if "same_audio" in wanted:
+        if (group[0].audio_key or "").startswith("md5:"):
+            return edges + _star(group, "same_audio")
+        for same in _partition(group, cache.audio):
+            edges += _star(same, "same_audio")
+    return edges
+
+
+def _partition(
+    files: list[LibraryFile], key: Callable[[LibraryFile], object]
+) -> list[list[LibraryFile]]:
+    """`files` split by `key`; files whose key is None (unreadable) left out."""
+    parts: dict[object, list[LibraryFile]] = defaultdict(list)
+    for file in files:
+        value = key(file)
+        if value is not None:
+            parts[value].append(file)
+    return list(parts.values())
+
+
+def _song_edges(group: list[LibraryFile]) -> list[Edge]:
+    """Same tags, and lengths within tolerance of the first of each run (sorted by length)."""
+    timed = sorted((f for f in group if f.duration), key=lambda f: f.duration or 0.0)
+    edges: list[Edge] = []
+    run: list[LibraryFile] = []
+    for file in timed:
+        if run and (file.duration or 0) - (run[0].duration or 0) > tolerance(
+            run[0].duration or 0, file.duration or 0
+        ):
+            edges += _star(run, "same_song")
+            run = []
+        run.append(file)
+    return edges + _star(run, "same_song")
+
+
+def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:
+    """Pairs within one block whose artist and title are alike and lengths agree (pairs
+    with the same tags are same_song's to judge)."""
+    return [
+        (first.id or 0, second.id or 0, "fuzzy")
+        for first, second in similar_pairs(block)
+        if first.metadata_hash != second.metadata_hash and durations_agree(first, second)
+    ]
+
+
+def _groups(
+    files: dict[int, LibraryFile], edges: list[Edge], roots: Sequence[str]
+) -> Iterator[DuplicateGroup]:
+    """Join the pairs, strongest kind first (union-find), and name each group's keeper."""
+    parent: dict[int, int] = {}
+
+    def find(node: int) -> int:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    weakest: dict[int, int] = {}
+    direct: dict[tuple[int, int], MatchKind] = {}
+    for a, b, kind in sorted(edges, key=lambda edge: _RANK[edge[2]]):
+        direct.setdefault((min(a, b), max(a, b)), kind)
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[root_b] = root_a
+            weakest[root_a] = max(_RANK[kind], weakest.get(root_a, 0), weakest.get(root_b, 0))
+    members: dict[int, list[LibraryFile]] = defaultdict(list)
+    for node in parent:
+        members[find(node)].append(files[node])
+    for root, group in members.items():
+        if len(group) > 1:
+            yield _with_keeper(group, KINDS[weakest[root]], direct, roots)
+
+
+def _with_keeper(
+    group: list[LibraryFile],
+    kind: MatchKind,
+    direct: dict[tuple[int, int], MatchKind],
+    roots: Sequence[str],
+) -> DuplicateGroup:
+    def preference(file: LibraryFile) -> tuple[tuple[int, int, int, int], int, float]:
+        place = next((i for i, r in enumerate(roots) if is_inside(file.file_path, r)), len(roots))
+        return (quality_rank(file), -place, -(file.indexed_at or 0.0))
+
+    by_path = sorted(group, key=lambda f: f.file_path)  # the last tie-break: path order
+    ranked = sorted(by_path, key=preference, reverse=True)
+    keeper, runner_up = ranked[0], ranked[1]
+    verdict, why = quality_verdict(keeper, runner_up)
+    if verdict == "better" and quality_rank(keeper) != quality_rank(runner_up):
+        reason = f"kept: {why}"
+    elif preference(keeper)[1] != preference(runner_up)[1]:
+        reason = (
+            f"kept: same quality, in the preferred root {printable_path(_root_of(keeper, roots))}"
+        )
+    elif (keeper.indexed_at or 0.0) != (runner_up.indexed_at or 0.0):
+        reason = "kept: same quality, indexed first"
+    else:
+        reason = "kept: same quality, first by path"
+    others = [
+        GroupMember(
+            f, direct.get((min(keeper.id or 0, f.id or 0), max(keeper.id or 0, f.id or 0)), kind)
+        )
+        for f in ranked[1:]
+    ]
+    return DuplicateGroup(kind, keeper, others, reason)
+
+
+def _root_of(file: LibraryFile, roots: Sequence[str]) -> str:
+    return next((r for r in roots if is_inside(file.file_path, r)), "")

@@ -1,0 +1,71 @@
+"""What checking and grouping return: plain data, no behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..models import LibraryFile
+
+__all__ = [
+    "KINDS",
+    "DuplicateGroup",
+    "DuplicateResult",
+    "GroupMember",
+    "Match",
+    "MatchKind",
+    "Quality",
+]
+
+MatchKind = Literal["exact", "same_audio", "same_song", "fuzzy"]
+#: strongest first
+KINDS: tuple[MatchKind, ...] = ("exact", "same_audio", "same_song", "fuzzy")
+Quality = Literal["better", "worse", "same", "unknown"]
+
+
+@dataclass(slots=True)
+class Match:
+    """One library file that a new file duplicates, how, and how sure we are."""
+
+    file: LibraryFile
+    kind: MatchKind
+    confidence: float
+    reason: str
+
+
+@dataclass(slots=True)
+class DuplicateResult:
+    """What the library says about one new file.
+
+    `quality` compares the new file with `matched_file` (the best match): `better` means
+    the new file is the one to keep. `reason` is one line a person understands, also when
+    the file could not be read (then `file` is None).
+    """
+
+    path: str
+    is_duplicate: bool = False
+    match_type: MatchKind | None = None
+    matched_file: LibraryFile | None = None
+    matches: list[Match] = field(default_factory=list)
+    confidence: float = 0.0
+    quality: Quality = "unknown"
+    reason: str = ""
+    file: LibraryFile | None = None
+
+
+@dataclass(slots=True)
+class GroupMember:
+    """A file of a group that is not the keeper, and how it duplicates the keeper."""
+
+    file: LibraryFile
+    kind: MatchKind
+
+
+@dataclass(slots=True)
+class DuplicateGroup:
+    """Library files that are the same thing: the one to keep, the rest, and why."""
+
+    kind: MatchKind
+    keeper: LibraryFile
+    others: list[GroupMember]
+    reason: str

@@ -1,0 +1,156 @@
+"""The judgement calls, in one place: duration tolerance, the quality verdict, and when two
+different tag sets are similar enough to be the same song.
+
+Duration tolerance: the same PCM encoded twice comes out a few dozen milliseconds apart.
+An MP3 encoder adds 576 samples of delay plus the decoder's 529, and pads the last frame
+with up to 1,151 samples (about 51 ms at 44.1 kHz); AAC adds 2,112 samples of priming and
+pads to 1,024 (about 71 ms); Opus has a 312-sample pre-skip at 48 kHz. A player or tagger
+that ignores the gapless headers reports those samples as length, and a VBR MP3 without a
+Xing header has its length estimated from the first frame's bitrate, which can be off by
+a percent or more. Hence max(1 s, 1% of the longer file). Different versions of a song
+are further apart: a radio edit cuts 10-40%, an extended mix adds minutes, and a live take
+rarely lands within a second of the studio one; when it does, only an acoustic
+fingerprint could tell them apart (not built yet).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from ..identity.normalize import normalize_artist, normalize_title
+from ..models import LibraryFile
+from .model import Quality
+
+__all__ = [
+    "durations_agree",
+    "format_duration",
+    "quality_rank",
+    "quality_verdict",
+    "similar_pairs",
+    "similarity",
+    "tolerance",
+]
+
+MIN_TOLERANCE_S = 1.0
+RELATIVE_TOLERANCE = 0.01
+ARTIST_SIMILARITY = 0.85
+TITLE_SIMILARITY = 0.85
+_NUMBERS = re.compile(r"\b(?:\d+|[ivx]+)\b")  # also roman: "Part I" and "Part II"
+_BITRATE_SLACK = 0.05  # VBR averages of the same setting wander by a few percent
+_VERSION_WORDS = re.compile(
+    r"\b(live|remix|mix|edit|extended|acoustic|instrumental|demo|unplugged|version|"
+    r"dub|karaoke|reprise|session|take|rehearsal|mono|stereo)\b"
+)
+
+
+def tolerance(a: float, b: float) -> float:
+    return max(MIN_TOLERANCE_S, RELATIVE_TOLERANCE * max(a, b))
+
+
+def durations_agree(a: LibraryFile, b: LibraryFile) -> bool | None:
+    """True or False; None when either length is unknown."""
+    if not a.duration or not b.duration:
+        return None
+    return abs(a.duration - b.duration) <= tolerance(a.duration, b.duration)
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?:??"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+@lru_cache(maxsize=262_144)
+def _normalized(artist: str, title: str) -> tuple[str, str, tuple[frozenset[str], list[str]]]:
+    clean_title = normalize_title(title)
+    marks = (frozenset(_VERSION_WORDS.findall(clean_title)), _NUMBERS.findall(clean_title))
+    return normalize_artist(artist), clean_title, marks
+
+
+def similarity(a: LibraryFile, b: LibraryFile) -> float:
+    """0-1: how alike the normalized artists and titles are (optimal string alignment, so
+    a swap of two letters is one edit), 0 when either falls short of its threshold, or
+    when the titles differ in a version word ("live", "remix", "edit"...) or a number
+    ("Part 1" and "Part 2", "Symphony No. 5" and "No. 6" are different pieces)."""
+    if not (a.artist and a.title and b.artist and b.title):
+        return 0.0
+    artist_a, title_a, marks_a = _normalized(a.artist, a.title)
+    artist_b, title_b, marks_b = _normalized(b.artist, b.title)
+    if marks_a != marks_b:
+        return 0.0
+    artist = OSA.normalized_similarity(artist_a, artist_b, score_cutoff=ARTIST_SIMILARITY)
+    if not artist:
+        return 0.0
+    title = OSA.normalized_similarity(title_a, title_b, score_cutoff=TITLE_SIMILARITY)
+    return min(artist, title) if title else 0.0
+
+
+def similar_pairs(files: list[LibraryFile]) -> Iterator[tuple[LibraryFile, LibraryFile]]:
+    """Pairs of `files` (one fuzzy block) that `similarity` accepts.
+
+    Each title is scored against the later ones in one rapidfuzz call (a loop in C with a
+    cut-off), so a block of n rows costs n Python steps, not n*n/2."""
+    named = [(f, *_normalized(f.artist, f.title)) for f in files if f.artist and f.title]
+    titles = [title for _, _, title, _ in named]
+    for i, (first, artist_a, title_a, marks_a) in enumerate(named[:-1]):
+        later = titles[i + 1 :]
+        for _, _, j in process.extract(
+            title_a,
+            later,
+            scorer=OSA.normalized_similarity,
+            score_cutoff=TITLE_SIMILARITY,
+            limit=None,
+        ):
+            second, artist_b, _, marks_b = named[i + 1 + j]
+            if marks_a == marks_b and OSA.normalized_similarity(
+                artist_a, artist_b, score_cutoff=ARTIST_SIMILARITY
+            ):
+                yield first, second
+
+
+def quality_verdict(new: LibraryFile, old: LibraryFile) -> tuple[Quality, str]:
+    """How `new` compares with `old`, and the deciding property in words.
+
+    Lossless beats lossy; two lossless files by sample rate, then bit depth (a FLAC's
+    bitrate says how well it compressed, not its quality); two lossy files by bitrate
+    (a VBR file by its average, as the readers report it), then sample rate. Whether a
+    lossless file was made from a lossy one cannot be told without decoding the audio,
+    which music-tools never does, so such a file still counts as lossless.
+    """
+    if new.is_lossless is None or old.is_lossless is None:
+        return "unknown", "format not known"
+    if new.is_lossless != old.is_lossless:
+        return ("better" if new.is_lossless else "worse"), "lossless over lossy"
+    if new.is_lossless:
+        steps = [
+            ("sample rate", new.sample_rate, old.sample_rate, 0.0),
+            ("bit depth", new.bits_per_sample, old.bits_per_sample, 0.0),
+        ]
+    else:
+        steps = [
+            ("bitrate", new.bitrate, old.bitrate, _BITRATE_SLACK),
+            ("sample rate", new.sample_rate, old.sample_rate, 0.0),
+        ]
+    for primary, (name, mine, theirs, slack) in enumerate(steps, start=1):
+        if mine is None or theirs is None:
+            if primary == 1:
+                return "unknown", f"{name} not known"
+            continue
+        if abs(mine - theirs) > slack * max(mine, theirs):
+            return ("better" if mine > theirs else "worse"), f"higher {name}"
+    return "same", "same quality"
+
+
+def quality_rank(file: LibraryFile) -> tuple[int, int, int, int]:
+    """A sort key, higher is better, consistent with quality_verdict for the keeper."""
+    lossless = 1 if file.is_lossless else 0
+    rate = file.sample_rate or 0
+    if lossless:
+        return (1, rate, file.bits_per_sample or 0, 0)
+    return (0, file.bitrate or 0, rate, 0)

@@ -1,0 +1,164 @@
+"""DuplicateChecker on a labelled corpus of real audio: accuracy per kind, and its promises."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import apsw
+import pytest
+
+from audio_factory import Tags, make_audio
+from dupe_corpus import Label, build_corpus, score
+from music_tools.library import DuplicateChecker, LibraryDatabase, LibraryIndexer
+
+FLOORS = {  # (precision, recall); the issue's for the first three, ours for fuzzy
+    "exact": (0.99, 0.98),
+    "same_audio": (0.99, 0.98),
+    "same_song": (0.97, 0.95),
+    "fuzzy": (0.9, 0.75),
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Label]]:
+    root = tmp_path_factory.mktemp("corpus")
+    labels = build_corpus(root)
+    with LibraryDatabase(root / "library.db") as db:
+        LibraryIndexer(db, workers=1).index([root / "library"])
+    return root, labels
+
+
+def _check(db_file: Path, paths: list[str], workers: int = 1) -> dict[str, object]:
+    with LibraryDatabase(db_file) as db:
+        return dict(DuplicateChecker(db, workers=workers).check_files_batch(paths))
+
+
+def test_precision_and_recall_per_kind_meet_the_floors(
+    corpus: tuple[Path, dict[str, Label]],
+) -> None:
+    root, labels = corpus
+    with LibraryDatabase(root / "library.db") as db:
+        results = DuplicateChecker(db, workers=2).check_files_batch(list(labels))
+    assert set(results) == set(labels)
+    found = {
+        path: (r.match_type, r.matched_file.file_path if r.matched_file else None)
+        for path, r in results.items()
+    }
+    scores = score(labels, found)
+    for kind, (precision, recall) in FLOORS.items():
+        got = scores[kind]
+        assert got.true_positives > 0, kind
+        assert got.precision >= precision, (kind, got.wrong)
+        assert got.recall >= recall, (kind, got.wrong)
+
+
+def test_no_live_remix_extended_or_edit_version_is_a_duplicate(
+    corpus: tuple[Path, dict[str, Label]],
+) -> None:
+    root, labels = corpus
+    versions = [p for p, label in labels.items() if "version" in label.case]
+    assert len(versions) >= 30
+    with LibraryDatabase(root / "library.db") as db:
+        results = DuplicateChecker(db, workers=1).check_files_batch(versions)
+    for path, result in results.items():
+        assert not result.is_duplicate, (labels[path].case, result.reason)
+        if "same tags" in labels[path].case:
+            assert "same artist and title as" in result.reason
+            assert ", but 0:0" in result.reason  # "but 0:06 against 0:04"
+
+
+def test_every_path_given_is_a_key_and_unreadable_ones_say_why(tmp_path: Path) -> None:
+    song = make_audio(tmp_path / "song.flac", "flac", tags=Tags())
+    text = tmp_path / "notes.mp3"
+    text.write_text("not audio at all")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    paths = [str(song), str(text), str(folder), str(tmp_path / "gone.mp3")]
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        results = DuplicateChecker(db, workers=1).check_files_batch(paths)
+    assert list(results) == paths or set(results) == set(paths)
+    assert results[str(song)].reason == "not in the library"
+    assert results[str(text)].reason.startswith("cannot read: ")
+    assert results[str(folder)].reason == "cannot read: not a file"
+    assert "no such file" in results[str(tmp_path / "gone.mp3")].reason
+    assert not any(r.is_duplicate for r in results.values())
+
+
+def test_a_library_file_checked_at_its_own_path_does_not_match_itself(tmp_path: Path) -> None:
+    song = make_audio(tmp_path / "music" / "song.mp3", "mp3", seconds=2, tags=Tags())
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        result = DuplicateChecker(db, workers=1).check_file(song)
+        assert not result.is_duplicate
+        copy = tmp_path / "copy.mp3"
+        shutil.copyfile(song, copy)
+        assert DuplicateChecker(db, workers=1).check_file(copy).match_type == "exact"
+
+
+def test_full_hashes_are_read_once_and_cached_in_the_library_row(tmp_path: Path) -> None:
+    song = make_audio(tmp_path / "music" / "song.ogg", "ogg", seconds=2, tags=Tags())
+    copy = tmp_path / "new" / "song.ogg"
+    copy.parent.mkdir()
+    shutil.copyfile(song, copy)
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        assert db.get_file_by_path(str(song)).file_content_hash is None  # type: ignore[union-attr]
+        checker = DuplicateChecker(db, workers=1)
+        assert checker.check_file(copy).match_type == "exact"
+        row = db.get_file_by_path(str(song))
+        assert row is not None and row.file_content_hash  # a byte copy needs no audio hash
+        os.rename(song, tmp_path / "elsewhere.ogg")  # the library copy can no longer be read
+        again = checker.check_file(copy)
+    assert again.match_type == "exact" and again.confidence == 1.0
+
+
+def test_the_library_is_queried_once_per_kind_of_key_for_a_whole_batch(
+    corpus: tuple[Path, dict[str, Label]],
+) -> None:
+    root, labels = corpus
+    selects: list[str] = []
+    with LibraryDatabase(root / "library.db") as db:
+
+        def trace(cursor: apsw.Cursor, statement: str, bindings: object) -> bool:
+            if statement.lstrip().upper().startswith("SELECT"):
+                selects.append(statement)
+            return True
+
+        db.connection.exec_trace = trace
+        DuplicateChecker(db, workers=1).check_files_batch(list(labels))
+    lookups = [s for s in selects if "FROM library_index" in s]
+    assert 1 <= len(lookups) <= 4, lookups  # audio_key, metadata, MusicBrainz id, fuzzy block
+
+
+def test_a_transcode_to_lossy_is_worse_and_the_lossless_original_better(tmp_path: Path) -> None:
+    tags = Tags(mbid=None)
+    lossy = make_audio(tmp_path / "music" / "song.mp3", "mp3", seed=3, seconds=3, tags=tags)
+    lossless = make_audio(tmp_path / "new" / "song.flac", "flac", seed=3, seconds=3, tags=tags)
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        result = DuplicateChecker(db, workers=1).check_file(lossless)
+    assert result.match_type == "same_song" and result.quality == "better"
+    assert result.matched_file is not None and result.matched_file.file_path == str(lossy)
+    assert "lossless over lossy" in result.reason
+
+
+def test_a_check_while_another_process_writes_answers_and_skips_the_cache(
+    tmp_path: Path,
+) -> None:
+    song = make_audio(tmp_path / "music" / "song.mp3", "mp3", seconds=1, tags=Tags())
+    copy = tmp_path / "copy.mp3"
+    shutil.copyfile(song, copy)
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        writer = apsw.Connection(str(tmp_path / "lib.db"))
+        writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            result = DuplicateChecker(db, workers=1).check_file(copy)
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        assert result.match_type == "exact"
+        row = db.get_file_by_path(str(song))
+    assert row is not None and row.file_content_hash is None

@@ -1,0 +1,325 @@
+"""`check`, `dupes` and `undo` end to end on real audio: outputs, exit codes, and every
+action's safety: the dry run, the log and undo, the last-copy guard, files changed since
+indexing, name clashes in the target folder, the trash, and a crash in the middle."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import apsw
+import click
+import pytest
+from click.testing import CliRunner
+
+from audio_factory import Tags, make_audio, write_tags
+from music_tools.cli import ExitStatus, cli
+
+
+def invoke(*args: str | Path) -> click.testing.Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    """Music/ holds a FLAC and an MP3 of one song, an exact copy of the FLAC elsewhere,
+    and an unrelated song; new/ holds a copy, a re-tag, an upgrade and a new song."""
+    music = tmp_path / "Music"
+    tags = Tags(artist="Portishead", title="Roads", mbid=None)
+    flac = make_audio(music / "flac" / "roads.flac", "flac", seed=1, seconds=2, tags=tags)
+    make_audio(music / "mp3" / "roads.mp3", "mp3", seed=1, seconds=2, tags=tags)
+    (music / "copies").mkdir()
+    shutil.copyfile(flac, music / "copies" / "roads.flac")
+    other = Tags(artist="Björk", title="Jóga", mbid=None)
+    make_audio(music / "mp3" / "joga.mp3", "mp3", seed=2, seconds=2, tags=other)
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copyfile(music / "mp3" / "roads.mp3", new / "roads copy.mp3")
+    shutil.copyfile(music / "mp3" / "joga.mp3", new / "joga retag.mp3")
+    write_tags(new / "joga retag.mp3", "mp3", Tags(artist="BJÖRK", title="Jóga", mbid=None))
+    make_audio(new / "joga.flac", "flac", seed=2, seconds=2, tags=other)
+    make_audio(new / "fresh.ogg", "ogg", seed=3, seconds=2, tags=Tags(mbid=None))
+    db = tmp_path / "lib.db"
+    assert invoke("index", "--db", db, "--quiet", music).exit_code == 0
+    return tmp_path
+
+
+def _row_paths(db: Path) -> dict[str, bool]:
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    rows = conn.execute("SELECT file_path, is_active FROM library_index").fetchall()
+    conn.close()
+    return {path: active == 1 for path, active in rows}
+
+
+def test_check_reports_each_file_as_json_csv_and_a_table(library: Path) -> None:
+    db, new = library / "lib.db", library / "new"
+    result = invoke("check", "--db", db, "--format", "json", new)
+    assert result.exit_code == ExitStatus.DUPLICATES
+    records = {Path(r["path"]).name: r for r in json.loads(result.stdout)}
+    assert records["roads copy.mp3"]["match_type"] == "exact"
+    assert records["joga retag.mp3"]["match_type"] == "same_audio"
+    assert records["joga.flac"]["match_type"] == "same_song"
+    assert records["joga.flac"]["quality"] == "better"
+    assert records["fresh.ogg"]["is_duplicate"] is False
+    assert set(records["joga.flac"]) >= {"matched_path", "matches", "confidence", "reason"}
+    upgrades = invoke("check", "--db", db, "--format", "csv", "--only", "upgrades", new)
+    rows = list(csv.DictReader(io.StringIO(upgrades.stdout)))
+    assert [Path(r["path"]).name for r in rows] == ["joga.flac"]
+    fresh = invoke("check", "--db", db, "--only", "new", new / "fresh.ogg")
+    assert fresh.exit_code == ExitStatus.OK and "fresh.ogg" in fresh.stdout
+    missing = invoke("check", "--db", db, library / "nowhere")
+    assert missing.exit_code == ExitStatus.USAGE
+    assert missing.stderr.count("\n") == 1 and "nowhere: no such file" in missing.stderr
+
+
+def test_check_tables_fit_80_columns_and_never_wrap_a_path(library: Path) -> None:
+    deep = library / "new" / ("very long folder name " * 6).strip() / ("deeper " * 5).strip()
+    deep.mkdir(parents=True)
+    shutil.copyfile(library / "new" / "joga.flac", deep / "joga again.flac")
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["check", "--db", str(library / "lib.db"), str(library / "new")]
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) == 6  # a header and one line per file
+    assert all(len(line) <= 80 for line in lines)
+    assert any("…" in line and "again.flac" in line for line in lines)
+
+
+def test_check_moves_dupes_only_with_apply_and_undo_puts_them_back(library: Path) -> None:
+    db, new, dest = library / "lib.db", library / "new", library / "already-have"
+    dry = invoke("check", "--db", db, "--move-dupes-to", dest, new)
+    assert "would move" in dry.stderr and not dest.exists()
+    log = library / "check.jsonl"
+    applied = invoke("check", "--db", db, "--move-dupes-to", dest, "--apply", "--log", log, new)
+    assert applied.exit_code == ExitStatus.DUPLICATES
+    moved = sorted(p.name for p in dest.iterdir())
+    assert moved == ["joga retag.mp3", "roads copy.mp3"]  # the better FLAC stays
+    assert (new / "joga.flac").exists() and (new / "fresh.ogg").exists()
+    assert all(json.loads(line)["status"] in ("started", "done") for line in log.open())
+    undone = invoke("undo", "--db", db, log)
+    assert undone.exit_code == 0 and undone.stderr.count("put back") == 2
+    assert (new / "roads copy.mp3").exists() and not any(dest.iterdir())
+
+
+def test_dupes_shows_groups_with_the_keeper_and_moves_the_rest(library: Path) -> None:
+    db, music, dest = library / "lib.db", library / "Music", library / "spare"
+    shown = invoke("dupes", "--db", db, "--format", "json", "--root", music / "flac")
+    (group,) = json.loads(shown.stdout)
+    assert group["keeper"]["path"] == str(music / "flac" / "roads.flac")
+    kinds = {Path(o["path"]).parent.name: o["kind"] for o in group["others"]}
+    assert kinds == {"copies": "exact", "mp3": "same_song"}
+    table = invoke("dupes", "--db", db)
+    assert "keep" in table.stdout and "kept: " in table.stdout
+    prefer = ("--root", music / "flac")
+    dry = invoke("dupes", "--db", db, *prefer, "--move-to", dest)
+    assert dry.stderr.count("would move") == 2 and not dest.exists()
+    log = library / "dupes.jsonl"
+    invoke("dupes", "--db", db, *prefer, "--move-to", dest, "--apply", "--log", log)
+    assert (dest / "copies" / "roads.flac").exists() and (dest / "mp3" / "roads.mp3").exists()
+    assert (music / "flac" / "roads.flac").exists()
+    rows = _row_paths(db)
+    assert str(dest / "copies" / "roads.flac") in rows
+    assert str(music / "copies" / "roads.flac") not in rows
+    assert json.loads(invoke("dupes", "--db", db, "--format", "json").stdout)  # still a group
+    invoke("undo", "--db", db, log)
+    assert (music / "copies" / "roads.flac").exists() and not (dest / "mp3" / "roads.mp3").exists()
+    assert str(music / "copies" / "roads.flac") in _row_paths(db)
+
+
+def test_the_last_copy_and_changed_files_are_never_touched(library: Path) -> None:
+    db, music, dest = library / "lib.db", library / "Music", library / "spare"
+    os.utime(music / "mp3" / "roads.mp3", ns=(1, 1))  # changed since it was indexed
+    prefer = ("--root", music / "flac")
+    result = invoke(
+        "dupes", "--db", db, *prefer, "--move-to", dest, "--apply", "--log", library / "l"
+    )
+    assert "skipped: " in result.stderr and "changed or gone since it was indexed" in result.stderr
+    assert (music / "mp3" / "roads.mp3").exists()
+    assert (dest / "copies" / "roads.flac").exists()  # the unchanged exact copy did move
+    invoke("undo", "--db", db, library / "l")
+    (music / "flac" / "roads.flac").unlink()  # the keeper is gone: nothing else may go
+    result = invoke(
+        "dupes", "--db", db, *prefer, "--move-to", dest, "--apply", "--log", library / "m"
+    )
+    assert "the copy that stays" in result.stderr and "moved:" not in result.stderr
+    assert (music / "copies" / "roads.flac").exists()
+
+
+def test_a_name_already_in_the_target_folder_is_kept_and_the_move_takes_another(
+    library: Path,
+) -> None:
+    db, dest = library / "lib.db", library / "spare"
+    (dest / "copies").mkdir(parents=True)
+    (dest / "copies" / "roads.flac").write_bytes(b"someone else's file")
+    invoke(
+        "dupes",
+        "--db",
+        db,
+        "--kinds",
+        "exact",
+        "--root",
+        library / "Music" / "flac",
+        "--move-to",
+        dest,
+        "--apply",
+        "--log",
+        dest / "l",
+    )
+    assert (dest / "copies" / "roads.flac").read_bytes() == b"someone else's file"
+    assert (dest / "copies" / "roads (2).flac").stat().st_size > 1000
+    assert str(dest / "copies" / "roads (2).flac") in _row_paths(library / "lib.db")
+
+
+def _cli_process(args: list[str], env_extra: dict[str, str]) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **env_extra}
+    code = "import sys; from music_tools.cli import main; sys.argv[0] = 'music-tools'; main()"
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, stderr=subprocess.PIPE)
+
+
+def test_trash_marks_the_rows_inactive(library: Path) -> None:
+    db, music = library / "lib.db", library / "Music"
+    args = ["dupes", "--db", str(db), "--kinds", "exact", "--root", str(music / "flac")]
+    args += ["--trash", "--apply", "--log"]
+    dry = _cli_process(args[:-2], {"XDG_DATA_HOME": str(library)})
+    assert dry.wait(60) == 0 and (music / "copies" / "roads.flac").exists()
+    assert b"would trash: " in (dry.stderr.read() if dry.stderr else b"")
+    process = _cli_process([*args, str(library / "t.jsonl")], {"XDG_DATA_HOME": str(library)})
+    assert process.wait(60) == 0
+    assert not (music / "copies" / "roads.flac").exists()
+    assert (library / "Trash" / "files" / "roads.flac").exists()
+    assert _row_paths(db)[str(music / "copies" / "roads.flac")] is False
+    assert (music / "flac" / "roads.flac").exists()
+    logged = [json.loads(line) for line in (library / "t.jsonl").open()]
+    assert [(r["op"], r["status"]) for r in logged] == [("trash", "started"), ("trash", "done")]
+    undone = invoke("undo", "--db", db, library / "t.jsonl")
+    assert "restore it from there" in undone.stderr
+
+
+def test_a_crash_in_the_middle_of_apply_leaves_every_file_in_one_place_and_undo_replays(
+    tmp_path: Path,
+) -> None:
+    music, dest, db, log = (
+        tmp_path / "Music",
+        tmp_path / "spare",
+        tmp_path / "l.db",
+        tmp_path / "a.jsonl",
+    )
+    original = make_audio(music / "a" / "song.wav", "wav", seconds=0.2, tags=Tags(mbid=None))
+    copies = [music / f"c{i:02d}" / "song.wav" for i in range(60)]
+    for copy in copies:
+        copy.parent.mkdir()
+        shutil.copyfile(original, copy)
+    assert invoke("index", "--db", db, "--quiet", music).exit_code == 0
+    process = _cli_process(
+        [
+            "dupes",
+            "--db",
+            str(db),
+            "--kinds",
+            "exact",
+            "--move-to",
+            str(dest),
+            "--apply",
+            "--log",
+            str(log),
+        ],
+        {},
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if log.exists() and log.read_text().count("\n") >= 21:
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.001)
+    process.wait(60)
+    rows = _row_paths(db)
+    in_flight = 0
+    for copy in copies:
+        moved = dest / copy.relative_to(music)
+        assert copy.exists() != moved.exists()  # at its old or its new place, never both
+        where = str(moved if moved.exists() else copy)
+        if where not in rows:
+            in_flight += 1  # the one step between its rename and its commit, at most
+    assert in_flight <= 1
+    assert process.returncode == -signal.SIGKILL  # killed, not finished
+    assert 0 < len([c for c in copies if not c.exists()]) < len(copies)
+    assert invoke("undo", "--db", db, log).exit_code == 0
+    rows = _row_paths(db)
+    for copy in copies:
+        assert copy.exists() and str(copy) in rows
+    assert not dest.exists() or not any(dest.rglob("*.wav"))
+
+
+def test_search_shows_one_line_a_file_at_80_columns(tmp_path: Path) -> None:
+    folder = tmp_path / "Music" / ("a rather long folder name " * 8).strip() / "and deeper"
+    make_audio(folder / "song.mp3", "mp3", seconds=0.3, tags=Tags(mbid=None))
+    db = tmp_path / "lib.db"
+    invoke("index", "--db", db, "--quiet", tmp_path / "Music")
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["search", "--db", str(db), "test"])
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all(len(line) <= 80 for line in lines)
+    assert "…" in lines[1] and lines[1].rstrip().endswith("song.mp3")
+
+
+def test_non_utf8_names_are_checked_and_printed_with_escapes(library: Path) -> None:
+    odd = os.fsdecode(bytes(library / "new") + b"/caf\xe9.mp3")
+    shutil.copyfile(library / "Music" / "mp3" / "joga.mp3", odd)
+    result = invoke("check", "--db", library / "lib.db", "--format", "json", library / "new")
+    records = {r["path"]: r for r in json.loads(result.stdout)}
+    escaped = str(library / "new" / "caf\\xe9.mp3")
+    assert records[escaped]["match_type"] == "exact"
+    table = invoke("check", "--db", library / "lib.db", odd)
+    assert "\\xe9.mp3" in table.stdout  # the start of the long path is shortened
+
+
+def test_a_file_named_twice_is_read_once_and_reported_under_each_name(library: Path) -> None:
+    from music_tools.library import DuplicateChecker, LibraryDatabase
+
+    copy = library / "new" / "roads copy.mp3"
+    relative = os.path.relpath(copy)
+    with LibraryDatabase(library / "lib.db") as db:
+        results = DuplicateChecker(db, workers=1).check_files_batch([str(copy), relative])
+    assert list(results) == [str(copy), relative]
+    assert results[relative].path == relative and results[relative].match_type == "exact"
+
+
+def test_dupes_tables_fit_80_columns_with_every_column(library: Path) -> None:
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["dupes", "--db", str(library / "lib.db")]
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5  # the group's line, a header, the keeper and two more
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[1].split() == ["path", "artist", "title", "format", "kbps", "size", "length"]
+    assert lines[2].split()[0] == "keep" and lines[2].rstrip().endswith("0:02")
+
+
+def test_check_never_moves_a_new_file_whose_library_copy_is_gone(library: Path) -> None:
+    db, new, dest = library / "lib.db", library / "new", library / "already-have"
+    (library / "Music" / "mp3" / "roads.mp3").unlink()  # the library's copy, still indexed
+    args = ("check", "--db", db, "--move-dupes-to", dest, "--apply", "--log", library / "c")
+    result = invoke(*args, new / "roads copy.mp3")
+    assert result.exit_code == ExitStatus.DUPLICATES
+    assert "skipped: " in result.stderr and "the copy that stays" in result.stderr
+    assert (new / "roads copy.mp3").exists() and not dest.exists()
+
+
+def test_undo_refuses_a_file_that_is_not_an_action_log_in_one_line(library: Path) -> None:
+    log = library / "notes.jsonl"
+    log.write_text('{"status": "done"}\nnot json\n')
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert result.exit_code == ExitStatus.USAGE
+    assert (
+        result.stderr
+        == f"music-tools: error: {log}: line 1 is not a music-tools action (see --help)\n"
+    )
+    missing = invoke("undo", "--db", library / "lib.db", library / "nowhere.jsonl")
+    assert missing.exit_code == ExitStatus.USAGE and missing.stderr.count("\n") == 1

@@ -1,0 +1,112 @@
+"""find_duplicates inside a library of real audio: groups, keepers, and what is left out."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audio_factory import Tags, make_audio, write_tags
+from dupe_corpus import SONGS, Label, build_corpus
+from music_tools.dupes.rules import quality_verdict
+from music_tools.library import LibraryDatabase, LibraryFile, LibraryIndexer, find_duplicates
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Label]]:
+    root = tmp_path_factory.mktemp("groups")
+    labels = build_corpus(root, SONGS[:3])
+    with LibraryDatabase(root / "library.db") as db:
+        LibraryIndexer(db, workers=1).index([root])
+    return root, labels
+
+
+def _group_of(groups: list[set[str]], path: str) -> set[str]:
+    return next((g for g in groups if path in g), {path})
+
+
+def test_every_labelled_duplicate_is_grouped_with_its_original_and_no_version_is(
+    indexed: tuple[Path, dict[str, Label]],
+) -> None:
+    root, labels = indexed
+    with LibraryDatabase(root / "library.db") as db:
+        found = list(find_duplicates(db))
+    groups = [{g.keeper.file_path} | {m.file.file_path for m in g.others} for g in found]
+    for path, label in labels.items():
+        original = str(root / "library" / f"{Path(path).name[:2]}") + "."
+        group = _group_of(groups, path)
+        if label.kind is not None:
+            assert label.of in group, (label.case, path)
+        else:
+            assert not any(p.startswith(original) for p in group), (label.case, path)
+
+
+def test_key_kinds_alone_and_the_kind_of_each_member(
+    indexed: tuple[Path, dict[str, Label]],
+) -> None:
+    root, labels = indexed
+    with LibraryDatabase(root / "library.db") as db:
+        exact = list(find_duplicates(db, kinds=["exact"]))
+        audio = list(find_duplicates(db, kinds=["exact", "same_audio"]))
+    assert exact and all(g.kind == "exact" for g in exact)
+    copies = {p for p, label in labels.items() if label.kind == "exact"}
+    assert {m.file.file_path for g in exact for m in g.others} | {
+        g.keeper.file_path for g in exact
+    } >= copies
+    assert all(g.kind in ("exact", "same_audio") for g in audio)
+    groups = [{g.keeper.file_path} | {m.file.file_path for m in g.others} for g in audio]
+    for path, label in labels.items():
+        group = _group_of(groups, path)
+        assert (label.kind in ("exact", "same_audio")) == (label.of in group), label.case
+
+
+def test_the_keeper_is_the_best_copy_then_the_preferred_root_then_the_oldest(
+    tmp_path: Path,
+) -> None:
+    tags = Tags(mbid=None)
+    mp3 = make_audio(tmp_path / "a" / "song.mp3", "mp3", seed=5, seconds=3, tags=tags)
+    flac = make_audio(tmp_path / "b" / "song.flac", "flac", seed=5, seconds=3, tags=tags)
+    twin = tmp_path / "c" / "song.flac"
+    twin.parent.mkdir()
+    shutil.copyfile(flac, twin)
+    write_tags(twin, "flac", Tags(mbid=None, album="Other album"))
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "a", tmp_path / "b"])
+        LibraryIndexer(db, workers=1).index([tmp_path / "c"])
+        (group,) = find_duplicates(db)
+        assert group.keeper.file_path == str(flac)  # lossless, then indexed first
+        assert group.kind == "same_song"
+        kinds = {m.file.file_path: m.kind for m in group.others}
+        assert kinds == {str(mp3): "same_song", str(twin): "same_audio"}
+        (preferring_c,) = find_duplicates(db, roots=[str(tmp_path / "c")])
+    assert preferring_c.keeper.file_path == str(twin)
+    assert "preferred root" in preferring_c.reason
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "verdict"),
+    [
+        (
+            {"is_lossless": True, "sample_rate": 44100},
+            {"is_lossless": False, "bitrate": 320},
+            "better",
+        ),
+        ({"is_lossless": False, "bitrate": 128}, {"is_lossless": False, "bitrate": 320}, "worse"),
+        ({"is_lossless": False, "bitrate": 250}, {"is_lossless": False, "bitrate": 245}, "same"),
+        (
+            {"is_lossless": True, "sample_rate": 96000, "bits_per_sample": 24},
+            {"is_lossless": True, "sample_rate": 44100, "bits_per_sample": 16},
+            "better",
+        ),
+        (
+            {"is_lossless": True, "sample_rate": 44100, "bits_per_sample": 16, "bitrate": 700},
+            {"is_lossless": True, "sample_rate": 44100, "bits_per_sample": 16, "bitrate": 900},
+            "same",
+        ),
+        ({"is_lossless": None}, {"is_lossless": True}, "unknown"),
+    ],
+)
+def test_quality_verdict(new: dict[str, object], old: dict[str, object], verdict: str) -> None:
+    got, _ = quality_verdict(LibraryFile(**new), LibraryFile(**old))  # type: ignore[arg-type]
+    assert got == verdict
