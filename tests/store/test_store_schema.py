@@ -83,7 +83,7 @@ def test_pragmas_are_the_documented_ones(db: LibraryDatabase) -> None:
     assert conn.execute("PRAGMA synchronous").get == 1  # NORMAL
     assert conn.execute("PRAGMA foreign_keys").get == 1
     assert conn.execute("PRAGMA temp_store").get == 2  # MEMORY
-    assert conn.execute("PRAGMA cache_size").get == -262_144
+    assert conn.execute("PRAGMA cache_size").get == -32_768
 
 
 def test_rows_from_before_version_4_get_their_folder_and_an_index_on_it(tmp_path: Path) -> None:
@@ -101,3 +101,14 @@ def test_rows_from_before_version_4_get_their_folder_and_an_index_on_it(tmp_path
         ).fetchall()
     assert folders == {"/m": 100, b"/m/caf\xe9": 1}
     assert "idx_library_directory" in str(plan)
+
+
+def test_optimize_gives_the_planner_statistics(tmp_path: Path) -> None:
+    from factories import library_file
+
+    with LibraryDatabase(tmp_path / "library.db") as db:
+        db.batch_insert_files(library_file(i) for i in range(3_000))
+        db.batch_get_files_by_hashes([library_file(5).audio_key or ""], "audio_key")
+        db.optimize()
+        analyzed = {index for _, index, _ in db.connection.execute("SELECT * FROM sqlite_stat1")}
+    assert "idx_library_directory" in analyzed

@@ -25,6 +25,9 @@ from .writer import Writer
 
 __all__ = ["LibraryIndexer"]
 
+#: rows written by a run after which the planner's statistics are refreshed
+_OPTIMIZE_AFTER = 10_000
+
 
 class LibraryIndexer:
     """Indexes folders into a LibraryDatabase; see `index()`."""
@@ -129,3 +132,5 @@ class LibraryIndexer:
                 replace(f, first_seen_at=now, last_seen_at=now) for f in diff.scan_failures
             )
             self.db.set_meta(ARRIVALS_KEY, self.db.max_id())
+        if report.new + report.updated + report.moved + report.missing >= _OPTIMIZE_AFTER:
+            self.db.optimize()

@@ -115,6 +115,15 @@ class LibraryDatabase:
         """The underlying connection, for inspection (limits, pragmas, ad-hoc reads)."""
         return self._conn
 
+    def optimize(self) -> None:
+        """Give the query planner fresh statistics where a large write made them stale
+        (`PRAGMA optimize`, with sampling capped so a million rows cost milliseconds)."""
+        try:
+            self._conn.execute("PRAGMA analysis_limit=1000")
+            self._conn.execute("PRAGMA optimize")
+        except apsw.Error as exc:
+            raise StoreError(f"{self.path}: cannot optimize: {exc}") from exc
+
     def close(self) -> None:
         self._conn.close()
 
