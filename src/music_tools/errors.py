@@ -6,8 +6,13 @@ import errno
 import os
 
 __all__ = [
+    "DatabaseCorruptError",
+    "DatabaseFullError",
+    "DatabaseLockedError",
+    "DatabaseReadOnlyError",
     "ExtractError",
     "MusicToolsError",
+    "NotALibraryError",
     "ScanError",
     "SchemaError",
     "StoreError",
@@ -54,9 +59,39 @@ class ExtractError(_PathError):
     """A file could not be read as audio."""
 
 
-class StoreError(MusicToolsError):
-    """The database refused or lost a write, or could not be opened."""
+class StoreError(_PathError):
+    """The database refused or lost a write, or could not be read or opened: `path` is the
+    database, `reason` what went wrong."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str | None = None) -> None:
+        if reason is None:  # StoreError("message"): no database named
+            super().__init__("", os.fspath(path))
+        else:
+            super().__init__(path, reason)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}" if self.path else self.reason
 
 
 class SchemaError(StoreError):
     """The database schema is not one this version can use."""
+
+
+class NotALibraryError(SchemaError):
+    """The file is an SQLite database, but not a music-tools library."""
+
+
+class DatabaseCorruptError(StoreError):
+    """SQLite found the database damaged."""
+
+
+class DatabaseLockedError(StoreError):
+    """Another process held the database lock past the busy timeout."""
+
+
+class DatabaseReadOnlyError(StoreError):
+    """The database (or its folder) cannot be written by this user."""
+
+
+class DatabaseFullError(StoreError):
+    """The disk (or the database's size limit) is full."""

@@ -4,19 +4,22 @@ the shared options, and opening the database."""
 from __future__ import annotations
 
 import enum
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 import platformdirs
 from rich.console import Console
 
-from ..errors import MusicToolsError
+from ..errors import MusicToolsError, os_reason
 from ..queries import SearchError
 from ..store import LibraryDatabase
+from ..util import printable_path
 
 __all__ = [
     "ExitStatus",
@@ -25,6 +28,7 @@ __all__ = [
     "default_db_path",
     "json_option",
     "open_db",
+    "output_file",
     "stdout_console",
 ]
 
@@ -94,7 +98,9 @@ def json_option(command: F) -> F:
 
 
 @contextmanager
-def open_db(path: Path, create: bool = False) -> Iterator[LibraryDatabase]:
+def open_db(path: Path, create: bool = False, write: bool = False) -> Iterator[LibraryDatabase]:
+    """The library at `path`: read-only unless the command writes (`write`) or may make a
+    new one (`create`); a command that only reads never changes the file."""
     if not create and not path.exists():
         raise MusicToolsError(f"{path}: no library database here yet (run `music-tools index`)")
     if create and path == default_db_path():
@@ -104,8 +110,41 @@ def open_db(path: Path, create: bool = False) -> Iterator[LibraryDatabase]:
             raise MusicToolsError(
                 f"{path.parent}: cannot create the database folder: {exc.strerror or exc}"
             ) from None
-    with LibraryDatabase(path) as db:
+    with LibraryDatabase(path, readonly=not (create or write), on_wait=_say_waiting) as db:
         yield db
+
+
+def _say_waiting() -> None:
+    click.echo("waiting for the database lock held by another process...", err=True)
+
+
+@contextmanager
+def output_file(path: Path) -> Iterator[TextIO]:
+    """A text file written in full or not at all: a temporary file beside `path`, renamed
+    over it on success, removed on any error ("-" is stdout)."""
+    if str(path) == "-":
+        yield sys.stdout
+        return
+    folder = path.absolute().parent
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise MusicToolsError(f"{printable_path(str(path))}: {os_reason(exc)}") from None
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def stdout_console() -> Console:

@@ -96,11 +96,19 @@ class LibraryDatabase:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S,
+        readonly: bool = False,
+        on_wait: Callable[[], None] | None = None,
     ) -> None:
+        """Open (or create) the library at `path`; `readonly` opens an existing one without
+        writing anything to it; `on_wait` is called once a lock has been waited for a while."""
         self.path = os.fspath(path)
-        self._conn = open_sqlite(path, busy_timeout)
-        self._tx = Transactions(self._conn)
+        self.readonly = readonly
+        self._conn = open_sqlite(path, busy_timeout, readonly=readonly, on_wait=on_wait)
+        self._tx = Transactions(self._conn, self.path)
         self.scan_errors = ScanErrorTable(self._conn, self._tx)
         self.last_batch_result = BatchResult()
 
@@ -158,7 +166,8 @@ class LibraryDatabase:
 
     def count_files(self, active_only: bool = True) -> int:
         query = sql.count_sql(TABLE, "is_active = 1" if active_only else "")
-        count: int = self._conn.execute(query).get
+        with self._tx.snapshot():
+            count: int = self._conn.execute(query).get
         return count
 
     def _write_one(
@@ -323,11 +332,17 @@ class LibraryDatabase:
     def iter_files(self, active_only: bool = True) -> Iterator[LibraryFile]:
         """Every row, streamed in path order."""
         where = " WHERE is_active = 1" if active_only else ""
-        cursor = self._conn.execute(
-            f"SELECT {', '.join(COLUMNS)} FROM {TABLE}{where} ORDER BY file_path"
-        )
-        for rows in chunks(cursor, 1000):
-            yield from files_from_rows(rows)
+        with self._tx.snapshot():
+            cursor = self._conn.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM {TABLE}{where} ORDER BY file_path"
+            )
+            for rows in chunks(cursor, 1000):
+                yield from files_from_rows(rows)
+
+    def reading(self) -> AbstractContextManager[None]:
+        """A read snapshot: queries inside see one committed state, and a driver error
+        leaves as a StoreError naming this database."""
+        return self._tx.snapshot()
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -347,8 +362,4 @@ class LibraryDatabase:
         for start in range(0, len(keys), size):
             chunk = keys[start : start + size]
             query = sql.select_in_sql(TABLE, COLUMNS, column, len(chunk), where)
-            try:
-                cursor = self._conn.execute(query, chunk)
-            except apsw.Error as exc:
-                raise StoreError(f"lookup failed: {exc}") from exc
-            yield files_from_rows(cursor)
+            yield files_from_rows(self._conn.execute(query, chunk))

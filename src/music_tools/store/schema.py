@@ -110,8 +110,9 @@ def migrate(conn: apsw.Connection, target: int = LATEST_VERSION) -> int:
     start = user_version(conn)
     if start > LATEST_VERSION:
         raise SchemaError(
+            "",
             f"database schema version {start} is newer than this music-tools "
-            f"understands ({LATEST_VERSION}); upgrade music-tools"
+            f"understands ({LATEST_VERSION}); upgrade music-tools",
         )
     for version in range(start, target):
         conn.execute("BEGIN IMMEDIATE")
