@@ -16,6 +16,7 @@ __all__ = [
     "ScanError",
     "SchemaError",
     "StoreError",
+    "is_access_reason",
     "os_reason",
 ]
 
@@ -28,6 +29,15 @@ _OS_REASONS = {
     errno.ELOOP: "too many levels of symbolic links",
     errno.EIO: "input/output error (failing disk?)",
 }
+
+
+_ACCESS_ERRNOS = (errno.EACCES, errno.EPERM)
+
+
+def is_access_reason(reason: str) -> bool:
+    """Whether a recorded failure was about access (fixed by a chmod, which changes
+    neither size nor mtime), so the file is worth trying again on every run."""
+    return reason in {_OS_REASONS[e] for e in _ACCESS_ERRNOS}
 
 
 def os_reason(exc: OSError) -> str:

@@ -103,9 +103,10 @@ class LibraryIndexer:
                 )
                 done += len(batch.files) + len(batch.errors)
                 self.on_progress(Progress("read", done, total))
-                writer.maybe_commit()
+                if writer.due():
+                    _count_rejected(writer.commit(), plan, report)
         finally:
-            writer.commit()
+            _count_rejected(writer.commit(), plan, report)
 
     def _finish(self, plan: Plan, report: IndexReport) -> None:
         """What is gone: rows marked missing, stale failures cleared, scan failures kept."""
@@ -116,3 +117,14 @@ class LibraryIndexer:
             self.db.scan_errors.record(
                 replace(f, first_seen_at=now, last_seen_at=now) for f in plan.scan_failures
             )
+
+
+def _count_rejected(rejected: list[ScanFailure], plan: Plan, report: IndexReport) -> None:
+    """Files the store refused were counted as new or updated: they are errors instead."""
+    for failure in rejected:
+        if failure.file_path in plan.changed:
+            report.updated -= 1
+        else:
+            report.new -= 1
+        report.errors += 1
+        report.failures.append(failure)

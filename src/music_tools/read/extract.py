@@ -7,16 +7,20 @@ becomes `ExtractError(path, reason)` with a reason a person understands.
 from __future__ import annotations
 
 import os
+import stat as stat_module
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from ..errors import ExtractError, os_reason
+from ..formats.damage import TAG_LIMIT, damage, tag_bytes
 from ..formats.sniff import OGG_EXTENSIONS, sniff
 from ..formats.window import OGG_WINDOW, WINDOW, FileWindow
 from ..identity import keys
 from ..identity.normalize import metadata_hash
 from ..models import FileEntry, LibraryFile
+from ..util import human_size, special_kind
 from .tags import MutagenError, NotAudioError, read_tags
 
 __all__ = ["ExtractBatch", "extract", "extract_batch"]
@@ -82,10 +86,26 @@ def extract_batch(
     return batch
 
 
+def _open(path: str) -> BinaryIO:
+    """The file, opened so that a FIFO or a device can never block: O_NONBLOCK, then
+    anything but a regular file is refused before a byte is read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat_module.S_ISDIR(mode):
+            raise ExtractError(path, "is a directory")
+        if not stat_module.S_ISREG(mode):
+            raise ExtractError(path, f"not a regular file ({special_kind(mode)})")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
     directory, filename = os.path.split(path)
     extension = os.path.splitext(filename)[1].lower()
-    with open(path, "rb") as fileobj:
+    with _open(path) as fileobj:
         stat = os.fstat(fileobj.fileno())
         if stat.st_size == 0:
             raise ExtractError(path, "empty file")
@@ -100,12 +120,22 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
         is_ogg = extension in OGG_EXTENSIONS
         window = FileWindow(fileobj, stat.st_size, OGG_WINDOW if is_ogg else WINDOW)
         kind = sniff(window.head[:64] if is_ogg else os.pread(fileobj.fileno(), 64, 0))
+        tags_size = tag_bytes(window, kind or extension.lstrip("."))
+        if tags_size > TAG_LIMIT:
+            raise ExtractError(
+                path,
+                f"tags of {human_size(tags_size)} are larger than the {human_size(TAG_LIMIT)} "
+                "read for tags (pictures included); file not read",
+            )
         flac_md5 = read_tags(fileobj, file, extension, kind, window)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file_format = file.file_format or extension.lstrip(".")
         payload, file.audio_key = keys.read_keys(
             fileobj, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
         )
+        damaged = damage(window, file_format)
+        if damaged is not None:
+            raise ExtractError(path, damaged)
         if file.bitrate is None and file.duration and payload is not None:
             file.bitrate = round(payload.length * 8 / file.duration / 1000)
         if full_hash and payload is not None:
@@ -125,6 +155,9 @@ def _describe(exc: BaseException, path: str) -> str:
     kind = _kind(path)
     if isinstance(exc, (struct.error, EOFError)) or any(h in lowered for h in _TRUNCATED_HINTS):
         return f"truncated {kind} stream"
-    if isinstance(exc, MutagenError) and message:
-        return f"corrupt {kind} file: {message[:200]}"
+    if not message:
+        inner = exc.__cause__ or exc.__context__
+        message = str(inner) if inner is not None else ""
+    if isinstance(exc, MutagenError):
+        return f"corrupt {kind} file: {message[:200] or 'its headers could not be parsed'}"
     return f"corrupt {kind} file ({type(exc).__name__}{': ' + message[:200] if message else ''})"

@@ -157,6 +157,7 @@ _APE_KEYS = {
 _APE_KEYS_LOWER = {field: tuple(n.lower() for n in names) for field, names in _APE_KEYS.items()}
 _MB_TXXX = ("TXXX:MusicBrainz Track Id", "TXXX:MUSICBRAINZ_TRACKID", "TXXX:musicbrainz_trackid")
 _LEADING_INT = re.compile(r"\s*(\d+)")
+_MAX_DIGITS = 18  # every such number fits SQLite's signed 64-bit integer
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ARTIST_JOIN = "; "
 
@@ -389,7 +390,9 @@ def _leading_int(text: str | None) -> int | None:
     if not text:
         return None
     match = _LEADING_INT.match(text)
-    return int(match.group(1)) if match else None
+    if match is None or len(match.group(1)) > _MAX_DIGITS:
+        return None  # a number no database column holds: no value rather than no file
+    return int(match.group(1))
 
 
 def _year(text: str | None) -> int | None:
