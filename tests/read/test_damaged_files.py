@@ -109,3 +109,9 @@ def test_a_huge_id3_tag_is_refused_without_reading_it(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert "tags" in reason and "268.4 MB" in reason, reason
     assert peak < 16 * 1024 * 1024
+
+
+def test_a_reason_says_what_was_wrong_even_when_mutagen_says_nothing(tmp_path: Path) -> None:
+    path = make_audio(tmp_path / "a.mp3", "mp3", seconds=0.1, tags=Tags())
+    path.write_bytes(path.read_bytes()[:300])  # cut inside its ID3 tag
+    assert _reason(path) == "corrupt MP3 file: damaged or cut-short ID3 data"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import enum
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -39,8 +41,9 @@ class ExitStatus(enum.IntEnum):
     """Exit codes, in one place.
 
     OK: done (files that could not be read are reported, and still OK);
-    ERROR: the command could not do its job (database, I/O); USAGE: a bad argument or a
-    missing folder; INTERRUPTED: Ctrl-C (what was done is kept).
+    ERROR: the command could not do its job (database damaged, locked, read-only, full, not
+    a library, newer; I/O); USAGE: a bad argument, search query or a missing folder;
+    INTERRUPTED: Ctrl-C or SIGTERM (what was committed is kept).
     """
 
     OK = 0
@@ -60,7 +63,8 @@ class MusicToolsGroup(click.Group):
         kwargs["standalone_mode"] = False
         kwargs.setdefault("prog_name", "music-tools")
         try:
-            result = super().main(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                result = super().main(*args, **kwargs)
         except click.UsageError as exc:
             _fail(ExitStatus.USAGE, f"{exc.format_message()} (see --help)")
         except click.ClickException as exc:
@@ -74,6 +78,24 @@ class MusicToolsGroup(click.Group):
         except OSError as exc:
             _fail(ExitStatus.ERROR, f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
         sys.exit(int(result) if isinstance(result, int) else ExitStatus.OK)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a command as Ctrl-C does: what was committed is kept, workers are
+    stopped, one line is printed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _fail(status: ExitStatus, message: str) -> None:

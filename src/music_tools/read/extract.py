@@ -89,17 +89,21 @@ def extract_batch(
 def _open(path: str) -> BinaryIO:
     """The file, opened so that a FIFO or a device can never block: O_NONBLOCK, then
     anything but a regular file is refused before a byte is read."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    fileobj = open(path, "rb", opener=_nonblocking)  # noqa: SIM115 (closed below or by caller)
     try:
-        mode = os.fstat(fd).st_mode
+        mode = os.fstat(fileobj.fileno()).st_mode
         if stat_module.S_ISDIR(mode):
             raise ExtractError(path, "is a directory")
         if not stat_module.S_ISREG(mode):
             raise ExtractError(path, f"not a regular file ({special_kind(mode)})")
-        return os.fdopen(fd, "rb")
     except BaseException:
-        os.close(fd)
+        fileobj.close()
         raise
+    return fileobj
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
 
 
 def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
@@ -155,9 +159,9 @@ def _describe(exc: BaseException, path: str) -> str:
     kind = _kind(path)
     if isinstance(exc, (struct.error, EOFError)) or any(h in lowered for h in _TRUNCATED_HINTS):
         return f"truncated {kind} stream"
-    if not message:
-        inner = exc.__cause__ or exc.__context__
-        message = str(inner) if inner is not None else ""
     if isinstance(exc, MutagenError):
-        return f"corrupt {kind} file: {message[:200] or 'its headers could not be parsed'}"
+        if not message:  # mutagen says nothing: say which of its parsers gave up
+            part = type(exc).__module__.split(".")[1:2] or ["audio"]
+            return f"corrupt {kind} file: damaged or cut-short {part[0].upper()} data"
+        return f"corrupt {kind} file: {message[:200]}"
     return f"corrupt {kind} file ({type(exc).__name__}{': ' + message[:200] if message else ''})"

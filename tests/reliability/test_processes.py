@@ -1,0 +1,88 @@
+"""No process of ours outlives `music-tools index`: after SIGKILL of the parent (the
+out-of-memory killer's way), SIGTERM, or Ctrl-C while workers start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from conftest import (
+    group_processes,
+    integrity,
+    kill_group,
+    rows,
+    run_index,
+    start_index,
+    wait_for_rows,
+    wait_until_gone,
+)
+from music_tools.cli import ExitStatus
+
+WORKERS_GONE_S = 3.0
+
+
+def _wait_for_workers(group: int, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while len(group_processes(group)) < count + 1 and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
+def test_workers_die_within_seconds_of_their_parent_s_sigkill(
+    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path
+) -> None:
+    root, expected = big_library
+    db = tmp_path / "killed.db"
+    process = start_index(db, root)
+    try:
+        assert wait_for_rows(db, process), "the index never committed a row"
+        assert len(group_processes(process.pid)) >= 3  # parent, workers (and the tracker)
+        os.kill(process.pid, signal.SIGKILL)  # the parent only, as the OOM killer does
+        process.wait()
+        started = time.monotonic()
+        left = wait_until_gone(process.pid, WORKERS_GONE_S)
+        assert left == [], f"still running {time.monotonic() - started:.1f}s later: {left}"
+    finally:
+        kill_group(process.pid)
+    assert integrity(db) == "ok"
+    assert run_index(db, root).returncode == 0
+    assert rows(db) == expected
+
+
+def test_sigterm_stops_the_index_in_one_line_and_leaves_no_process(
+    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path
+) -> None:
+    root, expected = big_library
+    db = tmp_path / "terminated.db"
+    process = start_index(db, root)
+    try:
+        assert wait_for_rows(db, process)
+        os.kill(process.pid, signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == ExitStatus.INTERRUPTED, stderr
+        lines = stderr.decode().strip().splitlines()
+        assert len(lines) == 1 and "interrupted after" in lines[0], stderr
+        assert wait_until_gone(process.pid, WORKERS_GONE_S) == []
+    finally:
+        kill_group(process.pid)
+    assert run_index(db, root).returncode == 0
+    assert rows(db) == expected
+
+
+def test_ctrl_c_while_workers_start_prints_one_line(
+    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path
+) -> None:
+    root, _ = big_library
+    db = tmp_path / "startup.db"
+    process = start_index(db, root)
+    try:
+        _wait_for_workers(process.pid, 1)  # the first worker exists: it is importing
+        os.killpg(process.pid, signal.SIGINT)  # the terminal's Ctrl-C reaches the group
+        _, stderr = process.communicate(timeout=60)
+        text = stderr.decode()
+        assert "Traceback" not in text, text
+        assert len(text.strip().splitlines()) <= 1, text
+        assert wait_until_gone(process.pid, WORKERS_GONE_S) == []
+    finally:
+        kill_group(process.pid)
