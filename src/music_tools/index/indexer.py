@@ -17,6 +17,7 @@ from ..store import LibraryDatabase
 from .moves import MoveFinder
 from .plan import Plan, plan_roots
 from .pool import read_in_pool
+from .rekey import refresh_metadata_keys
 from .report import IndexInterrupted, IndexReport, Progress
 from .scan import ScanOptions, normalize_roots
 from .writer import Writer
@@ -49,6 +50,7 @@ class LibraryIndexer:
     def index(self, roots: Iterable[str | os.PathLike[str]]) -> IndexReport:
         started = time.monotonic()
         report = IndexReport(roots=normalize_roots(roots))
+        refresh_metadata_keys(self.db)
         try:
             plan = plan_roots(self.db, report, self.options, self.on_progress)
             self.db.reactivate_files(plan.returning, time.time())

@@ -18,7 +18,7 @@ from ..formats.damage import TAG_LIMIT, damage, tag_bytes
 from ..formats.sniff import OGG_EXTENSIONS, sniff
 from ..formats.window import OGG_WINDOW, WINDOW, FileWindow
 from ..identity import keys
-from ..identity.normalize import metadata_hash
+from ..identity.normalize import NORMALIZATION_VERSION, metadata_hash
 from ..models import FileEntry, LibraryFile
 from ..util import human_size, special_kind
 from .tags import MutagenError, NotAudioError, read_tags
@@ -133,6 +133,7 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
             )
         flac_md5 = read_tags(fileobj, file, extension, kind, window)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
+        file.metadata_version = NORMALIZATION_VERSION
         file_format = file.file_format or extension.lstrip(".")
         payload, file.audio_key = keys.read_keys(
             fileobj, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window

@@ -61,6 +61,7 @@ _DELETE = sql.delete_sql(TABLE, key="file_path")
 _RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
 _relink_params = attrgetter(*_RELINK_COLUMNS)
 _RELINK = sql.update_sql(TABLE, _RELINK_COLUMNS, key="id")
+_SET_METADATA_KEY = f"UPDATE {TABLE} SET metadata_hash = ?, metadata_version = ? WHERE id = ?"
 _REACTIVATE = f"UPDATE {TABLE} SET is_active = 1, last_seen_at = ? WHERE file_path = ?"
 _ROW_STATE = (
     f"SELECT file_path, id, file_size, file_mtime_ns, is_active, audio_key FROM {TABLE} "
@@ -235,6 +236,25 @@ class LibraryDatabase:
             500,
             _repair_relink,
         )
+
+    def metadata_keys_older_than(
+        self, version: int
+    ) -> list[tuple[int, str | None, str | None, str]]:
+        """(id, artist, title, file_path) of the rows whose metadata_hash was made under
+        normalization rules older than `version` (NULL: the first rules)."""
+        query = (
+            f"SELECT id, artist, title, file_path FROM {TABLE} "
+            "WHERE metadata_version IS NULL OR metadata_version < ?"
+        )
+        with self._reading():
+            return [
+                (row_id, artist, title, decode_path(path))
+                for row_id, artist, title, path in self._conn.execute(query, (version,))
+            ]
+
+    def set_metadata_keys(self, keys: Iterable[tuple[str, int, int]]) -> BatchResult:
+        """(metadata_hash, metadata_version, id) for each row to re-key, in one transaction."""
+        return self._write_many(_SET_METADATA_KEY, keys, tuple, lambda key: str(key[2]), 1000)
 
     def rows_under(self, folder: str) -> dict[str, RowState]:
         """path -> (id, size, mtime_ns, is_active, audio_key) of every row under `folder`."""

@@ -2,7 +2,8 @@
 
 Version 1 is the table the seed design shipped (no audio keys, mtime in float seconds);
 version 2 added the audio keys and the scan_errors table; version 3 names a failure's
-cause `reason` everywhere (the column was `error`). Each migration runs in one
+cause `reason` everywhere (the column was `error`); version 4 adds `metadata_version`, the
+normalization rules' version of each metadata_hash. Each migration runs in one
 transaction, so an upgrade either completes or leaves the database as it was.
 """
 
@@ -85,6 +86,14 @@ ALTER TABLE scan_errors RENAME COLUMN error TO reason;
 """
 
 
+_V4_METADATA_VERSION = """
+ALTER TABLE library_index ADD COLUMN metadata_version INTEGER;
+CREATE INDEX idx_metadata_version ON library_index(metadata_version);
+"""
+"""Each metadata_hash remembers the normalization rules' version it was made with; rows
+from before (NULL) are re-keyed from their stored artist and title by the indexer."""
+
+
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
     def run(conn: apsw.Connection) -> None:
         conn.execute(sql)  # apsw runs every statement in the string
@@ -96,6 +105,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V1),
     _script(_V2),
     _script(_V3),
+    _script(_V4_METADATA_VERSION),
 )
 LATEST_VERSION = len(MIGRATIONS)
 
