@@ -21,6 +21,7 @@ from rich.console import Console
 from ..errors import MusicToolsError, os_reason
 from ..queries import SearchError
 from ..store import LibraryDatabase
+from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
 from ..util import printable_path
 
 __all__ = [
@@ -132,8 +133,19 @@ def open_db(path: Path, create: bool = False, write: bool = False) -> Iterator[L
             raise MusicToolsError(
                 f"{path.parent}: cannot create the database folder: {exc.strerror or exc}"
             ) from None
-    with LibraryDatabase(path, readonly=not (create or write), on_wait=_say_waiting) as db:
+    with LibraryDatabase(
+        path, readonly=not (create or write), busy_timeout=_busy_timeout(), on_wait=_say_waiting
+    ) as db:
         yield db
+
+
+def _busy_timeout() -> float:
+    """Seconds to wait for another process's lock: MUSIC_TOOLS_BUSY_TIMEOUT, or 60."""
+    value = os.environ.get("MUSIC_TOOLS_BUSY_TIMEOUT", "")
+    try:
+        return max(0.0, float(value)) if value else DEFAULT_BUSY_TIMEOUT_S
+    except ValueError:
+        raise click.UsageError(f"MUSIC_TOOLS_BUSY_TIMEOUT wants seconds: {value!r}") from None
 
 
 def _say_waiting() -> None:

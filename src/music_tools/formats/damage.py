@@ -13,7 +13,7 @@ import struct
 
 from ..util import human_size
 from .payload import skip_id3v2
-from .riff import find_chunk
+from .riff import container_chunks
 from .window import FileWindow, read_at
 
 __all__ = ["TAG_LIMIT", "damage", "tag_bytes"]
@@ -53,19 +53,26 @@ def _id3v2_end(window: FileWindow) -> int:
 
 
 def _chunk_damage(window: FileWindow, file_format: str) -> str | None:
-    wanted, layout = (b"data", "<I") if file_format == "wav" else (b"SSND", ">I")
+    """A chunk that declares more than the file holds (the audio, or any other chunk a
+    parser would read whole), or no audio chunk at all."""
+    wanted = b"data" if file_format == "wav" else b"SSND"
     name = file_format.upper()
-    chunk = find_chunk(window.read, window.size, wanted)
-    if chunk is None:
-        return f"damaged {name}: no audio data (truncated?)"
-    _, start, present = chunk
-    declared = struct.unpack(layout, window.read(start - 4, 4))[0]
-    if declared > present + 1:  # one pad byte may be missing
-        return (
-            f"damaged {name}: {human_size(declared)} of audio declared, "
-            f"{human_size(present)} present (truncated?)"
-        )
-    return None
+    found = False
+    for chunk_id, start, present in container_chunks(window.read, window.size):
+        layout = "<I" if file_format == "wav" else ">I"
+        declared = struct.unpack(layout, window.read(start - 4, 4))[0]
+        if declared > present + 1:  # one pad byte may be missing
+            what = "of audio" if chunk_id == wanted else f"in its {_printable(chunk_id)} chunk"
+            return (
+                f"damaged {name}: {human_size(declared)} {what} declared, "
+                f"{human_size(present)} present (truncated?)"
+            )
+        found = found or chunk_id == wanted
+    return None if found else f"damaged {name}: no audio data (truncated?)"
+
+
+def _printable(chunk_id: bytes) -> str:
+    return repr(chunk_id.decode("latin-1"))
 
 
 def _mp4_damage(window: FileWindow) -> str | None:

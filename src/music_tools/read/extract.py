@@ -131,6 +131,7 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
                 f"tags of {human_size(tags_size)} are larger than the {human_size(TAG_LIMIT)} "
                 "read for tags (pictures included); file not read",
             )
+        _refuse_damaged(path, window, kind)  # before mutagen trusts the declared sizes
         flac_md5 = read_tags(fileobj, file, extension, kind, window)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
@@ -138,15 +139,20 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
         payload, file.audio_key = keys.read_keys(
             fileobj, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
         )
-        damaged = damage(window, file_format)
-        if damaged is not None:
-            raise ExtractError(path, damaged)
+        if file_format != kind:
+            _refuse_damaged(path, window, file_format)
         if file.bitrate is None and file.duration and payload is not None:
             file.bitrate = round(payload.length * 8 / file.duration / 1000)
         if full_hash and payload is not None:
             file.audio_hash = keys.audio_hash(fileobj, payload)
             file.file_content_hash = keys.file_content_hash(fileobj, stat.st_size)
     return file
+
+
+def _refuse_damaged(path: str, window: FileWindow, file_format: str | None) -> None:
+    damaged = damage(window, file_format) if file_format else None
+    if damaged is not None:
+        raise ExtractError(path, damaged)
 
 
 def _kind(path: str) -> str:
