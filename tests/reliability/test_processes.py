@@ -1,12 +1,16 @@
 """No process of ours outlives `music-tools index`: after SIGKILL of the parent (the
-out-of-memory killer's way), SIGTERM, or Ctrl-C while workers start."""
+out-of-memory killer's way), SIGTERM, Ctrl-C (while workers start, or mid-run)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
 from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
 
 from conftest import (
     group_processes,
@@ -18,7 +22,7 @@ from conftest import (
     wait_for_rows,
     wait_until_gone,
 )
-from music_tools.cli import ExitStatus
+from music_tools.cli import ExitStatus, cli
 
 WORKERS_GONE_S = 3.0
 
@@ -50,23 +54,38 @@ def test_workers_die_within_seconds_of_their_parent_s_sigkill(
     assert rows(db) == expected
 
 
-def test_sigterm_stops_the_index_in_one_line_and_leaves_no_process(
-    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path
+@pytest.mark.parametrize(
+    ("stop", "whole_group"),
+    [(signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_stop_signal_ends_the_index_in_one_line_and_the_next_run_continues(
+    big_library: tuple[Path, set[tuple[object, ...]]],
+    tmp_path: Path,
+    stop: signal.Signals,
+    whole_group: bool,
 ) -> None:
     root, expected = big_library
-    db = tmp_path / "terminated.db"
+    db = tmp_path / "stopped.db"
     process = start_index(db, root)
     try:
-        assert wait_for_rows(db, process)
-        os.kill(process.pid, signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        assert wait_for_rows(db, process, len(expected) // 4)
+        if whole_group:  # a terminal's Ctrl-C reaches every process of the group
+            os.killpg(process.pid, stop)
+        else:
+            os.kill(process.pid, stop)
+        _, stderr = process.communicate(timeout=60)
         assert process.returncode == ExitStatus.INTERRUPTED, stderr
         lines = stderr.decode().strip().splitlines()
         assert len(lines) == 1 and "interrupted after" in lines[0], stderr
         assert wait_until_gone(process.pid, WORKERS_GONE_S) == []
     finally:
         kill_group(process.pid)
-    assert run_index(db, root).returncode == 0
+    done = len(rows(db))
+    assert 0 < done < len(expected)
+    result = CliRunner().invoke(cli, ["index", "--db", str(db), str(root), "--json"])
+    again = json.loads(result.output)
+    assert again["unchanged"] == done and again["new"] == len(expected) - done
     assert rows(db) == expected
 
 
