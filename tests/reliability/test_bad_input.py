@@ -250,3 +250,11 @@ def test_a_library_the_user_can_only_read_can_be_queried(tmp_path: Path, layout:
             if keeper is not None:
                 keeper.close()
         assert digest(db) == before
+
+
+def test_an_error_about_a_path_that_is_not_utf8_is_one_printable_line(tmp_path: Path) -> None:
+    missing = Path(os.fsdecode(os.fsencode(tmp_path) + b"/gon\xe9"))
+    done = run_cli("index", "--db", tmp_path / "lib.db", missing)
+    assert done.returncode == ExitStatus.USAGE
+    line = done.stderr.decode("utf-8")  # strict: raw bytes would fail here
+    assert line.count("\n") == 1 and "gon\\xe9: no such folder" in line, line

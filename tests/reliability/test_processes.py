@@ -96,7 +96,7 @@ def test_ctrl_c_while_workers_start_prints_one_line(
     db = tmp_path / "startup.db"
     process = start_index(db, root)
     try:
-        _wait_for_workers(process.pid, 1)  # the first worker exists: it is importing
+        _wait_for_workers(process.pid, 3)  # the tracker and both workers, still importing
         os.killpg(process.pid, signal.SIGINT)  # the terminal's Ctrl-C reaches the group
         _, stderr = process.communicate(timeout=60)
         text = stderr.decode()

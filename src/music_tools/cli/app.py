@@ -100,7 +100,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _fail(status: ExitStatus, message: str) -> None:
-    click.echo(f"music-tools: error: {message}", err=True)
+    click.echo(f"music-tools: error: {printable_path(message)}", err=True)
     sys.exit(status)
 
 
