@@ -4,7 +4,7 @@ A truncated WAV or AIFF declares more audio than it holds; a truncated FLAC keep
 STREAMINFO (and so its MD5, and its audio_key) but its last frame starts far before the
 declared sample count ends; an MP4 atom runs past the end of the file. Such a file is
 reported as damaged, never indexed, so it can never pass for a copy the user already has.
-Each check reads only headers (a few KiB at the end of a FLAC file at most).
+Each check reads only headers (and, of a FLAC file, its last two frames: at most 64 KiB).
 """
 
 from __future__ import annotations
@@ -119,9 +119,11 @@ def _flac_damage(window: FileWindow) -> str | None:
         return "damaged FLAC: no audio frames (truncated?)"
     if total == 0:
         return None  # length unknown: nothing to compare with
-    tail_start = max(frames_start, window.size - _FLAC_TAIL)
+    max_frame = int.from_bytes(info[15:18], "big")  # 0: unknown
+    span = min(_FLAC_TAIL, 2 * max_frame + 64) if max_frame else _FLAC_TAIL
+    tail_start = max(frames_start, window.size - span)
     tail = read_at(window.fileobj, tail_start, window.size - tail_start)
-    last = _last_frame(tail, block if fixed else 0)
+    last = _last_frame(tail, block if fixed else 0, frames_start - tail_start)
     if last is None:
         return None
     offset, first_sample, samples = last
@@ -143,16 +145,25 @@ def _frames_offset(window: FileWindow, start: int) -> int | None:
     return None
 
 
-def _last_frame(tail: bytes, fixed_block: int) -> tuple[int, int, int] | None:
-    """(offset in `tail`, first sample, samples) of the last valid frame header in `tail`."""
+def _last_frame(tail: bytes, fixed_block: int, first_at: int) -> tuple[int, int, int] | None:
+    """(offset in `tail`, first sample, samples) of the last frame header in `tail`.
+
+    A header is a sync code, valid fields and a CRC-8, which random audio bytes also pass
+    about once in 65,536 bytes; so a header counts only when the one before it chains to it
+    (it ends where this one starts), or when it is the stream's first (at `first_at`)."""
+    later: tuple[int, int, int] | None = None
     position = len(tail)
-    while True:
-        position = tail.rfind(b"\xff", 0, position)
-        if position < 0:
-            return None
+    while (position := tail.rfind(b"\xff", 0, position)) >= 0:
         parsed = _frame_header(tail, position, fixed_block)
-        if parsed is not None:
-            return position, *parsed
+        if parsed is None:
+            continue
+        found = (position, *parsed)
+        if later is not None and found[1] + found[2] == later[1]:
+            return later
+        if position == first_at:  # the first frame is genuine, and no later one chained
+            return found
+        later = found
+    return None
 
 
 _BLOCK_SIZES = {1: 192, **{n: 576 << (n - 2) for n in range(2, 6)}}
