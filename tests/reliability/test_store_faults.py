@@ -12,7 +12,7 @@ from pathlib import Path
 import apsw
 import pytest
 
-from conftest import group_processes, integrity, rows, run_index, start_index, wait_until_gone
+from conftest import integrity, rows, run_index, start_index, wait_until_gone
 from music_tools.cli import ExitStatus
 from music_tools.errors import DatabaseFullError
 from music_tools.library import LibraryDatabase, LibraryIndexer
@@ -126,6 +126,6 @@ def test_two_indexers_at_once_end_with_the_rows_of_one_clean_run(
     outcomes = [process.communicate(timeout=300) for process in (first, second)]
     for process, (_, stderr) in zip((first, second), outcomes, strict=True):
         assert process.returncode == 0, stderr
-        assert group_processes(process.pid) == []
+        assert wait_until_gone(process.pid, 3.0) == []  # the resource tracker ends last
     assert integrity(db) == "ok"
     assert rows(db) == rows(reference)
