@@ -28,7 +28,14 @@ from ..models import FileEntry
 from ..store import LibraryDatabase
 from ..util import printable_path
 from . import dupes_render
-from .app import ExitStatus, db_option, format_option, open_db, stdout_console
+from .app import (
+    ExitStatus,
+    db_option,
+    format_option,
+    open_db,
+    open_db_to_cache,
+    stdout_console,
+)
 from .commands import cli
 from .progress import count_progress
 
@@ -96,7 +103,11 @@ def check(
     """
     files = _audio_paths(paths)
     errors = Console(stderr=True)
-    with open_db(db_path) as db, count_progress(errors, quiet, "checking") as progress:
+    acting = move_dupes_to is not None and apply
+    with (
+        open_db_to_cache(db_path, acting) as db,
+        count_progress(errors, quiet, "checking") as progress,
+    ):
         results = DuplicateChecker(db, workers, on_progress=progress).check_files_batch(files)
         shown = [r for r in results.values() if _wanted(only, r.is_duplicate, r.quality, r.file)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and paths[0].is_dir() else None
@@ -167,7 +178,7 @@ def dupes(
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
     errors = Console(stderr=True)
-    with open_db(db_path) as db:
+    with open_db_to_cache(db_path, apply and (move_to is not None or trash)) as db:
         preferred = [os.path.abspath(r) for r in roots]
         with _status(errors, quiet, "finding duplicates"):
             groups = list(find_duplicates(db, wanted, preferred))
@@ -245,7 +256,7 @@ def undo(log_path: Path, db_path: Path) -> None:
         lines = log_path.read_text(encoding="ascii").splitlines()
     except OSError as exc:
         raise click.UsageError(f"{log_path}: {exc.strerror or exc}") from None
-    with open_db(db_path) as db:
+    with open_db(db_path, write=True) as db:
         try:
             outcomes = list(undo_log(db, lines))
         except MusicToolsError as exc:

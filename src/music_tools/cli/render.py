@@ -16,7 +16,7 @@ from rich.table import Table
 from ..index import IndexReport
 from ..models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
 from ..queries import LibraryStats
-from ..util import printable_path
+from ..util import human_size, printable_path
 
 __all__ = [
     "error_lines",
@@ -34,14 +34,6 @@ __all__ = [
     "to_json",
     "write_files",
 ]
-
-
-def human_size(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
 
 
 def human_duration(seconds: float) -> str:

@@ -17,6 +17,7 @@ from ..store import LibraryDatabase
 from .moves import MoveFinder
 from .plan import Plan, plan_roots
 from .pool import read_in_pool
+from .rekey import refresh_metadata_keys
 from .report import IndexInterrupted, IndexReport, Progress
 from .scan import ScanOptions, normalize_roots
 from .writer import Writer
@@ -49,6 +50,7 @@ class LibraryIndexer:
     def index(self, roots: Iterable[str | os.PathLike[str]]) -> IndexReport:
         started = time.monotonic()
         report = IndexReport(roots=normalize_roots(roots))
+        refresh_metadata_keys(self.db)
         try:
             plan = plan_roots(self.db, report, self.options, self.on_progress)
             self.db.reactivate_files(plan.returning, time.time())
@@ -103,9 +105,10 @@ class LibraryIndexer:
                 )
                 done += len(batch.files) + len(batch.errors)
                 self.on_progress(Progress("read", done, total))
-                writer.maybe_commit()
+                if writer.due():
+                    _count_rejected(writer.commit(), plan, report)
         finally:
-            writer.commit()
+            _count_rejected(writer.commit(), plan, report)
 
     def _finish(self, plan: Plan, report: IndexReport) -> None:
         """What is gone: rows marked missing, stale failures cleared, scan failures kept."""
@@ -116,3 +119,14 @@ class LibraryIndexer:
             self.db.scan_errors.record(
                 replace(f, first_seen_at=now, last_seen_at=now) for f in plan.scan_failures
             )
+
+
+def _count_rejected(rejected: list[ScanFailure], plan: Plan, report: IndexReport) -> None:
+    """Files the store refused were counted as new or updated: they are errors instead."""
+    for failure in rejected:
+        if failure.file_path in plan.changed:
+            report.updated -= 1
+        else:
+            report.new -= 1
+        report.errors += 1
+        report.failures.append(failure)

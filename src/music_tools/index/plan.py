@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..errors import is_access_reason
 from ..models import FileEntry, ScanFailure
 from ..store import LibraryDatabase, RowState
 from ..util import is_inside
@@ -85,6 +86,7 @@ def _diff(
         failure is not None
         and failure.file_size == entry.size
         and failure.file_mtime_ns == entry.mtime_ns
+        and not is_access_reason(failure.reason)  # a chmod changes neither: always retried
     ):
         report.known_errors += 1  # still the same broken file: not retried
         return

@@ -110,6 +110,7 @@ _KINDS: dict[type, tuple[str, str, bool]] = {
 }
 
 _LEADING_INT = re.compile(r"\s*(\d+)")
+_MAX_DIGITS = 18  # every such number fits SQLite's signed 64-bit integer
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ARTIST_JOIN = "; "
 
@@ -342,7 +343,9 @@ def _leading_int(text: str | None) -> int | None:
     if not text:
         return None
     match = _LEADING_INT.match(text)
-    return int(match.group(1)) if match else None
+    if match is None or len(match.group(1)) > _MAX_DIGITS:
+        return None  # a number no database column holds: no value rather than no file
+    return int(match.group(1))
 
 
 def _year(text: str | None) -> int | None:

@@ -4,8 +4,9 @@ Version 1 is the table the seed design shipped (no audio keys, mtime in float se
 version 2 added the audio keys and the scan_errors table; version 3 names a failure's
 cause `reason` everywhere (the column was `error`); version 4 indexes what duplicate
 checking looks up besides the hash columns: the MusicBrainz recording id, and the fuzzy
-blocking key (an expression of artist and title, see `store/blocking.py`). Each
-migration runs in one transaction, so an upgrade either completes or leaves the database as it was.
+blocking key (an expression of artist and title, see `store/blocking.py`); version 5 adds
+`metadata_version`, the normalization rules' version of each metadata_hash. Each migration
+runs in one transaction, so an upgrade either completes or leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -92,6 +93,12 @@ _V4 = f"""
 CREATE INDEX idx_active_mbid ON library_index(is_active, musicbrainz_recording_id);
 CREATE INDEX idx_active_fuzzy_block ON library_index(is_active, {FUZZY_BLOCK_SQL});
 """
+_V5_METADATA_VERSION = """
+ALTER TABLE library_index ADD COLUMN metadata_version INTEGER;
+CREATE INDEX idx_metadata_version ON library_index(metadata_version);
+"""
+"""Each metadata_hash remembers the normalization rules' version it was made with; rows
+from before (NULL) are re-keyed from their stored artist and title by the indexer."""
 
 
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
@@ -106,6 +113,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V2),
     _script(_V3),
     _script(_V4),
+    _script(_V5_METADATA_VERSION),
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -120,8 +128,9 @@ def migrate(conn: apsw.Connection, target: int = LATEST_VERSION) -> int:
     start = user_version(conn)
     if start > LATEST_VERSION:
         raise SchemaError(
+            "",
             f"database schema version {start} is newer than this music-tools "
-            f"understands ({LATEST_VERSION}); upgrade music-tools"
+            f"understands ({LATEST_VERSION}); upgrade music-tools",
         )
     for version in range(start, target):
         conn.execute("BEGIN IMMEDIATE")
