@@ -1,0 +1,173 @@
+"""The lean readers against mutagen, file by file: the same LibraryFile, or they step aside.
+
+Every file is read twice, through the fast path and with MUSIC_TOOLS_FAST_READ=0 through
+mutagen; durations may differ by 10 ms and bitrates by 1%, every other field must be equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audio_factory import DATA, Tags, file_name, make_audio, write_tags
+from music_tools import ExtractError, LibraryFile, extract
+from music_tools.formats.sniff import sniff
+from music_tools.formats.window import WINDOW, FileWindow
+from music_tools.read.fast import read_fast
+from music_tools.read.tags import FAST_READ_ENV
+
+ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
+FAST_FORMATS = ("flac",)
+FAST_KIND = {"mp3": "mp3", "flac": "flac", "wav": "wav", "aiff": "aiff", "m4a": "m4a"}
+
+
+def _through_mutagen(path: Path) -> LibraryFile:
+    os.environ[FAST_READ_ENV] = "0"
+    try:
+        return extract(path)
+    finally:
+        del os.environ[FAST_READ_ENV]
+
+
+def _fast_reads(path: Path) -> bool:
+    """Whether a lean reader reads the file itself (rather than stepping aside)."""
+    with open(path, "rb") as f:
+        window = FileWindow(f, path.stat().st_size, WINDOW)
+        kind = sniff(window.head[:64]) or ("mp3" if path.suffix.lower() == ".mp3" else "")
+        return read_fast(window, kind) is not None
+
+
+def assert_same_as_mutagen(path: Path) -> bool:
+    """The fast and the mutagen path agree on `path`; True if the fast reader read it."""
+    try:
+        expected = _through_mutagen(path)
+    except ExtractError as exc:
+        with pytest.raises(ExtractError) as caught:
+            extract(path)
+        assert caught.value.reason == exc.reason
+        return False
+    got = extract(path)
+    for name in (f.name for f in dataclasses.fields(LibraryFile)):
+        mine, theirs = getattr(got, name), getattr(expected, name)
+        if name == "duration" and mine is not None and theirs is not None:
+            assert mine == pytest.approx(theirs, abs=0.01), (path, name)
+        elif name == "bitrate" and mine is not None and theirs is not None:
+            assert mine == pytest.approx(theirs, rel=0.01), (path, name)
+        else:
+            assert mine == theirs, (path, name, mine, theirs)
+    return _fast_reads(path)
+
+
+def _variants(root: Path, fmt: str) -> Iterator[Path]:
+    """Files of one format as the factory makes them: tags, pictures, versions, odd values."""
+    yield make_audio(root / "plain" / file_name(fmt), fmt, seed=1)
+    yield make_audio(root / "tagged" / file_name(fmt), fmt, seed=2, tags=Tags(), picture=True)
+    multi = Tags(artist="A\x00B", title="", genre="Rock\x00Pop", track="07 of 10", date="c. 1999")
+    yield make_audio(root / "multi" / file_name(fmt), fmt, seed=3, tags=multi)
+    big = make_audio(root / "big" / file_name(fmt), fmt, seed=4, seconds=3.0)
+    write_tags(big, fmt, Tags(title="x" * 300_000, extra={"comment": "y" * 5000}), picture=True)
+    yield big
+    if fmt in ("mp3", "wav", "aiff"):
+        for version in (3, 4):
+            path = make_audio(root / f"v2{version}" / file_name(fmt), fmt, seed=5)
+            write_tags(path, fmt, Tags(), id3_version=version, id3v1=fmt == "mp3", padding=0)
+            yield path
+
+
+@pytest.fixture(scope="module")
+def factory_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    root = tmp_path_factory.mktemp("fast")
+    return {fmt: list(_variants(root / fmt, fmt)) for fmt in FAST_FORMATS}
+
+
+@pytest.mark.parametrize("fmt", FAST_FORMATS)
+def test_the_fast_path_gives_mutagens_answers_for_every_factory_file(
+    factory_files: dict[str, list[Path]], fmt: str
+) -> None:
+    read = [assert_same_as_mutagen(path) for path in factory_files[fmt]]
+    assert all(read), [p for p, r in zip(factory_files[fmt], read, strict=True) if not r]
+
+
+def test_the_fast_path_gives_mutagens_answers_for_the_committed_samples(tmp_path: Path) -> None:
+    for sample in sorted(DATA.glob("*-?.*")):
+        copy = tmp_path / sample.name
+        shutil.copyfile(sample, copy)
+        assert_same_as_mutagen(copy)
+
+
+@pytest.mark.skipif(not ODD_CORPUS, reason="set MUSIC_TOOLS_ODD_CORPUS (.ci/run does)")
+def test_the_fast_path_gives_mutagens_answers_for_the_odd_corpus() -> None:
+    assert ODD_CORPUS is not None
+    files = [p for p in sorted(Path(ODD_CORPUS).rglob("*")) if p.is_file()]
+    read = sum(assert_same_as_mutagen(path) for path in files)
+    assert read > 0
+
+
+def test_audio_keys_are_those_of_the_mutagen_path(factory_files: dict[str, list[Path]]) -> None:
+    for paths in factory_files.values():
+        for path in paths:
+            assert extract(path).audio_key == _through_mutagen(path).audio_key
+
+
+_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["", " ", "=", "a=b", "2011-03-01", "(17)", "17", "3/12", "\u00e9\u4e2d"]),
+    st.text(alphabet="x", min_size=2000, max_size=70_000),
+)
+_VORBIS_KEYS = st.sampled_from(
+    [
+        "artist",
+        "TITLE",
+        "album",
+        "albumartist",
+        "album artist",
+        "tracknumber",
+        "discnumber",
+        "date",
+        "year",
+        "originaldate",
+        "genre",
+        "musicbrainz_trackid",
+        "comment",
+        "x",
+    ]
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("MUSIC_TOOLS_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    comments=st.lists(st.tuples(_VORBIS_KEYS, st.lists(_TEXT, min_size=1, max_size=3)), max_size=8),
+    picture=st.booleans(),
+)
+def test_random_vorbis_comments_in_flac_read_as_mutagen_reads_them(
+    flac_base: Path, comments: list[tuple[str, list[str]]], picture: bool
+) -> None:
+    from mutagen.flac import FLAC
+
+    path = flac_base.with_name("fuzz.flac")
+    shutil.copyfile(flac_base, path)
+    audio = FLAC(path)
+    for key, values in comments:
+        audio[key] = values
+    if picture:
+        from audio_factory import _picture
+
+        audio.add_picture(_picture())
+    audio.save()
+    assert assert_same_as_mutagen(path)
+
+
+@pytest.fixture(scope="module")
+def flac_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_audio(tmp_path_factory.mktemp("fuzz") / "base.flac", "flac", seconds=0.5)
