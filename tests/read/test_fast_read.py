@@ -24,7 +24,7 @@ from music_tools.read.fast import read_fast
 from music_tools.read.tags import FAST_READ_ENV
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
-FAST_FORMATS = ("flac",)
+FAST_FORMATS = ("flac", "mp3")
 FAST_KIND = {"mp3": "mp3", "flac": "flac", "wav": "wav", "aiff": "aiff", "m4a": "m4a"}
 
 
@@ -171,3 +171,72 @@ def test_random_vorbis_comments_in_flac_read_as_mutagen_reads_them(
 @pytest.fixture(scope="module")
 def flac_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_audio(tmp_path_factory.mktemp("fuzz") / "base.flac", "flac", seconds=0.5)
+
+
+_ID3_TEXT_FRAMES = ("TPE1", "TIT2", "TALB", "TPE2", "TRCK", "TPOS", "TCON", "TDRC", "TYER")
+_ID3_FRAME = st.one_of(
+    st.tuples(
+        st.sampled_from(
+            (*_ID3_TEXT_FRAMES, "TDAT", "TDOR", "TORY", "TXXX", "COMM", "UFID", "APIC")
+        ),
+        st.integers(0, 3),
+        st.lists(_TEXT, min_size=1, max_size=3),
+    ),
+)
+
+
+def _id3_frame(frame_id: str, encoding: int, texts: list[str]) -> object:
+    from mutagen import id3
+
+    if frame_id == "TXXX":
+        return id3.TXXX(encoding=encoding, desc="MusicBrainz Track Id", text=texts)
+    if frame_id == "COMM":
+        return id3.COMM(encoding=encoding, lang="eng", desc="", text=texts)
+    if frame_id == "UFID":
+        return id3.UFID(owner="http://musicbrainz.org", data=texts[0].encode())
+    if frame_id == "APIC":
+        return id3.APIC(encoding=encoding, mime="image/png", type=3, desc="", data=b"x" * 100_000)
+    return getattr(id3, frame_id)(encoding=encoding, text=texts)
+
+
+@settings(
+    max_examples=int(os.environ.get("MUSIC_TOOLS_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    frames=st.lists(_ID3_FRAME, max_size=8),
+    version=st.sampled_from([3, 4]),
+    v1=st.booleans(),
+)
+def test_random_id3_frames_in_mp3_read_as_mutagen_reads_them(
+    mp3_base: Path, frames: list[tuple[str, int, list[str]]], version: int, v1: bool
+) -> None:
+    from hypothesis import assume
+    from mutagen.id3 import ID3
+    from mutagen.id3 import error as ID3Error
+
+    path = mp3_base.with_name("fuzz.mp3")
+    shutil.copyfile(mp3_base, path)
+    tags = ID3()
+    for frame_id, encoding, texts in frames:
+        tags.add(_id3_frame(frame_id, encoding, texts))  # type: ignore[arg-type]
+    try:
+        tags.save(path, v2_version=version, v1=2 if v1 else 0)
+    except (UnicodeEncodeError, ValueError, ID3Error):
+        assume(False)  # text the chosen encoding cannot hold
+    assert_same_as_mutagen(path)
+
+
+@pytest.fixture(scope="module")
+def mp3_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_audio(tmp_path_factory.mktemp("fuzz") / "base.mp3", "mp3", seconds=0.5)
+
+
+def test_the_known_id3_frames_are_mutagens() -> None:
+    """The v2.4 frame-size test counts known frames: the table must be mutagen's own."""
+    from mutagen.id3 import Frames
+
+    from music_tools.read.tag_fields import ID3_KNOWN_FRAMES
+
+    assert set(Frames) == ID3_KNOWN_FRAMES

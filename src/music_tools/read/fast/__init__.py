@@ -17,10 +17,14 @@ from collections.abc import Callable
 from ...formats.window import FileWindow
 from .flac import read_flac
 from .info import TAG_TEXT_CAP, FastInfo
+from .mpeg import read_mp3
 
 __all__ = ["FAST_KINDS", "TAG_TEXT_CAP", "FastInfo", "read_fast"]
 
-_READERS: dict[str, Callable[[FileWindow], FastInfo | None]] = {"flac": read_flac}
+_READERS: dict[str, Callable[[FileWindow], FastInfo | None]] = {
+    "flac": read_flac,
+    "mp3": read_mp3,
+}
 FAST_KINDS = frozenset(_READERS)
 
 
