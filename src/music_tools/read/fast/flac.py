@@ -8,12 +8,17 @@ block size wrong); a block whose contents disagree with its size goes to mutagen
 
 from __future__ import annotations
 
+import re
+import struct
+
 from ...formats.window import FileWindow
-from .info import TAG_TEXT_CAP, FastInfo
+from .info import TAG_TEXT_CAP, FastInfo, read_bytes
 
 __all__ = ["parse_vorbis_comment", "read_flac"]
 
 _STREAMINFO, _SEEKTABLE, _VORBIS_COMMENT, _CUESHEET, _PICTURE = 0, 3, 4, 5, 6
+_U32 = struct.Struct("<I")
+_VALID_KEY = re.compile(r"[ -}]+\Z")  # mutagen's is_valid_key: printable ASCII but "~", not "="
 _ONCE = frozenset({_STREAMINFO, _SEEKTABLE, _VORBIS_COMMENT, _CUESHEET})
 
 
@@ -26,7 +31,7 @@ def read_flac(window: FileWindow) -> FastInfo | None:
     comments: list[tuple[str, str]] | None = None
     seen: set[int] = set()
     while True:
-        header = window.read(offset, 4)
+        header = read_bytes(window, offset, 4)
         if len(header) < 4:
             return None
         code, length = header[0] & 0x7F, int.from_bytes(header[1:4], "big")
@@ -35,7 +40,7 @@ def read_flac(window: FileWindow) -> FastInfo | None:
             return None  # a short file, or a second block that mutagen rejects or ignores
         seen.add(code)
         if code == _STREAMINFO:
-            streaminfo = window.read(body, length) if length == 34 else None
+            streaminfo = read_bytes(window, body, length) if length == 34 else None
         elif code == _VORBIS_COMMENT:
             comments = _comments(window, body, length)
             if comments is None:
@@ -52,13 +57,13 @@ def read_flac(window: FileWindow) -> FastInfo | None:
 
 def _flac_start(window: FileWindow) -> int | None:
     """Where "fLaC" is: at 0, or after one ID3v2 tag (sized as mutagen sizes it)."""
-    head = window.read(0, 10)
+    head = read_bytes(window, 0, 10)
     if head[:4] == b"fLaC":
         return 0
     if head[:3] != b"ID3" or len(head) < 10:
         return None
     start = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
-    return start if window.read(start, 4) == b"fLaC" else None
+    return start if read_bytes(window, start, 4) == b"fLaC" else None
 
 
 def _info(
@@ -90,7 +95,7 @@ def _info(
 def _comments(window: FileWindow, body: int, length: int) -> list[tuple[str, str]] | None:
     if length > TAG_TEXT_CAP:
         return None
-    return parse_vorbis_comment(window.read(body, length), 0)
+    return parse_vorbis_comment(read_bytes(window, body, length), 0)
 
 
 def _understood(window: FileWindow, code: int, body: int, length: int) -> bool:
@@ -107,13 +112,13 @@ def _picture_fits(window: FileWindow, body: int, length: int) -> bool:
     """Whether a picture block's own fields end exactly where its size says."""
     position, end = body + 4, body + length
     for _ in range(2):  # the MIME type, then the description: a length and the text
-        field = window.read(position, 4)
+        field = read_bytes(window, position, 4)
         if len(field) < 4:
             return False
         position += 4 + int.from_bytes(field, "big")
         if position > end:
             return False
-    data = window.read(position + 16, 4)
+    data = read_bytes(window, position + 16, 4)
     return len(data) == 4 and position + 20 + int.from_bytes(data, "big") == end
 
 
@@ -121,28 +126,25 @@ def parse_vorbis_comment(data: bytes, start: int) -> list[tuple[str, str]] | Non
     """(key, value) pairs as mutagen's VComment keeps them, or None unless `data` holds
     exactly one well-formed comment block from `start` to its end."""
     end = len(data)
-    position = start + 4
-    if position > end:
-        return None
-    position += int.from_bytes(data[start:position], "little")
-    if position + 4 > end:
-        return None
-    count = int.from_bytes(data[position : position + 4], "little")
-    position += 4
-    pairs: list[tuple[str, str]] = []
-    for index in range(count):
-        if position + 4 > end:
-            return None
-        length = int.from_bytes(data[position : position + 4], "little")
+    try:
+        (vendor,) = _U32.unpack_from(data, start)
+        position = start + 4 + vendor
+        (count,) = _U32.unpack_from(data, position)
         position += 4
-        if position + length > end:
-            return None
-        text = data[position : position + length].decode("utf-8", "replace")
-        position += length
-        key, sep, value = text.partition("=")
-        if not sep:
-            key, value = f"unknown{index}", text
-        key = key.encode("ascii", "replace").decode("ascii")
-        if key and all(" " <= c <= "}" for c in key):
-            pairs.append((key, value))
+        pairs: list[tuple[str, str]] = []
+        for index in range(count):
+            (length,) = _U32.unpack_from(data, position)
+            position += 4 + length
+            if position > end:
+                return None
+            text = data[position - length : position].decode("utf-8", "replace")
+            key, sep, value = text.partition("=")
+            if not sep:
+                key, value = f"unknown{index}", text
+            if _VALID_KEY.match(key):
+                pairs.append((key, value))
+            elif not key.isascii() and _VALID_KEY.match(key.encode("ascii", "replace").decode()):
+                pairs.append((key.encode("ascii", "replace").decode(), value))
+    except struct.error:
+        return None
     return pairs if position == end else None

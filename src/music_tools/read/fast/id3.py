@@ -16,7 +16,7 @@ from itertools import zip_longest
 
 from ...formats.window import FileWindow
 from ..tag_fields import ID3_FRAMES, ID3_KNOWN_FRAMES, MB_TXXX
-from .info import TAG_TEXT_CAP
+from .info import TAG_TEXT_CAP, read_bytes
 
 __all__ = ["Id3Tags", "read_id3", "timestamp_text"]
 
@@ -61,7 +61,7 @@ def read_id3(window: FileWindow, start: int = 0) -> Id3Tags | None:
 
 
 def _read_v2(window: FileWindow, start: int) -> tuple[dict[str, list[str]], bytes | None, int, int]:
-    header = window.read(start, 10)
+    header = read_bytes(window, start, 10)
     if header[:3] != b"ID3":
         return {}, None, 0, 0
     if len(header) < 10:
@@ -81,7 +81,7 @@ def _read_v2(window: FileWindow, start: int) -> tuple[dict[str, list[str]], byte
             continue
         if frame_flags & (0x000F if version == 4 else 0x00C0) or length > TAG_TEXT_CAP:
             raise _Unsure  # compressed, encrypted, unsynchronised, a data length: not modelled
-        data = window.read(body, length)
+        data = read_bytes(window, body, length)
         if name == "UFID":
             owner, _, found = data.partition(b"\x00")
             if owner == b"http://musicbrainz.org":
@@ -112,7 +112,7 @@ def _frame_headers(
     """(frame id, body offset, body length, flags) of each non-empty frame, as mutagen walks."""
     found = []
     while end - position >= 10:
-        header = window.read(position, 10)
+        header = read_bytes(window, position, 10)
         if not header[:4].strip(b"\x00"):
             break
         size = int.from_bytes(header[4:8], "big")
@@ -143,7 +143,7 @@ def _count_known(window: FileWindow, start: int, end: int, syncsafe: bool) -> tu
     length = end - start
     offset = known = 0
     while offset < length - 10:
-        part = window.read(start + offset, 10)
+        part = read_bytes(window, start + offset, 10)
         if part == _EMPTY_HEADER:
             return known, -((length - offset) % 10)
         size = int.from_bytes(part[4:8], "big")
@@ -260,7 +260,7 @@ def _upgrade(frames: dict[str, list[str]]) -> None:
 def _read_v1(window: FileWindow, version: int) -> dict[str, list[str]] | None:
     """The frames mutagen makes of an ID3v1 tag (find_id3v1, ParseID3v1), None without one."""
     size = window.size
-    data = window.read(max(0, size - 131), min(131, size))
+    data = read_bytes(window, max(0, size - 131), min(131, size))
     index = data.find(b"TAG")
     if index < 0:
         return None

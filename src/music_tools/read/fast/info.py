@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["TAG_TEXT_CAP", "FastInfo"]
+from ...formats.window import FileWindow
+
+__all__ = ["TAG_TEXT_CAP", "FastInfo", "read_bytes"]
 
 TAG_TEXT_CAP = 1024 * 1024  # bytes of tag text a fast reader reads at most, pictures aside
 
@@ -31,3 +33,13 @@ class FastInfo:
     id3: dict[str, list[str]] | None = None
     id3_ufid: bytes | None = None
     riff_info: dict[str, str] = field(default_factory=dict)
+
+
+def read_bytes(window: FileWindow, offset: int, length: int) -> bytes:
+    """`length` bytes at `offset` (fewer at the end of the file): a slice of the cached head
+    when they lie in it, as most tag and header bytes do, else through the window."""
+    head = window.head
+    end = offset + length
+    if end <= len(head) and offset >= 0:
+        return head[offset:end]
+    return window.read(offset, length)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ...formats.window import FileWindow
 from .id3 import read_id3
-from .info import FastInfo
+from .info import FastInfo, read_bytes
 
 __all__ = ["read_mp3"]
 
@@ -79,7 +79,7 @@ def _may_have_ape(window: FileWindow) -> bool:
 def _skip_id3(window: FileWindow, offset: int) -> int:
     """mutagen's skip_id3: past further ID3v2 tags (sizes read leniently, as it does)."""
     while True:
-        header = window.read(offset, 10)
+        header = read_bytes(window, offset, 10)
         size = 0
         if len(header) == 10 and header[:3] == b"ID3":
             size = sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(header[6:10]))
@@ -104,7 +104,7 @@ def _first_frame(window: FileWindow, offset: int) -> _Frame | None:
 
 
 def _parse_frame(window: FileWindow, offset: int) -> _Frame | None:
-    header = window.read(offset, 4)
+    header = read_bytes(window, offset, 4)
     if len(header) < 4:
         return None
     bits = int.from_bytes(header, "big")
@@ -137,9 +137,9 @@ def _parse_frame(window: FileWindow, offset: int) -> _Frame | None:
 def _read_vbr_header(window: FileWindow, frame: _Frame, offset: int, frame_size: int) -> bool:
     """Apply a Xing/Info header at `offset` to `frame`; False where mutagen's reading of it
     (or of a VBRI header) is not modelled."""
-    data = window.read(offset, 8 + 4 + 4 + 100 + 4 + 20 + 27)
+    data = read_bytes(window, offset, 8 + 4 + 4 + 100 + 4 + 20 + 27)
     if data[:4] not in (b"Xing", b"Info"):
-        return window.read(frame.offset + 36, 4) != b"VBRI"
+        return read_bytes(window, frame.offset + 36, 4) != b"VBRI"
     flags = int.from_bytes(data[4:8], "big")
     position, frames, size = 8, -1, -1
     if flags & 1:
