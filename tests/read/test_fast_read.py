@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +25,7 @@ from music_tools.read.fast import read_fast
 from music_tools.read.tags import FAST_READ_ENV
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
-FAST_FORMATS = ("flac", "mp3")
+FAST_FORMATS = ("flac", "mp3", "wav", "aiff")
 FAST_KIND = {"mp3": "mp3", "flac": "flac", "wav": "wav", "aiff": "aiff", "m4a": "m4a"}
 
 
@@ -205,32 +206,49 @@ def _id3_frame(frame_id: str, encoding: int, texts: list[str]) -> object:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
+    fmt=st.sampled_from(["mp3", "mp3", "wav", "aiff"]),
     frames=st.lists(_ID3_FRAME, max_size=8),
     version=st.sampled_from([3, 4]),
     v1=st.booleans(),
 )
-def test_random_id3_frames_in_mp3_read_as_mutagen_reads_them(
-    mp3_base: Path, frames: list[tuple[str, int, list[str]]], version: int, v1: bool
+def test_random_id3_frames_read_as_mutagen_reads_them(
+    id3_bases: dict[str, Path],
+    fmt: str,
+    frames: list[tuple[str, int, list[str]]],
+    version: int,
+    v1: bool,
 ) -> None:
     from hypothesis import assume
+    from mutagen import MutagenError
+    from mutagen.aiff import AIFF
     from mutagen.id3 import ID3
-    from mutagen.id3 import error as ID3Error
+    from mutagen.wave import WAVE
 
-    path = mp3_base.with_name("fuzz.mp3")
-    shutil.copyfile(mp3_base, path)
-    tags = ID3()
+    base = id3_bases[fmt]
+    path = base.with_name("fuzz" + base.suffix)
+    shutil.copyfile(base, path)
+    holder: Any = {"wav": WAVE, "aiff": AIFF}[fmt](path) if fmt != "mp3" else None
+    if holder is not None:
+        holder.add_tags()
+    tags = holder.tags if holder is not None else ID3()
     for frame_id, encoding, texts in frames:
-        tags.add(_id3_frame(frame_id, encoding, texts))  # type: ignore[arg-type]
+        tags.add(_id3_frame(frame_id, encoding, texts))
     try:
-        tags.save(path, v2_version=version, v1=2 if v1 else 0)
-    except (UnicodeEncodeError, ValueError, ID3Error):
+        if holder is not None:
+            holder.save(v2_version=version)
+        else:
+            tags.save(path, v2_version=version, v1=2 if v1 else 0)
+    except (UnicodeEncodeError, ValueError, MutagenError):
         assume(False)  # text the chosen encoding cannot hold
     assert_same_as_mutagen(path)
 
 
 @pytest.fixture(scope="module")
-def mp3_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_audio(tmp_path_factory.mktemp("fuzz") / "base.mp3", "mp3", seconds=0.5)
+def id3_bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("fuzz")
+    return {
+        fmt: make_audio(root / file_name(fmt), fmt, seconds=0.5) for fmt in ("mp3", "wav", "aiff")
+    }
 
 
 def test_the_known_id3_frames_are_mutagens() -> None:

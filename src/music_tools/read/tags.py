@@ -138,7 +138,7 @@ def read_tags(
     if fast_kind in FAST_KINDS and os.environ.get(FAST_READ_ENV) != "0":
         fast = read_fast(window, fast_kind)
         if fast is not None:
-            _fill_from_fast(file, fast)
+            _fill_from_fast(file, fast, fileobj)
             return fast.md5
     if kind in ("vorbis", "opus"):
         info = read_ogg(window)
@@ -177,7 +177,7 @@ def _fill_from_ogg(file: LibraryFile, info: OggInfo) -> None:
     _fill_tags(file, _from_keys(info.comments, VORBIS_KEYS, str))
 
 
-def _fill_from_fast(file: LibraryFile, info: FastInfo) -> None:
+def _fill_from_fast(file: LibraryFile, info: FastInfo, fileobj: BinaryIO) -> None:
     file.file_format, file.codec, file.is_lossless = info.file_format, info.codec, info.is_lossless
     _set_properties(
         file, info.length, info.sample_rate, info.channels, info.bits_per_sample, info.bitrate
@@ -188,7 +188,9 @@ def _fill_from_fast(file: LibraryFile, info: FastInfo) -> None:
         values = _id3_values(info.id3.get, info.id3_ufid)
     else:
         values = {}
-    _fill_tags(file, values or info.riff_info)
+    if not values and info.file_format == "wav":
+        values = read_riff_info(fileobj)  # as _tag_values: WAV files tagged only with RIFF INFO
+    _fill_tags(file, values)
 
 
 def _open(fileobj: BinaryIO, extension: str, sniffed: Any) -> Any:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from ...formats.window import FileWindow
 from .flac import read_flac
+from .iff import read_aiff, read_wav
 from .info import TAG_TEXT_CAP, FastInfo
 from .mpeg import read_mp3
 
@@ -24,6 +25,8 @@ __all__ = ["FAST_KINDS", "TAG_TEXT_CAP", "FastInfo", "read_fast"]
 _READERS: dict[str, Callable[[FileWindow], FastInfo | None]] = {
     "flac": read_flac,
     "mp3": read_mp3,
+    "wav": read_wav,
+    "aiff": read_aiff,
 }
 FAST_KINDS = frozenset(_READERS)
 

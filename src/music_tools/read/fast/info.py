@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ...formats.window import FileWindow
 
@@ -32,7 +32,6 @@ class FastInfo:
     vorbis: list[tuple[str, str]] | None = None
     id3: dict[str, list[str]] | None = None
     id3_ufid: bytes | None = None
-    riff_info: dict[str, str] = field(default_factory=dict)
 
 
 def read_bytes(window: FileWindow, offset: int, length: int) -> bytes:

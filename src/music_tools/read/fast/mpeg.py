@@ -16,7 +16,7 @@ from ...formats.window import FileWindow
 from .id3 import read_id3
 from .info import FastInfo, read_bytes
 
-__all__ = ["read_mp3"]
+__all__ = ["may_have_ape", "read_mp3"]
 
 _BITRATES = {
     (1, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
@@ -45,7 +45,7 @@ class _Frame:
 
 def read_mp3(window: FileWindow) -> FastInfo | None:
     tags = read_id3(window)
-    if tags is None or _may_have_ape(window):
+    if tags is None or may_have_ape(window):
         return None
     first = _first_frame(window, _skip_id3(window, tags.end))
     if first is None:
@@ -68,7 +68,7 @@ def read_mp3(window: FileWindow) -> FastInfo | None:
     )
 
 
-def _may_have_ape(window: FileWindow) -> bool:
+def may_have_ape(window: FileWindow) -> bool:
     """Whether mutagen could find an APEv2 tag (read when ID3 gives no fields)."""
     tail = window.tail
     return (
