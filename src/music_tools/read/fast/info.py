@@ -36,9 +36,12 @@ class FastInfo:
 
 def read_bytes(window: FileWindow, offset: int, length: int) -> bytes:
     """`length` bytes at `offset` (fewer at the end of the file): a slice of the cached head
-    when they lie in it, as most tag and header bytes do, else through the window."""
-    head = window.head
+    or tail when they lie in one, as nearly all tag and header bytes do, else one read."""
     end = offset + length
+    head = window.head
     if end <= len(head) and offset >= 0:
         return head[offset:end]
+    start = window.tail_start
+    if offset >= start > 0:
+        return window.tail[offset - start : end - start]
     return window.read(offset, length)
