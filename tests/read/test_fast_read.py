@@ -19,9 +19,7 @@ from hypothesis import strategies as st
 
 from audio_factory import DATA, Tags, file_name, make_audio, write_tags
 from music_tools import ExtractError, LibraryFile, extract
-from music_tools.formats.sniff import sniff
-from music_tools.formats.window import WINDOW, FileWindow
-from music_tools.read.fast import read_fast
+from music_tools.read.fast import read_fast_path
 from music_tools.read.tags import FAST_READ_ENV
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
@@ -35,14 +33,6 @@ def _through_mutagen(path: Path) -> LibraryFile:
         return extract(path)
     finally:
         del os.environ[FAST_READ_ENV]
-
-
-def _fast_reads(path: Path) -> bool:
-    """Whether a lean reader reads the file itself (rather than stepping aside)."""
-    with open(path, "rb") as f:
-        window = FileWindow(f, path.stat().st_size, WINDOW)
-        kind = sniff(window.head[:64]) or ("mp3" if path.suffix.lower() == ".mp3" else "")
-        return read_fast(window, kind) is not None
 
 
 def assert_same_as_mutagen(path: Path) -> bool:
@@ -63,7 +53,7 @@ def assert_same_as_mutagen(path: Path) -> bool:
             assert mine == pytest.approx(theirs, rel=0.01), (path, name)
         else:
             assert mine == theirs, (path, name, mine, theirs)
-    return _fast_reads(path)
+    return read_fast_path(path) is not None
 
 
 def _variants(root: Path, fmt: str) -> Iterator[Path]:

@@ -41,7 +41,7 @@ from ..formats.riff import read_riff_info
 from ..formats.sniff import EXTENSION_KINDS
 from ..formats.window import FileWindow
 from ..models import LibraryFile
-from .fast import FAST_KINDS, FastInfo, read_fast
+from .fast import FastInfo, fast_kind, read_fast
 from .ogg import OggInfo, read_ogg
 from .tag_fields import (
     APE_KEYS_LOWER,
@@ -114,9 +114,6 @@ _KINDS: dict[type, tuple[str, str, bool]] = {
     AC3: ("ac3", "ac3", False),
 }
 
-#: files that sniffing leaves unnamed (no magic bytes) but whose extension names one parser
-_FAST_BY_EXTENSION = {".mp3": "mp3"}
-
 _LEADING_INT = re.compile(r"\s*(\d+)")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ARTIST_JOIN = "; "
@@ -134,9 +131,9 @@ def read_tags(
     Returns the MD5 of the decoded audio that a FLAC STREAMINFO carries (None when absent
     or zero). Raises NotAudioError when no format is recognised; mutagen's own errors pass.
     """
-    fast_kind = kind or _FAST_BY_EXTENSION.get(extension)
-    if fast_kind in FAST_KINDS and os.environ.get(FAST_READ_ENV) != "0":
-        fast = read_fast(window, fast_kind)
+    reader = fast_kind(kind, extension)
+    if reader is not None and os.environ.get(FAST_READ_ENV) != "0":
+        fast = read_fast(window, reader)
         if fast is not None:
             _fill_from_fast(file, fast, fileobj)
             return fast.md5
