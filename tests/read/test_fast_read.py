@@ -248,3 +248,12 @@ def test_the_known_id3_frames_are_mutagens() -> None:
     from music_tools.read.tag_fields import ID3_KNOWN_FRAMES
 
     assert set(Frames) == ID3_KNOWN_FRAMES
+
+
+@given(st.one_of(st.text(max_size=30), st.from_regex(r"[0-9]{1,5}([-T:/. ][0-9]{1,3}){0,6}")))
+def test_dates_print_as_mutagens_id3_timestamps(text: str) -> None:
+    from mutagen.id3 import ID3TimeStamp
+
+    from music_tools.read.fast.id3 import timestamp_text
+
+    assert timestamp_text(text) == str(ID3TimeStamp(text))

@@ -11,6 +11,7 @@ encrypted wanted frames, a wanted frame twice, text that does not decode, numeri
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from itertools import zip_longest
 
@@ -26,8 +27,9 @@ _WANTED_TXXX = frozenset(key.partition(":")[2] for key in MB_TXXX)
 _ENCODINGS = {0: ("latin-1", b"\x00"), 1: ("utf-16", b"\x00\x00"), 2: ("utf-16-be", b"\x00\x00")}
 _ENCODINGS[3] = ("utf-8", b"\x00")
 _NOT_SYNCSAFE = 0x80808080
-_EMPTY_HEADER = b"\x00" * 10
 _V1_GENRE = "\x00v1"
+_HELD_BYTES = 64 * 1024
+_FRAME_HEADER = struct.Struct(">4sLH")
 
 
 @dataclass(slots=True)
@@ -38,6 +40,34 @@ class Id3Tags:
     ufid: bytes | None
     end: int  # mutagen's tag size (header + body), 0 without ID3v2
     present: bool  # False when the file has neither ID3v2 nor ID3v1 (mutagen: no tags)
+
+
+class _TagBytes:
+    """An ID3v2 tag's bytes: its first part held after one read, the rest read where needed
+    (past a large picture, say), so walking its frame headers costs no read per frame."""
+
+    __slots__ = ("data", "start", "window")
+
+    def __init__(self, window: FileWindow, start: int, end: int) -> None:
+        self.window = window
+        if start < len(window.head):  # the cached head holds it: no copy
+            self.data, self.start = window.head, 0
+        else:
+            self.data, self.start = read_bytes(window, start, min(end - start, _HELD_BYTES)), start
+
+    def header(self, offset: int) -> tuple[bytes, int, int] | None:
+        """(id, size field, flags) of the frame header at `offset`; None past the file."""
+        relative = offset - self.start
+        if 0 <= relative <= len(self.data) - 10:
+            return _FRAME_HEADER.unpack_from(self.data, relative)
+        raw = read_bytes(self.window, offset, 10)
+        return _FRAME_HEADER.unpack(raw) if len(raw) == 10 else None
+
+    def get(self, offset: int, length: int) -> bytes:
+        relative = offset - self.start
+        if relative >= 0 and relative + length <= len(self.data):
+            return self.data[relative : relative + length]
+        return read_bytes(self.window, offset, length)
 
 
 class _Unsure(Exception):
@@ -75,13 +105,18 @@ def _read_v2(window: FileWindow, start: int) -> tuple[dict[str, list[str]], byte
         raise _Unsure  # mutagen fails on a tag longer than the file
     frames: dict[str, list[str]] = {}
     ufid: bytes | None = None
-    syncsafe = version == 4 and _frames_are_syncsafe(window, start + 10, end)
-    for name, body, length, frame_flags in _frame_headers(window, start + 10, end, syncsafe):
+    tag = _TagBytes(window, start, end)
+    walk = _walk(tag, start + 10, end, version == 4)
+    if version == 4:
+        plain = _walk(tag, start + 10, end, False)
+        if not _frames_are_syncsafe(walk, plain, start + 10, end):
+            walk = plain
+    for name, body, length, frame_flags in _frame_headers(walk, end):
         if name not in _WANTED_TEXT and name not in ("TXXX", "UFID"):
             continue
         if frame_flags & (0x000F if version == 4 else 0x00C0) or length > TAG_TEXT_CAP:
             raise _Unsure  # compressed, encrypted, unsynchronised, a data length: not modelled
-        data = read_bytes(window, body, length)
+        data = tag.get(body, length)
         if name == "UFID":
             owner, _, found = data.partition(b"\x00")
             if owner == b"http://musicbrainz.org":
@@ -106,51 +141,69 @@ def _syncsafe(value: int) -> int:
     )
 
 
-def _frame_headers(
-    window: FileWindow, position: int, end: int, syncsafe: bool
-) -> list[tuple[str, int, int, int]]:
-    """(frame id, body offset, body length, flags) of each non-empty frame, as mutagen walks."""
-    found = []
+_Walk = tuple[list[tuple[int, bytes, int, int]], int]
+"""(offset, id, size, flags) of each frame header met, and where the walk ended"""
+
+
+def _walk(tag: _TagBytes, start: int, end: int, syncsafe: bool) -> _Walk:
+    """The frame headers from `start`, their sizes read one way, up to padding or the end."""
+    headers = []
+    position = start
     while end - position >= 10:
-        header = read_bytes(window, position, 10)
-        if not header[:4].strip(b"\x00"):
+        header = tag.header(position)
+        if header is None:
+            raise _Unsure  # mutagen reads a tag's bytes before walking them
+        raw_name, size, flags = header
+        if not raw_name.strip(b"\x00"):
+            if size or flags:
+                raise _Unsure  # mutagen's two walks part ways here: not modelled
+            headers.append((position, raw_name, 0, 0))
             break
-        size = int.from_bytes(header[4:8], "big")
         size = _syncsafe(size) if syncsafe else size
-        body, position = position + 10, position + 10 + size
-        if size == 0:
+        headers.append((position, raw_name, size, flags))
+        position += 10 + size
+    return headers, position
+
+
+def _frame_headers(walk: _Walk, end: int) -> list[tuple[str, int, int, int]]:
+    """(frame id, body offset, body length, flags) of each non-empty frame, as mutagen reads."""
+    found = []
+    for position, raw_name, size, flags in walk[0]:
+        if not raw_name.strip(b"\x00"):
+            break
+        if size == 0 or not raw_name.isascii():
             continue
-        try:
-            name = header[:4].decode("ascii")
-        except UnicodeDecodeError:
-            continue
-        if name[-1] == "\x00" or position > end:
+        name = raw_name.decode("ascii")
+        if name[-1] == "\x00" or position + 10 + size > end:
             raise _Unsure  # a v2.2 frame id inside v2.3/2.4, or a frame cut by the tag's end
-        found.append((name, body, size, int.from_bytes(header[8:10], "big")))
+        found.append((name, position + 10, size, flags))
     return found
 
 
-def _frames_are_syncsafe(window: FileWindow, start: int, end: int) -> bool:
+def _frames_are_syncsafe(syncsafe: _Walk, plain: _Walk, start: int, end: int) -> bool:
     """mutagen's determine_bpi: which reading of v2.4 frame sizes finds more known frames
     (iTunes once wrote plain integers)."""
-    as_syncsafe, past_syncsafe = _count_known(window, start, end, True)
-    as_int, past_int = _count_known(window, start, end, False)
-    plain = as_int > as_syncsafe or (as_int == as_syncsafe and past_syncsafe >= 1 and past_int <= 1)
-    return not plain
+    as_syncsafe, past_syncsafe = _count_known(syncsafe, start, end)
+    as_int, past_int = _count_known(plain, start, end)
+    plain_wins = as_int > as_syncsafe or (
+        as_int == as_syncsafe and past_syncsafe >= 1 and past_int <= 1
+    )
+    return not plain_wins
 
 
-def _count_known(window: FileWindow, start: int, end: int, syncsafe: bool) -> tuple[int, int]:
+def _count_known(walk: _Walk, start: int, end: int) -> tuple[int, int]:
+    """determine_bpi's count of known frame ids along one walk, and how far past the end."""
     length = end - start
-    offset = known = 0
-    while offset < length - 10:
-        part = read_bytes(window, start + offset, 10)
-        if part == _EMPTY_HEADER:
+    known = 0
+    for position, raw_name, size, _ in walk[0]:
+        offset = position - start
+        if offset >= length - 10:
+            return known, offset - length
+        if size == 0 and raw_name == b"\x00\x00\x00\x00":
             return known, -((length - offset) % 10)
-        size = int.from_bytes(part[4:8], "big")
-        offset += 10 + (_syncsafe(size) if syncsafe else size)
-        if part[:4].decode("latin-1") in ID3_KNOWN_FRAMES:
+        if raw_name.decode("latin-1") in ID3_KNOWN_FRAMES:
             known += 1
-    return known, offset - length
+    return known, walk[1] - start - length
 
 
 def _parse_frame(name: str, data: bytes, version: int) -> tuple[str, list[str]] | None:
@@ -217,12 +270,15 @@ def _genres(values: list[str]) -> list[str]:
     return [value for value in values if value]
 
 
+_PLAIN_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?\Z")
 _STAMP_SPLIT = re.compile(r"[-T:/.]|\s+")
 _STAMP_FORMATS = ("%04d-", "%02d-", "%02d ", "%02d:", "%02d:", "%02dx")
 
 
 def timestamp_text(text: str) -> str:
     """A date as mutagen's ID3TimeStamp prints it ("2011-03-01", "1999")."""
+    if _PLAIN_DATE.match(text):
+        return text  # already as it prints
     pieces = []
     for part, form in zip(_STAMP_SPLIT.split(text + ":::::")[:6], _STAMP_FORMATS, strict=True):
         try:
