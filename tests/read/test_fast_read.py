@@ -257,3 +257,26 @@ def test_dates_print_as_mutagens_id3_timestamps(text: str) -> None:
     from music_tools.read.fast.id3 import timestamp_text
 
     assert timestamp_text(text) == str(ID3TimeStamp(text))
+
+
+def _bytes_read() -> int:
+    with open("/proc/self/io") as io:
+        return int(next(line for line in io if line.startswith("rchar:")).split()[1])
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "flac", "wav"])
+def test_a_huge_picture_is_stepped_over_not_read(tmp_path: Path, fmt: str) -> None:
+    path = make_audio(tmp_path / file_name(fmt), fmt, seconds=0.5)
+    write_tags(path, fmt, Tags(), picture=True, cover=bytes(12 * 1024 * 1024))
+    before = _bytes_read()
+    assert read_fast_path(path) is not None
+    assert _bytes_read() - before < 512 * 1024
+    assert_same_as_mutagen(path)
+
+
+def test_a_huge_text_tag_goes_to_mutagen_unread(tmp_path: Path) -> None:
+    path = make_audio(tmp_path / "t.mp3", "mp3", seconds=0.5)
+    write_tags(path, "mp3", Tags(title="x" * (3 * 1024 * 1024)))
+    before = _bytes_read()
+    assert read_fast_path(path) is None
+    assert _bytes_read() - before < 512 * 1024

@@ -28,7 +28,7 @@ _ENCODINGS = {0: ("latin-1", b"\x00"), 1: ("utf-16", b"\x00\x00"), 2: ("utf-16-b
 _ENCODINGS[3] = ("utf-8", b"\x00")
 _NOT_SYNCSAFE = 0x80808080
 _V1_GENRE = "\x00v1"
-_HELD_BYTES = 64 * 1024
+_HELD_BYTES = 8 * 1024  # text frames come first in nearly every tag; pictures last
 _FRAME_HEADER = struct.Struct(">4sLH")
 
 
