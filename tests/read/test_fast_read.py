@@ -280,3 +280,43 @@ def test_a_huge_text_tag_goes_to_mutagen_unread(tmp_path: Path) -> None:
     before = _bytes_read()
     assert read_fast_path(path) is None
     assert _bytes_read() - before < 512 * 1024
+
+
+@pytest.fixture(scope="module")
+def tagged_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    root = tmp_path_factory.mktemp("damaged")
+    return {
+        fmt: make_audio(
+            root / file_name(fmt), fmt, seconds=0.3, tags=Tags(), picture=True
+        ).read_bytes()
+        for fmt in FAST_FORMATS
+    }
+
+
+@settings(
+    max_examples=int(os.environ.get("MUSIC_TOOLS_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    fmt=st.sampled_from(FAST_FORMATS),
+    edits=st.lists(
+        st.tuples(st.integers(0, 600), st.booleans(), st.binary(min_size=1, max_size=4)),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_damaged_headers_and_tags_read_as_mutagen_reads_them(
+    tmp_path_factory: pytest.TempPathFactory,
+    tagged_samples: dict[str, bytes],
+    fmt: str,
+    edits: list[tuple[int, bool, bytes]],
+) -> None:
+    """Bytes overwritten where headers and tags live (the first or last 600 bytes)."""
+    data = bytearray(tagged_samples[fmt])
+    for where, from_end, blob in edits:
+        at = len(data) - 1 - where if from_end else where
+        data[at : at + len(blob)] = blob
+    path = tmp_path_factory.mktemp("damaged") / file_name(fmt)
+    path.write_bytes(bytes(data))
+    assert_same_as_mutagen(path)
