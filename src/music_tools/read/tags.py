@@ -328,7 +328,15 @@ def _from_keys(
             found = get(name)
             if not found:
                 continue
-            parts = [t for t in map(text, found if type(found) is list else [found]) if t]
+            if type(found) is not list:
+                found = [found]
+            if len(found) == 1:  # the common case, without building a list
+                part = text(found[0])
+                if part:
+                    values[field] = part
+                    break
+                continue
+            parts = [t for t in map(text, found) if t]
             if parts:
                 values[field] = parts[0] if len(parts) == 1 else _join(field, parts)
                 break

@@ -17,7 +17,7 @@ from itertools import zip_longest
 
 from ...formats.window import FileWindow
 from ..tag_fields import ID3_FRAMES, ID3_KNOWN_FRAMES, MB_TXXX
-from .info import TAG_TEXT_CAP, read_bytes
+from .info import TAG_TEXT_CAP, HeldBytes, read_bytes
 
 __all__ = ["Id3Tags", "read_id3", "timestamp_text"]
 
@@ -42,18 +42,19 @@ class Id3Tags:
     present: bool  # False when the file has neither ID3v2 nor ID3v1 (mutagen: no tags)
 
 
-class _TagBytes:
-    """An ID3v2 tag's bytes: its first part held after one read, the rest read where needed
-    (past a large picture, say), so walking its frame headers costs no read per frame."""
+class _TagBytes(HeldBytes):
+    """An ID3v2 tag's bytes: the cached head when the tag starts in it, else its first part
+    after one read; frames past a large picture are read where needed."""
 
-    __slots__ = ("data", "start", "window")
+    __slots__ = ()
 
     def __init__(self, window: FileWindow, start: int, end: int) -> None:
-        self.window = window
-        if start < len(window.head):  # the cached head holds it: no copy
-            self.data, self.start = window.head, 0
+        if start < window.span:
+            super().__init__(window, 0, window.head)
         else:
-            self.data, self.start = read_bytes(window, start, min(end - start, _HELD_BYTES)), start
+            super().__init__(
+                window, start, read_bytes(window, start, min(end - start, _HELD_BYTES))
+            )
 
     def header(self, offset: int) -> tuple[bytes, int, int] | None:
         """(id, size field, flags) of the frame header at `offset`; None past the file."""
@@ -62,12 +63,6 @@ class _TagBytes:
             return _FRAME_HEADER.unpack_from(self.data, relative)
         raw = read_bytes(self.window, offset, 10)
         return _FRAME_HEADER.unpack(raw) if len(raw) == 10 else None
-
-    def get(self, offset: int, length: int) -> bytes:
-        relative = offset - self.start
-        if relative >= 0 and relative + length <= len(self.data):
-            return self.data[relative : relative + length]
-        return read_bytes(self.window, offset, length)
 
 
 class _Unsure(Exception):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ...formats.window import FileWindow
 
-__all__ = ["TAG_TEXT_CAP", "FastInfo", "read_bytes"]
+__all__ = ["TAG_TEXT_CAP", "FastInfo", "HeldBytes", "read_bytes"]
 
 TAG_TEXT_CAP = 1024 * 1024  # bytes of tag text a fast reader reads at most, pictures aside
 
@@ -38,10 +38,25 @@ def read_bytes(window: FileWindow, offset: int, length: int) -> bytes:
     """`length` bytes at `offset` (fewer at the end of the file): a slice of the cached head
     or tail when they lie in one, as nearly all tag and header bytes do, else one read."""
     end = offset + length
-    head = window.head
-    if end <= len(head) and offset >= 0:
-        return head[offset:end]
+    if end <= window.span and offset >= 0:
+        return window.head[offset:end]
     start = window.tail_start
     if offset >= start > 0:
         return window.tail[offset - start : end - start]
     return window.read(offset, length)
+
+
+class HeldBytes:
+    """Some bytes of a file held after one read (from `start`); reads outside them go
+    through the window. Walking a tag's headers then costs no read per header."""
+
+    __slots__ = ("data", "start", "window")
+
+    def __init__(self, window: FileWindow, start: int, data: bytes) -> None:
+        self.window, self.start, self.data = window, start, data
+
+    def get(self, offset: int, length: int) -> bytes:
+        relative = offset - self.start
+        if relative >= 0 and relative + length <= len(self.data):
+            return self.data[relative : relative + length]
+        return read_bytes(self.window, offset, length)
