@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ...formats.window import FileWindow
 from .id3 import read_id3
-from .info import FastInfo, read_bytes
+from .info import FastInfo, HeldBytes, read_bytes
 
 __all__ = ["may_have_ape", "read_mp3"]
 
@@ -28,6 +28,7 @@ _BITRATES = {
 _BITRATES[(2, 3)] = _BITRATES[(2, 2)]
 _RATES = {1: (44100, 48000, 32000), 2: (22050, 24000, 16000), 25: (11025, 12000, 8000)}
 _VERSIONS = (25, None, 2, 1)  # by the header's two version bits; 25 stands for MPEG 2.5
+_STREAM_BYTES = 4096
 _CHAIN = 4  # frames in a row mutagen wants when none carries a VBR header
 
 
@@ -47,7 +48,9 @@ def read_mp3(window: FileWindow) -> FastInfo | None:
     tags = read_id3(window)
     if tags is None or may_have_ape(window):
         return None
-    first = _first_frame(window, _skip_id3(window, tags.end))
+    # the first frames and their VBR header lie in the first few KiB after the tags: one read
+    stream = HeldBytes(window, tags.end, read_bytes(window, tags.end, _STREAM_BYTES))
+    first = _first_frame(stream, _skip_id3(stream, tags.end))
     if first is None:
         return None
     length = first.length
@@ -76,10 +79,10 @@ def may_have_ape(window: FileWindow) -> bool:
     )
 
 
-def _skip_id3(window: FileWindow, offset: int) -> int:
+def _skip_id3(stream: HeldBytes, offset: int) -> int:
     """mutagen's skip_id3: past further ID3v2 tags (sizes read leniently, as it does)."""
     while True:
-        header = read_bytes(window, offset, 10)
+        header = stream.get(offset, 10)
         size = 0
         if len(header) == 10 and header[:3] == b"ID3":
             size = sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(header[6:10]))
@@ -88,12 +91,12 @@ def _skip_id3(window: FileWindow, offset: int) -> int:
         offset += 10 + size
 
 
-def _first_frame(window: FileWindow, offset: int) -> _Frame | None:
+def _first_frame(stream: HeldBytes, offset: int) -> _Frame | None:
     """The frame mutagen's MPEGInfo settles on, when the stream starts right at `offset`."""
     frames = []
     position = offset
     for _ in range(_CHAIN):
-        frame = _parse_frame(window, position)
+        frame = _parse_frame(stream, position)
         if frame is None:
             return None  # mutagen would search on: not modelled
         if frame.has_vbr_header:
@@ -103,8 +106,8 @@ def _first_frame(window: FileWindow, offset: int) -> _Frame | None:
     return frames[0]
 
 
-def _parse_frame(window: FileWindow, offset: int) -> _Frame | None:
-    header = read_bytes(window, offset, 4)
+def _parse_frame(stream: HeldBytes, offset: int) -> _Frame | None:
+    header = stream.get(offset, 4)
     if len(header) < 4:
         return None
     bits = int.from_bytes(header, "big")
@@ -129,17 +132,17 @@ def _parse_frame(window: FileWindow, offset: int) -> _Frame | None:
     )
     if layer == 3:
         xing_offset = (36 if mode != 3 else 21) if version == 1 else (21 if mode != 3 else 13)
-        if not _read_vbr_header(window, frame, offset + xing_offset, frame_size):
+        if not _read_vbr_header(stream, frame, offset + xing_offset, frame_size):
             return None
     return frame
 
 
-def _read_vbr_header(window: FileWindow, frame: _Frame, offset: int, frame_size: int) -> bool:
+def _read_vbr_header(stream: HeldBytes, frame: _Frame, offset: int, frame_size: int) -> bool:
     """Apply a Xing/Info header at `offset` to `frame`; False where mutagen's reading of it
     (or of a VBRI header) is not modelled."""
-    data = read_bytes(window, offset, 8 + 4 + 4 + 100 + 4 + 20 + 27)
+    data = stream.get(offset, 8 + 4 + 4 + 100 + 4 + 20 + 27)
     if data[:4] not in (b"Xing", b"Info"):
-        return read_bytes(window, frame.offset + 36, 4) != b"VBRI"
+        return stream.get(frame.offset + 36, 4) != b"VBRI"
     flags = int.from_bytes(data[4:8], "big")
     position, frames, size = 8, -1, -1
     if flags & 1:
