@@ -33,7 +33,7 @@ def read_in_pool(
         pending: deque[tuple[Sequence[FileEntry], Future[ExtractBatch]]] = deque()
         try:
             for task in tasks:
-                pending.append((task, pool.submit(extract_batch, task, full_hash=full_hash)))
+                pending.append((task, _submit(pool, task, full_hash)))
                 if len(pending) >= workers * 3:
                     done_task, done = pending.popleft()
                     yield done_task, done.result()
@@ -46,6 +46,19 @@ def read_in_pool(
             raise
 
 
+def _submit(
+    pool: ProcessPoolExecutor, task: Sequence[FileEntry], full_hash: bool
+) -> Future[ExtractBatch]:
+    """Submit with SIGINT blocked: a worker started here inherits the mask, so a Ctrl-C that
+    arrives while it is still starting up waits until it ignores SIGINT (no traceback)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(extract_batch, task, full_hash=full_hash)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which stops them and commits what is done."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
