@@ -39,7 +39,7 @@ from audio_factory import ALL_FORMATS, SAMPLE_FORMATS, Tags, file_name, make_aud
 from music_tools import extract
 from music_tools.formats.sniff import sniff
 from music_tools.read.fast import fast_kind, read_fast_path
-from music_tools.read.tags import FAST_READ_ENV
+from music_tools.read.tags import mutagen_only
 
 #: seconds of audio per corpus file: long enough that each file is a few hundred KB, so the
 #: key's first and last 64 KiB are separate reads, as they are in a real collection
@@ -118,11 +118,8 @@ def build_realistic(root: Path, files: int, formats: Sequence[str]) -> dict[str,
 
 
 def _mutagen_path(name: str) -> object:
-    os.environ[FAST_READ_ENV] = "0"
-    try:
+    with mutagen_only():
         return extract(name)
-    finally:
-        del os.environ[FAST_READ_ENV]
 
 
 def _rates(

@@ -20,19 +20,27 @@ from hypothesis import strategies as st
 from audio_factory import DATA, Tags, file_name, make_audio, write_tags
 from music_tools import ExtractError, LibraryFile, extract
 from music_tools.read.fast import read_fast_path
-from music_tools.read.tags import FAST_READ_ENV
+from music_tools.read.tags import mutagen_only
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
+
+
+def _fuzz(examples: int) -> settings:
+    """Hypothesis settings: `examples` runs unless MUSIC_TOOLS_FUZZ_EXAMPLES says otherwise."""
+    return settings(
+        max_examples=int(os.environ.get("MUSIC_TOOLS_FUZZ_EXAMPLES", str(examples))),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
 FAST_FORMATS = ("flac", "mp3", "wav", "aiff")
 FAST_KIND = {"mp3": "mp3", "flac": "flac", "wav": "wav", "aiff": "aiff", "m4a": "m4a"}
 
 
 def _through_mutagen(path: Path) -> LibraryFile:
-    os.environ[FAST_READ_ENV] = "0"
-    try:
+    with mutagen_only():
         return extract(path)
-    finally:
-        del os.environ[FAST_READ_ENV]
 
 
 def assert_same_as_mutagen(path: Path) -> bool:
@@ -132,11 +140,7 @@ _VORBIS_KEYS = st.sampled_from(
 )
 
 
-@settings(
-    max_examples=int(os.environ.get("MUSIC_TOOLS_FUZZ_EXAMPLES", "60")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_fuzz(60)
 @given(
     comments=st.lists(st.tuples(_VORBIS_KEYS, st.lists(_TEXT, min_size=1, max_size=3)), max_size=8),
     picture=st.booleans(),
@@ -190,11 +194,7 @@ def _id3_frame(frame_id: str, encoding: int, texts: list[str]) -> object:
     return getattr(id3, frame_id)(encoding=encoding, text=texts)
 
 
-@settings(
-    max_examples=int(os.environ.get("MUSIC_TOOLS_FUZZ_EXAMPLES", "60")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_fuzz(60)
 @given(
     fmt=st.sampled_from(["mp3", "mp3", "wav", "aiff"]),
     frames=st.lists(_ID3_FRAME, max_size=8),
@@ -282,22 +282,7 @@ def test_a_huge_text_tag_goes_to_mutagen_unread(tmp_path: Path) -> None:
     assert _bytes_read() - before < 512 * 1024
 
 
-@pytest.fixture(scope="module")
-def tagged_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    root = tmp_path_factory.mktemp("damaged")
-    return {
-        fmt: make_audio(
-            root / file_name(fmt), fmt, seconds=0.3, tags=Tags(), picture=True
-        ).read_bytes()
-        for fmt in FAST_FORMATS
-    }
-
-
-@settings(
-    max_examples=int(os.environ.get("MUSIC_TOOLS_FUZZ_EXAMPLES", "150")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_fuzz(150)
 @given(
     fmt=st.sampled_from(FAST_FORMATS),
     edits=st.lists(
@@ -308,12 +293,12 @@ def tagged_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]
 )
 def test_damaged_headers_and_tags_read_as_mutagen_reads_them(
     tmp_path_factory: pytest.TempPathFactory,
-    tagged_samples: dict[str, bytes],
+    samples: dict[str, bytes],
     fmt: str,
     edits: list[tuple[int, bool, bytes]],
 ) -> None:
     """Bytes overwritten where headers and tags live (the first or last 600 bytes)."""
-    data = bytearray(tagged_samples[fmt])
+    data = bytearray(samples[fmt])
     for where, from_end, blob in edits:
         at = len(data) - 1 - where if from_end else where
         data[at : at + len(blob)] = blob

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 import mutagen
@@ -52,12 +53,27 @@ from .tag_fields import (
     VORBIS_KEYS,
 )
 
-__all__ = ["FAST_READ_ENV", "MutagenError", "NotAudioError", "read_tags"]
+__all__ = ["FAST_READ_ENV", "MutagenError", "NotAudioError", "mutagen_only", "read_tags"]
 
 #: set to "0" to read every file through mutagen (the benchmarks and tests compare both paths)
 FAST_READ_ENV = "MUSIC_TOOLS_FAST_READ"
 
 MutagenError = mutagen.MutagenError
+
+
+@contextmanager
+def mutagen_only() -> Iterator[None]:
+    """Within the block, every file is read through mutagen, the lean readers left out (what
+    the differential tests and the benchmarks compare against); sets MUSIC_TOOLS_FAST_READ."""
+    previous = os.environ.get(FAST_READ_ENV)
+    os.environ[FAST_READ_ENV] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[FAST_READ_ENV]
+        else:
+            os.environ[FAST_READ_ENV] = previous
 
 
 class NotAudioError(Exception):

@@ -18,18 +18,17 @@ from .mpeg import may_have_ape
 
 __all__ = ["read_aiff", "read_wav"]
 
+_WAVE_FORMAT = struct.Struct("<HHLLHH")
+_AIFF_COMMON = struct.Struct(">hLhHQ")
 _Chunks = dict[str, tuple[int, int]]  # id (trailing spaces stripped) -> (data offset, data size)
 
 
 def read_wav(window: FileWindow) -> FastInfo | None:
     chunks = _chunks(window, "<I", (b"RIFF", b"LIST"))
-    if chunks is None or "fmt" not in chunks:
+    fmt = _fields(window, chunks, "fmt", _WAVE_FORMAT)
+    if chunks is None or fmt is None:
         return None
-    offset, size = chunks["fmt"]
-    fmt = read_bytes(window, offset, min(size, 16))
-    if size < 16 or len(fmt) < 16:
-        return None
-    _, channels, rate, _, align, bits = struct.unpack("<HHLLHH", fmt)
+    _, channels, rate, _, align, bits = fmt
     samples = chunks["data"][1] / align if align > 0 and "data" in chunks else 0
     length = samples / rate if rate > 0 else 0.0
     id3_chunk = min((chunks[k] for k in ("id3", "ID3") if k in chunks), default=None)
@@ -38,18 +37,26 @@ def read_wav(window: FileWindow) -> FastInfo | None:
 
 def read_aiff(window: FileWindow) -> FastInfo | None:
     chunks = _chunks(window, ">I", (b"FORM",))
-    if chunks is None or "COMM" not in chunks:
+    comm = _fields(window, chunks, "COMM", _AIFF_COMMON)
+    if chunks is None or comm is None:
         return None
-    offset, size = chunks["COMM"]
-    comm = read_bytes(window, offset, min(size, 18))
-    if size < 18 or len(comm) < 18:
-        return None
-    channels, frames, bits, exponent, mantissa = struct.unpack(">hLhHQ", comm)
+    channels, frames, bits, exponent, mantissa = comm
     rate = _extended_rate(exponent, mantissa)
     if rate is None:
         return None
     length = frames / float(rate) if rate else 0
     return _with_tags(window, "aiff", length, rate, channels, bits, chunks.get("ID3"))
+
+
+def _fields(
+    window: FileWindow, chunks: _Chunks | None, name: str, layout: struct.Struct
+) -> tuple[int, ...] | None:
+    """The fields at the start of the first chunk `name`; None if absent or too short."""
+    if chunks is None or name not in chunks:
+        return None
+    offset, size = chunks[name]
+    data = read_bytes(window, offset, layout.size)
+    return layout.unpack(data) if size >= layout.size and len(data) == layout.size else None
 
 
 def _with_tags(
