@@ -305,3 +305,23 @@ def test_damaged_headers_and_tags_read_as_mutagen_reads_them(
     path = tmp_path_factory.mktemp("damaged") / file_name(fmt)
     path.write_bytes(bytes(data))
     assert_same_as_mutagen(path)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=12),
+            st.from_regex(
+                r"(\((1?[0-9]{1,2}|2[0-9]{2}|CR|RX|x)\)){0,3}\(?[A-Za-z ]{0,6}", fullmatch=True
+            ),
+            st.integers(0, 300).map(str),
+        ),
+        max_size=4,
+    )
+)
+def test_genres_read_as_mutagens_tcon_genres(values: list[str]) -> None:
+    from mutagen.id3 import TCON
+
+    from music_tools.read.fast.id3 import _genres
+
+    assert _genres(values) == TCON(encoding=3, text=values).genres

@@ -4,8 +4,8 @@ Only the wanted frames' bodies are read (pictures and everything else are steppe
 headers), then mutagen's merging is redone: ID3v1 fills the frames ID3v2 lacks, TYER/TDAT/TIME
 become TDRC, dates are normalized as mutagen's ID3TimeStamp does. What this does not model
 exactly steps aside (returns None): ID3v2.2, unsynchronisation, extended headers, compressed or
-encrypted wanted frames, a wanted frame twice, text that does not decode, numeric genres
-("(17)", "17", ID3v1 genres), TORY without TDOR, an APEv2 tag anywhere mutagen looks for one.
+encrypted wanted frames, a wanted frame twice, text that does not decode, TORY without TDOR,
+an APEv2 tag anywhere mutagen looks for one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from ...formats.window import FileWindow
-from ..tag_fields import ID3_FRAMES, ID3_KNOWN_FRAMES, MB_TXXX
+from ..tag_fields import ID3_FRAMES, ID3_GENRES, ID3_KNOWN_FRAMES, MB_TXXX
 from .info import TAG_TEXT_CAP, HeldBytes, read_bytes
 
 __all__ = ["Id3Tags", "read_id3", "timestamp_text"]
@@ -27,7 +27,6 @@ _WANTED_TXXX = frozenset(key.partition(":")[2] for key in MB_TXXX)
 _ENCODINGS = {0: ("latin-1", b"\x00"), 1: ("utf-16", b"\x00\x00"), 2: ("utf-16-be", b"\x00\x00")}
 _ENCODINGS[3] = ("utf-8", b"\x00")
 _NOT_SYNCSAFE = 0x80808080
-_V1_GENRE = "\x00v1"
 _HELD_BYTES = 8 * 1024  # text frames come first in nearly every tag; pictures last
 _FRAME_HEADER = struct.Struct(">4sLH")
 
@@ -77,8 +76,6 @@ def read_id3(window: FileWindow, start: int = 0) -> Id3Tags | None:
         present = version != 0 or v1 is not None
         for key, text in (v1 or {}).items():
             frames.setdefault(key, text)
-        if frames.get("TCON") == [_V1_GENRE]:
-            raise _Unsure  # an ID3v1 genre number: mutagen names it from its genre table
         _upgrade(frames)
     except _Unsure:
         return None
@@ -212,9 +209,7 @@ def _parse_frame(name: str, data: bytes, version: int) -> tuple[str, list[str]] 
         if len(values) < 2:
             return None  # a description and no text: mutagen drops the frame
         return "TXXX:" + values[0], values[1:]
-    if name == "TCON":
-        values = _genres(values)
-    elif name in ("TDRC", "TDOR"):
+    if name in ("TDRC", "TDOR"):
         values = [timestamp_text(v) for v in values]
     return name, values
 
@@ -258,13 +253,36 @@ def _decode_wide(data: bytes, codec: str, needs_bom: bool) -> tuple[str, bytes]:
 
 
 def _genres(values: list[str]) -> list[str]:
-    """TCON as mutagen's `genres` rewrites it, when that rewrite only drops empty values."""
+    """TCON as mutagen's `genres` rewrites it: genre numbers ("17", "(17)", "(17)Rock") named
+    from the ID3v1 table, "(CR)"/"(RX)" as Cover/Remix, empty values dropped."""
+    genres: list[str] = []
     for value in values:
-        if value.isdecimal() or value in ("CR", "RX") or value.startswith("(") or "\n" in value:
-            raise _Unsure  # numeric and "(17)" genres need mutagen's genre table
-    return [value for value in values if value]
+        if value.isdecimal() and int(value) < 256:
+            number = int(value)
+            genres.append(ID3_GENRES[number] if number < len(ID3_GENRES) else "Unknown")
+        elif value in _SPECIAL_GENRES:
+            genres.append(_SPECIAL_GENRES[value])
+        elif value:
+            match = _GENRE.match(value)
+            assert match is not None  # the pattern matches every string
+            numbers, name = match.group(1), match.group("str")
+            named = [_genre_name(number) for number in numbers[1:-1].split(")(")] if numbers else []
+            if name:
+                name = name[1:] if name.startswith("((") else name
+                if name not in named:
+                    named.append(name)
+            genres.extend(named)
+    return genres
 
 
+def _genre_name(number: str) -> str:
+    if number.isdigit() and int(number) < len(ID3_GENRES):
+        return ID3_GENRES[int(number)]
+    return _SPECIAL_GENRES.get(number, "Unknown")
+
+
+_GENRE = re.compile(r"((?:\((?P<id>[0-9]+|RX|CR)\))*)(?P<str>.+)?")
+_SPECIAL_GENRES = {"CR": "Cover", "RX": "Remix"}
 _PLAIN_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?\Z")
 _STAMP_SPLIT = re.compile(r"[-T:/.]|\s+")
 _STAMP_FORMATS = ("%04d-", "%02d-", "%02d ", "%02d:", "%02d:", "%02dx")
@@ -304,6 +322,8 @@ def _upgrade(frames: dict[str, list[str]]) -> None:
             timestamps.append(timestamp_text(stamp))
     if timestamps and "TDRC" not in frames:
         frames["TDRC"] = timestamps
+    if "TCON" in frames:
+        frames["TCON"] = _genres(frames["TCON"])
     if frames.pop("TORY", None) is not None and "TDOR" not in frames and "TDRC" not in frames:
         raise _Unsure  # TORY's text would become a TDOR timestamp: not modelled
 
@@ -336,5 +356,5 @@ def _read_v1(window: FileWindow, version: int) -> dict[str, list[str]] | None:
     if track:
         frames["TRCK"] = [str(track)]
     if genre != 255:
-        frames["TCON"] = [_V1_GENRE]  # a genre number: refused unless ID3v2 has a TCON
+        frames["TCON"] = [str(genre)]
     return frames
