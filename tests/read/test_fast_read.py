@@ -325,3 +325,15 @@ def test_genres_read_as_mutagens_tcon_genres(values: list[str]) -> None:
     from music_tools.read.fast.id3 import _genres
 
     assert _genres(values) == TCON(encoding=3, text=values).genres
+
+
+def test_a_tag_of_countless_frames_goes_to_mutagen(tmp_path: Path) -> None:
+    from mutagen.id3 import ID3, TXXX
+
+    path = make_audio(tmp_path / "many.mp3", "mp3", seconds=0.5)
+    tags = ID3()
+    for i in range(5000):
+        tags.add(TXXX(encoding=3, desc=f"d{i}", text="v"))
+    tags.save(path)
+    assert read_fast_path(path) is None
+    assert_same_as_mutagen(path)

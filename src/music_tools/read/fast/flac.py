@@ -12,7 +12,7 @@ import re
 import struct
 
 from ...formats.window import FileWindow
-from .info import TAG_TEXT_CAP, FastInfo, HeldBytes
+from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes
 
 __all__ = ["parse_vorbis_comment", "read_flac"]
 
@@ -34,7 +34,7 @@ def read_flac(window: FileWindow) -> FastInfo | None:
     streaminfo: bytes | None = None
     comments: list[tuple[str, str]] | None = None
     seen: set[int] = set()
-    while True:
+    for _ in range(MAX_PARTS):
         header = blocks.get(offset, 4)
         if len(header) < 4:
             return None
@@ -54,6 +54,8 @@ def read_flac(window: FileWindow) -> FastInfo | None:
         offset = body + length
         if header[0] & 0x80:
             break
+    else:
+        return None  # countless metadata blocks: left to mutagen
     if streaminfo is None:
         return None
     return _info(streaminfo, size - offset, comments)

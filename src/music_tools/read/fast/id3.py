@@ -17,7 +17,7 @@ from itertools import zip_longest
 
 from ...formats.window import FileWindow
 from ..tag_fields import ID3_FRAMES, ID3_GENRES, ID3_KNOWN_FRAMES, MB_TXXX
-from .info import TAG_TEXT_CAP, HeldBytes, read_bytes
+from .info import MAX_PARTS, TAG_TEXT_CAP, HeldBytes, read_bytes
 
 __all__ = ["Id3Tags", "read_id3", "timestamp_text"]
 
@@ -98,6 +98,7 @@ def _read_v2(window: FileWindow, start: int) -> tuple[dict[str, list[str]], byte
     frames: dict[str, list[str]] = {}
     ufid: bytes | None = None
     tag = _TagBytes(window, start, end)
+    text_bytes = 0  # of the wanted frames read, at most TAG_TEXT_CAP
     walk = _walk(tag, start + 10, end, version == 4)
     if version == 4:
         plain = _walk(tag, start + 10, end, False)
@@ -106,8 +107,9 @@ def _read_v2(window: FileWindow, start: int) -> tuple[dict[str, list[str]], byte
     for name, body, length, frame_flags in _frame_headers(walk, end):
         if name not in _WANTED_TEXT and name not in ("TXXX", "UFID"):
             continue
-        if frame_flags & (0x000F if version == 4 else 0x00C0) or length > TAG_TEXT_CAP:
-            raise _Unsure  # compressed, encrypted, unsynchronised, a data length: not modelled
+        text_bytes += length
+        if frame_flags & (0x000F if version == 4 else 0x00C0) or text_bytes > TAG_TEXT_CAP:
+            raise _Unsure  # compressed, encrypted, unsynchronised, a data length; or huge text
         data = tag.get(body, length)
         if name == "UFID":
             owner, _, found = data.partition(b"\x00")
@@ -154,6 +156,8 @@ def _walk(tag: _TagBytes, start: int, end: int, syncsafe: bool) -> _Walk:
         size = _syncsafe(size) if syncsafe else size
         headers.append((position, raw_name, size, flags))
         position += 10 + size
+        if len(headers) > MAX_PARTS:
+            raise _Unsure  # a tag of countless frames: left to mutagen (and its caps)
     return headers, position
 
 

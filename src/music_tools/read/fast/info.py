@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from ...formats.window import FileWindow
 
-__all__ = ["TAG_TEXT_CAP", "FastInfo", "HeldBytes", "read_bytes"]
+__all__ = ["MAX_PARTS", "TAG_TEXT_CAP", "FastInfo", "HeldBytes", "read_bytes"]
 
 TAG_TEXT_CAP = 1024 * 1024  # bytes of tag text a fast reader reads at most, pictures aside
+MAX_PARTS = 4096  # ID3 frames or FLAC metadata blocks a fast reader walks at most
 
 
 @dataclass(slots=True)
