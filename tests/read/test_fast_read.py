@@ -337,3 +337,36 @@ def test_a_tag_of_countless_frames_goes_to_mutagen(tmp_path: Path) -> None:
     tags.save(path)
     assert read_fast_path(path) is None
     assert_same_as_mutagen(path)
+
+
+def test_repeated_id3_frames_merge_as_in_mutagen(tmp_path: Path) -> None:
+    """mutagen merges a repeated text frame's new values into the first, and keeps the last
+    UFID; raw frames are written here, as mutagen itself never writes a frame twice."""
+
+    def frame(frame_id: bytes, body: bytes) -> bytes:
+        size = len(body)
+        return (
+            frame_id
+            + bytes([size >> 21 & 0x7F, size >> 14 & 0x7F, size >> 7 & 0x7F, size & 0x7F])
+            + b"\x00\x00"
+            + body
+        )
+
+    frames = (
+        frame(b"TPE1", b"\x03piman\x00jzig")
+        + frame(b"TPE1", b"\x03jzig\x00third")
+        + frame(b"TIT2", b"\x03Title")
+        + frame(b"TCON", b"\x03(17)")
+        + frame(b"TCON", b"\x0317")
+        + frame(b"UFID", b"http://musicbrainz.org\x00first")
+        + frame(b"UFID", b"http://musicbrainz.org\x00second")
+    )
+    size = len(frames)
+    header = b"ID3\x04\x00\x00" + bytes(
+        [size >> 21 & 0x7F, size >> 14 & 0x7F, size >> 7 & 0x7F, size & 0x7F]
+    )
+    path = make_audio(tmp_path / "repeated.mp3", "mp3", seconds=0.5)
+    path.write_bytes(header + frames + path.read_bytes())
+    assert assert_same_as_mutagen(path)
+    f = extract(path)
+    assert (f.artist, f.musicbrainz_recording_id) == ("piman; jzig; third", "second")

@@ -4,8 +4,8 @@ Only the wanted frames' bodies are read (pictures and everything else are steppe
 headers), then mutagen's merging is redone: ID3v1 fills the frames ID3v2 lacks, TYER/TDAT/TIME
 become TDRC, dates are normalized as mutagen's ID3TimeStamp does. What this does not model
 exactly steps aside (returns None): ID3v2.2, unsynchronisation, extended headers, compressed or
-encrypted wanted frames, a wanted frame twice, text that does not decode, TORY without TDOR,
-an APEv2 tag anywhere mutagen looks for one.
+encrypted wanted frames, text that does not decode, TORY without TDOR, an APEv2 tag anywhere
+mutagen looks for one.
 """
 
 from __future__ import annotations
@@ -114,19 +114,26 @@ def _read_v2(window: FileWindow, start: int) -> tuple[dict[str, list[str]], byte
         if name == "UFID":
             owner, _, found = data.partition(b"\x00")
             if owner == b"http://musicbrainz.org":
-                if ufid is not None:
-                    raise _Unsure
-                ufid = found
+                ufid = found  # a repeated UFID replaces the earlier one, as in mutagen
             continue
         parsed = _parse_frame(name, data, version)
         if parsed is None:
             continue  # mutagen drops a frame it cannot parse
         key, texts = parsed
-        if key in frames:
-            raise _Unsure  # mutagen merges repeated frames
         if name != "TXXX" or key.partition(":")[2] in _WANTED_TXXX:
-            frames[key] = texts
+            _merge(frames, key, texts)
     return frames, ufid, end - start, version
+
+
+def _merge(frames: dict[str, list[str]], key: str, texts: list[str]) -> None:
+    """Add a text frame; a repeated one adds its new values, as mutagen merges them."""
+    existing = frames.get(key)
+    if existing is None:
+        frames[key] = texts
+        return
+    for text in texts:
+        if text not in existing:
+            existing.append(text)
 
 
 def _syncsafe(value: int) -> int:
