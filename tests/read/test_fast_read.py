@@ -34,7 +34,7 @@ def _fuzz(examples: int) -> settings:
     )
 
 
-FAST_FORMATS = ("flac", "mp3", "wav", "aiff")
+FAST_FORMATS = ("flac", "mp3", "wav", "aiff", "m4a", "alac")
 FAST_KIND = {"mp3": "mp3", "flac": "flac", "wav": "wav", "aiff": "aiff", "m4a": "m4a"}
 
 
@@ -68,7 +68,8 @@ def _variants(root: Path, fmt: str) -> Iterator[Path]:
     """Files of one format as the factory makes them: tags, pictures, versions, odd values."""
     yield make_audio(root / "plain" / file_name(fmt), fmt, seed=1)
     yield make_audio(root / "tagged" / file_name(fmt), fmt, seed=2, tags=Tags(), picture=True)
-    multi = Tags(artist="A\x00B", title="", genre="Rock\x00Pop", track="07 of 10", date="c. 1999")
+    track = "7/10" if fmt in ("m4a", "alac") else "07 of 10"  # MP4 holds numbers only
+    multi = Tags(artist="A\x00B", title="", genre="Rock\x00Pop", track=track, date="c. 1999")
     yield make_audio(root / "multi" / file_name(fmt), fmt, seed=3, tags=multi)
     big = make_audio(root / "big" / file_name(fmt), fmt, seed=4, seconds=3.0)
     write_tags(big, fmt, Tags(title="x" * 300_000, extra={"comment": "y" * 5000}), picture=True)
@@ -370,3 +371,49 @@ def test_repeated_id3_frames_merge_as_in_mutagen(tmp_path: Path) -> None:
     assert assert_same_as_mutagen(path)
     f = extract(path)
     assert (f.artist, f.musicbrainz_recording_id) == ("piman; jzig; third", "second")
+
+
+_MP4_TEXT_KEYS = ("\xa9ART", "\xa9nam", "\xa9alb", "aART", "\xa9day", "\xa9gen", "\xa9cmt")
+
+
+@_fuzz(60)
+@given(
+    fmt=st.sampled_from(["m4a", "alac"]),
+    texts=st.dictionaries(st.sampled_from(_MP4_TEXT_KEYS), st.lists(_TEXT, min_size=1, max_size=3)),
+    numbers=st.dictionaries(
+        st.sampled_from(["trkn", "disk"]),
+        st.lists(st.tuples(st.integers(0, 65535), st.integers(0, 65535)), min_size=1, max_size=2),
+    ),
+    mbids=st.lists(st.binary(max_size=40), max_size=2),
+    cover=st.booleans(),
+)
+def test_random_mp4_items_read_as_mutagen_reads_them(
+    mp4_bases: dict[str, Path],
+    fmt: str,
+    texts: dict[str, list[str]],
+    numbers: dict[str, list[tuple[int, int]]],
+    mbids: list[bytes],
+    cover: bool,
+) -> None:
+    from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
+
+    base = mp4_bases[fmt]
+    path = base.with_name("fuzz.m4a")
+    shutil.copyfile(base, path)
+    audio = MP4(path)
+    for key, values in texts.items():
+        audio[key] = values
+    for key, pairs in numbers.items():
+        audio[key] = pairs
+    if mbids:
+        audio["----:com.apple.iTunes:MusicBrainz Track Id"] = [MP4FreeForm(m) for m in mbids]
+    if cover:
+        audio["covr"] = [MP4Cover(b"x" * 100_000, imageformat=MP4Cover.FORMAT_JPEG)]
+    audio.save()
+    assert assert_same_as_mutagen(path)
+
+
+@pytest.fixture(scope="module")
+def mp4_bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("fuzz-mp4")
+    return {fmt: make_audio(root / fmt / file_name(fmt), fmt) for fmt in ("m4a", "alac")}

@@ -199,6 +199,8 @@ def _fill_from_fast(file: LibraryFile, info: FastInfo, fileobj: BinaryIO) -> Non
         values = _from_keys(_vorbis_dict(info.vorbis), VORBIS_KEYS, str)
     elif info.id3 is not None:
         values = _id3_values(info.id3.get, info.id3_ufid)
+    elif info.mp4 is not None:
+        values = _from_keys(info.mp4, MP4_KEYS, _mp4_text)
     else:
         values = {}
     if not values and info.file_format == "wav":

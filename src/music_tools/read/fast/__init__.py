@@ -20,6 +20,7 @@ from ...formats.window import FileWindow
 from .flac import read_flac
 from .iff import read_aiff, read_wav
 from .info import TAG_TEXT_CAP, FastInfo
+from .mp4 import read_mp4
 from .mpeg import read_mp3
 
 __all__ = ["FAST_KINDS", "TAG_TEXT_CAP", "FastInfo", "fast_kind", "read_fast", "read_fast_path"]
@@ -29,6 +30,7 @@ _READERS: dict[str, Callable[[FileWindow], FastInfo | None]] = {
     "mp3": read_mp3,
     "wav": read_wav,
     "aiff": read_aiff,
+    "m4a": read_mp4,
 }
 FAST_KINDS = frozenset(_READERS)
 #: files that sniffing leaves unnamed (no magic bytes) but whose extension names one reader

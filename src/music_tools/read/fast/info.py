@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ...formats.window import FileWindow
 
@@ -18,7 +19,8 @@ class FastInfo:
 
     Exactly one tag source is set (or none, for an untagged file): `vorbis` holds Vorbis
     comment (key, value) pairs in file order; `id3` the text of each ID3 frame by mutagen's
-    key ("TPE1", "TXXX:desc"), after mutagen's v2.4 upgrade; `id3_ufid` the MusicBrainz UFID.
+    key ("TPE1", "TXXX:desc"), after mutagen's v2.4 upgrade; `id3_ufid` the MusicBrainz UFID;
+    `mp4` the ilst items mutagen's MP4Tags holds, by its keys ("\xa9ART", "trkn", "----:...").
     """
 
     file_format: str
@@ -33,6 +35,7 @@ class FastInfo:
     vorbis: list[tuple[str, str]] | None = None
     id3: dict[str, list[str]] | None = None
     id3_ufid: bytes | None = None
+    mp4: dict[str, list[Any]] | None = None
 
 
 def read_bytes(window: FileWindow, offset: int, length: int) -> bytes:
