@@ -23,7 +23,7 @@ __all__ = ["read_mp4"]
 
 _CONTAINERS = frozenset({b"moov", b"udta", b"trak", b"mdia", b"meta", b"ilst", b"stbl", b"minf"})
 _TEXT_ITEMS = frozenset({b"\xa9ART", b"\xa9nam", b"\xa9alb", b"aART", b"\xa9day", b"\xa9gen"})
-_MBID_KEY = "----:com.apple.iTunes:MusicBrainz Track Id"
+_HEADER = struct.Struct(">I4s")
 
 
 class _Atom:
@@ -96,18 +96,20 @@ def _children(window: FileWindow, parent: _Atom) -> list[_Atom]:
 
 
 def _atom(window: FileWindow, offset: int, top: bool) -> _Atom:
-    header = read_bytes(window, offset, 16)
+    header = read_bytes(window, offset, 8)
     if len(header) < 8:
         raise Unsure  # mutagen: truncated data, the file fails
-    length, name, start = int.from_bytes(header[:4], "big"), header[4:8], offset + 8
-    if length == 1 and top and name not in _CONTAINERS and len(header) == 16:
-        length, start = int.from_bytes(header[8:16], "big"), offset + 16  # a large mdat
-        if length < 16:
-            raise Unsure
-    elif length == 1 or (length == 0 and not top) or 0 < length < 8:
-        raise Unsure  # 64-bit sizes inside moov, invalid sizes: not modelled
-    if length == 0:
-        length = window.size - offset
+    length, name = _HEADER.unpack(header)
+    start = offset + 8
+    if length < 8:
+        if length == 1 and top and name not in _CONTAINERS:  # a large mdat: a 64-bit size
+            length, start = int.from_bytes(read_bytes(window, start, 8), "big"), offset + 16
+            if length < 16:
+                raise Unsure
+        elif length == 0 and top:
+            length = window.size - offset
+        else:
+            raise Unsure  # 64-bit sizes inside moov, invalid sizes: not modelled
     return _Atom(name, offset, start, offset + length)
 
 
