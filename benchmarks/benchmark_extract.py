@@ -38,8 +38,7 @@ from _harness import bytes_read_so_far, warm_page_cache
 from audio_factory import ALL_FORMATS, SAMPLE_FORMATS, Tags, file_name, make_audio, write_tags
 from music_tools import extract
 from music_tools.formats.sniff import sniff
-from music_tools.read.fast import fast_kind, read_fast_path
-from music_tools.read.tags import mutagen_only
+from music_tools.read.fast import fast_kind, mutagen_only, read_fast_path
 
 #: seconds of audio per corpus file: long enough that each file is a few hundred KB, so the
 #: key's first and last 64 KiB are separate reads, as they are in a real collection

@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 
 from audio_factory import DATA, Tags, file_name, make_audio, write_tags
 from music_tools import ExtractError, LibraryFile, extract
-from music_tools.read.fast import read_fast_path
-from music_tools.read.tags import mutagen_only
+from music_tools.read.fast import mutagen_only, read_fast_path
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
 

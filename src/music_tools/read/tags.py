@@ -8,10 +8,8 @@ fallback for misnamed files.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import mutagen
@@ -42,7 +40,7 @@ from ..formats.riff import read_riff_info
 from ..formats.sniff import EXTENSION_KINDS
 from ..formats.window import FileWindow
 from ..models import LibraryFile
-from .fast import FastInfo, fast_kind, read_fast
+from .fast import FastInfo, fast_kind, fast_reading, read_fast
 from .ogg import OggInfo, read_ogg
 from .tag_fields import (
     APE_KEYS_LOWER,
@@ -53,27 +51,9 @@ from .tag_fields import (
     VORBIS_KEYS,
 )
 
-__all__ = ["FAST_READ_ENV", "MutagenError", "NotAudioError", "mutagen_only", "read_tags"]
-
-#: set to "0" to read every file through mutagen (the benchmarks and tests compare both paths)
-FAST_READ_ENV = "MUSIC_TOOLS_FAST_READ"
+__all__ = ["MutagenError", "NotAudioError", "read_tags"]
 
 MutagenError = mutagen.MutagenError
-
-
-@contextmanager
-def mutagen_only() -> Iterator[None]:
-    """Within the block, every file is read through mutagen, the lean readers left out (what
-    the differential tests and the benchmarks compare against); sets MUSIC_TOOLS_FAST_READ."""
-    previous = os.environ.get(FAST_READ_ENV)
-    os.environ[FAST_READ_ENV] = "0"
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ[FAST_READ_ENV]
-        else:
-            os.environ[FAST_READ_ENV] = previous
 
 
 class NotAudioError(Exception):
@@ -148,7 +128,7 @@ def read_tags(
     or zero). Raises NotAudioError when no format is recognised; mutagen's own errors pass.
     """
     reader = fast_kind(kind, extension)
-    if reader is not None and os.environ.get(FAST_READ_ENV) != "0":
+    if reader is not None and fast_reading():
         fast = read_fast(window, reader)
         if fast is not None:
             _fill_from_fast(file, fast, fileobj)

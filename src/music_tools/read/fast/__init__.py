@@ -13,7 +13,8 @@ mutagen. Pictures are stepped over, never read.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from ...formats.sniff import sniff
 from ...formats.window import FileWindow
@@ -23,7 +24,21 @@ from .info import TAG_TEXT_CAP, FastInfo
 from .mp4 import read_mp4
 from .mpeg import read_mp3
 
-__all__ = ["FAST_KINDS", "TAG_TEXT_CAP", "FastInfo", "fast_kind", "read_fast", "read_fast_path"]
+__all__ = [
+    "FAST_KINDS",
+    "FAST_READ_ENV",
+    "TAG_TEXT_CAP",
+    "FastInfo",
+    "fast_kind",
+    "fast_reading",
+    "mutagen_only",
+    "read_fast",
+    "read_fast_path",
+]
+
+#: set to "0" to read every file through mutagen (the benchmarks and tests compare both paths)
+FAST_READ_ENV = "MUSIC_TOOLS_FAST_READ"
+
 
 _READERS: dict[str, Callable[[FileWindow], FastInfo | None]] = {
     "flac": read_flac,
@@ -56,3 +71,23 @@ def read_fast_path(path: str | os.PathLike[str]) -> FastInfo | None:
         window = FileWindow(fileobj, os.fstat(fileobj.fileno()).st_size)
         kind = fast_kind(sniff(window.head[:64]), os.path.splitext(os.fspath(path))[1].lower())
         return read_fast(window, kind) if kind is not None else None
+
+
+def fast_reading() -> bool:
+    """Whether the lean readers are on (MUSIC_TOOLS_FAST_READ is not "0")."""
+    return os.environ.get(FAST_READ_ENV) != "0"
+
+
+@contextmanager
+def mutagen_only() -> Iterator[None]:
+    """Within the block, every file is read through mutagen, the lean readers left out (what
+    the differential tests and the benchmarks compare against); sets MUSIC_TOOLS_FAST_READ."""
+    previous = os.environ.get(FAST_READ_ENV)
+    os.environ[FAST_READ_ENV] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[FAST_READ_ENV]
+        else:
+            os.environ[FAST_READ_ENV] = previous
