@@ -19,17 +19,6 @@ from nobody import as_nobody, shared_folder
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
 
 
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    root = tmp_path_factory.mktemp("samples")
-    return {
-        fmt: make_audio(
-            root / file_name(fmt), fmt, seconds=0.3, tags=Tags(), picture=True
-        ).read_bytes()
-        for fmt in ALL_FORMATS
-    }
-
-
 def _expect_error(path: Path, reason: str) -> ExtractError:
     with pytest.raises(ExtractError) as caught:
         extract(path)
