@@ -18,7 +18,14 @@ from ..store.matching import groups_by_key
 from ..util import is_inside, printable_path
 from .hashes import HashCache
 from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
-from .rules import durations_agree, quality_rank, quality_verdict, similar_pairs, tolerance
+from .rules import (
+    durations_agree,
+    names_a_song,
+    quality_rank,
+    quality_verdict,
+    similar_pairs,
+    tolerance,
+)
 
 __all__ = ["find_duplicates"]
 
@@ -43,7 +50,8 @@ def find_duplicates(
     if "same_song" in wanted:
         for key in ("metadata_hash", "musicbrainz_recording_id"):
             for group in groups_by_key(db, key):
-                edges += _song_edges(_register(files, group))
+                if key == "musicbrainz_recording_id" or names_a_song(group[0]):
+                    edges += _song_edges(_register(files, group))
     if "fuzzy" in wanted:
         for group in groups_by_key(db, "fuzzy_block"):
             edges += _fuzzy_edges(_register(files, group))
