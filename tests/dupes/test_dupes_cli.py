@@ -323,3 +323,64 @@ def test_undo_refuses_a_file_that_is_not_an_action_log_in_one_line(library: Path
     )
     missing = invoke("undo", "--db", library / "lib.db", library / "nowhere.jsonl")
     assert missing.exit_code == ExitStatus.USAGE and missing.stderr.count("\n") == 1
+
+
+def _move_exact_copy(library: Path, log: Path) -> tuple[Path, Path]:
+    """Move Music/copies/roads.flac to spare/ through `dupes --apply`: (old, new place)."""
+    db, music, dest = library / "lib.db", library / "Music", library / "spare"
+    args = ("--kinds", "exact", "--root", music / "flac", "--move-to", dest)
+    assert invoke("dupes", "--db", db, *args, "--apply", "--log", log).exit_code == 0
+    old, new = music / "copies" / "roads.flac", dest / "copies" / "roads.flac"
+    assert new.exists() and not old.exists()
+    return old, new
+
+
+def test_undo_refuses_a_binary_file_in_one_line(library: Path) -> None:
+    log = library / "song.jsonl"
+    log.write_bytes(b"\xff\xfe\x00ID3\x80 not a log")
+    result = CliRunner().invoke(cli, ["undo", "--db", str(library / "lib.db"), str(log)])
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert result.stderr.startswith("music-tools: error: ") and result.stderr.count("\n") == 1
+
+
+def test_undo_replays_a_log_whose_last_line_a_crash_cut_short(library: Path) -> None:
+    log = library / "a.jsonl"
+    old, new = _move_exact_copy(library, log)
+    text = log.read_text()
+    log.write_text(text + text.splitlines()[0][:57])  # a step's first line, cut mid-write
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    assert old.exists() and not new.exists()
+    assert str(old) in _row_paths(library / "lib.db")
+
+
+def test_undo_leaves_a_file_whose_old_place_is_taken_and_says_so(library: Path) -> None:
+    log = library / "a.jsonl"
+    old, new = _move_exact_copy(library, log)
+    old.write_bytes(b"a file that came later")
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert result.exit_code == ExitStatus.ERROR
+    assert "put back" not in result.stderr and "taken" in result.stderr
+    assert old.read_bytes() == b"a file that came later" and new.exists()
+    rows = _row_paths(library / "lib.db")
+    assert str(new) in rows and str(old) not in rows  # the row still follows the file
+
+
+def test_undo_twice_says_the_files_are_already_back(library: Path) -> None:
+    log = library / "a.jsonl"
+    old, _ = _move_exact_copy(library, log)
+    first = invoke("undo", "--db", library / "lib.db", log)
+    assert first.exit_code == ExitStatus.OK and "put back" in first.stderr
+    again = invoke("undo", "--db", library / "lib.db", log)
+    assert again.exit_code == ExitStatus.OK
+    assert "put back" not in again.stderr and "already" in again.stderr
+    assert old.exists()
+
+
+def test_undo_fails_when_a_moved_file_is_at_neither_place(library: Path) -> None:
+    log = library / "a.jsonl"
+    _, new = _move_exact_copy(library, log)
+    new.unlink()
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert result.exit_code == ExitStatus.ERROR
+    assert "found at neither place" in result.stderr

@@ -235,22 +235,29 @@ def _open_log(path: Path | None) -> Iterator[IO[str] | None]:
 @cli.command()
 @click.argument("log_path", metavar="LOG", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
-def undo(log_path: Path, db_path: Path) -> None:
+def undo(log_path: Path, db_path: Path) -> ExitStatus:
     """Put back the files that an action log (from check or dupes --apply) moved, and
     point their library rows at the old places again; replays a log cut by a crash.
 
+    Exit status 1 when a file could not be put back.
+
     Example: music-tools undo music-tools-actions-20260101-120000.jsonl
     """
+    name = printable_path(str(log_path))
     try:
-        lines = log_path.read_text(encoding="ascii").splitlines()
+        lines = log_path.read_text(encoding="utf-8").splitlines(keepends=True)
     except OSError as exc:
-        raise click.UsageError(f"{log_path}: {exc.strerror or exc}") from None
+        raise click.UsageError(f"{name}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise click.UsageError(f"{name}: not a music-tools action log (not text)") from None
     with open_db(db_path) as db:
         try:
             outcomes = list(undo_log(db, lines))
         except MusicToolsError as exc:
-            raise click.UsageError(f"{printable_path(str(log_path))}: {exc}") from None
+            raise click.UsageError(f"{name}: {exc}") from None
         for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
             detail = f": {outcome.reason}" if outcome.reason else ""
             click.echo(f"{verb}: {printable_path(outcome.action.path)}{detail}", err=True)
+    failed = any(outcome.status == "failed" for outcome in outcomes)
+    return ExitStatus.ERROR if failed else ExitStatus.OK

@@ -26,6 +26,7 @@ from send2trash import send2trash
 from ..errors import MusicToolsError, os_reason
 from ..store import LibraryDatabase
 from ..store.matching import move_row
+from ..util import printable_path
 from .model import DuplicateGroup, DuplicateResult
 
 __all__ = [
@@ -227,9 +228,13 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
     """Put back what a log moved, last first; rows point at the old places again.
 
     A step logged as started but not done (a crash) is replayed from wherever its file is.
-    Trashed files are reported, not restored: take them back from the system trash."""
+    A last line without its newline that does not parse was cut by a crash while being
+    written (before its step began) and is left out; a bad line anywhere else refuses the
+    whole log. Trashed files are reported, not restored: take them back from the system
+    trash."""
     steps: dict[tuple[str, int], dict[str, Any]] = {}  # in the order they were logged
-    for number, line in enumerate(lines, start=1):
+    given = list(lines)
+    for number, line in enumerate(given, start=1):
         if not line.strip():
             continue
         try:
@@ -238,26 +243,39 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
                 Action(**{k: record[k] for k in Action.__dataclass_fields__})
                 steps[(record.get("run", ""), record["step"])] = record
         except (ValueError, KeyError, TypeError):
+            if number == len(given) and not line.endswith("\n"):
+                break  # cut short by a crash
             raise MusicToolsError(f"line {number} is not a music-tools action") from None
     for step in reversed(list(steps)):
         yield _undo_one(db, steps[step])
 
 
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
+    """Move one file back, or say why not: its old place may hold it already (undone
+    before, or a crash came before the move), or hold another file, which stays."""
     fields = {k: record[k] for k in Action.__dataclass_fields__}
     action = Action(**fields)
     source, target = action.path, record["target"]
     if action.op == "trash":
         return Outcome(action, "skipped", "in the system trash: restore it from there")
+    at_source = os.path.lexists(source)
+    at_target = bool(target) and os.path.lexists(target)
+    status: Literal["done", "skipped"] = "done"
+    reason = ""
     try:
-        if target and os.path.lexists(target) and not os.path.lexists(source):
+        if at_target and not at_source:
             os.makedirs(os.path.dirname(source), exist_ok=True)
             os.rename(target, source)
-        elif not os.path.lexists(source):
+        elif at_source and (not at_target or _unchanged(source, action.size, action.mtime_ns)):
+            status, reason = "skipped", "already at its old place"
+        elif at_source:
+            taken = f"its old place is taken by another file; left at {printable_path(target)}"
+            return Outcome(action, "failed", taken, target)
+        else:
             return Outcome(action, "failed", "found at neither place", target)
     except OSError as exc:
         return Outcome(action, "failed", os_reason(exc), target)
     if db is not None and action.row_id is not None:
         with db.atomic():
             move_row(db, action.row_id, source, action.root)
-    return Outcome(action, "done", target=target)
+    return Outcome(action, status, reason, target)
