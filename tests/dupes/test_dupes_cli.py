@@ -384,3 +384,18 @@ def test_undo_fails_when_a_moved_file_is_at_neither_place(library: Path) -> None
     result = invoke("undo", "--db", library / "lib.db", log)
     assert result.exit_code == ExitStatus.ERROR
     assert "found at neither place" in result.stderr
+
+
+def test_files_already_in_the_target_folder_are_not_moved_again(library: Path) -> None:
+    db, new, held = library / "lib.db", library / "new", library / "held"
+    log = library / "a.jsonl"
+    _, moved = _move_exact_copy(library, log)
+    again = invoke("dupes", "--db", db, "--kinds", "exact", "--move-to", moved.parents[1])
+    assert again.exit_code == 0 and "would move" not in again.stderr
+    assert "already in " in again.stderr
+    args = ("--move-dupes-to", held, "--apply", "--log", log)
+    invoke("check", "--db", db, *args, new / "roads copy.mp3")
+    assert (held / "roads copy.mp3").exists()
+    twice = invoke("check", "--db", db, *args, held / "roads copy.mp3")
+    assert "already in " in twice.stderr
+    assert sorted(p.name for p in held.iterdir()) == ["roads copy.mp3"]

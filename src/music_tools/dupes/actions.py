@@ -26,7 +26,7 @@ from send2trash import send2trash
 from ..errors import MusicToolsError, os_reason
 from ..store import LibraryDatabase
 from ..store.matching import move_row
-from ..util import printable_path
+from ..util import is_inside, printable_path
 from .model import DuplicateGroup, DuplicateResult
 
 __all__ = [
@@ -114,6 +114,7 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: str) -> list[A
                 old.file_path,
                 old.file_size,
                 old.file_mtime_ns,
+                target_root=os.path.abspath(move_to),
             )
         )
     return actions
@@ -156,6 +157,8 @@ def apply_actions(
 
 def _guard(action: Action) -> str:
     """Why this action must not run now, or ""."""
+    if action.target_root and is_inside(action.path, action.target_root):
+        return f"already in {printable_path(action.target_root)}; left alone"
     if not _unchanged(action.path, action.size, action.mtime_ns):
         return "changed or gone since it was indexed; left alone"
     if os.path.realpath(action.keep) == os.path.realpath(action.path):
