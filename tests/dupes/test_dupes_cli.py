@@ -399,3 +399,37 @@ def test_files_already_in_the_target_folder_are_not_moved_again(library: Path) -
     twice = invoke("check", "--db", db, *args, held / "roads copy.mp3")
     assert "already in " in twice.stderr
     assert sorted(p.name for p in held.iterdir()) == ["roads copy.mp3"]
+
+
+def test_check_moving_a_file_the_library_holds_moves_its_row_too(library: Path) -> None:
+    db, music, held = library / "lib.db", library / "Music", library / "held"
+    log = library / "c.jsonl"
+    mp3 = music / "mp3" / "roads.mp3"  # indexed, and worse than the library's FLAC
+    result = invoke("check", "--db", db, "--move-dupes-to", held, "--apply", "--log", log, mp3)
+    assert result.exit_code == ExitStatus.DUPLICATES and (held / "roads.mp3").exists()
+    rows = _row_paths(db)
+    assert str(held / "roads.mp3") in rows and str(mp3) not in rows
+    assert invoke("undo", "--db", db, log).exit_code == 0
+    assert mp3.exists() and str(mp3) in _row_paths(db)
+
+
+def test_a_skipped_action_names_an_odd_keeper_with_escapes(library: Path) -> None:
+    db, music = library / "lib.db", library / "Music"
+    odd = os.fsdecode(bytes(music / "flac") + b"/caf\xe9.flac")
+    os.rename(music / "flac" / "roads.flac", odd)
+    invoke("index", "--db", db, "--quiet", music)
+    invoke("dupes", "--db", db, "--kinds", "exact")  # confirms the copies, caches the hashes
+    os.utime(odd, ns=(1, 1))  # then the keeper changed
+    args: tuple[str | Path, ...] = ("--kinds", "exact", "--root", music / "flac")
+    args += ("--move-to", library / "spare", "--apply", "--log", library / "l")
+    result = invoke("dupes", "--db", db, *args)
+    assert "the copy that stays" in result.stderr
+    assert "caf\\xe9.flac" in result.stderr and "\\udc" not in result.stderr
+
+
+def test_an_apply_with_nothing_to_do_writes_no_log(library: Path) -> None:
+    db, log = library / "lib.db", library / "empty.jsonl"
+    args = ("--move-dupes-to", library / "held", "--apply", "--log", log)
+    result = invoke("check", "--db", db, *args, library / "new" / "fresh.ogg")
+    assert result.exit_code == ExitStatus.OK and not log.exists()
+    assert "log: " not in result.stderr

@@ -18,6 +18,7 @@ from ..dupes import KINDS, DuplicateChecker, MatchKind, find_duplicates
 from ..dupes.actions import (
     Action,
     apply_actions,
+    attach_rows,
     plan_check_moves,
     plan_group_actions,
     undo_log,
@@ -106,8 +107,8 @@ def check(
             dupes_render.write_results(shown, sys.stdout, fmt)
         failed = False
         if move_dupes_to is not None:
-            actions = plan_check_moves(results.values(), str(move_dupes_to))
-            failed = _run_actions(None, actions, apply, log_path, db_path)
+            actions = attach_rows(db, plan_check_moves(results.values(), str(move_dupes_to)))
+            failed = _run_actions(db, actions, apply, log_path, db_path)
     if failed:
         return ExitStatus.ERROR
     found = any(r.is_duplicate for r in results.values())
@@ -208,6 +209,8 @@ def _run_actions(
     db_path: Path,
 ) -> bool:
     """Run or dry-run the actions, one line each on stderr; True when one failed."""
+    if not actions:
+        return False
     if apply and log_path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         log_path = db_path.parent / f"music-tools-actions-{stamp}.jsonl"

@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import IO, Any, Literal
 
 from send2trash import send2trash
@@ -33,6 +33,7 @@ __all__ = [
     "Action",
     "Outcome",
     "apply_actions",
+    "attach_rows",
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",
@@ -120,6 +121,18 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: str) -> list[A
     return actions
 
 
+def attach_rows(db: LibraryDatabase, actions: Sequence[Action]) -> list[Action]:
+    """The actions, those on files the library holds given their rows, so that the rows
+    follow the files (`check` may be given files that are indexed)."""
+    rows = db.batch_get_files_by_paths([action.path for action in actions])
+    return [
+        replace(action, row_id=row.id, root=row.library_root)
+        if (row := rows.get(action.path)) is not None and row.id is not None
+        else action
+        for action in actions
+    ]
+
+
 def _target(folder: str, path: str, root: str | None) -> str:
     relative = os.path.relpath(path, root) if root and path.startswith(root) else None
     return os.path.join(os.path.abspath(folder), relative or os.path.basename(path))
@@ -164,7 +177,7 @@ def _guard(action: Action) -> str:
     if os.path.realpath(action.keep) == os.path.realpath(action.path):
         return "is the copy that stays"
     if not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
-        return f"the copy that stays ({action.keep}) changed or is gone; left alone"
+        return f"the copy that stays ({printable_path(action.keep)}) changed or is gone; left alone"
     return ""
 
 
