@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -433,3 +434,53 @@ def test_an_apply_with_nothing_to_do_writes_no_log(library: Path) -> None:
     result = invoke("check", "--db", db, *args, library / "new" / "fresh.ogg")
     assert result.exit_code == ExitStatus.OK and not log.exists()
     assert "log: " not in result.stderr
+
+
+def _check_as_nobody(db: Path, *paths: Path) -> dict[str, object]:
+    """`check --format json` in a forked child that runs as nobody (root reads anything)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read_fd)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            args = ["check", "--db", str(db), "--workers", "1", "--format", "json"]
+            args += map(str, paths)
+            result = CliRunner().invoke(cli, args)
+            answer = {"code": result.exit_code, "out": result.stdout, "err": result.stderr}
+        except BaseException as exc:
+            answer = {"code": -1, "err": repr(exc)}
+        os.write(write_fd, json.dumps(answer).encode())
+        os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        output = pipe.read()
+    os.waitpid(pid, 0)
+    answer: dict[str, object] = json.loads(output)
+    return answer
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to fork a child as nobody")
+def test_unreadable_files_given_to_check_are_reported_not_refused(library: Path) -> None:
+    shared = Path(tempfile.mkdtemp(prefix="mt-nobody-"))  # tmp_path's parents are root's
+    try:
+        shutil.copytree(library, shared / "t")
+        for path in [shared, *shared.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o666)
+        new = shared / "t" / "new"
+        (new / "roads copy.mp3").chmod(0o000)
+        (new / "locked").mkdir()
+        shutil.copyfile(new / "fresh.ogg", new / "locked" / "fresh.ogg")
+        (new / "locked").chmod(0o000)
+        given = (new / "roads copy.mp3", new / "locked" / "fresh.ogg", new / "joga.flac")
+        answer = _check_as_nobody(shared / "t" / "lib.db", *given)
+        assert answer["code"] == ExitStatus.DUPLICATES, answer
+        records = {Path(r["path"]).name: r for r in json.loads(str(answer["out"]))}
+        assert records["roads copy.mp3"]["reason"] == "cannot read: permission denied"
+        assert records["fresh.ogg"]["reason"] == "cannot read: permission denied"
+        assert records["joga.flac"]["match_type"] == "same_song"
+    finally:
+        for path in [shared, *shared.rglob("*")]:
+            path.chmod(0o777)
+        shutil.rmtree(shared)

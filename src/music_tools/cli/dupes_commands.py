@@ -50,17 +50,21 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
     """Files as given; the audio files under folders (as `index` finds them)."""
     found: list[str] = []
     for path in paths:
-        if path.is_dir():
+        if os.path.isdir(path):  # False, not an error, when a parent cannot be entered
             found += sorted(e.path for e in scan(os.path.abspath(path)) if isinstance(e, FileEntry))
-        elif path.exists():
-            found.append(str(path))
-        else:
-            raise click.UsageError(f"{printable_path(str(path))}: no such file or folder")
+            continue
+        try:
+            os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            raise click.UsageError(f"{printable_path(str(path))}: no such file or folder") from None
+        except OSError:
+            pass  # there but unreadable: its result says why
+        found.append(str(path))
     return found
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @_FORMAT
 @click.option(
     "--only",
@@ -100,7 +104,7 @@ def check(
     with open_db(db_path) as db, count_progress(errors, quiet, "checking") as progress:
         results = DuplicateChecker(db, workers, on_progress=progress).check_files_batch(files)
         shown = [r for r in results.values() if _wanted(only, r.is_duplicate, r.quality, r.file)]
-        base = os.path.abspath(paths[0]) if len(paths) == 1 and paths[0].is_dir() else None
+        base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
         if fmt == "table":
             dupes_render.print_results(stdout_console(), shown, base)
         else:
