@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import apsw
@@ -484,3 +485,32 @@ def test_unreadable_files_given_to_check_are_reported_not_refused(library: Path)
         for path in [shared, *shared.rglob("*")]:
             path.chmod(0o777)
         shutil.rmtree(shared)
+
+
+@pytest.fixture
+def bind_mounted(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """Two folders that are one: `b` is a bind mount of `a` (the same files under two
+    names, as a library indexed through two mount points sees them)."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    mount = subprocess.run(["mount", "--bind", str(a), str(b)], capture_output=True)
+    if mount.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {mount.stderr.decode().strip()}")
+    try:
+        yield a, b
+    finally:
+        subprocess.run(["umount", str(b)], check=True)
+
+
+def test_a_file_seen_under_two_mount_points_is_never_moved_from_under_its_keeper(
+    tmp_path: Path, bind_mounted: tuple[Path, Path]
+) -> None:
+    a, b = bind_mounted
+    make_audio(a / "song.flac", "flac", seconds=0.5, tags=Tags(mbid=None))
+    db = tmp_path / "lib.db"
+    assert invoke("index", "--db", db, "--quiet", a, b).exit_code == 0
+    args = ("--move-to", tmp_path / "spare", "--apply", "--log", tmp_path / "l.jsonl")
+    result = invoke("dupes", "--db", db, *args)
+    assert "moved:" not in result.stderr and "is the copy that stays" in result.stderr
+    assert (a / "song.flac").exists()

@@ -174,11 +174,20 @@ def _guard(action: Action) -> str:
         return f"already in {printable_path(action.target_root)}; left alone"
     if not _unchanged(action.path, action.size, action.mtime_ns):
         return "changed or gone since it was indexed; left alone"
-    if os.path.realpath(action.keep) == os.path.realpath(action.path):
+    if _same_file(action.keep, action.path):
         return "is the copy that stays"
     if not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
         return f"the copy that stays ({printable_path(action.keep)}) changed or is gone; left alone"
     return ""
+
+
+def _same_file(first: str, second: str) -> bool:
+    """One file under two names: a link, or a folder mounted twice (a bind mount), where
+    moving one name takes the other with it."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return os.path.realpath(first) == os.path.realpath(second)
 
 
 def _unchanged(path: str, size: int | None, mtime_ns: int | None) -> bool:
