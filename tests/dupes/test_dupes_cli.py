@@ -514,3 +514,10 @@ def test_a_file_seen_under_two_mount_points_is_never_moved_from_under_its_keeper
     result = invoke("dupes", "--db", db, *args)
     assert "moved:" not in result.stderr and "is the copy that stays" in result.stderr
     assert (a / "song.flac").exists()
+
+
+def test_dupes_with_no_kind_named_is_a_usage_error(library: Path) -> None:
+    for kinds in ("", " , "):
+        result = invoke("dupes", "--db", library / "lib.db", "--kinds", kinds)
+        assert result.exit_code == ExitStatus.USAGE, kinds
+        assert result.stderr.startswith("music-tools: error: --kinds: ")

@@ -199,6 +199,8 @@ def _status(console: Console, quiet: bool, text: str) -> contextlib.AbstractCont
 
 def _kinds(text: str) -> list[MatchKind]:
     chosen = [k.strip() for k in text.split(",") if k.strip()]
+    if not chosen:
+        raise click.UsageError(f"--kinds: name at least one of: {', '.join(KINDS)}")
     for kind in chosen:
         if kind not in KINDS:
             raise click.UsageError(f"--kinds: unknown kind {kind!r}; use: {', '.join(KINDS)}")
