@@ -521,3 +521,21 @@ def test_dupes_with_no_kind_named_is_a_usage_error(library: Path) -> None:
         result = invoke("dupes", "--db", library / "lib.db", "--kinds", kinds)
         assert result.exit_code == ExitStatus.USAGE, kinds
         assert result.stderr.startswith("music-tools: error: --kinds: ")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_check_writes_its_answer_to_stdout_while_a_progress_bar_is_on_stderr(
+    library: Path, fmt: str
+) -> None:
+    """`check --format json > out.json` typed at a terminal: the bar on stderr must not
+    swallow what goes to stdout (FORCE_COLOR makes rich treat stderr as a terminal)."""
+    code = "import sys; from music_tools.cli import main; sys.argv[0] = 'music-tools'; main()"
+    args = ["check", "--db", str(library / "lib.db"), "--format", fmt, str(library / "new")]
+    env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "120"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == ExitStatus.DUPLICATES, done.stderr
+    assert b"roads copy.mp3" in done.stdout and b"roads copy.mp3" not in done.stderr
+    if fmt == "json":
+        assert len(json.loads(done.stdout)) == 4

@@ -101,8 +101,11 @@ def check(
     """
     files = _audio_paths(paths)
     errors = Console(stderr=True)
-    with open_db(db_path) as db, count_progress(errors, quiet, "checking") as progress:
-        results = DuplicateChecker(db, workers, on_progress=progress).check_files_batch(files)
+    with open_db(db_path) as db:
+        # the bar ends before anything is printed: while it runs, rich takes over sys.stdout
+        with count_progress(errors, quiet, "checking") as progress:
+            checker = DuplicateChecker(db, workers, on_progress=progress)
+            results = checker.check_files_batch(files)
         shown = [r for r in results.values() if _wanted(only, r.is_duplicate, r.quality, r.file)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
         if fmt == "table":
