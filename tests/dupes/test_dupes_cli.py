@@ -539,3 +539,20 @@ def test_check_writes_its_answer_to_stdout_while_a_progress_bar_is_on_stderr(
     assert b"roads copy.mp3" in done.stdout and b"roads copy.mp3" not in done.stderr
     if fmt == "json":
         assert len(json.loads(done.stdout)) == 4
+
+
+def test_undo_puts_back_files_moved_to_another_file_system(library: Path) -> None:
+    if not os.path.isdir("/dev/shm") or os.stat("/dev/shm").st_dev == library.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the tests' folder")
+    dest = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="mt-spare-"))
+    try:
+        db, music, log = library / "lib.db", library / "Music", library / "x.jsonl"
+        args = ("--kinds", "exact", "--root", music / "flac", "--move-to", dest, "--apply")
+        assert invoke("dupes", "--db", db, *args, "--log", log).exit_code == 0
+        assert (dest / "copies" / "roads.flac").exists()
+        undone = invoke("undo", "--db", db, log)
+        assert undone.exit_code == ExitStatus.OK, undone.stderr
+        assert (music / "copies" / "roads.flac").exists()
+        assert not (dest / "copies" / "roads.flac").exists()
+    finally:
+        shutil.rmtree(dest)

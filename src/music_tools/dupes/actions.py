@@ -290,7 +290,7 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     try:
         if at_target and not at_source:
             os.makedirs(os.path.dirname(source), exist_ok=True)
-            os.rename(target, source)
+            _rename(target, source)
         elif at_source and (not at_target or _unchanged(source, action.size, action.mtime_ns)):
             status, reason = "skipped", "already at its old place"
         elif at_source:
