@@ -186,3 +186,17 @@ def test_placeholder_names_from_different_rips_are_not_the_same_song(tmp_path: P
     assert results[str(transcode)].match_type == "same_song"  # a name that says who and what
     assert results[str(transcode)].matched_file.file_path == str(named)  # type: ignore[union-attr]
     assert groups == []
+
+
+def test_a_library_file_checked_through_a_symlinked_folder_does_not_match_itself(
+    tmp_path: Path,
+) -> None:
+    song = make_audio(tmp_path / "music" / "song.flac", "flac", seconds=1, tags=Tags())
+    (tmp_path / "link").symlink_to(tmp_path / "music")
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        result = DuplicateChecker(db, workers=1).check_file(tmp_path / "link" / "song.flac")
+        assert not result.is_duplicate, result.reason
+        shutil.copyfile(song, tmp_path / "copy.flac")  # a real copy still matches
+        copy = DuplicateChecker(db, workers=1).check_file(tmp_path / "copy.flac")
+    assert copy.match_type == "exact"
