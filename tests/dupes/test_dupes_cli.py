@@ -556,3 +556,21 @@ def test_undo_puts_back_files_moved_to_another_file_system(library: Path) -> Non
         assert not (dest / "copies" / "roads.flac").exists()
     finally:
         shutil.rmtree(dest)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("path", None), ("target", 5), ("root", 7), ("row_id", "x"), ("op", "delete"), ("step", [])],
+)
+def test_undo_refuses_an_edited_log_with_a_wrong_value_in_one_line(
+    library: Path, field: str, value: object
+) -> None:
+    log = library / "a.jsonl"
+    _move_exact_copy(library, log)
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    records[-1][field] = value
+    log.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = CliRunner().invoke(cli, ["undo", "--db", str(library / "lib.db"), str(log)])
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert result.stderr.endswith(": line 2 is not a music-tools action (see --help)\n")
+    assert result.stderr.count("\n") == 1

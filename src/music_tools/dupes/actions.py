@@ -265,7 +265,7 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
         try:
             record = json.loads(line)
             if record["status"] in ("started", "done"):
-                Action(**{k: record[k] for k in Action.__dataclass_fields__})
+                _check_record(record)
                 steps[(record.get("run", ""), record["step"])] = record
         except (ValueError, KeyError, TypeError):
             if number == len(given) and not line.endswith("\n"):
@@ -273,6 +273,33 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
             raise MusicToolsError(f"line {number} is not a music-tools action") from None
     for step in reversed(list(steps)):
         yield _undo_one(db, steps[step])
+
+
+#: each logged field of an Action -> the JSON types it may have (None: null)
+_RECORD_TYPES: dict[str, tuple[type | None, ...]] = {
+    "path": (str,),
+    "target": (str, None),
+    "size": (int, None),
+    "mtime_ns": (int, None),
+    "keep": (str,),
+    "keep_size": (int, None),
+    "keep_mtime_ns": (int, None),
+    "row_id": (int, None),
+    "root": (str, None),
+    "target_root": (str, None),
+    "step": (int,),
+}
+
+
+def _check_record(record: dict[str, Any]) -> None:
+    """Raise ValueError unless `record` is a logged action (a log edited by hand may hold
+    anything)."""
+    if record["op"] not in ("move", "trash"):
+        raise ValueError(record["op"])
+    for name, types in _RECORD_TYPES.items():
+        value = record[name]
+        if not any(value is None if t is None else type(value) is t for t in types):
+            raise ValueError(name)
 
 
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
