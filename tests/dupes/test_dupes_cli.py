@@ -574,3 +574,17 @@ def test_undo_refuses_an_edited_log_with_a_wrong_value_in_one_line(
     assert result.exit_code == ExitStatus.USAGE, result.output
     assert result.stderr.endswith(": line 2 is not a music-tools action (see --help)\n")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_dry_run_shows_the_names_the_moves_would_really_take(library: Path) -> None:
+    db, new, held = library / "lib.db", library / "new", library / "held"
+    (new / "other").mkdir()
+    shutil.copyfile(new / "roads copy.mp3", new / "other" / "roads copy.mp3")
+    given = (new / "roads copy.mp3", new / "other" / "roads copy.mp3")
+    dry = invoke("check", "--db", db, "--move-dupes-to", held, *given)
+    assert f"-> {held / 'roads copy.mp3'}" in dry.stderr
+    assert f"-> {held / 'roads copy (2).mp3'}" in dry.stderr
+    music = library / "Music"
+    pair = (music / "flac" / "roads.flac", music / "copies" / "roads.flac")  # each other's copy
+    dry = invoke("check", "--db", db, "--move-dupes-to", held, *pair)
+    assert dry.stderr.count("would move") == 1 and "the copy that stays" in dry.stderr

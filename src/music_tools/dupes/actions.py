@@ -143,12 +143,16 @@ def apply_actions(
 ) -> Iterator[Outcome]:
     """Run (or, without `apply`, only check) each action; rows follow the files."""
     run = f"{time.time():.6f}-{os.getpid()}"  # a log may collect several runs
+    gone: set[str] = set()  # sources this run moves (or would move) away
+    taken: set[str] = set()  # targets it takes (or would take): a dry run says the truth
     for number, action in enumerate(actions):
-        problem = _guard(action)
+        problem = _guard(action, gone)
         if problem:
             yield Outcome(action, "skipped", problem)
             continue
-        target = _free_name(action.target) if action.target else None
+        target = _free_name(action.target, taken) if action.target else None
+        gone.add(action.path)
+        taken.add(target or "")
         if not apply:
             yield Outcome(action, "would", target=target)
             continue
@@ -168,15 +172,15 @@ def apply_actions(
         yield Outcome(action, "done", target=target)
 
 
-def _guard(action: Action) -> str:
-    """Why this action must not run now, or ""."""
+def _guard(action: Action, gone: set[str]) -> str:
+    """Why this action must not run now, or "" (`gone`: files this run moves away)."""
     if action.target_root and is_inside(action.path, action.target_root):
         return f"already in {printable_path(action.target_root)}; left alone"
     if not _unchanged(action.path, action.size, action.mtime_ns):
         return "changed or gone since it was indexed; left alone"
     if _same_file(action.keep, action.path):
         return "is the copy that stays"
-    if not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
+    if action.keep in gone or not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
         return f"the copy that stays ({printable_path(action.keep)}) changed or is gone; left alone"
     return ""
 
@@ -198,11 +202,12 @@ def _unchanged(path: str, size: int | None, mtime_ns: int | None) -> bool:
     return stat.st_size == size and stat.st_mtime_ns == mtime_ns
 
 
-def _free_name(target: str) -> str:
-    """`target`, or "name (2).ext" and so on when a file of that name is already there."""
+def _free_name(target: str, taken: set[str]) -> str:
+    """`target`, or "name (2).ext" and so on when a file of that name is already there
+    (or an earlier action of this run takes it)."""
     stem, ext = os.path.splitext(target)
     candidate, n = target, 1
-    while os.path.lexists(candidate):
+    while candidate in taken or os.path.lexists(candidate):
         n += 1
         candidate = f"{stem} ({n}){ext}"
     return candidate
