@@ -588,3 +588,17 @@ def test_a_dry_run_shows_the_names_the_moves_would_really_take(library: Path) ->
     pair = (music / "flac" / "roads.flac", music / "copies" / "roads.flac")  # each other's copy
     dry = invoke("check", "--db", db, "--move-dupes-to", held, *pair)
     assert dry.stderr.count("would move") == 1 and "the copy that stays" in dry.stderr
+
+
+def test_undo_with_another_library_leaves_that_librarys_rows_alone(library: Path) -> None:
+    log = library / "a.jsonl"
+    old, _ = _move_exact_copy(library, log)
+    other_db = library / "other.db"
+    make_audio(library / "Other" / "x.flac", "flac", seconds=0.3, tags=Tags(mbid=None))
+    for n in range(5):  # rows with the same ids as the first library's
+        shutil.copyfile(library / "Other" / "x.flac", library / "Other" / f"x{n}.flac")
+    assert invoke("index", "--db", other_db, "--quiet", library / "Other").exit_code == 0
+    before = _row_paths(other_db)
+    invoke("undo", "--db", other_db, log)  # the wrong --db
+    assert _row_paths(other_db) == before
+    assert old.exists()  # the file itself is back

@@ -219,7 +219,7 @@ def _move(db: LibraryDatabase | None, action: Action, target: str) -> None:
         _rename(action.path, target)
         return
     with db.atomic():  # the row changes only if the file moved
-        move_row(db, action.row_id, target, action.target_root)
+        move_row(db, action.row_id, target, action.target_root, [action.path])
         _rename(action.path, target)
 
 
@@ -334,5 +334,5 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
         return Outcome(action, "failed", os_reason(exc), target)
     if db is not None and action.row_id is not None:
         with db.atomic():
-            move_row(db, action.row_id, source, action.root)
+            move_row(db, action.row_id, source, action.root, [p for p in (target, source) if p])
     return Outcome(action, status, reason, target)
