@@ -602,3 +602,20 @@ def test_undo_with_another_library_leaves_that_librarys_rows_alone(library: Path
     invoke("undo", "--db", other_db, log)  # the wrong --db
     assert _row_paths(other_db) == before
     assert old.exists()  # the file itself is back
+
+
+def test_a_newline_in_a_file_name_never_breaks_a_table_row_or_an_action_line(
+    library: Path,
+) -> None:
+    db, new = library / "lib.db", library / "new"
+    odd = new / "two\nlines.mp3"
+    shutil.copyfile(new / "roads copy.mp3", odd)
+    table = CliRunner(env={"COLUMNS": "100"}).invoke(
+        cli, ["check", "--db", str(db), "--move-dupes-to", str(library / "held"), str(odd)]
+    )
+    assert table.stdout.count("\n") == 2 and "two\\nlines.mp3" in table.stdout
+    assert "would move: " in table.stderr and all(
+        line.startswith(("would move: ", "dry run: ")) for line in table.stderr.splitlines()
+    )
+    records = json.loads(invoke("check", "--db", db, "--format", "json", odd).stdout)
+    assert records[0]["path"] == str(odd)  # JSON carries the name as it is

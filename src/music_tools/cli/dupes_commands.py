@@ -28,7 +28,7 @@ from ..index.scan import scan
 from ..models import FileEntry
 from ..store import LibraryDatabase
 from ..util import printable_path
-from . import dupes_render
+from . import dupes_render, render
 from .app import ExitStatus, db_option, format_option, open_db, stdout_console
 from .commands import cli
 from .progress import count_progress
@@ -270,6 +270,7 @@ def undo(log_path: Path, db_path: Path) -> ExitStatus:
         for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
             detail = f": {outcome.reason}" if outcome.reason else ""
-            click.echo(f"{verb}: {printable_path(outcome.action.path)}{detail}", err=True)
+            line = f"{verb}: {printable_path(outcome.action.path)}{detail}"
+            click.echo(render.one_line(line), err=True)
     failed = any(outcome.status == "failed" for outcome in outcomes)
     return ExitStatus.ERROR if failed else ExitStatus.OK
