@@ -2,11 +2,12 @@
 
 No worker outlives the command. Workers start with SIGINT and SIGTERM blocked (the mask is
 inherited through exec), so a Ctrl-C that reaches the whole process group while they are
-still importing prints nothing there; once started they ignore SIGINT (the parent stops
-them) and die with their parent: PR_SET_PDEATHSIG on Linux, and a thread that watches
-`os.getppid()` everywhere, for a parent killed with SIGKILL or by the out-of-memory killer.
-On any exception in the parent (Ctrl-C, SIGTERM turned into one by the CLI, a store
-error), the pool is torn down and its processes are killed and reaped before it re-raises.
+still importing prints nothing there; once started they ignore SIGINT and SIGTERM (the
+parent stops them, between two results) and die with their parent: PR_SET_PDEATHSIG on
+Linux, and a thread that watches `os.getppid()` everywhere, for a parent killed with SIGKILL
+or by the out-of-memory killer. On any exception in the parent (Ctrl-C, SIGTERM turned into
+one by the CLI, a store error), the pool is stopped and its processes reaped before it re-
+raises.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from ..models import FileEntry
 from ..read import ExtractBatch, extract_batch
 from ..util import chunks
 
-__all__ = ["IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
+__all__ = ["GRACE_S", "IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
 
 TASK_FILES = 64  # files per worker task: large enough to amortise the pickling
 #: Fewer files than this are read in this process: starting worker processes takes longer.
 IN_PROCESS_FILES = 400
 #: How often a worker checks that its parent is still there (the fallback to PDEATHSIG).
 ORPHAN_CHECK_S = 0.5
+#: How long a stopping pool waits for a worker to finish its task before killing it.
+GRACE_S = 3.0
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _PR_SET_PDEATHSIG = 1
 
@@ -83,23 +86,32 @@ def _signals_blocked(blocked: bool) -> Iterator[None]:
 
 
 def _tear_down(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool now: worker processes killed and reaped, queued tasks cancelled.
+    """Stop the pool now: queued tasks cancelled, each worker left to finish the task in
+    hand (a few dozen files, well under a second) and gone; one still busy after `GRACE_S`
+    is killed. Every worker is reaped, and the pool's manager thread joined.
 
-    Killed first, then shut down with wait: the manager thread sees its workers gone and
-    ends, and is joined here (a shutdown without wait would leave it racing the
-    interpreter's exit)."""
+    Workers are not killed at once: one killed while it writes a result into the pipe it
+    shares with the manager thread leaves half a message there, the manager blocks reading
+    the rest forever, and the command hangs at the join (or at the interpreter's exit)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API
-    for process in processes:
-        process.kill()
-    deadline = time.monotonic() + 5
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + GRACE_S
     for process in processes:
         process.join(max(0.0, deadline - time.monotonic()))
-    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if isinstance(manager, threading.Thread):
+        manager.join(GRACE_S)
 
 
 def _start_worker(parent: int) -> None:
-    """In each worker: leave Ctrl-C to the parent, and die with it."""
+    """In each worker: leave Ctrl-C and SIGTERM to the parent (which stops the pool between
+    two results), and die with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     if sys.platform == "linux":
         try:
