@@ -143,14 +143,15 @@ def write_tags(
     id3_version: int = 4,
     id3v1: bool = False,
     padding: int | None = None,
+    cover: bytes = PNG_1PX,
 ) -> None:
-    """(Re)write every tag of the file at `path`."""
+    """(Re)write every tag of the file at `path`; `cover` is the picture's image data."""
     if fmt in ("mp3", "wav", "aiff", "dsf"):
-        _write_id3(path, fmt, tags, picture, id3_version, id3v1, padding)
+        _write_id3(path, fmt, tags, picture, id3_version, id3v1, padding, cover)
     elif fmt in ("flac", "ogg", "opus"):
-        _write_vorbis(path, fmt, tags, picture, padding)
+        _write_vorbis(path, fmt, tags, picture, padding, cover)
     elif fmt in ("m4a", "alac"):
-        _write_mp4(path, tags, picture)
+        _write_mp4(path, tags, picture, cover)
     elif fmt == "wma":
         _write_asf(path, tags, picture)
     else:
@@ -176,7 +177,7 @@ def _has_ape(path: Path) -> bool:
     return True
 
 
-def _id3_frames(tags: Tags, picture: bool, v23: bool) -> list[Any]:
+def _id3_frames(tags: Tags, picture: bool, v23: bool, cover: bytes = PNG_1PX) -> list[Any]:
     enc = 1 if v23 else 3
     frames: list[Any] = []
     for frame_type, value in (
@@ -194,7 +195,7 @@ def _id3_frames(tags: Tags, picture: bool, v23: bool) -> list[Any]:
     if tags.mbid:
         frames.append(UFID(owner="http://musicbrainz.org", data=tags.mbid.encode()))
     if picture:
-        frames.append(APIC(encoding=enc, mime="image/png", type=3, desc="cover", data=PNG_1PX))
+        frames.append(APIC(encoding=enc, mime="image/png", type=3, desc="cover", data=cover))
     return frames
 
 
@@ -206,6 +207,7 @@ def _write_id3(
     version: int,
     id3v1: bool,
     padding: int | None,
+    cover: bytes = PNG_1PX,
 ) -> None:
     if fmt == "mp3":
         id3 = ID3()
@@ -215,7 +217,7 @@ def _write_id3(
             holder.add_tags()
         holder.tags.clear()
         id3 = holder.tags
-    for frame in _id3_frames(tags, picture, version == 3):
+    for frame in _id3_frames(tags, picture, version == 3, cover):
         id3.add(frame)
     pad = (lambda info: padding) if padding is not None else None
     if fmt == "mp3":
@@ -249,15 +251,17 @@ def _vorbis_values(tags: Tags) -> dict[str, str]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _picture() -> Picture:
+def _picture(cover: bytes = PNG_1PX) -> Picture:
     pic = Picture()
-    pic.type, pic.mime, pic.desc, pic.data = 3, "image/png", "cover", PNG_1PX
+    pic.type, pic.mime, pic.desc, pic.data = 3, "image/png", "cover", cover
     pic.width = pic.height = 1
     pic.depth = 24
     return pic
 
 
-def _write_vorbis(path: Path, fmt: str, tags: Tags, picture: bool, padding: int | None) -> None:
+def _write_vorbis(
+    path: Path, fmt: str, tags: Tags, picture: bool, padding: int | None, cover: bytes = PNG_1PX
+) -> None:
     audio: Any = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}[fmt](path)
     audio.delete() if fmt != "flac" else audio.clear()
     if fmt == "flac":
@@ -265,9 +269,9 @@ def _write_vorbis(path: Path, fmt: str, tags: Tags, picture: bool, padding: int 
     _set_values(audio, _vorbis_values(tags))
     if picture:
         if fmt == "flac":
-            audio.add_picture(_picture())
+            audio.add_picture(_picture(cover))
         else:
-            audio["metadata_block_picture"] = [base64.b64encode(_picture().write()).decode()]
+            audio["metadata_block_picture"] = [base64.b64encode(_picture(cover).write()).decode()]
     audio.save(padding=(lambda info: padding) if padding is not None else None)
 
 
@@ -278,7 +282,7 @@ def _set_values(audio: Any, values: dict[str, Any]) -> None:
             audio[key] = value.split("\x00")
 
 
-def _write_mp4(path: Path, tags: Tags, picture: bool) -> None:
+def _write_mp4(path: Path, tags: Tags, picture: bool, cover: bytes = PNG_1PX) -> None:
     audio = MP4(path)
     audio.delete()
     audio = MP4(path)
@@ -300,7 +304,7 @@ def _write_mp4(path: Path, tags: Tags, picture: bool) -> None:
     if tags.mbid:
         audio["----:com.apple.iTunes:MusicBrainz Track Id"] = [MP4FreeForm(tags.mbid.encode())]
     if picture:
-        audio["covr"] = [MP4Cover(PNG_1PX, imageformat=MP4Cover.FORMAT_PNG)]
+        audio["covr"] = [MP4Cover(cover, imageformat=MP4Cover.FORMAT_PNG)]
     audio.save()
 
 

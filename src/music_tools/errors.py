@@ -6,11 +6,17 @@ import errno
 import os
 
 __all__ = [
+    "DatabaseCorruptError",
+    "DatabaseFullError",
+    "DatabaseLockedError",
+    "DatabaseReadOnlyError",
     "ExtractError",
     "MusicToolsError",
+    "NotALibraryError",
     "ScanError",
     "SchemaError",
     "StoreError",
+    "is_access_reason",
     "os_reason",
 ]
 
@@ -23,6 +29,15 @@ _OS_REASONS = {
     errno.ELOOP: "too many levels of symbolic links",
     errno.EIO: "input/output error (failing disk?)",
 }
+
+
+_ACCESS_ERRNOS = (errno.EACCES, errno.EPERM)
+
+
+def is_access_reason(reason: str) -> bool:
+    """Whether a recorded failure was about access (fixed by a chmod, which changes
+    neither size nor mtime), so the file is worth trying again on every run."""
+    return reason in {_OS_REASONS[e] for e in _ACCESS_ERRNOS}
 
 
 def os_reason(exc: OSError) -> str:
@@ -54,9 +69,39 @@ class ExtractError(_PathError):
     """A file could not be read as audio."""
 
 
-class StoreError(MusicToolsError):
-    """The database refused or lost a write, or could not be opened."""
+class StoreError(_PathError):
+    """The database refused or lost a write, or could not be read or opened: `path` is the
+    database, `reason` what went wrong."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str | None = None) -> None:
+        if reason is None:  # StoreError("message"): no database named
+            super().__init__("", os.fspath(path))
+        else:
+            super().__init__(path, reason)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}" if self.path else self.reason
 
 
 class SchemaError(StoreError):
     """The database schema is not one this version can use."""
+
+
+class NotALibraryError(SchemaError):
+    """The file is an SQLite database, but not a music-tools library."""
+
+
+class DatabaseCorruptError(StoreError):
+    """SQLite found the database damaged."""
+
+
+class DatabaseLockedError(StoreError):
+    """Another process held the database lock past the busy timeout."""
+
+
+class DatabaseReadOnlyError(StoreError):
+    """The database (or its folder) cannot be written by this user."""
+
+
+class DatabaseFullError(StoreError):
+    """The disk (or the database's size limit) is full."""

@@ -66,6 +66,8 @@ class LibraryFile:
     indexed_at: float | None = None
     last_seen_at: float | None = None
     is_active: bool = True
+    #: the normalization rules' version metadata_hash was made with (None: the first rules)
+    metadata_version: int | None = None
 
 
 LIBRARY_FILE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(LibraryFile))

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import apsw
 
 from .errors import StoreError
 from .models import LibraryFile
 from .store import TABLE, LibraryDatabase
 from .store.batch import ROW_ERRORS
 from .store.rows import COLUMNS, db_path, decode_path, files_from_rows, prefix_bounds
-from .util import chunks, is_inside
+from .util import chunks, is_inside, printable_path
 
 __all__ = ["LibraryStats", "SearchError", "library_stats", "relocate", "search"]
 
@@ -39,6 +41,11 @@ class LibraryStats:
 
 
 def library_stats(db: LibraryDatabase) -> LibraryStats:
+    with db.reading():
+        return _library_stats(db)
+
+
+def _library_stats(db: LibraryDatabase) -> LibraryStats:
     conn = db.connection
     stats = LibraryStats()
     row: tuple[Any, ...] = conn.execute(
@@ -77,54 +84,107 @@ _TEXT_FIELDS = {
     "path": "file_path",
 }
 _FREE_TEXT = ("artist", "title", "album", "album_artist")
+_ESCAPE = "\\"
 
 
-def search(db: LibraryDatabase, query: str, limit: int | None = None) -> Iterator[LibraryFile]:
+_YEARS = (0, 9999)
+_MAX_LIMIT = 2**63 - 1
+
+
+def search(
+    db: LibraryDatabase, query: str | Sequence[str], limit: int | None = None
+) -> Iterator[LibraryFile]:
     """Active rows matching `query`: `field:value` terms (artist, title, album, albumartist,
     genre, format, codec, path, year: 1999 or 1990..1999) and free words, all of which must
-    match (case-insensitive for ASCII letters, substring match, quotes group words)."""
-    where, params = _conditions(query)
+    match (case-insensitive for ASCII letters, substring match). A string is split as a
+    shell would (quotes group words); a sequence is taken as the terms themselves.
+
+    The query is checked here, before any row is read: a SearchError comes before output.
+    """
+    terms = _split(query) if isinstance(query, str) else list(query)
+    where, params = _conditions(terms)
+    _check_limits(db, terms, params)
     sql = (
         f"SELECT {', '.join(COLUMNS)} FROM {TABLE} WHERE {' AND '.join(where)} "
         "ORDER BY artist, album, disc_number, track_number, file_path"
     )
     if limit is not None:
+        if not 1 <= limit <= _MAX_LIMIT:
+            raise SearchError(f"the limit must be between 1 and {_MAX_LIMIT}: {limit}")
         sql += f" LIMIT {int(limit)}"
-    cursor = db.connection.execute(sql, params)
-    for rows in chunks(cursor, 500):
-        yield from files_from_rows(rows)
+    return _rows(db, sql, params)
 
 
-def _conditions(query: str) -> tuple[list[str], list[Any]]:
+def _rows(db: LibraryDatabase, sql: str, params: list[Any]) -> Iterator[LibraryFile]:
+    with db.reading():
+        cursor = db.connection.execute(sql, params)
+        for rows in chunks(cursor, 500):
+            yield from files_from_rows(rows)
+
+
+def _split(query: str) -> list[str]:
     try:
-        terms = shlex.split(query)
+        return shlex.split(query)
     except ValueError as exc:
         raise SearchError(f"cannot read the query: {exc}") from None
+
+
+def _check_limits(db: LibraryDatabase, terms: list[str], params: list[Any]) -> None:
+    """SQLite's own limits, read from the connection, as a clear error before the query."""
+    conn = db.connection
+    depth = conn.limit(apsw.SQLITE_LIMIT_EXPR_DEPTH, -1) - len(_FREE_TEXT) - 10
+    if len(terms) > depth:
+        raise SearchError(f"too many search terms ({len(terms):,}); at most {depth:,}")
+    variables = conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
+    if len(params) > variables:
+        raise SearchError(f"too many search terms ({len(terms):,}) for one query")
+    longest = conn.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, -1)
+    if any(isinstance(p, str | bytes) and len(p) > longest for p in params):
+        raise SearchError(f"a search term is too long (at most {longest - 2:,} characters)")
+
+
+def _conditions(terms: list[str]) -> tuple[list[str], list[Any]]:
     where: list[str] = ["is_active = 1"]
     params: list[Any] = []
     for term in terms:
         name, sep, value = term.partition(":")
         name = name.lower()
         if sep and name == "year":
-            low, dots, high = value.partition("..")
-            try:
-                years = (int(low), int(high if dots else low))
-            except ValueError:
-                raise SearchError(
-                    f"year wants a number or a range like 1990..1999: {value!r}"
-                ) from None
             where.append("year BETWEEN ? AND ?")
-            params += years
+            params += _years(value)
+        elif (sep and name == "path") or not _is_utf8(term):
+            # a word that is not valid UTF-8 can only be part of a file name
+            where.append(f"CAST(file_path AS TEXT) LIKE CAST(? AS TEXT) ESCAPE '{_ESCAPE}'")
+            params.append(db_path(_like(value if sep and name == "path" else term)))
         elif sep and name in _TEXT_FIELDS:
-            where.append(f"{_TEXT_FIELDS[name]} LIKE ? ESCAPE '\\'")
+            where.append(f"{_TEXT_FIELDS[name]} LIKE ? ESCAPE '{_ESCAPE}'")
             params.append(_like(value))
         elif sep and name and name.isidentifier():
             known = ", ".join(sorted({*_TEXT_FIELDS, "year"}))
             raise SearchError(f"unknown field {name!r}; use one of: {known}")
         else:
-            where.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _FREE_TEXT) + ")")
+            match = " OR ".join(f"{c} LIKE ? ESCAPE '{_ESCAPE}'" for c in _FREE_TEXT)
+            where.append(f"({match})")
             params += [_like(term)] * len(_FREE_TEXT)
     return where, params
+
+
+def _years(value: str) -> tuple[int, int]:
+    low, dots, high = value.partition("..")
+    try:
+        years = (int(low), int(high if dots else low))
+    except ValueError:
+        years = (-1, -1)
+    if not all(_YEARS[0] <= year <= _YEARS[1] for year in years):
+        raise SearchError(
+            f"year wants a number from {_YEARS[0]} to {_YEARS[1]} or a range like "
+            f"1990..1999: {printable_path(value)!r}"
+        )
+    return years
+
+
+def _is_utf8(text: str) -> bool:
+    return text.isascii() or isinstance(db_path(text), str)
 
 
 def _like(text: str) -> str:
@@ -163,8 +223,11 @@ def relocate(db: LibraryDatabase, old: str, new: str) -> int:
 
 
 def _moved(value: str | None, old: str, new: str) -> str | bytes | None:
+    """`value` re-pointed from folder `old` to folder `new` (either may be the root, /)."""
     if value is None:
         return None
-    if is_inside(value, old):
-        value = new + value[len(old) :]
+    if value == old:
+        value = new
+    elif is_inside(value, old):
+        value = new.rstrip(os.sep) + value[len(old.rstrip(os.sep)) :]
     return db_path(value)

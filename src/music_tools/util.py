@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TypeVar
 
-__all__ = ["chunks", "is_inside", "printable_path"]
+__all__ = ["chunks", "human_size", "is_inside", "printable_path", "special_kind"]
 
 T = TypeVar("T")
 
@@ -36,3 +37,25 @@ def printable_path(path: str) -> str:
     except UnicodeEncodeError:
         return os.fsencode(path).decode("utf-8", "backslashreplace")
     return path
+
+
+def human_size(size: float) -> str:
+    """A byte count as a person reads it: 2.1 MB (decimal units)."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is (from its st_mode), in a word or two."""
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"

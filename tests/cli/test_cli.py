@@ -6,22 +6,17 @@ import csv
 import io
 import json
 import os
-import random
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import apsw
 import click
 import pytest
 from click.testing import CliRunner
 
 from audio_factory import Tags, file_name, make_audio
 from music_tools.cli import ExitStatus, cli
+from nobody import as_nobody
 
 FIELDS = {"new", "updated", "unchanged", "moved", "missing", "errors", "elapsed_s"}
 
@@ -197,27 +192,6 @@ def test_non_utf8_names_are_shown_with_escapes(tmp_path: Path) -> None:
     assert "caf\\xe9.flac" in invoke("search", "--db", db, "odd").output
 
 
-def _as_nobody(function, *args):  # type: ignore[no-untyped-def]
-    """Run `function(*args)` in a forked child as the unprivileged user; return its result."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        try:
-            os.setgid(65534)
-            os.setuid(65534)
-            result = function(*args)
-        except BaseException as exc:
-            result = f"child failed: {exc!r}"
-        os.write(write_fd, json.dumps(result).encode())
-        os._exit(0)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        output = pipe.read()
-    os.waitpid(pid, 0)
-    return json.loads(output)
-
-
 def _index_json(db: str, root: str) -> dict[str, object]:
     result = CliRunner().invoke(cli, ["index", "--db", db, root, "--json"])
     return {"code": result.exit_code, "output": result.output}
@@ -237,7 +211,7 @@ def test_unreadable_folders_and_files_are_reported_and_nothing_is_lost() -> None
         (root / "locked").chmod(0o000)
         (root / "open" / "private.mp3").chmod(0o000)
         (root / "open" / "private.mp3").touch()  # changed: it will be read again
-        result = _as_nobody(_index_json, str(db), str(root))
+        result = as_nobody(_index_json, str(db), str(root))
         assert result["code"] == 0, result
         data = json.loads(str(result["output"]))
         reasons = {f["path"]: f["reason"] for f in data["failures"]}
@@ -253,101 +227,3 @@ def test_unreadable_folders_and_files_are_reported_and_nothing_is_lost() -> None
         for path in [shared, *shared.rglob("*")]:
             path.chmod(0o777)
         shutil.rmtree(shared)
-
-
-def _big_library(root: Path, count: int) -> None:
-    formats = ("flac", "wav", "mp3", "aiff")
-    for i in range(count):
-        fmt = formats[i % len(formats)]
-        make_audio(
-            root / f"d{i % 20}" / file_name(fmt, f"{i:04d}"),
-            fmt,
-            seed=i,
-            seconds=0.1,
-            tags=Tags(title=f"T{i}"),
-        )
-
-
-def _rows(db: Path) -> set[tuple[object, ...]]:
-    conn = apsw.Connection(str(db))
-    try:
-        return set(
-            conn.execute(
-                "SELECT file_path, file_size, audio_key, metadata_hash, title, is_active "
-                "FROM library_index"
-            )
-        )
-    finally:
-        conn.close()
-
-
-def _start_index(db: Path, root: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "music_tools", "index", "--db", str(db), str(root), "-w", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-
-
-def _wait_for_rows(db: Path, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
-            try:
-                if conn.execute("SELECT count(*) FROM library_index").get:
-                    return
-            finally:
-                conn.close()
-        except apsw.Error:
-            pass
-        time.sleep(0.01)
-
-
-@pytest.fixture(scope="module")
-def big_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[tuple[object, ...]]]:
-    root = tmp_path_factory.mktemp("big") / "lib"
-    _big_library(root, 2_000)
-    reference = root.parent / "reference.db"
-    assert invoke("index", "--db", reference, root, "-q").exit_code == 0
-    return root, _rows(reference)
-
-
-@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])
-def test_an_index_killed_at_any_moment_leaves_a_sound_database(
-    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path, delay: float
-) -> None:
-    root, expected = big_library
-    db = tmp_path / "killed.db"
-    process = _start_index(db, root)
-    _wait_for_rows(db, process)
-    time.sleep(delay * random.random())
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    conn = apsw.Connection(str(db))
-    assert conn.execute("PRAGMA integrity_check").get == "ok"
-    conn.close()
-    assert invoke("index", "--db", db, root, "-q").exit_code == 0
-    assert _rows(db) == expected
-
-
-def test_ctrl_c_stops_cleanly_with_a_summary_and_the_next_run_continues(
-    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path
-) -> None:
-    root, expected = big_library
-    db = tmp_path / "interrupted.db"
-    process = _start_index(db, root)
-    _wait_for_rows(db, process)
-    os.killpg(process.pid, signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    lines = stderr.decode().strip().splitlines()
-    if process.returncode == 0:
-        pytest.skip("the index finished before Ctrl-C arrived")
-    assert process.returncode == ExitStatus.INTERRUPTED, stderr
-    assert len(lines) == 1 and "interrupted after" in lines[0], stderr
-    done = len(_rows(db))
-    assert 0 < done < len(expected)
-    again = json.loads(invoke("index", "--db", db, root, "--json").output)
-    assert again["unchanged"] == done and again["new"] == len(expected) - done
-    assert _rows(db) == expected

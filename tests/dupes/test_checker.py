@@ -11,7 +11,7 @@ import pytest
 
 from audio_factory import Tags, make_audio
 from dupe_corpus import Label, build_corpus, score
-from music_tools.library import DuplicateChecker, LibraryDatabase, LibraryIndexer
+from music_tools.library import DuplicateChecker, LibraryDatabase, LibraryIndexer, find_duplicates
 
 FLOORS = {  # (precision, recall); the issue's for the first three, ours for fuzzy
     "exact": (0.99, 0.98),
@@ -162,3 +162,41 @@ def test_a_check_while_another_process_writes_answers_and_skips_the_cache(
         assert result.match_type == "exact"
         row = db.get_file_by_path(str(song))
     assert row is not None and row.file_content_hash is None
+
+
+def test_placeholder_names_from_different_rips_are_not_the_same_song(tmp_path: Path) -> None:
+    """Untagged rips named "Track 01.wav", and tags a ripper made up without a lookup
+    ("Unknown Artist", "Track 1"), name no song: two such files of about the same length
+    are different recordings, neither same_song nor fuzzy, in `check` and in `dupes`."""
+    music, new = tmp_path / "music", tmp_path / "new"
+    placeholder = Tags(artist="Unknown Artist", title="Track 1", album="Unknown Album", mbid=None)
+    for cd in (1, 2):
+        make_audio(music / f"cd{cd}" / "Track 01.wav", "wav", seed=cd, seconds=2 + cd / 10)
+        make_audio(music / f"cd{cd}" / "01.flac", "flac", seed=10 + cd, seconds=2, tags=placeholder)
+    named = make_audio(music / "Portishead - Roads.wav", "wav", seed=30, seconds=2)
+    rip = make_audio(new / "Track 01.wav", "wav", seed=3, seconds=2.1)
+    unknown = make_audio(new / "01.flac", "flac", seed=13, seconds=2, tags=placeholder)
+    transcode = make_audio(new / "01 - Portishead - Roads.flac", "flac", seed=30, seconds=2)
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([music])
+        results = DuplicateChecker(db, workers=1).check_files_batch([rip, unknown, transcode])
+        groups = list(find_duplicates(db))
+    assert not results[str(rip)].is_duplicate, results[str(rip)].reason
+    assert not results[str(unknown)].is_duplicate, results[str(unknown)].reason
+    assert results[str(transcode)].match_type == "same_song"  # a name that says who and what
+    assert results[str(transcode)].matched_file.file_path == str(named)  # type: ignore[union-attr]
+    assert groups == []
+
+
+def test_a_library_file_checked_through_a_symlinked_folder_does_not_match_itself(
+    tmp_path: Path,
+) -> None:
+    song = make_audio(tmp_path / "music" / "song.flac", "flac", seconds=1, tags=Tags())
+    (tmp_path / "link").symlink_to(tmp_path / "music")
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        result = DuplicateChecker(db, workers=1).check_file(tmp_path / "link" / "song.flac")
+        assert not result.is_duplicate, result.reason
+        shutil.copyfile(song, tmp_path / "copy.flac")  # a real copy still matches
+        copy = DuplicateChecker(db, workers=1).check_file(tmp_path / "copy.flac")
+    assert copy.match_type == "exact"

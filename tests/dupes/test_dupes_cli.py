@@ -12,7 +12,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import apsw
@@ -323,3 +325,297 @@ def test_undo_refuses_a_file_that_is_not_an_action_log_in_one_line(library: Path
     )
     missing = invoke("undo", "--db", library / "lib.db", library / "nowhere.jsonl")
     assert missing.exit_code == ExitStatus.USAGE and missing.stderr.count("\n") == 1
+
+
+def _move_exact_copy(library: Path, log: Path) -> tuple[Path, Path]:
+    """Move Music/copies/roads.flac to spare/ through `dupes --apply`: (old, new place)."""
+    db, music, dest = library / "lib.db", library / "Music", library / "spare"
+    args = ("--kinds", "exact", "--root", music / "flac", "--move-to", dest)
+    assert invoke("dupes", "--db", db, *args, "--apply", "--log", log).exit_code == 0
+    old, new = music / "copies" / "roads.flac", dest / "copies" / "roads.flac"
+    assert new.exists() and not old.exists()
+    return old, new
+
+
+def test_undo_refuses_a_binary_file_in_one_line(library: Path) -> None:
+    log = library / "song.jsonl"
+    log.write_bytes(b"\xff\xfe\x00ID3\x80 not a log")
+    result = CliRunner().invoke(cli, ["undo", "--db", str(library / "lib.db"), str(log)])
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert result.stderr.startswith("music-tools: error: ") and result.stderr.count("\n") == 1
+
+
+def test_undo_replays_a_log_whose_last_line_a_crash_cut_short(library: Path) -> None:
+    log = library / "a.jsonl"
+    old, new = _move_exact_copy(library, log)
+    text = log.read_text()
+    log.write_text(text + text.splitlines()[0][:57])  # a step's first line, cut mid-write
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    assert old.exists() and not new.exists()
+    assert str(old) in _row_paths(library / "lib.db")
+
+
+def test_undo_leaves_a_file_whose_old_place_is_taken_and_says_so(library: Path) -> None:
+    log = library / "a.jsonl"
+    old, new = _move_exact_copy(library, log)
+    old.write_bytes(b"a file that came later")
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert result.exit_code == ExitStatus.ERROR
+    assert "put back" not in result.stderr and "taken" in result.stderr
+    assert old.read_bytes() == b"a file that came later" and new.exists()
+    rows = _row_paths(library / "lib.db")
+    assert str(new) in rows and str(old) not in rows  # the row still follows the file
+
+
+def test_undo_twice_says_the_files_are_already_back(library: Path) -> None:
+    log = library / "a.jsonl"
+    old, _ = _move_exact_copy(library, log)
+    first = invoke("undo", "--db", library / "lib.db", log)
+    assert first.exit_code == ExitStatus.OK and "put back" in first.stderr
+    again = invoke("undo", "--db", library / "lib.db", log)
+    assert again.exit_code == ExitStatus.OK
+    assert "put back" not in again.stderr and "already" in again.stderr
+    assert old.exists()
+
+
+def test_undo_fails_when_a_moved_file_is_at_neither_place(library: Path) -> None:
+    log = library / "a.jsonl"
+    _, new = _move_exact_copy(library, log)
+    new.unlink()
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert result.exit_code == ExitStatus.ERROR
+    assert "found at neither place" in result.stderr
+
+
+def test_files_already_in_the_target_folder_are_not_moved_again(library: Path) -> None:
+    db, new, held = library / "lib.db", library / "new", library / "held"
+    log = library / "a.jsonl"
+    _, moved = _move_exact_copy(library, log)
+    again = invoke("dupes", "--db", db, "--kinds", "exact", "--move-to", moved.parents[1])
+    assert again.exit_code == 0 and "would move" not in again.stderr
+    assert "already in " in again.stderr
+    args = ("--move-dupes-to", held, "--apply", "--log", log)
+    invoke("check", "--db", db, *args, new / "roads copy.mp3")
+    assert (held / "roads copy.mp3").exists()
+    twice = invoke("check", "--db", db, *args, held / "roads copy.mp3")
+    assert "already in " in twice.stderr
+    assert sorted(p.name for p in held.iterdir()) == ["roads copy.mp3"]
+
+
+def test_check_moving_a_file_the_library_holds_moves_its_row_too(library: Path) -> None:
+    db, music, held = library / "lib.db", library / "Music", library / "held"
+    log = library / "c.jsonl"
+    mp3 = music / "mp3" / "roads.mp3"  # indexed, and worse than the library's FLAC
+    result = invoke("check", "--db", db, "--move-dupes-to", held, "--apply", "--log", log, mp3)
+    assert result.exit_code == ExitStatus.DUPLICATES and (held / "roads.mp3").exists()
+    rows = _row_paths(db)
+    assert str(held / "roads.mp3") in rows and str(mp3) not in rows
+    assert invoke("undo", "--db", db, log).exit_code == 0
+    assert mp3.exists() and str(mp3) in _row_paths(db)
+
+
+def test_a_skipped_action_names_an_odd_keeper_with_escapes(library: Path) -> None:
+    db, music = library / "lib.db", library / "Music"
+    odd = os.fsdecode(bytes(music / "flac") + b"/caf\xe9.flac")
+    os.rename(music / "flac" / "roads.flac", odd)
+    invoke("index", "--db", db, "--quiet", music)
+    invoke("dupes", "--db", db, "--kinds", "exact")  # confirms the copies, caches the hashes
+    os.utime(odd, ns=(1, 1))  # then the keeper changed
+    args: tuple[str | Path, ...] = ("--kinds", "exact", "--root", music / "flac")
+    args += ("--move-to", library / "spare", "--apply", "--log", library / "l")
+    result = invoke("dupes", "--db", db, *args)
+    assert "the copy that stays" in result.stderr
+    assert "caf\\xe9.flac" in result.stderr and "\\udc" not in result.stderr
+
+
+def test_an_apply_with_nothing_to_do_writes_no_log(library: Path) -> None:
+    db, log = library / "lib.db", library / "empty.jsonl"
+    args = ("--move-dupes-to", library / "held", "--apply", "--log", log)
+    result = invoke("check", "--db", db, *args, library / "new" / "fresh.ogg")
+    assert result.exit_code == ExitStatus.OK and not log.exists()
+    assert "log: " not in result.stderr
+
+
+def _check_as_nobody(db: Path, *paths: Path) -> dict[str, object]:
+    """`check --format json` in a forked child that runs as nobody (root reads anything)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read_fd)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            args = ["check", "--db", str(db), "--workers", "1", "--format", "json"]
+            args += map(str, paths)
+            result = CliRunner().invoke(cli, args)
+            answer = {"code": result.exit_code, "out": result.stdout, "err": result.stderr}
+        except BaseException as exc:
+            answer = {"code": -1, "err": repr(exc)}
+        os.write(write_fd, json.dumps(answer).encode())
+        os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        output = pipe.read()
+    os.waitpid(pid, 0)
+    answer: dict[str, object] = json.loads(output)
+    return answer
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to fork a child as nobody")
+def test_unreadable_files_given_to_check_are_reported_not_refused(library: Path) -> None:
+    shared = Path(tempfile.mkdtemp(prefix="mt-nobody-"))  # tmp_path's parents are root's
+    try:
+        shutil.copytree(library, shared / "t")
+        for path in [shared, *shared.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o666)
+        new = shared / "t" / "new"
+        (new / "roads copy.mp3").chmod(0o000)
+        (new / "locked").mkdir()
+        shutil.copyfile(new / "fresh.ogg", new / "locked" / "fresh.ogg")
+        (new / "locked").chmod(0o000)
+        given = (new / "roads copy.mp3", new / "locked" / "fresh.ogg", new / "joga.flac")
+        answer = _check_as_nobody(shared / "t" / "lib.db", *given)
+        assert answer["code"] == ExitStatus.DUPLICATES, answer
+        records = {Path(r["path"]).name: r for r in json.loads(str(answer["out"]))}
+        assert records["roads copy.mp3"]["reason"] == "cannot read: permission denied"
+        assert records["fresh.ogg"]["reason"] == "cannot read: permission denied"
+        assert records["joga.flac"]["match_type"] == "same_song"
+    finally:
+        for path in [shared, *shared.rglob("*")]:
+            path.chmod(0o777)
+        shutil.rmtree(shared)
+
+
+@pytest.fixture
+def bind_mounted(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """Two folders that are one: `b` is a bind mount of `a` (the same files under two
+    names, as a library indexed through two mount points sees them)."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    mount = subprocess.run(["mount", "--bind", str(a), str(b)], capture_output=True)
+    if mount.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {mount.stderr.decode().strip()}")
+    try:
+        yield a, b
+    finally:
+        subprocess.run(["umount", str(b)], check=True)
+
+
+def test_a_file_seen_under_two_mount_points_is_never_moved_from_under_its_keeper(
+    tmp_path: Path, bind_mounted: tuple[Path, Path]
+) -> None:
+    a, b = bind_mounted
+    make_audio(a / "song.flac", "flac", seconds=0.5, tags=Tags(mbid=None))
+    db = tmp_path / "lib.db"
+    assert invoke("index", "--db", db, "--quiet", a, b).exit_code == 0
+    args = ("--move-to", tmp_path / "spare", "--apply", "--log", tmp_path / "l.jsonl")
+    result = invoke("dupes", "--db", db, *args)
+    assert "moved:" not in result.stderr and "is the copy that stays" in result.stderr
+    assert (a / "song.flac").exists()
+
+
+def test_dupes_with_no_kind_named_is_a_usage_error(library: Path) -> None:
+    for kinds in ("", " , "):
+        result = invoke("dupes", "--db", library / "lib.db", "--kinds", kinds)
+        assert result.exit_code == ExitStatus.USAGE, kinds
+        assert result.stderr.startswith("music-tools: error: --kinds: ")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_check_writes_its_answer_to_stdout_while_a_progress_bar_is_on_stderr(
+    library: Path, fmt: str
+) -> None:
+    """`check --format json > out.json` typed at a terminal: the bar on stderr must not
+    swallow what goes to stdout (FORCE_COLOR makes rich treat stderr as a terminal)."""
+    code = "import sys; from music_tools.cli import main; sys.argv[0] = 'music-tools'; main()"
+    args = ["check", "--db", str(library / "lib.db"), "--format", fmt, str(library / "new")]
+    env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "120"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == ExitStatus.DUPLICATES, done.stderr
+    assert b"roads copy.mp3" in done.stdout and b"roads copy.mp3" not in done.stderr
+    if fmt == "json":
+        assert len(json.loads(done.stdout)) == 4
+
+
+def test_undo_puts_back_files_moved_to_another_file_system(library: Path) -> None:
+    if not os.path.isdir("/dev/shm") or os.stat("/dev/shm").st_dev == library.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the tests' folder")
+    dest = Path(tempfile.mkdtemp(dir="/dev/shm", prefix="mt-spare-"))
+    try:
+        db, music, log = library / "lib.db", library / "Music", library / "x.jsonl"
+        args = ("--kinds", "exact", "--root", music / "flac", "--move-to", dest, "--apply")
+        assert invoke("dupes", "--db", db, *args, "--log", log).exit_code == 0
+        assert (dest / "copies" / "roads.flac").exists()
+        undone = invoke("undo", "--db", db, log)
+        assert undone.exit_code == ExitStatus.OK, undone.stderr
+        assert (music / "copies" / "roads.flac").exists()
+        assert not (dest / "copies" / "roads.flac").exists()
+    finally:
+        shutil.rmtree(dest)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("path", None), ("target", 5), ("root", 7), ("row_id", "x"), ("op", "delete"), ("step", [])],
+)
+def test_undo_refuses_an_edited_log_with_a_wrong_value_in_one_line(
+    library: Path, field: str, value: object
+) -> None:
+    log = library / "a.jsonl"
+    _move_exact_copy(library, log)
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    records[-1][field] = value
+    log.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = CliRunner().invoke(cli, ["undo", "--db", str(library / "lib.db"), str(log)])
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert result.stderr.endswith(": line 2 is not a music-tools action (see --help)\n")
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_dry_run_shows_the_names_the_moves_would_really_take(library: Path) -> None:
+    db, new, held = library / "lib.db", library / "new", library / "held"
+    (new / "other").mkdir()
+    shutil.copyfile(new / "roads copy.mp3", new / "other" / "roads copy.mp3")
+    given = (new / "roads copy.mp3", new / "other" / "roads copy.mp3")
+    dry = invoke("check", "--db", db, "--move-dupes-to", held, *given)
+    assert f"-> {held / 'roads copy.mp3'}" in dry.stderr
+    assert f"-> {held / 'roads copy (2).mp3'}" in dry.stderr
+    music = library / "Music"
+    pair = (music / "flac" / "roads.flac", music / "copies" / "roads.flac")  # each other's copy
+    dry = invoke("check", "--db", db, "--move-dupes-to", held, *pair)
+    assert dry.stderr.count("would move") == 1 and "the copy that stays" in dry.stderr
+
+
+def test_undo_with_another_library_leaves_that_librarys_rows_alone(library: Path) -> None:
+    log = library / "a.jsonl"
+    old, _ = _move_exact_copy(library, log)
+    other_db = library / "other.db"
+    make_audio(library / "Other" / "x.flac", "flac", seconds=0.3, tags=Tags(mbid=None))
+    for n in range(5):  # rows with the same ids as the first library's
+        shutil.copyfile(library / "Other" / "x.flac", library / "Other" / f"x{n}.flac")
+    assert invoke("index", "--db", other_db, "--quiet", library / "Other").exit_code == 0
+    before = _row_paths(other_db)
+    invoke("undo", "--db", other_db, log)  # the wrong --db
+    assert _row_paths(other_db) == before
+    assert old.exists()  # the file itself is back
+
+
+def test_a_newline_in_a_file_name_never_breaks_a_table_row_or_an_action_line(
+    library: Path,
+) -> None:
+    db, new = library / "lib.db", library / "new"
+    odd = new / "two\nlines.mp3"
+    shutil.copyfile(new / "roads copy.mp3", odd)
+    table = CliRunner(env={"COLUMNS": "100"}).invoke(
+        cli, ["check", "--db", str(db), "--move-dupes-to", str(library / "held"), str(odd)]
+    )
+    assert table.stdout.count("\n") == 2 and "two\\nlines.mp3" in table.stdout
+    assert "would move: " in table.stderr and all(
+        line.startswith(("would move: ", "dry run: ")) for line in table.stderr.splitlines()
+    )
+    records = json.loads(invoke("check", "--db", db, "--format", "json", odd).stdout)
+    assert records[0]["path"] == str(odd)  # JSON carries the name as it is

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from audio_factory import Tags, make_audio, write_tags
-from dupe_corpus import SONGS, Label, build_corpus
+from dupe_corpus import SONGS, Label, build_corpus, encode
 from music_tools.dupes.rules import quality_verdict
 from music_tools.library import LibraryDatabase, LibraryFile, LibraryIndexer, find_duplicates
 
@@ -110,3 +110,21 @@ def test_the_keeper_is_the_best_copy_then_the_preferred_root_then_the_oldest(
 def test_quality_verdict(new: dict[str, object], old: dict[str, object], verdict: str) -> None:
     got, _ = quality_verdict(LibraryFile(**new), LibraryFile(**old))  # type: ignore[arg-type]
     assert got == verdict
+
+
+def test_the_preferred_root_decides_between_copies_of_the_same_quality(tmp_path: Path) -> None:
+    """Two MP3 encodes whose average bitrates differ by a few kbps are the same quality
+    (quality_verdict's slack), so --root decides, not the few kbps."""
+    for folder, level in (("a", 0.5), ("b", 0.52)):  # about 122 and 120 kbps
+        song = encode(tmp_path / folder / "song.mp3", "mp3", 1, 3, level)
+        write_tags(song, "mp3", Tags(mbid=None))
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path])
+        (group,) = find_duplicates(db)
+        files = [group.keeper] + [m.file for m in group.others]
+        low, high = sorted(files, key=lambda f: f.bitrate or 0)
+        assert low.bitrate != high.bitrate
+        assert quality_verdict(low, high)[0] == "same"
+        (preferring_low,) = find_duplicates(db, roots=[str(Path(low.file_path).parent)])
+    assert preferring_low.keeper.file_path == low.file_path
+    assert "preferred root" in preferring_low.reason

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from music_tools.dupes.rules import similarity, tolerance
+from music_tools.dupes.rules import names_a_song, similarity, tolerance
 from music_tools.models import LibraryFile
 from music_tools.store.blocking import FUZZY_BLOCK_SQL, block_key
 
@@ -33,6 +33,25 @@ def test_similarity(first: tuple[str, str], second: tuple[str, str], alike: bool
     a = LibraryFile(artist=first[0], title=first[1])
     b = LibraryFile(artist=second[0], title=second[1])
     assert bool(similarity(a, b)) is alike
+
+
+@pytest.mark.parametrize(
+    ("artist", "title", "path", "names"),
+    [
+        ("Prince", "1999", "/m/a.flac", True),
+        ("Sigur Rós", "Untitled #1", "/m/a.flac", True),
+        (None, None, "/m/01 - Portishead - Roads.mp3", True),
+        (None, None, "/m/cd1/Track 01.wav", False),
+        (None, None, "/m/cd1/01.mp3", False),
+        ("Unknown Artist", "Track 1", "/m/a.flac", False),
+        ("[Unknown Artist]", "Hey Jude", "/m/a.flac", False),
+        (None, "Hey Jude", "/m/a.flac", False),  # whose?
+    ],
+)
+def test_placeholder_names_say_no_song(
+    artist: str | None, title: str | None, path: str, names: bool
+) -> None:
+    assert names_a_song(LibraryFile(file_path=path, artist=artist, title=title)) is names
 
 
 def test_tolerance_is_a_second_or_one_percent() -> None:

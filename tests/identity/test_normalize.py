@@ -116,3 +116,22 @@ def test_file_names_give_tags_when_a_file_has_none(path: str, expected: tuple[st
 def test_files_without_tags_fall_back_to_their_stem() -> None:
     assert metadata_hash(None, None, "/m/07 - Artist - Song.mp3") == metadata_hash("Artist", "Song")
     assert metadata_hash(None, None, "/a/x.mp3") != metadata_hash(None, None, "/a/y.mp3")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (("Mark Ronson", "Uptown Funk (Feat. Bruno Mars)"), ("Mark Ronson", "Uptown Funk")),
+        (("Mark Ronson", "Uptown Funk (FEAT. Bruno Mars)"), ("Mark Ronson", "Uptown Funk")),
+        (
+            ("Mark Ronson FT. Bruno Mars", "Uptown Funk"),
+            ("Mark Ronson ft. Bruno Mars", "Uptown Funk"),
+        ),
+        (("Mark Ronson Featuring Bruno Mars", "Uptown Funk"), ("Mark Ronson", "Uptown Funk")),
+        (("Artist", "Stay (With Me)"), ("Artist", "Stay (with Me)")),
+    ],
+)
+def test_featured_artists_are_dropped_in_any_case(
+    one: tuple[str, str], other: tuple[str, str]
+) -> None:
+    assert metadata_hash(*one) == metadata_hash(*other)

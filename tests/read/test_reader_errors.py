@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -15,19 +14,9 @@ from hypothesis import strategies as st
 
 from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 from music_tools import ExtractError, FileEntry, MusicToolsError, extract, extract_batch
+from nobody import as_nobody, shared_folder
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
-
-
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    root = tmp_path_factory.mktemp("samples")
-    return {
-        fmt: make_audio(
-            root / file_name(fmt), fmt, seconds=0.3, tags=Tags(), picture=True
-        ).read_bytes()
-        for fmt in ALL_FORMATS
-    }
 
 
 def _expect_error(path: Path, reason: str) -> ExtractError:
@@ -84,37 +73,22 @@ def test_a_missing_file_and_a_directory_are_clear_errors(tmp_path: Path) -> None
     _expect_error(tmp_path / "folder.flac", "is a directory")
 
 
-def test_an_unreadable_file_is_permission_denied(tmp_path: Path) -> None:
-    """Run as `nobody` in a forked child: root can read a chmod-000 file."""
-    shared = Path(tempfile.mkdtemp(prefix="mt-perm-"))
+def _reason_of(path: str) -> str:
     try:
-        shared.chmod(0o755)
+        extract(path)
+    except ExtractError as exc:
+        return exc.reason
+    except BaseException as exc:
+        return f"leaked {type(exc).__name__}"
+    return "read it"
+
+
+def test_an_unreadable_file_is_permission_denied() -> None:
+    """Run as `nobody` in a forked child: root can read a chmod-000 file."""
+    with shared_folder("mt-perm-") as shared:
         path = make_audio(shared / "locked.mp3", "mp3", tags=Tags())
         path.chmod(0o000)
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # child: drop to nobody, try, report, exit
-            os.close(read_fd)
-            try:
-                os.setgid(65534)
-                os.setuid(65534)
-                try:
-                    extract(path)
-                    message = "read it"
-                except ExtractError as exc:
-                    message = exc.reason
-                except BaseException as exc:
-                    message = f"leaked {type(exc).__name__}"
-            finally:
-                os.write(write_fd, message.encode())
-                os._exit(0)
-        os.close(write_fd)
-        with os.fdopen(read_fd) as pipe:
-            message = pipe.read()
-        os.waitpid(pid, 0)
-        assert message == "permission denied"
-    finally:
-        shutil.rmtree(shared)
+        assert as_nobody(_reason_of, str(path)) == "permission denied"
 
 
 @settings(

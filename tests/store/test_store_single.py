@@ -79,7 +79,9 @@ def test_opening_a_database_in_a_missing_folder_is_a_clear_store_error(tmp_path:
 def test_opening_a_file_that_is_not_a_database_is_a_clear_store_error(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match=r"junk\.db: cannot open the library database"):
+    with pytest.raises(
+        StoreError, match=r"junk\.db: not a music-tools library: not an SQLite database"
+    ):
         LibraryDatabase(junk)
 
 

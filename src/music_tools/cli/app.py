@@ -4,19 +4,25 @@ the shared options, and opening the database."""
 from __future__ import annotations
 
 import enum
+import os
+import signal
 import sys
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 import platformdirs
 from rich.console import Console
 
-from ..errors import MusicToolsError
+from ..errors import MusicToolsError, os_reason
 from ..queries import SearchError
 from ..store import LibraryDatabase
+from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
+from ..util import printable_path
 
 __all__ = [
     "ExitStatus",
@@ -26,6 +32,8 @@ __all__ = [
     "format_option",
     "json_option",
     "open_db",
+    "open_db_to_cache",
+    "output_file",
     "stdout_console",
 ]
 
@@ -36,9 +44,10 @@ class ExitStatus(enum.IntEnum):
     """Exit codes, in one place.
 
     OK: done (files that could not be read are reported, and still OK);
-    ERROR: the command could not do its job (database, I/O); USAGE: a bad argument or a
-    missing folder; DUPLICATES: `check` found at least one file the library already has
-    (OK then means every file checked is new); INTERRUPTED: Ctrl-C (what was done is kept).
+    ERROR: the command could not do its job (database damaged, locked, read-only, full, not
+    a library, newer; I/O); USAGE: a bad argument, search query or a missing folder;
+    DUPLICATES: `check` found at least one file the library already has (OK then means
+    every file checked is new); INTERRUPTED: Ctrl-C or SIGTERM (what was committed is kept).
     """
 
     OK = 0
@@ -59,7 +68,8 @@ class MusicToolsGroup(click.Group):
         kwargs["standalone_mode"] = False
         kwargs.setdefault("prog_name", "music-tools")
         try:
-            result = super().main(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                result = super().main(*args, **kwargs)
         except click.UsageError as exc:
             _fail(ExitStatus.USAGE, f"{exc.format_message()} (see --help)")
         except click.ClickException as exc:
@@ -75,8 +85,26 @@ class MusicToolsGroup(click.Group):
         sys.exit(int(result) if isinstance(result, int) else ExitStatus.OK)
 
 
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a command as Ctrl-C does: what was committed is kept, workers are
+    stopped, one line is printed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _fail(status: ExitStatus, message: str) -> None:
-    click.echo(f"music-tools: error: {message}", err=True)
+    click.echo(f"music-tools: error: {printable_path(message)}", err=True)
     sys.exit(status)
 
 
@@ -109,7 +137,9 @@ def json_option(command: F) -> F:
 
 
 @contextmanager
-def open_db(path: Path, create: bool = False) -> Iterator[LibraryDatabase]:
+def open_db(path: Path, create: bool = False, write: bool = False) -> Iterator[LibraryDatabase]:
+    """The library at `path`: read-only unless the command writes (`write`) or may make a
+    new one (`create`); a command that only reads never changes the file."""
     if not create and not path.exists():
         raise MusicToolsError(f"{path}: no library database here yet (run `music-tools index`)")
     if create and path == default_db_path():
@@ -119,8 +149,61 @@ def open_db(path: Path, create: bool = False) -> Iterator[LibraryDatabase]:
             raise MusicToolsError(
                 f"{path.parent}: cannot create the database folder: {exc.strerror or exc}"
             ) from None
-    with LibraryDatabase(path) as db:
+    with LibraryDatabase(
+        path, readonly=not (create or write), busy_timeout=_busy_timeout(), on_wait=_say_waiting
+    ) as db:
         yield db
+
+
+def open_db_to_cache(path: Path, acting: bool) -> AbstractContextManager[LibraryDatabase]:
+    """For `check` and `dupes`, which write only to cache the full hashes they computed
+    (and to act, with --apply): writable where the user may write the file and its folder,
+    else read-only, and then nothing is cached."""
+    folder = path.parent if str(path.parent) else Path(".")
+    writable = os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+    return open_db(path, write=acting or writable)
+
+
+def _busy_timeout() -> float:
+    """Seconds to wait for another process's lock: MUSIC_TOOLS_BUSY_TIMEOUT, or 60."""
+    value = os.environ.get("MUSIC_TOOLS_BUSY_TIMEOUT", "")
+    try:
+        return max(0.0, float(value)) if value else DEFAULT_BUSY_TIMEOUT_S
+    except ValueError:
+        raise click.UsageError(f"MUSIC_TOOLS_BUSY_TIMEOUT wants seconds: {value!r}") from None
+
+
+def _say_waiting() -> None:
+    click.echo("waiting for the database lock held by another process...", err=True)
+
+
+@contextmanager
+def output_file(path: Path) -> Iterator[TextIO]:
+    """A text file written in full or not at all: a temporary file beside `path`, renamed
+    over it on success, removed on any error ("-" is stdout)."""
+    if str(path) == "-":
+        yield sys.stdout
+        return
+    folder = path.absolute().parent
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise MusicToolsError(f"{printable_path(str(path))}: {os_reason(exc)}") from None
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def stdout_console() -> Console:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -13,6 +12,7 @@ from rich.console import Console
 from .. import __version__
 from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
 from ..queries import library_stats, relocate, search
+from ..util import printable_path
 from . import render
 from .app import (
     ExitStatus,
@@ -21,6 +21,7 @@ from .app import (
     format_option,
     json_option,
     open_db,
+    output_file,
     stdout_console,
 )
 from .progress import index_progress
@@ -106,28 +107,20 @@ def stats(db_path: Path, as_json: bool) -> None:
 @cli.command(name="search")
 @click.argument("query", nargs=-1, required=True)
 @format_option(("table", "json", "csv"), "table")
-@click.option("--limit", type=click.IntRange(1), help="At most this many results.")
+@click.option("--limit", type=click.IntRange(1, 2**63 - 1), help="At most this many results.")
 @db_option
 def search_command(query: tuple[str, ...], fmt: str, limit: int | None, db_path: Path) -> None:
     """Find files: field terms (artist: title: album: genre: format: year:) and free words.
 
     Example: music-tools search artist:radiohead year:1995..1999 "paranoid android"
     """
-    text = " ".join(_quoted(term) for term in query)
     with open_db(db_path) as db:
-        found = search(db, text, limit)
+        found = search(db, query, limit)
         if fmt == "table":
             if not render.print_files(stdout_console(), found):
                 click.echo("no match", err=True)
         else:
             render.write_files(found, sys.stdout, fmt)
-
-
-def _quoted(term: str) -> str:
-    name, sep, value = term.partition(":")
-    if " " in term:
-        return f'{name}:"{value}"' if sep and name.isidentifier() else f'"{term}"'
-    return term
 
 
 @cli.command()
@@ -154,21 +147,21 @@ def errors(db_path: Path, as_json: bool) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.File("w", encoding="utf-8"),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     default="-",
-    help="Write here instead of stdout.",
+    help="Write here instead of stdout (replaced only once the export succeeded).",
 )
 @click.option("--all", "include_inactive", is_flag=True, help="Include files gone from disk.")
 @db_option
-def export(fmt: str, output: Any, include_inactive: bool, db_path: Path) -> None:
+def export(fmt: str, output: Path, include_inactive: bool, db_path: Path) -> None:
     """Write the whole library, streamed, as CSV, JSON or JSON lines.
 
     Example: music-tools export --format csv -o library.csv
     """
-    with open_db(db_path) as db:
-        count = render.write_files(db.iter_files(active_only=not include_inactive), output, fmt)
-    if output.name != "<stdout>":
-        click.echo(f"{count:,} files written to {output.name}", err=True)
+    with open_db(db_path) as db, output_file(output) as out:
+        count = render.write_files(db.iter_files(active_only=not include_inactive), out, fmt)
+    if str(output) != "-":
+        click.echo(f"{count:,} files written to {printable_path(str(output))}", err=True)
 
 
 @cli.command(name="relocate")
@@ -181,12 +174,12 @@ def relocate_command(old_prefix: str, new_prefix: str, db_path: Path, as_json: b
 
     Example: music-tools relocate /media/old-disk/Music /srv/music
     """
-    with open_db(db_path) as db:
+    with open_db(db_path, write=True) as db:
         count = relocate(db, os.path.abspath(old_prefix), os.path.abspath(new_prefix))
     if as_json:
         click.echo(render.to_json({"relocated": count}))
     else:
-        click.echo(f"{count:,} files now under {os.path.abspath(new_prefix)}")
+        click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
 
 
 def main() -> None:

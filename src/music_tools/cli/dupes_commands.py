@@ -18,6 +18,7 @@ from ..dupes import KINDS, DuplicateChecker, MatchKind, find_duplicates
 from ..dupes.actions import (
     Action,
     apply_actions,
+    attach_rows,
     plan_check_moves,
     plan_group_actions,
     undo_log,
@@ -27,8 +28,15 @@ from ..index.scan import scan
 from ..models import FileEntry
 from ..store import LibraryDatabase
 from ..util import printable_path
-from . import dupes_render
-from .app import ExitStatus, db_option, format_option, open_db, stdout_console
+from . import dupes_render, render
+from .app import (
+    ExitStatus,
+    db_option,
+    format_option,
+    open_db,
+    open_db_to_cache,
+    stdout_console,
+)
 from .commands import cli
 from .progress import count_progress
 
@@ -49,17 +57,21 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
     """Files as given; the audio files under folders (as `index` finds them)."""
     found: list[str] = []
     for path in paths:
-        if path.is_dir():
+        if os.path.isdir(path):  # False, not an error, when a parent cannot be entered
             found += sorted(e.path for e in scan(os.path.abspath(path)) if isinstance(e, FileEntry))
-        elif path.exists():
-            found.append(str(path))
-        else:
-            raise click.UsageError(f"{printable_path(str(path))}: no such file or folder")
+            continue
+        try:
+            os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            raise click.UsageError(f"{printable_path(str(path))}: no such file or folder") from None
+        except OSError:
+            pass  # there but unreadable: its result says why
+        found.append(str(path))
     return found
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @_FORMAT
 @click.option(
     "--only",
@@ -96,18 +108,22 @@ def check(
     """
     files = _audio_paths(paths)
     errors = Console(stderr=True)
-    with open_db(db_path) as db, count_progress(errors, quiet, "checking") as progress:
-        results = DuplicateChecker(db, workers, on_progress=progress).check_files_batch(files)
+    acting = move_dupes_to is not None and apply
+    with open_db_to_cache(db_path, acting) as db:
+        # the bar ends before anything is printed: while it runs, rich takes over sys.stdout
+        with count_progress(errors, quiet, "checking") as progress:
+            checker = DuplicateChecker(db, workers, on_progress=progress)
+            results = checker.check_files_batch(files)
         shown = [r for r in results.values() if _wanted(only, r.is_duplicate, r.quality, r.file)]
-        base = os.path.abspath(paths[0]) if len(paths) == 1 and paths[0].is_dir() else None
+        base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
         if fmt == "table":
             dupes_render.print_results(stdout_console(), shown, base)
         else:
             dupes_render.write_results(shown, sys.stdout, fmt)
         failed = False
         if move_dupes_to is not None:
-            actions = plan_check_moves(results.values(), str(move_dupes_to))
-            failed = _run_actions(None, actions, apply, log_path, db_path)
+            actions = attach_rows(db, plan_check_moves(results.values(), str(move_dupes_to)))
+            failed = _run_actions(db, actions, apply, log_path, db_path)
     if failed:
         return ExitStatus.ERROR
     found = any(r.is_duplicate for r in results.values())
@@ -167,7 +183,7 @@ def dupes(
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
     errors = Console(stderr=True)
-    with open_db(db_path) as db:
+    with open_db_to_cache(db_path, apply and (move_to is not None or trash)) as db:
         preferred = [os.path.abspath(r) for r in roots]
         with _status(errors, quiet, "finding duplicates"):
             groups = list(find_duplicates(db, wanted, preferred))
@@ -194,6 +210,8 @@ def _status(console: Console, quiet: bool, text: str) -> contextlib.AbstractCont
 
 def _kinds(text: str) -> list[MatchKind]:
     chosen = [k.strip() for k in text.split(",") if k.strip()]
+    if not chosen:
+        raise click.UsageError(f"--kinds: name at least one of: {', '.join(KINDS)}")
     for kind in chosen:
         if kind not in KINDS:
             raise click.UsageError(f"--kinds: unknown kind {kind!r}; use: {', '.join(KINDS)}")
@@ -208,6 +226,8 @@ def _run_actions(
     db_path: Path,
 ) -> bool:
     """Run or dry-run the actions, one line each on stderr; True when one failed."""
+    if not actions:
+        return False
     if apply and log_path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         log_path = db_path.parent / f"music-tools-actions-{stamp}.jsonl"
@@ -235,22 +255,30 @@ def _open_log(path: Path | None) -> Iterator[IO[str] | None]:
 @cli.command()
 @click.argument("log_path", metavar="LOG", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
-def undo(log_path: Path, db_path: Path) -> None:
+def undo(log_path: Path, db_path: Path) -> ExitStatus:
     """Put back the files that an action log (from check or dupes --apply) moved, and
     point their library rows at the old places again; replays a log cut by a crash.
 
+    Exit status 1 when a file could not be put back.
+
     Example: music-tools undo music-tools-actions-20260101-120000.jsonl
     """
+    name = printable_path(str(log_path))
     try:
-        lines = log_path.read_text(encoding="ascii").splitlines()
+        lines = log_path.read_text(encoding="utf-8").splitlines(keepends=True)
     except OSError as exc:
-        raise click.UsageError(f"{log_path}: {exc.strerror or exc}") from None
-    with open_db(db_path) as db:
+        raise click.UsageError(f"{name}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise click.UsageError(f"{name}: not a music-tools action log (not text)") from None
+    with open_db(db_path, write=True) as db:
         try:
             outcomes = list(undo_log(db, lines))
         except MusicToolsError as exc:
-            raise click.UsageError(f"{printable_path(str(log_path))}: {exc}") from None
+            raise click.UsageError(f"{name}: {exc}") from None
         for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
             detail = f": {outcome.reason}" if outcome.reason else ""
-            click.echo(f"{verb}: {printable_path(outcome.action.path)}{detail}", err=True)
+            line = f"{verb}: {printable_path(outcome.action.path)}{detail}"
+            click.echo(render.one_line(line), err=True)
+    failed = any(outcome.status == "failed" for outcome in outcomes)
+    return ExitStatus.ERROR if failed else ExitStatus.OK

@@ -14,7 +14,7 @@ from ..dupes.actions import Outcome
 from ..dupes.rules import format_duration
 from ..models import LibraryFile
 from ..util import printable_path
-from .render import human_size, short_path, to_json
+from .render import human_size, one_line, short_path, to_json
 
 __all__ = [
     "outcome_line",
@@ -86,7 +86,7 @@ def print_results(console: Console, results: Sequence[DuplicateResult], base: st
             result.match_type or ("-" if result.file is None else "new"),
             result.quality if result.is_duplicate else "",
             short_path(matched.file_path, matched.library_root, width) if matched else "",
-            note,
+            one_line(note),
         )
     console.print(table)
 
@@ -175,7 +175,7 @@ def outcome_line(outcome: Outcome) -> str:
     done, would = _VERBS[action.op]
     to = f" -> {printable_path(outcome.target)}" if outcome.target else ""
     if outcome.status == "done":
-        return f"{done}: {path}{to}"
+        return one_line(f"{done}: {path}{to}")
     if outcome.status == "would":
-        return f"{would}: {path}{to}"
-    return f"{outcome.status}: {path}: {outcome.reason}"
+        return one_line(f"{would}: {path}{to}")
+    return one_line(f"{outcome.status}: {path}: {outcome.reason}")

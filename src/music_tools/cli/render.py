@@ -16,7 +16,7 @@ from rich.table import Table
 from ..index import IndexReport
 from ..models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
 from ..queries import LibraryStats
-from ..util import printable_path
+from ..util import human_size, printable_path
 
 __all__ = [
     "error_lines",
@@ -34,14 +34,6 @@ __all__ = [
     "to_json",
     "write_files",
 ]
-
-
-def human_size(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"
 
 
 def human_duration(seconds: float) -> str:
@@ -136,12 +128,21 @@ def write_files(files: Iterable[LibraryFile], out: TextIO, fmt: str) -> int:
     return count
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {10: "\\n", 9: "\\t", 13: "\\r"}
+
+
+def one_line(text: str) -> str:
+    """`text` with its control characters escaped: a name holding a newline stays on one
+    line of a table or of the terminal (JSON and CSV carry such names as they are)."""
+    return text.translate(_CONTROL)
+
+
 def short_path(path: str, root: str | None, width: int) -> str:
     """A path for a table cell: relative to its library root, shortened in the middle
     (where the folders are least telling) to `width` characters, never wrapped."""
     if root and path.startswith(root.rstrip(os.sep) + os.sep):
         path = path[len(root.rstrip(os.sep)) + 1 :]
-    text = printable_path(path)
+    text = one_line(printable_path(path))
     if len(text) <= width:
         return text
     head = max(1, (width - 1) // 3)

@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import IO, Any, Literal
 
 from send2trash import send2trash
@@ -26,12 +26,14 @@ from send2trash import send2trash
 from ..errors import MusicToolsError, os_reason
 from ..store import LibraryDatabase
 from ..store.matching import move_row
+from ..util import is_inside, printable_path
 from .model import DuplicateGroup, DuplicateResult
 
 __all__ = [
     "Action",
     "Outcome",
     "apply_actions",
+    "attach_rows",
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",
@@ -113,9 +115,22 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: str) -> list[A
                 old.file_path,
                 old.file_size,
                 old.file_mtime_ns,
+                target_root=os.path.abspath(move_to),
             )
         )
     return actions
+
+
+def attach_rows(db: LibraryDatabase, actions: Sequence[Action]) -> list[Action]:
+    """The actions, those on files the library holds given their rows, so that the rows
+    follow the files (`check` may be given files that are indexed)."""
+    rows = db.batch_get_files_by_paths([action.path for action in actions])
+    return [
+        replace(action, row_id=row.id, root=row.library_root)
+        if (row := rows.get(action.path)) is not None and row.id is not None
+        else action
+        for action in actions
+    ]
 
 
 def _target(folder: str, path: str, root: str | None) -> str:
@@ -128,12 +143,16 @@ def apply_actions(
 ) -> Iterator[Outcome]:
     """Run (or, without `apply`, only check) each action; rows follow the files."""
     run = f"{time.time():.6f}-{os.getpid()}"  # a log may collect several runs
+    gone: set[str] = set()  # sources this run moves (or would move) away
+    taken: set[str] = set()  # targets it takes (or would take): a dry run says the truth
     for number, action in enumerate(actions):
-        problem = _guard(action)
+        problem = _guard(action, gone)
         if problem:
             yield Outcome(action, "skipped", problem)
             continue
-        target = _free_name(action.target) if action.target else None
+        target = _free_name(action.target, taken) if action.target else None
+        gone.add(action.path)
+        taken.add(target or "")
         if not apply:
             yield Outcome(action, "would", target=target)
             continue
@@ -153,15 +172,26 @@ def apply_actions(
         yield Outcome(action, "done", target=target)
 
 
-def _guard(action: Action) -> str:
-    """Why this action must not run now, or ""."""
+def _guard(action: Action, gone: set[str]) -> str:
+    """Why this action must not run now, or "" (`gone`: files this run moves away)."""
+    if action.target_root and is_inside(action.path, action.target_root):
+        return f"already in {printable_path(action.target_root)}; left alone"
     if not _unchanged(action.path, action.size, action.mtime_ns):
         return "changed or gone since it was indexed; left alone"
-    if os.path.realpath(action.keep) == os.path.realpath(action.path):
+    if _same_file(action.keep, action.path):
         return "is the copy that stays"
-    if not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
-        return f"the copy that stays ({action.keep}) changed or is gone; left alone"
+    if action.keep in gone or not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
+        return f"the copy that stays ({printable_path(action.keep)}) changed or is gone; left alone"
     return ""
+
+
+def _same_file(first: str, second: str) -> bool:
+    """One file under two names: a link, or a folder mounted twice (a bind mount), where
+    moving one name takes the other with it."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return os.path.realpath(first) == os.path.realpath(second)
 
 
 def _unchanged(path: str, size: int | None, mtime_ns: int | None) -> bool:
@@ -172,11 +202,12 @@ def _unchanged(path: str, size: int | None, mtime_ns: int | None) -> bool:
     return stat.st_size == size and stat.st_mtime_ns == mtime_ns
 
 
-def _free_name(target: str) -> str:
-    """`target`, or "name (2).ext" and so on when a file of that name is already there."""
+def _free_name(target: str, taken: set[str]) -> str:
+    """`target`, or "name (2).ext" and so on when a file of that name is already there
+    (or an earlier action of this run takes it)."""
     stem, ext = os.path.splitext(target)
     candidate, n = target, 1
-    while os.path.lexists(candidate):
+    while candidate in taken or os.path.lexists(candidate):
         n += 1
         candidate = f"{stem} ({n}){ext}"
     return candidate
@@ -188,7 +219,7 @@ def _move(db: LibraryDatabase | None, action: Action, target: str) -> None:
         _rename(action.path, target)
         return
     with db.atomic():  # the row changes only if the file moved
-        move_row(db, action.row_id, target, action.target_root)
+        move_row(db, action.row_id, target, action.target_root, [action.path])
         _rename(action.path, target)
 
 
@@ -227,37 +258,81 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
     """Put back what a log moved, last first; rows point at the old places again.
 
     A step logged as started but not done (a crash) is replayed from wherever its file is.
-    Trashed files are reported, not restored: take them back from the system trash."""
+    A last line without its newline that does not parse was cut by a crash while being
+    written (before its step began) and is left out; a bad line anywhere else refuses the
+    whole log. Trashed files are reported, not restored: take them back from the system
+    trash."""
     steps: dict[tuple[str, int], dict[str, Any]] = {}  # in the order they were logged
-    for number, line in enumerate(lines, start=1):
+    given = list(lines)
+    for number, line in enumerate(given, start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
             if record["status"] in ("started", "done"):
-                Action(**{k: record[k] for k in Action.__dataclass_fields__})
+                _check_record(record)
                 steps[(record.get("run", ""), record["step"])] = record
         except (ValueError, KeyError, TypeError):
+            if number == len(given) and not line.endswith("\n"):
+                break  # cut short by a crash
             raise MusicToolsError(f"line {number} is not a music-tools action") from None
     for step in reversed(list(steps)):
         yield _undo_one(db, steps[step])
 
 
+#: each logged field of an Action -> the JSON types it may have (None: null)
+_RECORD_TYPES: dict[str, tuple[type | None, ...]] = {
+    "path": (str,),
+    "target": (str, None),
+    "size": (int, None),
+    "mtime_ns": (int, None),
+    "keep": (str,),
+    "keep_size": (int, None),
+    "keep_mtime_ns": (int, None),
+    "row_id": (int, None),
+    "root": (str, None),
+    "target_root": (str, None),
+    "step": (int,),
+}
+
+
+def _check_record(record: dict[str, Any]) -> None:
+    """Raise ValueError unless `record` is a logged action (a log edited by hand may hold
+    anything)."""
+    if record["op"] not in ("move", "trash"):
+        raise ValueError(record["op"])
+    for name, types in _RECORD_TYPES.items():
+        value = record[name]
+        if not any(value is None if t is None else type(value) is t for t in types):
+            raise ValueError(name)
+
+
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
+    """Move one file back, or say why not: its old place may hold it already (undone
+    before, or a crash came before the move), or hold another file, which stays."""
     fields = {k: record[k] for k in Action.__dataclass_fields__}
     action = Action(**fields)
     source, target = action.path, record["target"]
     if action.op == "trash":
         return Outcome(action, "skipped", "in the system trash: restore it from there")
+    at_source = os.path.lexists(source)
+    at_target = bool(target) and os.path.lexists(target)
+    status: Literal["done", "skipped"] = "done"
+    reason = ""
     try:
-        if target and os.path.lexists(target) and not os.path.lexists(source):
+        if at_target and not at_source:
             os.makedirs(os.path.dirname(source), exist_ok=True)
-            os.rename(target, source)
-        elif not os.path.lexists(source):
+            _rename(target, source)
+        elif at_source and (not at_target or _unchanged(source, action.size, action.mtime_ns)):
+            status, reason = "skipped", "already at its old place"
+        elif at_source:
+            taken = f"its old place is taken by another file; left at {printable_path(target)}"
+            return Outcome(action, "failed", taken, target)
+        else:
             return Outcome(action, "failed", "found at neither place", target)
     except OSError as exc:
         return Outcome(action, "failed", os_reason(exc), target)
     if db is not None and action.row_id is not None:
         with db.atomic():
-            move_row(db, action.row_id, source, action.root)
-    return Outcome(action, "done", target=target)
+            move_row(db, action.row_id, source, action.root, [p for p in (target, source) if p])
+    return Outcome(action, status, reason, target)

@@ -129,12 +129,25 @@ class DuplicateChecker:
                 ("musicbrainz_recording_id", file.musicbrainz_recording_id),
             ):
                 for row in found.get(kind, {}).get(key or "", ()):
-                    if row.file_path != file.file_path:
+                    if not _is_itself(file, row):
                         seen.setdefault(row.id or 0, row)
             block = found.get("fuzzy_block", {}).get(block_key(file.artist, file.title) or "", [])
-            similar = [r for r in block if r.id not in seen and r.file_path != file.file_path]
+            similar = [r for r in block if r.id not in seen and not _is_itself(file, r)]
             candidates[file.file_path] = (list(seen.values()), similar)
         return candidates
+
+
+def _is_itself(file: LibraryFile, row: LibraryFile) -> bool:
+    """Whether the library row is the new file itself: at the same path, or at another
+    name of the same file (a symlinked folder, a second mount point)."""
+    if row.file_path == file.file_path:
+        return True
+    if row.file_size != file.file_size:
+        return False
+    try:
+        return os.path.samefile(row.file_path, file.file_path)
+    except OSError:
+        return False
 
 
 def _judge(

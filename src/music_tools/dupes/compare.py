@@ -11,7 +11,7 @@ from ..models import LibraryFile
 from ..util import printable_path
 from .hashes import HashCache
 from .model import Match
-from .rules import durations_agree, format_duration, similarity
+from .rules import durations_agree, format_duration, names_a_song, similarity
 
 __all__ = ["compare"]
 
@@ -27,7 +27,9 @@ def compare(
         match = _same_audio(new, old, cache, where)
         if match is not None:
             return match, ""
-    by_tags = bool(new.metadata_hash and new.metadata_hash == old.metadata_hash)
+    by_tags = bool(
+        new.metadata_hash and new.metadata_hash == old.metadata_hash and names_a_song(new)
+    )
     by_mbid = bool(
         new.musicbrainz_recording_id
         and new.musicbrainz_recording_id == old.musicbrainz_recording_id

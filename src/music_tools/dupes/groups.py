@@ -18,7 +18,14 @@ from ..store.matching import groups_by_key
 from ..util import is_inside, printable_path
 from .hashes import HashCache
 from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
-from .rules import durations_agree, quality_rank, quality_verdict, similar_pairs, tolerance
+from .rules import (
+    durations_agree,
+    names_a_song,
+    quality_rank,
+    quality_verdict,
+    similar_pairs,
+    tolerance,
+)
 
 __all__ = ["find_duplicates"]
 
@@ -43,7 +50,8 @@ def find_duplicates(
     if "same_song" in wanted:
         for key in ("metadata_hash", "musicbrainz_recording_id"):
             for group in groups_by_key(db, key):
-                edges += _song_edges(_register(files, group))
+                if key == "musicbrainz_recording_id" or names_a_song(group[0]):
+                    edges += _song_edges(_register(files, group))
     if "fuzzy" in wanted:
         for group in groups_by_key(db, "fuzzy_block"):
             edges += _fuzzy_edges(_register(files, group))
@@ -149,31 +157,45 @@ def _with_keeper(
     direct: dict[tuple[int, int], MatchKind],
     roots: Sequence[str],
 ) -> DuplicateGroup:
-    def preference(file: LibraryFile) -> tuple[tuple[int, int, int, int], int, float]:
-        place = next((i for i, r in enumerate(roots) if is_inside(file.file_path, r)), len(roots))
-        return (quality_rank(file), -place, -(file.indexed_at or 0.0))
+    """The keeper: among the copies of the best quality (those `quality_verdict` calls the
+    same as the best one, so a few kbps of VBR average decide nothing), the one under the
+    first preferred root, then the one indexed first, then the first by path."""
+
+    def place(file: LibraryFile) -> int:
+        return next((i for i, r in enumerate(roots) if is_inside(file.file_path, r)), len(roots))
+
+    def tie_break(file: LibraryFile) -> tuple[int, float]:
+        return (place(file), file.indexed_at or 0.0)
 
     by_path = sorted(group, key=lambda f: f.file_path)  # the last tie-break: path order
-    ranked = sorted(by_path, key=preference, reverse=True)
-    keeper, runner_up = ranked[0], ranked[1]
-    verdict, why = quality_verdict(keeper, runner_up)
-    if verdict == "better" and quality_rank(keeper) != quality_rank(runner_up):
-        reason = f"kept: {why}"
-    elif preference(keeper)[1] != preference(runner_up)[1]:
-        reason = (
-            f"kept: same quality, in the preferred root {printable_path(_root_of(keeper, roots))}"
-        )
-    elif (keeper.indexed_at or 0.0) != (runner_up.indexed_at or 0.0):
-        reason = "kept: same quality, indexed first"
+    ranked = sorted(by_path, key=quality_rank, reverse=True)
+    best = ranked[0]
+    peers = [f for f in ranked if f is best or _same_quality(f, best)]
+    keeper = min(peers, key=tie_break)  # min keeps the first of equals: path order
+    rest = [f for f in ranked if f is not keeper]
+    if len(peers) == 1:
+        reason = f"kept: {quality_verdict(keeper, rest[0])[1]}"
     else:
-        reason = "kept: same quality, first by path"
+        runner_up = min((f for f in peers if f is not keeper), key=tie_break)
+        if place(keeper) != place(runner_up):
+            root = printable_path(_root_of(keeper, roots))
+            reason = f"kept: same quality, in the preferred root {root}"
+        elif (keeper.indexed_at or 0.0) != (runner_up.indexed_at or 0.0):
+            reason = "kept: same quality, indexed first"
+        else:
+            reason = "kept: same quality, first by path"
     others = [
         GroupMember(
             f, direct.get((min(keeper.id or 0, f.id or 0), max(keeper.id or 0, f.id or 0)), kind)
         )
-        for f in ranked[1:]
+        for f in rest
     ]
     return DuplicateGroup(kind, keeper, others, reason)
+
+
+def _same_quality(file: LibraryFile, best: LibraryFile) -> bool:
+    verdict = quality_verdict(file, best)[0]
+    return verdict == "same" or (verdict == "unknown" and quality_rank(file) == quality_rank(best))
 
 
 def _root_of(file: LibraryFile, roots: Sequence[str]) -> str:

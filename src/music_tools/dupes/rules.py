@@ -22,13 +22,14 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from ..identity.normalize import normalize_artist, normalize_title
+from ..identity.normalize import normalize_artist, normalize_title, tags_from_stem
 from ..models import LibraryFile
 from .model import Quality
 
 __all__ = [
     "durations_agree",
     "format_duration",
+    "names_a_song",
     "quality_rank",
     "quality_verdict",
     "similar_pairs",
@@ -41,6 +42,9 @@ RELATIVE_TOLERANCE = 0.01
 ARTIST_SIMILARITY = 0.85
 TITLE_SIMILARITY = 0.85
 _NUMBERS = re.compile(r"\b(?:\d+|[ivx]+)\b")  # also roman: "Part I" and "Part II"
+#: what rippers write when a disc lookup failed ("Unknown Artist", "Track 01"): no song
+_PLACEHOLDER_ARTISTS = frozenset({"unknown", "unknown artist", "no artist"})
+_PLACEHOLDER_TITLE = re.compile(r"(?:audio ?track|track|piste|titel|titre) ?\d+")
 _BITRATE_SLACK = 0.05  # VBR averages of the same setting wander by a few percent
 _VERSION_WORDS = re.compile(
     r"\b(live|remix|mix|edit|extended|acoustic|instrumental|demo|unplugged|version|"
@@ -73,12 +77,29 @@ def _normalized(artist: str, title: str) -> tuple[str, str, tuple[frozenset[str]
     return normalize_artist(artist), clean_title, marks
 
 
+def names_a_song(file: LibraryFile) -> bool:
+    """Whether the file's artist and title (its tags, or its file name when it has none)
+    say which song it is. "Track 01.wav", "01.mp3" or "Unknown Artist - Track 1" do not:
+    every untagged rip has such names, so matching them pairs different recordings."""
+    artist, title = file.artist, file.title
+    if not (artist or title):
+        artist, title = tags_from_stem(file.file_path)
+    name, song, _ = _normalized(artist or "", title or "")
+    return (
+        bool(name and song)
+        and name not in _PLACEHOLDER_ARTISTS
+        and not (_PLACEHOLDER_TITLE.fullmatch(song))
+    )
+
+
 def similarity(a: LibraryFile, b: LibraryFile) -> float:
     """0-1: how alike the normalized artists and titles are (optimal string alignment, so
     a swap of two letters is one edit), 0 when either falls short of its threshold, or
     when the titles differ in a version word ("live", "remix", "edit"...) or a number
     ("Part 1" and "Part 2", "Symphony No. 5" and "No. 6" are different pieces)."""
     if not (a.artist and a.title and b.artist and b.title):
+        return 0.0
+    if not (names_a_song(a) and names_a_song(b)):
         return 0.0
     artist_a, title_a, marks_a = _normalized(a.artist, a.title)
     artist_b, title_b, marks_b = _normalized(b.artist, b.title)
@@ -96,7 +117,11 @@ def similar_pairs(files: list[LibraryFile]) -> Iterator[tuple[LibraryFile, Libra
 
     Each title is scored against the later ones in one rapidfuzz call (a loop in C with a
     cut-off), so a block of n rows costs n Python steps, not n*n/2."""
-    named = [(f, *_normalized(f.artist, f.title)) for f in files if f.artist and f.title]
+    named = [
+        (f, *_normalized(f.artist, f.title))
+        for f in files
+        if f.artist and f.title and names_a_song(f)
+    ]
     titles = [title for _, _, title, _ in named]
     for i, (first, artist_a, title_a, marks_a) in enumerate(named[:-1]):
         later = titles[i + 1 :]

@@ -8,7 +8,7 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-__all__ = ["Chunk", "ReadAt", "find_chunk", "iter_chunks", "read_riff_info"]
+__all__ = ["Chunk", "ReadAt", "container_chunks", "find_chunk", "iter_chunks", "read_riff_info"]
 
 Chunk = tuple[bytes, int, int]
 """(four-character id, offset of the chunk's data, size of the data)"""

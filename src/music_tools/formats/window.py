@@ -45,6 +45,13 @@ class FileWindow:
             self._tail = read_at(self.fileobj, self.tail_start, self.span)
         return self._tail
 
+    def peek(self, length: int) -> bytes:
+        """The first `length` bytes: from the cached head once it is loaded, else one read of
+        just those bytes, left uncached (a reader that may need no more spares the full head)."""
+        if self._head is not None or length >= self.span:
+            return self.head[:length]
+        return read_at(self.fileobj, 0, min(length, self.size))
+
     def view(self, offset: int, length: int) -> memoryview:
         end = min(offset + max(length, 0), self.size)
         if offset < 0 or end <= offset:

@@ -17,7 +17,19 @@ from pathlib import PurePath
 
 import xxhash
 
-__all__ = ["metadata_hash", "normalize_artist", "normalize_title", "tags_from_stem"]
+__all__ = [
+    "NORMALIZATION_VERSION",
+    "metadata_hash",
+    "normalize_artist",
+    "normalize_title",
+    "tags_from_stem",
+]
+
+#: The rules' version, stored beside every metadata_hash: when the rules change, bump it,
+#: and keys made under older rules are recomputed from the stored artist and title
+#: (`index.refresh_metadata_keys`). 1: the first rules (NULL in the store); 2: "feat.",
+#: "ft.", "featuring" and "(with ...)" dropped in any letter case.
+NORMALIZATION_VERSION = 2
 
 _NOISE = re.compile(
     r"^\W*(\d{4}\s+)?((digital(ly)?\s+)?re-?master(ed)?(\s+(version|edition))?|"
@@ -28,7 +40,8 @@ _NOISE = re.compile(
 )
 _FEAT = re.compile(
     r"\s*[\(\[]\s*(feat|ft|featuring|with)\b\.?[^\)\]]*[\)\]]"
-    r"|\s(feat|ft|featuring)\b\.?\s[^\(\[]*"
+    r"|\s(feat|ft|featuring)\b\.?\s[^\(\[]*",
+    re.IGNORECASE,
 )
 _GROUP = re.compile(r"\s*[\(\[]([^\(\)\[\]]*)[\)\]]")
 _DASH_SUFFIX = re.compile(r"\s+[-\u2013\u2014]\s+(.*)$")

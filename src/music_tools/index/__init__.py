@@ -2,7 +2,15 @@
 write (batched commits), with moves re-linked in place. `LibraryIndexer` runs it."""
 
 from .indexer import LibraryIndexer
+from .rekey import refresh_metadata_keys
 from .report import IndexInterrupted, IndexReport, Progress
 from .scan import ScanOptions
 
-__all__ = ["IndexInterrupted", "IndexReport", "LibraryIndexer", "Progress", "ScanOptions"]
+__all__ = [
+    "IndexInterrupted",
+    "IndexReport",
+    "LibraryIndexer",
+    "Progress",
+    "ScanOptions",
+    "refresh_metadata_keys",
+]

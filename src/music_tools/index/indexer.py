@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from ..errors import StoreError
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
 from ..store import LibraryDatabase
 from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
 from .pool import read_in_pool
+from .rekey import refresh_metadata_keys
 from .report import IndexInterrupted, IndexReport, Progress
 from .scan import ScanOptions, normalize_roots
 from .writer import Writer
@@ -54,6 +56,7 @@ class LibraryIndexer:
     def index(self, roots: Iterable[str | os.PathLike[str]]) -> IndexReport:
         started = time.monotonic()
         report = IndexReport(roots=normalize_roots(roots))
+        refresh_metadata_keys(self.db)
         diff = Diff(self.db, report, self.options, self.on_progress)
         try:
             self._read_and_store(diff, report)
@@ -76,10 +79,15 @@ class LibraryIndexer:
                 done += len(task)
                 total = diff.to_read_count if diff.scanned else None
                 self.on_progress(Progress("read", done, total, diff.found))
-                writer.maybe_commit()
+                if writer.due():
+                    _count_rejected(writer.commit(), diff, report)
             writer.returning.extend(diff.returning)
-        finally:
-            writer.commit()
+        except StoreError:
+            raise  # the store failed (locked, full, damaged): no second try at writing
+        except BaseException:
+            _count_rejected(writer.commit(), diff, report)  # Ctrl-C: keep what was read
+            raise
+        _count_rejected(writer.commit(), diff, report)
         self.on_progress(Progress("read", done, done, diff.found))
 
     @staticmethod
@@ -134,3 +142,14 @@ class LibraryIndexer:
             self.db.set_meta(ARRIVALS_KEY, self.db.max_id())
         if report.new + report.updated + report.moved + report.missing >= _OPTIMIZE_AFTER:
             self.db.optimize()
+
+
+def _count_rejected(rejected: list[ScanFailure], diff: Diff, report: IndexReport) -> None:
+    """Files the store refused were counted as new or updated: they are errors instead."""
+    for failure in rejected:
+        if failure.file_path in diff.changed:
+            report.updated -= 1
+        else:
+            report.new -= 1
+        report.errors += 1
+        report.failures.append(failure)

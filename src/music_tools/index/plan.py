@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ..errors import is_access_reason
 from ..models import FileEntry, ScanFailure
 from ..store import LibraryDatabase, RowState
 from ..util import chunks, is_inside
@@ -107,6 +108,7 @@ class Diff:
             failure is not None
             and failure.file_size == entry.size
             and failure.file_mtime_ns == entry.mtime_ns
+            and not is_access_reason(failure.reason)  # a chmod changes neither: always retried
         ):
             report.known_errors += 1  # still the same broken file: not retried
             return False

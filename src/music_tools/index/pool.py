@@ -1,33 +1,55 @@
 """Reading files in worker processes as the walk finds them, in order, a few tasks ahead.
 
-The entries come from a generator (the walk and the diff); the pool reads while the walk
-goes on, so the disk and the processors are busy at once.
+No worker outlives the command. Workers start with SIGINT and SIGTERM blocked (the mask is
+inherited through exec), so a Ctrl-C that reaches the whole process group while they are
+still importing prints nothing there; once started they ignore SIGINT and SIGTERM (the
+parent stops them, between two results) and die with their parent: PR_SET_PDEATHSIG on
+Linux, and a thread that watches `os.getppid()` everywhere, for a parent killed with SIGKILL
+or by the out-of-memory killer. On any exception in the parent (Ctrl-C, SIGTERM turned into
+one by the CLI, a store error), the pool is stopped and its processes reaped before it re-
+raises.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from itertools import chain, islice
 
 from ..models import FileEntry
 from ..read import ExtractBatch, extract_batch
 from ..util import chunks
 
-__all__ = ["IN_PROCESS_FILES", "TASK_FILES", "read_in_pool"]
+__all__ = ["GRACE_S", "IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
 
 TASK_FILES = 64  # files per worker task: large enough to amortise the pickling
 #: Fewer files than this are read in this process: starting worker processes takes longer.
 IN_PROCESS_FILES = 400
+#: How often a worker checks that its parent is still there (the fallback to PDEATHSIG).
+ORPHAN_CHECK_S = 0.5
+#: How long a stopping pool waits for a worker to finish its task before killing it.
+GRACE_S = 3.0
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_PR_SET_PDEATHSIG = 1
 
 
 def read_in_pool(
     entries: Iterable[FileEntry], workers: int, full_hash: bool
 ) -> Iterator[tuple[Sequence[FileEntry], ExtractBatch]]:
-    """(task, what it gave) for tasks of a few dozen files, in order, `workers` at a time."""
+    """(task, what it gave) for tasks of a few dozen files, in order, `workers` at a time.
+
+    `entries` may be a generator (the walk and the diff): tasks are submitted as it yields
+    them, so the pool reads while the walk goes on, and results come back as they are done.
+    """
     iterator = iter(entries)
     first = list(islice(iterator, IN_PROCESS_FILES + 1))
     tasks = chunks(chain(first, iterator), TASK_FILES)
@@ -36,23 +58,80 @@ def read_in_pool(
             yield task, extract_batch(task, full_hash=full_hash)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint) as pool:
-        pending: deque[tuple[Sequence[FileEntry], Future[ExtractBatch]]] = deque()
-        try:
-            for task in tasks:
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+    )
+    pending: deque[tuple[Sequence[FileEntry], Future[ExtractBatch]]] = deque()
+    try:
+        for number, task in enumerate(tasks):
+            with _signals_blocked(number < workers):  # the first submits start the workers
                 pending.append((task, pool.submit(extract_batch, task, full_hash=full_hash)))
-                while pending and (len(pending) >= workers * 3 or pending[0][1].done()):
-                    done_task, done = pending.popleft()
-                    yield done_task, done.result()
-            while pending:
+            while pending and (len(pending) >= workers * 3 or pending[0][1].done()):
                 done_task, done = pending.popleft()
                 yield done_task, done.result()
-        except BaseException:
-            for _, future in pending:
-                future.cancel()
-            raise
+        while pending:
+            done_task, done = pending.popleft()
+            yield done_task, done.result()
+    except BaseException:
+        _tear_down(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them and commits what is done."""
+@contextmanager
+def _signals_blocked(blocked: bool) -> Iterator[None]:
+    """SIGINT and SIGTERM held back in this thread (and in processes it starts) meanwhile;
+    one that arrives is delivered when the block ends."""
+    if not blocked or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _tear_down(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool now: queued tasks cancelled, each worker left to finish the task in
+    hand (a few dozen files, well under a second) and gone; one still busy after `GRACE_S`
+    is killed. Every worker is reaped, and the pool's manager thread joined.
+
+    Workers are not killed at once: one killed while it writes a result into the pipe it
+    shares with the manager thread leaves half a message there, the manager blocks reading
+    the rest forever, and the command hangs at the join (or at the interpreter's exit)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + GRACE_S
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if isinstance(manager, threading.Thread):
+        manager.join(GRACE_S)
+
+
+def _start_worker(parent: int) -> None:
+    """In each worker: leave Ctrl-C and SIGTERM to the parent (which stops the pool between
+    two results), and die with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    if sys.platform == "linux":
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still ends the worker
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..errors import os_reason
 from ..formats.sniff import AUDIO_EXTENSIONS
 from ..models import FileEntry, ScanFailure
-from ..util import is_inside
+from ..util import is_inside, special_kind
 
 __all__ = ["FolderScan", "ScanOptions", "normalize_roots", "scan", "scan_folders"]
 
@@ -143,8 +143,12 @@ def _file(entry: os.DirEntry[str], root: str, extension: str) -> FileEntry | Sca
         if entry.is_symlink() and extension not in AUDIO_EXTENSIONS:
             return None
         return ScanFailure(entry.path, os_reason(exc), library_root=root)
-    if not stat_module.S_ISREG(info.st_mode):
-        return None  # sockets, fifos, devices
+    if not stat_module.S_ISREG(info.st_mode):  # FIFOs, devices, sockets: never opened
+        return ScanFailure(
+            entry.path,
+            f"not a regular file ({special_kind(info.st_mode)})",
+            library_root=root,
+        )
     if extension not in AUDIO_EXTENSIONS:
         return ScanFailure(entry.path, "not an audio file", info.st_size, info.st_mtime_ns, root)
     return FileEntry(entry.path, info.st_size, info.st_mtime_ns, root)

@@ -23,16 +23,35 @@ class Writer:
         self.returning: list[str] = []  # unchanged files back after being missing
         self._last = time.monotonic()
 
-    def maybe_commit(self) -> None:
+    def due(self) -> bool:
+        """Whether enough rows, or enough time, have gathered for a commit."""
         waiting = len(self.upserts) + len(self.failures) + len(self.returning)
-        if waiting >= self.rows or time.monotonic() - self._last >= self.seconds:
-            self.commit()
+        return waiting >= self.rows or time.monotonic() - self._last >= self.seconds
 
-    def commit(self) -> None:
+    def commit(self) -> list[ScanFailure]:
+        """Write what waits, in one transaction; return the files the store rejected, which
+        are recorded as failures in that same transaction (never dropped)."""
+        files = {file.file_path: file for file in self.upserts}
         with self.db.atomic():
-            self.db.batch_insert_files(self.upserts)
-            self.db.scan_errors.record(self.failures)
-            self.db.scan_errors.clear(self.cleared)
+            written = self.db.batch_insert_files(self.upserts)
+            rejected = [_failure(files[row.key], row.reason) for row in written.failures]
+            self.db.scan_errors.record([*self.failures, *rejected])
+            refused = {failure.file_path for failure in rejected}
+            self.db.scan_errors.clear([path for path in self.cleared if path not in refused])
             self.db.reactivate_files(self.returning, time.time())
         self.upserts, self.failures, self.cleared, self.returning = [], [], [], []
         self._last = time.monotonic()
+        return rejected
+
+
+def _failure(file: LibraryFile, reason: str) -> ScanFailure:
+    now = time.time()
+    return ScanFailure(
+        file.file_path,
+        f"could not be stored: {reason}",
+        file.file_size,
+        file.file_mtime_ns,
+        file.library_root,
+        now,
+        now,
+    )

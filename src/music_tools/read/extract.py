@@ -7,16 +7,20 @@ becomes `ExtractError(path, reason)` with a reason a person understands.
 from __future__ import annotations
 
 import os
+import stat as stat_module
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from ..errors import ExtractError, os_reason
+from ..formats.damage import TAG_LIMIT, damage, tag_bytes
 from ..formats.sniff import OGG_EXTENSIONS, sniff
 from ..formats.window import OGG_WINDOW, WINDOW, FileWindow
 from ..identity import keys
-from ..identity.normalize import metadata_hash
+from ..identity.normalize import NORMALIZATION_VERSION, metadata_hash
 from ..models import FileEntry, LibraryFile
+from ..util import human_size, special_kind
 from .tags import MutagenError, NotAudioError, read_tags
 
 __all__ = ["ExtractBatch", "extract", "extract_batch"]
@@ -82,10 +86,30 @@ def extract_batch(
     return batch
 
 
+def _open(path: str) -> BinaryIO:
+    """The file, opened so that a FIFO or a device can never block: O_NONBLOCK, then
+    anything but a regular file is refused before a byte is read."""
+    fileobj = open(path, "rb", opener=_nonblocking)  # noqa: SIM115 (closed below or by caller)
+    try:
+        mode = os.fstat(fileobj.fileno()).st_mode
+        if stat_module.S_ISDIR(mode):
+            raise ExtractError(path, "is a directory")
+        if not stat_module.S_ISREG(mode):
+            raise ExtractError(path, f"not a regular file ({special_kind(mode)})")
+    except BaseException:
+        fileobj.close()
+        raise
+    return fileobj
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
     directory, filename = os.path.split(path)
     extension = os.path.splitext(filename)[1].lower()
-    with open(path, "rb") as fileobj:
+    with _open(path) as fileobj:
         stat = os.fstat(fileobj.fileno())
         if stat.st_size == 0:
             raise ExtractError(path, "empty file")
@@ -100,18 +124,35 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
         is_ogg = extension in OGG_EXTENSIONS
         window = FileWindow(fileobj, stat.st_size, OGG_WINDOW if is_ogg else WINDOW)
         kind = sniff(window.head[:64] if is_ogg else os.pread(fileobj.fileno(), 64, 0))
+        tags_size = tag_bytes(window, kind or extension.lstrip("."))
+        if tags_size > TAG_LIMIT:
+            raise ExtractError(
+                path,
+                f"tags of {human_size(tags_size)} are larger than the {human_size(TAG_LIMIT)} "
+                "read for tags (pictures included); file not read",
+            )
+        _refuse_damaged(path, window, kind)  # before mutagen trusts the declared sizes
         flac_md5 = read_tags(fileobj, file, extension, kind, window)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
+        file.metadata_version = NORMALIZATION_VERSION
         file_format = file.file_format or extension.lstrip(".")
         payload, file.audio_key = keys.read_keys(
             fileobj, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
         )
+        if file_format != kind:
+            _refuse_damaged(path, window, file_format)
         if file.bitrate is None and file.duration and payload is not None:
             file.bitrate = round(payload.length * 8 / file.duration / 1000)
         if full_hash and payload is not None:
             file.audio_hash = keys.audio_hash(fileobj, payload)
             file.file_content_hash = keys.file_content_hash(fileobj, stat.st_size)
     return file
+
+
+def _refuse_damaged(path: str, window: FileWindow, file_format: str | None) -> None:
+    damaged = damage(window, file_format) if file_format else None
+    if damaged is not None:
+        raise ExtractError(path, damaged)
 
 
 def _kind(path: str) -> str:
@@ -125,6 +166,9 @@ def _describe(exc: BaseException, path: str) -> str:
     kind = _kind(path)
     if isinstance(exc, (struct.error, EOFError)) or any(h in lowered for h in _TRUNCATED_HINTS):
         return f"truncated {kind} stream"
-    if isinstance(exc, MutagenError) and message:
+    if isinstance(exc, MutagenError):
+        if not message:  # mutagen says nothing: say which of its parsers gave up
+            part = type(exc).__module__.split(".")[1:2] or ["audio"]
+            return f"corrupt {kind} file: damaged or cut-short {part[0].upper()} data"
         return f"corrupt {kind} file: {message[:200]}"
     return f"corrupt {kind} file ({type(exc).__name__}{': ' + message[:200] if message else ''})"

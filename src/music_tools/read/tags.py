@@ -40,6 +40,7 @@ from ..formats.riff import read_riff_info
 from ..formats.sniff import EXTENSION_KINDS
 from ..formats.window import FileWindow
 from ..models import LibraryFile
+from .fast import FastInfo, fast_kind, fast_reading, read_fast
 from .ogg import OggInfo, read_ogg
 from .tag_fields import (
     APE_KEYS_LOWER,
@@ -110,6 +111,7 @@ _KINDS: dict[type, tuple[str, str, bool]] = {
 }
 
 _LEADING_INT = re.compile(r"\s*(\d+)")
+_MAX_DIGITS = 18  # every such number fits SQLite's signed 64-bit integer
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ARTIST_JOIN = "; "
 
@@ -121,9 +123,17 @@ def read_tags(
 
     `kind` is what the file's first bytes say it is (formats.sniff), None when they say
     nothing clear; Ogg Vorbis and Opus are read by our own parser through `window`.
+    The common formats go through the lean readers of `read.fast` first (unless
+    MUSIC_TOOLS_FAST_READ=0); whatever they step aside from is read by mutagen.
     Returns the MD5 of the decoded audio that a FLAC STREAMINFO carries (None when absent
     or zero). Raises NotAudioError when no format is recognised; mutagen's own errors pass.
     """
+    reader = fast_kind(kind, extension)
+    if reader is not None and fast_reading():
+        fast = read_fast(window, reader)
+        if fast is not None:
+            _fill_from_fast(file, fast, fileobj)
+            return fast.md5
     if kind in ("vorbis", "opus"):
         info = read_ogg(window)
         if info is not None:
@@ -161,6 +171,24 @@ def _fill_from_ogg(file: LibraryFile, info: OggInfo) -> None:
     _fill_tags(file, _from_keys(info.comments, VORBIS_KEYS, str))
 
 
+def _fill_from_fast(file: LibraryFile, info: FastInfo, fileobj: BinaryIO) -> None:
+    file.file_format, file.codec, file.is_lossless = info.file_format, info.codec, info.is_lossless
+    _set_properties(
+        file, info.length, info.sample_rate, info.channels, info.bits_per_sample, info.bitrate
+    )
+    if info.vorbis is not None:
+        values = _from_keys(_vorbis_dict(info.vorbis), VORBIS_KEYS, str)
+    elif info.id3 is not None:
+        values = _id3_values(info.id3.get, info.id3_ufid)
+    elif info.mp4 is not None:
+        values = _from_keys(info.mp4, MP4_KEYS, _mp4_text)
+    else:
+        values = {}
+    if not values and info.file_format == "wav":
+        values = read_riff_info(fileobj)  # as _tag_values: WAV files tagged only with RIFF INFO
+    _fill_tags(file, values)
+
+
 def _open(fileobj: BinaryIO, extension: str, sniffed: Any) -> Any:
     if sniffed is not None:
         return sniffed(fileobj)
@@ -193,16 +221,15 @@ def _open(fileobj: BinaryIO, extension: str, sniffed: Any) -> Any:
 
 def _fill_properties(file: LibraryFile, audio: Any) -> None:
     info = audio.info
-    length = getattr(info, "length", None)
-    file.duration = float(length) if length else None
     rate = getattr(info, "sample_rate", None) or (48_000 if isinstance(audio, OggOpus) else None)
-    file.sample_rate = int(rate) if rate else None
-    channels = getattr(info, "channels", None)
-    file.channels = int(channels) if channels else None
-    bits = getattr(info, "bits_per_sample", None)
-    file.bits_per_sample = int(bits) if bits else None
-    bitrate = getattr(info, "bitrate", None)
-    file.bitrate = round(bitrate / 1000) if bitrate else None
+    _set_properties(
+        file,
+        getattr(info, "length", None),
+        rate,
+        getattr(info, "channels", None),
+        getattr(info, "bits_per_sample", None),
+        getattr(info, "bitrate", None),
+    )
     if isinstance(audio, MP4):
         codec = str(getattr(info, "codec", ""))
         lossless = codec == "alac"
@@ -220,6 +247,17 @@ def _fill_properties(file: LibraryFile, audio: Any) -> None:
         file.codec = str(getattr(info, "codec", "ac-3")).replace("-", "")
     elif isinstance(audio, MP3) and getattr(info, "layer", 3) != 3:
         file.codec = f"mp{info.layer}"
+
+
+def _set_properties(
+    file: LibraryFile, length: Any, rate: Any, channels: Any, bits: Any, bitrate: Any
+) -> None:
+    """Audio properties as a LibraryFile keeps them: zero means unknown (None)."""
+    file.duration = float(length) if length else None
+    file.sample_rate = int(rate) if rate else None
+    file.channels = int(channels) if channels else None
+    file.bits_per_sample = int(bits) if bits else None
+    file.bitrate = round(bitrate / 1000) if bitrate else None
 
 
 def _tag_values(audio: Any, fileobj: BinaryIO) -> dict[str, str]:
@@ -244,26 +282,35 @@ def _tag_values(audio: Any, fileobj: BinaryIO) -> dict[str, str]:
 
 
 def _from_id3(tags: Any) -> dict[str, str]:
+    def texts(frame_id: str) -> list[str] | None:
+        frame = tags.get(frame_id)
+        return None if frame is None else [str(t) for t in frame.text]
+
+    ufid = tags.get("UFID:http://musicbrainz.org")
+    return _id3_values(texts, ufid.data if ufid is not None else None)
+
+
+def _id3_values(texts: Callable[[str], list[str] | None], ufid: bytes | None) -> dict[str, str]:
+    """The fields from ID3 frames: `texts(key)` is a frame's text values (None if absent)."""
     values: dict[str, str] = {}
     for field, frame_id in ID3_FRAMES.items():
-        frame = tags.get(frame_id)
-        if frame is not None and frame.text:
-            texts = [str(t) for t in frame.text if str(t)]
-            if texts:
-                values[field] = _join(field, texts)
+        found = texts(frame_id)
+        if found:
+            kept = [t for t in found if t]
+            if kept:
+                values[field] = _join(field, kept)
     for frame_id in ("TDRC", "TYER", "TDOR", "TORY"):
-        frame = tags.get(frame_id)
-        if frame is not None and frame.text:
-            values["date"] = str(frame.text[0])
+        found = texts(frame_id)
+        if found:
+            values["date"] = found[0]
             break
-    ufid = tags.get("UFID:http://musicbrainz.org")
-    if ufid is not None and ufid.data:
-        values["mbid"] = ufid.data.decode("ascii", "replace")
+    if ufid:
+        values["mbid"] = ufid.decode("ascii", "replace")
     else:
         for key in MB_TXXX:
-            frame = tags.get(key)
-            if frame is not None and frame.text:
-                values["mbid"] = str(frame.text[0])
+            found = texts(key)
+            if found:
+                values["mbid"] = found[0]
                 break
     return values
 
@@ -280,7 +327,15 @@ def _from_keys(
             found = get(name)
             if not found:
                 continue
-            parts = [t for t in map(text, found if type(found) is list else [found]) if t]
+            if type(found) is not list:
+                found = [found]
+            if len(found) == 1:  # the common case, without building a list
+                part = text(found[0])
+                if part:
+                    values[field] = part
+                    break
+                continue
+            parts = [t for t in map(text, found) if t]
             if parts:
                 values[field] = parts[0] if len(parts) == 1 else _join(field, parts)
                 break
@@ -342,7 +397,9 @@ def _leading_int(text: str | None) -> int | None:
     if not text:
         return None
     match = _LEADING_INT.match(text)
-    return int(match.group(1)) if match else None
+    if match is None or len(match.group(1)) > _MAX_DIGITS:
+        return None  # a number no database column holds: no value rather than no file
+    return int(match.group(1))
 
 
 def _year(text: str | None) -> int | None:

@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 #: Errors that belong to one row (a value that cannot be bound, a constraint it
 #: breaks, an item that is not a LibraryFile). Anything else is about the database
-#: itself (locked, full, corrupt) and aborts the call as a StoreError.
+#: itself (locked, full, corrupt): it propagates, and the transaction around the call
+#: turns it into a StoreError naming the database.
 ROW_ERRORS: tuple[type[BaseException], ...] = (
     apsw.ConstraintError,
     apsw.MismatchError,
@@ -155,8 +156,6 @@ def execute_isolated(
                 except ROW_ERRORS as retry_exc:
                     exc = retry_exc
             failures.append(RowError(_safe_key(key_of, item), describe_error(exc)))
-        except apsw.Error as exc:
-            raise StoreError(f"batch write failed: {describe_error(exc)}") from exc
         else:
             written += conn.total_changes() - before
             return BatchResult(written, tuple(failures))

@@ -24,44 +24,147 @@ Pragmas, each measured on the XLARGE benchmark (100,000 rows, 2 cores):
   query planner has statistics for a large library; it analyzes only what changed a lot.
 - temp_store=MEMORY: the ephemeral tables that IN-lists and sorts build stay off disk.
 - foreign_keys=ON: enforce references where later schema versions add them.
-- busy timeout: a second writer waits for the lock instead of failing at once.
+- busy handler: a second writer waits for the lock (saying so after a second, through
+  `on_wait`) instead of failing at once, and gives up after the busy timeout.
+
+Read-only opens (`readonly=True`, for commands that only read) use `mode=ro`: nothing is
+created, migrated or switched to WAL. SQLite reads a WAL database read-only through its
+`-shm` file; when none exists and this user cannot create one (a database in a folder they
+cannot write, which no one has open), the file is opened `immutable=1` instead. No `-wal`
+file exists then, so every committed row is in the main file; only a writer starting while
+the read runs could go unseen (the read shows the state it started from).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import apsw
 
-from ..errors import StoreError
-from .schema import migrate
+from ..errors import NotALibraryError, SchemaError, StoreError
+from .driver_errors import store_error, translated
+from .schema import LATEST_VERSION, migrate, user_version
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "Transactions", "open_sqlite"]
+__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "WAIT_NOTICE_S", "Transactions", "open_sqlite"]
 
 DEFAULT_BUSY_TIMEOUT_S = 60.0
 CACHE_SIZE_KIB = 32_768
+#: After this long waiting for another process's lock, `on_wait` is called (once).
+WAIT_NOTICE_S = 1.0
 
 
-def open_sqlite(path: str | os.PathLike[str], busy_timeout: float) -> apsw.Connection:
-    """Open (creating if needed) a library database and bring its schema up to date."""
+def open_sqlite(
+    path: str | os.PathLike[str],
+    busy_timeout: float,
+    *,
+    readonly: bool = False,
+    on_wait: Callable[[], None] | None = None,
+) -> apsw.Connection:
+    """Open a library database: read-write (creating it and bringing its schema up to
+    date), or read-only (refusing what is not a current music-tools library)."""
     target = Path(path)
-    if str(path) != ":memory:" and not target.parent.is_dir():
-        raise StoreError(f"{target}: folder {target.parent} does not exist")
+    memory = str(path) == ":memory:"
+    if not memory and not target.parent.is_dir():
+        raise StoreError(target, f"folder {target.parent} does not exist")
+    if readonly:
+        if not target.is_file():
+            raise StoreError(target, "no library database here (run `music-tools index`)")
+        return _open_readonly(target, busy_timeout, on_wait)
+    conn: apsw.Connection | None = None
     try:
-        conn = apsw.Connection(str(target))
-        conn.set_busy_timeout(int(busy_timeout * 1000))
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB}")
-        conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("PRAGMA foreign_keys=ON")
-        migrate(conn)
-    except apsw.Error as exc:
-        raise StoreError(f"{target}: cannot open the library database: {exc}") from exc
+        with translated(target):
+            conn = apsw.Connection(str(target))
+            _wait_politely(conn, busy_timeout, on_wait)
+            check_library(conn, target, writable=True)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB}")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA foreign_keys=ON")
+            migrate(conn)
+    except StoreError as exc:
+        if conn is not None:
+            conn.close()
+        if not exc.path:
+            raise StoreError(target, exc.reason) from exc
+        raise
     return conn
+
+
+def _open_readonly(
+    target: Path, busy_timeout: float, on_wait: Callable[[], None] | None
+) -> apsw.Connection:
+    flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+    uri = "file:" + urllib.parse.quote(os.fsencode(target.absolute()))
+    try:
+        conn = apsw.Connection(f"{uri}?mode=ro", flags=flags)
+        _wait_politely(conn, busy_timeout, on_wait)
+        user_version(conn)
+    except (apsw.ReadOnlyError, apsw.CantOpenError) as exc:
+        if os.path.exists(f"{target}-wal"):
+            raise store_error(target, exc) from exc
+        conn = apsw.Connection(f"{uri}?mode=ro&immutable=1", flags=flags)
+    except apsw.Error as exc:
+        raise store_error(target, exc) from exc
+    try:
+        with translated(target):
+            check_library(conn, target, writable=False)
+            conn.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB}")
+            conn.execute("PRAGMA temp_store=MEMORY")
+    except StoreError:
+        conn.close()
+        raise
+    return conn
+
+
+def check_library(conn: apsw.Connection, path: Path, *, writable: bool) -> None:
+    """Refuse a file that is not a music-tools library, or one of a schema this version
+    cannot use, before anything is written to it."""
+    version = user_version(conn)
+    if version > LATEST_VERSION:
+        raise SchemaError(
+            path,
+            f"database schema version {version} is newer than this music-tools understands "
+            f"({LATEST_VERSION}); upgrade music-tools",
+        )
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    if version == 0 and (tables or not writable):
+        raise NotALibraryError(path, "not a music-tools library (an SQLite file of another kind)")
+    if version > 0 and "library_index" not in tables:
+        raise NotALibraryError(path, "not a music-tools library (no library_index table)")
+    if version < LATEST_VERSION and not writable:
+        raise SchemaError(
+            path,
+            f"database schema version {version} is older than this music-tools uses "
+            f"({LATEST_VERSION}); run `music-tools index` once to upgrade it",
+        )
+
+
+def _wait_politely(
+    conn: apsw.Connection, timeout: float, on_wait: Callable[[], None] | None
+) -> None:
+    """Wait up to `timeout` seconds for another process's lock, saying so after a second."""
+    started: list[float] = []
+
+    def busy(tries: int) -> bool:
+        now = time.monotonic()
+        if tries == 0:
+            started[:] = [now]
+        waited = now - started[0]
+        if waited >= timeout:
+            return False
+        if on_wait is not None and waited >= WAIT_NOTICE_S and len(started) == 1:
+            started.append(now)
+            on_wait()
+        time.sleep(min(0.001 * 2 ** min(tries, 6), 0.05))
+        return True
+
+    conn.set_busy_handler(busy)
 
 
 class Transactions:
@@ -70,14 +173,16 @@ class Transactions:
     The outermost `atomic()` is BEGIN IMMEDIATE ... COMMIT (taking the write lock up
     front, so a busy database waits for the busy timeout instead of failing when a read
     transaction tries to upgrade); an inner one is a SAVEPOINT. Any exception rolls the
-    block back and is re-raised: a block that raised never commits.
+    block back and is re-raised: a block that raised never commits. A driver error inside
+    either kind of block leaves it as a StoreError naming the database.
     """
 
-    __slots__ = ("_conn", "_depth")
+    __slots__ = ("_conn", "_depth", "path")
 
-    def __init__(self, conn: apsw.Connection) -> None:
+    def __init__(self, conn: apsw.Connection, path: str = "") -> None:
         self._conn = conn
         self._depth = 0
+        self.path = path
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -86,13 +191,14 @@ class Transactions:
                 yield
             return
         conn = self._conn
-        try:
+        with translated(self.path):
             conn.execute("BEGIN IMMEDIATE")
-        except apsw.Error as exc:
-            raise StoreError(f"cannot start a write transaction: {exc}") from exc
         self._depth = 1
         try:
             yield
+        except apsw.Error as exc:
+            _rollback(conn)
+            raise store_error(self.path, exc) from exc
         except BaseException:
             _rollback(conn)
             raise
@@ -101,7 +207,7 @@ class Transactions:
                 conn.execute("COMMIT")
             except apsw.Error as exc:
                 _rollback(conn)
-                raise StoreError(f"commit failed: {exc}") from exc
+                raise store_error(self.path, exc) from exc
         finally:
             self._depth = 0
 
@@ -114,8 +220,9 @@ class Transactions:
         try:
             yield
         except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
             raise
         else:
             conn.execute(f"RELEASE {name}")
@@ -129,15 +236,19 @@ class Transactions:
             yield
             return
         conn = self._conn
-        conn.execute("BEGIN DEFERRED")
-        self._depth = 1
         try:
-            yield
+            with translated(self.path):
+                conn.execute("BEGIN DEFERRED")
+                self._depth = 1
+                yield
         finally:
             self._depth = 0
             _rollback(conn)
 
 
 def _rollback(conn: apsw.Connection) -> None:
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except apsw.Error:
+        pass  # the error that made us roll back is the one worth reporting

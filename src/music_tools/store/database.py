@@ -17,6 +17,7 @@ from ..util import chunks
 from . import sql
 from .batch import ROW_ERRORS, BatchResult, describe_error, execute_isolated
 from .connection import DEFAULT_BUSY_TIMEOUT_S, Transactions, open_sqlite
+from .driver_errors import translated
 from .operation import BatchOperation, OperationType
 from .rows import (
     COLUMNS,
@@ -60,6 +61,7 @@ _DELETE = sql.delete_sql(TABLE, key="file_path")
 _RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
 _relink_params = attrgetter(*_RELINK_COLUMNS)
 _RELINK = sql.update_sql(TABLE, _RELINK_COLUMNS, key="id")
+_SET_METADATA_KEY = f"UPDATE {TABLE} SET metadata_hash = ?, metadata_version = ? WHERE id = ?"
 _REACTIVATE = f"UPDATE {TABLE} SET is_active = 1, last_seen_at = ? WHERE file_path = ?"
 _STATE_COLUMNS = "file_path, id, file_size, file_mtime_ns, is_active, audio_key"
 _ROW_STATE = f"SELECT {_STATE_COLUMNS} FROM {TABLE} WHERE file_path >= ? AND file_path < ?"
@@ -99,12 +101,20 @@ class LibraryDatabase:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S,
+        readonly: bool = False,
+        on_wait: Callable[[], None] | None = None,
     ) -> None:
+        """Open (or create) the library at `path`; `readonly` opens an existing one without
+        writing anything to it; `on_wait` is called once a lock has been waited for a while."""
         self.path = os.fspath(path)
         self.busy_timeout = busy_timeout
-        self._conn = open_sqlite(path, busy_timeout)
-        self._tx = Transactions(self._conn)
+        self.readonly = readonly
+        self._conn = open_sqlite(path, busy_timeout, readonly=readonly, on_wait=on_wait)
+        self._tx = Transactions(self._conn, self.path)
         self.scan_errors = ScanErrorTable(self._conn, self._tx)
         self.last_batch_result = BatchResult()
 
@@ -118,11 +128,9 @@ class LibraryDatabase:
     def optimize(self) -> None:
         """Give the query planner fresh statistics where a large write made them stale
         (`PRAGMA optimize`, with sampling capped so a million rows cost milliseconds)."""
-        try:
+        with translated(self.path):
             self._conn.execute("PRAGMA analysis_limit=1000")
             self._conn.execute("PRAGMA optimize")
-        except apsw.Error as exc:
-            raise StoreError(f"{self.path}: cannot optimize: {exc}") from exc
 
     def close(self) -> None:
         self._conn.close()
@@ -141,10 +149,6 @@ class LibraryDatabase:
     def atomic(self) -> AbstractContextManager[None]:
         """All writes inside commit together or not at all; nests with SAVEPOINTs."""
         return self._tx.atomic()
-
-    def reading(self) -> AbstractContextManager[None]:
-        """One read snapshot for several queries: a concurrent writer is seen all or not."""
-        return self._tx.snapshot()
 
     # -- single-row methods (each its own transaction, as the seed's old approach) -----
 
@@ -175,7 +179,8 @@ class LibraryDatabase:
 
     def count_files(self, active_only: bool = True) -> int:
         query = sql.count_sql(TABLE, "is_active = 1" if active_only else "")
-        count: int = self._conn.execute(query).get
+        with self._tx.snapshot():
+            count: int = self._conn.execute(query).get
         return count
 
     def _write_one(
@@ -244,6 +249,25 @@ class LibraryDatabase:
             _repair_relink,
         )
 
+    def metadata_keys_older_than(
+        self, version: int
+    ) -> list[tuple[int, str | None, str | None, str]]:
+        """(id, artist, title, file_path) of the rows whose metadata_hash was made under
+        normalization rules older than `version` (NULL: the first rules)."""
+        query = (
+            f"SELECT id, artist, title, file_path FROM {TABLE} "
+            "WHERE metadata_version IS NULL OR metadata_version < ?"
+        )
+        with self.reading():
+            return [
+                (row_id, artist, title, decode_path(path))
+                for row_id, artist, title, path in self._conn.execute(query, (version,))
+            ]
+
+    def set_metadata_keys(self, keys: Iterable[tuple[str, int, int]]) -> BatchResult:
+        """(metadata_hash, metadata_version, id) for each row to re-key, in one transaction."""
+        return self._write_many(_SET_METADATA_KEY, keys, tuple, lambda key: str(key[2]), 1000)
+
     def rows_under(self, folder: str) -> dict[str, RowState]:
         """path -> what the diff needs of every row under `folder` (all of them: prefer
         `rows_in_directories`, whose memory is bounded by the folders asked for)."""
@@ -269,7 +293,8 @@ class LibraryDatabase:
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         """A value from the small key/value table the store keeps about itself."""
-        rows = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
+        with self._tx.snapshot():
+            rows = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
         return rows[0][0] if rows else default
 
     def set_meta(self, key: str, value: Any) -> None:
@@ -280,7 +305,8 @@ class LibraryDatabase:
             )
 
     def max_id(self) -> int:
-        found: int | None = self._conn.execute(f"SELECT max(id) FROM {TABLE}").get
+        with self._tx.snapshot():
+            found: int | None = self._conn.execute(f"SELECT max(id) FROM {TABLE}").get
         return found or 0
 
     def has_rows_under(self, folder: str) -> bool:
@@ -288,16 +314,19 @@ class LibraryDatabase:
         query = f"SELECT 1 FROM {TABLE} WHERE file_path >= ? AND file_path < ? LIMIT 1"
         return any(self._conn.execute(query, bounds).fetchall() for bounds in prefix_bounds(folder))
 
-    def directories_under(self, folder: str) -> Iterator[str]:
+    def directories_under(self, folder: str) -> list[str]:
         """Every distinct folder holding a row, at or below `folder` (an index-only scan)."""
-        found = self._conn.execute(
-            f"SELECT 1 FROM {TABLE} WHERE directory = ? LIMIT 1", (db_path(folder),)
-        ).fetchall()
-        if found:
-            yield folder
-        for low, high in prefix_bounds(folder):
-            for (directory,) in self._conn.execute(_DIRECTORIES, (low, high)).fetchall():
-                yield decode_path(directory)
+        found: list[str] = []
+        with self._tx.snapshot():
+            own = self._conn.execute(
+                f"SELECT 1 FROM {TABLE} WHERE directory = ? LIMIT 1", (db_path(folder),)
+            ).fetchall()
+            if own:
+                found.append(folder)
+            for low, high in prefix_bounds(folder):
+                rows = self._conn.execute(_DIRECTORIES, (low, high)).fetchall()
+                found.extend(decode_path(directory) for (directory,) in rows)
+        return found
 
     def batch_operation(self, operation_type: OperationType) -> BatchOperation:
         """Accumulate with `.add(item)`; all is written on a clean exit, nothing on error."""
@@ -383,11 +412,17 @@ class LibraryDatabase:
     def iter_files(self, active_only: bool = True) -> Iterator[LibraryFile]:
         """Every row, streamed in path order."""
         where = " WHERE is_active = 1" if active_only else ""
-        cursor = self._conn.execute(
-            f"SELECT {', '.join(COLUMNS)} FROM {TABLE}{where} ORDER BY file_path"
-        )
-        for rows in chunks(cursor, 1000):
-            yield from files_from_rows(rows)
+        with self._tx.snapshot():
+            cursor = self._conn.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM {TABLE}{where} ORDER BY file_path"
+            )
+            for rows in chunks(cursor, 1000):
+                yield from files_from_rows(rows)
+
+    def reading(self) -> AbstractContextManager[None]:
+        """A read snapshot: queries inside see one committed state, and a driver error
+        leaves as a StoreError naming this database."""
+        return self._tx.snapshot()
 
     def _select_in(
         self, column: str, keys: Sequence[Any], batch_size: int, where: str = ""
@@ -401,8 +436,4 @@ class LibraryDatabase:
         size = max(1, min(batch_size, limit))
         for chunk in chunks(keys, size):
             query = sql.select_in_sql(TABLE, COLUMNS, column, len(chunk), where)
-            try:
-                cursor = self._conn.execute(query, chunk)
-            except apsw.Error as exc:
-                raise StoreError(f"lookup failed: {exc}") from exc
-            yield files_from_rows(cursor)
+            yield files_from_rows(self._conn.execute(query, chunk))

@@ -134,15 +134,36 @@ def cache_full_hashes(db: LibraryDatabase, updates: Sequence[HashUpdate]) -> int
         conn.set_busy_timeout(int(db.busy_timeout * 1000))
 
 
-def move_row(db: LibraryDatabase, row_id: int, new_path: str, new_root: str | None) -> None:
-    """Point row `row_id` at `new_path` (inside the caller's transaction, if any)."""
+def move_row(
+    db: LibraryDatabase,
+    row_id: int,
+    new_path: str,
+    new_root: str | None,
+    current: Sequence[str] = (),
+) -> bool:
+    """Point row `row_id` at `new_path` (inside the caller's transaction, if any); with
+    `current`, only if the row is now at one of those paths (an action log replayed on
+    another library must not re-point that library's row of the same id). Whether it did."""
     directory, filename = os.path.split(new_path)
+    statement = (
+        f"UPDATE {TABLE} SET file_path = ?, filename = ?, directory = ?, library_root = ? "
+        "WHERE id = ?"
+    )
+    params: list[object] = [
+        db_path(new_path),
+        db_path(filename),
+        db_path(directory),
+        _opt(new_root),
+        row_id,
+    ]
+    if current:
+        statement += f" AND file_path IN ({sql.placeholders(len(current))})"
+        params += [db_path(path) for path in current]
     try:
-        db.connection.execute(
-            f"UPDATE {TABLE} SET file_path = ?, filename = ?, directory = ?, library_root = ? "
-            "WHERE id = ?",
-            (db_path(new_path), db_path(filename), db_path(directory), _opt(new_root), row_id),
-        )
+        conn = db.connection
+        before = conn.total_changes()
+        conn.execute(statement, params)
+        return bool(conn.total_changes() - before)
     except apsw.Error as exc:
         raise StoreError(f"{new_path}: cannot update its row: {exc}") from exc
 

@@ -48,11 +48,15 @@ def db_path(path: str) -> str | bytes:
 
 def prefix_bounds(folder: str) -> list[tuple[str | bytes, str | bytes]]:
     """[low, high) ranges of stored paths that lie under `folder`: one for paths kept as
-    TEXT and one for paths kept as BLOB (SQLite orders every TEXT before every BLOB)."""
+    TEXT and one for paths kept as BLOB (SQLite orders every TEXT before every BLOB).
+
+    A folder whose own name is not valid UTF-8 holds only BLOB paths: one range."""
     prefix = folder if folder.endswith(os.sep) else folder + os.sep
-    after = prefix[:-1] + chr(ord(os.sep) + 1)
     raw = os.fsencode(prefix)
-    return [(prefix, after), (raw, raw[:-1] + bytes([raw[-1] + 1]))]
+    blobs: tuple[str | bytes, str | bytes] = (raw, raw[:-1] + bytes([raw[-1] + 1]))
+    if isinstance(db_path(prefix), bytes):
+        return [blobs]
+    return [(prefix, prefix[:-1] + chr(ord(os.sep) + 1)), blobs]
 
 
 def decode_path(value: Any) -> Any:

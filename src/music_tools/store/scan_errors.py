@@ -76,9 +76,11 @@ class ScanErrorTable:
 
     def __iter__(self) -> Iterator[ScanFailure]:
         query = f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} ORDER BY file_path"
-        for row in self._conn.execute(query):
-            yield _failure(row)
+        with self._tx.snapshot():
+            for row in self._conn.execute(query):
+                yield _failure(row)
 
     def __len__(self) -> int:
-        count: int = self._conn.execute(sql.count_sql(TABLE)).get
+        with self._tx.snapshot():
+            count: int = self._conn.execute(sql.count_sql(TABLE)).get
         return count

@@ -4,7 +4,8 @@ Version 1 is the table the seed design shipped (no audio keys, mtime in float se
 version 2 added the audio keys and the scan_errors table; version 3 names a failure's
 cause `reason` everywhere (the column was `error`); version 4 indexes what duplicate
 checking looks up besides the hash columns: the MusicBrainz recording id, and the fuzzy
-blocking key (an expression of artist and title, see `store/blocking.py`); version 5
+blocking key (an expression of artist and title, see `store/blocking.py`); version 5 adds
+`metadata_version`, the normalization rules' version of each metadata_hash; version 6
 indexes the folder of each row, so the indexer diffs one folder at a time, and adds a small
 key/value table `meta`. Each migration runs in one transaction, so an upgrade either
 completes or leaves the database as it was.
@@ -96,9 +97,15 @@ _V4 = f"""
 CREATE INDEX idx_active_mbid ON library_index(is_active, musicbrainz_recording_id);
 CREATE INDEX idx_active_fuzzy_block ON library_index(is_active, {FUZZY_BLOCK_SQL});
 """
+_V5_METADATA_VERSION = """
+ALTER TABLE library_index ADD COLUMN metadata_version INTEGER;
+CREATE INDEX idx_metadata_version ON library_index(metadata_version);
+"""
+"""Each metadata_hash remembers the normalization rules' version it was made with; rows
+from before (NULL) are re-keyed from their stored artist and title by the indexer."""
 
 
-_V5 = """
+_V6 = """
 CREATE INDEX idx_library_directory ON library_index(directory);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 INSERT INTO meta VALUES ('arrivals_after_id', (SELECT coalesce(max(id), 0) FROM library_index));
@@ -128,9 +135,9 @@ def _dirname(path: Any) -> str | bytes:
     return folder
 
 
-def _v5(conn: apsw.Connection) -> None:
+def _v6(conn: apsw.Connection) -> None:
     _fill_directories(conn)
-    conn.execute(_V5)
+    conn.execute(_V6)
 
 
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
@@ -145,7 +152,8 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V2),
     _script(_V3),
     _script(_V4),
-    _v5,
+    _script(_V5_METADATA_VERSION),
+    _v6,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -160,8 +168,9 @@ def migrate(conn: apsw.Connection, target: int = LATEST_VERSION) -> int:
     start = user_version(conn)
     if start > LATEST_VERSION:
         raise SchemaError(
+            "",
             f"database schema version {start} is newer than this music-tools "
-            f"understands ({LATEST_VERSION}); upgrade music-tools"
+            f"understands ({LATEST_VERSION}); upgrade music-tools",
         )
     for version in range(start, target):
         conn.execute("BEGIN IMMEDIATE")

@@ -1,0 +1,221 @@
+"""Damaged files, found cheaply: the file's size against the sizes its own headers declare.
+
+A truncated WAV or AIFF declares more audio than it holds; a truncated FLAC keeps its
+STREAMINFO (and so its MD5, and its audio_key) but its last frame starts far before the
+declared sample count ends; an MP4 atom runs past the end of the file. Such a file is
+reported as damaged, never indexed, so it can never pass for a copy the user already has.
+Each check reads only headers (and, of a FLAC file, its last two frames: at most 64 KiB).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..util import human_size
+from .payload import skip_id3v2
+from .riff import container_chunks
+from .window import FileWindow, read_at
+
+__all__ = ["TAG_LIMIT", "damage", "tag_bytes"]
+
+#: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
+TAG_LIMIT = 32 * 1024 * 1024
+_FLAC_TAIL = 64 * 1024
+
+
+def damage(window: FileWindow, file_format: str) -> str | None:
+    """Why the file's audio is incomplete, or None when its headers and size agree."""
+    if file_format in ("wav", "aiff"):
+        return _chunk_damage(window, file_format)
+    if file_format == "flac":
+        return _flac_damage(window)
+    if file_format == "m4a":
+        return _mp4_damage(window)
+    return None
+
+
+def tag_bytes(window: FileWindow, file_format: str | None) -> int:
+    """How many bytes of tags mutagen would read into memory (ID3v2 at the start, FLAC
+    metadata blocks, the MP4 `moov` atom)."""
+    size = _id3v2_end(window)
+    if file_format == "flac" and window.read(size, 4) == b"fLaC":
+        frames = _frames_offset(window, size)
+        size = max(size, (frames or window.size) - size)
+    elif file_format == "m4a":
+        for kind, start, end, _ in _mp4_atoms(window):
+            if kind == b"moov":
+                size = max(size, end - start)
+    return size
+
+
+def _id3v2_end(window: FileWindow) -> int:
+    return skip_id3v2(window, 0)
+
+
+def _chunk_damage(window: FileWindow, file_format: str) -> str | None:
+    """A chunk that declares more than the file holds (the audio, or any other chunk a
+    parser would read whole), or no audio chunk at all."""
+    wanted = b"data" if file_format == "wav" else b"SSND"
+    name = file_format.upper()
+    found = False
+    for chunk_id, start, present in container_chunks(window.read, window.size):
+        layout = "<I" if file_format == "wav" else ">I"
+        declared = struct.unpack(layout, window.read(start - 4, 4))[0]
+        if declared > present + 1:  # one pad byte may be missing
+            what = "of audio" if chunk_id == wanted else f"in its {_printable(chunk_id)} chunk"
+            return (
+                f"damaged {name}: {human_size(declared)} {what} declared, "
+                f"{human_size(present)} present (truncated?)"
+            )
+        found = found or chunk_id == wanted
+    return None if found else f"damaged {name}: no audio data (truncated?)"
+
+
+def _printable(chunk_id: bytes) -> str:
+    return repr(chunk_id.decode("latin-1"))
+
+
+def _mp4_damage(window: FileWindow) -> str | None:
+    for kind, _, _, declared_end in _mp4_atoms(window):
+        if declared_end > window.size:
+            missing = declared_end - window.size
+            what = "of audio" if kind == b"mdat" else f"of its '{kind.decode('latin-1')}' atom"
+            return f"damaged M4A: {human_size(missing)} {what} missing (truncated?)"
+    return None
+
+
+def _mp4_atoms(window: FileWindow) -> list[tuple[bytes, int, int, int]]:
+    """(kind, start, end within the file, declared end) of each top-level atom."""
+    atoms: list[tuple[bytes, int, int, int]] = []
+    offset, size_of_file = 0, window.size
+    while offset + 8 <= size_of_file and len(atoms) < 1000:
+        header = window.read(offset, 16)
+        size, kind = int.from_bytes(header[:4], "big"), bytes(header[4:8])
+        if size == 1 and len(header) == 16:
+            size = int.from_bytes(header[8:16], "big")
+        elif size == 0:
+            size = size_of_file - offset
+        if size < 8:
+            break
+        atoms.append((kind, offset, min(offset + size, size_of_file), offset + size))
+        offset += size
+    return atoms
+
+
+# -- FLAC: the last frame against STREAMINFO's sample count --------------------------------
+
+
+def _flac_damage(window: FileWindow) -> str | None:
+    start = _id3v2_end(window)
+    info = window.read(start, 42)
+    if len(info) < 42 or info[:4] != b"fLaC" or info[4] & 0x7F != 0:
+        return None  # not a STREAMINFO first: leave it to the parser
+    block = int.from_bytes(info[8:10], "big")
+    fixed = block == int.from_bytes(info[10:12], "big")
+    packed = int.from_bytes(info[18:26], "big")
+    total = packed & ((1 << 36) - 1)
+    frames_start = _frames_offset(window, start)
+    if frames_start is None or frames_start >= window.size:
+        return "damaged FLAC: no audio frames (truncated?)"
+    if total == 0:
+        return None  # length unknown: nothing to compare with
+    max_frame = int.from_bytes(info[15:18], "big")  # 0: unknown
+    span = min(_FLAC_TAIL, 2 * max_frame + 64) if max_frame else _FLAC_TAIL
+    tail_start = max(frames_start, window.size - span)
+    tail = read_at(window.fileobj, tail_start, window.size - tail_start)
+    last = _last_frame(tail, block if fixed else 0, frames_start - tail_start)
+    if last is None:
+        return None
+    offset, first_sample, samples = last
+    covered = first_sample + samples
+    if total - covered <= samples:
+        return None
+    audio_so_far = tail_start + offset - frames_start
+    missing = (total - covered) * audio_so_far // max(first_sample, 1)
+    return f"damaged FLAC: {human_size(missing)} of audio missing (truncated?)"
+
+
+def _frames_offset(window: FileWindow, start: int) -> int | None:
+    offset = start + 4
+    while offset + 4 <= window.size:
+        header = window.read(offset, 4)
+        offset += 4 + int.from_bytes(header[1:4], "big")
+        if header[0] & 0x80:
+            return offset
+    return None
+
+
+def _last_frame(tail: bytes, fixed_block: int, first_at: int) -> tuple[int, int, int] | None:
+    """(offset in `tail`, first sample, samples) of the last frame header in `tail`.
+
+    A header is a sync code, valid fields and a CRC-8, which random audio bytes also pass
+    about once in 65,536 bytes; so a header counts only when the one before it chains to it
+    (it ends where this one starts), or when it is the stream's first (at `first_at`)."""
+    later: tuple[int, int, int] | None = None
+    position = len(tail)
+    while (position := tail.rfind(b"\xff", 0, position)) >= 0:
+        parsed = _frame_header(tail, position, fixed_block)
+        if parsed is None:
+            continue
+        found = (position, *parsed)
+        if later is not None and found[1] + found[2] == later[1]:
+            return later
+        if position == first_at:  # the first frame is genuine, and no later one chained
+            return found
+        later = found
+    return None
+
+
+_BLOCK_SIZES = {1: 192, **{n: 576 << (n - 2) for n in range(2, 6)}}
+_BLOCK_SIZES.update({n: 256 << (n - 8) for n in range(8, 16)})
+
+
+def _frame_header(data: bytes, at: int, fixed_block: int) -> tuple[int, int] | None:
+    """(first sample, samples) of a FLAC frame header at `at`, checked by its CRC-8."""
+    head = data[at : at + 16]
+    if len(head) < 6 or head[1] & 0xFE != 0xF8 or head[3] & 0x01 or head[2] >> 4 == 0:
+        return None
+    if head[2] & 0x0F == 0x0F or head[3] >> 4 > 10:
+        return None
+    number, pos = _utf8_number(head, 4)
+    if number is None:
+        return None
+    code = head[2] >> 4
+    if code == 6:
+        samples, pos = head[pos] + 1, pos + 1
+    elif code == 7:
+        samples, pos = int.from_bytes(head[pos : pos + 2], "big") + 1, pos + 2
+    else:
+        samples = _BLOCK_SIZES[code]
+    rate = head[2] & 0x0F
+    pos += 1 if rate == 12 else 2 if rate in (13, 14) else 0
+    if pos >= len(head) or _crc8(head[:pos]) != head[pos]:
+        return None
+    variable = head[1] & 0x01
+    if not variable and not fixed_block:
+        return None
+    return (number if variable else number * fixed_block), samples
+
+
+def _utf8_number(data: bytes, pos: int) -> tuple[int | None, int]:
+    first = data[pos]
+    if first < 0x80:
+        return first, pos + 1
+    length = next((n for n in range(2, 8) if first & (0x80 >> n) == 0), 0)
+    if length == 0 or first & 0x40 == 0 or pos + length > len(data):
+        return None, pos
+    value = first & (0x7F >> length)
+    for byte in data[pos + 1 : pos + length]:
+        if byte & 0xC0 != 0x80:
+            return None, pos
+        value = (value << 6) | (byte & 0x3F)
+    return value, pos + length
+
+
+def _crc8(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc

@@ -1,0 +1,237 @@
+"""MP4 audio sample entries: AAC's esds descriptors and AudioSpecificConfig, ALAC's cookie.
+
+A port of what mutagen's AudioSampleEntry reads for `mp4a` and `alac` entries, so that the
+channels, sample rate, bits and bitrate are exactly its own. Anything mutagen would fail on
+raises `Unsure`; so does an AAC config with a program config element (channel config 0).
+"""
+
+from __future__ import annotations
+
+__all__ = ["SampleEntry", "Unsure", "parse_sample_entry"]
+
+_FREQS = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
+_GA_TYPES = (1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23)
+_CAN_SBR = (1, 2, 3, 4, 6, 17, 19, 20, 22)
+
+SampleEntry = tuple[int, int, int, int]
+"""(channels, bits per sample, sample rate, bitrate in bit/s)"""
+
+
+class Unsure(Exception):
+    """What mutagen makes of these bytes is not modelled here (or it fails on them)."""
+
+
+class _Bits:
+    __slots__ = ("data", "position")
+
+    def __init__(self, data: bytes, position: int = 0) -> None:
+        self.data, self.position = data, position * 8
+
+    def bits(self, count: int) -> int:
+        end = self.position + count
+        if end > len(self.data) * 8:
+            raise Unsure  # mutagen: BitReaderError, the file fails
+        value = int.from_bytes(self.data[self.position // 8 : (end + 7) // 8], "big")
+        value >>= (8 - end % 8) % 8
+        self.position = end
+        return value & ((1 << count) - 1)
+
+
+def parse_sample_entry(name: bytes, entry: bytes) -> SampleEntry:
+    """An `mp4a` or `alac` sample entry's payload, as mutagen's AudioSampleEntry reads it."""
+    if len(entry) < 28:
+        raise Unsure
+    channels = int.from_bytes(entry[16:18], "big")
+    bits = int.from_bytes(entry[18:20], "big")
+    rate = int.from_bytes(entry[24:28], "big") >> 16
+    extra = _child(entry, 28)
+    if name == b"mp4a" and extra is not None and extra[0] == b"esds":
+        return _esds(extra[1], channels, bits, rate)
+    if name == b"alac" and extra is not None and extra[0] == b"alac":
+        return _alac(extra[1], channels, bits, rate)
+    raise Unsure  # another codec, or an entry without its usual box
+
+
+def _child(data: bytes, offset: int) -> tuple[bytes, bytes] | None:
+    """(name, payload) of the box at `offset` of `data`, as mutagen's Atom reads it."""
+    if offset + 8 > len(data):
+        raise Unsure
+    length, name, header = (
+        int.from_bytes(data[offset : offset + 4], "big"),
+        data[offset + 4 : offset + 8],
+        8,
+    )
+    if length == 1 or length == 0 or length < 8:
+        raise Unsure  # 64-bit, to-the-end or invalid sizes: not modelled
+    payload = data[offset + header : offset + length]
+    if len(payload) != length - header:
+        raise Unsure  # mutagen: "too short" / truncated
+    return name, payload
+
+
+def _esds(data: bytes, channels: int, bits: int, rate: int) -> SampleEntry:
+    if len(data) < 4 or data[0] != 0:
+        raise Unsure
+    reader = _Bits(data, 4)
+    if reader.bits(8) != 0x03:
+        raise Unsure
+    _descriptor_length(reader)
+    reader.bits(16)
+    dependence, url, ocr = reader.bits(1), reader.bits(1), reader.bits(1)
+    reader.bits(5)
+    if dependence:
+        reader.bits(16)
+    if url:
+        reader.bits(8 * reader.bits(8))
+    if ocr:
+        reader.bits(16)
+    if reader.bits(8) != 0x04:
+        raise Unsure
+    length = _descriptor_length(reader)
+    start = reader.position
+    object_type, stream_type = reader.bits(8), reader.bits(6)
+    reader.bits(2 + 24 + 32)
+    bitrate = reader.bits(32)
+    if (object_type, stream_type) != (0x40, 0x5) or length * 8 == reader.position - start:
+        return channels, bits, rate, bitrate
+    if reader.bits(8) != 0x05:
+        return channels, bits, rate, bitrate
+    config = _audio_specific_config(reader, _descriptor_length(reader))
+    return config[0] or channels, bits, config[1] or rate, bitrate
+
+
+def _descriptor_length(reader: _Bits) -> int:
+    value = 0
+    for _ in range(4):
+        byte = reader.bits(8)
+        value = (value << 7) | (byte & 0x7F)
+        if not byte >> 7:
+            return value
+    raise Unsure
+
+
+def _object_type(reader: _Bits) -> int:
+    value = reader.bits(5)
+    return 32 + reader.bits(6) if value == 31 else value
+
+
+def _frequency(reader: _Bits) -> int:
+    index = reader.bits(4)
+    if index == 0xF:
+        return reader.bits(24)
+    return _FREQS[index] if index < len(_FREQS) else 0
+
+
+class _Config:
+    """What mutagen's DecoderSpecificInfo keeps of an AudioSpecificConfig."""
+
+    __slots__ = (
+        "configuration",
+        "extension",
+        "frequency",
+        "object_type",
+        "ps",
+        "sbr",
+        "x_conf",
+        "x_freq",
+    )
+
+    def __init__(self) -> None:
+        self.object_type = self.frequency = self.configuration = self.extension = 0
+        self.sbr = self.ps = -1
+        self.x_freq = 0
+        self.x_conf: int | None = None
+
+
+def _audio_specific_config(reader: _Bits, length: int) -> tuple[int, int]:
+    """(channels, sample rate) as mutagen's DecoderSpecificInfo gives them, 0 for unknown."""
+    config = _Config()
+    _parse_config(reader, length, config)
+    return _channels(config), _rate(config)
+
+
+def _parse_config(reader: _Bits, length: int, c: _Config) -> None:
+    start = reader.position
+    c.object_type, c.frequency, c.configuration = (
+        _object_type(reader),
+        _frequency(reader),
+        reader.bits(4),
+    )
+    if c.object_type in (5, 29):
+        c.extension, c.sbr, c.ps = 5, 1, 1 if c.object_type == 29 else -1
+        c.x_freq = _frequency(reader)
+        c.object_type = _object_type(reader)
+        if c.object_type == 22:
+            c.x_conf = reader.bits(4)
+    if c.object_type not in _GA_TYPES or not _ga_specific_config(
+        reader, c.object_type, c.configuration
+    ):
+        return
+    if c.object_type in (17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 39) and reader.bits(2) in (2, 3):
+        return
+    if c.extension == 5 or length * 8 - (reader.position - start) < 16 or reader.bits(11) != 0x2B7:
+        return
+    c.extension = _object_type(reader)
+    if c.extension == 5:
+        c.sbr = reader.bits(1)
+        if c.sbr == 1:
+            c.x_freq = _frequency(reader)
+            if length * 8 - (reader.position - start) >= 12 and reader.bits(11) == 0x548:
+                c.ps = reader.bits(1)
+    if c.extension == 22:
+        c.sbr = reader.bits(1)
+        if c.sbr == 1:
+            c.x_freq = _frequency(reader)
+        c.x_conf = reader.bits(4)
+
+
+def _ga_specific_config(reader: _Bits, object_type: int, configuration: int) -> bool:
+    """Skip a GASpecificConfig; False where mutagen stops (a reserved flag set)."""
+    reader.bits(1)
+    if reader.bits(1):
+        reader.bits(14)
+    extension = reader.bits(1)
+    if not configuration:
+        raise Unsure  # a program config element carries the channels: not modelled
+    if object_type in (6, 20):
+        reader.bits(3)
+    if extension:
+        if object_type == 22:
+            reader.bits(5 + 11)
+        if object_type in (17, 19, 20, 23):
+            reader.bits(3)
+        if reader.bits(1):
+            return False
+    return True
+
+
+def _channels(c: _Config) -> int:
+    conf = c.configuration if c.x_conf is None else c.x_conf
+    if conf == 1:
+        return 0 if c.ps == -1 else (2 if c.ps == 1 else 1)
+    if conf == 7:
+        return 8
+    return 0 if conf > 7 else conf
+
+
+def _rate(c: _Config) -> int:
+    if c.sbr == 1:
+        return c.x_freq
+    if c.sbr == 0 or c.object_type not in _CAN_SBR or c.frequency > 24000:
+        return c.frequency
+    return 0
+
+
+def _alac(data: bytes, channels: int, bits: int, rate: int) -> SampleEntry:
+    if len(data) < 4 or data[0] != 0:
+        raise Unsure
+    reader = _Bits(data, 4)
+    reader.bits(32)
+    if reader.bits(8) != 0:
+        return channels, bits, rate, 0
+    bits = reader.bits(8)
+    reader.bits(24)
+    channels = reader.bits(8)
+    reader.bits(16 + 32)
+    bitrate = reader.bits(32)
+    return channels, bits, reader.bits(32), bitrate

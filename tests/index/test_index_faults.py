@@ -1,0 +1,74 @@
+"""The indexer never loses a file silently: what the store rejects is a recorded error,
+a file denied before is retried once readable, special files are counted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from audio_factory import Tags, make_audio
+from factories import library_file
+from music_tools.index import ScanOptions
+from music_tools.index.writer import Writer
+from music_tools.library import LibraryDatabase, LibraryIndexer
+from nobody import as_nobody, shared_folder
+
+
+def run(db: LibraryDatabase, root: Path, **options: bool):  # type: ignore[no-untyped-def]
+    return LibraryIndexer(db, 1, options=ScanOptions(**options)).index([root])
+
+
+def test_a_track_number_too_large_is_stored_without_it(db: LibraryDatabase, tmp_path: Path) -> None:
+    path = make_audio(
+        tmp_path / "lib" / "a.flac", "flac", tags=Tags(track="123456789012345678901234567890")
+    )
+    report = run(db, tmp_path / "lib")
+    assert (report.new, report.errors) == (1, 0)
+    stored = db.get_file_by_path(str(path))
+    assert stored is not None and stored.track_number is None
+    assert run(db, tmp_path / "lib").unchanged == 1
+
+
+def test_rows_the_store_rejects_become_recorded_errors(db: LibraryDatabase) -> None:
+    writer = Writer(db, rows=100, seconds=60)
+    good, bad = library_file(1), library_file(2, track_number=2**70)
+    writer.upserts += [good, bad]
+    rejected = writer.commit()
+    assert [f.file_path for f in rejected] == [bad.file_path]
+    assert "too large" in rejected[0].reason
+    assert db.get_file_by_path(good.file_path) is not None
+    recorded = {f.file_path: f for f in db.scan_errors}
+    assert list(recorded) == [bad.file_path]
+    assert recorded[bad.file_path].file_size == bad.file_size
+
+
+def _index(db: str, root: str) -> list[object]:
+    with LibraryDatabase(db) as store:
+        report = LibraryIndexer(store, 1).index([root])
+    return [report.new, report.errors, report.known_errors, [f.reason for f in report.failures]]
+
+
+def test_a_file_denied_before_is_retried_once_it_is_readable() -> None:
+    with shared_folder("mt-denied-") as shared:
+        shared.chmod(0o777)
+        root = shared / "lib"
+        path = make_audio(root / "a.flac", "flac", tags=Tags())
+        root.chmod(0o777)
+        path.chmod(0o000)
+        db = str(shared / "lib.db")
+        assert as_nobody(_index, db, str(root)) == [0, 1, 0, ["permission denied"]]
+        path.chmod(0o644)  # the fix changes the ctime only: size and mtime are the same
+        assert as_nobody(_index, db, str(root)) == [1, 0, 0, []]
+
+
+def test_special_files_are_reported(db: LibraryDatabase, tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    make_audio(root / "a.flac", "flac", tags=Tags())
+    os.mkfifo(root / "pipe.mp3")
+    os.mkfifo(root / "pipe.txt")
+    report = run(db, root)
+    assert {(os.path.basename(f.file_path), f.reason) for f in report.failures} == {
+        ("pipe.mp3", "not a regular file (a FIFO)")
+    }
+    report = run(db, root, all_files=True)
+    assert {os.path.basename(f.file_path) for f in report.failures} == {"pipe.mp3", "pipe.txt"}
