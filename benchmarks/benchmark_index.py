@@ -46,8 +46,8 @@ DISTINCT = 2_000
 LARGE = {"flac": 25.0, "wav": 20.0, "mp3": 180.0}  # seconds: 3-4 MB each
 
 
-def build_corpus(root: Path, files: int) -> list[Path]:
-    """`files` paths: DISTINCT generated files (1% large) and copies of them."""
+def build_distinct(root: Path) -> list[Path]:
+    """The DISTINCT generated files (1% large), made once under `root`/base."""
     base = root / "base"
     marker = base / ".complete"
     if not marker.exists():
@@ -68,7 +68,13 @@ def build_corpus(root: Path, files: int) -> list[Path]:
                 picture=i % 5 == 0,
             )
         marker.touch()
-    originals = sorted(p for p in base.rglob("*") if p.is_file() and p.name != ".complete")
+    return sorted(p for p in base.rglob("*") if p.is_file() and p.name != ".complete")
+
+
+def build_corpus(root: Path, files: int) -> list[Path]:
+    """`files` paths: the distinct files and copies of them."""
+    base = root / "base"
+    originals = build_distinct(root)
     library = root / f"library-{files}"
     if not (library / ".complete").exists():
         shutil.rmtree(library, ignore_errors=True)

@@ -11,7 +11,7 @@ import pytest
 from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 from music_tools.index import ScanOptions
 from music_tools.index import pool as pool_module
-from music_tools.library import LibraryDatabase, LibraryIndexer, Progress
+from music_tools.library import IndexInterrupted, LibraryDatabase, LibraryIndexer, Progress
 
 
 def make_library(root: Path, count: int, formats: tuple[str, ...] = ALL_FORMATS) -> list[Path]:
@@ -56,8 +56,8 @@ def test_a_cold_index_reads_every_file_once(db: LibraryDatabase, library: Path) 
     row = db.get_file_by_path(str(next(library.rglob("007 Song 7.*"))))
     assert row is not None and (row.title, row.library_root) == ("Song 7", str(library))
     assert row.indexed_at is not None and row.audio_key and row.metadata_hash
-    assert events[-1] == Progress("read", 100, 100)
-    assert any(e.phase == "scan" for e in events)
+    assert events[-1] == Progress("read", 100, 100, found=100)
+    assert events[0].total is None  # reading starts before the walk has ended
 
 
 def test_an_unchanged_rescan_opens_no_file(db: LibraryDatabase, library: Path) -> None:
@@ -123,6 +123,58 @@ def test_after_moving_files_exactly_those_are_relinked_in_place(
         assert new is not None and db.get_file_by_path(str(path)) is None
         assert (new.id, new.indexed_at, new.audio_key) == (old.id, old.indexed_at, old.audio_key)
         assert new.directory == str(target)
+
+
+def test_a_renamed_folder_is_relinked_whole_though_the_walk_meets_it_first(
+    db: LibraryDatabase, library: Path
+) -> None:
+    run(db, library)
+    old_folder = library / "Artist 4" / "Album 2"
+    before = {f.file_path: f for f in db.iter_files() if f.directory == str(old_folder)}
+    new_folder = library / "Artist 0" / "A renamed album"  # walked before Artist 4
+    old_folder.rename(new_folder)
+    report = run(db, library)
+    assert (report.moved, report.new, report.missing) == (len(before), 0, 0)
+    assert db.count_files(active_only=False) == 100
+    for path, old in before.items():
+        new = db.get_file_by_path(str(new_folder / os.path.basename(path)))
+        assert new is not None and (new.id, new.indexed_at) == (old.id, old.indexed_at)
+
+
+def test_a_move_read_by_an_interrupted_run_is_relinked_by_the_next(
+    db: LibraryDatabase, library: Path
+) -> None:
+    run(db, library)
+    path = next(library.rglob("*.flac"))
+    old = db.get_file_by_path(str(path))
+    (library / "Elsewhere").mkdir()
+    path.rename(library / "Elsewhere" / path.name)
+
+    def stop_when_read(event: Progress) -> None:
+        if event.total is not None and event.done == event.total:
+            raise KeyboardInterrupt  # after the new path was written, before the end
+
+    with pytest.raises(IndexInterrupted):
+        LibraryIndexer(db, 1, on_progress=stop_when_read).index([library])
+    assert db.count_files(active_only=False) == 101  # the new path, not yet re-linked
+    report = run(db, library)
+    assert (report.moved, report.new, report.unchanged, report.missing) == (1, 0, 99, 0)
+    new = db.get_file_by_path(str(library / "Elsewhere" / path.name))
+    assert old is not None and new is not None and new.id == old.id
+    assert db.count_files(active_only=False) == 100
+
+
+def test_deleting_one_of_two_copies_is_no_move(db: LibraryDatabase, library: Path) -> None:
+    original = next(library.rglob("*.mp3"))
+    copy = library / "Artist 4" / "a copy.mp3"
+    shutil.copy2(original, copy)  # the same audio at two paths, both indexed in one run
+    run(db, library)
+    original.unlink()
+    report = run(db, library)
+    assert (report.moved, report.missing, report.new) == (0, 1, 0)
+    kept = db.get_file_by_path(str(copy))
+    assert kept is not None and kept.is_active
+    assert db.count_files(active_only=False) == 101
 
 
 def test_a_file_that_comes_back_is_reactivated(db: LibraryDatabase, library: Path) -> None:

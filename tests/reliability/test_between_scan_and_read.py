@@ -29,9 +29,10 @@ def library(big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path) -
 
 
 def _sabotage(root: Path) -> dict[str, str]:
-    """Change four files after the scan; return name -> what was done."""
+    """Change three files after the scan found them and before they are read (the last
+    three of the walk: reading streams behind the walk); return name -> what was done."""
     names = sorted(p.name for p in root.iterdir())
-    deleted, truncated, fifo = (root / names[i] for i in (10, 200, 400))
+    deleted, truncated, fifo = (root / names[i] for i in (-3, -2, -1))
     deleted.unlink()
     truncated.write_bytes(truncated.read_bytes()[:300])
     fifo.unlink()
@@ -45,7 +46,7 @@ def test_files_changed_after_the_scan_are_errors_and_the_rest_is_stored(
     done: dict[str, str] = {}
 
     def between(event: Progress) -> None:
-        if event.phase == "read" and event.done == 0 and not done:
+        if event.found == FILES and not done:  # the walk is over; the last task waits
             done.update(_sabotage(library))
 
     with LibraryDatabase(tmp_path / "lib.db") as db:

@@ -44,7 +44,7 @@ def test_a_version_1_database_is_upgraded_in_place_with_no_row_lost(tmp_path: Pa
     path = tmp_path / "old.db"
     _seed_era_database(path, 1_000)
     with LibraryDatabase(path) as db:
-        assert db.connection.execute("PRAGMA user_version").get == LATEST_VERSION == 5
+        assert db.connection.execute("PRAGMA user_version").get == LATEST_VERSION == 6
         assert db.count_files(active_only=False) == 1_000
         assert db.count_files() == sum(1 for i in range(1_000) if i % 3 != 0)
         row = db.get_file_by_path("/m/7.flac")
@@ -83,4 +83,32 @@ def test_pragmas_are_the_documented_ones(db: LibraryDatabase) -> None:
     assert conn.execute("PRAGMA synchronous").get == 1  # NORMAL
     assert conn.execute("PRAGMA foreign_keys").get == 1
     assert conn.execute("PRAGMA temp_store").get == 2  # MEMORY
-    assert conn.execute("PRAGMA cache_size").get == -262_144
+    assert conn.execute("PRAGMA cache_size").get == -32_768
+
+
+def test_rows_from_before_version_4_get_their_folder_and_an_index_on_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _seed_era_database(path, 100)
+    conn = apsw.Connection(str(path))
+    conn.execute("INSERT INTO library_index (file_path) VALUES (?)", (b"/m/caf\xe9/x.mp3",))
+    conn.close()
+    with LibraryDatabase(path) as db:
+        folders = dict(
+            db.connection.execute("SELECT directory, count(*) FROM library_index GROUP BY 1")
+        )
+        plan = db.connection.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM library_index WHERE directory = '/m'"
+        ).fetchall()
+    assert folders == {"/m": 100, b"/m/caf\xe9": 1}
+    assert "idx_library_directory" in str(plan)
+
+
+def test_optimize_gives_the_planner_statistics(tmp_path: Path) -> None:
+    from factories import library_file
+
+    with LibraryDatabase(tmp_path / "library.db") as db:
+        db.batch_insert_files(library_file(i) for i in range(3_000))
+        db.batch_get_files_by_hashes([library_file(5).audio_key or ""], "audio_key")
+        db.optimize()
+        analyzed = {index for _, index, _ in db.connection.execute("SELECT * FROM sqlite_stat1")}
+    assert "idx_library_directory" in analyzed

@@ -39,7 +39,7 @@ def index_progress(console: Console, quiet: bool) -> Iterator[Callable[[IndexPro
         def update(event: IndexProgress) -> None:
             speed = bar.tasks[task].speed
             rate = f"{speed:,.0f} files/s" if speed else ""
-            description = "scanning" if event.phase == "scan" else "reading"
+            description = f"{event.found:,} found, reading" if event.total is None else "reading"
             bar.update(
                 task, description=description, completed=event.done, total=event.total, rate=rate
             )

@@ -1,21 +1,24 @@
-"""LibraryIndexer: scan -> plan -> read (process pool) -> write, in batches.
+"""LibraryIndexer: scan -> diff -> read (process pool) -> write, as one stream.
 
-`index()` reads as the algorithm: plan every root (a stat-only walk diffed against the rows
-already there), re-activate what came back unchanged, read what is new or changed in
-worker processes while committing results as they arrive, then mark what is gone.
+`index()` reads as the algorithm: walk every root folder by folder, diffing each against its
+rows and handing what is new or changed to the readers as it is found; write results in
+batched commits as they arrive; then, at the end, re-link the files that moved and mark what
+is gone. Memory is bounded by the largest folder and the batch sizes, not the library.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from ..models import ScanFailure
+from ..errors import StoreError
+from ..models import FileEntry, ScanFailure
+from ..read import ExtractBatch
 from ..store import LibraryDatabase
-from .moves import MoveFinder
-from .plan import Plan, plan_roots
+from .moves import ARRIVALS_KEY, find_moves
+from .plan import Diff
 from .pool import read_in_pool
 from .rekey import refresh_metadata_keys
 from .report import IndexInterrupted, IndexReport, Progress
@@ -23,6 +26,9 @@ from .scan import ScanOptions, normalize_roots
 from .writer import Writer
 
 __all__ = ["LibraryIndexer"]
+
+#: rows written by a run after which the planner's statistics are refreshed
+_OPTIMIZE_AFTER = 10_000
 
 
 class LibraryIndexer:
@@ -51,80 +57,97 @@ class LibraryIndexer:
         started = time.monotonic()
         report = IndexReport(roots=normalize_roots(roots))
         refresh_metadata_keys(self.db)
+        diff = Diff(self.db, report, self.options, self.on_progress)
         try:
-            plan = plan_roots(self.db, report, self.options, self.on_progress)
-            self.db.reactivate_files(plan.returning, time.time())
-            report.reactivated = len(plan.returning)
-            self._read_and_store(plan, report)
+            self._read_and_store(diff, report)
         except KeyboardInterrupt:
             report.interrupted = True  # what was committed stays; nothing is marked missing
             report.elapsed_s = time.monotonic() - started
             raise IndexInterrupted(report) from None
-        self._finish(plan, report)
+        self._finish(diff, report, time.time() - (time.monotonic() - started))
         report.elapsed_s = time.monotonic() - started
         return report
 
-    def _read_and_store(self, plan: Plan, report: IndexReport) -> None:
-        moves = MoveFinder(plan.missing)
+    def _read_and_store(self, diff: Diff, report: IndexReport) -> None:
         writer = Writer(self.db, self.batch_rows, self.commit_seconds)
-        done, total = 0, len(plan.to_read)
-        self.on_progress(Progress("read", 0, total))
+        done = 0
         try:
-            for task, batch in read_in_pool(plan.to_read, self.workers, self.full_hash):
-                now = time.time()
-                for file in batch.files:
-                    file.indexed_at = file.last_seen_at = now
-                    changed = file.file_path in plan.changed
-                    moved = None if changed else moves.match(file)
-                    if moved is not None:
-                        writer.relinks.append((moved, file))
-                        report.moved += 1
-                    else:
-                        writer.upserts.append(file)
-                        if changed:
-                            report.updated += 1
-                        else:
-                            report.new += 1
-                entries = {entry.path: entry for entry in task} if batch.errors else {}
-                for error in batch.errors:
-                    entry = entries[error.path]
-                    failure = ScanFailure(
-                        error.path,
-                        error.reason,
-                        entry.size,
-                        entry.mtime_ns,
-                        entry.library_root,
-                        now,
-                        now,
-                    )
-                    writer.failures.append(failure)
-                    report.failures.append(failure)
-                    report.errors += 1
-                writer.cleared.extend(
-                    f.file_path for f in batch.files if f.file_path in plan.recorded_errors
-                )
-                done += len(batch.files) + len(batch.errors)
-                self.on_progress(Progress("read", done, total))
+            for task, batch in read_in_pool(diff.to_read(), self.workers, self.full_hash):
+                writer.returning.extend(diff.returning)
+                diff.returning.clear()
+                self._take(task, batch, diff, writer, report)
+                done += len(task)
+                total = diff.to_read_count if diff.scanned else None
+                self.on_progress(Progress("read", done, total, diff.found))
                 if writer.due():
-                    _count_rejected(writer.commit(), plan, report)
-        finally:
-            _count_rejected(writer.commit(), plan, report)
+                    _count_rejected(writer.commit(), diff, report)
+            writer.returning.extend(diff.returning)
+        except StoreError:
+            raise  # the store failed (locked, full, damaged): no second try at writing
+        except BaseException:
+            _count_rejected(writer.commit(), diff, report)  # Ctrl-C: keep what was read
+            raise
+        _count_rejected(writer.commit(), diff, report)
+        self.on_progress(Progress("read", done, done, diff.found))
 
-    def _finish(self, plan: Plan, report: IndexReport) -> None:
-        """What is gone: rows marked missing, stale failures cleared, scan failures kept."""
+    @staticmethod
+    def _take(
+        task: Sequence[FileEntry],
+        batch: ExtractBatch,
+        diff: Diff,
+        writer: Writer,
+        report: IndexReport,
+    ) -> None:
+        """Hand what one task read to the writer, counting it in the report."""
+        now = time.time()
+        for file in batch.files:
+            file.indexed_at = file.last_seen_at = now
+            writer.upserts.append(file)
+            if file.file_path in diff.changed:
+                report.updated += 1
+            else:
+                report.new += 1
+            if file.file_path in diff.recorded_errors:
+                writer.cleared.append(file.file_path)
+        entries = {entry.path: entry for entry in task} if batch.errors else {}
+        for error in batch.errors:
+            entry = entries[error.path]
+            failure = ScanFailure(
+                error.path, error.reason, entry.size, entry.mtime_ns, entry.library_root, now, now
+            )
+            writer.failures.append(failure)
+            report.failures.append(failure)
+            report.errors += 1
+
+    def _finish(self, diff: Diff, report: IndexReport, run_started_at: float) -> None:
+        """Moves re-linked, what is gone marked missing, stale failures cleared, scan
+        failures kept: one transaction."""
+        moves = find_moves(self.db, diff.missing)
         now = time.time()
         with self.db.atomic():
-            report.missing = int(self.db.batch_mark_inactive(plan.missing))
-            self.db.scan_errors.clear(plan.stale_errors)
+            self.db.batch_delete_files(move.new.file_path for move in moves)
+            self.db.relink_files((move.old_id, move.new) for move in moves)
+            for move in moves:
+                del diff.missing[move.old_path]
+                if (move.new.indexed_at or 0) >= run_started_at:
+                    report.new -= 1  # read as new in this run
+                else:
+                    report.unchanged -= 1  # read by an earlier, interrupted run
+            report.moved = len(moves)
+            report.missing = int(self.db.batch_mark_inactive(diff.missing))
+            self.db.scan_errors.clear(diff.stale_errors)
             self.db.scan_errors.record(
-                replace(f, first_seen_at=now, last_seen_at=now) for f in plan.scan_failures
+                replace(f, first_seen_at=now, last_seen_at=now) for f in diff.scan_failures
             )
+            self.db.set_meta(ARRIVALS_KEY, self.db.max_id())
+        if report.new + report.updated + report.moved + report.missing >= _OPTIMIZE_AFTER:
+            self.db.optimize()
 
 
-def _count_rejected(rejected: list[ScanFailure], plan: Plan, report: IndexReport) -> None:
+def _count_rejected(rejected: list[ScanFailure], diff: Diff, report: IndexReport) -> None:
     """Files the store refused were counted as new or updated: they are errors instead."""
     for failure in rejected:
-        if failure.file_path in plan.changed:
+        if failure.file_path in diff.changed:
             report.updated -= 1
         else:
             report.new -= 1

@@ -1,95 +1,152 @@
-"""The diff: a stat-only walk of each root against the rows already there.
+"""The diff, folder by folder: a stat-only walk of each root against the rows there.
 
-Unchanged files (same size and mtime_ns) are skipped, new and changed ones are to be read,
-returning ones re-activated, vanished ones marked missing; a file that failed before is
-retried only once it changes.
+Unchanged files (same size and mtime_ns) are skipped, new and changed ones are handed on to
+be read as they are found, returning ones re-activated, vanished ones marked missing; a file
+that failed before is retried only once it changes. Only the rows of a few folders are held
+at a time, so memory is bounded by the largest folder, not by the library: the folders seen
+are remembered, and the rows of folders that vanished are found with one query at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import is_access_reason
 from ..models import FileEntry, ScanFailure
 from ..store import LibraryDatabase, RowState
-from ..util import is_inside
+from ..util import chunks, is_inside
 from .report import IndexReport, Progress
-from .scan import ScanOptions, scan
+from .scan import FolderScan, ScanOptions, scan_folders
 
-__all__ = ["Plan", "plan_roots"]
+__all__ = ["Diff"]
+
+#: folders are diffed in batches of about this many files (one IN-list query per batch)
+_BATCH_FILES = 512
+_BATCH_FOLDERS = 64
+_PROGRESS_SECONDS = 0.2
 
 
 @dataclass(slots=True)
-class Plan:
-    to_read: list[FileEntry] = field(default_factory=list)
-    changed: set[str] = field(default_factory=set)  # paths of to_read that have a row
-    returning: list[str] = field(default_factory=list)
+class Diff:
+    """Walks the roots and yields what to read (`to_read()`), remembering the rest."""
+
+    db: LibraryDatabase
+    report: IndexReport
+    options: ScanOptions
+    on_progress: Callable[[Progress], None]
+    changed: set[str] = field(default_factory=set)  # read again: a row had this path
+    returning: list[str] = field(default_factory=list)  # unchanged, inactive: back
     missing: dict[str, RowState] = field(default_factory=dict)
     recorded_errors: dict[str, ScanFailure] = field(default_factory=dict)
     stale_errors: list[str] = field(default_factory=list)
     scan_failures: list[ScanFailure] = field(default_factory=list)
+    found: int = 0
+    to_read_count: int = 0
+    scanned: bool = False
 
+    def to_read(self) -> Iterator[FileEntry]:
+        """New and changed files, in walk order, as the walk finds them."""
+        for root in self.report.roots:
+            yield from self._root(root)
+        self.report.failures.extend(self.scan_failures)
+        self.report.errors += len(self.scan_failures)
+        self.scanned = True
 
-def plan_roots(
-    db: LibraryDatabase,
-    report: IndexReport,
-    options: ScanOptions,
-    on_progress: Callable[[Progress], None],
-) -> Plan:
-    """Walk every root of `report` and diff what is there against `db`."""
-    plan = Plan()
-    seen = 0
-    for root in report.roots:
-        rows = db.rows_under(root)
-        recorded = db.scan_errors.under(root)
-        plan.recorded_errors.update(recorded)
+    def _root(self, root: str) -> Iterator[FileEntry]:
+        recorded = self.db.scan_errors.under(root)
+        self.recorded_errors.update(recorded)
+        known = self.db.has_rows_under(root)  # a first index asks nothing more
+        seen: set[str] = set()
         unreadable: list[str] = []
-        for found in scan(root, options):
-            seen += 1
-            if seen % 2000 == 0:
-                on_progress(Progress("scan", seen))
-            if isinstance(found, ScanFailure):
-                plan.scan_failures.append(found)
-                recorded.pop(found.file_path, None)
-                unreadable.append(found.file_path)
+        last_progress = 0.0
+        for batch in _batches(scan_folders(root, self.options)):
+            listed = [folder.folder for folder in batch if folder.listed]
+            rows = self.db.rows_in_directories(listed) if known else {}
+            for folder in batch:
+                seen.add(folder.folder)
+                if not folder.listed:
+                    unreadable.append(folder.folder)
+                yield from self._folder(folder, rows, recorded)
+            self._gone(rows)
+            if time.monotonic() - last_progress >= _PROGRESS_SECONDS:
+                last_progress = time.monotonic()
+                self.on_progress(Progress("read", 0, None, self.found))
+        if known:
+            self._vanished_folders(root, seen, unreadable)
+        self.stale_errors.extend(recorded)  # recorded failures of files no longer there
+
+    def _folder(
+        self, folder: FolderScan, rows: dict[str, RowState], recorded: dict[str, ScanFailure]
+    ) -> Iterator[FileEntry]:
+        for item in folder.items:
+            if isinstance(item, ScanFailure):
+                self.scan_failures.append(item)
+                recorded.pop(item.file_path, None)
                 continue
-            row = rows.pop(found.path, None)
-            _diff(found, row, recorded.pop(found.path, None), plan, report)
+            self.found += 1
+            row = rows.pop(item.path, None)
+            if self._needs_reading(item, row, recorded.pop(item.path, None)):
+                self.to_read_count += 1
+                yield item
+
+    def _needs_reading(
+        self, entry: FileEntry, row: RowState | None, failure: ScanFailure | None
+    ) -> bool:
+        report = self.report
+        if row is not None and row.file_size == entry.size and row.file_mtime_ns == entry.mtime_ns:
+            if row.is_active:
+                report.unchanged += 1
+            else:
+                self.returning.append(entry.path)
+                report.reactivated += 1
+            if failure is not None:
+                self.stale_errors.append(entry.path)
+            return False
+        if (
+            failure is not None
+            and failure.file_size == entry.size
+            and failure.file_mtime_ns == entry.mtime_ns
+            and not is_access_reason(failure.reason)  # a chmod changes neither: always retried
+        ):
+            report.known_errors += 1  # still the same broken file: not retried
+            return False
+        if row is not None:
+            self.changed.add(entry.path)
+        return True  # new, changed, or a failure that changed since
+
+    def _gone(self, rows: dict[str, RowState]) -> None:
+        """Rows of listed folders whose file was not there."""
         for path, state in rows.items():
-            if state.is_active and not any(is_inside(path, folder) for folder in unreadable):
-                plan.missing[path] = state
-        plan.stale_errors.extend(recorded)  # recorded failures of files no longer there
-    report.failures.extend(plan.scan_failures)
-    report.errors += len(plan.scan_failures)
-    plan.to_read.sort(key=lambda entry: entry.path)
-    on_progress(Progress("scan", seen, seen))
-    return plan
+            if state.is_active:
+                self.missing[path] = state
+
+    def _vanished_folders(self, root: str, seen: set[str], unreadable: list[str]) -> None:
+        """Rows of folders the walk never met: gone, unless under a folder it could not list."""
+        vanished = [
+            folder
+            for folder in self.db.directories_under(root)
+            if folder not in seen and not any(is_inside(folder, bad) for bad in unreadable)
+        ]
+        for folders in chunks(vanished, _BATCH_FOLDERS):
+            self._gone(self.db.rows_in_directories(folders))
 
 
-def _diff(
-    entry: FileEntry,
-    row: RowState | None,
-    failure: ScanFailure | None,
-    plan: Plan,
-    report: IndexReport,
-) -> None:
-    if row is not None and row.file_size == entry.size and row.file_mtime_ns == entry.mtime_ns:
-        if row.is_active:
-            report.unchanged += 1
-        else:
-            plan.returning.append(entry.path)
-        if failure is not None:
-            plan.stale_errors.append(entry.path)
-        return
-    if (
-        failure is not None
-        and failure.file_size == entry.size
-        and failure.file_mtime_ns == entry.mtime_ns
-        and not is_access_reason(failure.reason)  # a chmod changes neither: always retried
-    ):
-        report.known_errors += 1  # still the same broken file: not retried
-        return
-    if row is not None:
-        plan.changed.add(entry.path)
-    plan.to_read.append(entry)  # new, changed, or a failure that changed since
+def _batches(folders: Iterable[FolderScan]) -> Iterator[list[FolderScan]]:
+    """Folders in groups of about `_BATCH_FILES` files, or whatever a slow (cold) walk
+    found in `_PROGRESS_SECONDS`, so the first files are read and reported at once."""
+    batch: list[FolderScan] = []
+    files, started = 0, time.monotonic()
+    for folder in folders:
+        batch.append(folder)
+        files += len(folder.items)
+        if (
+            files >= _BATCH_FILES
+            or len(batch) >= _BATCH_FOLDERS
+            or time.monotonic() - started >= _PROGRESS_SECONDS
+        ):
+            yield batch
+            batch, files, started = [], 0, time.monotonic()
+    if batch:
+        yield batch

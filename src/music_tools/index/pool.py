@@ -1,4 +1,4 @@
-"""Reading files in worker processes, in order, a few tasks ahead of the consumer.
+"""Reading files in worker processes as the walk finds them, in order, a few tasks ahead.
 
 No worker outlives the command. Workers start with SIGINT and SIGTERM blocked (the mask is
 inherited through exec), so a Ctrl-C that reaches the whole process group while they are
@@ -20,9 +20,10 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from itertools import chain, islice
 
 from ..models import FileEntry
 from ..read import ExtractBatch, extract_batch
@@ -42,11 +43,17 @@ _PR_SET_PDEATHSIG = 1
 
 
 def read_in_pool(
-    entries: Sequence[FileEntry], workers: int, full_hash: bool
+    entries: Iterable[FileEntry], workers: int, full_hash: bool
 ) -> Iterator[tuple[Sequence[FileEntry], ExtractBatch]]:
-    """(task, what it gave) for tasks of a few dozen files, in order, `workers` at a time."""
-    tasks = list(chunks(entries, TASK_FILES))
-    if workers == 1 or len(entries) <= IN_PROCESS_FILES:
+    """(task, what it gave) for tasks of a few dozen files, in order, `workers` at a time.
+
+    `entries` may be a generator (the walk and the diff): tasks are submitted as it yields
+    them, so the pool reads while the walk goes on, and results come back as they are done.
+    """
+    iterator = iter(entries)
+    first = list(islice(iterator, IN_PROCESS_FILES + 1))
+    tasks = chunks(chain(first, iterator), TASK_FILES)
+    if workers == 1 or len(first) <= IN_PROCESS_FILES:
         for task in tasks:
             yield task, extract_batch(task, full_hash=full_hash)
         return
@@ -59,7 +66,7 @@ def read_in_pool(
         for number, task in enumerate(tasks):
             with _signals_blocked(number < workers):  # the first submits start the workers
                 pending.append((task, pool.submit(extract_batch, task, full_hash=full_hash)))
-            if len(pending) >= workers * 3:
+            while pending and (len(pending) >= workers * 3 or pending[0][1].done()):
                 done_task, done = pending.popleft()
                 yield done_task, done.result()
         while pending:

@@ -53,8 +53,10 @@ class IndexInterrupted(KeyboardInterrupt):
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """A progress event: `phase` is "scan" (total unknown) or "read"."""
+    """A progress event: `done` files read of `total` (None while the walk goes on, which
+    has found `found` audio files so far)."""
 
     phase: str
     done: int
     total: int | None = None
+    found: int = 0

@@ -18,7 +18,7 @@ from ..formats.sniff import AUDIO_EXTENSIONS
 from ..models import FileEntry, ScanFailure
 from ..util import is_inside, special_kind
 
-__all__ = ["ScanOptions", "normalize_roots", "scan"]
+__all__ = ["FolderScan", "ScanOptions", "normalize_roots", "scan", "scan_folders"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +38,35 @@ def normalize_roots(roots: Iterable[str | os.PathLike[str]]) -> list[str]:
     return kept
 
 
+@dataclass(slots=True)
+class FolderScan:
+    """One folder's audio files (and what in it could not be read), in name order.
+
+    `listed` is False when the folder itself could not be listed: then `items` holds only
+    that failure, and what the library knows under the folder must not be taken as gone.
+    """
+
+    folder: str
+    items: list[FileEntry | ScanFailure]
+    listed: bool = True
+
+
 def scan(root: str, options: ScanOptions | None = None) -> Iterator[FileEntry | ScanFailure]:
     """Every audio file under `root` as a FileEntry; what cannot be listed as ScanFailure."""
+    for folder in scan_folders(root, options):
+        yield from folder.items
+
+
+def scan_folders(root: str, options: ScanOptions | None = None) -> Iterator[FolderScan]:
+    """The folders under `root`, one at a time, depth first in name order.
+
+    Folders holding no audio are yielded too (with no items), so a caller diffing folder by
+    folder learns every folder that exists.
+    """
     options = options or ScanOptions()
     if not os.path.isdir(root):
         reason = "not a folder" if os.path.exists(root) else "no such folder"
-        yield ScanFailure(root, reason, library_root=root)
+        yield FolderScan(root, [ScanFailure(root, reason, library_root=root)], listed=False)
         return
     walked = [os.path.realpath(root)]  # real trees being walked: a link into one is skipped
     stack = [root]
@@ -53,30 +76,49 @@ def scan(root: str, options: ScanOptions | None = None) -> Iterator[FileEntry | 
             with os.scandir(folder) as entries:
                 listed = list(entries)
         except OSError as exc:
-            yield ScanFailure(folder, os_reason(exc), library_root=root)
+            failure = ScanFailure(folder, os_reason(exc), library_root=root)
+            yield FolderScan(folder, [failure], listed=False)
             continue
-        subfolders = []
-        for entry in listed:
-            name = entry.name
-            if name[0] == "." and not options.include_hidden:
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if not entry.is_symlink() or _follow(entry.path, walked):
-                    subfolders.append(entry.path)
-                continue
-            dot = name.rfind(".")
-            extension = name[dot:].lower() if dot > 0 else ""
-            if extension not in AUDIO_EXTENSIONS and not options.all_files:
-                continue
-            found = _file(entry, root, extension)
-            if found is not None:
-                yield found
+        subfolders: list[str] = []
+        yield FolderScan(folder, _files(listed, root, options, walked, subfolders))
         subfolders.sort(reverse=True)  # pop() then visits them in name order
         stack.extend(subfolders)
+
+
+def _files(
+    listed: list[os.DirEntry[str]],
+    root: str,
+    options: ScanOptions,
+    walked: list[str],
+    subfolders: list[str],
+) -> list[FileEntry | ScanFailure]:
+    """The audio files among a folder's entries; its subfolders go to `subfolders`."""
+    found: list[FileEntry | ScanFailure] = []
+    for entry in listed:
+        name = entry.name
+        if name[0] == "." and not options.include_hidden:
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not entry.is_symlink() or _follow(entry.path, walked):
+                subfolders.append(entry.path)
+            continue
+        dot = name.rfind(".")
+        extension = name[dot:].lower() if dot > 0 else ""
+        if extension not in AUDIO_EXTENSIONS and not options.all_files:
+            continue
+        item = _file(entry, root, extension)
+        if item is not None:
+            found.append(item)
+    found.sort(key=_path_of)
+    return found
+
+
+def _path_of(item: FileEntry | ScanFailure) -> str:
+    return item.path if isinstance(item, FileEntry) else item.file_path
 
 
 def _follow(link: str, walked: list[str]) -> bool:

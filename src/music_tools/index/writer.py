@@ -18,29 +18,28 @@ class Writer:
         self.rows = rows
         self.seconds = seconds
         self.upserts: list[LibraryFile] = []
-        self.relinks: list[tuple[int, LibraryFile]] = []
         self.failures: list[ScanFailure] = []
-        self.cleared: list[str] = []
+        self.cleared: list[str] = []  # paths whose recorded failure is over
+        self.returning: list[str] = []  # unchanged files back after being missing
         self._last = time.monotonic()
 
     def due(self) -> bool:
         """Whether enough rows, or enough time, have gathered for a commit."""
-        waiting = len(self.upserts) + len(self.relinks) + len(self.failures)
+        waiting = len(self.upserts) + len(self.failures) + len(self.returning)
         return waiting >= self.rows or time.monotonic() - self._last >= self.seconds
 
     def commit(self) -> list[ScanFailure]:
         """Write what waits, in one transaction; return the files the store rejected, which
         are recorded as failures in that same transaction (never dropped)."""
         files = {file.file_path: file for file in self.upserts}
-        files.update((file.file_path, file) for _, file in self.relinks)
         with self.db.atomic():
-            written = self.db.relink_files(self.relinks) + self.db.batch_insert_files(self.upserts)
+            written = self.db.batch_insert_files(self.upserts)
             rejected = [_failure(files[row.key], row.reason) for row in written.failures]
             self.db.scan_errors.record([*self.failures, *rejected])
-            self.db.scan_errors.clear(
-                [path for path in self.cleared if path not in {f.file_path for f in rejected}]
-            )
-        self.upserts, self.relinks, self.failures, self.cleared = [], [], [], []
+            refused = {failure.file_path for failure in rejected}
+            self.db.scan_errors.clear([path for path in self.cleared if path not in refused])
+            self.db.reactivate_files(self.returning, time.time())
+        self.upserts, self.failures, self.cleared, self.returning = [], [], [], []
         self._last = time.monotonic()
         return rejected
 

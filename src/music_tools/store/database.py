@@ -17,6 +17,7 @@ from ..util import chunks
 from . import sql
 from .batch import ROW_ERRORS, BatchResult, describe_error, execute_isolated
 from .connection import DEFAULT_BUSY_TIMEOUT_S, Transactions, open_sqlite
+from .driver_errors import translated
 from .operation import BatchOperation, OperationType
 from .rows import (
     COLUMNS,
@@ -62,13 +63,17 @@ _relink_params = attrgetter(*_RELINK_COLUMNS)
 _RELINK = sql.update_sql(TABLE, _RELINK_COLUMNS, key="id")
 _SET_METADATA_KEY = f"UPDATE {TABLE} SET metadata_hash = ?, metadata_version = ? WHERE id = ?"
 _REACTIVATE = f"UPDATE {TABLE} SET is_active = 1, last_seen_at = ? WHERE file_path = ?"
-_ROW_STATE = (
-    f"SELECT file_path, id, file_size, file_mtime_ns, is_active, audio_key FROM {TABLE} "
-    "WHERE file_path >= ? AND file_path < ?"
-)
+_STATE_COLUMNS = "file_path, id, file_size, file_mtime_ns, is_active, audio_key"
+_ROW_STATE = f"SELECT {_STATE_COLUMNS} FROM {TABLE} WHERE file_path >= ? AND file_path < ?"
+_DIRECTORIES = f"SELECT DISTINCT directory FROM {TABLE} WHERE directory >= ? AND directory < ?"
 _repair_insert = path_repairer(COLUMNS)
 _repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
 _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
+
+
+def _add_states(rows: dict[str, RowState], cursor: Iterable[Sequence[Any]]) -> None:
+    for path, row_id, size, mtime_ns, active, audio_key in cursor:
+        rows[decode_path(path)] = RowState(row_id, size, mtime_ns, active == 1, audio_key)
 
 
 def _path_params(path: str) -> tuple[str | bytes]:
@@ -119,6 +124,13 @@ class LibraryDatabase:
     def connection(self) -> apsw.Connection:
         """The underlying connection, for inspection (limits, pragmas, ad-hoc reads)."""
         return self._conn
+
+    def optimize(self) -> None:
+        """Give the query planner fresh statistics where a large write made them stale
+        (`PRAGMA optimize`, with sampling capped so a million rows cost milliseconds)."""
+        with translated(self.path):
+            self._conn.execute("PRAGMA analysis_limit=1000")
+            self._conn.execute("PRAGMA optimize")
 
     def close(self) -> None:
         self._conn.close()
@@ -257,16 +269,64 @@ class LibraryDatabase:
         return self._write_many(_SET_METADATA_KEY, keys, tuple, lambda key: str(key[2]), 1000)
 
     def rows_under(self, folder: str) -> dict[str, RowState]:
-        """path -> (id, size, mtime_ns, is_active, audio_key) of every row under `folder`."""
+        """path -> what the diff needs of every row under `folder` (all of them: prefer
+        `rows_in_directories`, whose memory is bounded by the folders asked for)."""
         rows: dict[str, RowState] = {}
         with self._tx.snapshot():
             for low, high in prefix_bounds(folder):
-                for path, *state in self._conn.execute(_ROW_STATE, (low, high)):
-                    row_id, size, mtime_ns, active, audio_key = state
-                    rows[decode_path(path)] = RowState(
-                        row_id, size, mtime_ns, active == 1, audio_key
-                    )
+                _add_states(rows, self._conn.execute(_ROW_STATE, (low, high)))
         return rows
+
+    def rows_in_directories(self, directories: Sequence[str]) -> dict[str, RowState]:
+        """path -> what the diff needs of the rows whose file lies directly in one of
+        `directories` (one indexed IN-list query per chunk)."""
+        rows: dict[str, RowState] = {}
+        keys = [db_path(d) for d in directories]
+        limit = self._conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
+        with self._tx.snapshot():
+            for chunk in chunks(keys, limit):
+                query = sql.select_in_sql(
+                    TABLE, _STATE_COLUMNS.split(", "), "directory", len(chunk)
+                )
+                _add_states(rows, self._conn.execute(query, chunk))
+        return rows
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        """A value from the small key/value table the store keeps about itself."""
+        with self._tx.snapshot():
+            rows = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
+        return rows[0][0] if rows else default
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self._tx.atomic():
+            self._conn.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+                (key, value, value),
+            )
+
+    def max_id(self) -> int:
+        with self._tx.snapshot():
+            found: int | None = self._conn.execute(f"SELECT max(id) FROM {TABLE}").get
+        return found or 0
+
+    def has_rows_under(self, folder: str) -> bool:
+        """Whether any row lies at or below `folder`."""
+        query = f"SELECT 1 FROM {TABLE} WHERE file_path >= ? AND file_path < ? LIMIT 1"
+        return any(self._conn.execute(query, bounds).fetchall() for bounds in prefix_bounds(folder))
+
+    def directories_under(self, folder: str) -> list[str]:
+        """Every distinct folder holding a row, at or below `folder` (an index-only scan)."""
+        found: list[str] = []
+        with self._tx.snapshot():
+            own = self._conn.execute(
+                f"SELECT 1 FROM {TABLE} WHERE directory = ? LIMIT 1", (db_path(folder),)
+            ).fetchall()
+            if own:
+                found.append(folder)
+            for low, high in prefix_bounds(folder):
+                rows = self._conn.execute(_DIRECTORIES, (low, high)).fetchall()
+                found.extend(decode_path(directory) for (directory,) in rows)
+        return found
 
     def batch_operation(self, operation_type: OperationType) -> BatchOperation:
         """Accumulate with `.add(item)`; all is written on a clean exit, nothing on error."""

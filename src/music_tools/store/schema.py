@@ -5,13 +5,17 @@ version 2 added the audio keys and the scan_errors table; version 3 names a fail
 cause `reason` everywhere (the column was `error`); version 4 indexes what duplicate
 checking looks up besides the hash columns: the MusicBrainz recording id, and the fuzzy
 blocking key (an expression of artist and title, see `store/blocking.py`); version 5 adds
-`metadata_version`, the normalization rules' version of each metadata_hash. Each migration
-runs in one transaction, so an upgrade either completes or leaves the database as it was.
+`metadata_version`, the normalization rules' version of each metadata_hash; version 6
+indexes the folder of each row, so the indexer diffs one folder at a time, and adds a small
+key/value table `meta`. Each migration runs in one transaction, so an upgrade either
+completes or leaves the database as it was.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from typing import Any
 
 import apsw
 
@@ -101,6 +105,41 @@ CREATE INDEX idx_metadata_version ON library_index(metadata_version);
 from before (NULL) are re-keyed from their stored artist and title by the indexer."""
 
 
+_V6 = """
+CREATE INDEX idx_library_directory ON library_index(directory);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+INSERT INTO meta VALUES ('arrivals_after_id', (SELECT coalesce(max(id), 0) FROM library_index));
+"""
+
+
+def _fill_directories(conn: apsw.Connection) -> None:
+    """Rows from before the directory was always set get it from their path, so that the
+    indexer can diff folder by folder."""
+    rows = conn.execute(
+        "SELECT id, file_path FROM library_index WHERE directory IS NULL"
+    ).fetchall()
+    conn.executemany(
+        "UPDATE library_index SET directory = ? WHERE id = ?",
+        [(_dirname(path), row_id) for row_id, path in rows],
+    )
+
+
+def _dirname(path: Any) -> str | bytes:
+    """The folder part, stored as the indexer stores it: TEXT when valid UTF-8."""
+    folder: str | bytes = os.path.dirname(path)
+    if isinstance(folder, bytes):
+        try:
+            return folder.decode("utf-8")
+        except UnicodeDecodeError:
+            return folder
+    return folder
+
+
+def _v6(conn: apsw.Connection) -> None:
+    _fill_directories(conn)
+    conn.execute(_V6)
+
+
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
     def run(conn: apsw.Connection) -> None:
         conn.execute(sql)  # apsw runs every statement in the string
@@ -114,6 +153,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V3),
     _script(_V4),
     _script(_V5_METADATA_VERSION),
+    _v6,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
