@@ -256,6 +256,8 @@ def undo(log_path: Path, db_path: Path) -> None:
         lines = log_path.read_text(encoding="ascii").splitlines()
     except OSError as exc:
         raise click.UsageError(f"{log_path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise click.UsageError(f"{log_path}: not a music-tools action log (not text)") from None
     with open_db(db_path, write=True) as db:
         try:
             outcomes = list(undo_log(db, lines))

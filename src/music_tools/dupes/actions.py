@@ -235,12 +235,35 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
         try:
             record = json.loads(line)
             if record["status"] in ("started", "done"):
-                Action(**{k: record[k] for k in Action.__dataclass_fields__})
+                _check_types(record)
                 steps[(record.get("run", ""), record["step"])] = record
         except (ValueError, KeyError, TypeError):
             raise MusicToolsError(f"line {number} is not a music-tools action") from None
     for step in reversed(list(steps)):
         yield _undo_one(db, steps[step])
+
+
+_TEXT = ("path", "keep")
+_TEXT_OR_NONE = ("target", "root", "target_root")
+_INTEGER_OR_NONE = ("size", "mtime_ns", "keep_size", "keep_mtime_ns", "row_id")
+
+
+def _check_types(record: dict[str, Any]) -> None:
+    """A logged action as `_log` writes it, else TypeError: a hand-edited or foreign log
+    must not reach the file system or the database with values of another type."""
+    if record["op"] not in ("move", "trash") or not isinstance(record["step"], int):
+        raise TypeError
+    for key in Action.__dataclass_fields__:
+        value = record[key]
+        if key in _TEXT and not isinstance(value, str):
+            raise TypeError
+        if key in _TEXT_OR_NONE and not (value is None or isinstance(value, str)):
+            raise TypeError
+        if key in _INTEGER_OR_NONE and not (
+            value is None
+            or (isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63)
+        ):
+            raise TypeError
 
 
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
@@ -249,6 +272,8 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     source, target = action.path, record["target"]
     if action.op == "trash":
         return Outcome(action, "skipped", "in the system trash: restore it from there")
+    if target and os.path.isdir(target) and not os.path.islink(target):
+        return Outcome(action, "failed", "a folder where the file was moved: left alone", target)
     try:
         if target and os.path.lexists(target) and not os.path.lexists(source):
             os.makedirs(os.path.dirname(source), exist_ok=True)
