@@ -20,6 +20,7 @@ from ..util import chunks
 from . import sql
 from .blocking import FUZZY_BLOCK_SQL
 from .database import TABLE, LibraryDatabase
+from .driver_errors import store_error
 from .rows import COLUMNS, db_path, files_from_rows
 
 __all__ = [
@@ -144,7 +145,7 @@ def move_row(db: LibraryDatabase, row_id: int, new_path: str, new_root: str | No
             (db_path(new_path), db_path(filename), db_path(directory), _opt(new_root), row_id),
         )
     except apsw.Error as exc:
-        raise StoreError(f"{new_path}: cannot update its row: {exc}") from exc
+        raise store_error(db.path, exc) from exc
 
 
 def _opt(path: str | None) -> str | bytes | None:
@@ -155,4 +156,4 @@ def _execute(db: LibraryDatabase, query: str, params: Sequence[object]) -> list[
     try:
         return db.connection.execute(query, params).fetchall()
     except apsw.Error as exc:
-        raise StoreError(f"lookup failed: {exc}") from exc
+        raise store_error(db.path, exc) from exc
