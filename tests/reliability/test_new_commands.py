@@ -4,15 +4,19 @@ traceback, and never makes `undo` move something that no action moved."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import apsw
 import pytest
 
 from audio_factory import Tags, make_audio
 from music_tools.cli import ExitStatus
+from nobody import run_cli_as_nobody, shared_folder
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -89,3 +93,60 @@ def test_undo_never_moves_a_folder(library: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr, result.stderr
     assert (folder / "a.flac").is_file()
     assert not (tmp_path / "gone.flac").exists()
+
+
+@pytest.mark.parametrize("layout", ["file-not-writable", "folder-not-writable", "wal-open"])
+def test_check_and_dupes_work_on_a_library_the_user_can_only_read(layout: str) -> None:
+    with shared_folder("mt-ro8-") as shared:
+        root = shared / "lib"
+        made = make_audio(root / "a.flac", "flac", tags=Tags(title="Readable"))
+        shutil.copy(made, root / "b.flac")
+        shutil.copy(made, shared / "new.flac")
+        db = shared / "lib.db"
+        assert run_cli("index", "-q", "--db", db, root).returncode == 0
+        keeper = None
+        if layout == "wal-open":  # another process has it open: -wal and -shm exist
+            keeper = apsw.Connection(str(db))
+            keeper.execute("SELECT count(*) FROM library_index").fetchall()
+        db.chmod(0o644)
+        if layout != "file-not-writable":
+            shared.chmod(0o755)
+        before = hashlib.sha256(db.read_bytes()).hexdigest()
+        try:
+            checked = run_cli_as_nobody(
+                "check", "-q", "-w", "1", "--format", "json", "--db", db, shared / "new.flac"
+            )
+            assert checked.returncode == ExitStatus.DUPLICATES, checked.stderr
+            assert json.loads(checked.stdout)[0]["match_type"] == "exact"
+            found = run_cli_as_nobody("dupes", "-q", "--format", "json", "--db", db)
+            assert found.returncode == ExitStatus.OK, found.stderr
+            assert json.loads(found.stdout), found.stdout
+            refused = run_cli_as_nobody("dupes", "-q", "--trash", "--apply", "--db", db)
+            assert refused.returncode == ExitStatus.ERROR, refused.stderr
+            assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+            assert (root / "a.flac").exists() and (root / "b.flac").exists()
+        finally:
+            if keeper is not None:
+                keeper.close()
+        assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_check_and_dupes_on_a_corrupt_library_say_so_and_name_it(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    for i in range(300):
+        make_audio(root / f"{i:03d}.wav", "wav", seed=i % 3, seconds=0.01, tags=Tags(title="T"))
+    db = tmp_path / "library.db"
+    assert run_cli("index", "--db", db, "-q", root).returncode == 0
+    for page in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        assert not page.exists()
+    data = bytearray(db.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 8192] = bytes(range(256)) * 32
+    db.write_bytes(bytes(data))
+    for args in (("check", root / "000.wav"), ("dupes",), ("dupes", "--trash", "--apply")):
+        done = run_cli(*args, "-q", "--db", db)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.returncode == ExitStatus.ERROR, (args, done.stderr)
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert f"{db}: the database is corrupt" in done.stderr, (args, done.stderr)
+    assert all((root / f"{i:03d}.wav").exists() for i in range(300))
