@@ -305,6 +305,8 @@ def _check_record(record: dict[str, Any]) -> None:
         value = record[name]
         if not any(value is None if t is None else type(value) is t for t in types):
             raise ValueError(name)
+        if type(value) is int and abs(value) >= 2**63:  # no SQLite integer holds it
+            raise ValueError(name)
 
 
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
@@ -315,6 +317,8 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     source, target = action.path, record["target"]
     if action.op == "trash":
         return Outcome(action, "skipped", "in the system trash: restore it from there")
+    if target and os.path.isdir(target) and not os.path.islink(target):
+        return Outcome(action, "failed", "a folder where the file was moved: left alone", target)
     at_source = os.path.lexists(source)
     at_target = bool(target) and os.path.lexists(target)
     status: Literal["done", "skipped"] = "done"

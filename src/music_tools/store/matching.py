@@ -20,6 +20,7 @@ from ..util import chunks
 from . import sql
 from .blocking import FUZZY_BLOCK_SQL
 from .database import TABLE, LibraryDatabase
+from .driver_errors import store_error
 from .rows import COLUMNS, db_path, files_from_rows
 
 __all__ = [
@@ -165,7 +166,7 @@ def move_row(
         conn.execute(statement, params)
         return bool(conn.total_changes() - before)
     except apsw.Error as exc:
-        raise StoreError(f"{new_path}: cannot update its row: {exc}") from exc
+        raise store_error(db.path, exc) from exc
 
 
 def _opt(path: str | None) -> str | bytes | None:
@@ -176,4 +177,4 @@ def _execute(db: LibraryDatabase, query: str, params: Sequence[object]) -> list[
     try:
         return db.connection.execute(query, params).fetchall()
     except apsw.Error as exc:
-        raise StoreError(f"lookup failed: {exc}") from exc
+        raise store_error(db.path, exc) from exc

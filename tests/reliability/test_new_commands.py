@@ -1,0 +1,170 @@
+"""The reliability promises on the commands that came after the fault suite (`check`,
+`dupes`, `undo`): a hostile action log is one line and a usage exit code, never a
+traceback, and never makes `undo` move something that no action moved."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import apsw
+import pytest
+
+from audio_factory import Tags, make_audio
+from music_tools.cli import ExitStatus
+from nobody import run_cli_as_nobody, shared_folder
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "music_tools", *(str(a) for a in args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    make_audio(tmp_path / "lib" / "a.flac", "flac", tags=Tags(title="A"))
+    db = tmp_path / "library.db"
+    assert run_cli("index", "--db", db, "-q", tmp_path / "lib").returncode == 0
+    return db
+
+
+def _record(**fields: object) -> str:
+    record: dict[str, object] = {
+        "run": "r",
+        "step": 0,
+        "op": "move",
+        "path": "/nowhere/a.flac",
+        "target": "/nowhere/b.flac",
+        "size": 1,
+        "mtime_ns": 1,
+        "keep": "/nowhere/k.flac",
+        "keep_size": 1,
+        "keep_mtime_ns": 1,
+        "row_id": None,
+        "root": None,
+        "target_root": None,
+        "status": "done",
+    }
+    record.update(fields)
+    return json.dumps(record) + "\n"
+
+
+def _one_usage_line(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == ExitStatus.USAGE, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("music-tools: error: "), result.stderr
+
+
+def test_undo_of_a_binary_file_is_one_line(library: Path, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\xff\xfe\x00 not a log\n")
+    _one_usage_line(run_cli("undo", log, "--db", library))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"path": 5},
+        {"target": ["x"]},
+        {"op": "delete"},
+        {"row_id": "abc"},
+        {"row_id": 10**30},
+        {"root": 3},
+    ],
+)
+def test_undo_of_a_record_with_wrong_types_is_one_line(
+    library: Path, tmp_path: Path, fields: dict[str, object]
+) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_text(_record(**fields))
+    _one_usage_line(run_cli("undo", log, "--db", library))
+
+
+def test_undo_never_moves_a_folder(library: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "lib"
+    log = tmp_path / "log.jsonl"
+    log.write_text(_record(path=str(tmp_path / "gone.flac"), target=str(folder)))
+    result = run_cli("undo", log, "--db", library)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert (folder / "a.flac").is_file()
+    assert not (tmp_path / "gone.flac").exists()
+
+
+@pytest.mark.parametrize("layout", ["file-not-writable", "folder-not-writable", "wal-open"])
+def test_check_and_dupes_work_on_a_library_the_user_can_only_read(layout: str) -> None:
+    with shared_folder("mt-ro8-") as shared:
+        root = shared / "lib"
+        made = make_audio(root / "a.flac", "flac", tags=Tags(title="Readable"))
+        shutil.copy(made, root / "b.flac")
+        shutil.copy(made, shared / "new.flac")
+        db = shared / "lib.db"
+        assert run_cli("index", "-q", "--db", db, root).returncode == 0
+        keeper = None
+        if layout == "wal-open":  # another process has it open: -wal and -shm exist
+            keeper = apsw.Connection(str(db))
+            keeper.execute("SELECT count(*) FROM library_index").fetchall()
+        db.chmod(0o644)
+        if layout != "file-not-writable":
+            shared.chmod(0o755)
+        before = hashlib.sha256(db.read_bytes()).hexdigest()
+        try:
+            checked = run_cli_as_nobody(
+                "check", "-q", "-w", "1", "--format", "json", "--db", db, shared / "new.flac"
+            )
+            assert checked.returncode == ExitStatus.DUPLICATES, checked.stderr
+            assert json.loads(checked.stdout)[0]["match_type"] == "exact"
+            found = run_cli_as_nobody("dupes", "-q", "--format", "json", "--db", db)
+            assert found.returncode == ExitStatus.OK, found.stderr
+            assert json.loads(found.stdout), found.stdout
+            refused = run_cli_as_nobody("dupes", "-q", "--trash", "--apply", "--db", db)
+            assert refused.returncode == ExitStatus.ERROR, refused.stderr
+            assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+            assert (root / "a.flac").exists() and (root / "b.flac").exists()
+        finally:
+            if keeper is not None:
+                keeper.close()
+        assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_check_and_dupes_on_a_corrupt_library_say_so_and_name_it(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    for i in range(300):
+        make_audio(root / f"{i:03d}.wav", "wav", seed=i % 3, seconds=0.01, tags=Tags(title="T"))
+    db = tmp_path / "library.db"
+    assert run_cli("index", "--db", db, "-q", root).returncode == 0
+    for page in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        assert not page.exists()
+    data = bytearray(db.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 8192] = bytes(range(256)) * 32
+    db.write_bytes(bytes(data))
+    for args in (("check", root / "000.wav"), ("dupes",), ("dupes", "--trash", "--apply")):
+        done = run_cli(*args, "-q", "--db", db)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.returncode == ExitStatus.ERROR, (args, done.stderr)
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert f"{db}: the database is corrupt" in done.stderr, (args, done.stderr)
+    assert all((root / f"{i:03d}.wav").exists() for i in range(300))
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.2, 0.3, 0.45])
+def test_ctrl_c_while_the_command_line_loads_prints_no_traceback(
+    library: Path, tmp_path: Path, delay: float
+) -> None:
+    """The command line imports the readers, rich and the duplicate finder before `main`
+    runs: a Ctrl-C in that window is still one line, not a traceback from an import."""
+    command = [sys.executable, "-m", "music_tools", "check", "-q", "--db", str(library)]
+    process = subprocess.Popen(
+        [*command, str(tmp_path / "lib")], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert b"Traceback" not in err, err.decode(errors="replace")
