@@ -69,7 +69,7 @@ def test_a_stop_signal_ends_the_index_in_one_line_and_the_next_run_continues(
     db = tmp_path / "stopped.db"
     process = start_index(db, root)
     try:
-        assert wait_for_rows(db, process, len(expected) // 4)
+        assert wait_for_rows(db, process)  # the first commit: most of the work still ahead
         if whole_group:  # a terminal's Ctrl-C reaches every process of the group
             os.killpg(process.pid, stop)
         else:
