@@ -24,6 +24,7 @@ from .rows import (
     db_path,
     decode_path,
     files_from_rows,
+    gc_paused,
     path_repairer,
     prefix_bounds,
     row_of,
@@ -272,7 +273,7 @@ class LibraryDatabase:
         """path -> what the diff needs of every row under `folder` (all of them: prefer
         `rows_in_directories`, whose memory is bounded by the folders asked for)."""
         rows: dict[str, RowState] = {}
-        with self._tx.snapshot():
+        with self._tx.snapshot(), gc_paused():
             for low, high in prefix_bounds(folder):
                 _add_states(rows, self._conn.execute(_ROW_STATE, (low, high)))
         return rows
@@ -283,7 +284,7 @@ class LibraryDatabase:
         rows: dict[str, RowState] = {}
         keys = [db_path(d) for d in directories]
         limit = self._conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
-        with self._tx.snapshot():
+        with self._tx.snapshot(), gc_paused():
             for chunk in chunks(keys, limit):
                 query = sql.select_in_sql(
                     TABLE, _STATE_COLUMNS.split(", "), "directory", len(chunk)
@@ -378,7 +379,7 @@ class LibraryDatabase:
         # Filled in the order rows arrive (sorted), absent paths added after: writing
         # into a dict pre-filled in input order costs a cache miss per row.
         result: dict[str, LibraryFile | None] = {}
-        with self._tx.snapshot():
+        with self._tx.snapshot(), gc_paused():
             for files in self._select_in("file_path", keys, batch_size):
                 for file in files:
                     result[file.file_path] = file
@@ -395,7 +396,7 @@ class LibraryDatabase:
         wanted = sorted(set(hashes))
         key_of = attrgetter(column)
         result: dict[str, list[LibraryFile]] = {}
-        with self._tx.snapshot():
+        with self._tx.snapshot(), gc_paused():
             for files in self._select_in(column, wanted, batch_size, "is_active = 1"):
                 for file in files:
                     key = key_of(file)
