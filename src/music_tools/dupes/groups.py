@@ -125,11 +125,19 @@ def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:
 def _groups(
     files: dict[int, LibraryFile], edges: list[Edge], roots: Sequence[str]
 ) -> Iterator[DuplicateGroup]:
-    """Join the pairs, strongest kind first (union-find), and name each group's keeper."""
+    """Join the pairs, strongest kind first (union-find), and name each group's keeper.
+
+    Byte copies, same audio and same song are transitive, so their pairs join freely. A
+    fuzzy likeness is not ("Massive Attack" ~ "Massive Atak" ~ "Masiv Atak" ~ "Masiv Ata",
+    while the first and the last are not alike): a fuzzy pair joins two groups only when
+    every member of one is directly paired with every member of the other, so a chain of
+    near-misses never grows into one group whose keeper would stand for all of it."""
     parent: dict[int, int] = {}
+    members_of: dict[int, list[int]] = {}
 
     def find(node: int) -> int:
-        parent.setdefault(node, node)
+        if node not in parent:
+            parent[node], members_of[node] = node, [node]
         while parent[node] != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
@@ -139,16 +147,27 @@ def _groups(
     direct: dict[tuple[int, int], MatchKind] = {}
     for a, b, kind in sorted(edges, key=lambda edge: _RANK[edge[2]]):
         direct.setdefault((min(a, b), max(a, b)), kind)
+    for a, b, kind in sorted(edges, key=lambda edge: _RANK[edge[2]]):
         root_a, root_b = find(a), find(b)
-        if root_a != root_b:
-            parent[root_b] = root_a
-            weakest[root_a] = max(_RANK[kind], weakest.get(root_a, 0), weakest.get(root_b, 0))
+        if root_a == root_b:
+            continue
+        if kind == "fuzzy" and not _all_paired(members_of[root_a], members_of[root_b], direct):
+            continue
+        parent[root_b] = root_a
+        members_of[root_a] += members_of.pop(root_b)
+        weakest[root_a] = max(_RANK[kind], weakest.get(root_a, 0), weakest.get(root_b, 0))
     members: dict[int, list[LibraryFile]] = defaultdict(list)
     for node in parent:
         members[find(node)].append(files[node])
     for root, group in members.items():
         if len(group) > 1:
             yield _with_keeper(group, KINDS[weakest[root]], direct, roots)
+
+
+def _all_paired(
+    group_a: list[int], group_b: list[int], direct: dict[tuple[int, int], MatchKind]
+) -> bool:
+    return all((min(a, b), max(a, b)) in direct for a in group_a for b in group_b)
 
 
 def _with_keeper(
