@@ -168,3 +168,26 @@ def test_ctrl_c_while_the_command_line_loads_prints_no_traceback(
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert b"Traceback" not in err, err.decode(errors="replace")
+
+
+def test_no_file_is_touched_when_the_library_is_damaged_where_the_grouping_does_not_look(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "lib"
+    for i in range(60):  # 20 sets of three byte-identical copies
+        make_audio(root / f"{i:03d}.wav", "wav", seed=i % 20, seconds=0.01, tags=Tags(title="T"))
+    db = tmp_path / "library.db"
+    assert run_cli("index", "--db", db, "-q", root).returncode == 0
+    conn = apsw.Connection(str(db))
+    page_size = conn.execute("PRAGMA page_size").get
+    page = conn.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'idx_library_directory'"
+    ).get
+    conn.close()
+    with open(db, "r+b") as raw:  # an index the exact/same_audio grouping never reads
+        raw.seek((page - 1) * page_size)
+        raw.write(bytes(range(256)) * (page_size // 256))
+    done = run_cli("dupes", "--kinds", "exact,same_audio", "--trash", "--apply", "-q", "--db", db)
+    assert done.returncode == ExitStatus.ERROR, done.stderr
+    assert f"{db}: the database is corrupt" in done.stderr, done.stderr
+    assert all((root / f"{i:03d}.wav").exists() for i in range(60))

@@ -228,6 +228,8 @@ def _run_actions(
     """Run or dry-run the actions, one line each on stderr; True when one failed."""
     if not actions:
         return False
+    if apply and db is not None:
+        db.check_integrity()  # nothing is moved on the word of a damaged library
     if apply and log_path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         log_path = db_path.parent / f"music-tools-actions-{stamp}.jsonl"
