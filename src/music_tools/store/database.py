@@ -65,7 +65,6 @@ _RELINK = sql.update_sql(TABLE, _RELINK_COLUMNS, key="id")
 _SET_METADATA_KEY = f"UPDATE {TABLE} SET metadata_hash = ?, metadata_version = ? WHERE id = ?"
 _REACTIVATE = f"UPDATE {TABLE} SET is_active = 1, last_seen_at = ? WHERE file_path = ?"
 _STATE_COLUMNS = "file_path, id, file_size, file_mtime_ns, is_active, audio_key"
-_ROW_STATE = f"SELECT {_STATE_COLUMNS} FROM {TABLE} WHERE file_path >= ? AND file_path < ?"
 _DIRECTORIES = f"SELECT DISTINCT directory FROM {TABLE} WHERE directory >= ? AND directory < ?"
 _repair_insert = path_repairer(COLUMNS)
 _repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
@@ -279,15 +278,6 @@ class LibraryDatabase:
     def set_metadata_keys(self, keys: Iterable[tuple[str, int, int]]) -> BatchResult:
         """(metadata_hash, metadata_version, id) for each row to re-key, in one transaction."""
         return self._write_many(_SET_METADATA_KEY, keys, tuple, lambda key: str(key[2]), 1000)
-
-    def rows_under(self, folder: str) -> dict[str, RowState]:
-        """path -> what the diff needs of every row under `folder` (all of them: prefer
-        `rows_in_directories`, whose memory is bounded by the folders asked for)."""
-        rows: dict[str, RowState] = {}
-        with self._tx.snapshot(), gc_paused():
-            for low, high in prefix_bounds(folder):
-                _add_states(rows, self._conn.execute(_ROW_STATE, (low, high)))
-        return rows
 
     def rows_in_directories(self, directories: Sequence[str]) -> dict[str, RowState]:
         """path -> what the diff needs of the rows whose file lies directly in one of
