@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import apsw
@@ -127,3 +128,25 @@ def big_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[tup
     done = run_index(reference, root)
     assert done.returncode == 0, done.stderr
     return root, rows(reference)
+
+
+READ_ONLY_LAYOUTS = ("file-not-writable", "folder-not-writable", "wal-open")
+
+
+@contextlib.contextmanager
+def only_readable(db: Path, layout: str) -> Iterator[None]:
+    """The library at `db`, in a shared folder, made readable but not writable for nobody:
+    the file not writable, or its folder too, or also held open by another process (so its
+    -wal and -shm files exist), as `layout` says."""
+    keeper = None
+    if layout == "wal-open":
+        keeper = apsw.Connection(str(db))
+        keeper.execute("SELECT count(*) FROM library_index").fetchall()
+    db.chmod(0o644)
+    if layout != "file-not-writable":
+        db.parent.chmod(0o755)
+    try:
+        yield
+    finally:
+        if keeper is not None:
+            keeper.close()

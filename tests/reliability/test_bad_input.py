@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from audio_factory import Tags, make_audio
+from conftest import READ_ONLY_LAYOUTS, only_readable
 from factories import library_file
 from music_tools.cli import ExitStatus, cli
 from music_tools.library import LibraryDatabase
@@ -215,22 +216,15 @@ def test_a_folder_given_as_the_database_is_one_line(tmp_path: Path) -> None:
         assert len(result.output.strip().splitlines()) == 1, result.output
 
 
-@pytest.mark.parametrize("layout", ["file-not-writable", "folder-not-writable", "wal-open"])
+@pytest.mark.parametrize("layout", READ_ONLY_LAYOUTS)
 def test_a_library_the_user_can_only_read_can_be_queried(tmp_path: Path, layout: str) -> None:
     with shared_folder("mt-ro-") as shared:
         root = shared / "lib"
         make_audio(root / "a.flac", "flac", tags=Tags(title="Readable"))
         db = shared / "lib.db"
         assert invoke("index", "-q", "--db", db, root).exit_code == 0
-        keeper = None
-        if layout == "wal-open":  # another process has it open: -wal and -shm exist
-            keeper = apsw.Connection(str(db))
-            keeper.execute("SELECT count(*) FROM library_index").fetchall()
-        db.chmod(0o644)
-        if layout != "file-not-writable":
-            shared.chmod(0o755)
         before = digest(db)
-        try:
+        with only_readable(db, layout):
             for args in (
                 ("stats", "--json"),
                 ("search", "--format", "json", "readable"),
@@ -246,9 +240,6 @@ def test_a_library_the_user_can_only_read_can_be_queried(tmp_path: Path, layout:
             assert refused.returncode == ExitStatus.ERROR
             assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
             assert "Traceback" not in refused.stderr
-        finally:
-            if keeper is not None:
-                keeper.close()
         assert digest(db) == before
 
 

@@ -17,6 +17,7 @@ import apsw
 import pytest
 
 from audio_factory import Tags, make_audio
+from conftest import READ_ONLY_LAYOUTS, only_readable
 from music_tools.cli import ExitStatus
 from nobody import run_cli_as_nobody, shared_folder
 
@@ -97,7 +98,7 @@ def test_undo_never_moves_a_folder(library: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "gone.flac").exists()
 
 
-@pytest.mark.parametrize("layout", ["file-not-writable", "folder-not-writable", "wal-open"])
+@pytest.mark.parametrize("layout", READ_ONLY_LAYOUTS)
 def test_check_and_dupes_work_on_a_library_the_user_can_only_read(layout: str) -> None:
     with shared_folder("mt-ro8-") as shared:
         root = shared / "lib"
@@ -106,15 +107,8 @@ def test_check_and_dupes_work_on_a_library_the_user_can_only_read(layout: str) -
         shutil.copy(made, shared / "new.flac")
         db = shared / "lib.db"
         assert run_cli("index", "-q", "--db", db, root).returncode == 0
-        keeper = None
-        if layout == "wal-open":  # another process has it open: -wal and -shm exist
-            keeper = apsw.Connection(str(db))
-            keeper.execute("SELECT count(*) FROM library_index").fetchall()
-        db.chmod(0o644)
-        if layout != "file-not-writable":
-            shared.chmod(0o755)
         before = hashlib.sha256(db.read_bytes()).hexdigest()
-        try:
+        with only_readable(db, layout):
             checked = run_cli_as_nobody(
                 "check", "-q", "-w", "1", "--format", "json", "--db", db, shared / "new.flac"
             )
@@ -127,9 +121,6 @@ def test_check_and_dupes_work_on_a_library_the_user_can_only_read(layout: str) -
             assert refused.returncode == ExitStatus.ERROR, refused.stderr
             assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
             assert (root / "a.flac").exists() and (root / "b.flac").exists()
-        finally:
-            if keeper is not None:
-                keeper.close()
         assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
