@@ -68,6 +68,9 @@ class LibraryFile:
     is_active: bool = True
     #: the normalization rules' version metadata_hash was made with (None: the first rules)
     metadata_version: int | None = None
+    #: the machine whose disk holds the file, in a catalog several machines share
+    #: (PostgreSQL); None in an SQLite library, which belongs to the machine it is on
+    machine: str | None = None
 
 
 LIBRARY_FILE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(LibraryFile))

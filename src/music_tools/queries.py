@@ -11,13 +11,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import apsw
-
 from .errors import StoreError
 from .models import LibraryFile
 from .store import TABLE, LibraryDatabase
 from .store.batch import ROW_ERRORS
-from .store.rows import COLUMNS, db_path, decode_path, files_from_rows, prefix_bounds
+from .store.database import where
+from .store.engine import Engine
+from .store.rows import db_path, decode_path, files_from_rows
 from .util import chunks, is_inside, printable_path
 
 __all__ = ["LibraryStats", "SearchError", "library_stats", "relocate", "search"]
@@ -32,6 +32,8 @@ class LibraryStats:
     lossless: int = 0
     formats: dict[str, int] = field(default_factory=dict)
     roots: dict[str, int] = field(default_factory=dict)
+    #: active files per machine (a PostgreSQL catalog; empty for an SQLite library)
+    machines: dict[str, int] = field(default_factory=dict)
     last_indexed_at: float | None = None
     errors: int = 0
 
@@ -46,24 +48,30 @@ def library_stats(db: LibraryDatabase) -> LibraryStats:
 
 
 def _library_stats(db: LibraryDatabase) -> LibraryStats:
-    conn = db.connection
+    engine = db.engine
+    scope = where("is_active = 1", engine.of_machine(db.view))
     stats = LibraryStats()
-    row: tuple[Any, ...] = conn.execute(
-        f"SELECT count(*), total(file_size), total(duration), total(is_lossless), "
-        f"max(indexed_at) FROM {TABLE} WHERE is_active = 1"
-    ).fetchall()[0]
+    row: tuple[Any, ...] = engine.fetch(
+        "SELECT count(*), coalesce(sum(file_size), 0), coalesce(sum(duration), 0.0), "
+        f"coalesce(sum(is_lossless), 0), max(indexed_at) FROM {TABLE}{scope}"
+    )[0]
     stats.files, size, duration, lossless, stats.last_indexed_at = row
-    stats.total_size, stats.total_duration, stats.lossless = int(size), duration, int(lossless)
+    stats.total_size, stats.total_duration = int(size), float(duration)
+    stats.lossless = int(lossless)
     stats.inactive = db.count_files(active_only=False) - stats.files
-    for file_format, count in conn.execute(
-        f"SELECT coalesce(file_format, '?'), count(*) FROM {TABLE} WHERE is_active = 1 "
-        "GROUP BY 1 ORDER BY 2 DESC"
+    for file_format, count in engine.fetch(
+        f"SELECT coalesce(file_format, '?'), count(*) FROM {TABLE}{scope} GROUP BY 1 "
+        "ORDER BY 2 DESC, 1"
     ):
         stats.formats[file_format] = count
-    for root, count in conn.execute(
-        f"SELECT library_root, count(*) FROM {TABLE} WHERE is_active = 1 GROUP BY 1 ORDER BY 1"
+    machine = "machine" if db.machine is not None else "NULL"
+    for owner, root, count in engine.fetch(
+        f"SELECT {machine}, library_root, count(*) FROM {TABLE}{scope} GROUP BY 1, 2 ORDER BY 1, 2"
     ):
-        stats.roots[decode_path(root) if root is not None else "(none)"] = count
+        name = decode_path(root) if root is not None else "(none)"
+        stats.roots[f"{owner}:{name}" if owner is not None else name] = count
+        if owner is not None:
+            stats.machines[owner] = stats.machines.get(owner, 0) + count
     stats.errors = len(db.scan_errors)
     return stats
 
@@ -102,11 +110,12 @@ def search(
     The query is checked here, before any row is read: a SearchError comes before output.
     """
     terms = _split(query) if isinstance(query, str) else list(query)
-    where, params = _conditions(terms)
+    conditions, params = _conditions(db, terms)
     _check_limits(db, terms, params)
     sql = (
-        f"SELECT {', '.join(COLUMNS)} FROM {TABLE} WHERE {' AND '.join(where)} "
-        "ORDER BY artist, album, disc_number, track_number, file_path"
+        f"SELECT {', '.join(db.columns)} FROM {TABLE}{where(*conditions)} "
+        "ORDER BY artist NULLS FIRST, album NULLS FIRST, disc_number NULLS FIRST, "
+        "track_number NULLS FIRST, file_path"
     )
     if limit is not None:
         if not 1 <= limit <= _MAX_LIMIT:
@@ -117,8 +126,7 @@ def search(
 
 def _rows(db: LibraryDatabase, sql: str, params: list[Any]) -> Iterator[LibraryFile]:
     with db.reading():
-        cursor = db.connection.execute(sql, params)
-        for rows in chunks(cursor, 500):
+        for rows in chunks(db.engine.stream(sql, params), 500):
             yield from files_from_rows(rows)
 
 
@@ -130,43 +138,44 @@ def _split(query: str) -> list[str]:
 
 
 def _check_limits(db: LibraryDatabase, terms: list[str], params: list[Any]) -> None:
-    """SQLite's own limits, read from the connection, as a clear error before the query."""
-    conn = db.connection
-    depth = conn.limit(apsw.SQLITE_LIMIT_EXPR_DEPTH, -1) - len(_FREE_TEXT) - 10
+    """The engine's own limits (SQLite's, read from the connection), as a clear error
+    before the query."""
+    depth_limit, variables, longest = db.engine.search_limits()
+    depth = depth_limit - len(_FREE_TEXT) - 10
     if len(terms) > depth:
         raise SearchError(f"too many search terms ({len(terms):,}); at most {depth:,}")
-    variables = conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
     if len(params) > variables:
         raise SearchError(f"too many search terms ({len(terms):,}) for one query")
-    longest = conn.limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, -1)
     if any(isinstance(p, str | bytes) and len(p) > longest for p in params):
         raise SearchError(f"a search term is too long (at most {longest - 2:,} characters)")
 
 
-def _conditions(terms: list[str]) -> tuple[list[str], list[Any]]:
-    where: list[str] = ["is_active = 1"]
+def _conditions(db: LibraryDatabase, terms: list[str]) -> tuple[list[str], list[Any]]:
+    engine = db.engine
+    conditions: list[str] = ["is_active = 1", engine.of_machine(db.view)]
     params: list[Any] = []
     for term in terms:
         name, sep, value = term.partition(":")
         name = name.lower()
         if sep and name == "year":
-            where.append("year BETWEEN ? AND ?")
+            conditions.append("year BETWEEN ? AND ?")
             params += _years(value)
         elif (sep and name == "path") or not _is_utf8(term):
             # a word that is not valid UTF-8 can only be part of a file name
-            where.append(f"CAST(file_path AS TEXT) LIKE CAST(? AS TEXT) ESCAPE '{_ESCAPE}'")
-            params.append(db_path(_like(value if sep and name == "path" else term)))
+            conditions.append(engine.path_like("file_path", f"ESCAPE '{_ESCAPE}'"))
+            params.append(engine.db_path(_like(value if sep and name == "path" else term)))
         elif sep and name in _TEXT_FIELDS:
-            where.append(f"{_TEXT_FIELDS[name]} LIKE ? ESCAPE '{_ESCAPE}'")
+            conditions.append(engine.text_like(_TEXT_FIELDS[name], f"ESCAPE '{_ESCAPE}'"))
             params.append(_like(value))
         elif sep and name and name.isidentifier():
             known = ", ".join(sorted({*_TEXT_FIELDS, "year"}))
             raise SearchError(f"unknown field {name!r}; use one of: {known}")
         else:
-            match = " OR ".join(f"{c} LIKE ? ESCAPE '{_ESCAPE}'" for c in _FREE_TEXT)
-            where.append(f"({match})")
+            escape = f"ESCAPE '{_ESCAPE}'"
+            match = " OR ".join(engine.text_like(c, escape) for c in _FREE_TEXT)
+            conditions.append(f"({match})")
             params += [_like(term)] * len(_FREE_TEXT)
-    return where, params
+    return conditions, params
 
 
 def _years(value: str) -> tuple[int, int]:
@@ -197,32 +206,39 @@ def relocate(db: LibraryDatabase, old: str, new: str) -> int:
     old, new = os.path.abspath(old), os.path.abspath(new)
     if old == new:
         return 0
-    conn = db.connection
+    engine = db.engine
     moved = 0
     with db.atomic():
         for table, columns in (
             (TABLE, ("file_path", "directory", "library_root")),
             ("scan_errors", ("file_path", "library_root")),
         ):
-            select = (
-                f"SELECT id, {', '.join(columns)} FROM {table} "
-                "WHERE file_path >= ? AND file_path < ?"
+            select = f"SELECT id, {', '.join(columns)} FROM {table}" + where(
+                engine.mine(), "file_path >= ?", "file_path < ?"
             )
             updates = []
-            for low, high in prefix_bounds(old):
-                for row_id, *values in conn.execute(select, (low, high)).fetchall():
-                    updates.append((*(_moved(decode_path(v), old, new) for v in values), row_id))
+            for bounds in engine.prefix_bounds(old):
+                for row_id, *values in engine.fetch(select, bounds):
+                    updates.append(
+                        (*(_moved(engine, decode_path(v), old, new) for v in values), row_id)
+                    )
             sets = ", ".join(f"{c} = ?" for c in columns)
             try:
-                conn.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", updates)
+                engine.run_many(f"UPDATE {table} SET {sets} WHERE id = ?", updates)
             except ROW_ERRORS as exc:
                 raise StoreError(f"cannot relocate {old} to {new}: {exc}") from exc
+            except StoreError as exc:
+                if "unique" in str(exc).lower() or "duplicate key" in str(exc).lower():
+                    raise StoreError(
+                        f"cannot relocate {old} to {new}: the library already has files there"
+                    ) from exc
+                raise
             if table == TABLE:
                 moved = len(updates)
     return moved
 
 
-def _moved(value: str | None, old: str, new: str) -> str | bytes | None:
+def _moved(engine: Engine, value: str | None, old: str, new: str) -> Any:
     """`value` re-pointed from folder `old` to folder `new` (either may be the root, /)."""
     if value is None:
         return None
@@ -230,4 +246,4 @@ def _moved(value: str | None, old: str, new: str) -> str | bytes | None:
         value = new
     elif is_inside(value, old):
         value = new.rstrip(os.sep) + value[len(old.rstrip(os.sep)) :]
-    return db_path(value)
+    return engine.db_path(value)

@@ -22,19 +22,23 @@ from ..errors import MusicToolsError, os_reason
 from ..queries import SearchError
 from ..store import LibraryDatabase
 from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
+from ..store.database import is_postgres_url
 from ..util import printable_path
 
 __all__ = [
     "ExitStatus",
     "MusicToolsGroup",
+    "Target",
     "db_option",
     "default_db_path",
     "format_option",
     "json_option",
+    "machine_option",
     "open_db",
     "open_db_to_cache",
     "output_file",
     "stdout_console",
+    "view_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,15 +112,55 @@ def _fail(status: ExitStatus, message: str) -> None:
     sys.exit(status)
 
 
+class DatabaseTarget(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A library file (a Path), or a PostgreSQL catalog's `postgresql://` URL (a str)."""
+
+    name = "FILE|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Path) or not is_postgres_url(value):
+            path = Path(value)
+            if path.is_dir():
+                self.fail(f"{printable_path(str(path))}: a folder, not a database file", param, ctx)
+            return path
+        return str(value)
+
+
+#: what `--db` gives a command: a file path, or a PostgreSQL URL
+Target = Path | str
+
+
 def db_option(command: F) -> F:
     return click.option(
         "--db",
         "db_path",
         envvar="MUSIC_TOOLS_DB",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=DatabaseTarget(),
         default=default_db_path,
         show_default="the user data folder; MUSIC_TOOLS_DB overrides",
-        help="The library database file.",
+        help="The library: an SQLite file, or postgresql://user:password@host/db for a "
+        "catalog several machines share.",
+    )(command)
+
+
+def machine_option(command: F) -> F:
+    """`--machine` for the commands that write: which machine's files these are."""
+    return click.option(
+        "--machine",
+        metavar="NAME",
+        envvar="MUSIC_TOOLS_MACHINE",
+        help="PostgreSQL catalogs: the machine these files are on [MUSIC_TOOLS_MACHINE, "
+        "or the host name].",
+    )(command)
+
+
+def view_option(command: F) -> F:
+    """`--machine` for the commands that read the catalog: whose files to look at."""
+    return click.option(
+        "--machine",
+        "view",
+        metavar="NAME",
+        help="PostgreSQL catalogs: only this machine's files [every machine's].",
     )(command)
 
 
@@ -137,9 +181,34 @@ def json_option(command: F) -> F:
 
 
 @contextmanager
-def open_db(path: Path, create: bool = False, write: bool = False) -> Iterator[LibraryDatabase]:
+def open_db(
+    path: Target,
+    create: bool = False,
+    write: bool = False,
+    *,
+    machine: str | None = None,
+    view: str | None = None,
+) -> Iterator[LibraryDatabase]:
     """The library at `path`: read-only unless the command writes (`write`) or may make a
-    new one (`create`); a command that only reads never changes the file."""
+    new one (`create`); a command that only reads never changes the file (or catalog).
+    `machine` says which machine this process writes as, `view` whose rows it reads
+    (PostgreSQL catalogs only)."""
+    if isinstance(path, str):
+        with LibraryDatabase(
+            path,
+            readonly=not (create or write),
+            busy_timeout=_busy_timeout(),
+            on_wait=_say_waiting,
+            machine=machine,
+        ) as db:
+            db.view = view
+            yield db
+        return
+    if machine is not None or view is not None:
+        raise click.UsageError(
+            "--machine applies to a PostgreSQL catalog (--db postgresql://...); an SQLite "
+            "library belongs to the machine it is on"
+        )
     if not create and not path.exists():
         raise MusicToolsError(f"{path}: no library database here yet (run `music-tools index`)")
     if create and path == default_db_path():
@@ -155,13 +224,18 @@ def open_db(path: Path, create: bool = False, write: bool = False) -> Iterator[L
         yield db
 
 
-def open_db_to_cache(path: Path, acting: bool) -> AbstractContextManager[LibraryDatabase]:
+def open_db_to_cache(
+    path: Target, acting: bool, view: str | None = None
+) -> AbstractContextManager[LibraryDatabase]:
     """For `check` and `dupes`, which write only to cache the full hashes they computed
     (and to act, with --apply): writable where the user may write the file and its folder,
-    else read-only, and then nothing is cached."""
+    else read-only, and then nothing is cached. A PostgreSQL catalog is opened read-only
+    unless the command acts (so a check never creates or upgrades a catalog)."""
+    if isinstance(path, str):
+        return open_db(path, write=acting, view=view)
     folder = path.parent if str(path.parent) else Path(".")
     writable = os.access(path, os.W_OK) and os.access(folder, os.W_OK)
-    return open_db(path, write=acting or writable)
+    return open_db(path, write=acting or writable, view=view)
 
 
 def _busy_timeout() -> float:

@@ -17,12 +17,15 @@ from . import render
 from .app import (
     ExitStatus,
     MusicToolsGroup,
+    Target,
     db_option,
     format_option,
     json_option,
+    machine_option,
     open_db,
     output_file,
     stdout_console,
+    view_option,
 )
 from .progress import index_progress
 
@@ -43,6 +46,7 @@ def cli() -> None:
 @click.option("--all-files", is_flag=True, help="Report files that are not audio as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @db_option
+@machine_option
 @json_option
 def index(
     paths: tuple[Path, ...],
@@ -51,7 +55,8 @@ def index(
     include_hidden: bool,
     all_files: bool,
     quiet: bool,
-    db_path: Path,
+    db_path: Target,
+    machine: str | None,
     as_json: bool,
 ) -> ExitStatus:
     """Index the audio files under PATHS; a rescan reads only what changed.
@@ -66,11 +71,16 @@ def index(
     options = ScanOptions(include_hidden=include_hidden, all_files=all_files)
     errors = Console(stderr=True)
     with (
-        open_db(db_path, create=True) as db,
+        open_db(db_path, create=True, machine=machine) as db,
         index_progress(errors, quiet or as_json) as on_progress,
     ):
         indexer = LibraryIndexer(
-            db, workers, full_hash=full_hash, options=options, on_progress=on_progress
+            db,
+            workers,
+            full_hash=full_hash,
+            options=options,
+            on_progress=on_progress,
+            on_wait=_say_indexer_waiting,
         )
         try:
             report = indexer.index(paths)
@@ -90,13 +100,14 @@ def index(
 
 @cli.command()
 @db_option
+@view_option
 @json_option
-def stats(db_path: Path, as_json: bool) -> None:
-    """Counts by format, lossless share, size and duration, roots, errors.
+def stats(db_path: Target, view: str | None, as_json: bool) -> None:
+    """Counts by format, lossless share, size and duration, roots (and machines), errors.
 
     Example: music-tools stats --json
     """
-    with open_db(db_path) as db:
+    with open_db(db_path, view=view) as db:
         result = library_stats(db)
     if as_json:
         click.echo(render.to_json(render.stats_record(result)))
@@ -109,12 +120,15 @@ def stats(db_path: Path, as_json: bool) -> None:
 @format_option(("table", "json", "csv"), "table")
 @click.option("--limit", type=click.IntRange(1, 2**63 - 1), help="At most this many results.")
 @db_option
-def search_command(query: tuple[str, ...], fmt: str, limit: int | None, db_path: Path) -> None:
+@view_option
+def search_command(
+    query: tuple[str, ...], fmt: str, limit: int | None, db_path: Target, view: str | None
+) -> None:
     """Find files: field terms (artist: title: album: genre: format: year:) and free words.
 
     Example: music-tools search artist:radiohead year:1995..1999 "paranoid android"
     """
-    with open_db(db_path) as db:
+    with open_db(db_path, view=view) as db:
         found = search(db, query, limit)
         if fmt == "table":
             if not render.print_files(stdout_console(), found):
@@ -125,13 +139,14 @@ def search_command(query: tuple[str, ...], fmt: str, limit: int | None, db_path:
 
 @cli.command()
 @db_option
+@machine_option
 @json_option
-def errors(db_path: Path, as_json: bool) -> None:
-    """Files and folders that could not be read, with the reason.
+def errors(db_path: Target, machine: str | None, as_json: bool) -> None:
+    """Files and folders that could not be read, with the reason (this machine's).
 
     Example: music-tools errors
     """
-    with open_db(db_path) as db:
+    with open_db(db_path, machine=machine) as db:
         failures = list(db.scan_errors)
     if as_json:
         click.echo(render.to_json([render.failure_record(f) for f in failures]))
@@ -153,12 +168,15 @@ def errors(db_path: Path, as_json: bool) -> None:
 )
 @click.option("--all", "include_inactive", is_flag=True, help="Include files gone from disk.")
 @db_option
-def export(fmt: str, output: Path, include_inactive: bool, db_path: Path) -> None:
+@view_option
+def export(
+    fmt: str, output: Path, include_inactive: bool, db_path: Target, view: str | None
+) -> None:
     """Write the whole library, streamed, as CSV, JSON or JSON lines.
 
     Example: music-tools export --format csv -o library.csv
     """
-    with open_db(db_path) as db, output_file(output) as out:
+    with open_db(db_path, view=view) as db, output_file(output) as out:
         count = render.write_files(db.iter_files(active_only=not include_inactive), out, fmt)
     if str(output) != "-":
         click.echo(f"{count:,} files written to {printable_path(str(output))}", err=True)
@@ -168,18 +186,25 @@ def export(fmt: str, output: Path, include_inactive: bool, db_path: Path) -> Non
 @click.argument("old_prefix")
 @click.argument("new_prefix")
 @db_option
+@machine_option
 @json_option
-def relocate_command(old_prefix: str, new_prefix: str, db_path: Path, as_json: bool) -> None:
+def relocate_command(
+    old_prefix: str, new_prefix: str, db_path: Target, machine: str | None, as_json: bool
+) -> None:
     """Re-point a moved library from OLD_PREFIX to NEW_PREFIX without re-indexing.
 
     Example: music-tools relocate /media/old-disk/Music /srv/music
     """
-    with open_db(db_path, write=True) as db:
+    with open_db(db_path, write=True, machine=machine) as db:
         count = relocate(db, os.path.abspath(old_prefix), os.path.abspath(new_prefix))
     if as_json:
         click.echo(render.to_json({"relocated": count}))
     else:
         click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
+
+
+def _say_indexer_waiting() -> None:
+    click.echo("waiting for another music-tools indexing this machine's files...", err=True)
 
 
 def main() -> None:

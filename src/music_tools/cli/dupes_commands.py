@@ -31,11 +31,14 @@ from ..util import printable_path
 from . import dupes_render, render
 from .app import (
     ExitStatus,
+    Target,
     db_option,
     format_option,
+    machine_option,
     open_db,
     open_db_to_cache,
     stdout_console,
+    view_option,
 )
 from .commands import cli
 from .progress import count_progress
@@ -88,6 +91,7 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
 @_LOG
 @_QUIET
 @db_option
+@view_option
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -97,7 +101,8 @@ def check(
     apply: bool,
     log_path: Path | None,
     quiet: bool,
-    db_path: Path,
+    db_path: Target,
+    view: str | None,
 ) -> ExitStatus:
     """Tell, for each file under PATHS, whether the library already has it, how
     (exact, same_audio, same_song, fuzzy) and whether the new one is better.
@@ -109,7 +114,7 @@ def check(
     files = _audio_paths(paths)
     errors = Console(stderr=True)
     acting = move_dupes_to is not None and apply
-    with open_db_to_cache(db_path, acting) as db:
+    with open_db_to_cache(db_path, acting, view) as db:
         # the bar ends before anything is printed: while it runs, rich takes over sys.stdout
         with count_progress(errors, quiet, "checking") as progress:
             checker = DuplicateChecker(db, workers, on_progress=progress)
@@ -163,6 +168,7 @@ def _wanted(only: str | None, duplicate: bool, quality: str, file: object) -> bo
 @_LOG
 @_QUIET
 @db_option
+@view_option
 def dupes(
     kinds: str,
     roots: tuple[Path, ...],
@@ -172,7 +178,8 @@ def dupes(
     apply: bool,
     log_path: Path | None,
     quiet: bool,
-    db_path: Path,
+    db_path: Target,
+    view: str | None,
 ) -> ExitStatus:
     """Groups of duplicates inside the library, the copy to keep marked; with --move-to or
     --trash, act on the others (a dry run unless --apply).
@@ -183,7 +190,7 @@ def dupes(
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
     errors = Console(stderr=True)
-    with open_db_to_cache(db_path, apply and (move_to is not None or trash)) as db:
+    with open_db_to_cache(db_path, apply and (move_to is not None or trash), view) as db:
         preferred = [os.path.abspath(r) for r in roots]
         with _status(errors, quiet, "finding duplicates"):
             groups = list(find_duplicates(db, wanted, preferred))
@@ -223,7 +230,7 @@ def _run_actions(
     actions: list[Action],
     apply: bool,
     log_path: Path | None,
-    db_path: Path,
+    db_path: Target,
 ) -> bool:
     """Run or dry-run the actions, one line each on stderr; True when one failed."""
     if not actions:
@@ -232,9 +239,11 @@ def _run_actions(
         db.check_integrity()  # nothing is moved on the word of a damaged library
     if apply and log_path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        log_path = db_path.parent / f"music-tools-actions-{stamp}.jsonl"
+        folder = db_path.parent if isinstance(db_path, Path) else Path(".")
+        log_path = folder / f"music-tools-actions-{stamp}.jsonl"
     failed = False
-    with _open_log(log_path if apply else None) as log:
+    lock = db.run_lock("apply", _say_waiting_to_act) if apply and db is not None else None
+    with lock or contextlib.nullcontext(), _open_log(log_path if apply else None) as log:
         for outcome in apply_actions(db, actions, log, apply):
             failed = failed or outcome.status == "failed"
             click.echo(dupes_render.outcome_line(outcome), err=True)
@@ -243,6 +252,10 @@ def _run_actions(
     elif log_path is not None:
         click.echo(f"log: {printable_path(str(log_path))} (music-tools undo LOG)", err=True)
     return failed
+
+
+def _say_waiting_to_act() -> None:
+    click.echo("waiting for another music-tools indexing this machine's files...", err=True)
 
 
 @contextlib.contextmanager
@@ -257,7 +270,8 @@ def _open_log(path: Path | None) -> Iterator[IO[str] | None]:
 @cli.command()
 @click.argument("log_path", metavar="LOG", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
-def undo(log_path: Path, db_path: Path) -> ExitStatus:
+@machine_option
+def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
     """Put back the files that an action log (from check or dupes --apply) moved, and
     point their library rows at the old places again; replays a log cut by a crash.
 
@@ -272,7 +286,7 @@ def undo(log_path: Path, db_path: Path) -> ExitStatus:
         raise click.UsageError(f"{name}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise click.UsageError(f"{name}: not a music-tools action log (not text)") from None
-    with open_db(db_path, write=True) as db:
+    with open_db(db_path, write=True, machine=machine) as db:
         try:
             outcomes = list(undo_log(db, lines))
         except MusicToolsError as exc:

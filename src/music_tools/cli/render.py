@@ -201,8 +201,15 @@ def print_stats(console: Console, stats: LibraryStats) -> None:
         table.add_row(name, f"{count:,}")
     if stats.formats:
         console.print(table)
+    if stats.machines:
+        machines = Table(box=None, header_style="bold")
+        machines.add_column("machine")
+        machines.add_column("files", justify="right")
+        for machine, count in stats.machines.items():
+            machines.add_row(machine, f"{count:,}")
+        console.print(machines)
     roots = Table(box=None, header_style="bold")
-    roots.add_column("root")
+    roots.add_column("machine:root" if stats.machines else "root")
     roots.add_column("files", justify="right")
     for root, count in stats.roots.items():
         roots.add_row(printable_path(root), f"{count:,}")

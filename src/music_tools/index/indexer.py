@@ -44,6 +44,7 @@ class LibraryIndexer:
         on_progress: Callable[[Progress], None] | None = None,
         batch_rows: int = 500,
         commit_seconds: float = 2.0,
+        on_wait: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.workers = max(1, workers or os.cpu_count() or 1)
@@ -52,8 +53,15 @@ class LibraryIndexer:
         self.on_progress = on_progress or (lambda progress: None)
         self.batch_rows = batch_rows
         self.commit_seconds = commit_seconds
+        self.on_wait = on_wait
 
     def index(self, roots: Iterable[str | os.PathLike[str]]) -> IndexReport:
+        """Index `roots`. In a PostgreSQL catalog, one indexer of a machine runs at a time
+        (a second waits for the first: see LibraryDatabase.run_lock)."""
+        with self.db.run_lock("index", self.on_wait):
+            return self._index(roots)
+
+    def _index(self, roots: Iterable[str | os.PathLike[str]]) -> IndexReport:
         started = time.monotonic()
         report = IndexReport(roots=normalize_roots(roots))
         refresh_metadata_keys(self.db)

@@ -42,7 +42,9 @@ def find_moves(db: LibraryDatabase, missing: dict[str, RowState]) -> list[Move]:
     moves: list[Move] = []
     taken: set[str] = set()
     for key, old_paths in by_key.items():
-        arrivals = [row for row in candidates[key] if (row.id or 0) > after_id]
+        arrivals = [
+            row for row in candidates[key] if (row.id or 0) > after_id and row.machine == db.machine
+        ]
         for old_path in old_paths:
             new = _best_arrival(old_path, missing[old_path], arrivals, taken)
             if new is not None:

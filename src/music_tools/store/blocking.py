@@ -14,14 +14,22 @@ different blocks; the same-song key, which folds case and accents, still pairs t
 
 from __future__ import annotations
 
-__all__ = ["FUZZY_BLOCK_SQL", "block_key"]
+__all__ = ["FUZZY_BLOCK_SQL", "block_key", "fuzzy_block_sql"]
 
-_ARTIST = "lower(ltrim(artist))"
-FUZZY_BLOCK_SQL = (
-    f"(CASE WHEN substr({_ARTIST}, 1, 4) = 'the ' "
-    f"THEN substr(ltrim(substr({_ARTIST}, 5)), 1, 3) "
-    f"ELSE substr({_ARTIST}, 1, 3) END || '|' || substr(lower(ltrim(title)), 1, 2))"
-)
+
+def fuzzy_block_sql(lower: str = "lower({})") -> str:
+    """The blocking key as an SQL expression; `lower` folds ASCII capitals only (SQLite's
+    lower() does; PostgreSQL's folds every letter, so it is given a translate())."""
+    artist = lower.format("ltrim(artist)")
+    title = lower.format("ltrim(title)")
+    return (
+        f"(CASE WHEN substr({artist}, 1, 4) = 'the ' "
+        f"THEN substr(ltrim(substr({artist}, 5)), 1, 3) "
+        f"ELSE substr({artist}, 1, 3) END || '|' || substr({title}, 1, 2))"
+    )
+
+
+FUZZY_BLOCK_SQL = fuzzy_block_sql()
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 

@@ -1,4 +1,5 @@
-"""LibraryDatabase: the SQLite store, with the seed's single-row and batch methods."""
+"""LibraryDatabase: the store, with the seed's single-row and batch methods, on SQLite or
+PostgreSQL (see engine.py for what differs between them)."""
 
 from __future__ import annotations
 
@@ -9,29 +10,27 @@ from operator import attrgetter
 from types import TracebackType
 from typing import Any, Literal, NamedTuple
 
-import apsw
-
 from ..errors import StoreError
 from ..models import LibraryFile
 from ..util import chunks
-from . import sql
-from .batch import ROW_ERRORS, BatchResult, describe_error, execute_isolated
-from .connection import DEFAULT_BUSY_TIMEOUT_S, Transactions, open_sqlite
-from .driver_errors import store_error, translated
+from .batch import BatchResult
+from .connection import DEFAULT_BUSY_TIMEOUT_S
+from .engine import Engine, Write
 from .operation import BatchOperation, OperationType
-from .rows import (
-    COLUMNS,
-    db_path,
-    decode_path,
-    files_from_rows,
-    gc_paused,
-    path_repairer,
-    prefix_bounds,
-    row_of,
-)
+from .rows import COLUMNS, decode_path, files_from_rows, gc_paused, path_repairer
 from .scan_errors import ScanErrorTable
+from .sqlite_engine import SqliteEngine
 
-__all__ = ["HASH_COLUMNS", "TABLE", "HashType", "LibraryDatabase", "RowState"]
+__all__ = [
+    "HASH_COLUMNS",
+    "TABLE",
+    "HashType",
+    "LibraryDatabase",
+    "RowState",
+    "both",
+    "is_postgres_url",
+    "where",
+]
 
 
 class RowState(NamedTuple):
@@ -55,29 +54,24 @@ HASH_COLUMNS: dict[str, str] = {
 
 _UPDATE_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "file_path"))
 _update_params = attrgetter(*_UPDATE_COLUMNS, "file_path")
-_UPSERT = sql.upsert_sql(TABLE, COLUMNS, key="file_path")
-_UPDATE = sql.update_sql(TABLE, _UPDATE_COLUMNS, key="file_path")
-_MARK_INACTIVE = sql.set_flag_sql(TABLE, "is_active", 0, key="file_path")
-_DELETE = sql.delete_sql(TABLE, key="file_path")
 _RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
 _relink_params = attrgetter(*_RELINK_COLUMNS)
-_RELINK = sql.update_sql(TABLE, _RELINK_COLUMNS, key="id")
-_SET_METADATA_KEY = f"UPDATE {TABLE} SET metadata_hash = ?, metadata_version = ? WHERE id = ?"
-_REACTIVATE = f"UPDATE {TABLE} SET is_active = 1, last_seen_at = ? WHERE file_path = ?"
-_STATE_COLUMNS = "file_path, id, file_size, file_mtime_ns, is_active, audio_key"
-_DIRECTORIES = f"SELECT DISTINCT directory FROM {TABLE} WHERE directory >= ? AND directory < ?"
-_repair_insert = path_repairer(COLUMNS)
-_repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
+_UPDATE = Write("update", TABLE, "file_path", _UPDATE_COLUMNS)
+_MARK_INACTIVE = Write("update", TABLE, "file_path", sets="is_active = 0")
+_DELETE = Write("delete", TABLE, "file_path")
+_RELINK = Write("update", TABLE, "id", _RELINK_COLUMNS, scoped=False)
+_SET_METADATA_KEY = Write(
+    "update", TABLE, "id", ("metadata_hash", "metadata_version"), scoped=False
+)
+_REACTIVATE = Write("update", TABLE, "file_path", ("last_seen_at",), sets="is_active = 1")
+_STATE_COLUMNS = ("file_path", "id", "file_size", "file_mtime_ns", "is_active", "audio_key")
 _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
+_repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
 
 
 def _add_states(rows: dict[str, RowState], cursor: Iterable[Sequence[Any]]) -> None:
     for path, row_id, size, mtime_ns, active, audio_key in cursor:
         rows[decode_path(path)] = RowState(row_id, size, mtime_ns, active == 1, audio_key)
-
-
-def _path_params(path: str) -> tuple[str | bytes]:
-    return (db_path(path),)
 
 
 def _path_of(item: Any) -> str:
@@ -92,12 +86,56 @@ def _hash_column(hash_type: str) -> str:
         raise ValueError(f"unknown hash_type {hash_type!r}; use one of: {choices}") from None
 
 
-class LibraryDatabase:
-    """A music library index in one SQLite file.
+def both(*predicates: str) -> str:
+    """`a AND b` of the predicates that are not empty ("" when none is)."""
+    return " AND ".join(p for p in predicates if p)
 
-    Batch writes run in one transaction per call, or join the caller's `atomic()` block.
-    Within a call a bad row is skipped and reported (see `BatchResult`), never the batch.
-    Batch reads run in one read snapshot, so a concurrent writer is seen all or not at all.
+
+def where(*predicates: str) -> str:
+    """` WHERE a AND b` of the predicates that are not empty ("" when none is)."""
+    found = both(*predicates)
+    return f" WHERE {found}" if found else ""
+
+
+def is_postgres_url(target: object) -> bool:
+    text = os.fspath(target) if isinstance(target, str | os.PathLike) else ""
+    return isinstance(text, str) and text.startswith(("postgresql://", "postgres://"))
+
+
+def open_engine(
+    target: str | os.PathLike[str],
+    *,
+    busy_timeout: float,
+    readonly: bool,
+    on_wait: Callable[[], None] | None,
+    machine: str | None,
+) -> Engine:
+    """The engine for a file path (SQLite) or a `postgresql://` URL."""
+    if is_postgres_url(target):
+        from .postgres import PostgresEngine  # the SQLite path never imports psycopg
+
+        return PostgresEngine(
+            os.fspath(target),
+            busy_timeout,
+            readonly=readonly,
+            on_wait=on_wait,
+            machine=machine,
+        )
+    return SqliteEngine(target, busy_timeout, readonly=readonly, on_wait=on_wait)
+
+
+class LibraryDatabase:
+    """A music library index: an SQLite file, or a PostgreSQL catalog several machines share.
+
+    `target` is a file path (SQLite, the default) or a `postgresql://user:password@host/db`
+    URL. Batch writes run in one transaction per call, or join the caller's `atomic()`
+    block. Within a call a bad row is skipped and reported (see `BatchResult`), never the
+    batch. Batch reads run in one read snapshot, so a concurrent writer is seen all or not
+    at all.
+
+    In a PostgreSQL catalog every row belongs to a machine: this process writes as
+    `machine` (the host name by default), and reads by path see this machine's rows only;
+    lookups by hash see the whole catalog, or `view`'s rows when it names a machine.
     """
 
     def __init__(
@@ -107,44 +145,62 @@ class LibraryDatabase:
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S,
         readonly: bool = False,
         on_wait: Callable[[], None] | None = None,
+        machine: str | None = None,
     ) -> None:
         """Open (or create) the library at `path`; `readonly` opens an existing one without
         writing anything to it; `on_wait` is called once a lock has been waited for a while."""
-        self.path = os.fspath(path)
         self.busy_timeout = busy_timeout
         self.readonly = readonly
-        self._conn = open_sqlite(path, busy_timeout, readonly=readonly, on_wait=on_wait)
-        self._tx = Transactions(self._conn, self.path)
-        self.scan_errors = ScanErrorTable(self._conn, self._tx)
+        self._engine = open_engine(
+            path, busy_timeout=busy_timeout, readonly=readonly, on_wait=on_wait, machine=machine
+        )
+        self.path = self._engine.name
+        self.machine = self._engine.machine
+        #: the machine whose rows catalog-wide reads see; None: every machine's
+        self.view: str | None = None
+        self._columns = self._engine.columns
+        self._select = f"SELECT {', '.join(self._columns)} FROM {TABLE}"
+        self._upsert = Write("upsert", TABLE, "file_path", self._columns)
+        self._row_of = self._engine.row_of
+        self._repair_insert = path_repairer(self._columns)
+        self.scan_errors = ScanErrorTable(self._engine)
         self.last_batch_result = BatchResult()
 
     # -- lifecycle ---------------------------------------------------------------------
 
     @property
-    def connection(self) -> apsw.Connection:
-        """The underlying connection, for inspection (limits, pragmas, ad-hoc reads)."""
-        return self._conn
+    def engine(self) -> Engine:
+        """The dialect-specific part (statements, transactions, path encoding)."""
+        return self._engine
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The library_index columns this store reads and writes, in LibraryFile order."""
+        return self._columns
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect
+
+    @property
+    def connection(self) -> Any:
+        """The underlying driver connection (apsw on SQLite, psycopg on PostgreSQL), for
+        inspection: limits, pragmas, ad-hoc reads."""
+        return getattr(self._engine, "conn", None)
 
     def check_integrity(self) -> None:
-        """Raise DatabaseCorruptError unless SQLite's `quick_check` finds the file sound.
+        """Raise DatabaseCorruptError unless the database finds itself sound.
 
         Run before acting on files: a query that succeeded read only the pages it needed,
-        and a library damaged elsewhere must not steer moves or deletions. It reads the
-        whole file (a few seconds for a million rows)."""
-        with translated(self.path):
-            found = [row[0] for row in self._conn.execute("PRAGMA quick_check(3)")]
-        if found != ["ok"]:
-            raise store_error(self.path, apsw.CorruptError("; ".join(map(str, found))))
+        and a library damaged elsewhere must not steer moves or deletions."""
+        self._engine.check_integrity()
 
     def optimize(self) -> None:
-        """Give the query planner fresh statistics where a large write made them stale
-        (`PRAGMA optimize`, with sampling capped so a million rows cost milliseconds)."""
-        with translated(self.path):
-            self._conn.execute("PRAGMA analysis_limit=1000")
-            self._conn.execute("PRAGMA optimize")
+        """Give the query planner fresh statistics where a large write made them stale."""
+        self._engine.optimize()
 
     def close(self) -> None:
-        self._conn.close()
+        self._engine.close()
 
     def __enter__(self) -> LibraryDatabase:
         return self
@@ -159,28 +215,40 @@ class LibraryDatabase:
 
     def atomic(self) -> AbstractContextManager[None]:
         """All writes inside commit together or not at all; nests with SAVEPOINTs."""
-        return self._tx.atomic()
+        return self._engine.atomic()
+
+    def reading(self) -> AbstractContextManager[None]:
+        """A read snapshot: queries inside see one committed state, and a driver error
+        leaves as a StoreError naming this database."""
+        return self._engine.snapshot()
+
+    def run_lock(
+        self, what: str, on_wait: Callable[[], None] | None = None
+    ) -> AbstractContextManager[None]:
+        """Held while this machine indexes or acts on files: on PostgreSQL an advisory lock
+        per machine, so a second indexer (or `dupes --apply`) of the same machine waits for
+        the first; on SQLite nothing (its write lock serializes each transaction)."""
+        return self._engine.run_lock(what, on_wait)
 
     # -- single-row methods (each its own transaction, as the seed's old approach) -----
 
     def add_file(self, file: LibraryFile) -> int:
         """Insert `file` (or replace the row with its path); return the row id."""
-        _, returned = self._write_one(
-            f"{_UPSERT} RETURNING id", row_of(file), file.file_path, _repair_insert
-        )
-        row_id: int = returned[0][0]
+        with self.atomic():
+            self._write_one(self._upsert, file, self._row_of, self._repair_insert)
+            query = f"SELECT id FROM {TABLE}{where(self._engine.mine(), 'file_path = ?')}"
+            row_id: int = self._engine.fetch(query, (self._engine.db_path(file.file_path),))[0][0]
         return row_id
 
     def update_file(self, file: LibraryFile) -> bool:
         """Overwrite the row with `file.file_path`; False when there is none."""
-        params = _update_params(file)
-        return self._write_one(_UPDATE, params, file.file_path, _repair_update)[0] > 0
+        return self._write_one(_UPDATE, file, _update_params, _repair_update) > 0
 
     def mark_inactive(self, path: str) -> bool:
-        return self._write_one(_MARK_INACTIVE, _path_params(path), path)[0] > 0
+        return self._write_one(_MARK_INACTIVE, path, self._path_params) > 0
 
     def delete_file(self, path: str) -> bool:
-        return self._write_one(_DELETE, _path_params(path), path)[0] > 0
+        return self._write_one(_DELETE, path, self._path_params) > 0
 
     def get_file_by_path(self, path: str) -> LibraryFile | None:
         return self.batch_get_files_by_paths([path])[path]
@@ -189,34 +257,31 @@ class LibraryDatabase:
         return self.batch_get_files_by_hashes([hash_value], hash_type)[hash_value]
 
     def count_files(self, active_only: bool = True) -> int:
-        query = sql.count_sql(TABLE, "is_active = 1" if active_only else "")
-        with self._tx.snapshot():
-            count: int = self._conn.execute(query).get
+        query = f"SELECT count(*) FROM {TABLE}" + where(
+            "is_active = 1" if active_only else "", self._engine.of_machine(self.view)
+        )
+        with self.reading():
+            count: int = self._engine.fetch(query)[0][0]
         return count
+
+    def _path_params(self, path: str) -> tuple[Any]:
+        return (self._engine.db_path(path),)
 
     def _write_one(
         self,
-        statement: str,
-        params: Sequence[Any],
-        key: str,
+        spec: Write,
+        item: Any,
+        to_params: Callable[[Any], Sequence[Any]],
         repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> tuple[int, list[Any]]:
-        """One statement in its own transaction -> (rows changed, rows returned).
-
-        A bad row raises StoreError naming the path and the reason.
-        """
-        with self._tx.atomic():
-            try:
-                try:
-                    cursor = self._conn.execute(statement, params)
-                except UnicodeEncodeError:
-                    if repair is None:
-                        raise
-                    cursor = self._conn.execute(statement, repair(params))
-                returned = cursor.fetchall()
-            except ROW_ERRORS as exc:
-                raise StoreError(f"{key}: {describe_error(exc)}") from exc
-            return self._conn.changes(), returned
+    ) -> int:
+        """One row in its own transaction -> rows changed; a bad row raises StoreError
+        naming the path and the reason."""
+        with self.atomic():
+            result = self._engine.write(spec, [item], to_params, _key_of(item), repair)
+        if result.failures:
+            failure = result.failures[0]
+            raise StoreError(f"{failure.key}: {failure.reason}")
+        return result.written
 
     # -- batch writes --------------------------------------------------------------------
 
@@ -228,7 +293,9 @@ class LibraryDatabase:
         Returns a BatchResult: the number written (`int(result)`), and `failures`, the rows
         skipped with the reason.
         """
-        return self._write_many(_UPSERT, files, row_of, _path_of, batch_size, _repair_insert)
+        return self._write_many(
+            self._upsert, files, self._row_of, _path_of, batch_size, self._repair_insert
+        )
 
     def batch_update_files(
         self, files: Iterable[LibraryFile], batch_size: int = 200
@@ -239,14 +306,15 @@ class LibraryDatabase:
         )
 
     def batch_delete_files(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
-        return self._write_many(_DELETE, paths, _path_params, str, batch_size)
+        return self._write_many(_DELETE, paths, self._path_params, str, batch_size)
 
     def batch_mark_inactive(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
         """Soft-delete: the rows stay, with is_active = 0."""
-        return self._write_many(_MARK_INACTIVE, paths, _path_params, str, batch_size)
+        return self._write_many(_MARK_INACTIVE, paths, self._path_params, str, batch_size)
 
     def reactivate_files(self, paths: Iterable[str], seen_at: float) -> BatchResult:
         """Mark rows whose file came back unchanged active again."""
+        db_path = self._engine.db_path
         return self._write_many(_REACTIVATE, paths, lambda p: (seen_at, db_path(p)), str, 500)
 
     def relink_files(self, moves: Iterable[tuple[int, LibraryFile]]) -> BatchResult:
@@ -263,16 +331,15 @@ class LibraryDatabase:
     def metadata_keys_older_than(
         self, version: int
     ) -> list[tuple[int, str | None, str | None, str]]:
-        """(id, artist, title, file_path) of the rows whose metadata_hash was made under
-        normalization rules older than `version` (NULL: the first rules)."""
-        query = (
-            f"SELECT id, artist, title, file_path FROM {TABLE} "
-            "WHERE metadata_version IS NULL OR metadata_version < ?"
+        """(id, artist, title, file_path) of this machine's rows whose metadata_hash was
+        made under normalization rules older than `version` (NULL: the first rules)."""
+        query = f"SELECT id, artist, title, file_path FROM {TABLE}" + where(
+            self._engine.mine(), "(metadata_version IS NULL OR metadata_version < ?)"
         )
         with self.reading():
             return [
                 (row_id, artist, title, decode_path(path))
-                for row_id, artist, title, path in self._conn.execute(query, (version,))
+                for row_id, artist, title, path in self._engine.fetch(query, (version,))
             ]
 
     def set_metadata_keys(self, keys: Iterable[tuple[str, int, int]]) -> BatchResult:
@@ -280,53 +347,73 @@ class LibraryDatabase:
         return self._write_many(_SET_METADATA_KEY, keys, tuple, lambda key: str(key[2]), 1000)
 
     def rows_in_directories(self, directories: Sequence[str]) -> dict[str, RowState]:
-        """path -> what the diff needs of the rows whose file lies directly in one of
-        `directories` (one indexed IN-list query per chunk)."""
+        """path -> what the diff needs of this machine's rows whose file lies directly in one
+        of `directories` (one indexed lookup per chunk)."""
         rows: dict[str, RowState] = {}
-        keys = [db_path(d) for d in directories]
-        limit = self._conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
-        with self._tx.snapshot(), gc_paused():
-            for chunk in chunks(keys, limit):
-                query = sql.select_in_sql(
-                    TABLE, _STATE_COLUMNS.split(", "), "directory", len(chunk)
-                )
-                _add_states(rows, self._conn.execute(query, chunk))
+        keys = [self._engine.db_path(d) for d in directories]
+        with self.reading(), gc_paused():
+            for found in self._engine_select_in(
+                _STATE_COLUMNS, "directory", keys, 100_000, self._engine.mine()
+            ):
+                _add_states(rows, found)
         return rows
 
     def get_meta(self, key: str, default: Any = None) -> Any:
-        """A value from the small key/value table the store keeps about itself."""
-        with self._tx.snapshot():
-            rows = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
+        """A value from the small key/value table the store keeps about itself (in a
+        shared catalog, about this machine's part)."""
+        query = "SELECT value FROM meta" + where(self._engine.mine(), "key = ?")
+        with self.reading():
+            rows = self._engine.fetch(query, (key,))
         return rows[0][0] if rows else default
 
     def set_meta(self, key: str, value: Any) -> None:
-        with self._tx.atomic():
-            self._conn.execute(
-                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
-                (key, value, value),
-            )
+        with self.atomic():
+            if self.machine is None:
+                self._engine.run(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            else:
+                self._engine.run(
+                    "INSERT INTO meta (machine, key, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT (machine, key) DO UPDATE SET value = excluded.value",
+                    (self.machine, key, str(value)),
+                )
 
     def max_id(self) -> int:
-        with self._tx.snapshot():
-            found: int | None = self._conn.execute(f"SELECT max(id) FROM {TABLE}").get
+        with self.reading():
+            found: int | None = self._engine.fetch(f"SELECT max(id) FROM {TABLE}")[0][0]
         return found or 0
 
     def has_rows_under(self, folder: str) -> bool:
-        """Whether any row lies at or below `folder`."""
-        query = f"SELECT 1 FROM {TABLE} WHERE file_path >= ? AND file_path < ? LIMIT 1"
-        return any(self._conn.execute(query, bounds).fetchall() for bounds in prefix_bounds(folder))
+        """Whether any of this machine's rows lies at or below `folder`."""
+        query = f"SELECT 1 FROM {TABLE}" + where(
+            self._engine.mine(), "file_path >= ?", "file_path < ?"
+        )
+        with self.reading():
+            return any(
+                self._engine.fetch(query + " LIMIT 1", bounds)
+                for bounds in self._engine.prefix_bounds(folder)
+            )
 
     def directories_under(self, folder: str) -> list[str]:
-        """Every distinct folder holding a row, at or below `folder` (an index-only scan)."""
+        """Every distinct folder holding one of this machine's rows, at or below `folder`
+        (an index-only scan)."""
+        mine = self._engine.mine()
         found: list[str] = []
-        with self._tx.snapshot():
-            own = self._conn.execute(
-                f"SELECT 1 FROM {TABLE} WHERE directory = ? LIMIT 1", (db_path(folder),)
-            ).fetchall()
+        with self.reading():
+            own = self._engine.fetch(
+                f"SELECT 1 FROM {TABLE}{where(mine, 'directory = ?')} LIMIT 1",
+                (self._engine.db_path(folder),),
+            )
             if own:
                 found.append(folder)
-            for low, high in prefix_bounds(folder):
-                rows = self._conn.execute(_DIRECTORIES, (low, high)).fetchall()
+            query = f"SELECT DISTINCT directory FROM {TABLE}" + where(
+                mine, "directory >= ?", "directory < ?"
+            )
+            for bounds in self._engine.prefix_bounds(folder):
+                rows = self._engine.fetch(query, bounds)
                 found.extend(decode_path(directory) for (directory,) in rows)
         return found
 
@@ -342,11 +429,11 @@ class LibraryDatabase:
             raise ValueError(
                 f"unknown operation_type {operation_type!r}; use one of: {', '.join(writers)}"
             )
-        return BatchOperation(writers[operation_type], self._tx.atomic)
+        return BatchOperation(writers[operation_type], self.atomic)
 
     def _write_many(
         self,
-        statement: str,
+        spec: Write,
         items: Iterable[Any],
         to_params: Callable[[Any], Sequence[Any]],
         key_of: Callable[[Any], str],
@@ -355,7 +442,7 @@ class LibraryDatabase:
     ) -> BatchResult:
         """Write `items` in chunks of `batch_size`, all in one transaction.
 
-        `batch_size` is the unit handed to one executemany; a bad row is isolated
+        `batch_size` is the unit handed to the engine at once; a bad row is isolated
         within it at no cost to the others, so it no longer trades speed for safety.
         Committing per chunk would: each commit rewrites the touched index pages to the
         WAL (see benchmarks/benchmark_batch_operations.py, "commit per batch").
@@ -363,9 +450,10 @@ class LibraryDatabase:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         result = BatchResult()
-        with self._tx.atomic():
-            for chunk in chunks(items, batch_size):
-                result += execute_isolated(self._conn, statement, chunk, to_params, key_of, repair)
+        size = self._engine.write_chunk(batch_size)
+        with self.atomic():
+            for chunk in chunks(items, size):
+                result += self._engine.write(spec, chunk, to_params, key_of, repair)
         self.last_batch_result = result
         return result
 
@@ -374,15 +462,19 @@ class LibraryDatabase:
     def batch_get_files_by_paths(
         self, paths: Iterable[str], batch_size: int = 500
     ) -> dict[str, LibraryFile | None]:
-        """Every requested path -> its row (active or not), or None when not indexed."""
+        """Every requested path -> this machine's row for it (active or not), or None when
+        not indexed."""
         wanted = sorted(set(paths))
+        db_path = self._engine.db_path
         keys = [db_path(p) for p in wanted]
         # Filled in the order rows arrive (sorted), absent paths added after: writing
         # into a dict pre-filled in input order costs a cache miss per row.
         result: dict[str, LibraryFile | None] = {}
-        with self._tx.snapshot(), gc_paused():
-            for files in self._select_in("file_path", keys, batch_size):
-                for file in files:
+        with self.reading(), gc_paused():
+            for rows in self._engine_select_in(
+                self._columns, "file_path", keys, batch_size, self._engine.mine()
+            ):
+                for file in files_from_rows(rows):
                     result[file.file_path] = file
         if len(result) < len(wanted):
             for path in wanted:
@@ -392,14 +484,16 @@ class LibraryDatabase:
     def batch_get_files_by_hashes(
         self, hashes: Iterable[str], hash_type: HashType, batch_size: int = 500
     ) -> dict[str, list[LibraryFile]]:
-        """Every requested hash -> the active rows that carry it (an empty list if none)."""
+        """Every requested hash -> the active rows that carry it (an empty list if none),
+        across the catalog (or `view`'s machine)."""
         column = _hash_column(hash_type)
         wanted = sorted(set(hashes))
         key_of = attrgetter(column)
         result: dict[str, list[LibraryFile]] = {}
-        with self._tx.snapshot(), gc_paused():
-            for files in self._select_in(column, wanted, batch_size, "is_active = 1"):
-                for file in files:
+        scope = both("is_active = 1", self._engine.of_machine(self.view))
+        with self.reading(), gc_paused():
+            for rows in self._engine_select_in(self._columns, column, wanted, batch_size, scope):
+                for file in files_from_rows(rows):
                     key = key_of(file)
                     group = result.get(key)
                     if group is None:
@@ -412,30 +506,35 @@ class LibraryDatabase:
         return result
 
     def iter_files(self, active_only: bool = True) -> Iterator[LibraryFile]:
-        """Every row, streamed in path order."""
-        where = " WHERE is_active = 1" if active_only else ""
-        with self._tx.snapshot():
-            cursor = self._conn.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM {TABLE}{where} ORDER BY file_path"
-            )
-            for rows in chunks(cursor, 1000):
+        """Every row (of `view`'s machine, when set), streamed in path order."""
+        query = self._select + where(
+            "is_active = 1" if active_only else "", self._engine.of_machine(self.view)
+        )
+        with self.reading():
+            for rows in chunks(self._engine.stream(query + " ORDER BY file_path"), 1000):
                 yield from files_from_rows(rows)
 
-    def reading(self) -> AbstractContextManager[None]:
-        """A read snapshot: queries inside see one committed state, and a driver error
-        leaves as a StoreError naming this database."""
-        return self._tx.snapshot()
-
-    def _select_in(
-        self, column: str, keys: Sequence[Any], batch_size: int, where: str = ""
-    ) -> Iterator[list[LibraryFile]]:
-        """Rows whose `column` is in `keys`, one IN-list query (and list) per chunk.
+    def _engine_select_in(
+        self,
+        columns: Sequence[str],
+        key: str,
+        keys: Sequence[Any],
+        batch_size: int,
+        scope: str = "",
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Rows whose `key` is in `keys`, one query (and list) per chunk.
 
         Chunks never exceed the connection's own bound-variable limit. Keys arrive
         sorted, so consecutive queries touch neighbouring index pages.
         """
-        limit = self._conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
-        size = max(1, min(batch_size, limit))
-        for chunk in chunks(keys, size):
-            query = sql.select_in_sql(TABLE, COLUMNS, column, len(chunk), where)
-            yield files_from_rows(self._conn.execute(query, chunk))
+        engine = self._engine
+        head = f"SELECT {', '.join(columns)} FROM {TABLE} WHERE " + (
+            f"{scope} AND " if scope else ""
+        )
+        for chunk in chunks(keys, engine.in_chunk(batch_size)):
+            query = head + engine.in_clause(key, len(chunk))
+            yield engine.fetch(query, engine.in_params(chunk))
+
+
+def _key_of(item: Any) -> Callable[[Any], str]:
+    return _path_of if hasattr(item, "file_path") else str

@@ -12,16 +12,13 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-import apsw
-
 from ..errors import StoreError
 from ..models import LibraryFile
 from ..util import chunks
 from . import sql
 from .blocking import FUZZY_BLOCK_SQL
-from .database import TABLE, LibraryDatabase
-from .driver_errors import store_error
-from .rows import COLUMNS, db_path, files_from_rows
+from .database import TABLE, LibraryDatabase, both
+from .rows import files_from_rows
 
 __all__ = [
     "KEY_EXPRESSIONS",
@@ -32,7 +29,8 @@ __all__ = [
     "move_row",
 ]
 
-#: kind of key -> the indexed column or expression that holds it
+#: kind of key -> the indexed column that holds it ("fuzzy_block" is an expression whose
+#: text each engine gives, see store/blocking.py)
 KEY_EXPRESSIONS: dict[str, str] = {
     "audio_key": "audio_key",
     "metadata_hash": "metadata_hash",
@@ -53,26 +51,32 @@ class HashUpdate:
     file_content_hash: str | None
 
 
+def _expression(db: LibraryDatabase, kind: str) -> str:
+    return db.engine.fuzzy_block if kind == "fuzzy_block" else KEY_EXPRESSIONS[kind]
+
+
 def files_by_keys(
     db: LibraryDatabase, wanted: dict[str, Iterable[str]]
 ) -> dict[str, dict[str, list[LibraryFile]]]:
-    """{kind: {key: [active rows]}} for every kind of key in `wanted`, in one read snapshot.
+    """{kind: {key: [active rows]}} for every kind of key in `wanted`, in one read snapshot,
+    across the catalog (or `db.view`'s machine).
 
     A row that carries several wanted keys comes back once per kind, as the same object.
     """
-    limit = db.connection.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
+    engine = db.engine
+    scope = both("is_active = 1", engine.of_machine(db.view))
     seen: dict[int, LibraryFile] = {}
     found: dict[str, dict[str, list[LibraryFile]]] = {}
     with db.reading():
         for kind, keys in wanted.items():
-            expression = KEY_EXPRESSIONS[kind]
+            expression = _expression(db, kind)
             by_key: dict[str, list[LibraryFile]] = {}
-            for chunk in chunks(sorted(set(keys)), limit):
+            for chunk in chunks(sorted(set(keys)), engine.in_chunk(10_000)):
                 query = (
-                    f"SELECT {expression}, {', '.join(COLUMNS)} FROM {TABLE} WHERE is_active = 1 "
-                    f"AND {expression} IN ({sql.placeholders(len(chunk))})"
+                    f"SELECT {expression}, {', '.join(db.columns)} FROM {TABLE} "
+                    f"WHERE {scope} AND {engine.in_clause(expression, len(chunk))}"
                 )
-                rows = _execute(db, query, chunk)
+                rows = engine.fetch(query, engine.in_params(chunk))
                 files = files_from_rows(row[1:] for row in rows)
                 for row, file in zip(rows, files, strict=True):
                     by_key.setdefault(str(row[0]), []).append(seen.setdefault(file.id or 0, file))
@@ -81,20 +85,22 @@ def files_by_keys(
 
 
 def groups_by_key(db: LibraryDatabase, kind: str) -> Iterator[list[LibraryFile]]:
-    """Active rows sharing a key of `kind` with at least one other, one list per key.
+    """Active rows sharing a key of `kind` with at least one other, one list per key
+    (across the catalog, or `db.view`'s machine).
 
     The keys come from a GROUP BY over the (is_active, key) index, then the rows are read
     in key order, so memory holds one group at a time beyond the rows themselves.
     """
-    expression = KEY_EXPRESSIONS[kind]
+    expression = _expression(db, kind)
+    scope = both("is_active = 1", db.engine.of_machine(db.view))
     query = (
-        f"SELECT {expression}, {', '.join(COLUMNS)} FROM {TABLE} "
-        f"WHERE is_active = 1 AND {expression} IN (SELECT {expression} FROM {TABLE} "
-        f"WHERE is_active = 1 AND {expression} IS NOT NULL "
+        f"SELECT {expression}, {', '.join(db.columns)} FROM {TABLE} "
+        f"WHERE {scope} AND {expression} IN (SELECT {expression} FROM {TABLE} "
+        f"WHERE {scope} AND {expression} IS NOT NULL "
         f"GROUP BY {expression} HAVING count(*) > 1) ORDER BY 1"
     )
     with db.reading():
-        rows = _execute(db, query, ())
+        rows = db.engine.fetch(query)
         files = files_from_rows(row[1:] for row in rows)
     group: list[LibraryFile] = []
     current = None
@@ -112,7 +118,7 @@ def cache_full_hashes(db: LibraryDatabase, updates: Sequence[HashUpdate]) -> int
     """Store full hashes in their rows, where the file has not changed since; returns how
     many rows took them. A database that cannot be written now (read-only, busy) is left
     alone: the cache is an optimisation, never a reason to fail a check."""
-    if not updates:
+    if not updates or db.readonly:
         return 0
     statement = (
         f"UPDATE {TABLE} SET audio_hash = coalesce(?, audio_hash), "
@@ -122,17 +128,11 @@ def cache_full_hashes(db: LibraryDatabase, updates: Sequence[HashUpdate]) -> int
     params = [
         (u.audio_hash, u.file_content_hash, u.row_id, u.file_size, u.file_mtime_ns) for u in updates
     ]
-    conn = db.connection
-    conn.set_busy_timeout(int(CACHE_WAIT_S * 1000))  # an indexer writing: skip, not wait
     try:
-        with db.atomic():
-            before = conn.total_changes()
-            conn.executemany(statement, params)
-            return int(conn.total_changes() - before)
-    except (StoreError, apsw.ReadOnlyError, apsw.BusyError, apsw.CantOpenError):
+        with db.engine.impatient(CACHE_WAIT_S), db.atomic():
+            return db.engine.run_many(statement, params)
+    except StoreError:
         return 0  # the write lock not had within CACHE_WAIT_S, or a read-only file
-    finally:
-        conn.set_busy_timeout(int(db.busy_timeout * 1000))
 
 
 def move_row(
@@ -142,39 +142,25 @@ def move_row(
     new_root: str | None,
     current: Sequence[str] = (),
 ) -> bool:
-    """Point row `row_id` at `new_path` (inside the caller's transaction, if any); with
-    `current`, only if the row is now at one of those paths (an action log replayed on
-    another library must not re-point that library's row of the same id). Whether it did."""
+    """Point this machine's row `row_id` at `new_path` (inside the caller's transaction, if
+    any); with `current`, only if the row is now at one of those paths (an action log
+    replayed on another library must not re-point that library's row of the same id).
+    Whether it did."""
+    engine = db.engine
     directory, filename = os.path.split(new_path)
-    statement = (
-        f"UPDATE {TABLE} SET file_path = ?, filename = ?, directory = ?, library_root = ? "
-        "WHERE id = ?"
-    )
+    conditions = [engine.mine(), "id = ?"]
     params: list[object] = [
-        db_path(new_path),
-        db_path(filename),
-        db_path(directory),
-        _opt(new_root),
+        engine.db_path(new_path),
+        engine.db_path(filename),
+        engine.db_path(directory),
+        None if new_root is None else engine.db_path(new_root),
         row_id,
     ]
     if current:
-        statement += f" AND file_path IN ({sql.placeholders(len(current))})"
-        params += [db_path(path) for path in current]
-    try:
-        conn = db.connection
-        before = conn.total_changes()
-        conn.execute(statement, params)
-        return bool(conn.total_changes() - before)
-    except apsw.Error as exc:
-        raise store_error(db.path, exc) from exc
-
-
-def _opt(path: str | None) -> str | bytes | None:
-    return None if path is None else db_path(path)
-
-
-def _execute(db: LibraryDatabase, query: str, params: Sequence[object]) -> list[tuple[object, ...]]:
-    try:
-        return db.connection.execute(query, params).fetchall()
-    except apsw.Error as exc:
-        raise store_error(db.path, exc) from exc
+        conditions.append(f"file_path IN ({sql.placeholders(len(current))})")
+        params += [engine.db_path(path) for path in current]
+    statement = (
+        f"UPDATE {TABLE} SET file_path = ?, filename = ?, directory = ?, library_root = ? "
+        f"WHERE {both(*conditions)}"
+    )
+    return bool(engine.run(statement, params))

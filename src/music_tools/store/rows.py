@@ -29,7 +29,8 @@ __all__ = [
     "row_of",
 ]
 
-COLUMNS = LIBRARY_FILE_FIELDS
+COLUMNS = tuple(c for c in LIBRARY_FILE_FIELDS if c != "machine")
+"""The library_index columns of an SQLite library (a PostgreSQL catalog adds `machine`)."""
 
 if COLUMNS[1:5] != ("file_path", "filename", "directory", "library_root"):
     raise ImportError("files_from_rows expects the path columns at positions 1-4")

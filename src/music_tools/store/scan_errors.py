@@ -2,72 +2,81 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
-
-import apsw
+from typing import Any
 
 from ..models import SCAN_FAILURE_FIELDS, ScanFailure
-from ..util import chunks
-from . import sql
-from .batch import BatchResult, execute_isolated
-from .connection import Transactions
-from .rows import db_path, decode_path, path_repairer, prefix_bounds
+from .batch import BatchResult
+from .engine import Engine, Write
+from .rows import decode_path, path_repairer
 
 __all__ = ["ScanErrorTable"]
 
 TABLE = "scan_errors"
 _COLUMNS = SCAN_FAILURE_FIELDS
-_UPSERT = sql.upsert_sql(TABLE, _COLUMNS, key="file_path", keep=("first_seen_at",))
-_DELETE = sql.delete_sql(TABLE, key="file_path")
+_DELETE = Write("delete", TABLE, "file_path")
 _params = attrgetter(*_COLUMNS)
-_repair = path_repairer(_COLUMNS)
 
 
-def _failure(row: tuple[object, ...]) -> ScanFailure:
-    failure = ScanFailure(*row)  # type: ignore[arg-type]
+def _failure(row: tuple[Any, ...]) -> ScanFailure:
+    failure = ScanFailure(*row)
     failure.file_path = decode_path(failure.file_path)
     failure.library_root = decode_path(failure.library_root)
     return failure
 
 
-class ScanErrorTable:
-    """Files that failed to read, one row per path; `record` keeps the first-seen time."""
+def _and(scope: str) -> str:
+    return f"{scope} AND " if scope else ""
 
-    def __init__(self, conn: apsw.Connection, transactions: Transactions) -> None:
-        self._conn = conn
-        self._tx = transactions
+
+class ScanErrorTable:
+    """Files that failed to read, one row per path (per machine, in a shared catalog);
+    `record` keeps the first-seen time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        machine = engine.machine
+        columns = _COLUMNS if machine is None else (*_COLUMNS, "machine")
+        self._upsert = Write("upsert", TABLE, "file_path", columns, keep=("first_seen_at",))
+        self._to_params: Callable[[ScanFailure], Sequence[Any]] = (
+            _params if machine is None else (lambda failure: (*_params(failure), machine))
+        )
+        self._repair = path_repairer(columns)
+        self._select = f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE {_and(engine.mine())}"
 
     def record(self, failures: Iterable[ScanFailure]) -> BatchResult:
-        with self._tx.atomic():
-            return execute_isolated(
-                self._conn, _UPSERT, failures, _params, attrgetter("file_path"), _repair
+        with self._engine.atomic():
+            return self._engine.write(
+                self._upsert, failures, self._to_params, attrgetter("file_path"), self._repair
             )
 
     def clear(self, paths: Iterable[str]) -> BatchResult:
-        with self._tx.atomic():
-            return execute_isolated(self._conn, _DELETE, paths, lambda p: (db_path(p),), str)
+        db_path = self._engine.db_path
+        with self._engine.atomic():
+            return self._engine.write(_DELETE, paths, lambda p: (db_path(p),), str)
 
     def get_by_paths(self, paths: Iterable[str]) -> dict[str, ScanFailure]:
         """The recorded failures among `paths` (paths with none are absent)."""
-        wanted = [db_path(p) for p in dict.fromkeys(paths)]
-        limit = self._conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
+        engine = self._engine
+        wanted = [engine.db_path(p) for p in dict.fromkeys(paths)]
         found: dict[str, ScanFailure] = {}
-        with self._tx.snapshot():
-            for chunk in chunks(wanted, limit):
-                query = sql.select_in_sql(TABLE, _COLUMNS, "file_path", len(chunk))
-                for row in self._conn.execute(query, chunk):
+        with engine.snapshot():
+            for start in range(0, len(wanted), engine.in_chunk(10_000)):
+                chunk = wanted[start : start + engine.in_chunk(10_000)]
+                query = self._select + engine.in_clause("file_path", len(chunk))
+                for row in engine.fetch(query, engine.in_params(chunk)):
                     failure = _failure(row)
                     found[failure.file_path] = failure
         return found
 
     def under(self, folder: str) -> dict[str, ScanFailure]:
         """The recorded failures of paths under `folder` (or of the folder itself)."""
-        query = f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE file_path >= ? AND file_path < ?"
+        query = self._select + "file_path >= ? AND file_path < ?"
         found: dict[str, ScanFailure] = {}
-        with self._tx.snapshot():
-            for low, high in prefix_bounds(folder):
-                for row in self._conn.execute(query, (low, high)):
+        with self._engine.snapshot():
+            for bounds in self._engine.prefix_bounds(folder):
+                for row in self._engine.fetch(query, bounds):
                     failure = _failure(row)
                     found[failure.file_path] = failure
             own = self.get_by_paths([folder])
@@ -75,12 +84,16 @@ class ScanErrorTable:
         return found
 
     def __iter__(self) -> Iterator[ScanFailure]:
-        query = f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} ORDER BY file_path"
-        with self._tx.snapshot():
-            for row in self._conn.execute(query):
+        mine = self._engine.mine()
+        query = f"SELECT {', '.join(_COLUMNS)} FROM {TABLE}"
+        query += (f" WHERE {mine}" if mine else "") + " ORDER BY file_path"
+        with self._engine.snapshot():
+            for row in self._engine.stream(query):
                 yield _failure(row)
 
     def __len__(self) -> int:
-        with self._tx.snapshot():
-            count: int = self._conn.execute(sql.count_sql(TABLE)).get
+        mine = self._engine.mine()
+        query = f"SELECT count(*) FROM {TABLE}" + (f" WHERE {mine}" if mine else "")
+        with self._engine.snapshot():
+            count: int = self._engine.fetch(query)[0][0]
         return count

@@ -1,0 +1,137 @@
+"""The SQLite engine: a library in one file, through apsw (see connection.py for why)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import apsw
+
+from . import sql
+from .batch import BatchResult, execute_isolated
+from .blocking import FUZZY_BLOCK_SQL
+from .connection import Transactions, open_sqlite
+from .driver_errors import store_error, translated
+from .engine import Engine, Write
+from .rows import COLUMNS, db_path, prefix_bounds, row_of
+
+__all__ = ["SqliteEngine"]
+
+
+def render(spec: Write) -> str:
+    """The one-row statement of `spec`, with `?` marks (also the PostgreSQL row-by-row
+    fallback's text, before its marks are rewritten)."""
+    if spec.kind == "upsert":
+        return sql.upsert_sql(spec.table, spec.columns, key=spec.key, keep=spec.keep)
+    if spec.kind == "update":
+        sets = [f"{c} = ?" for c in spec.columns] + ([spec.sets] if spec.sets else [])
+        return f"UPDATE {spec.table} SET {', '.join(sets)} WHERE {spec.key} = ?"
+    return sql.delete_sql(spec.table, key=spec.key)
+
+
+class SqliteEngine(Engine):
+    dialect = "sqlite"
+    machine = None
+    columns = COLUMNS
+    row_of = staticmethod(row_of)
+    fuzzy_block = FUZZY_BLOCK_SQL
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        busy_timeout: float,
+        *,
+        readonly: bool = False,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = os.fspath(path)
+        self.readonly = readonly
+        self.busy_timeout = busy_timeout
+        self.conn = open_sqlite(path, busy_timeout, readonly=readonly, on_wait=on_wait)
+        self._tx = Transactions(self.conn, self.name)
+        self._statements: dict[Write, str] = {}
+
+    def atomic(self) -> AbstractContextManager[None]:
+        return self._tx.atomic()
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        return self._tx.snapshot()
+
+    def translated(self) -> AbstractContextManager[None]:
+        return translated(self.name)
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with translated(self.name):
+            return self.conn.execute(sql, params).fetchall()
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        with translated(self.name):
+            yield from self.conn.execute(sql, params)
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with translated(self.name):
+            self.conn.execute(sql, params)
+            return int(self.conn.changes())
+
+    def run_many(self, sql: str, params: Iterable[Sequence[Any]]) -> int:
+        with translated(self.name):
+            before = self.conn.total_changes()
+            self.conn.executemany(sql, params)
+            return int(self.conn.total_changes() - before)
+
+    def write(
+        self,
+        spec: Write,
+        items: Iterable[Any],
+        to_params: Callable[[Any], Sequence[Any]],
+        key_of: Callable[[Any], str],
+        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
+    ) -> BatchResult:
+        statement = self._statements.get(spec)
+        if statement is None:
+            statement = self._statements[spec] = render(spec)
+        return execute_isolated(self.conn, statement, items, to_params, key_of, repair)
+
+    @property
+    def param_limit(self) -> int:
+        return int(self.conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1))
+
+    def db_path(self, path: str) -> str | bytes:
+        return db_path(path)
+
+    def prefix_bounds(self, folder: str) -> list[tuple[Any, Any]]:
+        return prefix_bounds(folder)
+
+    def search_limits(self) -> tuple[int, int, int]:
+        limit = self.conn.limit
+        return (
+            int(limit(apsw.SQLITE_LIMIT_EXPR_DEPTH, -1)),
+            int(limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, -1)),
+            int(limit(apsw.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, -1)),
+        )
+
+    @contextmanager
+    def impatient(self, seconds: float) -> Iterator[None]:
+        self.conn.set_busy_timeout(int(seconds * 1000))
+        try:
+            yield
+        finally:
+            self.conn.set_busy_timeout(int(self.busy_timeout * 1000))
+
+    def check_integrity(self) -> None:
+        """SQLite's `quick_check` (reads the whole file: seconds for a million rows)."""
+        with translated(self.name):
+            found = [row[0] for row in self.conn.execute("PRAGMA quick_check(3)")]
+        if found != ["ok"]:
+            raise store_error(self.name, apsw.CorruptError("; ".join(map(str, found))))
+
+    def optimize(self) -> None:
+        """`PRAGMA optimize`, with sampling capped so a million rows cost milliseconds."""
+        with translated(self.name):
+            self.conn.execute("PRAGMA analysis_limit=1000")
+            self.conn.execute("PRAGMA optimize")
+
+    def close(self) -> None:
+        self.conn.close()
