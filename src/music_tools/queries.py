@@ -163,7 +163,7 @@ def _conditions(db: LibraryDatabase, terms: list[str]) -> tuple[list[str], list[
         elif (sep and name == "path") or not _is_utf8(term):
             # a word that is not valid UTF-8 can only be part of a file name
             conditions.append(engine.path_like("file_path", f"ESCAPE '{_ESCAPE}'"))
-            params.append(engine.db_path(_like(value if sep and name == "path" else term)))
+            params.append(engine.path_pattern(_like(value if sep and name == "path" else term)))
         elif sep and name in _TEXT_FIELDS:
             conditions.append(engine.text_like(_TEXT_FIELDS[name], f"ESCAPE '{_ESCAPE}'"))
             params.append(_like(value))

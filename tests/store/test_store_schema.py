@@ -77,6 +77,7 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
         LibraryDatabase(path)
 
 
+@pytest.mark.sqlite_only
 def test_pragmas_are_the_documented_ones(db: LibraryDatabase) -> None:
     conn = db.connection
     assert conn.execute("PRAGMA journal_mode").get == "wal"

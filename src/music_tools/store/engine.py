@@ -159,6 +159,10 @@ class Engine(ABC):
         """A path column (TEXT or BLOB) contains the bound pattern."""
         return f"CAST({column} AS TEXT) LIKE CAST(? AS TEXT) {escape}"
 
+    def path_pattern(self, pattern: str) -> Any:
+        """The bound value of a `path_like` pattern."""
+        return self.db_path(pattern)
+
     @abstractmethod
     def search_limits(self) -> tuple[int, int, int]:
         """(expression depth, bound values, LIKE pattern length) one query may have."""

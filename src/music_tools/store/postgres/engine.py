@@ -457,6 +457,12 @@ class PostgresEngine(Engine):
         return written, tuple(failures)
 
     def _row_reason(self, exc: BaseException) -> str:
+        """Why the server refused one row, worded as the SQLite engine words it."""
+        if isinstance(exc, pg_errors.NumericValueOutOfRange):
+            return f"number too large for the database ({self._reason(exc)})"
+        if isinstance(exc, pg_errors.NotNullViolation):
+            diag = exc.diag
+            return f"NOT NULL constraint failed: {diag.table_name}.{diag.column_name}"
         if isinstance(exc, psycopg.Error):
             return self._reason(exc)
         return describe_error(exc)
@@ -553,10 +559,16 @@ class PostgresEngine(Engine):
         return f"mt_path_text({column}) ILIKE ? {escape}"
 
     def path_pattern(self, pattern: str) -> Any:
+        """A name that is not UTF-8 shows through `mt_path_text` as `encode(..., 'escape')`
+        does: each byte from 0x80 as a backslash and three octal digits; the pattern says
+        the same (its backslash escaped for LIKE)."""
         try:
             pattern.encode("utf-8")
         except UnicodeEncodeError:
-            return os.fsencode(pattern).decode("utf-8", "replace")
+            return "".join(
+                f"\\\\{byte:03o}" if byte >= 0x80 else chr(byte)
+                for byte in os.fsencode(pattern)
+            )
         return pattern
 
     def search_limits(self) -> tuple[int, int, int]:
