@@ -60,10 +60,9 @@ def _library_stats(db: LibraryDatabase) -> LibraryStats:
     stats.lossless = int(lossless)
     stats.inactive = db.count_files(active_only=False) - stats.files
     for file_format, count in engine.fetch(
-        f"SELECT coalesce(file_format, '?'), count(*) FROM {TABLE}{scope} GROUP BY 1 "
-        "ORDER BY 2 DESC, 1"
+        f"SELECT file_format, count(*) FROM {TABLE}{scope} GROUP BY 1 ORDER BY 2 DESC, 1"
     ):
-        stats.formats[file_format] = count
+        stats.formats[file_format or "?"] = count
     machine = "machine" if db.machine is not None else "NULL"
     for owner, root, count in engine.fetch(
         f"SELECT {machine}, library_root, count(*) FROM {TABLE}{scope} GROUP BY 1, 2 ORDER BY 1, 2"

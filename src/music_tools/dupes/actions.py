@@ -57,6 +57,9 @@ class Action:
     row_id: int | None = None
     root: str | None = None
     target_root: str | None = None
+    #: in a shared catalog, the machines whose disks hold `path` and `keep` (None: this one)
+    machine: str | None = None
+    keep_machine: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,8 @@ def plan_group_actions(
                     file.id,
                     file.library_root,
                     os.path.abspath(move_to) if move_to else None,
+                    file.machine,
+                    keeper.machine,
                 )
             )
     return actions
@@ -145,8 +150,9 @@ def apply_actions(
     run = f"{time.time():.6f}-{os.getpid()}"  # a log may collect several runs
     gone: set[str] = set()  # sources this run moves (or would move) away
     taken: set[str] = set()  # targets it takes (or would take): a dry run says the truth
+    here = db.machine if db is not None else None
     for number, action in enumerate(actions):
-        problem = _guard(action, gone)
+        problem = _elsewhere(action, here) or _guard(action, gone)
         if problem:
             yield Outcome(action, "skipped", problem)
             continue
@@ -170,6 +176,20 @@ def apply_actions(
             continue
         _log(log, {**record, "status": "done"})
         yield Outcome(action, "done", target=target)
+
+
+def _elsewhere(action: Action, here: str | None) -> str:
+    """Why an action of a shared catalog cannot run on this machine, or "": a file is only
+    touched where it lives, and only beside a keeper this machine can see unchanged (the
+    same path on another machine is another file)."""
+    if action.machine is not None and action.machine != here:
+        return f"is on machine {action.machine}: run this there to act on it; left alone"
+    if action.keep_machine is not None and action.keep_machine != here:
+        return (
+            f"the copy that stays is on machine {action.keep_machine}, which cannot be "
+            "checked from here; left alone"
+        )
+    return ""
 
 
 def _guard(action: Action, gone: set[str]) -> str:

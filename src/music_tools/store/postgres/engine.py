@@ -566,8 +566,7 @@ class PostgresEngine(Engine):
             pattern.encode("utf-8")
         except UnicodeEncodeError:
             return "".join(
-                f"\\\\{byte:03o}" if byte >= 0x80 else chr(byte)
-                for byte in os.fsencode(pattern)
+                f"\\\\{byte:03o}" if byte >= 0x80 else chr(byte) for byte in os.fsencode(pattern)
             )
         return pattern
 

@@ -1,0 +1,226 @@
+"""What only a PostgreSQL catalog does: machines that share it, processes that write it at
+once, a server that cannot be reached. Against the real server `.ci/run` starts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from audio_factory import Tags, file_name, make_audio
+from factories import library_file
+from music_tools.dupes import find_duplicates
+from music_tools.errors import NotALibraryError, StoreError
+from music_tools.library import LibraryDatabase, LibraryIndexer
+from music_tools.queries import library_stats
+
+COMMAND = [sys.executable, "-m", "music_tools"]
+
+
+def make_folder(root: Path, count: int, seed: int = 0) -> Path:
+    for i in range(count):
+        fmt = ("flac", "mp3", "wav")[i % 3]
+        tags = Tags(artist=f"Artist {i % 7}", title=f"Song {seed}-{i}", album="Album")
+        make_audio(
+            root / f"Disc {i % 4}" / file_name(fmt, f"{i:04d}"), fmt, seed=seed * 10_000 + i,
+            seconds=0.2, tags=tags,
+        )  # fmt: skip
+    return root
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_folder(tmp_path_factory.mktemp("music"), 60)
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *args], capture_output=True, text=True, timeout=300, env=env or dict(os.environ)
+    )
+
+
+def test_two_machines_same_paths_never_collide(postgres_url: str, folder: Path) -> None:
+    for machine in ("alpha", "beta"):
+        with LibraryDatabase(postgres_url, machine=machine) as db:
+            LibraryIndexer(db, workers=1).index([folder])
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        assert db.count_files() == 120
+        stats = library_stats(db)
+        assert stats.machines == {"alpha": 60, "beta": 60}
+        db.view = "beta"
+        assert db.count_files() == 60
+
+
+def test_a_rescan_on_one_machine_never_marks_anothers_files_missing(
+    postgres_url: str, folder: Path, tmp_path: Path
+) -> None:
+    mine = tmp_path / "music"
+    shutil.copytree(folder, mine)
+    with LibraryDatabase(postgres_url, machine="beta") as db:
+        LibraryIndexer(db, workers=1).index([mine])
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        LibraryIndexer(db, workers=1).index([mine])
+        gone = sorted(mine.rglob("*.flac"))[:5]
+        for path in gone:
+            path.unlink()
+        report = LibraryIndexer(db, workers=1).index([mine])
+        assert report.missing == 5
+        assert db.count_files() == 55 + 60  # beta's rows all still active
+        db.view = "beta"
+        assert db.count_files() == 60
+
+
+def test_dupes_finds_duplicates_across_machines_and_acts_only_on_this_ones(
+    postgres_url: str, folder: Path
+) -> None:
+    for machine in ("alpha", "beta"):
+        with LibraryDatabase(postgres_url, machine=machine) as db:
+            LibraryIndexer(db, workers=1).index([folder])
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        groups = list(find_duplicates(db, ["exact"], []))
+    assert len(groups) == 60
+    for group in groups:
+        assert {group.keeper.machine, *(m.file.machine for m in group.others)} == {
+            "alpha",
+            "beta",
+        }
+    env = {**os.environ, "MUSIC_TOOLS_MACHINE": "alpha"}
+    done = run("dupes", "--db", postgres_url, "--kinds", "exact", "--trash", "--apply", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "left alone" in done.stderr
+    assert all(p.exists() for p in folder.rglob("*.*"))  # not one file was trashed
+    assert len(list(folder.rglob("*.*"))) == 60
+
+
+def test_two_indexers_of_two_machines_at_once_write_every_row_once(
+    postgres_url: str, folder: Path, tmp_path: Path
+) -> None:
+    second = make_folder(tmp_path / "second", 60, seed=1)
+    started = [
+        subprocess.Popen(
+            [*COMMAND, "index", "--db", postgres_url, "--machine", machine, "-q", str(path)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for machine, path in (("alpha", folder), ("beta", second))
+    ]
+    for process in started:
+        assert process.wait(timeout=300) == 0, process.stderr.read() if process.stderr else ""
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        assert db.count_files() == 120
+        assert db.count_files(active_only=False) == 120
+
+
+def test_one_root_indexed_by_two_processes_at_once_has_each_file_once(
+    postgres_url: str, folder: Path
+) -> None:
+    started = [
+        subprocess.Popen(
+            [*COMMAND, "index", "--db", postgres_url, "--machine", "alpha", str(folder)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for process in started:
+        assert process.wait(timeout=300) == 0
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        assert db.count_files(active_only=False) == 60
+        assert db.count_files() == 60
+
+
+def test_a_second_indexer_of_the_same_machine_waits_for_the_first(
+    postgres_url: str, folder: Path
+) -> None:
+    with LibraryDatabase(postgres_url, machine="alpha") as holder:
+        with holder.run_lock("test", None):
+            process = subprocess.Popen(
+                [*COMMAND, "index", "--db", postgres_url, "--machine", "alpha", str(folder)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(3)
+            assert process.poll() is None  # still waiting
+            assert holder.count_files() == 0
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0
+        assert "waiting for another music-tools" in err
+        assert holder.count_files() == 60
+
+
+def test_concurrent_upserts_of_the_same_rows_neither_lose_nor_double(postgres_url: str) -> None:
+    files = [library_file(i) for i in range(3_000)]
+    with LibraryDatabase(postgres_url, machine="alpha") as first:
+        first.batch_insert_files(files[:100])
+    script = (
+        "import sys\n"
+        "from factories import library_file\n"
+        "from music_tools.library import LibraryDatabase\n"
+        "with LibraryDatabase(sys.argv[1], machine='alpha') as db:\n"
+        "    for start in range(0, 3000, 500):\n"
+        "        db.batch_insert_files([library_file(i, title=sys.argv[2]) "
+        "for i in range(start, start + 500)])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    writers = [
+        subprocess.Popen([sys.executable, "-c", script, postgres_url, name], env=env)
+        for name in ("one", "two")
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        assert db.count_files(active_only=False) == 3_000
+        titles = {row[0] for row in db.engine.fetch("SELECT DISTINCT title FROM library_index")}
+        assert titles <= {"one", "two"}
+
+
+def test_an_unreachable_server_is_one_line_without_the_password() -> None:
+    done = run("stats", "--db", "postgresql://someone:s3cret-pw@127.0.0.1:1/music")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("music-tools: error: cannot reach PostgreSQL at 127.0.0.1:1: ")
+    assert "s3cret-pw" not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_a_wrong_password_is_one_line_without_it(postgres_url: str) -> None:
+    url = postgres_url.replace(":music_tools@", ":not-the-pw-42@", 1)
+    if url == postgres_url:
+        pytest.skip("the test URL has no password to change")
+    done = run("index", "--db", url, str(Path(__file__).parent))
+    assert done.returncode == 1
+    assert "cannot reach PostgreSQL" in done.stderr
+    assert "not-the-pw-42" not in done.stderr
+
+
+def test_a_reading_command_never_creates_a_catalog(postgres_url: str) -> None:
+    done = run("stats", "--db", postgres_url)
+    assert done.returncode == 1
+    assert "no music-tools catalog here yet" in done.stderr
+    with pytest.raises(NotALibraryError):
+        LibraryDatabase(postgres_url, readonly=True)
+    with LibraryDatabase(postgres_url) as db:  # created only now, by a writer
+        assert db.count_files() == 0
+
+
+def test_machine_names_are_checked(postgres_url: str) -> None:
+    with pytest.raises(StoreError, match="machine name"):
+        LibraryDatabase(postgres_url, machine="no spaces'; DROP")
+    with LibraryDatabase(postgres_url, machine="alpha"):
+        pass
+    done = run("stats", "--db", postgres_url, "--machine", "x y")
+    assert done.returncode == 1
+    assert "machine name" in done.stderr
+
+
+def test_machine_on_an_sqlite_library_is_a_usage_error(tmp_path: Path) -> None:
+    done = run("stats", "--db", str(tmp_path / "x.db"), "--machine", "alpha")
+    assert done.returncode == 2
+    assert "PostgreSQL" in done.stderr
