@@ -3,6 +3,7 @@
 
     python benchmarks/benchmark_batch_operations.py --size MEDIUM
     python benchmarks/benchmark_batch_operations.py --size XLARGE --json
+    python benchmarks/benchmark_batch_operations.py --size XLARGE --db postgresql://u:pw@host/db
 
 Prints the seed design's table (INSERT, UPDATE, LOOKUP, HASH LOOKUP: sequential and batch
 seconds and ops/s, speedup, overall speedup), then, from the same run, bare baselines:
@@ -130,6 +131,73 @@ class Workspace:
         return conn
 
 
+class PostgresWorkspace:
+    """Fresh catalogs on a PostgreSQL server, each in a schema of its own (dropped at the
+    end); the bare baseline is plain psycopg on a catalog of the same schema."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.url = url
+        self.psycopg = psycopg
+        self.schemas: list[str] = []
+
+    def _schema_url(self) -> str:
+        name = f"bench_{os.getpid()}_{len(self.schemas)}"
+        with self.psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+            conn.execute(f"CREATE SCHEMA {name}")
+        self.schemas.append(name)
+        separator = "&" if "?" in self.url else "?"
+        return f"{self.url}{separator}options=-csearch_path%3D{name}"
+
+    def new_db(self) -> LibraryDatabase:
+        return LibraryDatabase(self._schema_url(), machine="bench")
+
+    def new_bare(self) -> Any:
+        url = self._schema_url()
+        LibraryDatabase(url, machine="bench").close()  # the same tables and indexes
+        return self.psycopg.connect(url, autocommit=True)
+
+    def close(self) -> None:
+        with self.psycopg.connect(self.url, autocommit=True) as conn:
+            for name in self.schemas:
+                conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+def _pg_rows(files: Sequence[LibraryFile]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The rows a bare psycopg client would COPY: paths as bytes, flags as 0/1."""
+    columns = [c for c in COLUMNS if c != "id"] + ["machine"]
+    paths = {"file_path", "filename", "directory", "library_root"}
+    rows = []
+    for file in files:
+        row = []
+        for column in columns[:-1]:
+            value = getattr(file, column)
+            if column in paths and isinstance(value, str):
+                value = os.fsencode(value)
+            elif isinstance(value, bool):
+                value = int(value)
+            row.append(value)
+        rows.append((*row, "bench"))
+    return columns, rows
+
+
+def _bare_pg_select(conn: Any, column: str, keys: Sequence[Any], where: str) -> int:
+    """The same `= ANY(%s)` queries our lookups make, returning plain tuples."""
+    found = 0
+    cursor = conn.cursor(binary=True)
+    for start in range(0, len(keys), 10_000):
+        chunk = list(keys[start : start + 10_000])
+        query = (
+            f"SELECT {', '.join((*COLUMNS, 'machine'))} FROM library_index "
+            f"WHERE {where}{column} = ANY(%s)"
+        )
+        cursor.execute(query, (chunk,))
+        found += len(cursor.fetchall())
+    return found
+
+
 def _bare_select(conn: sqlite3.Connection, column: str, keys: Sequence[str], where: str) -> int:
     """The same IN-list queries our lookups make, returning plain tuples."""
     found = 0
@@ -141,18 +209,46 @@ def _bare_select(conn: sqlite3.Connection, column: str, keys: Sequence[str], whe
     return found
 
 
-def run(size: int, repeat: int, sequential_rows: int, workdir: Path) -> dict[str, Any]:
+def run(
+    size: int, repeat: int, sequential_rows: int, workdir: Path, url: str | None = None
+) -> dict[str, Any]:
     files = make_files(size)
     rows = [row_of(f) for f in files]
     sample = files[: min(size, sequential_rows)]
-    ws = Workspace(workdir)
+    if url is not None:
+        pg = PostgresWorkspace(url)
+        try:
+            return _run(files, sample, size, repeat, pg, postgres=True)
+        finally:
+            pg.close()
+    return _run(files, sample, size, repeat, Workspace(workdir), rows=rows)
+
+
+def _run(
+    files: list[LibraryFile],
+    sample: list[LibraryFile],
+    size: int,
+    repeat: int,
+    ws: Any,
+    rows: list[Any] | None = None,
+    postgres: bool = False,
+) -> dict[str, Any]:
     insert_sql = (
         f"INSERT INTO library_index ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
     )
     rng = random.Random(2)
     results: dict[str, Any] = {"size": size, "sequential_rows": len(sample), "repeat": repeat}
+    results["store"] = "postgresql" if postgres else "sqlite"
+    pg_columns, pg_rows = _pg_rows(files) if postgres else ([], [])
 
-    def bare_insert(conn: sqlite3.Connection) -> None:
+    def bare_insert(conn: Any) -> None:
+        if postgres:
+            with conn.transaction(), conn.cursor() as cursor:
+                copy_sql = f"COPY library_index ({', '.join(pg_columns)}) FROM STDIN"
+                with cursor.copy(copy_sql) as copy:
+                    for row in pg_rows:
+                        copy.write_row(row)
+            return
         conn.execute("BEGIN")
         conn.executemany(insert_sql, rows)
         conn.execute("COMMIT")
@@ -181,15 +277,20 @@ def run(size: int, repeat: int, sequential_rows: int, workdir: Path) -> dict[str
 
     paths = [f.file_path for f in files]
     rng.shuffle(paths)
-    bare_conn = sqlite3.connect(db.path)
-    bare_conn.execute("PRAGMA cache_size=-262144")
-    _bare_select(bare_conn, "file_path", paths, "")  # warm both caches right before timing
+    if postgres:
+        bare_conn = ws.new_bare()
+        bare_insert(bare_conn)
+        select: Callable[..., int] = _bare_pg_select
+        path_keys: list[Any] = [os.fsencode(p) for p in paths]
+    else:
+        bare_conn = sqlite3.connect(db.path)
+        bare_conn.execute("PRAGMA cache_size=-262144")
+        select, path_keys = _bare_select, paths
+    select(bare_conn, "file_path", path_keys, "")  # warm both caches right before timing
     db.batch_get_files_by_paths(paths)
     seq = _timed(lambda: [db.get_file_by_path(p) for p in paths[: len(sample)]])
     batch = min(_timed(lambda: db.batch_get_files_by_paths(paths)) for _ in range(repeat))
-    bare = min(
-        _timed(lambda: _bare_select(bare_conn, "file_path", paths, "")) for _ in range(repeat)
-    )
+    bare = min(_timed(lambda: select(bare_conn, "file_path", path_keys, "")) for _ in range(repeat))
     results["lookup"] = _phase(size, len(sample), seq, batch, bare)
     results["lookup"]["gc_on_s"] = _with_gc_on(
         lambda: min(_timed(lambda: db.batch_get_files_by_paths(paths)) for _ in range(repeat))
@@ -202,7 +303,7 @@ def run(size: int, repeat: int, sequential_rows: int, workdir: Path) -> dict[str
         _timed(lambda: db.batch_get_files_by_hashes(hashes, "metadata")) for _ in range(repeat)
     )
     bare = min(
-        _timed(lambda: _bare_select(bare_conn, "metadata_hash", hashes, "is_active = 1 AND "))
+        _timed(lambda: select(bare_conn, "metadata_hash", hashes, "is_active = 1 AND "))
         for _ in range(repeat)
     )
     results["hash_lookup"] = _phase(size, len(sample), seq, batch, bare)
@@ -249,7 +350,8 @@ def _phase(
 
 def render(results: dict[str, Any]) -> str:
     size = results["size"]
-    lines = [f"Batch operations benchmark: {size:,} rows", ""]
+    store = "PostgreSQL" if results.get("store") == "postgresql" else "SQLite"
+    lines = [f"Batch operations benchmark: {size:,} rows ({store})", ""]
     for key, title in zip(_PHASES, ("INSERT", "UPDATE", "LOOKUP", "HASH LOOKUP"), strict=True):
         p = results[key]
         lines += [
@@ -259,9 +361,14 @@ def render(results: dict[str, Any]) -> str:
             f"  Speedup:    {p['speedup']:.1f}x",
         ]
         if "bare_s" in p:
-            what = "executemany, one transaction" if key == "insert" else "IN-list, tuples"
+            if results.get("store") == "postgresql":
+                who = "psycopg"
+                what = "COPY, one transaction" if key == "insert" else "= ANY(%s), tuples"
+            else:
+                who = "sqlite3"
+                what = "executemany, one transaction" if key == "insert" else "IN-list, tuples"
             lines.append(
-                f"  Bare sqlite3 ({what}): {p['bare_s']:.3f}s ({p['bare_ops_s']:,.0f} ops/sec);"
+                f"  Bare {who} ({what}): {p['bare_s']:.3f}s ({p['bare_ops_s']:,.0f} ops/sec);"
                 f" batch/bare {p['batch_vs_bare']:.2f}x"
             )
         if "gc_on_s" in p:
@@ -294,9 +401,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--workdir", type=Path, help="where the databases go (default: a temp dir)")
+    parser.add_argument(
+        "--db",
+        help="a postgresql:// URL: benchmark a PostgreSQL catalog there (fresh schemas, "
+        "dropped after) instead of SQLite files",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(dir=args.workdir, prefix="mt-bench-") as tmp:
-        results = run(SIZES[args.size], args.repeat, args.sequential_rows, Path(tmp))
+        results = run(SIZES[args.size], args.repeat, args.sequential_rows, Path(tmp), args.db)
     results["size_name"] = args.size
     results["python"] = sys.version.split()[0]
     results["sqlite"] = sqlite3.sqlite_version

@@ -332,7 +332,8 @@ def _check_record(record: dict[str, Any]) -> None:
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     """Move one file back, or say why not: its old place may hold it already (undone
     before, or a crash came before the move), or hold another file, which stays."""
-    fields = {k: record[k] for k in Action.__dataclass_fields__}
+    # a log written before the machine fields existed has none: they default to None
+    fields = {k: record[k] for k in Action.__dataclass_fields__ if k in record}
     action = Action(**fields)
     source, target = action.path, record["target"]
     if action.op == "trash":
