@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import attrgetter
@@ -63,9 +64,13 @@ def prefix_bounds(folder: str) -> list[tuple[str | bytes, str | bytes]]:
     return [(prefix, prefix[:-1] + chr(ord(os.sep) + 1)), blobs]
 
 
+_FS_ENCODING = sys.getfilesystemencoding()
+_FS_ERRORS = sys.getfilesystemencodeerrors()
+
+
 def decode_path(value: Any) -> Any:
     """The inverse of db_path for a value read back (None and str pass through)."""
-    return os.fsdecode(value) if isinstance(value, bytes) else value
+    return value.decode(_FS_ENCODING, _FS_ERRORS) if type(value) is bytes else value
 
 
 PATH_COLUMNS = frozenset({"file_path", "filename", "directory", "library_root"})
@@ -112,15 +117,21 @@ def files_from_rows(rows: Iterable[Sequence[Any]]) -> list[LibraryFile]:
     """Rows selected in COLUMNS order -> LibraryFiles (booleans and paths restored)."""
     files: list[LibraryFile] = []
     append = files.append
+    encoding, errors = _FS_ENCODING, _FS_ERRORS
     for row in rows:
         item = LibraryFile(*row)
         if item.is_lossless is not None:
             item.is_lossless = item.is_lossless == 1
         item.is_active = item.is_active == 1
         if bytes in (type(row[1]), type(row[2]), type(row[3]), type(row[4])):
-            item.file_path = decode_path(item.file_path)
-            item.filename = decode_path(item.filename)
-            item.directory = decode_path(item.directory)
-            item.library_root = decode_path(item.library_root)
+            # os.fsdecode, inlined: a PostgreSQL catalog returns every path as bytes
+            if type(row[1]) is bytes:
+                item.file_path = row[1].decode(encoding, errors)
+            if type(row[2]) is bytes:
+                item.filename = row[2].decode(encoding, errors)
+            if type(row[3]) is bytes:
+                item.directory = row[3].decode(encoding, errors)
+            if type(row[4]) is bytes:
+                item.library_root = row[4].decode(encoding, errors)
         append(item)
     return files
