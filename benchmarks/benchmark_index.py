@@ -3,6 +3,7 @@
 
     python benchmarks/benchmark_index.py --files 20000
     python benchmarks/benchmark_index.py --files 100000 --json
+    python benchmarks/benchmark_index.py --files 20000 --db postgresql://u:pw@host/db
 
 The corpus (mixed formats of real audio from tests/audio_factory.py, 1% of them multi-MB
 files) is generated once under --corpus: a set of distinct files, then copies of it into
@@ -103,7 +104,30 @@ sys.exit(code)
 """
 
 
-def run_index(db: Path, root: Path, workers: int) -> tuple[dict[str, Any], int]:
+def fresh_catalog(url: str, name: str) -> str:
+    """A URL of `url`'s server whose tables live in a new, empty schema `name`."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        conn.execute(f"CREATE SCHEMA {name}")
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{name}"
+
+
+def drop_catalogs(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        schemas = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+            (f"bench_index_{os.getpid()}_%",),
+        ).fetchall()
+        for (name,) in schemas:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+def run_index(db: Path | str, root: Path, workers: int) -> tuple[dict[str, Any], int]:
     """`music-tools index --json` in a subprocess: (its report, its peak RSS in KiB)."""
     command = [
         sys.executable,
@@ -162,13 +186,16 @@ def _bare_read(paths: list[str]) -> list[tuple[Any, ...]]:
     return rows
 
 
-def bare_pipeline(root: Path, db: Path, workers: int) -> float:
-    """os.walk + mutagen.File + executemany, in a pool like ours; returns seconds."""
+def bare_pipeline(root: Path, db: Path | str, workers: int) -> float:
+    """os.walk + mutagen.File + executemany (or, for a PostgreSQL URL, psycopg COPY), in a
+    pool like ours; returns seconds."""
     start = time.perf_counter()
     paths = [
         os.path.join(d, f) for d, _, names in os.walk(root) for f in names if not f.startswith(".")
     ]
     chunks = [paths[i : i + 64] for i in range(0, len(paths), 64)]
+    if isinstance(db, str):
+        return _bare_postgres(db, chunks, workers, start)
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -187,6 +214,33 @@ def bare_pipeline(root: Path, db: Path, workers: int) -> float:
                 conn.executemany(insert, rows)
     conn.execute("COMMIT")
     conn.close()
+    return time.perf_counter() - start
+
+
+def _bare_postgres(url: str, chunks: list[list[str]], workers: int, start: float) -> float:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE files (path BYTEA PRIMARY KEY, artist TEXT, title TEXT, album TEXT, "
+            "length DOUBLE PRECISION, bitrate BIGINT, size BIGINT)"
+        )
+        with (
+            conn.transaction(),
+            conn.cursor() as cursor,
+            cursor.copy("COPY files FROM STDIN") as copy,
+        ):
+            if workers == 1:
+                results: Any = map(_bare_read, chunks)
+            else:
+                context = multiprocessing.get_context("spawn")
+                pool = ProcessPoolExecutor(workers, mp_context=context)
+                results = pool.map(_bare_read, chunks)
+            for rows in results:
+                for path, *rest in rows:
+                    copy.write_row((os.fsencode(path), *rest))
+            if workers != 1:
+                pool.shutdown()
     return time.perf_counter() - start
 
 
@@ -218,61 +272,86 @@ def bytes_read_per_file(root: Path, paths: Sequence[Path], workdir: Path) -> flo
         return (bytes_read_so_far() - before) / max(1, report.new)
 
 
-def run(files: int, workers: int, corpus: Path) -> dict[str, Any]:
+def run(files: int, workers: int, corpus: Path, url: str | None = None) -> dict[str, Any]:
     paths = build_corpus(corpus, files)
     root = corpus / f"library-{files}"
     total_bytes = sum(p.stat().st_size for p in paths)
     result: dict[str, Any] = {"files": len(paths), "bytes": total_bytes, "workers": workers}
-    with tempfile.TemporaryDirectory(prefix="mt-bench-index-") as tmp:
-        work = Path(tmp)
-        for n in sorted({1, workers}):
-            warm_page_cache(paths)
-            report, rss = run_index(work / f"ours-{n}.db", root, n)
-            warm_page_cache(paths)
-            bare_s = bare_pipeline(root, work / f"bare-{n}.db", n)
-            result[f"cold_{n}"] = {
-                "ours_files_s": report["files_per_s"],
-                "ours_s": report["elapsed_s"],
-                "bare_files_s": len(paths) / bare_s,
-                "bare_s": bare_s,
-                "ratio": report["files_per_s"] / (len(paths) / bare_s),
-                "peak_rss_mib": rss / 1024,
-                "new": report["new"],
-                "errors": report["errors"],
-            }
-        db = work / f"ours-{workers}.db"
-        warm_page_cache(paths)
-        rescan, rescan_rss = run_index(db, root, workers)
-        walk_s = min(bare_walk(root) for _ in range(3))
-        result["unchanged_rescan"] = {
-            "ours_files_s": rescan["files_per_s"],
-            "ours_s": rescan["elapsed_s"],
-            "bare_walk_files_s": len(paths) / walk_s,
-            "ratio": rescan["files_per_s"] / (len(paths) / walk_s),
-            "peak_rss_mib": rescan_rss / 1024,
-            "unchanged": rescan["unchanged"],
-        }
-        changed = random.Random(1).sample(paths, max(1, len(paths) // 100))
-        now = time.time_ns()
-        for path in changed:
-            os.utime(path, ns=(now, now))
-        warm_page_cache(paths)
-        after, _ = run_index(db, root, workers)
-        result["rescan_after_1pct_changed"] = {
-            "changed": len(changed),
-            "updated": after["updated"],
-            "ours_s": after["elapsed_s"],
-            "ours_files_s": after["files_per_s"],
-        }
-        result["bytes_read_per_file"] = bytes_read_per_file(root, paths, work)
-        result["mean_file_size"] = total_bytes / len(paths)
+    result["store"] = "postgresql" if url else "sqlite"
+    try:
+        with tempfile.TemporaryDirectory(prefix="mt-bench-index-") as tmp:
+            _run(result, paths, root, workers, Path(tmp), url)
+    finally:
+        if url:
+            drop_catalogs(url)
     return result
 
 
+def _run(
+    result: dict[str, Any],
+    paths: list[Path],
+    root: Path,
+    workers: int,
+    work: Path,
+    url: str | None,
+) -> None:
+    def target(name: str) -> Path | str:
+        if url:
+            return fresh_catalog(url, f"bench_index_{os.getpid()}_{name.replace('-', '_')}")
+        return work / f"{name}.db"
+
+    total_bytes = result["bytes"]
+    ours: dict[int, Path | str] = {}
+    for n in sorted({1, workers}):
+        warm_page_cache(paths)
+        ours[n] = target(f"ours-{n}")
+        report, rss = run_index(ours[n], root, n)
+        warm_page_cache(paths)
+        bare_s = bare_pipeline(root, target(f"bare-{n}"), n)
+        result[f"cold_{n}"] = {
+            "ours_files_s": report["files_per_s"],
+            "ours_s": report["elapsed_s"],
+            "bare_files_s": len(paths) / bare_s,
+            "bare_s": bare_s,
+            "ratio": report["files_per_s"] / (len(paths) / bare_s),
+            "peak_rss_mib": rss / 1024,
+            "new": report["new"],
+            "errors": report["errors"],
+        }
+    db = ours[workers]
+    warm_page_cache(paths)
+    rescan, rescan_rss = run_index(db, root, workers)
+    walk_s = min(bare_walk(root) for _ in range(3))
+    result["unchanged_rescan"] = {
+        "ours_files_s": rescan["files_per_s"],
+        "ours_s": rescan["elapsed_s"],
+        "bare_walk_files_s": len(paths) / walk_s,
+        "ratio": rescan["files_per_s"] / (len(paths) / walk_s),
+        "peak_rss_mib": rescan_rss / 1024,
+        "unchanged": rescan["unchanged"],
+    }
+    changed = random.Random(1).sample(paths, max(1, len(paths) // 100))
+    now = time.time_ns()
+    for path in changed:
+        os.utime(path, ns=(now, now))
+    warm_page_cache(paths)
+    after, _ = run_index(db, root, workers)
+    result["rescan_after_1pct_changed"] = {
+        "changed": len(changed),
+        "updated": after["updated"],
+        "ours_s": after["elapsed_s"],
+        "ours_files_s": after["files_per_s"],
+    }
+    result["bytes_read_per_file"] = bytes_read_per_file(root, paths, work)
+    result["mean_file_size"] = total_bytes / len(paths)
+
+
 def render(r: dict[str, Any]) -> str:
+    store = "PostgreSQL" if r.get("store") == "postgresql" else "SQLite"
+    bare = "COPY" if r.get("store") == "postgresql" else "executemany"
     lines = [
         f"index benchmark: {r['files']:,} files, {r['bytes'] / 1e9:.2f} GB, "
-        f"{os.cpu_count()} cores (warm page cache)",
+        f"{os.cpu_count()} cores (warm page cache), into {store}",
         "",
     ]
     for key in sorted(k for k in r if k.startswith("cold_")):
@@ -280,7 +359,7 @@ def render(r: dict[str, Any]) -> str:
         lines.append(
             f"cold index, {key[5:]} worker(s): {c['ours_files_s']:8,.0f} files/s "
             f"({c['ours_s']:.1f}s)"
-            f" | bare walk+mutagen+executemany {c['bare_files_s']:8,.0f} files/s"
+            f" | bare walk+mutagen+{bare} {c['bare_files_s']:8,.0f} files/s"
             f" | ratio {c['ratio']:.2f}x | peak RSS {c['peak_rss_mib']:.0f} MiB"
         )
     u = r["unchanged_rescan"]
@@ -307,8 +386,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--corpus", type=Path, default=Path(".cache/bench-index"))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--db",
+        help="a postgresql:// URL: index into a PostgreSQL catalog there (fresh schemas, "
+        "dropped after), the bare pipeline COPYing into the same server",
+    )
     args = parser.parse_args(argv)
-    result = run(args.files, args.workers, args.corpus)
+    result = run(args.files, args.workers, args.corpus, args.db)
     print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,27 @@ def test_machine_on_an_sqlite_library_is_a_usage_error(tmp_path: Path) -> None:
     done = run("stats", "--db", str(tmp_path / "x.db"), "--machine", "alpha")
     assert done.returncode == 2
     assert "PostgreSQL" in done.stderr
+
+
+def test_one_folder_indexed_into_both_stores_gives_the_same_rows(
+    postgres_url: str, folder: Path, tmp_path: Path
+) -> None:
+    odd = folder.parent / "odd-names"
+    if not odd.exists():
+        plain = make_audio(odd / "plain.flac", "flac", seed=7, seconds=0.2)
+        os.rename(plain, bytes(odd) + b"/caf\xe9 \xff.flac")  # a name that is not UTF-8
+    rows = []
+    for target in (tmp_path / "library.db", postgres_url):
+        with LibraryDatabase(target, machine="alpha") as db:
+            LibraryIndexer(db, workers=2).index([folder, odd])
+            rows.append(
+                {
+                    f.file_path: replace(
+                        f, id=None, machine=None, indexed_at=None, last_seen_at=None
+                    )
+                    for f in db.iter_files()
+                }
+            )
+    sqlite_rows, postgres_rows = rows
+    assert len(sqlite_rows) == 61
+    assert postgres_rows == sqlite_rows

@@ -95,6 +95,7 @@ def _group_record(group: DuplicateGroup) -> dict[str, Any]:
     def file(f: LibraryFile, kind: str | None) -> dict[str, Any]:
         return {
             "path": printable_path(f.file_path),
+            "machine": f.machine,
             "kind": kind,
             "artist": f.artist,
             "title": f.title,
@@ -118,7 +119,9 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
         out.write(to_json(records) + "\n")
         return
     writer = csv.writer(out)
-    writer.writerow(["group", "role", "kind", "path", "artist", "title", "format", "bitrate"])
+    writer.writerow(
+        ["group", "role", "kind", "path", "machine", "artist", "title", "format", "bitrate"]
+    )
     for number, record in enumerate(records, start=1):
         for role, entry in [("keep", record["keeper"])] + [("dupe", o) for o in record["others"]]:
             writer.writerow(
@@ -127,6 +130,7 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
                     role,
                     entry["kind"] or record["kind"],
                     entry["path"],
+                    entry["machine"] or "",
                     entry["artist"],
                     entry["title"],
                     entry["format"],
@@ -154,7 +158,8 @@ def print_groups(console: Console, groups: Sequence[DuplicateGroup]) -> None:
         for mark, f in rows:
             table.add_row(
                 mark,
-                short_path(f.file_path, f.library_root, path_cells),
+                (f"{f.machine}:" if f.machine else "")
+                + short_path(f.file_path, f.library_root, path_cells),
                 f.artist or "",
                 f.title or "",
                 f.file_format or "",
