@@ -28,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from benchmark_index import build_corpus, drop_catalogs, fresh_catalog, warm_page_cache
 from music_tools.library import LibraryDatabase
 
+DUPES = [sys.executable, "-m", "music_tools", "dupes"]
+
 
 def index(url: str, machine: str, root: Path) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "music_tools", "index", "--db", url]
@@ -61,8 +63,7 @@ def run(files: int, corpus: Path, url: str) -> dict[str, Any]:
             active = db.count_files()
         dupes_started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "music_tools", "dupes", "--db", catalog]
-            + ["--kinds", "exact", "--format", "json", "--quiet"],
+            [*DUPES, "--db", catalog, "--kinds", "exact", "--format", "json", "--quiet"],
             capture_output=True,
             text=True,
             check=True,

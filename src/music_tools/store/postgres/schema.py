@@ -7,11 +7,11 @@ machine (part of each path key, so two machines' `/music` never collide), paths 
 orders its TEXT), text in the "C" collation (byte order, as SQLite's BINARY), and a
 function `mt_path_text` that shows a path as text for `search path:`. The indexes are
 SQLite's, but for two differences measured on COPY throughput: the keys that are often
-missing (full hashes, MusicBrainz ids) are indexed only where present (partial indexes, which
-the `= ANY` lookups use), and `library_root` is not indexed (no lookup filters on it). Later versions are
-steps on both engines. The whole upgrade runs in one transaction (PostgreSQL's DDL is
-transactional) under an advisory lock, so two processes opening an old catalog at once
-upgrade it once, and a failed upgrade leaves it as it was.
+missing (full hashes, MusicBrainz ids) are indexed only where present (partial indexes,
+which the `= ANY` lookups use), and `library_root` is not indexed (no lookup filters on
+it). Later versions are steps on both engines. The whole upgrade runs in one transaction
+(PostgreSQL's DDL is transactional) under an advisory lock, so two processes opening an old
+catalog at once upgrade it once, and a failed upgrade leaves it as it was.
 """
 
 from __future__ import annotations
