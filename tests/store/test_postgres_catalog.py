@@ -249,3 +249,19 @@ def test_one_folder_indexed_into_both_stores_gives_the_same_rows(
     sqlite_rows, postgres_rows = rows
     assert len(sqlite_rows) == 61
     assert postgres_rows == sqlite_rows
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://someone:s3cret-pw@[broken/db",
+        "postgresql://someone:s3cret-pw@host:notaport/db",
+        "postgresql://someone:s3cret-pw@localhost/db?nonsense=1",
+    ],
+)
+def test_an_unusable_url_is_one_line_without_the_password(url: str) -> None:
+    done = run("stats", "--db", url)
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith("music-tools: error: ")
+    assert "s3cret-pw" not in done.stderr

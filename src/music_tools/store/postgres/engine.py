@@ -132,10 +132,16 @@ class PostgresEngine(Engine):
                 "PostgreSQL support is not installed: pip install 'music-tools[postgres]'"
             )
         self.name = redact(url)
+        try:
+            info = conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            # the driver's message quotes the whole URL, password and all: keep its cause
+            cause = str(exc).split(" in URI:")[0].split(": postgres")[0]
+            raise StoreError(f"not a usable PostgreSQL URL: {cause}") from None
         self.readonly = readonly
         self.busy_timeout = busy_timeout
         self.machine: str = check_machine(machine) if machine else default_machine()
-        self._password = str(conninfo_to_dict(url).get("password") or "")
+        self._password = str(info.get("password") or "")
         self._mine = f"machine = {_quote(self.machine)}"
         getter = attrgetter(*self.columns)
         own = self.machine
