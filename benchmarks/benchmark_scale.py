@@ -18,7 +18,10 @@ run, each timed figure beside a bare baseline measured in the same run:
   50 ms), and when the first progress event arrived;
 - an unchanged rescan against a bare scandir + stat walk; a rescan after 1% of the files
   changed, and after 1% moved to a new folder and 1% deleted (what it found, and the time);
-- the database's size per row, and `stats` and `search` on it.
+- the database's size per row, and `stats`, `search` and `find_duplicates` on it;
+- every incremental behaviour once at this size: broken files recorded, not re-read by an
+  unchanged rescan and re-read once rewritten; deleted files coming back re-activated; an
+  index killed with SIGKILL part-way, then finished by the next run.
 """
 
 from __future__ import annotations
@@ -98,7 +101,8 @@ if __name__ == "__main__":
         report = indexer.index([sys.argv[2]])
     print(json.dumps({"new": report.new, "updated": report.updated,
         "unchanged": report.unchanged, "moved": report.moved, "missing": report.missing,
-        "errors": report.errors, "elapsed_s": report.elapsed_s,
+        "errors": report.errors, "known_errors": report.known_errors,
+        "reactivated": report.reactivated, "elapsed_s": report.elapsed_s,
         "files_per_s": report.files_per_s,
         "first_progress_s": first[0] if first else None}))
 """
@@ -200,6 +204,60 @@ def _pages_in_kib() -> int:
         return int(next(line for line in vmstat if line.startswith("pgpgin ")).split()[1])
 
 
+_BROKEN = "99 broken.mp3"
+
+
+def _break_files(root: Path, every: int = 1000) -> list[Path]:
+    """A file that is not audio (an MP3 frame sync, then noise) in every `every`-th album:
+    errors for the first index, to show they are retried only once they change."""
+    broken = []
+    for album in sorted(root.glob("Artist */Album *"))[7::every]:  # none moved or deleted
+        path = album / _BROKEN
+        path.write_bytes(b"\xff\xfb" + os.urandom(2046))
+        broken.append(path)
+    return broken
+
+
+def _kill_and_resume(db: Path, root: Path, workers: int, after_s: float) -> dict[str, Any]:
+    """SIGKILL an index `after_s` seconds in (the indexer; its workers follow it), then run
+    it again: the second run must finish the job from what the first committed."""
+    from music_tools.store import LibraryDatabase
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", _INDEX, str(db), str(root), str(workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(after_s)
+    process.kill()
+    process.wait()
+    time.sleep(1)
+    with LibraryDatabase(db, readonly=True) as library:
+        committed = library.count_files()
+    resumed = run_index(db, root, workers)
+    with LibraryDatabase(db, readonly=True) as library:
+        final = library.count_files()
+    return {"killed_after_s": after_s, "committed": committed, "resumed": resumed, "rows": final}
+
+
+def _groups(db: Path) -> dict[str, Any]:
+    """find_duplicates by the keys that need no file reading. The kinds that hash whole
+    files (exact, same_audio), and `check` of 5,000 files, are measured at a million rows by
+    benchmark_check.py --rows 1000000: in this tree every distinct file has hundreds of
+    hard-linked twins, so they would hash the whole library, which no real one is like."""
+    from music_tools.dupes import find_duplicates
+    from music_tools.store import LibraryDatabase
+
+    figures: dict[str, Any] = {}
+    with LibraryDatabase(db, readonly=True) as library:
+        for kind in ("same_song", "fuzzy"):
+            start = time.perf_counter()
+            groups = sum(1 for _ in find_duplicates(library, kinds=[kind]))
+            figures[f"{kind}_s"] = time.perf_counter() - start
+            figures[f"{kind}_groups"] = groups
+    return figures
+
+
 def _change_move_delete(root: Path) -> tuple[int, int, int]:
     """In 1% of the albums each: every file rewritten (a copy with a new inode and mtime, as
     a tag editor leaves it), the folder moved under a new artist, every file deleted.
@@ -218,11 +276,28 @@ def _change_move_delete(root: Path) -> tuple[int, int, int]:
     for album in albums[::step]:
         moved += len(os.listdir(album))
         album.rename(target / album.name)
+    graveyard = root.parent / f".deleted-{root.name}"
+    shutil.rmtree(graveyard, ignore_errors=True)
     for album in albums[step // 2 :: step]:
         for name in sorted(os.listdir(album)):
-            os.unlink(album / name)
+            kept = graveyard / album.relative_to(root) / name
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(album / name, kept)  # gone from the tree, kept to come back unchanged
             deleted += 1
     return changed, moved, deleted
+
+
+def _restore_deleted(root: Path) -> int:
+    """The deleted files back where they were, unchanged (same size and mtime)."""
+    graveyard = root.parent / f".deleted-{root.name}"
+    restored = 0
+    for folder, _, names in os.walk(graveyard):
+        for name in names:
+            kept = Path(folder) / name
+            os.rename(kept, root / kept.relative_to(graveyard))
+            restored += 1
+    shutil.rmtree(graveyard, ignore_errors=True)
+    return restored
 
 
 def _query_times(db: Path) -> dict[str, float]:
@@ -241,7 +316,8 @@ def _query_times(db: Path) -> dict[str, float]:
 
 def run(files: int, workers: int, corpus: Path) -> dict[str, Any]:
     root = build_tree(corpus, files)
-    result: dict[str, Any] = {"files": files, "workers": workers}
+    broken = _break_files(root)
+    result: dict[str, Any] = {"files": files, "workers": workers, "broken": len(broken)}
     with tempfile.TemporaryDirectory(prefix="mt-bench-scale-", dir=corpus) as tmp:
         work = Path(tmp)
         if drop_caches():
@@ -264,15 +340,28 @@ def run(files: int, workers: int, corpus: Path) -> dict[str, Any]:
         rescan = run_index(db, root, workers)
         walk_s = min(bare_walk(root) for _ in range(2))
         result["rescan"] = {"ours": rescan, "bare_walk_s": walk_s}
+        result["queries"].update(_groups(db))
         changed, moved, deleted = _change_move_delete(root)
+        retried = broken[: max(1, len(broken) // 10)]
+        for path in retried:  # a broken file rewritten: read again (and still broken)
+            path.write_bytes(b"\xff\xfb" + os.urandom(3000))
         warm(root)
         after = run_index(db, root, workers)
         result["after_changes"] = {
             "changed": changed,
             "moved": moved,
             "deleted": deleted,
+            "broken_rewritten": len(retried),
             "ours": after,
         }
+        restored = _restore_deleted(root)
+        warm(root)
+        back = run_index(db, root, workers)
+        result["after_restore"] = {"restored": restored, "ours": back}
+        warm(root)
+        result["kill_resume"] = _kill_and_resume(
+            work / "killed.db", root, workers, 0.4 * result["warm"]["ours"]["elapsed_s"]
+        )
     shutil.rmtree(root)  # the moves and deletions changed it: built afresh next time
     return result
 
@@ -312,17 +401,41 @@ def render(r: dict[str, Any]) -> str:
         f"  bare scandir + stat walk: {files / rescan['bare_walk_s']:,.0f} files/s;"
         f" ratio {rescan['bare_walk_s'] / rescan['ours']['elapsed_s']:.2f}x"
     )
+    lines.append(
+        f"  errors: {r['broken']:,} broken files; first index {r['warm']['ours']['errors']:,}"
+        f" errors, unchanged rescan re-read none ({rescan['ours']['known_errors']:,} known,"
+        f" {rescan['ours']['errors']:,} new)"
+    )
     after = r["after_changes"]
     ours = after["ours"]
     lines.append(
         f"after {after['changed']:,} changed, {after['moved']:,} moved, {after['deleted']:,}"
-        f" deleted: {ours['elapsed_s']:.1f}s; found {ours['updated']:,} updated,"
-        f" {ours['moved']:,} moved, {ours['missing']:,} missing, {ours['new']:,} new"
+        f" deleted, {after['broken_rewritten']:,} broken rewritten: {ours['elapsed_s']:.1f}s;"
+        f" found {ours['updated']:,} updated, {ours['moved']:,} moved, {ours['missing']:,}"
+        f" missing, {ours['new']:,} new, {ours['errors']:,} errors re-read"
+    )
+    back = r["after_restore"]
+    lines.append(
+        f"after the {back['restored']:,} deleted files came back unchanged:"
+        f" {back['ours']['elapsed_s']:.1f}s; {back['ours']['reactivated']:,} re-activated,"
+        f" {back['ours']['new']:,} new (a deleted file whose row went to its moved twin, the"
+        " same audio here, comes back as new)"
+    )
+    kill = r["kill_resume"]
+    lines.append(
+        f"SIGKILL {kill['killed_after_s']:.0f}s into a first index: {kill['committed']:,} rows"
+        f" committed; the next run read {kill['resumed']['new']:,} more"
+        f" ({kill['resumed']['elapsed_s']:.1f}s) and ended with {kill['rows']:,} rows"
     )
     q = r["queries"]
     lines.append(
         f"database: {r['db_bytes_per_row']:.0f} bytes a row; stats {q['stats_s']:.2f}s;"
         f" search {q['search_s']:.2f}s ({q['search_found']:,} found)"
+    )
+    lines.append(
+        f"  find_duplicates same_song {q['same_song_s']:.1f}s ({q['same_song_groups']:,}"
+        f" groups), fuzzy {q['fuzzy_s']:.1f}s ({q['fuzzy_groups']:,} groups); check and the"
+        " kinds that hash files: benchmark_check.py --rows 1000000"
     )
     return "\n".join(lines)
 
