@@ -195,7 +195,10 @@ def relocate_command(
 
     Example: music-tools relocate /media/old-disk/Music /srv/music
     """
-    with open_db(db_path, write=True, machine=machine) as db:
+    with (
+        open_db(db_path, write=True, machine=machine) as db,
+        db.run_lock("relocate", _say_indexer_waiting),
+    ):
         count = relocate(db, os.path.abspath(old_prefix), os.path.abspath(new_prefix))
     if as_json:
         click.echo(render.to_json({"relocated": count}))
