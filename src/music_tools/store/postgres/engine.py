@@ -105,8 +105,9 @@ def _where(info: dict[str, Any]) -> str:
 
 @lru_cache(maxsize=512)
 def _pg(statement: str) -> str:
-    """A statement written with `?` marks, in psycopg's `%s` style."""
-    return statement.replace("%", "%%").replace("?", "%s")
+    """A statement written with `?` marks, in psycopg's `%s` style (`?b`: `%b`, a value
+    sent in binary, as the key arrays of lookups are: no text escaping of each key)."""
+    return statement.replace("%", "%%").replace("?b", "%b").replace("?", "%s")
 
 
 def _quote(value: str) -> str:
@@ -332,7 +333,7 @@ class PostgresEngine(Engine):
         return max(batch_size, LOOKUP_CHUNK)
 
     def in_clause(self, expression: str, count: int) -> str:
-        return f"{expression} = ANY(?)"
+        return f"{expression} = ANY(?b)"
 
     def in_params(self, chunk: Sequence[Any]) -> Sequence[Any]:
         return (list(chunk),)
