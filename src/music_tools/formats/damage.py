@@ -143,12 +143,18 @@ def _flac_damage(window: FileWindow, flac: FlacBlocks | None) -> str | None:
     if total == 0:
         return None  # length unknown: nothing to compare with
     max_frame = int.from_bytes(info[15:18], "big")  # 0: unknown
+    fixed_block = block if fixed else 0
+    if max_frame:  # an intact file's last frame header lies in its last max_frame bytes
+        last_start = max(frames_start, window.size - max_frame - 16)
+        last_bytes = read_at(window.fileobj, last_start, window.size - last_start)
+        if _ends_at(last_bytes, fixed_block, total):
+            return None
     span = min(_FLAC_TAIL, 2 * max_frame + 64) if max_frame else _FLAC_TAIL
     tail_start = max(frames_start, window.size - span)
     tail = read_at(window.fileobj, tail_start, window.size - tail_start)
-    if _ends_at(tail, block if fixed else 0, total):
+    if not max_frame and _ends_at(tail, fixed_block, total):
         return None
-    last = _last_frame(tail, block if fixed else 0, frames_start - tail_start)
+    last = _last_frame(tail, fixed_block, frames_start - tail_start)
     if last is None:
         return None
     offset, first_sample, samples = last

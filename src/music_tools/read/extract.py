@@ -6,6 +6,7 @@ becomes `ExtractError(path, reason)` with a reason a person understands.
 
 from __future__ import annotations
 
+import io
 import os
 import stat as stat_module
 import struct
@@ -89,22 +90,23 @@ def extract_batch(
 def _open(path: str) -> tuple[BinaryIO, os.stat_result]:
     """The file and its stat, opened so that a FIFO or a device can never block: O_NONBLOCK,
     then anything but a regular file is refused before a byte is read."""
-    fileobj = open(path, "rb", opener=_nonblocking)  # noqa: SIM115 (closed below or by caller)
+    fd = os.open(path, _OPEN_FLAGS)
     try:
-        stat = os.fstat(fileobj.fileno())
+        stat = os.fstat(fd)
         mode = stat.st_mode
         if stat_module.S_ISDIR(mode):
             raise ExtractError(path, "is a directory")
         if not stat_module.S_ISREG(mode):
             raise ExtractError(path, f"not a regular file ({special_kind(mode)})")
     except BaseException:
-        fileobj.close()
+        os.close(fd)
         raise
-    return fileobj, stat
+    raw = io.FileIO(fd, "rb")
+    raw.name = path  # mutagen scores its parsers by the file's name  # type: ignore[misc]
+    return io.BufferedReader(raw), stat
 
 
-def _nonblocking(path: str, flags: int) -> int:
-    return os.open(path, flags | os.O_NONBLOCK)
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
