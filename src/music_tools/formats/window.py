@@ -15,7 +15,7 @@ OGG_WINDOW = KEY_BYTES + 16 * 1024  # the key's Ogg page bodies and their page h
 PREFIX = 16 * 1024
 #: Reads outside the windows take at least this much, kept for the next read nearby (the
 #: header after a picture is read by more than one walk).
-SPOT = 4 * 1024
+SPOT = 16 * 1024
 
 
 class FileWindow:
@@ -110,16 +110,21 @@ class FileWindow:
         return self._outside(offset, end)
 
     def read(self, offset: int, length: int) -> bytes:
-        """`length` bytes at `offset` (fewer at the end of the file), as `view` finds them."""
+        """`length` bytes at `offset` (fewer at the end of the file), as a copy. Small reads
+        beyond the prefix do not load the head: a header walk that passes it (an MP4 atom
+        tree, the blocks after a FLAC picture) reads spots, and the head is loaded only by a
+        larger read or by the key's bytes (`view`), when the audio starts in it."""
         end = min(offset + max(length, 0), self.size)
         if offset < 0 or end <= offset:
             return b""
-        if end <= PREFIX and self._head is None:
+        if self._head is None and end <= PREFIX:
             return self.prefix[offset:end]
-        if end <= self.span:
-            return self.head[offset:end]
+        if self._head is not None and end <= self.span:
+            return self._head[offset:end]
         if offset >= self.tail_start:
             return self.tail[offset - self.tail_start : end - self.tail_start]
+        if end - offset > SPOT and end <= self.span:
+            return self.head[offset:end]
         return self._outside(offset, end).tobytes()
 
     def _outside(self, offset: int, end: int) -> memoryview:
