@@ -5,10 +5,11 @@
     python benchmarks/benchmark_index.py --files 100000 --json
     python benchmarks/benchmark_index.py --files 20000 --db postgresql://u:pw@host/db
 
-The corpus (mixed formats of real audio from tests/audio_factory.py, 1% of them multi-MB
-files) is generated once under --corpus: a set of distinct files, then copies of it into
-numbered folders up to --files. Reported, from one run, each cold figure on a fresh database
-and a warm page cache (every file is re-read right before each timed pass):
+The corpus (mixed formats of real audio from tests/audio_factory.py, 1% of them 3-4 MB
+FLAC, WAV, MP3 and AAC M4A files, the M4A made by ffmpeg) is generated once under --corpus:
+a set of distinct files, then copies of it into numbered folders up to --files. Reported,
+from one run, each cold figure on a fresh database and a warm page cache (every file is
+re-read right before each timed pass):
 
 - cold index files/s of `music-tools index` (a subprocess, as a user runs it; the time is
   the indexer's own, without interpreter start-up) with 1 and with N workers, and the same
@@ -41,10 +42,19 @@ import mutagen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import bytes_read_so_far, warm_page_cache
-from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
+from audio_factory import (
+    ALL_FORMATS,
+    Tags,
+    encode_with_ffmpeg,
+    ffmpeg_encoders,
+    file_name,
+    make_audio,
+    write_tags,
+)
 
 DISTINCT = 2_000
-LARGE = {"flac": 25.0, "wav": 20.0, "mp3": 180.0}  # seconds: 3-4 MB each
+#: seconds: 3-4 MB each; the M4A (AAC, 192 kbps) made by ffmpeg, which this benchmark needs
+LARGE = {"flac": 25.0, "wav": 20.0, "mp3": 180.0, "m4a": 160.0}
 
 
 def build_distinct(root: Path) -> list[Path]:
@@ -52,6 +62,8 @@ def build_distinct(root: Path) -> list[Path]:
     base = root / "base"
     marker = base / ".complete"
     if not marker.exists():
+        if "m4a" not in ffmpeg_encoders():
+            raise SystemExit("the corpus's large M4A files need ffmpeg (apt install ffmpeg)")
         shutil.rmtree(base, ignore_errors=True)
         rng = random.Random(7)
         for i in range(DISTINCT):
@@ -60,14 +72,12 @@ def build_distinct(root: Path) -> list[Path]:
             seconds = LARGE[fmt] if large else rng.uniform(0.2, 0.6)
             tags = Tags(artist=f"Artist {i % 97}", title=f"Song {i}", album=f"Album {i % 211}")
             folder = base / f"Artist {i % 97}" / f"Album {i % 211}"
-            make_audio(
-                folder / file_name(fmt, f"{i:05d} Song {i}"),
-                fmt,
-                seed=i,
-                seconds=seconds,
-                tags=tags,
-                picture=i % 5 == 0,
-            )
+            path = folder / file_name(fmt, f"{i:05d} Song {i}")
+            if large and fmt == "m4a":
+                encode_with_ffmpeg(path, fmt, seed=i, seconds=seconds)
+                write_tags(path, fmt, tags, picture=i % 5 == 0)
+            else:
+                make_audio(path, fmt, seed=i, seconds=seconds, tags=tags, picture=i % 5 == 0)
         marker.touch()
     return sorted(p for p in base.rglob("*") if p.is_file() and p.name != ".complete")
 

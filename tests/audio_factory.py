@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import shutil
 import struct
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,39 @@ def make_audio(
         raise ValueError(f"no way to make {fmt}")
     if tags is not None or picture:
         write_tags(path, fmt, tags or Tags(), picture=picture)
+    return path
+
+
+#: format -> the ffmpeg encoder arguments that make it (AAC and ALAC in MP4, MP3 by LAME)
+FFMPEG_CODECS: dict[str, tuple[str, ...]] = {
+    "m4a": ("-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart"),
+    "alac": ("-c:a", "alac", "-movflags", "+faststart"),
+    "mp3": ("-c:a", "libmp3lame", "-b:a", "192k"),
+}
+
+
+def ffmpeg_encoders() -> frozenset[str]:
+    """The formats of FFMPEG_CODECS this machine's ffmpeg can encode (none without ffmpeg)."""
+    if shutil.which("ffmpeg") is None:
+        return frozenset()
+    listed = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-encoders"], capture_output=True, text=True, check=False
+    ).stdout
+    names = {line.split()[1] for line in listed.splitlines() if len(line.split()) > 1}
+    return frozenset(fmt for fmt, args in FFMPEG_CODECS.items() if args[1] in names)
+
+
+def encode_with_ffmpeg(path: Path, fmt: str, *, seed: int = 0, seconds: float = 1.0) -> Path:
+    """A real encoded file of `fmt` (m4a, alac, mp3) at `path`, untagged: the factory's
+    signal written as WAV, then encoded by ffmpeg, as a user's encoder would."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = path.with_name(path.name + ".source.wav")
+    make_audio(source, "wav", seed=seed, seconds=seconds)
+    command = ["ffmpeg", "-loglevel", "error", "-y", "-i", str(source), *FFMPEG_CODECS[fmt]]
+    try:
+        subprocess.run([*command, str(path)], check=True)
+    finally:
+        source.unlink()
     return path
 
 

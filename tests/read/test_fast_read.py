@@ -17,7 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audio_factory import DATA, Tags, file_name, make_audio, write_tags
+from audio_factory import (
+    DATA,
+    Tags,
+    encode_with_ffmpeg,
+    ffmpeg_encoders,
+    file_name,
+    make_audio,
+    write_tags,
+)
 from music_tools import ExtractError, LibraryFile, extract
 from music_tools.read.fast import mutagen_only, read_fast_path
 
@@ -99,6 +107,23 @@ def test_the_fast_path_gives_mutagens_answers_for_the_committed_samples(tmp_path
         copy = tmp_path / sample.name
         shutil.copyfile(sample, copy)
         assert_same_as_mutagen(copy)
+
+
+FFMPEG = ffmpeg_encoders()
+
+
+@pytest.mark.parametrize("fmt", ["m4a", "alac", "mp3"])
+def test_the_fast_path_gives_mutagens_answers_for_files_an_encoder_made(
+    tmp_path: Path, fmt: str
+) -> None:
+    """Files as a user's encoder writes them (ffmpeg: AAC and ALAC in MP4 with the moov
+    first, MP3 by LAME with its Xing/LAME header), before and after tagging with a cover."""
+    if fmt not in FFMPEG:
+        pytest.skip(f"needs ffmpeg with its {fmt} encoder (.ci/run installs it)")
+    path = encode_with_ffmpeg(tmp_path / file_name(fmt), fmt, seed=3, seconds=4.0)
+    assert assert_same_as_mutagen(path)
+    write_tags(path, fmt, Tags(), picture=True, cover=bytes(range(256)) * 600)
+    assert assert_same_as_mutagen(path)  # the audio_key among the fields
 
 
 @pytest.mark.skipif(not ODD_CORPUS, reason="set MUSIC_TOOLS_ODD_CORPUS (.ci/run does)")

@@ -10,38 +10,62 @@ Each check reads only headers (and, of a FLAC file, its last two frames: at most
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..util import human_size
 from .payload import skip_id3v2
 from .riff import container_chunks
 from .window import FileWindow, read_at
 
-__all__ = ["TAG_LIMIT", "damage", "tag_bytes"]
+__all__ = ["TAG_LIMIT", "FlacBlocks", "damage", "flac_blocks", "tag_bytes"]
 
 #: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
 TAG_LIMIT = 32 * 1024 * 1024
 _FLAC_TAIL = 64 * 1024
 
 
-def damage(window: FileWindow, file_format: str) -> str | None:
-    """Why the file's audio is incomplete, or None when its headers and size agree."""
+@dataclass(slots=True, frozen=True)
+class FlacBlocks:
+    """Where a FLAC file's metadata blocks lie: walked once, for both checks below."""
+
+    start: int  # where "fLaC" is: 0, or after an ID3v2 tag
+    head: bytes  # "fLaC", the first block's header and (normally) STREAMINFO: 42 bytes
+    frames: int | None  # where the audio frames start; None when the blocks overrun the file
+
+
+def flac_blocks(window: FileWindow) -> FlacBlocks | None:
+    """The FLAC file's metadata layout, or None when "fLaC" is not where it should be. Reads
+    the block headers only, nearly always from the window's cached prefix."""
+    start = _id3v2_end(window)
+    head = window.read(start, 42)
+    if head[:4] != b"fLaC":
+        return None
+    return FlacBlocks(start, head, _frames_offset(window, start))
+
+
+def damage(window: FileWindow, file_format: str, flac: FlacBlocks | None = None) -> str | None:
+    """Why the file's audio is incomplete, or None when its headers and size agree.
+    `flac`: the FLAC layout when the caller already walked it."""
     if file_format in ("wav", "aiff"):
         return _chunk_damage(window, file_format)
     if file_format == "flac":
-        return _flac_damage(window)
+        return _flac_damage(window, flac or flac_blocks(window))
     if file_format == "m4a":
         return _mp4_damage(window)
     return None
 
 
-def tag_bytes(window: FileWindow, file_format: str | None) -> int:
+def tag_bytes(window: FileWindow, file_format: str | None, flac: FlacBlocks | None = None) -> int:
     """How many bytes of tags mutagen would read into memory (ID3v2 at the start, FLAC
-    metadata blocks, the MP4 `moov` atom)."""
+    metadata blocks, the MP4 `moov` atom). `flac`: as for `damage`."""
+    if file_format == "flac":
+        flac = flac or flac_blocks(window)
+        if flac is None:
+            return _id3v2_end(window)
+        return max(flac.start, (flac.frames or window.size) - flac.start)
     size = _id3v2_end(window)
-    if file_format == "flac" and window.read(size, 4) == b"fLaC":
-        frames = _frames_offset(window, size)
-        size = max(size, (frames or window.size) - size)
-    elif file_format == "m4a":
+    if file_format == "m4a":
         for kind, start, end, _ in _mp4_atoms(window):
             if kind == b"moov":
                 size = max(size, end - start)
@@ -105,25 +129,32 @@ def _mp4_atoms(window: FileWindow) -> list[tuple[bytes, int, int, int]]:
 # -- FLAC: the last frame against STREAMINFO's sample count --------------------------------
 
 
-def _flac_damage(window: FileWindow) -> str | None:
-    start = _id3v2_end(window)
-    info = window.read(start, 42)
-    if len(info) < 42 or info[:4] != b"fLaC" or info[4] & 0x7F != 0:
+def _flac_damage(window: FileWindow, flac: FlacBlocks | None) -> str | None:
+    if flac is None or len(flac.head) < 42 or flac.head[4] & 0x7F != 0:
         return None  # not a STREAMINFO first: leave it to the parser
+    info = flac.head
     block = int.from_bytes(info[8:10], "big")
     fixed = block == int.from_bytes(info[10:12], "big")
     packed = int.from_bytes(info[18:26], "big")
     total = packed & ((1 << 36) - 1)
-    frames_start = _frames_offset(window, start)
+    frames_start = flac.frames
     if frames_start is None or frames_start >= window.size:
         return "damaged FLAC: no audio frames (truncated?)"
     if total == 0:
         return None  # length unknown: nothing to compare with
     max_frame = int.from_bytes(info[15:18], "big")  # 0: unknown
+    fixed_block = block if fixed else 0
+    if max_frame:  # an intact file's last frame header lies in its last max_frame bytes
+        last_start = max(frames_start, window.size - max_frame - 16)
+        last_bytes = read_at(window.fileobj, last_start, window.size - last_start)
+        if _ends_at(last_bytes, fixed_block, total):
+            return None
     span = min(_FLAC_TAIL, 2 * max_frame + 64) if max_frame else _FLAC_TAIL
     tail_start = max(frames_start, window.size - span)
     tail = read_at(window.fileobj, tail_start, window.size - tail_start)
-    last = _last_frame(tail, block if fixed else 0, frames_start - tail_start)
+    if not max_frame and _ends_at(tail, fixed_block, total):
+        return None
+    last = _last_frame(tail, fixed_block, frames_start - tail_start)
     if last is None:
         return None
     offset, first_sample, samples = last
@@ -136,13 +167,28 @@ def _flac_damage(window: FileWindow) -> str | None:
 
 
 def _frames_offset(window: FileWindow, start: int) -> int | None:
-    offset = start + 4
-    while offset + 4 <= window.size:
-        header = window.read(offset, 4)
+    offset, size = start + 4, window.size
+    prefix = window.prefix  # nearly every block header lies here; the rest, one read each
+    while offset + 4 <= size:
+        header = prefix[offset : offset + 4]
+        if len(header) < 4:
+            header = window.read(offset, 4)
         offset += 4 + int.from_bytes(header[1:4], "big")
         if header[0] & 0x80:
             return offset
     return None
+
+
+def _ends_at(tail: bytes, fixed_block: int, total: int) -> bool:
+    """Whether the last frame header in `tail` ends the stream at exactly `total` samples,
+    as an intact file's does: told without walking back to the frame before it. A run of
+    audio bytes that passes for a header (see `_last_frame`) and also lands exactly on the
+    declared length is no chance match; anything else is left to `_last_frame`."""
+    for position in _syncs_backwards(tail):
+        parsed = _frame_header(tail, position, fixed_block)
+        if parsed is not None:
+            return parsed[0] + parsed[1] == total
+    return False
 
 
 def _last_frame(tail: bytes, fixed_block: int, first_at: int) -> tuple[int, int, int] | None:
@@ -152,8 +198,7 @@ def _last_frame(tail: bytes, fixed_block: int, first_at: int) -> tuple[int, int,
     about once in 65,536 bytes; so a header counts only when the one before it chains to it
     (it ends where this one starts), or when it is the stream's first (at `first_at`)."""
     later: tuple[int, int, int] | None = None
-    position = len(tail)
-    while (position := tail.rfind(b"\xff", 0, position)) >= 0:
+    for position in _syncs_backwards(tail):
         parsed = _frame_header(tail, position, fixed_block)
         if parsed is None:
             continue
@@ -164,6 +209,16 @@ def _last_frame(tail: bytes, fixed_block: int, first_at: int) -> tuple[int, int,
             return found
         later = found
     return None
+
+
+def _syncs_backwards(data: bytes) -> Iterator[int]:
+    """Where a frame's sync code (14 set bits, a reserved 0 bit, the blocking-strategy bit:
+    FF F8 or FF F9) starts in `data`, last first. Each 0xFF is found by `rfind` (memrchr),
+    its next byte checked here: a two-byte `rfind` scans several times slower."""
+    position = len(data) - 1  # a sync code needs the byte after its 0xFF
+    while (position := data.rfind(b"\xff", 0, position)) >= 0:
+        if data[position + 1] & 0xFE == 0xF8:
+            yield position
 
 
 _BLOCK_SIZES = {1: 192, **{n: 576 << (n - 2) for n in range(2, 6)}}
@@ -212,10 +267,21 @@ def _utf8_number(data: bytes, pos: int) -> tuple[int | None, int]:
     return value, pos + length
 
 
+def _crc8_table() -> bytes:
+    table = bytearray(256)
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+        table[byte] = crc
+    return bytes(table)
+
+
+_CRC8 = _crc8_table()  # CRC-8, polynomial x^8 + x^2 + x + 1, as FLAC frame headers use
+
+
 def _crc8(data: bytes) -> int:
     crc = 0
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+        crc = _CRC8[crc ^ byte]
     return crc

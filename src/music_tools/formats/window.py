@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 from typing import BinaryIO
 
-__all__ = ["KEY_BYTES", "OGG_WINDOW", "WINDOW", "FileWindow", "read_at"]
+__all__ = ["KEY_BYTES", "OGG_WINDOW", "PREFIX", "SPOT", "WINDOW", "FileWindow", "read_at"]
 
 KEY_BYTES = 64 * 1024
 WINDOW = KEY_BYTES + 4 * 1024  # the key bytes and the tags or chunk headers beside them
 OGG_WINDOW = KEY_BYTES + 16 * 1024  # the key's Ogg page bodies and their page headers
+#: The magic bytes, a FLAC file's metadata blocks but large pictures, an ID3 tag's frames
+#: before its picture, an MP4's first atoms.
+PREFIX = 16 * 1024
+#: Reads outside the windows take at least this much, kept for the next read nearby (the
+#: header after a picture is read by more than one walk).
+SPOT = 16 * 1024
 
 
 class FileWindow:
@@ -17,9 +23,22 @@ class FileWindow:
 
     Nearly every read the keys need (tag headers, chunk tables, the key bytes themselves)
     falls in one of them, so a file costs two system calls and no copies of the key bytes.
+    Until something needs the head, reads of the first `PREFIX` bytes come from a cached
+    prefix of just those bytes: a file whose key needs no head (a FLAC with an MD5, an MP3
+    whose picture pushes its audio past the head) never loads it.
     """
 
-    __slots__ = ("_head", "_tail", "fileobj", "size", "span", "tail_start")
+    __slots__ = (
+        "_head",
+        "_prefix",
+        "_spot",
+        "_spot_at",
+        "_tail",
+        "fileobj",
+        "size",
+        "span",
+        "tail_start",
+    )
 
     def __init__(self, fileobj: BinaryIO, size: int, span: int = WINDOW) -> None:
         self.fileobj = fileobj
@@ -27,13 +46,21 @@ class FileWindow:
         self.span = span
         self.tail_start = max(0, size - span)
         self._head: bytes | None = None
+        self._prefix: bytes | None = None
+        self._spot = b""
+        self._spot_at = 0
         self._tail: bytes | None = None
 
     @property
     def head(self) -> bytes:
         """The cached first `span` bytes of the file."""
         if self._head is None:
-            self._head = read_at(self.fileobj, 0, min(self.span, self.size))
+            wanted = min(self.span, self.size)
+            prefix = self._prefix
+            if prefix is not None and len(prefix) >= wanted:  # a small file, read whole
+                self._head = prefix[:wanted]
+            else:
+                self._head = read_at(self.fileobj, 0, wanted)
         return self._head
 
     @property
@@ -45,25 +72,70 @@ class FileWindow:
             self._tail = read_at(self.fileobj, self.tail_start, self.span)
         return self._tail
 
+    @property
+    def prefix(self) -> bytes:
+        """The cached first `PREFIX` bytes (from the head, when it is already loaded)."""
+        if self._prefix is None:
+            head = self._head
+            self._prefix = head[:PREFIX] if head is not None else read_at(self.fileobj, 0, PREFIX)
+        return self._prefix
+
+    @property
+    def first_bytes(self) -> bytes:
+        """The cached bytes at the start of the file: the head once it is loaded, else the
+        prefix (a reader walking headers from there loads the head only if it goes on)."""
+        return self._head if self._head is not None else self.prefix
+
     def peek(self, length: int) -> bytes:
-        """The first `length` bytes: from the cached head once it is loaded, else one read of
-        just those bytes, left uncached (a reader that may need no more spares the full head)."""
+        """The first `length` bytes: from the cached prefix or head, else one read of just
+        those bytes, left uncached (a reader that may need no more spares the full head)."""
+        if length <= PREFIX:
+            return self.prefix[:length]
         if self._head is not None or length >= self.span:
             return self.head[:length]
         return read_at(self.fileobj, 0, min(length, self.size))
 
     def view(self, offset: int, length: int) -> memoryview:
+        """`length` bytes at `offset` (fewer at the end of the file), without a copy when
+        they lie in a cached window."""
         end = min(offset + max(length, 0), self.size)
         if offset < 0 or end <= offset:
             return memoryview(b"")
+        if end <= PREFIX and self._head is None:
+            return memoryview(self.prefix)[offset:end]
         if end <= self.span:
             return memoryview(self.head)[offset:end]
         if offset >= self.tail_start:
             return memoryview(self.tail)[offset - self.tail_start : end - self.tail_start]
-        return memoryview(read_at(self.fileobj, offset, end - offset))
+        return self._outside(offset, end)
 
     def read(self, offset: int, length: int) -> bytes:
-        return self.view(offset, length).tobytes()
+        """`length` bytes at `offset` (fewer at the end of the file), as a copy. Small reads
+        beyond the prefix do not load the head: a header walk that passes it (an MP4 atom
+        tree, the blocks after a FLAC picture) reads spots, and the head is loaded only by a
+        larger read or by the key's bytes (`view`), when the audio starts in it."""
+        end = min(offset + max(length, 0), self.size)
+        if offset < 0 or end <= offset:
+            return b""
+        if self._head is None and end <= PREFIX:
+            return self.prefix[offset:end]
+        if self._head is not None and end <= self.span:
+            return self._head[offset:end]
+        if offset >= self.tail_start:
+            return self.tail[offset - self.tail_start : end - self.tail_start]
+        if end - offset > SPOT and end <= self.span:
+            return self.head[offset:end]
+        return self._outside(offset, end).tobytes()
+
+    def _outside(self, offset: int, end: int) -> memoryview:
+        """Bytes outside the windows: from the last such read when it holds them, else one
+        read of at least `SPOT` bytes, kept in its place."""
+        at = self._spot_at
+        if at <= offset and end <= at + len(self._spot):
+            return memoryview(self._spot)[offset - at : end - at]
+        self._spot = read_at(self.fileobj, offset, max(end - offset, SPOT))
+        self._spot_at = offset
+        return memoryview(self._spot)[: end - offset]
 
 
 def read_at(fileobj: BinaryIO, offset: int, size: int) -> bytes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import PurePath
 
 import xxhash
@@ -102,6 +103,7 @@ def normalize_title(title: str) -> str:
     return _clean(_drop_noise(_FEAT.sub("", unicodedata.normalize("NFKC", title))))
 
 
+@lru_cache(maxsize=4096)  # a library names each artist on many files, in walk order
 def normalize_artist(artist: str) -> str:
     return _clean(_FEAT.sub("", unicodedata.normalize("NFKC", artist)))
 

@@ -24,14 +24,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import chain, islice
+from operator import attrgetter
+from typing import Any
 
-from ..models import FileEntry
-from ..read import ExtractBatch, extract_batch
+from ..errors import ExtractError
+from ..models import LIBRARY_FILE_FIELDS, FileEntry, LibraryFile
+from ..read import ExtractBatch, extract, extract_batch
 from ..util import chunks
 
 __all__ = ["GRACE_S", "IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
 
 TASK_FILES = 64  # files per worker task: large enough to amortise the pickling
+#: Tasks in flight per worker: enough that the workers read on while this process commits
+#: (a commit of a few thousand rows takes a tenth of a second; a task, about 10 ms).
+_TASKS_AHEAD = 8
 #: Fewer files than this are read in this process: starting worker processes takes longer.
 IN_PROCESS_FILES = 400
 #: How often a worker checks that its parent is still there (the fallback to PDEATHSIG).
@@ -40,6 +46,10 @@ ORPHAN_CHECK_S = 0.5
 GRACE_S = 3.0
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _PR_SET_PDEATHSIG = 1
+_FIELDS = attrgetter(*LIBRARY_FILE_FIELDS)
+#: what a worker returns for a task: each file's fields in LIBRARY_FILE_FIELDS order, and
+#: (path, reason) of each failure
+_Packed = tuple[list[tuple[Any, ...]], list[tuple[str, str]]]
 
 
 def read_in_pool(
@@ -61,21 +71,44 @@ def read_in_pool(
     pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
-    pending: deque[tuple[Sequence[FileEntry], Future[ExtractBatch]]] = deque()
+    pending: deque[tuple[Sequence[FileEntry], Future[_Packed]]] = deque()
     try:
         for number, task in enumerate(tasks):
+            items = [(entry.path, entry.library_root) for entry in task]
             with _signals_blocked(number < workers):  # the first submits start the workers
-                pending.append((task, pool.submit(extract_batch, task, full_hash=full_hash)))
-            while pending and (len(pending) >= workers * 3 or pending[0][1].done()):
+                pending.append((task, pool.submit(_read_task, items, full_hash)))
+            while pending and (len(pending) >= workers * _TASKS_AHEAD or pending[0][1].done()):
                 done_task, done = pending.popleft()
-                yield done_task, done.result()
+                yield done_task, _unpack(done.result())
         while pending:
             done_task, done = pending.popleft()
-            yield done_task, done.result()
+            yield done_task, _unpack(done.result())
     except BaseException:
         _tear_down(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _read_task(items: list[tuple[str, str | None]], full_hash: bool) -> _Packed:
+    """In a worker: read a task's files (path, library root). The results travel as plain
+    tuples: a slotted dataclass pickles and unpickles about five times slower, and the
+    parent, which unpickles every result, shares the CPUs with the workers."""
+    files: list[tuple[Any, ...]] = []
+    errors: list[tuple[str, str]] = []
+    for path, root in items:
+        try:
+            files.append(_FIELDS(extract(path, full_hash=full_hash, root=root)))
+        except ExtractError as exc:
+            errors.append((exc.path, exc.reason))
+    return files, errors
+
+
+def _unpack(packed: _Packed) -> ExtractBatch:
+    files, errors = packed
+    return ExtractBatch(
+        [LibraryFile(*fields) for fields in files],
+        [ExtractError(path, reason) for path, reason in errors],
+    )
 
 
 @contextmanager

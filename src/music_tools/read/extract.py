@@ -6,6 +6,7 @@ becomes `ExtractError(path, reason)` with a reason a person understands.
 
 from __future__ import annotations
 
+import io
 import os
 import stat as stat_module
 import struct
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ..errors import ExtractError, os_reason
-from ..formats.damage import TAG_LIMIT, damage, tag_bytes
+from ..formats.damage import TAG_LIMIT, FlacBlocks, damage, flac_blocks, tag_bytes
 from ..formats.sniff import OGG_EXTENSIONS, sniff
 from ..formats.window import OGG_WINDOW, WINDOW, FileWindow
 from ..identity import keys
@@ -86,31 +87,33 @@ def extract_batch(
     return batch
 
 
-def _open(path: str) -> BinaryIO:
-    """The file, opened so that a FIFO or a device can never block: O_NONBLOCK, then
-    anything but a regular file is refused before a byte is read."""
-    fileobj = open(path, "rb", opener=_nonblocking)  # noqa: SIM115 (closed below or by caller)
+def _open(path: str) -> tuple[BinaryIO, os.stat_result]:
+    """The file and its stat, opened so that a FIFO or a device can never block: O_NONBLOCK,
+    then anything but a regular file is refused before a byte is read."""
+    fd = os.open(path, _OPEN_FLAGS)
     try:
-        mode = os.fstat(fileobj.fileno()).st_mode
+        stat = os.fstat(fd)
+        mode = stat.st_mode
         if stat_module.S_ISDIR(mode):
             raise ExtractError(path, "is a directory")
         if not stat_module.S_ISREG(mode):
             raise ExtractError(path, f"not a regular file ({special_kind(mode)})")
     except BaseException:
-        fileobj.close()
+        os.close(fd)
         raise
-    return fileobj
+    raw = io.FileIO(fd, "rb")
+    raw.name = path  # mutagen scores its parsers by the file's name  # type: ignore[misc]
+    return io.BufferedReader(raw), stat
 
 
-def _nonblocking(path: str, flags: int) -> int:
-    return os.open(path, flags | os.O_NONBLOCK)
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
     directory, filename = os.path.split(path)
     extension = os.path.splitext(filename)[1].lower()
-    with _open(path) as fileobj:
-        stat = os.fstat(fileobj.fileno())
+    fileobj, stat = _open(path)
+    with fileobj:
         if stat.st_size == 0:
             raise ExtractError(path, "empty file")
         file = LibraryFile(
@@ -123,15 +126,17 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
         )
         is_ogg = extension in OGG_EXTENSIONS
         window = FileWindow(fileobj, stat.st_size, OGG_WINDOW if is_ogg else WINDOW)
-        kind = sniff(window.head[:64] if is_ogg else os.pread(fileobj.fileno(), 64, 0))
-        tags_size = tag_bytes(window, kind or extension.lstrip("."))
+        kind = sniff((window.head if is_ogg else window.prefix)[:64])
+        named = kind or extension.lstrip(".")
+        flac = flac_blocks(window) if named == "flac" else None  # one walk, for both checks
+        tags_size = tag_bytes(window, named, flac)
         if tags_size > TAG_LIMIT:
             raise ExtractError(
                 path,
                 f"tags of {human_size(tags_size)} are larger than the {human_size(TAG_LIMIT)} "
                 "read for tags (pictures included); file not read",
             )
-        _refuse_damaged(path, window, kind)  # before mutagen trusts the declared sizes
+        _refuse_damaged(path, window, kind, flac)  # before mutagen trusts the declared sizes
         flac_md5 = read_tags(fileobj, file, extension, kind, window)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
@@ -140,7 +145,7 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
             fileobj, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
         )
         if file_format != kind:
-            _refuse_damaged(path, window, file_format)
+            _refuse_damaged(path, window, file_format, flac)
         if file.bitrate is None and file.duration and payload is not None:
             file.bitrate = round(payload.length * 8 / file.duration / 1000)
         if full_hash and payload is not None:
@@ -149,8 +154,10 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
     return file
 
 
-def _refuse_damaged(path: str, window: FileWindow, file_format: str | None) -> None:
-    damaged = damage(window, file_format) if file_format else None
+def _refuse_damaged(
+    path: str, window: FileWindow, file_format: str | None, flac: FlacBlocks | None = None
+) -> None:
+    damaged = damage(window, file_format, flac) if file_format else None
     if damaged is not None:
         raise ExtractError(path, damaged)
 

@@ -132,14 +132,16 @@ def parse_vorbis_comment(data: bytes, start: int) -> list[tuple[str, str]] | Non
     """(key, value) pairs as mutagen's VComment keeps them, or None unless `data` holds
     exactly one well-formed comment block from `start` to its end."""
     end = len(data)
+    unpack, valid = _U32.unpack_from, _VALID_KEY.match  # bound once: a loop per comment
     try:
-        (vendor,) = _U32.unpack_from(data, start)
+        (vendor,) = unpack(data, start)
         position = start + 4 + vendor
-        (count,) = _U32.unpack_from(data, position)
+        (count,) = unpack(data, position)
         position += 4
         pairs: list[tuple[str, str]] = []
+        append = pairs.append
         for index in range(count):
-            (length,) = _U32.unpack_from(data, position)
+            (length,) = unpack(data, position)
             position += 4 + length
             if position > end:
                 return None
@@ -147,10 +149,10 @@ def parse_vorbis_comment(data: bytes, start: int) -> list[tuple[str, str]] | Non
             key, sep, value = text.partition("=")
             if not sep:
                 key, value = f"unknown{index}", text
-            if _VALID_KEY.match(key):
-                pairs.append((key, value))
-            elif not key.isascii() and _VALID_KEY.match(key.encode("ascii", "replace").decode()):
-                pairs.append((key.encode("ascii", "replace").decode(), value))
+            if valid(key):
+                append((key, value))
+            elif not key.isascii() and valid(key.encode("ascii", "replace").decode()):
+                append((key.encode("ascii", "replace").decode(), value))
     except struct.error:
         return None
     return pairs if position == end else None

@@ -42,14 +42,14 @@ class Id3Tags:
 
 
 class _TagBytes(HeldBytes):
-    """An ID3v2 tag's bytes: the cached head when the tag starts in it, else its first part
-    after one read; frames past a large picture are read where needed."""
+    """An ID3v2 tag's bytes: the cached prefix or head when the tag starts in it, else its
+    first part after one read; frames past a large picture are read where needed."""
 
     __slots__ = ()
 
     def __init__(self, window: FileWindow, start: int, end: int) -> None:
         if start < window.span:
-            super().__init__(window, 0, window.head)
+            super().__init__(window, 0, window.first_bytes)
         else:
             super().__init__(
                 window, start, read_bytes(window, start, min(end - start, _HELD_BYTES))

@@ -39,14 +39,9 @@ class FastInfo:
 
 
 def read_bytes(window: FileWindow, offset: int, length: int) -> bytes:
-    """`length` bytes at `offset` (fewer at the end of the file): a slice of the cached head
-    or tail when they lie in one, as nearly all tag and header bytes do, else one read."""
-    end = offset + length
-    if end <= window.span and offset >= 0:
-        return window.head[offset:end]
-    start = window.tail_start
-    if offset >= start > 0:
-        return window.tail[offset - start : end - start]
+    """`length` bytes at `offset` (fewer at the end of the file): a slice of the cached
+    prefix, head or tail when they lie in one, as nearly all tag and header bytes do, else
+    one read."""
     return window.read(offset, length)
 
 

@@ -96,10 +96,14 @@ def _children(window: FileWindow, parent: _Atom) -> list[_Atom]:
 
 
 def _atom(window: FileWindow, offset: int, top: bool) -> _Atom:
-    header = read_bytes(window, offset, 8)
-    if len(header) < 8:
-        raise Unsure  # mutagen: truncated data, the file fails
-    length, name = _HEADER.unpack(header)
+    held = window.first_bytes  # most headers lie here: unpacked in place, without a copy
+    if offset + 8 <= len(held):
+        length, name = _HEADER.unpack_from(held, offset)
+    else:
+        header = read_bytes(window, offset, 8)
+        if len(header) < 8:
+            raise Unsure  # mutagen: truncated data, the file fails
+        length, name = _HEADER.unpack(header)
     start = offset + 8
     if length < 8:
         if length == 1 and top and name not in _CONTAINERS:  # a large mdat: a 64-bit size

@@ -75,7 +75,9 @@ def may_have_ape(window: FileWindow) -> bool:
     """Whether mutagen could find an APEv2 tag (read when ID3 gives no fields)."""
     tail = window.tail
     return (
-        b"APETAGEX" in tail[-4096:] or b"LYRICS200" in tail[-160:] or window.head[:8] == b"APETAGEX"
+        b"APETAGEX" in tail[-4096:]
+        or b"LYRICS200" in tail[-160:]
+        or window.read(0, 8) == b"APETAGEX"
     )
 
 
