@@ -1,0 +1,90 @@
+"""`index --fingerprint`: fingerprint every active row whose fingerprint is missing or out of
+date (the file changed, or another fingerprinter made it), in the worker pool, and store
+the fingerprints with their index terms in batched commits.
+
+Each worker runs `fpcalc` on a few files at a time; the decoding is fpcalc's, in its own
+process, so a worker mostly waits and a task is small enough for a stop to be quick.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from ..identity.fingerprint import FingerprintOutcome, fingerprint_batch, fingerprinter, terms
+from ..store import LibraryDatabase
+from ..store.fingerprints import FingerprintRow, StaleFile, save_fingerprints, stale_fingerprints
+from .pool import map_in_pool
+from .report import FingerprintReport, Progress
+
+__all__ = ["fingerprint_library", "fingerprint_rows"]
+
+#: files per worker task: each is a fraction of a second of fpcalc
+TASK_FILES = 4
+COMMIT_ROWS = 200
+COMMIT_SECONDS = 2.0
+
+
+def _fingerprint_task(task: Sequence[StaleFile]) -> list[FingerprintOutcome]:
+    return fingerprint_batch([stale.path for stale in task])
+
+
+def fingerprint_rows(
+    outcomes: Sequence[FingerprintOutcome], ids: Sequence[int], algorithm: str
+) -> list[tuple[FingerprintRow, list[int]]]:
+    """What to store for each outcome: the row and its index terms."""
+    return [
+        (
+            FingerprintRow(
+                file_id,
+                outcome.size,
+                outcome.mtime_ns,
+                algorithm,
+                outcome.duration,
+                outcome.data,
+                outcome.reason,
+            ),
+            terms(outcome.data) if outcome.data else [],
+        )
+        for outcome, file_id in zip(outcomes, ids, strict=True)
+    ]
+
+
+def fingerprint_library(
+    db: LibraryDatabase,
+    workers: int,
+    on_progress: Callable[[Progress], None] = lambda progress: None,
+    report: FingerprintReport | None = None,
+) -> FingerprintReport:
+    """Fingerprint the active rows that need it; on Ctrl-C, what was done is committed
+    before the KeyboardInterrupt goes on."""
+    started = time.monotonic()
+    report = report or FingerprintReport()
+    algorithm = fingerprinter()
+    if algorithm is None:
+        raise RuntimeError("fpcalc is not installed")  # the command line checks first
+    stale = stale_fingerprints(db, algorithm)
+    report.up_to_date = db.count_files() - len(stale)
+    pending: list[tuple[FingerprintRow, list[int]]] = []
+    last_commit = time.monotonic()
+    done = 0
+    on_progress(Progress("fingerprint", 0, len(stale)))
+    try:
+        for task, outcomes in map_in_pool(
+            stale, workers, _fingerprint_task, task_size=TASK_FILES, in_process=1
+        ):
+            pending += fingerprint_rows(outcomes, [s.file_id for s in task], algorithm)
+            for outcome in outcomes:
+                if outcome.data:
+                    report.made += 1
+                else:
+                    report.without += 1
+            done += len(task)
+            on_progress(Progress("fingerprint", done, len(stale)))
+            if len(pending) >= COMMIT_ROWS or time.monotonic() - last_commit > COMMIT_SECONDS:
+                save_fingerprints(db, pending)
+                pending, last_commit = [], time.monotonic()
+    finally:
+        save_fingerprints(db, pending)  # Ctrl-C too: what was fingerprinted is kept
+        report.elapsed_s = time.monotonic() - started
+    return report
