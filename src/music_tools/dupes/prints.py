@@ -77,7 +77,12 @@ class FingerprintCache:
                 missing.append(file)
         program = fpcalc_path()
         with ThreadPoolExecutor(max(1, self.workers)) as threads:
-            outcomes = list(threads.map(lambda f: fingerprint_file(f.file_path, program), missing))
+            outcomes = list(
+                threads.map(
+                    lambda f: fingerprint_file(f.file_path, program, die_with_parent=False),
+                    missing,
+                )
+            )
         for file, outcome in zip(missing, outcomes, strict=True):
             self._take(file, outcome)
 

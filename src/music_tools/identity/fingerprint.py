@@ -18,6 +18,7 @@ and a transcode keeps most of them (its values are mostly bit-exact).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 __all__ = [
     "ALGORITHM",
@@ -132,20 +134,31 @@ def decode(data: bytes) -> array[int]:
     return values
 
 
+@lru_cache(maxsize=1)
+def _prctl() -> Any:
+    try:
+        return ctypes.CDLL(None).prctl  # looked up here, never between fork and exec
+    except (OSError, AttributeError):
+        return None
+
+
 def _die_with_parent() -> None:
     """In the fpcalc child: killed when the process that started it dies."""
-    if sys.platform == "linux":
-        try:
-            import ctypes
-
-            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def fingerprint_file(path: str, program: str | None = None) -> FingerprintOutcome:
+def fingerprint_file(
+    path: str, program: str | None = None, *, die_with_parent: bool = True
+) -> FingerprintOutcome:
     """The fingerprint of the first `LENGTH_S` seconds of `path`, or the reason there is
-    none (unreadable, undecodable, silent, too short). Never raises for a bad file."""
+    none (unreadable, undecodable, silent, too short). Never raises for a bad file.
+
+    `die_with_parent` (Linux): fpcalc is killed if this process dies. It runs code in the
+    child between fork and exec, which is unsafe when other threads run: callers that
+    start fpcalc from threads pass False (fpcalc then ends on its own, within the time
+    it takes to decode 120 s)."""
     try:
         stat = os.stat(path)
     except OSError as exc:
@@ -155,13 +168,15 @@ def fingerprint_file(path: str, program: str | None = None) -> FingerprintOutcom
     if program is None:
         outcome.reason = f"fpcalc not found: {INSTALL_HINT}"
         return outcome
+    if die_with_parent and sys.platform == "linux":
+        _prctl()
     try:
         done = subprocess.run(
             [program, "-raw", "-json", "-length", str(LENGTH_S), "--", path],
             capture_output=True,
             timeout=TIMEOUT_S,
             check=False,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None,
         )
     except subprocess.TimeoutExpired:
         outcome.reason = f"fpcalc took longer than {TIMEOUT_S:.0f} s"

@@ -19,8 +19,8 @@ from .report import FingerprintReport, Progress
 
 __all__ = ["fingerprint_library", "fingerprint_rows"]
 
-#: files per worker task: each is a fraction of a second of fpcalc
-TASK_FILES = 4
+#: files per worker task: each is a fraction of a second of fpcalc, so one keeps the workers even
+TASK_FILES = 1
 COMMIT_ROWS = 200
 COMMIT_SECONDS = 2.0
 
