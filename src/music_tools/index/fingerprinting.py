@@ -9,11 +9,17 @@ process, so a worker mostly waits and a task is small enough for a stop to be qu
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ..identity.fingerprint import FingerprintOutcome, fingerprint_batch, fingerprinter, terms
 from ..store import LibraryDatabase
-from ..store.fingerprints import FingerprintRow, StaleFile, save_fingerprints, stale_fingerprints
+from ..store.fingerprints import (
+    FingerprintRow,
+    StaleFile,
+    count_stale,
+    save_fingerprints,
+    stale_fingerprints,
+)
 from .pool import map_in_pool
 from .report import FingerprintReport, Progress
 
@@ -22,11 +28,21 @@ __all__ = ["fingerprint_library", "fingerprint_rows"]
 #: files per worker task: each is a fraction of a second of fpcalc, so one keeps the workers even
 TASK_FILES = 1
 COMMIT_ROWS = 200
+PAGE_ROWS = 2_000
 COMMIT_SECONDS = 2.0
 
 
 def _fingerprint_task(task: Sequence[StaleFile]) -> list[FingerprintOutcome]:
     return fingerprint_batch([stale.path for stale in task])
+
+
+def _stale(db: LibraryDatabase, algorithm: str) -> Iterator[StaleFile]:
+    """The rows to fingerprint, a page at a time (by id: a page read before the previous
+    one was written is still right, as fingerprints written do not change the ids after)."""
+    after = 0
+    while page := stale_fingerprints(db, algorithm, after, PAGE_ROWS):
+        yield from page
+        after = page[-1].file_id
 
 
 def fingerprint_rows(
@@ -63,15 +79,15 @@ def fingerprint_library(
     algorithm = fingerprinter()
     if algorithm is None:
         raise RuntimeError("fpcalc is not installed")  # the command line checks first
-    stale = stale_fingerprints(db, algorithm)
-    report.up_to_date = db.count_files() - len(stale)
+    total = count_stale(db, algorithm)
+    report.up_to_date = db.count_files() - total
     pending: list[tuple[FingerprintRow, list[int]]] = []
     last_commit = time.monotonic()
     done = 0
-    on_progress(Progress("fingerprint", 0, len(stale)))
+    on_progress(Progress("fingerprint", 0, total))
     try:
         for task, outcomes in map_in_pool(
-            stale, workers, _fingerprint_task, task_size=TASK_FILES, in_process=1
+            _stale(db, algorithm), workers, _fingerprint_task, task_size=TASK_FILES, in_process=1
         ):
             pending += fingerprint_rows(outcomes, [s.file_id for s in task], algorithm)
             for outcome in outcomes:
@@ -80,7 +96,7 @@ def fingerprint_library(
                 else:
                     report.without += 1
             done += len(task)
-            on_progress(Progress("fingerprint", done, len(stale)))
+            on_progress(Progress("fingerprint", done, max(total, done)))
             if len(pending) >= COMMIT_ROWS or time.monotonic() - last_commit > COMMIT_SECONDS:
                 save_fingerprints(db, pending)
                 pending, last_commit = [], time.monotonic()

@@ -37,6 +37,7 @@ __all__ = [
     "FingerprintRow",
     "StaleFile",
     "candidates_by_terms",
+    "count_stale",
     "files_by_ids",
     "fingerprint_counts",
     "fingerprints_by_ids",
@@ -74,11 +75,10 @@ _UPSERT = (
 )
 _DELETE_TERMS = "DELETE FROM fingerprint_terms WHERE file_id = ?"
 _INSERT_TERM = "INSERT INTO fingerprint_terms (term, file_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
-_STALE = (
-    f"SELECT l.id, l.file_path, l.file_size, l.file_mtime_ns FROM {TABLE} l "
-    "LEFT JOIN fingerprints f ON f.file_id = l.id WHERE l.is_active = 1 AND (f.file_id IS NULL "
-    "OR f.file_size IS NOT l.file_size OR f.file_mtime_ns IS NOT l.file_mtime_ns "
-    "OR f.algorithm <> ?) ORDER BY l.directory, l.file_path"
+_STALE_WHERE = (
+    f"FROM {TABLE} l LEFT JOIN fingerprints f ON f.file_id = l.id WHERE l.is_active = 1 "
+    "AND (f.file_id IS NULL OR f.file_size IS NOT l.file_size "
+    "OR f.file_mtime_ns IS NOT l.file_mtime_ns OR f.algorithm <> ?)"
 )
 """`IS NOT` is SQLite's null-safe inequality; PostgreSQL spells it `IS DISTINCT FROM`."""
 
@@ -107,15 +107,28 @@ class StaleFile:
     file_mtime_ns: int
 
 
-def stale_fingerprints(db: LibraryDatabase, algorithm: str) -> list[StaleFile]:
+def stale_fingerprints(
+    db: LibraryDatabase, algorithm: str, after_id: int = 0, limit: int = -1
+) -> list[StaleFile]:
     """Active rows without a fingerprint made by `algorithm` from the file as it is now
-    (as the row records it), in folder order."""
+    (as the row records it), by id, from `after_id` on, at most `limit` (-1: all): a
+    caller pages through a large library without holding it in memory."""
+    query = (
+        f"SELECT l.id, l.file_path, l.file_size, l.file_mtime_ns {_STALE_WHERE} "
+        "AND l.id > ? ORDER BY l.id LIMIT ?"
+    )
     with db.reading():
-        rows: list[Any] = db.connection.execute(_STALE, (algorithm,)).fetchall()
+        rows: list[Any] = db.connection.execute(query, (algorithm, after_id, limit)).fetchall()
     return [
         StaleFile(int(row_id), decode_path(path), int(size or 0), int(mtime_ns or 0))
         for row_id, path, size, mtime_ns in rows
     ]
+
+
+def count_stale(db: LibraryDatabase, algorithm: str) -> int:
+    """How many rows `stale_fingerprints` would give."""
+    with db.reading():
+        return int(db.connection.execute(f"SELECT count(*) {_STALE_WHERE}", (algorithm,)).get)
 
 
 def save_fingerprints(
