@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from music_tools.identity.fingerprint import (
     decode,
     encode,
     fingerprint_file,
+    fingerprint_many,
     fingerprinter,
     terms,
 )
@@ -137,3 +139,41 @@ def test_a_file_fpcalc_cannot_decode_is_a_reason_not_a_crash(
 def test_a_missing_file_is_a_reason_not_a_crash(tmp_path: Path) -> None:
     outcome = fingerprint_file(str(tmp_path / "gone.flac"))
     assert outcome.data is None and (outcome.reason or "").startswith("cannot read")
+
+
+def _fpcalc_children() -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            name = fields[0].split("(", 1)[1]
+            parent = int(fields[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and name == "fpcalc":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@requires_fpcalc
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_no_fpcalc_outlives_a_caller_that_stops_early(clips: dict[str, Path]) -> None:
+    outcomes = fingerprint_many([str(clips["flac"])] * 6, workers=3)
+    assert next(outcomes).data is not None
+    outcomes.close()  # as Ctrl-C or an error in the caller would
+    assert _fpcalc_children() == []
+
+
+@requires_fpcalc
+def test_many_files_come_back_in_order_with_the_bad_ones_explained(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    paths = [
+        str(clips["flac"]),
+        str(tmp_path / "gone.mp3"),
+        str(clips["mp3"]),
+        str(clips["silent"]),
+    ]
+    outcomes = list(fingerprint_many(paths, workers=2))
+    assert [o.path for o in outcomes] == paths
+    assert [o.data is not None for o in outcomes] == [True, False, True, False]

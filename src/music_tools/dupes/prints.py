@@ -1,6 +1,6 @@
 """Fingerprints on demand for checking and grouping: the stored one when it is still valid
-(same file size, mtime and fingerprinter), else computed now with fpcalc, several at once
-(each fpcalc is its own process, so threads suffice), and written back to the library in
+(same file size, mtime and fingerprinter), else computed now, several fpcalc processes at
+once, and written back to the library in
 one transaction by `flush()` (skipped silently when the database cannot be written now:
 the cache is an optimisation, never a reason to fail).
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import apsw
@@ -22,9 +21,8 @@ from ..identity.fingerprint import (
     Alignment,
     FingerprintOutcome,
     align,
-    fingerprint_file,
+    fingerprint_many,
     fingerprinter,
-    fpcalc_path,
     terms,
 )
 from ..models import LibraryFile
@@ -75,14 +73,7 @@ class FingerprintCache:
                 self._known[key] = row.data
             else:
                 missing.append(file)
-        program = fpcalc_path()
-        with ThreadPoolExecutor(max(1, self.workers)) as threads:
-            outcomes = list(
-                threads.map(
-                    lambda f: fingerprint_file(f.file_path, program, die_with_parent=False),
-                    missing,
-                )
-            )
+        outcomes = fingerprint_many((f.file_path for f in missing), self.workers)
         for file, outcome in zip(missing, outcomes, strict=True):
             self._take(file, outcome)
 

@@ -26,7 +26,8 @@ import signal
 import subprocess
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -42,8 +43,8 @@ __all__ = [
     "confidence",
     "decode",
     "encode",
-    "fingerprint_batch",
     "fingerprint_file",
+    "fingerprint_many",
     "fingerprinter",
     "fpcalc_path",
     "terms",
@@ -149,42 +150,80 @@ def _die_with_parent() -> None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def fingerprint_file(
-    path: str, program: str | None = None, *, die_with_parent: bool = True
-) -> FingerprintOutcome:
+def fingerprint_file(path: str, program: str | None = None) -> FingerprintOutcome:
     """The fingerprint of the first `LENGTH_S` seconds of `path`, or the reason there is
-    none (unreadable, undecodable, silent, too short). Never raises for a bad file.
+    none (unreadable, undecodable, silent, too short). Never raises for a bad file."""
+    return next(fingerprint_many([path], 1, program))
 
-    `die_with_parent` (Linux): fpcalc is killed if this process dies. It runs code in the
-    child between fork and exec, which is unsafe when other threads run: callers that
-    start fpcalc from threads pass False (fpcalc then ends on its own, within the time
-    it takes to decode 120 s)."""
+
+def fingerprint_many(
+    paths: Iterable[str], workers: int, program: str | None = None
+) -> Iterator[FingerprintOutcome]:
+    """One outcome per path, in order, `workers` fpcalc processes at a time.
+
+    This is the worker pool for fingerprints: the decoding is fpcalc's, in its own process,
+    so Python workers in between would only wait on it (and cost their start-up). No fpcalc
+    outlives the caller: those running when the caller stops (Ctrl-C, an error, the
+    iterator closed) are killed and reaped, and on Linux each dies with this process."""
+    program = program or fpcalc_path()
+    running: deque[_Running] = deque()
+    try:
+        for path in paths:
+            running.append(_start(path, program))
+            if len(running) >= max(1, workers):
+                yield _finish(running.popleft())
+        while running:
+            yield _finish(running.popleft())
+    finally:
+        for _, process in running:
+            if process is not None:
+                process.kill()
+                process.wait()
+
+
+_Running = tuple[FingerprintOutcome, "subprocess.Popen[bytes] | None"]
+
+
+def _start(path: str, program: str | None) -> _Running:
     try:
         stat = os.stat(path)
     except OSError as exc:
-        return FingerprintOutcome(path, 0, 0, reason=f"cannot read: {exc.strerror or exc}")
+        return FingerprintOutcome(path, 0, 0, reason=f"cannot read: {exc.strerror or exc}"), None
     outcome = FingerprintOutcome(path, stat.st_size, stat.st_mtime_ns)
-    program = program or fpcalc_path()
     if program is None:
         outcome.reason = f"fpcalc not found: {INSTALL_HINT}"
-        return outcome
-    if die_with_parent and sys.platform == "linux":
-        _prctl()
+        return outcome, None
+    linux = sys.platform == "linux" and _prctl() is not None
     try:
-        done = subprocess.run(
+        process = subprocess.Popen(
             [program, "-raw", "-json", "-length", str(LENGTH_S), "--", path],
-            capture_output=True,
-            timeout=TIMEOUT_S,
-            check=False,
-            preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,  # at most ~11 KB: never fills the pipe while it waits
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent if linux else None,  # one C call, no lock taken
         )
-    except subprocess.TimeoutExpired:
-        outcome.reason = f"fpcalc took longer than {TIMEOUT_S:.0f} s"
-        return outcome
     except OSError as exc:
         outcome.reason = f"cannot run fpcalc: {exc.strerror or exc}"
+        return outcome, None
+    return outcome, process
+
+
+def _finish(running: _Running) -> FingerprintOutcome:
+    outcome, process = running
+    if process is None:
         return outcome
-    _parse(done, outcome)
+    try:
+        stdout, stderr = process.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        outcome.reason = f"fpcalc took longer than {TIMEOUT_S:.0f} s"
+        return outcome
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    _parse(subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), outcome)
     return outcome
 
 
@@ -210,12 +249,6 @@ def _parse(done: subprocess.CompletedProcess[bytes], outcome: FingerprintOutcome
         outcome.reason = "no fingerprint: silent, constant or too short"
         return
     outcome.data = encode(values)
-
-
-def fingerprint_batch(paths: Sequence[str]) -> list[FingerprintOutcome]:
-    """For the worker pool: one outcome per path, in order."""
-    program = fpcalc_path()
-    return [fingerprint_file(path, program) for path in paths]
 
 
 def _mix(value: int) -> int:

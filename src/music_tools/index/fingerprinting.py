@@ -1,47 +1,42 @@
 """`index --fingerprint`: fingerprint every active row whose fingerprint is missing or out of
-date (the file changed, or another fingerprinter made it), in the worker pool, and store
-the fingerprints with their index terms in batched commits.
-
-Each worker runs `fpcalc` on a few files at a time; the decoding is fpcalc's, in its own
-process, so a worker mostly waits and a task is small enough for a stop to be quick.
+date (the file changed, or another fingerprinter made it), `workers` fpcalc processes at
+a time (`identity.fingerprint.fingerprint_many`: the pool for fingerprints is one of fpcalc
+processes, since the decoding is theirs), and store the fingerprints with their index terms
+in batched commits.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
-from ..identity.fingerprint import FingerprintOutcome, fingerprint_batch, fingerprinter, terms
+from ..identity.fingerprint import FingerprintOutcome, fingerprint_many, fingerprinter, terms
 from ..store import LibraryDatabase
 from ..store.fingerprints import (
     FingerprintRow,
-    StaleFile,
     count_stale,
     save_fingerprints,
     stale_fingerprints,
 )
-from .pool import map_in_pool
 from .report import FingerprintReport, Progress
 
 __all__ = ["fingerprint_library", "fingerprint_rows"]
 
-#: files per worker task: each is a fraction of a second of fpcalc, so one keeps the workers even
-TASK_FILES = 1
 COMMIT_ROWS = 200
 PAGE_ROWS = 2_000
 COMMIT_SECONDS = 2.0
 
 
-def _fingerprint_task(task: Sequence[StaleFile]) -> list[FingerprintOutcome]:
-    return fingerprint_batch([stale.path for stale in task])
-
-
-def _stale(db: LibraryDatabase, algorithm: str) -> Iterator[StaleFile]:
-    """The rows to fingerprint, a page at a time (by id: a page read before the previous
-    one was written is still right, as fingerprints written do not change the ids after)."""
+def _stale_paths(db: LibraryDatabase, algorithm: str, ids: deque[int]) -> Iterator[str]:
+    """The paths of the rows to fingerprint, read a page at a time (by id, so a page read
+    after the previous one was written is still right); each row's id is queued in `ids`
+    as its path is handed out (outcomes come back in the same order)."""
     after = 0
     while page := stale_fingerprints(db, algorithm, after, PAGE_ROWS):
-        yield from page
+        for stale in page:
+            ids.append(stale.file_id)
+            yield stale.path
         after = page[-1].file_id
 
 
@@ -86,16 +81,14 @@ def fingerprint_library(
     done = 0
     on_progress(Progress("fingerprint", 0, total))
     try:
-        for task, outcomes in map_in_pool(
-            _stale(db, algorithm), workers, _fingerprint_task, task_size=TASK_FILES, in_process=1
-        ):
-            pending += fingerprint_rows(outcomes, [s.file_id for s in task], algorithm)
-            for outcome in outcomes:
-                if outcome.data:
-                    report.made += 1
-                else:
-                    report.without += 1
-            done += len(task)
+        ids: deque[int] = deque()
+        for outcome in fingerprint_many(_stale_paths(db, algorithm, ids), workers):
+            pending += fingerprint_rows([outcome], [ids.popleft()], algorithm)
+            if outcome.data:
+                report.made += 1
+            else:
+                report.without += 1
+            done += 1
             on_progress(Progress("fingerprint", done, max(total, done)))
             if len(pending) >= COMMIT_ROWS or time.monotonic() - last_commit > COMMIT_SECONDS:
                 save_fingerprints(db, pending)

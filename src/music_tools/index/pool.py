@@ -20,28 +20,16 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from functools import partial
 from itertools import chain, islice
-from typing import TypeVar
 
 from ..models import FileEntry
 from ..read import ExtractBatch, extract_batch
 from ..util import chunks
 
-__all__ = [
-    "GRACE_S",
-    "IN_PROCESS_FILES",
-    "ORPHAN_CHECK_S",
-    "TASK_FILES",
-    "map_in_pool",
-    "read_in_pool",
-]
-
-T = TypeVar("T")
-R = TypeVar("R")
+__all__ = ["GRACE_S", "IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
 
 TASK_FILES = 64  # files per worker task: large enough to amortise the pickling
 #: Fewer files than this are read in this process: starting worker processes takes longer.
@@ -62,38 +50,22 @@ def read_in_pool(
     `entries` may be a generator (the walk and the diff): tasks are submitted as it yields
     them, so the pool reads while the walk goes on, and results come back as they are done.
     """
-    return map_in_pool(entries, workers, partial(extract_batch, full_hash=full_hash))
-
-
-def map_in_pool(
-    items: Iterable[T],
-    workers: int,
-    work: Callable[[Sequence[T]], R],
-    task_size: int | None = None,
-    in_process: int | None = None,
-) -> Iterator[tuple[Sequence[T], R]]:
-    """(task, `work(task)`) for tasks of `task_size` items, in order, `workers` processes at
-    a time; `work` must be picklable (a module-level function, or a partial of one). At
-    most `in_process` items (default `IN_PROCESS_FILES`) are worked in this process,
-    without starting workers."""
-    task_size = TASK_FILES if task_size is None else task_size
-    in_process = IN_PROCESS_FILES if in_process is None else in_process
-    iterator = iter(items)
-    first = list(islice(iterator, in_process + 1))
-    tasks = chunks(chain(first, iterator), task_size)
-    if workers == 1 or len(first) <= in_process:
+    iterator = iter(entries)
+    first = list(islice(iterator, IN_PROCESS_FILES + 1))
+    tasks = chunks(chain(first, iterator), TASK_FILES)
+    if workers == 1 or len(first) <= IN_PROCESS_FILES:
         for task in tasks:
-            yield task, work(task)
+            yield task, extract_batch(task, full_hash=full_hash)
         return
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
-    pending: deque[tuple[Sequence[T], Future[R]]] = deque()
+    pending: deque[tuple[Sequence[FileEntry], Future[ExtractBatch]]] = deque()
     try:
         for number, task in enumerate(tasks):
             with _signals_blocked(number < workers):  # the first submits start the workers
-                pending.append((task, pool.submit(work, task)))
+                pending.append((task, pool.submit(extract_batch, task, full_hash=full_hash)))
             while pending and (len(pending) >= workers * 3 or pending[0][1].done()):
                 done_task, done = pending.popleft()
                 yield done_task, done.result()
