@@ -13,6 +13,7 @@ Used by tests/identity, tests/dupes and benchmarks/benchmark_fingerprint.py.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from audio_factory import Tags, write_tags
 from music_factory import song, write_song
 from music_tools.identity.fingerprint import fpcalc_path
 
-__all__ = ["SECONDS", "SONGS", "Label", "build_corpus", "requires_fpcalc"]
+__all__ = ["SECONDS", "SONGS", "Label", "build_corpus", "fpcalc_children", "requires_fpcalc"]
 
 SECONDS = 20.0
 RATE = 44_100
@@ -146,3 +147,18 @@ requires_fpcalc = pytest.mark.skipif(
     reason="fpcalc (Chromaprint) not installed: apt install libchromaprint-tools",
 )
 """For the tests that fingerprint real files."""
+
+
+def fpcalc_children() -> list[int]:
+    """fpcalc processes this process started that are still there (running or unreaped)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            name = fields[0].split("(", 1)[1]
+            parent = int(fields[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and name == "fpcalc":
+            found.append(int(stat.parent.name))
+    return found

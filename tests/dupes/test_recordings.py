@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fingerprint_corpus import Label, build_corpus, requires_fpcalc
+from fingerprint_corpus import Label, build_corpus, fpcalc_children, requires_fpcalc
 from music_factory import song, write_song
 from music_tools.cli import cli
 from music_tools.dupes import KINDS, DuplicateChecker, find_duplicates
+from music_tools.index import IndexInterrupted, Progress
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.store.fingerprints import stale_fingerprints
 
@@ -177,3 +178,41 @@ def test_index_fingerprint_summary_says_how_many_and_how_fast(tmp_path: Path) ->
         cli, ["index", "--fingerprint", "--json", "--db", str(db), str(music)]
     )
     assert json.loads(as_json.output)["fingerprints"]["up_to_date"] == 1
+
+
+def test_check_fingerprint_names_the_same_recording_and_its_confidence(
+    corpus: tuple[Path, dict[str, Label]], library: Path
+) -> None:
+    _, labels = corpus
+    untagged = next(p for p, label in labels.items() if label.case == "transcode, no tags")
+    result = CliRunner().invoke(
+        cli, ["check", "--fingerprint", "--format", "json", "--db", str(library), untagged]
+    )
+    assert result.exit_code == 3, result.output
+    (record,) = json.loads(result.output)
+    assert record["match_type"] == "same_recording"
+    assert record["matched_path"].endswith(".flac") and record["confidence"] >= 0.9
+
+
+def test_ctrl_c_while_fingerprinting_keeps_what_was_done_and_leaves_no_fpcalc(
+    tmp_path: Path,
+) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
+    for n in range(6):
+        write_song(music / f"{n}.flac", song(60 + n, 12.0), "flac")
+
+    def stop_at_the_third(event: Progress) -> None:
+        if event.phase == "fingerprint" and event.done == 3:
+            raise KeyboardInterrupt
+
+    with LibraryDatabase(tmp_path / "l.db") as db:
+        indexer = LibraryIndexer(db, 2, fingerprint=True, on_progress=stop_at_the_third)
+        with pytest.raises(IndexInterrupted) as stopped:
+            indexer.index([music])
+        prints = stopped.value.report.fingerprints
+        assert prints is not None and prints.interrupted and prints.made == 3
+        assert db.connection.execute("SELECT count(*) FROM fingerprints").get == 3
+        assert fpcalc_children() == []
+        rest = LibraryIndexer(db, 2, fingerprint=True).index([music]).fingerprints
+        assert rest is not None and (rest.made, rest.up_to_date) == (3, 3)

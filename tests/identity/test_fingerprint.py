@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fingerprint_corpus import requires_fpcalc
+from fingerprint_corpus import fpcalc_children, requires_fpcalc
 from music_factory import song, write_song
 from music_tools.identity.fingerprint import (
     ITEM_S,
@@ -141,27 +140,13 @@ def test_a_missing_file_is_a_reason_not_a_crash(tmp_path: Path) -> None:
     assert outcome.data is None and (outcome.reason or "").startswith("cannot read")
 
 
-def _fpcalc_children() -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)
-            name = fields[0].split("(", 1)[1]
-            parent = int(fields[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == os.getpid() and name == "fpcalc":
-            found.append(int(stat.parent.name))
-    return found
-
-
 @requires_fpcalc
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_no_fpcalc_outlives_a_caller_that_stops_early(clips: dict[str, Path]) -> None:
     outcomes = fingerprint_many([str(clips["flac"])] * 6, workers=3)
     assert next(outcomes).data is not None
     outcomes.close()  # as Ctrl-C or an error in the caller would
-    assert _fpcalc_children() == []
+    assert fpcalc_children() == []
 
 
 @requires_fpcalc
