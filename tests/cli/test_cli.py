@@ -227,3 +227,18 @@ def test_unreadable_folders_and_files_are_reported_and_nothing_is_lost() -> None
         for path in [shared, *shared.rglob("*")]:
             path.chmod(0o777)
         shutil.rmtree(shared)
+
+
+def test_index_fingerprint_without_fpcalc_says_in_one_line_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", "")
+    (tmp_path / "music").mkdir()
+    db = tmp_path / "l.db"
+    result = CliRunner().invoke(
+        cli, ["index", "--fingerprint", "--db", str(db), str(tmp_path / "music")]
+    )
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "apt install libchromaprint-tools" in lines[0], result.output
+    assert not db.exists()

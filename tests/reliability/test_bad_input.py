@@ -130,9 +130,10 @@ def _corrupt_library(tmp_path: Path) -> Path:
         store.batch_insert_files(library_file(i, root=str(tmp_path / "lib")) for i in range(3_000))
     size = db.stat().st_size
     rng = random.Random(8)
-    with open(db, "r+b") as raw:
-        raw.seek(size // 2)
-        raw.write(rng.randbytes(8 * 1024))
+    with open(db, "r+b") as raw:  # three places: which pages a query reads depends on the layout
+        for place in (size // 4, size // 2, 3 * size // 4):
+            raw.seek(place)
+            raw.write(rng.randbytes(8 * 1024))
     return db
 
 

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from .. import __version__
+from ..identity.fingerprint import INSTALL_HINT, fpcalc_path
 from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
 from ..queries import library_stats, relocate, search
 from ..util import printable_path
@@ -42,6 +43,9 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
 @click.option("--full-hash", is_flag=True, help="Also hash every file whole (reads everything).")
+@click.option(
+    "--fingerprint", is_flag=True, help="Also fingerprint the audio (Chromaprint's fpcalc)."
+)
 @click.option("--include-hidden", is_flag=True, help="Also index hidden files and folders.")
 @click.option("--all-files", is_flag=True, help="Report files that are not audio as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
@@ -52,6 +56,7 @@ def index(
     paths: tuple[Path, ...],
     workers: int | None,
     full_hash: bool,
+    fingerprint: bool,
     include_hidden: bool,
     all_files: bool,
     quiet: bool,
@@ -68,6 +73,8 @@ def index(
             raise click.UsageError(
                 f"{path}: {'not a folder' if path.exists() else 'no such folder'}"
             )
+    if fingerprint and fpcalc_path() is None:
+        raise click.ClickException(f"--fingerprint: fpcalc not found; {INSTALL_HINT}")
     options = ScanOptions(include_hidden=include_hidden, all_files=all_files)
     errors = Console(stderr=True)
     with (
@@ -78,6 +85,7 @@ def index(
             db,
             workers,
             full_hash=full_hash,
+            fingerprint=fingerprint,
             options=options,
             on_progress=on_progress,
             on_wait=_say_indexer_waiting,

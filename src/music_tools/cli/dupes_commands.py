@@ -24,6 +24,7 @@ from ..dupes.actions import (
     undo_log,
 )
 from ..errors import MusicToolsError
+from ..identity.fingerprint import INSTALL_HINT, fpcalc_path
 from ..index.scan import scan
 from ..models import FileEntry
 from ..store import LibraryDatabase
@@ -83,6 +84,11 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
 )
 @click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
 @click.option(
+    "--fingerprint",
+    is_flag=True,
+    help="Also fingerprint the new files no key matched and find the same recording.",
+)
+@click.option(
     "--move-dupes-to",
     type=click.Path(file_okay=False, path_type=Path),
     help="Move new files that the library has at the same or a better quality here.",
@@ -97,6 +103,7 @@ def check(
     fmt: str,
     only: str | None,
     workers: int | None,
+    fingerprint: bool,
     move_dupes_to: Path | None,
     apply: bool,
     log_path: Path | None,
@@ -105,19 +112,21 @@ def check(
     view: str | None,
 ) -> ExitStatus:
     """Tell, for each file under PATHS, whether the library already has it, how
-    (exact, same_audio, same_song, fuzzy) and whether the new one is better.
+    (exact, same_audio, same_song, same_recording, fuzzy) and whether the new one is better.
 
     Exit status 3 when at least one file is already in the library, 0 when none is.
 
     Example: music-tools check ~/Downloads/new-album --only upgrades
     """
+    if fingerprint and fpcalc_path() is None:
+        raise click.ClickException(f"--fingerprint: fpcalc not found; {INSTALL_HINT}")
     files = _audio_paths(paths)
     errors = Console(stderr=True)
     acting = move_dupes_to is not None and apply
     with open_db_to_cache(db_path, acting, view) as db:
         # the bar ends before anything is printed: while it runs, rich takes over sys.stdout
         with count_progress(errors, quiet, "checking") as progress:
-            checker = DuplicateChecker(db, workers, on_progress=progress)
+            checker = DuplicateChecker(db, workers, on_progress=progress, fingerprint=fingerprint)
             results = checker.check_files_batch(files)
         shown = [r for r in results.values() if _wanted(only, r.is_duplicate, r.quality, r.file)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None

@@ -36,10 +36,17 @@ def index_progress(console: Console, quiet: bool) -> Iterator[Callable[[IndexPro
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("scanning", total=None, rate="")
 
+        phase = ["read"]
+
         def update(event: IndexProgress) -> None:
+            if event.phase != phase[0]:  # its own bar: the fingerprints' rate is not reading's
+                phase[0] = event.phase
+                bar.reset(task)
             speed = bar.tasks[task].speed
-            rate = f"{speed:,.0f} files/s" if speed else ""
+            rate = f"{speed:,.1f} files/s" if speed else ""
             description = f"{event.found:,} found, reading" if event.total is None else "reading"
+            if event.phase == "fingerprint":
+                description = "fingerprinting"
             bar.update(
                 task, description=description, completed=event.done, total=event.total, rate=rate
             )

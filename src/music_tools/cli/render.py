@@ -60,9 +60,17 @@ def index_summary(report: IndexReport) -> str:
     parts.append(f"{report.errors} errors")
     if report.known_errors:
         parts.append(f"{report.known_errors} known errors skipped")
-    return (
-        f"{', '.join(parts)}; {state} {report.elapsed_s:.1f}s ({report.files_per_s:,.0f} files/s)"
-    )
+    rate = f"{report.files_per_s:,.0f} files/s"
+    line = f"{', '.join(parts)}; {state} {report.elapsed_s:.1f}s ({rate})"
+    prints = report.fingerprints
+    if prints is not None:
+        state = "interrupted after" if prints.interrupted else "in"
+        line += (
+            f"; fingerprinted {prints.made + prints.without} ({prints.without} without a "
+            f"fingerprint, {prints.up_to_date} up to date) {state} {prints.elapsed_s:.1f}s "
+            f"({prints.files_per_s:,.1f} files/s)"
+        )
+    return line
 
 
 def file_record(file: LibraryFile) -> dict[str, Any]:
@@ -91,6 +99,9 @@ def report_record(report: IndexReport) -> dict[str, Any]:
     record["failures"] = [failure_record(f) for f in report.failures]
     record["files_per_s"] = round(report.files_per_s, 1)
     record["elapsed_s"] = round(report.elapsed_s, 3)
+    if report.fingerprints is not None:
+        record["fingerprints"]["files_per_s"] = round(report.fingerprints.files_per_s, 2)
+        record["fingerprints"]["elapsed_s"] = round(report.fingerprints.elapsed_s, 3)
     return record
 
 

@@ -23,7 +23,9 @@ from .compare import compare
 from .groups import find_duplicates
 from .hashes import HashCache
 from .model import KINDS, DuplicateGroup, DuplicateResult, Match, MatchKind
-from .rules import quality_rank, quality_verdict
+from .prints import FingerprintCache
+from .recording import recording_matches
+from .rules import durations_agree, quality_rank, quality_verdict
 
 __all__ = ["DuplicateChecker"]
 
@@ -40,8 +42,13 @@ class DuplicateChecker:
         workers: int | None = None,
         *,
         on_progress: Callable[[int, int], None] | None = None,
+        fingerprint: bool = False,
     ) -> None:
         self.db = db
+        #: fingerprint every new file no key matched, and look it up as a same_recording
+        #: (same-song matches of close lengths are checked by fingerprint either way,
+        #: whenever fpcalc is installed)
+        self.fingerprint = fingerprint
         self.workers = max(1, workers or os.cpu_count() or 1)
         #: called with (files read, files to read) as reading goes
         self.on_progress = on_progress or (lambda done, total: None)
@@ -75,10 +82,17 @@ class DuplicateChecker:
                 results[name] = DuplicateResult(name, reason=f"cannot read: {error.reason}")
         candidates = self._candidates(files)
         cache = HashCache(self.db)
+        prints = FingerprintCache(self.db, self.workers)
+        if prints.enabled:
+            prints.prefetch(_to_hear(files, candidates, self.fingerprint))
         for file in files:
             name = given[file.file_path]
-            results[name] = _judge(name, file, candidates.get(file.file_path, ([], [])), cache)
+            found = candidates.get(file.file_path, ([], []))
+            results[name] = _judge(name, file, found, cache, prints)
+            if self.fingerprint and prints.enabled:
+                _add_recordings(results[name], file, self.db, prints)
         cache.flush()
+        prints.flush()
         return {
             name: results.get(name) or replace(results[given[os.path.abspath(name)]], path=name)
             for name in order
@@ -150,8 +164,59 @@ def _is_itself(file: LibraryFile, row: LibraryFile) -> bool:
         return False
 
 
+def _to_hear(
+    files: Sequence[LibraryFile], candidates: dict[str, tuple[Rows, Rows]], every_file: bool
+) -> Iterator[LibraryFile]:
+    """The files whose fingerprints checking will need: both sides of each same-tag pair of
+    about the same length (other audio), and with `every_file`, every new file."""
+    for file in files:
+        if every_file:
+            yield file
+        for row in candidates.get(file.file_path, ([], []))[0]:
+            if (
+                row.metadata_hash == file.metadata_hash
+                and row.audio_key != file.audio_key
+                and durations_agree(file, row)
+            ):
+                yield file
+                yield row
+
+
+def _add_recordings(
+    result: DuplicateResult, file: LibraryFile, db: LibraryDatabase, prints: FingerprintCache
+) -> None:
+    """Library rows that sound the same as the new file, when nothing stronger matched."""
+    if any(m.kind in ("exact", "same_audio", "same_song") for m in result.matches):
+        return
+    known = {m.file.id for m in result.matches}
+    found = recording_matches(
+        file, db, prints, lambda row: row.id in known or _is_itself(file, row)
+    )
+    if not found:
+        return
+    result.matches[:0] = found
+    result.matches.sort(key=_match_order)
+    _settle(result, file)
+
+
+def _settle(result: DuplicateResult, file: LibraryFile) -> None:
+    """Name the best match and judge quality against it."""
+    best = result.matches[0]
+    result.is_duplicate = True
+    result.match_type = best.kind
+    result.matched_file = best.file
+    result.confidence = best.confidence
+    result.quality, why = quality_verdict(file, best.file)
+    verdict = {"better": f"new file better ({why})", "worse": f"library copy better ({why})"}
+    result.reason = f"{best.reason}; {verdict.get(result.quality, why)}"
+
+
 def _judge(
-    name: str, file: LibraryFile, candidates: tuple[Rows, Rows], cache: HashCache
+    name: str,
+    file: LibraryFile,
+    candidates: tuple[Rows, Rows],
+    cache: HashCache,
+    prints: FingerprintCache | None = None,
 ) -> DuplicateResult:
     """Compare one new file with its candidates and say what it is. Rows in its fuzzy
     block are compared only when no key-based match was found: a fuzzy match beside an
@@ -160,7 +225,7 @@ def _judge(
     near_misses: list[str] = []
     keyed, similar = candidates
     for candidate in keyed:
-        match, near_miss = compare(file, candidate, cache, fuzzy=False)
+        match, near_miss = compare(file, candidate, cache, fuzzy=False, prints=prints)
         if match is not None:
             result.matches.append(match)
         elif near_miss:
@@ -176,14 +241,7 @@ def _judge(
         result.reason = near_misses[0] if near_misses else "not in the library"
         return result
     result.matches.sort(key=_match_order)
-    best = result.matches[0]
-    result.is_duplicate = True
-    result.match_type = best.kind
-    result.matched_file = best.file
-    result.confidence = best.confidence
-    result.quality, why = quality_verdict(file, best.file)
-    verdict = {"better": f"new file better ({why})", "worse": f"library copy better ({why})"}
-    result.reason = f"{best.reason}; {verdict.get(result.quality, why)}"
+    _settle(result, file)
     return result
 
 

@@ -7,21 +7,28 @@ before string similarity.
 
 from __future__ import annotations
 
+from ..identity.fingerprint import confidence as fingerprint_confidence
 from ..models import LibraryFile
 from ..util import printable_path
 from .hashes import HashCache
 from .model import Match
+from .prints import FingerprintCache
 from .rules import durations_agree, format_duration, names_a_song, similarity
 
 __all__ = ["compare"]
 
 
 def compare(
-    new: LibraryFile, old: LibraryFile, cache: HashCache, fuzzy: bool = True
+    new: LibraryFile,
+    old: LibraryFile,
+    cache: HashCache,
+    fuzzy: bool = True,
+    prints: FingerprintCache | None = None,
 ) -> tuple[Match | None, str]:
     """(the match, or None; and when None, why a near miss is not one, or "").
 
-    `fuzzy=False` stops after the key-based kinds."""
+    `fuzzy=False` stops after the key-based kinds. With `prints`, a same-song match whose
+    lengths agree is confirmed or rejected by the fingerprints, when both have one."""
     where = printable_path(old.file_path)
     if new.audio_key and new.audio_key == old.audio_key:
         match = _same_audio(new, old, cache, where)
@@ -35,7 +42,7 @@ def compare(
         and new.musicbrainz_recording_id == old.musicbrainz_recording_id
     )
     if by_tags or by_mbid:
-        return _same_song(new, old, by_tags, by_mbid, where)
+        return _same_song(new, old, by_tags, by_mbid, where, prints)
     score = similarity(new, old) if fuzzy else 0.0
     if not score:
         return None, ""
@@ -68,7 +75,12 @@ def _same_audio(new: LibraryFile, old: LibraryFile, cache: HashCache, where: str
 
 
 def _same_song(
-    new: LibraryFile, old: LibraryFile, by_tags: bool, by_mbid: bool, where: str
+    new: LibraryFile,
+    old: LibraryFile,
+    by_tags: bool,
+    by_mbid: bool,
+    where: str,
+    prints: FingerprintCache | None = None,
 ) -> tuple[Match | None, str]:
     lengths = f"{format_duration(new.duration)} against {format_duration(old.duration)}"
     what = "same artist and title" if by_tags else "same MusicBrainz recording"
@@ -80,4 +92,11 @@ def _same_song(
         confidence -= 0.2
         lengths = "a length unknown"
     form = f"{old.file_format or '?'} {old.bitrate or '?'} kbps"
+    alignment = prints.compare(new, old) if prints is not None and agree else None
+    if alignment is not None:
+        if not alignment.matches:
+            heard = f"{alignment.ber:.0%} of fingerprint bits differ"
+            return None, f"{what} as {where}, {lengths}, but another recording ({heard})"
+        confidence = max(confidence, fingerprint_confidence(alignment))
+        lengths += f", fingerprints agree ({alignment.ber:.0%} of bits differ)"
     return Match(old, "same_song", confidence, f"{what} as {where} ({form}), {lengths}"), ""

@@ -18,6 +18,8 @@ from ..store.matching import groups_by_key
 from ..util import is_inside, printable_path
 from .hashes import HashCache
 from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
+from .prints import FingerprintCache
+from .recording import recording_edges
 from .rules import (
     durations_agree,
     names_a_song,
@@ -44,18 +46,28 @@ def find_duplicates(
     files: dict[int, LibraryFile] = {}
     edges: list[Edge] = []
     cache = HashCache(db)
+    prints = FingerprintCache(db)
     if wanted & {"exact", "same_audio"}:
         for group in groups_by_key(db, "audio_key"):
             edges += _audio_edges(_register(files, group), cache, wanted)
     if "same_song" in wanted:
+        runs: list[list[LibraryFile]] = []
         for key in ("metadata_hash", "musicbrainz_recording_id"):
             for group in groups_by_key(db, key):
                 if key == "musicbrainz_recording_id" or names_a_song(group[0]):
-                    edges += _song_edges(_register(files, group))
+                    runs += _song_runs(_register(files, group))
+        prints.prefetch(f for run in runs if len(run) > 1 for f in run)
+        for run in runs:
+            edges += _heard_edges(run, prints)
+    if "same_recording" in wanted:
+        heard, found = recording_edges(db, prints.algorithm)
+        _register(files, list(heard.values()))
+        edges += found
     if "fuzzy" in wanted:
         for group in groups_by_key(db, "fuzzy_block"):
             edges += _fuzzy_edges(_register(files, group))
     cache.flush()
+    prints.flush()
     yield from _groups(files, edges, roots)
 
 
@@ -97,19 +109,44 @@ def _partition(
     return list(parts.values())
 
 
-def _song_edges(group: list[LibraryFile]) -> list[Edge]:
-    """Same tags, and lengths within tolerance of the first of each run (sorted by length)."""
+def _song_runs(group: list[LibraryFile]) -> list[list[LibraryFile]]:
+    """Same tags: runs of lengths within tolerance of the first of each run (by length)."""
     timed = sorted((f for f in group if f.duration), key=lambda f: f.duration or 0.0)
-    edges: list[Edge] = []
+    runs: list[list[LibraryFile]] = []
     run: list[LibraryFile] = []
     for file in timed:
         if run and (file.duration or 0) - (run[0].duration or 0) > tolerance(
             run[0].duration or 0, file.duration or 0
         ):
-            edges += _star(run, "same_song")
+            runs.append(run)
             run = []
         run.append(file)
-    return edges + _star(run, "same_song")
+    return [*runs, run] if run else runs
+
+
+def _heard_edges(run: list[LibraryFile], prints: FingerprintCache) -> list[Edge]:
+    """A run of same-tag files of about the same length, split by what the fingerprints
+    hear: files whose fingerprints do not match are different recordings and never paired.
+    A file without a fingerprint joins the first recording (the tags are all there is)."""
+    if len(run) < 2 or not prints.enabled:
+        return _star(run, "same_song")
+    recordings: list[list[LibraryFile]] = []
+    unheard: list[LibraryFile] = []
+    for file in run:
+        if prints.get(file) is None:
+            unheard.append(file)
+            continue
+        for recording in recordings:
+            alignment = prints.compare(recording[0], file)
+            if alignment is not None and alignment.matches:
+                recording.append(file)
+                break
+        else:
+            recordings.append([file])
+    if not recordings:
+        return _star(unheard, "same_song")
+    recordings[0] += unheard
+    return [edge for recording in recordings for edge in _star(recording, "same_song")]
 
 
 def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:

@@ -17,9 +17,9 @@ __all__ = [
     "Quality",
 ]
 
-MatchKind = Literal["exact", "same_audio", "same_song", "fuzzy"]
-#: strongest first
-KINDS: tuple[MatchKind, ...] = ("exact", "same_audio", "same_song", "fuzzy")
+MatchKind = Literal["exact", "same_audio", "same_song", "same_recording", "fuzzy"]
+#: strongest first; same_recording: the fingerprints match while the tags do not
+KINDS: tuple[MatchKind, ...] = ("exact", "same_audio", "same_song", "same_recording", "fuzzy")
 Quality = Literal["better", "worse", "same", "unknown"]
 
 

@@ -10,7 +10,7 @@ Xing header has its length estimated from the first frame's bitrate, which can b
 a percent or more. Hence max(1 s, 1% of the longer file). Different versions of a song
 are further apart: a radio edit cuts 10-40%, an extended mix adds minutes, and a live take
 rarely lands within a second of the studio one; when it does, only an acoustic
-fingerprint could tell them apart (not built yet).
+fingerprint can tell them apart (see `compare._same_song` and `identity/fingerprint.py`).
 """
 
 from __future__ import annotations

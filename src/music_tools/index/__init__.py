@@ -3,10 +3,11 @@ write (batched commits), with moves re-linked in place. `LibraryIndexer` runs it
 
 from .indexer import LibraryIndexer
 from .rekey import refresh_metadata_keys
-from .report import IndexInterrupted, IndexReport, Progress
+from .report import FingerprintReport, IndexInterrupted, IndexReport, Progress
 from .scan import ScanOptions
 
 __all__ = [
+    "FingerprintReport",
     "IndexInterrupted",
     "IndexReport",
     "LibraryIndexer",

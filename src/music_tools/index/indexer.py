@@ -17,11 +17,12 @@ from ..errors import StoreError
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
 from ..store import LibraryDatabase
+from .fingerprinting import fingerprint_library
 from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
 from .pool import read_in_pool
 from .rekey import refresh_metadata_keys
-from .report import IndexInterrupted, IndexReport, Progress
+from .report import FingerprintReport, IndexInterrupted, IndexReport, Progress
 from .scan import ScanOptions, normalize_roots
 from .writer import Writer
 
@@ -40,6 +41,7 @@ class LibraryIndexer:
         workers: int | None = None,
         *,
         full_hash: bool = False,
+        fingerprint: bool = False,
         options: ScanOptions | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         batch_rows: int = 500,
@@ -49,6 +51,8 @@ class LibraryIndexer:
         self.db = db
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.full_hash = full_hash
+        #: after indexing, fingerprint the rows that need it (fpcalc must be installed)
+        self.fingerprint = fingerprint
         self.options = options or ScanOptions()
         self.on_progress = on_progress or (lambda progress: None)
         self.batch_rows = batch_rows
@@ -74,7 +78,18 @@ class LibraryIndexer:
             raise IndexInterrupted(report) from None
         self._finish(diff, report, time.time() - (time.monotonic() - started))
         report.elapsed_s = time.monotonic() - started
+        if self.fingerprint:
+            self._fingerprint(report)
         return report
+
+    def _fingerprint(self, report: IndexReport) -> None:
+        """The fingerprinting pass, timed apart from the index (its own summary)."""
+        report.fingerprints = FingerprintReport()
+        try:
+            fingerprint_library(self.db, self.workers, self.on_progress, report.fingerprints)
+        except KeyboardInterrupt:
+            report.interrupted = report.fingerprints.interrupted = True
+            raise IndexInterrupted(report) from None
 
     def _read_and_store(self, diff: Diff, report: IndexReport) -> None:
         writer = Writer(self.db, self.batch_rows, self.commit_seconds)

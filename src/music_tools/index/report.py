@@ -6,7 +6,24 @@ from dataclasses import dataclass, field
 
 from ..models import ScanFailure
 
-__all__ = ["IndexInterrupted", "IndexReport", "Progress"]
+__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "Progress"]
+
+
+@dataclass(slots=True)
+class FingerprintReport:
+    """What one fingerprinting pass did: `made` fingerprints, `without` files that have
+    none (silent, too short, undecodable: the reason is stored), `up_to_date` skipped."""
+
+    made: int = 0
+    without: int = 0
+    up_to_date: int = 0
+    elapsed_s: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def files_per_s(self) -> float:
+        done = self.made + self.without
+        return done / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
 @dataclass(slots=True)
@@ -25,6 +42,8 @@ class IndexReport:
     interrupted: bool = False
     roots: list[str] = field(default_factory=list)
     failures: list[ScanFailure] = field(default_factory=list)
+    #: what `index --fingerprint` did after indexing (None without it)
+    fingerprints: FingerprintReport | None = None
 
     @property
     def files_seen(self) -> int:

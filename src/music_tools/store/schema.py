@@ -7,7 +7,8 @@ checking looks up besides the hash columns: the MusicBrainz recording id, and th
 blocking key (an expression of artist and title, see `store/blocking.py`); version 5 adds
 `metadata_version`, the normalization rules' version of each metadata_hash; version 6
 indexes the folder of each row, so the indexer diffs one folder at a time, and adds a small
-key/value table `meta`. Each migration runs in one transaction, so an upgrade either
+key/value table `meta`; version 7 adds the acoustic fingerprints and their inverted index
+(`store/fingerprints.py`). Each migration runs in one transaction, so an upgrade either
 completes or leaves the database as it was.
 """
 
@@ -21,6 +22,7 @@ import apsw
 
 from ..errors import SchemaError
 from .blocking import FUZZY_BLOCK_SQL
+from .fingerprints import FINGERPRINT_DDL
 
 __all__ = ["LATEST_VERSION", "MIGRATIONS", "migrate"]
 
@@ -154,6 +156,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V4),
     _script(_V5_METADATA_VERSION),
     _v6,
+    _script(FINGERPRINT_DDL),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..blocking import FUZZY_BLOCK_SQL
+from ..fingerprints import FINGERPRINT_DDL_POSTGRES
 
 __all__ = ["BASELINE", "MIGRATIONS", "VERSION_TABLE"]
 
@@ -109,4 +110,5 @@ END $$;
 #: version -> the statements that bring a catalog from version - 1 to it (from BASELINE on)
 MIGRATIONS: dict[int, str | Callable[..., None]] = {
     BASELINE: _V6,
+    7: FINGERPRINT_DDL_POSTGRES,  # the acoustic fingerprints and their term index
 }

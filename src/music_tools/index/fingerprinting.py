@@ -1,0 +1,99 @@
+"""`index --fingerprint`: fingerprint every active row whose fingerprint is missing or out of
+date (the file changed, or another fingerprinter made it), `workers` fpcalc processes at
+a time (`identity.fingerprint.fingerprint_many`: the pool for fingerprints is one of fpcalc
+processes, since the decoding is theirs), and store the fingerprints with their index terms
+in batched commits.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+
+from ..identity.fingerprint import FingerprintOutcome, fingerprint_many, fingerprinter, terms
+from ..store import LibraryDatabase
+from ..store.fingerprints import (
+    FingerprintRow,
+    count_stale,
+    save_fingerprints,
+    stale_fingerprints,
+)
+from .report import FingerprintReport, Progress
+
+__all__ = ["fingerprint_library", "fingerprint_rows"]
+
+COMMIT_ROWS = 200
+PAGE_ROWS = 2_000
+COMMIT_SECONDS = 2.0
+
+
+def _stale_paths(db: LibraryDatabase, algorithm: str, ids: deque[int]) -> Iterator[str]:
+    """The paths of the rows to fingerprint, read a page at a time (by id, so a page read
+    after the previous one was written is still right); each row's id is queued in `ids`
+    as its path is handed out (outcomes come back in the same order)."""
+    after = 0
+    while page := stale_fingerprints(db, algorithm, after, PAGE_ROWS):
+        for stale in page:
+            ids.append(stale.file_id)
+            yield stale.path
+        after = page[-1].file_id
+
+
+def fingerprint_rows(
+    outcomes: Sequence[FingerprintOutcome], ids: Sequence[int], algorithm: str
+) -> list[tuple[FingerprintRow, list[int]]]:
+    """What to store for each outcome: the row and its index terms."""
+    return [
+        (
+            FingerprintRow(
+                file_id,
+                outcome.size,
+                outcome.mtime_ns,
+                algorithm,
+                outcome.duration,
+                outcome.data,
+                outcome.reason,
+            ),
+            terms(outcome.data) if outcome.data else [],
+        )
+        for outcome, file_id in zip(outcomes, ids, strict=True)
+    ]
+
+
+def fingerprint_library(
+    db: LibraryDatabase,
+    workers: int,
+    on_progress: Callable[[Progress], None] = lambda progress: None,
+    report: FingerprintReport | None = None,
+) -> FingerprintReport:
+    """Fingerprint the active rows that need it; on Ctrl-C, what was done is committed
+    before the KeyboardInterrupt goes on."""
+    started = time.monotonic()
+    report = report or FingerprintReport()
+    algorithm = fingerprinter()
+    if algorithm is None:
+        raise RuntimeError("fpcalc is not installed")  # the command line checks first
+    total = count_stale(db, algorithm)
+    report.up_to_date = db.count_files() - total
+    pending: list[tuple[FingerprintRow, list[int]]] = []
+    last_commit = time.monotonic()
+    done = 0
+    on_progress(Progress("fingerprint", 0, total))
+    try:
+        ids: deque[int] = deque()
+        for outcome in fingerprint_many(_stale_paths(db, algorithm, ids), workers):
+            pending += fingerprint_rows([outcome], [ids.popleft()], algorithm)
+            if outcome.data:
+                report.made += 1
+            else:
+                report.without += 1
+            done += 1
+            on_progress(Progress("fingerprint", done, max(total, done)))
+            if len(pending) >= COMMIT_ROWS or time.monotonic() - last_commit > COMMIT_SECONDS:
+                save_fingerprints(db, pending)
+                pending, last_commit = [], time.monotonic()
+    finally:
+        save_fingerprints(db, pending)  # Ctrl-C too: what was fingerprinted is kept
+        report.elapsed_s = time.monotonic() - started
+    return report

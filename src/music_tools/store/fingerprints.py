@@ -1,0 +1,292 @@
+"""Acoustic fingerprints in the database: all their SQL in one place (DDL, writes, the
+inverted-index lookups), for the SQLite store and, later, its PostgreSQL port.
+
+Two tables (schema version 7). `fingerprints` holds one row per library row that was
+fingerprinted: the values as a BLOB of little-endian uint32 (about 3.8 KB for 120 s), or
+NULL and the `reason` there is none; the file's size and mtime and the `algorithm` (with
+the decoder's version) it was made from, so a changed file or a new algorithm is redone.
+`fingerprint_terms` is the inverted index: (term, file_id) for a sample of each
+fingerprint's values (about 1 in 8, so ~120 rows for 120 s), keyed by term first, so the
+candidates for a fingerprint are one index range per term and the files sharing a term are
+neighbours in one index scan; a second index by file_id lets a row's terms be replaced.
+
+The statements run on both engines through `db.engine` (its `?` marks, its key lists);
+the DDL has a PostgreSQL twin (`FINGERPRINT_DDL_POSTGRES`: BYTEA for the BLOB, BIGINT keys,
+no `WITHOUT ROWID`). Terms are signed 32-bit integers, as pg_acoustid stores them. In a
+shared catalog, the rows to fingerprint are this machine's (its files are the ones it can
+read); candidates and pairs come from the whole catalog (or `db.view`'s machine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..models import LibraryFile
+from ..util import chunks
+from .rows import decode_path, files_from_rows
+
+if TYPE_CHECKING:  # the schema imports this module's DDL before the database exists
+    from .database import LibraryDatabase
+
+__all__ = [
+    "FINGERPRINT_DDL",
+    "FINGERPRINT_DDL_POSTGRES",
+    "FingerprintRow",
+    "StaleFile",
+    "candidates_by_terms",
+    "count_stale",
+    "files_by_ids",
+    "fingerprint_counts",
+    "fingerprints_by_ids",
+    "save_fingerprints",
+    "shared_term_pairs",
+    "stale_fingerprints",
+]
+
+TABLE = "library_index"  # as store.database names it (imported by the schema before it)
+FINGERPRINT_DDL = f"""
+CREATE TABLE fingerprints (
+    file_id INTEGER PRIMARY KEY REFERENCES {TABLE}(id) ON DELETE CASCADE,
+    file_size INTEGER NOT NULL,
+    file_mtime_ns INTEGER NOT NULL,
+    algorithm TEXT NOT NULL,
+    duration REAL,
+    fingerprint BLOB,
+    reason TEXT
+);
+CREATE TABLE fingerprint_terms (
+    term INTEGER NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES fingerprints(file_id) ON DELETE CASCADE,
+    PRIMARY KEY (term, file_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_fingerprint_terms_file ON fingerprint_terms(file_id);
+"""
+"""Schema version 7. `WITHOUT ROWID` is SQLite's; the rest is portable."""
+FINGERPRINT_DDL_POSTGRES = f"""
+CREATE TABLE fingerprints (
+    file_id BIGINT PRIMARY KEY REFERENCES {TABLE}(id) ON DELETE CASCADE,
+    file_size BIGINT NOT NULL,
+    file_mtime_ns BIGINT NOT NULL,
+    algorithm TEXT NOT NULL,
+    duration DOUBLE PRECISION,
+    fingerprint BYTEA,
+    reason TEXT
+);
+CREATE TABLE fingerprint_terms (
+    term INTEGER NOT NULL,
+    file_id BIGINT NOT NULL REFERENCES fingerprints(file_id) ON DELETE CASCADE,
+    PRIMARY KEY (term, file_id)
+);
+CREATE INDEX idx_fingerprint_terms_file ON fingerprint_terms(file_id);
+"""
+"""Schema version 7 on PostgreSQL."""
+
+_UPSERT = (
+    "INSERT INTO fingerprints (file_id, file_size, file_mtime_ns, algorithm, duration, "
+    "fingerprint, reason) SELECT ?, ?, ?, ?, ?, ?, ? "
+    f"WHERE EXISTS (SELECT 1 FROM {TABLE} WHERE id = ?) ON CONFLICT (file_id) DO UPDATE SET "
+    "file_size = excluded.file_size, file_mtime_ns = excluded.file_mtime_ns, "
+    "algorithm = excluded.algorithm, duration = excluded.duration, "
+    "fingerprint = excluded.fingerprint, reason = excluded.reason"
+)
+_DELETE_TERMS = "DELETE FROM fingerprint_terms WHERE file_id = ?"
+_INSERT_TERM = "INSERT INTO fingerprint_terms (term, file_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_STALE_WHERE = (
+    f"FROM {TABLE} l LEFT JOIN fingerprints f ON f.file_id = l.id WHERE l.is_active = 1 "
+    "AND (f.file_id IS NULL OR f.file_size IS DISTINCT FROM l.file_size "
+    "OR f.file_mtime_ns IS DISTINCT FROM l.file_mtime_ns OR f.algorithm <> ?)"
+)
+"""Null-safe inequality, spelled as both engines spell it (SQLite since 3.39)."""
+
+
+def _stale_where(db: LibraryDatabase) -> str:
+    """The stale rows of this machine (a shared catalog's other rows are not ours to read)."""
+    mine = db.engine.mine()
+    return _STALE_WHERE + (f" AND l.{mine}" if mine else "")
+
+
+@dataclass(slots=True)
+class FingerprintRow:
+    """A stored fingerprint (or its absence: `data` None, `reason` why), valid while the
+    file has `file_size` and `file_mtime_ns` and the fingerprinter is `algorithm`."""
+
+    file_id: int
+    file_size: int
+    file_mtime_ns: int
+    algorithm: str
+    duration: float | None
+    data: bytes | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaleFile:
+    """An active row whose fingerprint is missing or out of date."""
+
+    file_id: int
+    path: str
+    file_size: int
+    file_mtime_ns: int
+
+
+def stale_fingerprints(
+    db: LibraryDatabase, algorithm: str, after_id: int = 0, limit: int = -1
+) -> list[StaleFile]:
+    """Active rows without a fingerprint made by `algorithm` from the file as it is now
+    (as the row records it), by id, from `after_id` on, at most `limit` (-1: all): a
+    caller pages through a large library without holding it in memory."""
+    query = (
+        f"SELECT l.id, l.file_path, l.file_size, l.file_mtime_ns {_stale_where(db)} "
+        "AND l.id > ? ORDER BY l.id"
+    )
+    params: list[Any] = [algorithm, after_id]
+    if limit >= 0:
+        query += " LIMIT ?"
+        params.append(limit)
+    with db.reading():
+        rows = db.engine.fetch(query, params)
+    return [
+        StaleFile(int(row_id), decode_path(path), int(size or 0), int(mtime_ns or 0))
+        for row_id, path, size, mtime_ns in rows
+    ]
+
+
+def count_stale(db: LibraryDatabase, algorithm: str) -> int:
+    """How many rows `stale_fingerprints` would give."""
+    with db.reading():
+        return int(db.engine.fetch(f"SELECT count(*) {_stale_where(db)}", (algorithm,))[0][0])
+
+
+def save_fingerprints(
+    db: LibraryDatabase, rows: Sequence[tuple[FingerprintRow, Sequence[int]]]
+) -> int:
+    """Store fingerprints and their terms (replacing a row's old ones) in one transaction;
+    a row whose library row is gone meanwhile is skipped. Returns the rows stored."""
+    if not rows:
+        return 0
+    stored = 0
+    engine = db.engine
+    with db.atomic():
+        for row, terms in rows:
+            if not engine.run(_UPSERT, _params(row)):
+                continue  # the library row was deleted since it was read
+            engine.run(_DELETE_TERMS, (row.file_id,))
+            engine.run_many(_INSERT_TERM, [(term, row.file_id) for term in terms])
+            stored += 1
+    return stored
+
+
+def _params(row: FingerprintRow) -> tuple[object, ...]:
+    return (
+        row.file_id,
+        row.file_size,
+        row.file_mtime_ns,
+        row.algorithm,
+        row.duration,
+        row.data,
+        row.reason,
+        row.file_id,
+    )
+
+
+def fingerprints_by_ids(db: LibraryDatabase, ids: Iterable[int]) -> dict[int, FingerprintRow]:
+    """Stored fingerprints of these rows (those that have one), in one snapshot."""
+    found: dict[int, FingerprintRow] = {}
+    engine = db.engine
+    with db.reading():
+        for chunk in chunks(sorted(set(ids)), engine.in_chunk(10_000)):
+            query = (
+                "SELECT file_id, file_size, file_mtime_ns, algorithm, duration, fingerprint, "
+                f"reason FROM fingerprints WHERE {engine.in_clause('file_id', len(chunk))}"
+            )
+            for values in engine.fetch(query, engine.in_params(chunk)):
+                row = FingerprintRow(*values)
+                if row.data is not None:
+                    row.data = bytes(row.data)
+                found[row.file_id] = row
+    return found
+
+
+def files_by_ids(db: LibraryDatabase, ids: Iterable[int]) -> dict[int, LibraryFile]:
+    """Active library rows by id, in one snapshot."""
+    found: dict[int, LibraryFile] = {}
+    engine = db.engine
+    with db.reading():
+        for chunk in chunks(sorted(set(ids)), engine.in_chunk(10_000)):
+            query = (
+                f"SELECT {', '.join(db.columns)} FROM {TABLE} WHERE is_active = 1 AND "
+                + engine.in_clause("id", len(chunk))
+            )
+            for file in files_from_rows(engine.fetch(query, engine.in_params(chunk))):
+                found[file.id or 0] = file
+    return found
+
+
+def candidates_by_terms(
+    db: LibraryDatabase, terms: Sequence[int], min_shared: int = 2, limit: int = 20
+) -> list[tuple[int, int]]:
+    """(file_id, terms shared) of the active rows sharing at least `min_shared` of `terms`,
+    most shared first, at most `limit`: one query over the term index."""
+    if not terms:
+        return []
+    engine = db.engine
+    terms = sorted(set(terms))[: engine.param_limit - 2]
+    scope = engine.of_machine(db.view)
+    query = (
+        f"SELECT t.file_id, count(*) AS shared FROM fingerprint_terms t JOIN {TABLE} l "
+        f"ON l.id = t.file_id WHERE {engine.in_clause('t.term', len(terms))} "
+        f"AND l.is_active = 1 {f'AND l.{scope} ' if scope else ''}"
+        "GROUP BY t.file_id HAVING count(*) >= ? ORDER BY shared DESC, t.file_id LIMIT ?"
+    )
+    with db.reading():
+        rows = engine.fetch(query, [*engine.in_params(terms), min_shared, limit])
+    return [(int(file_id), int(shared)) for file_id, shared in rows]
+
+
+def shared_term_pairs(
+    db: LibraryDatabase, min_shared: int = 2, max_postings: int = 64
+) -> Iterator[tuple[int, int, int]]:
+    """(id_a, id_b, terms shared) for every pair of active fingerprinted rows sharing at
+    least `min_shared` terms, id_a < id_b. One scan of the term index in term order: each
+    term's few postings pair up; a term found in more than `max_postings` files says little
+    (a value common to silence or a click) and is skipped, so no step is quadratic in the
+    library, only in a term's postings."""
+    scope = db.engine.of_machine(db.view)
+    query = (
+        "SELECT t.term, t.file_id FROM fingerprint_terms t WHERE t.term IN ("
+        "SELECT term FROM fingerprint_terms GROUP BY term HAVING count(*) BETWEEN 2 AND ?) "
+        f"AND t.file_id IN (SELECT id FROM {TABLE} WHERE is_active = 1"
+        f"{f' AND {scope}' if scope else ''}) ORDER BY t.term"
+    )
+    counts: dict[tuple[int, int], int] = {}
+    with db.reading():
+        postings: list[int] = []
+        current = None
+        for term, file_id in db.engine.stream(query, (max_postings,)):
+            if term != current:
+                _count_pairs(postings, counts)
+                postings, current = [], term
+            postings.append(file_id)
+        _count_pairs(postings, counts)
+    for (a, b), shared in counts.items():
+        if shared >= min_shared:
+            yield a, b, shared
+
+
+def _count_pairs(postings: list[int], counts: dict[tuple[int, int], int]) -> None:
+    postings.sort()
+    for i, a in enumerate(postings):
+        for b in postings[i + 1 :]:
+            counts[(a, b)] = counts.get((a, b), 0) + 1
+
+
+def fingerprint_counts(db: LibraryDatabase) -> tuple[int, int, int]:
+    """(fingerprints stored, rows fingerprinted without one, index terms)."""
+    with db.reading():
+        fetch = db.engine.fetch
+        have = fetch("SELECT count(*) FROM fingerprints WHERE fingerprint IS NOT NULL")[0][0]
+        without = fetch("SELECT count(*) FROM fingerprints WHERE fingerprint IS NULL")[0][0]
+        terms = fetch("SELECT count(*) FROM fingerprint_terms")[0][0]
+    return int(have), int(without), int(terms)

@@ -1,0 +1,218 @@
+"""same_recording and fingerprint-checked same_song, on a labelled corpus of music-like audio
+(transcodes under missing or wrong tags, silence added or cut, other takes with identical
+tags, unrelated songs in the same key and tempo)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fingerprint_corpus import Label, build_corpus, fpcalc_children, requires_fpcalc
+from music_factory import song, write_song
+from music_tools.cli import cli
+from music_tools.dupes import KINDS, DuplicateChecker, find_duplicates
+from music_tools.index import IndexInterrupted, Progress
+from music_tools.library import LibraryDatabase, LibraryIndexer
+from music_tools.store.fingerprints import stale_fingerprints
+
+pytestmark = requires_fpcalc
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Label]]:
+    root = tmp_path_factory.mktemp("fingerprints")
+    return root, build_corpus(root)
+
+
+@pytest.fixture(scope="module")
+def library(corpus: tuple[Path, dict[str, Label]]) -> Path:
+    """The library folder indexed and fingerprinted (two workers: the pool's path)."""
+    root, _ = corpus
+    db_path = root / "library.db"
+    with LibraryDatabase(db_path) as db:
+        report = LibraryIndexer(db, 2, fingerprint=True).index([root / "library"])
+    assert report.fingerprints is not None and report.fingerprints.made == 6
+    return db_path
+
+
+@pytest.fixture(scope="module")
+def everything(corpus: tuple[Path, dict[str, Label]]) -> Path:
+    """The library and the new files indexed together, fingerprinted."""
+    root, _ = corpus
+    db_path = root / "everything.db"
+    with LibraryDatabase(db_path) as db:
+        LibraryIndexer(db, 2, fingerprint=True).index([root])
+    return db_path
+
+
+def _precision_recall(
+    found: set[tuple[str, str]], truth: set[tuple[str, str]]
+) -> tuple[float, float]:
+    hits = len(found & truth)
+    return (hits / len(found) if found else 1.0), (hits / len(truth) if truth else 1.0)
+
+
+def test_check_finds_transcodes_under_wrong_or_missing_tags(
+    corpus: tuple[Path, dict[str, Label]], library: Path
+) -> None:
+    _, labels = corpus
+    with LibraryDatabase(library) as db:
+        results = DuplicateChecker(db, 2, fingerprint=True).check_files_batch(labels)
+    found = {
+        (path, r.matched_file.file_path)
+        for path, r in results.items()
+        if r.is_duplicate and r.matched_file is not None
+    }
+    truth = {(path, label.of) for path, label in labels.items() if label.of}
+    precision, recall = _precision_recall(found, truth)
+    assert recall >= 0.95 and precision >= 0.98, sorted(truth ^ found)
+    for path, label in labels.items():
+        if label.of and "tags" in label.case:
+            assert results[path].match_type == "same_recording", (label.case, results[path].reason)
+            assert 0.9 <= results[path].confidence <= 0.99
+
+
+def test_another_take_with_identical_tags_is_not_a_duplicate_and_check_says_why(
+    corpus: tuple[Path, dict[str, Label]], library: Path
+) -> None:
+    _, labels = corpus
+    takes = [path for path, label in labels.items() if "another take" in label.case]
+    with LibraryDatabase(library) as db:
+        results = DuplicateChecker(db, 1).check_files_batch(takes)
+    for path in takes:
+        assert not results[path].is_duplicate
+        assert "another recording" in results[path].reason
+
+
+def test_dupes_groups_each_recording_and_never_two_recordings(
+    corpus: tuple[Path, dict[str, Label]], everything: Path
+) -> None:
+    _, labels = corpus
+    recording = {path: label.of or path for path, label in labels.items()}
+    recording.update({of: of for of in recording.values()})
+    with LibraryDatabase(everything) as db:
+        groups = list(find_duplicates(db, KINDS))
+    paired: set[tuple[str, str]] = set()
+    for group in groups:
+        members = [group.keeper.file_path] + [m.file.file_path for m in group.others]
+        assert len({recording[m] for m in members}) == 1, (group.kind, members)
+        paired |= {(m, recording[m]) for m in members if m != recording[m]}
+    truth = {(path, label.of) for path, label in labels.items() if label.of}
+    assert paired == truth
+
+
+def test_dupes_kinds_same_recording_alone(everything: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["dupes", "--db", str(everything), "--kinds", "same_recording", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    groups = json.loads(result.output)
+    assert len(groups) == 6
+    assert all(g["keeper"]["path"].endswith(".flac") for g in groups)
+    assert {o["kind"] for g in groups for o in g["others"]} == {"same_recording"}
+
+
+def test_without_fpcalc_same_tags_of_the_same_length_are_still_same_song(
+    corpus: tuple[Path, dict[str, Label]], everything: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the fingerprint adds: without it, another take with identical tags is grouped."""
+    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", "")
+    _, labels = corpus
+    takes = {path for path, label in labels.items() if "another take" in label.case}
+    with LibraryDatabase(everything) as db:
+        groups = list(find_duplicates(db, ["same_song"]))
+    grouped = {m.file.file_path for g in groups for m in g.others} | {
+        g.keeper.file_path for g in groups
+    }
+    assert takes <= grouped
+
+
+def test_a_changed_file_or_a_new_fingerprinter_is_fingerprinted_again(tmp_path: Path) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
+    path = write_song(music / "a.flac", song(40, 12.0), "flac")
+    with LibraryDatabase(tmp_path / "l.db") as db:
+        first = LibraryIndexer(db, 1, fingerprint=True).index([music]).fingerprints
+        again = LibraryIndexer(db, 1, fingerprint=True).index([music]).fingerprints
+        assert first is not None and again is not None
+        assert (first.made, again.made, again.up_to_date) == (1, 0, 1)
+        before = db.connection.execute("SELECT fingerprint FROM fingerprints").get
+        write_song(path, song(41, 12.0), "flac")
+        changed = LibraryIndexer(db, 1, fingerprint=True).index([music]).fingerprints
+        assert changed is not None and changed.made == 1
+        assert db.connection.execute("SELECT fingerprint FROM fingerprints").get != before
+        db.connection.execute("UPDATE fingerprints SET algorithm = 'chromaprint1/fpcalc 0.9'")
+        assert len(stale_fingerprints(db, "chromaprint2/fpcalc 1.5.1")) == 1
+        terms = db.connection.execute("SELECT count(*) FROM fingerprint_terms").get
+        assert terms > 0
+
+
+def test_silent_or_undecodable_audio_is_recorded_without_a_fingerprint(tmp_path: Path) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
+    write_song(music / "silent.wav", song(1, 1.0) * 0, "wav")
+    shutil.copy(write_song(music / "ok.flac", song(42, 12.0), "flac"), music / "ok2.flac")
+    with LibraryDatabase(tmp_path / "l.db") as db:
+        report = LibraryIndexer(db, 2, fingerprint=True).index([music]).fingerprints
+        assert report is not None and (report.made, report.without) == (2, 1)
+        reason = db.connection.execute(
+            "SELECT reason FROM fingerprints WHERE fingerprint IS NULL"
+        ).get
+        assert reason.startswith("no fingerprint")
+
+
+def test_index_fingerprint_summary_says_how_many_and_how_fast(tmp_path: Path) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
+    write_song(music / "a.mp3", song(43, 12.0), "mp3")
+    db = tmp_path / "l.db"
+    result = CliRunner().invoke(cli, ["index", "--fingerprint", "--db", str(db), str(music)])
+    assert result.exit_code == 0, result.output
+    assert "fingerprinted 1 (0 without a fingerprint, 0 up to date)" in result.output
+    assert "files/s)" in result.output.split("fingerprinted")[1]
+    as_json = CliRunner().invoke(
+        cli, ["index", "--fingerprint", "--json", "--db", str(db), str(music)]
+    )
+    assert json.loads(as_json.output)["fingerprints"]["up_to_date"] == 1
+
+
+def test_check_fingerprint_names_the_same_recording_and_its_confidence(
+    corpus: tuple[Path, dict[str, Label]], library: Path
+) -> None:
+    _, labels = corpus
+    untagged = next(p for p, label in labels.items() if label.case == "transcode, no tags")
+    result = CliRunner().invoke(
+        cli, ["check", "--fingerprint", "--format", "json", "--db", str(library), untagged]
+    )
+    assert result.exit_code == 3, result.output
+    (record,) = json.loads(result.output)
+    assert record["match_type"] == "same_recording"
+    assert record["matched_path"].endswith(".flac") and record["confidence"] >= 0.9
+
+
+def test_ctrl_c_while_fingerprinting_keeps_what_was_done_and_leaves_no_fpcalc(
+    tmp_path: Path,
+) -> None:
+    music = tmp_path / "music"
+    music.mkdir()
+    for n in range(6):
+        write_song(music / f"{n}.flac", song(60 + n, 12.0), "flac")
+
+    def stop_at_the_third(event: Progress) -> None:
+        if event.phase == "fingerprint" and event.done == 3:
+            raise KeyboardInterrupt
+
+    with LibraryDatabase(tmp_path / "l.db") as db:
+        indexer = LibraryIndexer(db, 2, fingerprint=True, on_progress=stop_at_the_third)
+        with pytest.raises(IndexInterrupted) as stopped:
+            indexer.index([music])
+        prints = stopped.value.report.fingerprints
+        assert prints is not None and prints.interrupted and prints.made == 3
+        assert db.connection.execute("SELECT count(*) FROM fingerprints").get == 3
+        assert fpcalc_children() == []
+        rest = LibraryIndexer(db, 2, fingerprint=True).index([music]).fingerprints
+        assert rest is not None and (rest.made, rest.up_to_date) == (3, 3)

@@ -1,0 +1,164 @@
+"""Chromaprint fingerprints through fpcalc: what one file gives, and how two compare."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fingerprint_corpus import fpcalc_children, requires_fpcalc
+from music_factory import song, write_song
+from music_tools.identity.fingerprint import (
+    ITEM_S,
+    MATCH_BER,
+    align,
+    decode,
+    encode,
+    fingerprint_file,
+    fingerprint_many,
+    fingerprinter,
+    terms,
+)
+
+RATE = 44_100
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("clips")
+    audio = song(7, 20.0)
+    silence = np.zeros((int(1.5 * RATE), 2), np.float32)
+    return {
+        "flac": write_song(folder / "a.flac", audio, "flac"),
+        "mp3": write_song(folder / "a.mp3", audio, "mp3"),
+        "silence": write_song(folder / "s.mp3", np.concatenate([silence, audio]), "mp3"),
+        "take": write_song(folder / "t.mp3", song(7, 20.0, take=1), "mp3"),
+        "other": write_song(folder / "o.mp3", song(8, 20.0), "mp3"),
+        "silent": write_song(folder / "z.wav", np.zeros((RATE * 10, 2), np.float32), "wav"),
+    }
+
+
+def _print(path: Path) -> bytes:
+    outcome = fingerprint_file(str(path))
+    assert outcome.data is not None, outcome.reason
+    return outcome.data
+
+
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=50))
+def test_a_fingerprint_is_stored_as_little_endian_uint32_and_read_back(values: list[int]) -> None:
+    data = encode(values)
+    assert len(data) == 4 * len(values)
+    assert list(decode(data)) == values
+
+
+def test_identical_fingerprints_align_at_zero_with_no_differing_bit() -> None:
+    rng = random.Random(1)
+    values = [rng.getrandbits(32) for _ in range(300)]
+    alignment = align(encode(values), encode(values))
+    assert alignment is not None and alignment.ber == 0 and alignment.offset_s == 0
+
+
+def test_a_shifted_fingerprint_is_found_at_its_offset() -> None:
+    rng = random.Random(2)
+    values = [rng.getrandbits(32) for _ in range(300)]
+    alignment = align(encode(values), encode(values[20:]))  # the second starts 20 values in
+    assert alignment is not None and alignment.ber == 0
+    assert alignment.offset_s == pytest.approx(-20 * ITEM_S, abs=0.01)
+
+
+def test_unrelated_values_differ_in_about_half_their_bits() -> None:
+    rng = random.Random(3)
+    a, b = ([rng.getrandbits(32) for _ in range(300)] for _ in range(2))
+    alignment = align(encode(a), encode(b))
+    assert alignment is not None and 0.4 < alignment.ber < 0.6 and not alignment.matches
+
+
+def test_fingerprints_too_short_to_overlap_are_not_compared() -> None:
+    assert align(encode(range(30)), encode(range(30))) is None
+
+
+def test_without_fpcalc_a_file_gets_a_reason_saying_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", "")
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF")
+    assert fingerprinter() is None
+    outcome = fingerprint_file(str(path))
+    assert outcome.data is None and "apt install libchromaprint-tools" in (outcome.reason or "")
+
+
+@requires_fpcalc
+def test_a_transcode_has_nearly_the_same_fingerprint(clips: dict[str, Path]) -> None:
+    alignment = align(_print(clips["flac"]), _print(clips["mp3"]))
+    assert alignment is not None and alignment.ber < 0.05 and alignment.offset_s == 0
+
+
+@requires_fpcalc
+def test_leading_silence_is_found_as_an_offset(clips: dict[str, Path]) -> None:
+    alignment = align(_print(clips["flac"]), _print(clips["silence"]))
+    assert alignment is not None and alignment.matches
+    assert alignment.offset_s == pytest.approx(1.5, abs=0.2)
+
+
+@requires_fpcalc
+def test_the_index_terms_survive_a_shift(clips: dict[str, Path]) -> None:
+    original, shifted = set(terms(_print(clips["flac"]))), set(terms(_print(clips["silence"])))
+    assert len(original & shifted) >= 0.3 * len(original) >= 3
+
+
+@requires_fpcalc
+@pytest.mark.parametrize("case", ["take", "other"])
+def test_another_take_or_song_does_not_match(clips: dict[str, Path], case: str) -> None:
+    alignment = align(_print(clips["flac"]), _print(clips[case]))
+    assert alignment is not None and alignment.ber > MATCH_BER * 1.4
+
+
+@requires_fpcalc
+def test_silent_audio_has_no_fingerprint_and_says_so(clips: dict[str, Path]) -> None:
+    outcome = fingerprint_file(str(clips["silent"]))
+    assert outcome.data is None and outcome.reason and outcome.reason.startswith("no fingerprint")
+
+
+@requires_fpcalc
+@pytest.mark.parametrize("content", [b"", b"not audio at all" * 100, b"ID3\x04" + bytes(4000)])
+def test_a_file_fpcalc_cannot_decode_is_a_reason_not_a_crash(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "bad.mp3"
+    path.write_bytes(content)
+    outcome = fingerprint_file(str(path))
+    assert outcome.data is None and outcome.reason
+
+
+def test_a_missing_file_is_a_reason_not_a_crash(tmp_path: Path) -> None:
+    outcome = fingerprint_file(str(tmp_path / "gone.flac"))
+    assert outcome.data is None and (outcome.reason or "").startswith("cannot read")
+
+
+@requires_fpcalc
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_no_fpcalc_outlives_a_caller_that_stops_early(clips: dict[str, Path]) -> None:
+    outcomes = fingerprint_many([str(clips["flac"])] * 6, workers=3)
+    assert next(outcomes).data is not None
+    outcomes.close()  # as Ctrl-C or an error in the caller would
+    assert fpcalc_children() == []
+
+
+@requires_fpcalc
+def test_many_files_come_back_in_order_with_the_bad_ones_explained(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    paths = [
+        str(clips["flac"]),
+        str(tmp_path / "gone.mp3"),
+        str(clips["mp3"]),
+        str(clips["silent"]),
+    ]
+    outcomes = list(fingerprint_many(paths, workers=2))
+    assert [o.path for o in outcomes] == paths
+    assert [o.data is not None for o in outcomes] == [True, False, True, False]
