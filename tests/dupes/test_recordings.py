@@ -216,3 +216,31 @@ def test_ctrl_c_while_fingerprinting_keeps_what_was_done_and_leaves_no_fpcalc(
         assert fpcalc_children() == []
         rest = LibraryIndexer(db, 2, fingerprint=True).index([music]).fingerprints
         assert rest is not None and (rest.made, rest.up_to_date) == (3, 3)
+
+
+def _recording_groups(db: LibraryDatabase) -> set[frozenset[str]]:
+    return {
+        frozenset([g.keeper.file_path, *(m.file.file_path for m in g.others)])
+        for g in find_duplicates(db, ["same_recording"])
+    }
+
+
+def test_a_postgresql_catalog_finds_the_same_recordings_across_two_machines(
+    corpus: tuple[Path, dict[str, Label]], everything: Path, postgres_url: str
+) -> None:
+    """The library fingerprinted on one machine, the new files on another: the catalog
+    groups the same recordings as the SQLite library of both folders does."""
+    root, _ = corpus
+    for machine, folder in (("alpha", root / "library"), ("beta", root / "new")):
+        with LibraryDatabase(postgres_url, machine=machine) as db:
+            report = LibraryIndexer(db, 2, fingerprint=True).index([folder])
+            assert report.fingerprints is not None and report.fingerprints.made > 0
+    with LibraryDatabase(everything, readonly=True) as db:
+        expected = _recording_groups(db)
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        found = _recording_groups(db)
+        machines = {
+            f.machine for g in find_duplicates(db, ["same_recording"]) for f in [g.keeper]
+        } | {m.file.machine for g in find_duplicates(db, ["same_recording"]) for m in g.others}
+    assert expected and found == expected
+    assert machines == {"alpha", "beta"}

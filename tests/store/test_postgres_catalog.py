@@ -16,7 +16,7 @@ import pytest
 from audio_factory import Tags, file_name, make_audio
 from factories import library_file
 from music_tools.dupes import find_duplicates
-from music_tools.errors import NotALibraryError, StoreError
+from music_tools.errors import NotALibraryError, SchemaError, StoreError
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.queries import library_stats
 
@@ -265,3 +265,47 @@ def test_an_unusable_url_is_one_line_without_the_password(url: str) -> None:
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert done.stderr.startswith("music-tools: error: ")
     assert "s3cret-pw" not in done.stderr
+
+
+def _catalog_of_version_6(url: str) -> None:
+    """A catalog as the first PostgreSQL version of music-tools left it, with one row."""
+    import psycopg
+
+    from music_tools.store.postgres.schema import BASELINE, MIGRATIONS, VERSION_TABLE
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER NOT NULL)")
+        conn.execute(str(MIGRATIONS[BASELINE]))
+        conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES ({BASELINE})")
+        conn.execute(
+            "INSERT INTO library_index (machine, file_path, is_active) VALUES ('alpha', %s, 1)",
+            (b"/music/a.mp3",),
+        )
+
+
+def test_a_catalog_of_an_older_version_is_upgraded_in_place(postgres_url: str) -> None:
+    from music_tools.store.postgres.schema import MIGRATIONS, VERSION_TABLE
+
+    _catalog_of_version_6(postgres_url)
+    with pytest.raises(SchemaError, match="older than this music-tools uses"):
+        LibraryDatabase(postgres_url, readonly=True)  # a reading command never upgrades
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        assert db.get_file_by_path("/music/a.mp3") is not None
+        assert db.engine.fetch(f"SELECT version FROM {VERSION_TABLE}") == [(max(MIGRATIONS),)]
+        assert db.engine.fetch("SELECT count(*) FROM fingerprints") == [(0,)]
+
+
+def test_an_upgrade_that_fails_leaves_the_catalog_as_it_was(postgres_url: str) -> None:
+    import psycopg
+
+    from music_tools.store.postgres.schema import BASELINE, VERSION_TABLE
+
+    _catalog_of_version_6(postgres_url)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE VIEW fingerprint_terms AS SELECT 1 AS term")  # in version 7's way
+    with pytest.raises(StoreError, match="already exists"):
+        LibraryDatabase(postgres_url, machine="alpha")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        assert conn.execute(f"SELECT version FROM {VERSION_TABLE}").fetchall() == [(BASELINE,)]
+        assert conn.execute("SELECT to_regclass('fingerprints')").fetchone() == (None,)
+        assert conn.execute("SELECT count(*) FROM library_index").fetchone() == (1,)
