@@ -141,6 +141,7 @@ class PostgresWorkspace:
         self.url = url
         self.psycopg = psycopg
         self.schemas: list[str] = []
+        self.last_url = url
 
     def _schema_url(self) -> str:
         name = f"bench_{os.getpid()}_{len(self.schemas)}"
@@ -149,10 +150,16 @@ class PostgresWorkspace:
             conn.execute(f"CREATE SCHEMA {name}")
         self.schemas.append(name)
         separator = "&" if "?" in self.url else "?"
-        return f"{self.url}{separator}options=-csearch_path%3D{name}"
+        self.last_url = f"{self.url}{separator}options=-csearch_path%3D{name}"
+        return self.last_url
 
     def new_db(self) -> LibraryDatabase:
         return LibraryDatabase(self._schema_url(), machine="bench")
+
+    def same_tables(self) -> Any:
+        """A plain psycopg connection to the catalog new_db made last: the bare lookups
+        read the very table ours read (updated, so with its dead row versions too)."""
+        return self.psycopg.connect(self.last_url, autocommit=True)
 
     def new_bare(self) -> Any:
         url = self._schema_url()
@@ -184,14 +191,15 @@ def _pg_rows(files: Sequence[LibraryFile]) -> tuple[list[str], list[tuple[Any, .
 
 
 def _bare_pg_select(conn: Any, column: str, keys: Sequence[Any], where: str) -> int:
-    """The same `= ANY(%s)` queries our lookups make, returning plain tuples."""
+    """The same `= ANY(%b)` queries our lookups make (the keys sent as one binary array),
+    returning plain tuples."""
     found = 0
     cursor = conn.cursor(binary=True)
     for start in range(0, len(keys), 10_000):
         chunk = list(keys[start : start + 10_000])
         query = (
             f"SELECT {', '.join((*COLUMNS, 'machine'))} FROM library_index "
-            f"WHERE {where}{column} = ANY(%s)"
+            f"WHERE {where}{column} = ANY(%b)"
         )
         cursor.execute(query, (chunk,))
         found += len(cursor.fetchall())
@@ -278,19 +286,21 @@ def _run(
     paths = [f.file_path for f in files]
     rng.shuffle(paths)
     if postgres:
-        bare_conn = ws.new_bare()
-        bare_insert(bare_conn)
+        bare_conn = ws.same_tables()
         select: Callable[..., int] = _bare_pg_select
         path_keys: list[Any] = [os.fsencode(p) for p in paths]
+        own = "machine = 'bench' AND "  # ours reads this machine's rows by path, too
     else:
         bare_conn = sqlite3.connect(db.path)
         bare_conn.execute("PRAGMA cache_size=-262144")
-        select, path_keys = _bare_select, paths
-    select(bare_conn, "file_path", path_keys, "")  # warm both caches right before timing
+        select, path_keys, own = _bare_select, paths, ""
+    select(bare_conn, "file_path", path_keys, own)  # warm both caches right before timing
     db.batch_get_files_by_paths(paths)
     seq = _timed(lambda: [db.get_file_by_path(p) for p in paths[: len(sample)]])
     batch = min(_timed(lambda: db.batch_get_files_by_paths(paths)) for _ in range(repeat))
-    bare = min(_timed(lambda: select(bare_conn, "file_path", path_keys, "")) for _ in range(repeat))
+    bare = min(
+        _timed(lambda: select(bare_conn, "file_path", path_keys, own)) for _ in range(repeat)
+    )
     results["lookup"] = _phase(size, len(sample), seq, batch, bare)
     results["lookup"]["gc_on_s"] = _with_gc_on(
         lambda: min(_timed(lambda: db.batch_get_files_by_paths(paths)) for _ in range(repeat))
@@ -363,7 +373,7 @@ def render(results: dict[str, Any]) -> str:
         if "bare_s" in p:
             if results.get("store") == "postgresql":
                 who = "psycopg"
-                what = "COPY, one transaction" if key == "insert" else "= ANY(%s), tuples"
+                what = "COPY, one transaction" if key == "insert" else "= ANY(%b), tuples"
             else:
                 who = "sqlite3"
                 what = "executemany, one transaction" if key == "insert" else "IN-list, tuples"
