@@ -562,19 +562,15 @@ class PostgresEngine(Engine):
         return f"{column} ILIKE ? {escape}"
 
     def path_like(self, column: str, escape: str) -> str:
-        return f"mt_path_text({column}) ILIKE ? {escape}"
+        """The path's bytes, one character each (LATIN1 maps all 256), matched with only
+        ASCII letters folded ("C"): SQLite's LIKE on the same bytes, whether or not the
+        name is UTF-8 (`mt_path_text` missed a UTF-8 word beside an odd byte, folded `É`
+        and doubled backslashes)."""
+        return f"convert_from({column}, 'LATIN1') COLLATE \"C\" ILIKE ? {escape}"
 
     def path_pattern(self, pattern: str) -> Any:
-        """A name that is not UTF-8 shows through `mt_path_text` as `encode(..., 'escape')`
-        does: each byte from 0x80 as a backslash and three octal digits; the pattern says
-        the same (its backslash escaped for LIKE)."""
-        try:
-            pattern.encode("utf-8")
-        except UnicodeEncodeError:
-            return "".join(
-                f"\\\\{byte:03o}" if byte >= 0x80 else chr(byte) for byte in os.fsencode(pattern)
-            )
-        return pattern
+        """The pattern's bytes, as `path_like` shows a path's."""
+        return os.fsencode(pattern).decode("latin-1")
 
     def search_limits(self) -> tuple[int, int, int]:
         return (10_000, self.param_limit, 1_000_000)
