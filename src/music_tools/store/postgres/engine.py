@@ -4,7 +4,8 @@
   one `INSERT ... SELECT ... ON CONFLICT (machine, file_path) DO UPDATE` (or one
   `UPDATE ... FROM`) merges it, under a savepoint. Only when a chunk fails does it run again
   row by row, each row under its own savepoint, so the bad rows are reported with the
-  server's reason and the good ones written, as on SQLite.
+  server's reason and the good ones written, as on SQLite. A NUL in text, which SQLite
+  stores and PostgreSQL's TEXT cannot, is written as U+FFFD rather than lose the row.
 - Lookups: `key = ANY(%s)` with one array parameter per chunk of keys.
 - Transactions: the connection is in autocommit mode and `Transactions` below issues BEGIN,
   SAVEPOINT and COMMIT itself, as the SQLite engine does; a read snapshot is a REPEATABLE
@@ -453,7 +454,14 @@ class PostgresEngine(Engine):
         for row, item in zip(rows, items, strict=True):
             conn.execute("SAVEPOINT mt_row")
             try:
-                cursor = conn.execute(statement, row)
+                try:
+                    cursor = conn.execute(statement, row)
+                except _ROW_FAILURES:
+                    storable = _without_nul(row)
+                    if storable is row:
+                        raise
+                    conn.execute("ROLLBACK TO SAVEPOINT mt_row")
+                    cursor = conn.execute(statement, storable)
             except _ROW_FAILURES as exc:
                 conn.execute("ROLLBACK TO SAVEPOINT mt_row")
                 failures.append(RowError(_safe_key(key_of, item), self._row_reason(exc)))
@@ -622,6 +630,16 @@ def _encode(row: tuple[Any, ...], paths: list[int], flags: list[int]) -> tuple[A
         if value is not None:
             values[position] = int(value)
     return tuple(values)
+
+
+def _without_nul(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`row` with each NUL of its text as U+FFFD (PostgreSQL's TEXT cannot hold NUL, which
+    a tag may; SQLite stores it); `row` itself when it has none."""
+    if not any(isinstance(value, str) and "\x00" in value for value in row):
+        return row
+    return tuple(
+        value.replace("\x00", "\ufffd") if isinstance(value, str) else value for value in row
+    )
 
 
 def _last_per_key(
