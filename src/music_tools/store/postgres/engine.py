@@ -41,7 +41,7 @@ from ...errors import (
 )
 from ...models import LIBRARY_FILE_FIELDS
 from ..batch import ROW_ERRORS, BatchResult, RowError, describe_error
-from ..engine import Engine, Write
+from ..engine import READ_SNAPSHOT_WRITE, Engine, Write
 from ..rows import PATH_COLUMNS
 from ..sqlite_engine import render
 from .schema import BASELINE, FUZZY_BLOCK, MIGRATIONS, VERSION_TABLE
@@ -667,14 +667,17 @@ class Transactions:
     READ, READ ONLY transaction. A block that raised never commits; a driver error leaves
     as a StoreError naming the catalog."""
 
-    __slots__ = ("_depth", "_engine")
+    __slots__ = ("_depth", "_engine", "_reading")
 
     def __init__(self, engine: PostgresEngine) -> None:
         self._engine = engine
         self._depth = 0
+        self._reading = False
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
+        if self._reading:
+            raise StoreError(self._engine.name, READ_SNAPSHOT_WRITE)
         conn = self._engine.conn
         if self._depth > 0:
             name = f"atomic_{self._depth}"
@@ -715,12 +718,12 @@ class Transactions:
             return
         with self._engine.translated():
             self._engine.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        self._depth = 1
+        self._depth, self._reading = 1, True
         try:
             with self._engine.translated():
                 yield
         finally:
-            self._depth = 0
+            self._depth, self._reading = 0, False
             self._quietly("ROLLBACK")
 
     def _quietly(self, statement: str) -> None:
