@@ -3,6 +3,7 @@ once, a server that cannot be reached. Against the real server `.ci/run` starts.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -265,3 +266,33 @@ def test_an_unusable_url_is_one_line_without_the_password(url: str) -> None:
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert done.stderr.startswith("music-tools: error: ")
     assert "s3cret-pw" not in done.stderr
+
+
+def test_undo_waits_for_an_indexer_of_the_same_machine(postgres_url: str, tmp_path: Path) -> None:
+    """undo moves files and rows as `dupes --apply` does: it takes the machine's lock too."""
+    source, target = tmp_path / "song.flac", tmp_path / "dupes" / "song.flac"
+    target.parent.mkdir()
+    target.write_bytes(b"audio")
+    record = {
+        "run": "r", "step": 0, "status": "done", "op": "move", "path": str(source),
+        "target": str(target), "size": 5, "mtime_ns": target.stat().st_mtime_ns,
+        "keep": str(tmp_path / "keep.flac"), "keep_size": None, "keep_mtime_ns": None,
+        "row_id": None, "root": None, "target_root": str(target.parent),
+    }  # fmt: skip
+    log = tmp_path / "actions.jsonl"
+    log.write_text(json.dumps(record) + "\n")
+    with LibraryDatabase(postgres_url, machine="alpha") as holder:
+        with holder.run_lock("test", None):
+            process = subprocess.Popen(
+                [*COMMAND, "undo", str(log), "--db", postgres_url, "--machine", "alpha"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(2.5)
+            assert process.poll() is None  # still waiting
+            assert target.exists()
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "waiting for another music-tools" in err
+    assert source.exists() and not target.exists()
