@@ -18,7 +18,7 @@ from audio_factory import Tags, file_name, make_audio
 from factories import library_file
 from music_tools.dupes import find_duplicates
 from music_tools.errors import NotALibraryError, StoreError
-from music_tools.library import LibraryDatabase, LibraryIndexer
+from music_tools.library import LibraryDatabase, LibraryIndexer, ScanFailure
 from music_tools.queries import library_stats
 
 COMMAND = [sys.executable, "-m", "music_tools"]
@@ -304,3 +304,16 @@ def test_undo_waits_for_an_indexer_of_the_same_machine(postgres_url: str, tmp_pa
     assert process.returncode == 0, err
     assert "waiting for another music-tools" in err
     assert source.exists() and not target.exists()
+
+
+def test_stats_counts_the_errors_of_the_machines_it_shows(postgres_url: str) -> None:
+    """Files and errors of the same machines: the catalog's, or `--machine`'s."""
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        db.batch_insert_files([library_file(1)])
+        db.scan_errors.record([ScanFailure("/m/bad.flac", "truncated", 1, 1, "/m", 1.0, 1.0)])
+    with LibraryDatabase(postgres_url, machine="beta", readonly=True) as db:
+        assert (library_stats(db).files, library_stats(db).errors) == (1, 1)
+        db.view = "alpha"
+        assert (library_stats(db).files, library_stats(db).errors) == (1, 1)
+        db.view = "beta"
+        assert (library_stats(db).files, library_stats(db).errors) == (0, 0)
