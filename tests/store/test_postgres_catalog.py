@@ -95,6 +95,9 @@ def test_dupes_finds_duplicates_across_machines_and_acts_only_on_this_ones(
     done = run("dupes", "--db", postgres_url, "--kinds", "exact", "--trash", "--apply", env=env)
     assert done.returncode == 0, done.stderr
     assert "left alone" in done.stderr
+    # says what this machine is called: `dupes --machine` chooses whose files to show, and a
+    # user who indexed under another name than the host's must know how to act as it
+    assert "(this is alpha: MUSIC_TOOLS_MACHINE names it)" in done.stderr
     assert all(p.exists() for p in folder.rglob("*.*"))  # not one file was trashed
     assert len(list(folder.rglob("*.*"))) == 60
 
