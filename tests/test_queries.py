@@ -43,6 +43,21 @@ def test_search_by_path_finds_names_that_are_not_utf8(db: LibraryDatabase) -> No
     assert [f.file_path for f in search(db, "path:track.flac")] == [odd]
 
 
+def test_search_by_path_matches_as_sqlite_does_beside_names_that_are_not_utf8(
+    db: LibraryDatabase,
+) -> None:
+    """Byte-wise, ASCII letters in any case: a UTF-8 word still finds a path that has an
+    odd byte elsewhere, a backslash matches only a backslash, and `É` is not `é`."""
+    odd = os.fsdecode(b"/music/caf\xc3\xa9/\xff.flac")
+    slash = "/music/back\\slash.flac"
+    db.batch_insert_files([library_file(1, file_path=odd), library_file(2, file_path=slash)])
+    assert [f.file_path for f in search(db, ["path:café"])] == [odd]
+    assert [f.file_path for f in search(db, ["path:CAFÉ"])] == []
+    assert [f.file_path for f in search(db, ["path:MUSIC/CAF"])] == [odd]
+    assert [f.file_path for f in search(db, ["path:\\"])] == [slash]
+    assert [f.file_path for f in search(db, [os.fsdecode(b"\xc3\xa9/\xff")])] == [odd]
+
+
 @pytest.mark.sqlite_only
 def test_a_term_longer_than_sqlite_accepts_is_a_search_error(db: LibraryDatabase) -> None:
     with pytest.raises(SearchError, match="too long"):

@@ -71,7 +71,10 @@ def _library_stats(db: LibraryDatabase) -> LibraryStats:
         stats.roots[f"{owner}:{name}" if owner is not None else name] = count
         if owner is not None:
             stats.machines[owner] = stats.machines.get(owner, 0) + count
-    stats.errors = len(db.scan_errors)
+    # the errors of the machines shown (db.scan_errors holds only this machine's)
+    stats.errors = engine.fetch(
+        f"SELECT count(*) FROM scan_errors{where(engine.of_machine(db.view))}"
+    )[0][0]
     return stats
 
 

@@ -3,6 +3,7 @@ once, a server that cannot be reached. Against the real server `.ci/run` starts.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from audio_factory import Tags, file_name, make_audio
 from factories import library_file
 from music_tools.dupes import find_duplicates
 from music_tools.errors import NotALibraryError, SchemaError, StoreError
-from music_tools.library import LibraryDatabase, LibraryIndexer
+from music_tools.library import LibraryDatabase, LibraryIndexer, ScanFailure
 from music_tools.queries import library_stats
 
 COMMAND = [sys.executable, "-m", "music_tools"]
@@ -94,6 +95,9 @@ def test_dupes_finds_duplicates_across_machines_and_acts_only_on_this_ones(
     done = run("dupes", "--db", postgres_url, "--kinds", "exact", "--trash", "--apply", env=env)
     assert done.returncode == 0, done.stderr
     assert "left alone" in done.stderr
+    # says what this machine is called: `dupes --machine` chooses whose files to show, and a
+    # user who indexed under another name than the host's must know how to act as it
+    assert "(this is alpha: MUSIC_TOOLS_MACHINE names it)" in done.stderr
     assert all(p.exists() for p in folder.rglob("*.*"))  # not one file was trashed
     assert len(list(folder.rglob("*.*"))) == 60
 
@@ -257,11 +261,19 @@ def test_one_folder_indexed_into_both_stores_gives_the_same_rows(
         "postgresql://someone:s3cret-pw@[broken/db",
         "postgresql://someone:s3cret-pw@host:notaport/db",
         "postgresql://someone:s3cret-pw@localhost/db?nonsense=1",
+        "postgresql+psycopg://someone:s3cret-pw@localhost/db",  # SQLAlchemy's form
+        "mysql://someone:s3cret-pw@localhost/db",
+        "PostgreSQL://someone:s3cret-pw@localhost:1/db",  # a scheme is case-insensitive
     ],
 )
-def test_an_unusable_url_is_one_line_without_the_password(url: str) -> None:
-    done = run("stats", "--db", url)
-    assert done.returncode == 1
+@pytest.mark.parametrize("command", ["stats", "index"])
+def test_an_unusable_url_is_one_line_without_the_password(
+    url: str, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = run(command, "--db", url, *([str(tmp_path)] if command == "index" else []))
+    assert list(tmp_path.iterdir()) == []  # no file made of a URL
+    assert done.returncode in (1, 2)
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert done.stderr.startswith("music-tools: error: ")
     assert "s3cret-pw" not in done.stderr
@@ -309,3 +321,46 @@ def test_an_upgrade_that_fails_leaves_the_catalog_as_it_was(postgres_url: str) -
         assert conn.execute(f"SELECT version FROM {VERSION_TABLE}").fetchall() == [(BASELINE,)]
         assert conn.execute("SELECT to_regclass('fingerprints')").fetchone() == (None,)
         assert conn.execute("SELECT count(*) FROM library_index").fetchone() == (1,)
+
+
+def test_undo_waits_for_an_indexer_of_the_same_machine(postgres_url: str, tmp_path: Path) -> None:
+    """undo moves files and rows as `dupes --apply` does: it takes the machine's lock too."""
+    source, target = tmp_path / "song.flac", tmp_path / "dupes" / "song.flac"
+    target.parent.mkdir()
+    target.write_bytes(b"audio")
+    record = {
+        "run": "r", "step": 0, "status": "done", "op": "move", "path": str(source),
+        "target": str(target), "size": 5, "mtime_ns": target.stat().st_mtime_ns,
+        "keep": str(tmp_path / "keep.flac"), "keep_size": None, "keep_mtime_ns": None,
+        "row_id": None, "root": None, "target_root": str(target.parent),
+    }  # fmt: skip
+    log = tmp_path / "actions.jsonl"
+    log.write_text(json.dumps(record) + "\n")
+    with LibraryDatabase(postgres_url, machine="alpha") as holder:
+        with holder.run_lock("test", None):
+            process = subprocess.Popen(
+                [*COMMAND, "undo", str(log), "--db", postgres_url, "--machine", "alpha"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(2.5)
+            assert process.poll() is None  # still waiting
+            assert target.exists()
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "waiting for another music-tools" in err
+    assert source.exists() and not target.exists()
+
+
+def test_stats_counts_the_errors_of_the_machines_it_shows(postgres_url: str) -> None:
+    """Files and errors of the same machines: the catalog's, or `--machine`'s."""
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        db.batch_insert_files([library_file(1)])
+        db.scan_errors.record([ScanFailure("/m/bad.flac", "truncated", 1, 1, "/m", 1.0, 1.0)])
+    with LibraryDatabase(postgres_url, machine="beta", readonly=True) as db:
+        assert (library_stats(db).files, library_stats(db).errors) == (1, 1)
+        db.view = "alpha"
+        assert (library_stats(db).files, library_stats(db).errors) == (1, 1)
+        db.view = "beta"
+        assert (library_stats(db).files, library_stats(db).errors) == (0, 0)

@@ -133,6 +133,19 @@ def test_rows_breaking_constraints_or_not_files_are_isolated(db: LibraryDatabase
     assert db.count_files() == 1_200
 
 
+def test_a_nul_character_in_a_tag_never_keeps_the_file_out(db: LibraryDatabase) -> None:
+    """A tag may hold NUL (an MP4 freeform atom, a Vorbis comment); PostgreSQL's TEXT
+    cannot, so it stores U+FFFD there rather than refuse the whole file."""
+    files = [library_file(i) for i in range(3)]
+    files[1] = replace(files[1], artist="Left\x00Right", title="\x00")
+    result = db.batch_insert_files(files)
+    assert (int(result), result.failures) == (3, ())
+    stored = db.get_file_by_path(files[1].file_path)
+    assert stored is not None
+    assert stored.artist in ("Left\x00Right", "Left\ufffdRight")
+    assert stored.metadata_hash == files[1].metadata_hash
+
+
 def test_batch_result_counts_as_an_int_and_carries_its_failures() -> None:
     result = BatchResult(3, (RowError("/a", "why"),)) + BatchResult(2)
     assert result == 5

@@ -71,6 +71,21 @@ def test_atomic_block_commits_together_or_not_at_all(db: LibraryDatabase) -> Non
     assert [f.file_path for f in db.iter_files()] == [library_file(1).file_path]
 
 
+def test_a_write_inside_a_read_snapshot_is_refused_not_silently_discarded(
+    db: LibraryDatabase,
+) -> None:
+    """The snapshot ends in a rollback: a write inside it would vanish (SQLite) or fail on a
+    read-only transaction (PostgreSQL); both stores say so, the same way, before writing."""
+    db.add_file(library_file(1))
+    with pytest.raises(StoreError, match="inside a read snapshot"):
+        for file in db.iter_files():
+            db.mark_inactive(file.file_path)
+    with db.reading():
+        assert db.count_files() == 1
+    db.add_file(library_file(2))  # the store is usable afterwards
+    assert db.count_files() == 2
+
+
 def test_opening_a_database_in_a_missing_folder_is_a_clear_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
         LibraryDatabase(tmp_path / "no" / "such" / "library.db")

@@ -18,11 +18,11 @@ import click
 import platformdirs
 from rich.console import Console
 
-from ..errors import MusicToolsError, os_reason
+from ..errors import MusicToolsError, StoreError, os_reason
 from ..queries import SearchError
 from ..store import LibraryDatabase
 from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
-from ..store.database import is_postgres_url
+from ..store.database import check_target, is_postgres_url
 from ..util import printable_path
 
 __all__ = [
@@ -118,6 +118,10 @@ class DatabaseTarget(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     name = "FILE|URL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            check_target(value)
+        except StoreError as exc:
+            self.fail(str(exc), param, ctx)
         if isinstance(value, Path) or not is_postgres_url(value):
             path = Path(value)
             if path.is_dir():

@@ -297,7 +297,7 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
         raise click.UsageError(f"{name}: not a music-tools action log (not text)") from None
     with (
         open_db(db_path, write=True, machine=machine) as db,
-        db.run_lock("undo", _say_waiting_to_act),
+        db.run_lock("undo", _say_waiting_to_act),  # it moves files, as --apply does
     ):
         try:
             outcomes = list(undo_log(db, lines))

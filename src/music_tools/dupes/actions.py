@@ -183,7 +183,10 @@ def _elsewhere(action: Action, here: str | None) -> str:
     touched where it lives, and only beside a keeper this machine can see unchanged (the
     same path on another machine is another file)."""
     if action.machine is not None and action.machine != here:
-        return f"is on machine {action.machine}: run this there to act on it; left alone"
+        return (
+            f"is on machine {action.machine}: run this there to act on it "
+            f"(this is {here}: MUSIC_TOOLS_MACHINE names it); left alone"
+        )
     if action.keep_machine is not None and action.keep_machine != here:
         return (
             f"the copy that stays is on machine {action.keep_machine}, which cannot be "

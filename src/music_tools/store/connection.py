@@ -48,6 +48,7 @@ import apsw
 
 from ..errors import NotALibraryError, SchemaError, StoreError
 from .driver_errors import store_error, translated
+from .engine import READ_SNAPSHOT_WRITE
 from .schema import LATEST_VERSION, migrate, user_version
 
 __all__ = ["DEFAULT_BUSY_TIMEOUT_S", "WAIT_NOTICE_S", "Transactions", "open_sqlite"]
@@ -177,15 +178,18 @@ class Transactions:
     either kind of block leaves it as a StoreError naming the database.
     """
 
-    __slots__ = ("_conn", "_depth", "path")
+    __slots__ = ("_conn", "_depth", "_reading", "path")
 
     def __init__(self, conn: apsw.Connection, path: str = "") -> None:
         self._conn = conn
         self._depth = 0
+        self._reading = False
         self.path = path
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
+        if self._reading:
+            raise StoreError(self.path, READ_SNAPSHOT_WRITE)
         if self._depth > 0:
             with self._savepoint():
                 yield
@@ -239,10 +243,10 @@ class Transactions:
         try:
             with translated(self.path):
                 conn.execute("BEGIN DEFERRED")
-                self._depth = 1
+                self._depth, self._reading = 1, True
                 yield
         finally:
-            self._depth = 0
+            self._depth, self._reading = 0, False
             _rollback(conn)
 
 

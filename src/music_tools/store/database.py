@@ -4,6 +4,7 @@ PostgreSQL (see engine.py for what differs between them)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from operator import attrgetter
@@ -28,6 +29,7 @@ __all__ = [
     "LibraryDatabase",
     "RowState",
     "both",
+    "check_target",
     "is_postgres_url",
     "where",
 ]
@@ -97,9 +99,31 @@ def where(*predicates: str) -> str:
     return f" WHERE {found}" if found else ""
 
 
-def is_postgres_url(target: object) -> bool:
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def _scheme(target: object) -> str | None:
+    """The scheme of a `scheme://...` target, lower-cased; None for a file path."""
     text = os.fspath(target) if isinstance(target, str | os.PathLike) else ""
-    return isinstance(text, str) and text.startswith(("postgresql://", "postgres://"))
+    found = _URL_SCHEME.match(text) if isinstance(text, str) else None
+    return found.group(1).lower() if found else None
+
+
+def is_postgres_url(target: object) -> bool:
+    return _scheme(target) in _POSTGRES_SCHEMES
+
+
+def check_target(target: object) -> None:
+    """Raise StoreError for a URL this tool cannot open (`mysql://`, SQLAlchemy's
+    `postgresql+psycopg://`), naming its scheme only: read as a file path, its password
+    would appear in the error."""
+    scheme = _scheme(target)
+    if scheme is not None and scheme not in _POSTGRES_SCHEMES:
+        raise StoreError(
+            f"{scheme}://... is not a database music-tools can open: give a file path, "
+            "or postgresql://user:password@host/db"
+        )
 
 
 def open_engine(
@@ -111,11 +135,14 @@ def open_engine(
     machine: str | None,
 ) -> Engine:
     """The engine for a file path (SQLite) or a `postgresql://` URL."""
+    check_target(target)
     if is_postgres_url(target):
         from .postgres import PostgresEngine  # the SQLite path never imports psycopg
 
+        url = os.fspath(target)
+        scheme, rest = url.split(":", 1)
         return PostgresEngine(
-            os.fspath(target),
+            scheme.lower() + ":" + rest,  # libpq knows the lower-case scheme only
             busy_timeout,
             readonly=readonly,
             on_wait=on_wait,

@@ -25,7 +25,11 @@ from typing import Any, Literal
 
 from .batch import BatchResult
 
-__all__ = ["Engine", "Write"]
+__all__ = ["READ_SNAPSHOT_WRITE", "Engine", "Write"]
+
+#: why `atomic()` inside `snapshot()` is refused on both engines: the snapshot ends in a
+#: rollback, so its writes would vanish (SQLite) or fail as read-only (PostgreSQL)
+READ_SNAPSHOT_WRITE = "a write inside a read snapshot would be discarded: finish reading first"
 
 
 @dataclass(frozen=True, slots=True)

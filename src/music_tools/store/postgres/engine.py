@@ -4,7 +4,8 @@
   one `INSERT ... SELECT ... ON CONFLICT (machine, file_path) DO UPDATE` (or one
   `UPDATE ... FROM`) merges it, under a savepoint. Only when a chunk fails does it run again
   row by row, each row under its own savepoint, so the bad rows are reported with the
-  server's reason and the good ones written, as on SQLite.
+  server's reason and the good ones written, as on SQLite. A NUL in text, which SQLite
+  stores and PostgreSQL's TEXT cannot, is written as U+FFFD rather than lose the row.
 - Lookups: `key = ANY(%s)` with one array parameter per chunk of keys.
 - Transactions: the connection is in autocommit mode and `Transactions` below issues BEGIN,
   SAVEPOINT and COMMIT itself, as the SQLite engine does; a read snapshot is a REPEATABLE
@@ -40,7 +41,7 @@ from ...errors import (
 )
 from ...models import LIBRARY_FILE_FIELDS
 from ..batch import ROW_ERRORS, BatchResult, RowError, describe_error
-from ..engine import Engine, Write
+from ..engine import READ_SNAPSHOT_WRITE, Engine, Write
 from ..rows import PATH_COLUMNS
 from ..sqlite_engine import render
 from .schema import BASELINE, FUZZY_BLOCK, MIGRATIONS, VERSION_TABLE
@@ -489,7 +490,14 @@ class PostgresEngine(Engine):
         for row, item in zip(rows, items, strict=True):
             conn.execute("SAVEPOINT mt_row")
             try:
-                cursor = conn.execute(statement, row)
+                try:
+                    cursor = conn.execute(statement, row)
+                except _ROW_FAILURES:
+                    storable = _without_nul(row)
+                    if storable is row:
+                        raise
+                    conn.execute("ROLLBACK TO SAVEPOINT mt_row")
+                    cursor = conn.execute(statement, storable)
             except _ROW_FAILURES as exc:
                 conn.execute("ROLLBACK TO SAVEPOINT mt_row")
                 failures.append(RowError(_safe_key(key_of, item), self._row_reason(exc)))
@@ -598,19 +606,15 @@ class PostgresEngine(Engine):
         return f"{column} ILIKE ? {escape}"
 
     def path_like(self, column: str, escape: str) -> str:
-        return f"mt_path_text({column}) ILIKE ? {escape}"
+        """The path's bytes, one character each (LATIN1 maps all 256), matched with only
+        ASCII letters folded ("C"): SQLite's LIKE on the same bytes, whether or not the
+        name is UTF-8 (`mt_path_text` missed a UTF-8 word beside an odd byte, folded `É`
+        and doubled backslashes)."""
+        return f"convert_from({column}, 'LATIN1') COLLATE \"C\" ILIKE ? {escape}"
 
     def path_pattern(self, pattern: str) -> Any:
-        """A name that is not UTF-8 shows through `mt_path_text` as `encode(..., 'escape')`
-        does: each byte from 0x80 as a backslash and three octal digits; the pattern says
-        the same (its backslash escaped for LIKE)."""
-        try:
-            pattern.encode("utf-8")
-        except UnicodeEncodeError:
-            return "".join(
-                f"\\\\{byte:03o}" if byte >= 0x80 else chr(byte) for byte in os.fsencode(pattern)
-            )
-        return pattern
+        """The pattern's bytes, as `path_like` shows a path's."""
+        return os.fsencode(pattern).decode("latin-1")
 
     def search_limits(self) -> tuple[int, int, int]:
         return (10_000, self.param_limit, 1_000_000)
@@ -664,6 +668,16 @@ def _encode(row: tuple[Any, ...], paths: list[int], flags: list[int]) -> tuple[A
     return tuple(values)
 
 
+def _without_nul(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`row` with each NUL of its text as U+FFFD (PostgreSQL's TEXT cannot hold NUL, which
+    a tag may; SQLite stores it); `row` itself when it has none."""
+    if not any(isinstance(value, str) and "\x00" in value for value in row):
+        return row
+    return tuple(
+        value.replace("\x00", "\ufffd") if isinstance(value, str) else value for value in row
+    )
+
+
 def _last_per_key(
     rows: list[tuple[Any, ...]], keyed: tuple[str, ...], spec: Write
 ) -> list[tuple[Any, ...]]:
@@ -689,14 +703,17 @@ class Transactions:
     READ, READ ONLY transaction. A block that raised never commits; a driver error leaves
     as a StoreError naming the catalog."""
 
-    __slots__ = ("_depth", "_engine")
+    __slots__ = ("_depth", "_engine", "_reading")
 
     def __init__(self, engine: PostgresEngine) -> None:
         self._engine = engine
         self._depth = 0
+        self._reading = False
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
+        if self._reading:
+            raise StoreError(self._engine.name, READ_SNAPSHOT_WRITE)
         conn = self._engine.conn
         if self._depth > 0:
             name = f"atomic_{self._depth}"
@@ -737,12 +754,12 @@ class Transactions:
             return
         with self._engine.translated():
             self._engine.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        self._depth = 1
+        self._depth, self._reading = 1, True
         try:
             with self._engine.translated():
                 yield
         finally:
-            self._depth = 0
+            self._depth, self._reading = 0, False
             self._quietly("ROLLBACK")
 
     def _quietly(self, statement: str) -> None:

@@ -5,7 +5,8 @@ plus what a shared catalog needs: a `machine` column in every table whose rows b
 machine (part of each path key, so two machines' `/music` never collide), paths in BYTEA
 (a file name that is not UTF-8 cannot be TEXT here, and BYTEA orders byte-wise, as SQLite
 orders its TEXT), text in the "C" collation (byte order, as SQLite's BINARY), and a
-function `mt_path_text` that shows a path as text for `search path:`. The indexes are
+function `mt_path_text` that shows a path as text (no longer what `search path:` matches:
+see the engine's `path_like`). The indexes are
 SQLite's, but for two differences measured on COPY throughput: the keys that are often
 missing (full hashes, MusicBrainz ids) are indexed only where present (partial indexes,
 which the `= ANY` lookups use), and `library_root` is not indexed (no lookup filters on
