@@ -40,9 +40,17 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_folder(tmp_path_factory.mktemp("music"), 60)
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command line in a subprocess (in `cwd`, where an action log of a catalog goes)."""
     return subprocess.run(
-        [*COMMAND, *args], capture_output=True, text=True, timeout=300, env=env or dict(os.environ)
+        [*COMMAND, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env or dict(os.environ),
+        cwd=cwd,
     )
 
 
@@ -78,7 +86,7 @@ def test_a_rescan_on_one_machine_never_marks_anothers_files_missing(
 
 
 def test_dupes_finds_duplicates_across_machines_and_acts_only_on_this_ones(
-    postgres_url: str, folder: Path
+    postgres_url: str, folder: Path, tmp_path: Path
 ) -> None:
     for machine in ("alpha", "beta"):
         with LibraryDatabase(postgres_url, machine=machine) as db:
@@ -92,7 +100,18 @@ def test_dupes_finds_duplicates_across_machines_and_acts_only_on_this_ones(
             "beta",
         }
     env = {**os.environ, "MUSIC_TOOLS_MACHINE": "alpha"}
-    done = run("dupes", "--db", postgres_url, "--kinds", "exact", "--trash", "--apply", env=env)
+    done = run(
+        "dupes",
+        "--db",
+        postgres_url,
+        "--kinds",
+        "exact",
+        "--trash",
+        "--apply",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert list(tmp_path.glob("music-tools-actions-*.jsonl"))  # the log, where it was run
     assert done.returncode == 0, done.stderr
     assert "left alone" in done.stderr
     # says what this machine is called: `dupes --machine` chooses whose files to show, and a
