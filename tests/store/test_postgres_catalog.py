@@ -383,3 +383,12 @@ def test_stats_counts_the_errors_of_the_machines_it_shows(postgres_url: str) -> 
         assert (library_stats(db).files, library_stats(db).errors) == (1, 1)
         db.view = "beta"
         assert (library_stats(db).files, library_stats(db).errors) == (0, 0)
+
+
+def test_a_search_of_thousands_of_terms_is_refused_at_once(postgres_url: str) -> None:
+    from music_tools.queries import SearchError, search
+
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        db.batch_insert_files([library_file(1)])
+        with pytest.raises(SearchError, match="too many search terms"):  # before any query
+            list(search(db, [f"word{i}" for i in range(9_000)]))
