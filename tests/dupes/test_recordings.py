@@ -244,3 +244,43 @@ def test_a_postgresql_catalog_finds_the_same_recordings_across_two_machines(
         } | {m.file.machine for g in find_duplicates(db, ["same_recording"]) for m in g.others}
     assert expected and found == expected
     assert machines == {"alpha", "beta"}
+
+
+def test_copies_of_one_audio_are_fingerprinted_once_not_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same tags, same length: only the audio can tell the other take apart, but copies of
+    the same audio (one audio_key) need one fingerprint between them, not one each."""
+    import shutil as sh
+
+    from mutagen.flac import FLAC
+
+    real = sh.which("fpcalc")
+    assert real is not None
+    calls = tmp_path / "calls"
+    counting = tmp_path / "fpcalc"
+    counting.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\nexec "{real}" "$@"\n')
+    counting.chmod(0o755)
+    music = tmp_path / "music"
+    music.mkdir()
+    first = write_song(music / "take1.flac", song(50, 14.0), "flac")
+    other = write_song(music / "take2.flac", song(50, 14.0, take=1), "flac")
+    for path in (first, other):
+        tags = FLAC(path)
+        tags["artist"], tags["title"] = "Band", "Song"
+        tags.save()
+    for i in range(5):
+        sh.copy(first, music / f"copy{i}.flac")
+    with LibraryDatabase(tmp_path / "l.db") as db:
+        LibraryIndexer(db, 1).index([music])
+        monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(counting))
+        groups = list(find_duplicates(db, ["same_song"]))
+    made = [line for line in calls.read_text().splitlines() if "-raw" in line]
+    assert len(made) == 2  # one per distinct audio, not seven
+    members = {
+        frozenset([g.keeper.file_path, *(m.file.file_path for m in g.others)]) for g in groups
+    }
+    assert (
+        frozenset(str(p) for p in [first, *(music / f"copy{i}.flac" for i in range(5))]) in members
+    )
+    assert all(str(other) not in group for group in members)

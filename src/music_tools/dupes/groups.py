@@ -56,8 +56,9 @@ def find_duplicates(
             for group in groups_by_key(db, key):
                 if key == "musicbrainz_recording_id" or names_a_song(group[0]):
                     runs += _song_runs(_register(files, group))
-        prints.prefetch(f for run in runs if len(run) > 1 for f in run)
-        for run in runs:
+        families = [_families(run) for run in runs]
+        prints.prefetch(kin[0] for run in families if len(run) > 1 for kin in run)
+        for run in families:
             edges += _heard_edges(run, prints)
     if "same_recording" in wanted:
         heard, found = recording_edges(db, prints.algorithm)
@@ -124,25 +125,41 @@ def _song_runs(group: list[LibraryFile]) -> list[list[LibraryFile]]:
     return [*runs, run] if run else runs
 
 
-def _heard_edges(run: list[LibraryFile], prints: FingerprintCache) -> list[Edge]:
-    """A run of same-tag files of about the same length, split by what the fingerprints
-    hear: files whose fingerprints do not match are different recordings and never paired.
-    A file without a fingerprint joins the first recording (the tags are all there is)."""
+def _families(run: list[LibraryFile]) -> list[list[LibraryFile]]:
+    """A run split by audio_key: files with the same audio need one fingerprint between
+    them (copies, hard links and re-tagged files are common; fingerprinting each would run
+    fpcalc on every copy of a library's duplicates)."""
+    by_audio: dict[str, list[LibraryFile]] = {}
+    alone: list[list[LibraryFile]] = []
+    for file in run:
+        if file.audio_key is None:
+            alone.append([file])
+        else:
+            by_audio.setdefault(file.audio_key, []).append(file)
+    return [*by_audio.values(), *alone]
+
+
+def _heard_edges(run: list[list[LibraryFile]], prints: FingerprintCache) -> list[Edge]:
+    """A run of same-tag files of about the same length (in families of the same audio),
+    split by what the fingerprints hear: files whose fingerprints do not match are
+    different recordings and never paired. A file without a fingerprint joins the first
+    recording (the tags are all there is)."""
+    files = [file for kin in run for file in kin]
     if len(run) < 2 or not prints.enabled:
-        return _star(run, "same_song")
+        return _star(files, "same_song")
     recordings: list[list[LibraryFile]] = []
     unheard: list[LibraryFile] = []
-    for file in run:
-        if prints.get(file) is None:
-            unheard.append(file)
+    for kin in run:
+        if prints.get(kin[0]) is None:
+            unheard += kin
             continue
         for recording in recordings:
-            alignment = prints.compare(recording[0], file)
+            alignment = prints.compare(recording[0], kin[0])
             if alignment is not None and alignment.matches:
-                recording.append(file)
+                recording += kin
                 break
         else:
-            recordings.append([file])
+            recordings.append(list(kin))
     if not recordings:
         return _star(unheard, "same_song")
     recordings[0] += unheard
