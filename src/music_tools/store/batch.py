@@ -17,7 +17,7 @@ import apsw
 
 from ..errors import StoreError
 
-__all__ = ["BatchResult", "RowError", "execute_isolated"]
+__all__ = ["BatchResult", "RowError", "execute_isolated", "safe_key"]
 
 T = TypeVar("T")
 
@@ -155,13 +155,13 @@ def execute_isolated(
                     continue
                 except ROW_ERRORS as retry_exc:
                     exc = retry_exc
-            failures.append(RowError(_safe_key(key_of, item), describe_error(exc)))
+            failures.append(RowError(safe_key(key_of, item), describe_error(exc)))
         else:
             written += conn.total_changes() - before
             return BatchResult(written, tuple(failures))
 
 
-def _safe_key(key_of: Callable[[Any], str], item: Any) -> str:
+def safe_key(key_of: Callable[[Any], str], item: Any) -> str:
     try:
         return str(key_of(item))
     except Exception:

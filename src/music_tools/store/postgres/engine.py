@@ -40,7 +40,7 @@ from ...errors import (
     StoreError,
 )
 from ...models import LIBRARY_FILE_FIELDS
-from ..batch import ROW_ERRORS, BatchResult, RowError, describe_error
+from ..batch import ROW_ERRORS, BatchResult, RowError, describe_error, safe_key
 from ..engine import READ_SNAPSHOT_WRITE, Engine, Write
 from ..rows import PATH_COLUMNS
 from ..sqlite_engine import render
@@ -367,7 +367,7 @@ class PostgresEngine(Engine):
                     row = row[1:]
                 row = _encode(row, paths, flags)
             except ROW_ERRORS as exc:
-                failures.append(RowError(_safe_key(key_of, item), describe_error(exc)))
+                failures.append(RowError(safe_key(key_of, item), describe_error(exc)))
                 continue
             rows.append(row)
             keys.append(item)
@@ -388,18 +388,12 @@ class PostgresEngine(Engine):
         items: list[Any],
         key_of: Callable[[Any], str],
     ) -> tuple[int, tuple[RowError, ...]]:
-        conn = self.conn
         try:
-            conn.execute("SAVEPOINT mt_chunk")
             try:
-                written = self._merge_chunk(spec, columns, keyed, rows)
+                with self._savepoint("mt_chunk"):
+                    return self._merge_chunk(spec, columns, keyed, rows), ()
             except _ROW_FAILURES:
-                conn.execute("ROLLBACK TO SAVEPOINT mt_chunk")
-                conn.execute("RELEASE SAVEPOINT mt_chunk")
-            else:
-                conn.execute("RELEASE SAVEPOINT mt_chunk")
-                return written, ()
-            return self._row_by_row(spec, columns, keyed, rows, items, key_of)
+                return self._row_by_row(spec, columns, keyed, rows, items, key_of)
         except psycopg.Error as exc:
             raise self.store_error(exc) from exc
 
@@ -452,15 +446,11 @@ class PostgresEngine(Engine):
         ).fetchone()
         if found is not None:
             return False
-        conn.execute("SAVEPOINT mt_straight")
         try:
-            with conn.cursor() as cursor:
+            with self._savepoint("mt_straight"), conn.cursor() as cursor:
                 self._copy(cursor, spec.table, keyed, rows)
         except pg_errors.UniqueViolation:
-            conn.execute("ROLLBACK TO SAVEPOINT mt_straight")
-            conn.execute("RELEASE SAVEPOINT mt_straight")
             return False
-        conn.execute("RELEASE SAVEPOINT mt_straight")
         return True
 
     @staticmethod
@@ -486,25 +476,42 @@ class PostgresEngine(Engine):
         statement = _pg(render(self._row_spec(spec, columns)))
         written = 0
         failures: list[RowError] = []
-        conn = self.conn
         for row, item in zip(rows, items, strict=True):
-            conn.execute("SAVEPOINT mt_row")
             try:
-                try:
-                    cursor = conn.execute(statement, row)
-                except _ROW_FAILURES:
-                    storable = _without_nul(row)
-                    if storable is row:
-                        raise
-                    conn.execute("ROLLBACK TO SAVEPOINT mt_row")
-                    cursor = conn.execute(statement, storable)
+                cursor = self._one_row(statement, row)
             except _ROW_FAILURES as exc:
-                conn.execute("ROLLBACK TO SAVEPOINT mt_row")
-                failures.append(RowError(_safe_key(key_of, item), self._row_reason(exc)))
+                failures.append(RowError(safe_key(key_of, item), self._row_reason(exc)))
             else:
                 written += max(0, int(cursor.rowcount))
-            conn.execute("RELEASE SAVEPOINT mt_row")
         return written, tuple(failures)
+
+    def _one_row(self, statement: str, row: tuple[Any, ...]) -> Any:
+        """One row under its own savepoint; a row the server refuses for a NUL in its text
+        is tried once more with U+FFFD there (SQLite stores the NUL)."""
+        try:
+            with self._savepoint("mt_row"):
+                return self.conn.execute(statement, row)
+        except _ROW_FAILURES:
+            storable = _without_nul(row)
+            if storable is row:
+                raise
+        with self._savepoint("mt_row"):
+            return self.conn.execute(statement, storable)
+
+    @contextmanager
+    def _savepoint(self, name: str) -> Iterator[None]:
+        """Inside the caller's transaction: an error inside rolls back to here and is
+        raised again, the transaction still usable."""
+        conn = self.conn
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            with suppress(psycopg.Error):  # a lost connection: the error inside says so
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        conn.execute(f"RELEASE SAVEPOINT {name}")
 
     def _row_reason(self, exc: BaseException) -> str:
         """Why the server refused one row, worded as the SQLite engine words it."""
@@ -690,13 +697,6 @@ def _last_per_key(
     for row in rows:
         by_key[(row[machine] if machine is not None else None, row[key])] = row
     return list(by_key.values()) if len(by_key) < len(rows) else rows
-
-
-def _safe_key(key_of: Callable[[Any], str], item: Any) -> str:
-    try:
-        return str(key_of(item))
-    except Exception:
-        return repr(item)[:200]
 
 
 class Transactions:
