@@ -554,13 +554,10 @@ class LibraryDatabase:
         Chunks never exceed the connection's own bound-variable limit. Keys arrive
         sorted, so consecutive queries touch neighbouring index pages.
         """
-        engine = self._engine
         head = f"SELECT {', '.join(columns)} FROM {TABLE} WHERE " + (
             f"{scope} AND " if scope else ""
         )
-        for chunk in chunks(keys, engine.in_chunk(batch_size)):
-            query = head + engine.in_clause(key, len(chunk))
-            yield engine.fetch(query, engine.in_params(chunk))
+        return self._engine.select_in(head, key, keys, batch_size)
 
 
 def _key_of(item: Any) -> Callable[[Any], str]:

@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..util import chunks
 from .batch import BatchResult
 
 __all__ = ["READ_SNAPSHOT_WRITE", "Engine", "Write"]
@@ -139,6 +140,15 @@ class Engine(ABC):
 
     def in_params(self, chunk: Sequence[Any]) -> Sequence[Any]:
         return chunk
+
+    def select_in(
+        self, head: str, expression: str, keys: Sequence[Any], batch_size: int = 10_000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of `head` (a SELECT ending where the key condition goes: `... WHERE ` or
+        `... AND `) whose `expression` is one of `keys`: one query, and one list, per chunk
+        of keys, never more than one statement may bind."""
+        for chunk in chunks(keys, self.in_chunk(batch_size)):
+            yield self.fetch(head + self.in_clause(expression, len(chunk)), self.in_params(chunk))
 
     def write_chunk(self, batch_size: int) -> int:
         """How many rows one `write` call takes, given the caller's batch size."""

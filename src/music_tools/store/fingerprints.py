@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..models import LibraryFile
-from ..util import chunks
 from .rows import decode_path, files_from_rows
 
 if TYPE_CHECKING:  # the schema imports this module's DDL before the database exists
@@ -196,12 +195,12 @@ def fingerprints_by_ids(db: LibraryDatabase, ids: Iterable[int]) -> dict[int, Fi
     found: dict[int, FingerprintRow] = {}
     engine = db.engine
     with db.reading():
-        for chunk in chunks(sorted(set(ids)), engine.in_chunk(10_000)):
-            query = (
-                "SELECT file_id, file_size, file_mtime_ns, algorithm, duration, fingerprint, "
-                f"reason FROM fingerprints WHERE {engine.in_clause('file_id', len(chunk))}"
-            )
-            for values in engine.fetch(query, engine.in_params(chunk)):
+        head = (
+            "SELECT file_id, file_size, file_mtime_ns, algorithm, duration, fingerprint, "
+            "reason FROM fingerprints WHERE "
+        )
+        for rows in engine.select_in(head, "file_id", sorted(set(ids))):
+            for values in rows:
                 row = FingerprintRow(*values)
                 if row.data is not None:
                     row.data = bytes(row.data)
@@ -214,12 +213,9 @@ def files_by_ids(db: LibraryDatabase, ids: Iterable[int]) -> dict[int, LibraryFi
     found: dict[int, LibraryFile] = {}
     engine = db.engine
     with db.reading():
-        for chunk in chunks(sorted(set(ids)), engine.in_chunk(10_000)):
-            query = (
-                f"SELECT {', '.join(db.columns)} FROM {TABLE} WHERE is_active = 1 AND "
-                + engine.in_clause("id", len(chunk))
-            )
-            for file in files_from_rows(engine.fetch(query, engine.in_params(chunk))):
+        head = f"SELECT {', '.join(db.columns)} FROM {TABLE} WHERE is_active = 1 AND "
+        for rows in engine.select_in(head, "id", sorted(set(ids))):
+            for file in files_from_rows(rows):
                 found[file.id or 0] = file
     return found
 

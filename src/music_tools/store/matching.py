@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from ..errors import StoreError
 from ..models import LibraryFile
-from ..util import chunks
 from . import sql
 from .blocking import FUZZY_BLOCK_SQL
 from .database import TABLE, LibraryDatabase, both
@@ -71,12 +70,8 @@ def files_by_keys(
         for kind, keys in wanted.items():
             expression = _expression(db, kind)
             by_key: dict[str, list[LibraryFile]] = {}
-            for chunk in chunks(sorted(set(keys)), engine.in_chunk(10_000)):
-                query = (
-                    f"SELECT {expression}, {', '.join(db.columns)} FROM {TABLE} "
-                    f"WHERE {scope} AND {engine.in_clause(expression, len(chunk))}"
-                )
-                rows = engine.fetch(query, engine.in_params(chunk))
+            head = f"SELECT {expression}, {', '.join(db.columns)} FROM {TABLE} WHERE {scope} AND "
+            for rows in engine.select_in(head, expression, sorted(set(keys))):
                 files = files_from_rows(row[1:] for row in rows)
                 for row, file in zip(rows, files, strict=True):
                     by_key.setdefault(str(row[0]), []).append(seen.setdefault(file.id or 0, file))

@@ -62,10 +62,8 @@ class ScanErrorTable:
         wanted = [engine.db_path(p) for p in dict.fromkeys(paths)]
         found: dict[str, ScanFailure] = {}
         with engine.snapshot():
-            for start in range(0, len(wanted), engine.in_chunk(10_000)):
-                chunk = wanted[start : start + engine.in_chunk(10_000)]
-                query = self._select + engine.in_clause("file_path", len(chunk))
-                for row in engine.fetch(query, engine.in_params(chunk)):
+            for rows in engine.select_in(self._select, "file_path", wanted):
+                for row in rows:
                     failure = _failure(row)
                     found[failure.file_path] = failure
         return found
