@@ -148,13 +148,11 @@ class PostgresWorkspace:
         self.last_url = url
 
     def _schema_url(self) -> str:
+        from benchmark_index import fresh_catalog
+
         name = f"bench_{os.getpid()}_{len(self.schemas)}"
-        with self.psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-            conn.execute(f"CREATE SCHEMA {name}")
         self.schemas.append(name)
-        separator = "&" if "?" in self.url else "?"
-        self.last_url = f"{self.url}{separator}options=-csearch_path%3D{name}"
+        self.last_url = fresh_catalog(self.url, name)
         return self.last_url
 
     def new_db(self) -> LibraryDatabase:
