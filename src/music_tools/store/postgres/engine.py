@@ -615,8 +615,7 @@ class PostgresEngine(Engine):
     def path_like(self, column: str, escape: str) -> str:
         """The path's bytes, one character each (LATIN1 maps all 256), matched with only
         ASCII letters folded ("C"): SQLite's LIKE on the same bytes, whether or not the
-        name is UTF-8 (`mt_path_text` missed a UTF-8 word beside an odd byte, folded `É`
-        and doubled backslashes)."""
+        name is UTF-8."""
         return f"convert_from({column}, 'LATIN1') COLLATE \"C\" ILIKE ? {escape}"
 
     def path_pattern(self, pattern: str) -> Any:

@@ -4,10 +4,8 @@ A catalog starts at version 6, the SQLite schema of that version in PostgreSQL's
 plus what a shared catalog needs: a `machine` column in every table whose rows belong to a
 machine (part of each path key, so two machines' `/music` never collide), paths in BYTEA
 (a file name that is not UTF-8 cannot be TEXT here, and BYTEA orders byte-wise, as SQLite
-orders its TEXT), text in the "C" collation (byte order, as SQLite's BINARY), and a
-function `mt_path_text` that shows a path as text (no longer what `search path:` matches:
-see the engine's `path_like`). The indexes are
-SQLite's, but for two differences measured on COPY throughput: the keys that are often
+orders its TEXT), and text in the "C" collation (byte order, as SQLite's BINARY). The
+indexes are SQLite's, but for two differences measured on COPY throughput: the keys that are often
 missing (full hashes, MusicBrainz ids) are indexed only where present (partial indexes,
 which the `= ANY` lookups use), and `library_root` is not indexed (no lookup filters on
 it). Later versions are steps on both engines. The whole upgrade runs in one transaction
@@ -99,13 +97,6 @@ CREATE TABLE meta (
     value TEXT,
     PRIMARY KEY (machine, key)
 );
-CREATE FUNCTION mt_path_text(path BYTEA) RETURNS TEXT
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
-BEGIN
-    RETURN convert_from(path, 'UTF8');
-EXCEPTION WHEN character_not_in_repertoire OR untranslatable_character THEN
-    RETURN encode(path, 'escape');
-END $$;
 """
 
 #: version -> the statements that bring a catalog from version - 1 to it (from BASELINE on)
