@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from audio_factory import Tags, file_name, make_audio
 from factories import library_file
 from music_tools.dupes import find_duplicates
 from music_tools.errors import NotALibraryError, SchemaError, StoreError
-from music_tools.library import LibraryDatabase, LibraryIndexer, ScanFailure
+from music_tools.library import LibraryDatabase, LibraryFile, LibraryIndexer, ScanFailure
 from music_tools.queries import library_stats
 
 COMMAND = [sys.executable, "-m", "music_tools"]
@@ -392,3 +393,149 @@ def test_a_search_of_thousands_of_terms_is_refused_at_once(postgres_url: str) ->
         db.batch_insert_files([library_file(1)])
         with pytest.raises(SearchError, match="too many search terms"):  # before any query
             list(search(db, [f"word{i}" for i in range(9_000)]))
+
+
+def _index_names(db: LibraryDatabase) -> set[str]:
+    return {
+        row[0]
+        for row in db.engine.fetch(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = 'library_index'"
+        )
+    }
+
+
+def test_a_large_first_load_builds_the_same_indexes_and_rows(postgres_url: str) -> None:
+    """A load of BULK_LOAD_ROWS rows or more into an empty catalog builds its secondary
+    indexes after the rows: the same indexes, the same rows, the bad rows still isolated,
+    a path given twice still written once (the later one), and the lookups use them."""
+    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+
+    count = BULK_LOAD_ROWS + 2_000
+    files = [library_file(i) for i in range(count)]
+    files[7_000] = replace(files[7_000], track_number=2**70)  # the server refuses it
+    files[15_000] = replace(files[15_000], file_path=files[3].file_path, title="again")
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        before = _index_names(db)
+        result = db.batch_insert_files(files)
+        assert _index_names(db) == before and len(before) == 10
+        assert int(result) == count - 1
+        assert [failure.key for failure in result.failures] == [files[7_000].file_path]
+        assert "too large" in result.failures[0].reason
+        assert db.count_files() == count - 2  # one refused, one path given twice
+        again = db.get_file_by_path(files[3].file_path)
+        assert again is not None and again.title == "again"
+        found = db.batch_get_files_by_hashes([files[20_000].metadata_hash], "metadata")
+        assert [f.file_path for f in found[files[20_000].metadata_hash]] == [
+            files[20_000].file_path
+        ]
+        plan = "\n".join(
+            row[0]
+            for row in db.engine.fetch(
+                "EXPLAIN SELECT id FROM library_index WHERE is_active = 1 AND metadata_hash = 'x'"
+            )
+        )
+        assert "idx_active_metadata_hash" in plan
+
+
+def test_a_large_load_that_fails_leaves_the_indexes(postgres_url: str) -> None:
+    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+
+    files = [library_file(i) for i in range(BULK_LOAD_ROWS + 10)]
+
+    def then_fail() -> Iterator[LibraryFile]:
+        yield from files
+        raise RuntimeError("the caller's own failure, after the rows were written")
+
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        before = _index_names(db)
+
+        class Known(list[LibraryFile]):  # a sized iterable that fails once consumed
+            def __iter__(self) -> Iterator[LibraryFile]:
+                return then_fail()
+
+        with pytest.raises(RuntimeError):
+            db.batch_insert_files(Known(files))
+        assert _index_names(db) == before
+        assert db.count_files(active_only=False) == 0
+
+
+def test_a_large_load_into_a_catalog_with_rows_keeps_its_indexes(postgres_url: str) -> None:
+    """Another machine's rows are there (or its reader holds the table): the indexes stay,
+    since others may be reading through them while this load runs."""
+    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+
+    with LibraryDatabase(postgres_url, machine="beta") as other:
+        other.batch_insert_files([library_file(i, root="/other") for i in range(10)])
+    seen: list[str] = []
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        engine = db.engine
+        drop = engine._drop_secondary_indexes  # type: ignore[attr-defined]
+
+        def watched(table: str) -> list[str] | None:
+            statements = drop(table)
+            seen.append("dropped" if statements is not None else "kept")
+            return statements
+
+        engine._drop_secondary_indexes = watched  # type: ignore[attr-defined]
+        db.batch_insert_files([library_file(i) for i in range(BULK_LOAD_ROWS)])
+        assert db.count_files(active_only=False) == BULK_LOAD_ROWS + 10
+    assert seen == ["kept"]
+
+
+def test_a_large_first_load_while_another_session_reads_keeps_the_indexes(
+    postgres_url: str,
+) -> None:
+    import psycopg
+
+    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        before = _index_names(db)
+        with psycopg.connect(postgres_url) as reader:  # a transaction that read the table
+            reader.execute("SELECT count(*) FROM library_index").fetchone()
+            result = db.batch_insert_files([library_file(i) for i in range(BULK_LOAD_ROWS)])
+            assert int(result) == BULK_LOAD_ROWS
+            assert _index_names(db) == before
+            reader.rollback()
+        assert db.count_files() == BULK_LOAD_ROWS
+
+
+def test_a_large_lookup_reads_one_snapshot_on_two_connections(postgres_url: str) -> None:
+    """A lookup of PARALLEL_KEYS keys or more runs on a second connection too: every row
+    found, and inside a read snapshot both connections see that snapshot, not a change
+    another process committed meanwhile."""
+    import psycopg
+
+    from music_tools.store.postgres.engine import PARALLEL_KEYS
+
+    files = [library_file(i) for i in range(PARALLEL_KEYS + 5_000)]
+    paths = [f.file_path for f in files]
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        db.batch_insert_files(files)
+        found = db.batch_get_files_by_paths([*paths, "/music/not/there.flac"])
+        assert sum(f is not None for f in found.values()) == len(files)
+        assert found["/music/not/there.flac"] is None
+        assert db.engine._second is not None  # type: ignore[attr-defined]
+        with db.reading():
+            db.get_file_by_path(paths[0])  # the snapshot starts here
+            with psycopg.connect(postgres_url, autocommit=True) as other:
+                other.execute("UPDATE library_index SET title = 'changed'")
+            seen = db.batch_get_files_by_paths(paths)
+            assert not any(f is not None and f.title == "changed" for f in seen.values())
+            by_hash = db.batch_get_files_by_hashes(
+                [f.metadata_hash or "" for f in files], "metadata"
+            )
+            assert sum(len(group) for group in by_hash.values()) == len(files)
+        after = db.batch_get_files_by_paths(paths)
+        assert {f.title for f in after.values() if f is not None} == {"changed"}
+
+
+def test_a_large_lookup_inside_a_write_sees_its_own_rows(postgres_url: str) -> None:
+    from music_tools.store.postgres.engine import PARALLEL_KEYS
+
+    files = [library_file(i) for i in range(PARALLEL_KEYS + 1_000)]
+    with LibraryDatabase(postgres_url, machine="alpha") as db, db.atomic():
+        db.batch_insert_files(files)  # not committed yet: only this connection sees them
+        found = db.batch_get_files_by_paths(f.file_path for f in files)
+        assert all(f is not None for f in found.values())

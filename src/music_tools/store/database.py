@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import AbstractContextManager
 from operator import attrgetter
 from types import TracebackType
@@ -478,7 +478,8 @@ class LibraryDatabase:
             raise ValueError("batch_size must be at least 1")
         result = BatchResult()
         size = self._engine.write_chunk(batch_size)
-        with self.atomic():
+        rows = len(items) if isinstance(items, Sized) else None
+        with self.atomic(), self._engine.bulk_load(spec, rows):
             for chunk in chunks(items, size):
                 result += self._engine.write(spec, chunk, to_params, key_of, repair)
         self.last_batch_result = result

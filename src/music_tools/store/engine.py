@@ -181,6 +181,12 @@ class Engine(ABC):
     def search_limits(self) -> tuple[int, int, int]:
         """(expression depth, bound values, LIKE pattern length) one query may have."""
 
+    def bulk_load(self, spec: Write, rows: int | None) -> AbstractContextManager[None]:
+        """Around one transaction's write of `rows` rows (None when not known in advance):
+        where a store loads a large batch faster another way, it prepares here (PostgreSQL
+        builds an empty table's secondary indexes after the load); SQLite needs nothing."""
+        return nullcontext()
+
     @abstractmethod
     def impatient(self, seconds: float) -> AbstractContextManager[None]:
         """Inside, waiting for another writer's lock gives up after `seconds`."""
