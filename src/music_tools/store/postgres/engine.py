@@ -57,6 +57,7 @@ try:
     from psycopg import errors as pg_errors
     from psycopg import sql as pg_sql
     from psycopg.conninfo import conninfo_to_dict
+    from psycopg.types.string import BytesBinaryDumper
 except ImportError:  # pragma: no cover - exercised by the no-extra install
     psycopg = None  # type: ignore[assignment]
 
@@ -174,6 +175,7 @@ class PostgresEngine(Engine):
         self._streams = 0
         self._loading = False  # inside a bulk_load that holds the table alone
         self._types: dict[str, dict[str, str]] = {}
+        self._bytes_registered = False
         self._url = url
         self._second: Any = None  # the read-only connection of large lookups
         try:
@@ -391,7 +393,7 @@ class PostgresEngine(Engine):
 
         def run(i: int) -> Any:
             cursor = conns[i % 2].cursor(binary=True)
-            cursor.execute(query, (list(parts[i]),))
+            cursor.execute(query, self.in_params(parts[i]))
             return cursor
 
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mt-lookup")
@@ -609,6 +611,11 @@ class PostgresEngine(Engine):
         neither side formats or parses a number as text, about half the client's cost
         of the text format."""
         types = self._column_types(types_of)
+        if not self._bytes_registered:
+            # by type name psycopg finds the dumper of its dbapi20 `Binary` wrapper, in
+            # Python; the plain bytes dumper (in C) is the one our rows need
+            self.conn.adapters.register_dumper(bytes, BytesBinaryDumper)
+            self._bytes_registered = True
         statement = pg_sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             pg_sql.Identifier(table), pg_sql.SQL(", ").join(map(pg_sql.Identifier, columns))
         )
@@ -738,7 +745,7 @@ class PostgresEngine(Engine):
     # -- paths --------------------------------------------------------------------------
 
     def db_path(self, path: str) -> bytes:
-        return os.fsencode(path)
+        return path.encode(_FS_ENCODING, _FS_ERRORS)  # os.fsencode of a str, inlined
 
     def prefix_bounds(self, folder: str) -> list[tuple[Any, Any]]:
         prefix = os.fsencode(folder if folder.endswith(os.sep) else folder + os.sep)
