@@ -284,3 +284,44 @@ def test_copies_of_one_audio_are_fingerprinted_once_not_each(
         frozenset(str(p) for p in [first, *(music / f"copy{i}.flac" for i in range(5))]) in members
     )
     assert all(str(other) not in group for group in members)
+
+
+def test_check_fingerprints_copies_of_one_library_audio_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new file with the tags and length of a library song that has five copies: check
+    needs the new file's fingerprint and one of the copies', not one per copy; the copies
+    that shared it keep it for the next run."""
+    import shutil as sh
+
+    from mutagen.flac import FLAC
+
+    real = sh.which("fpcalc")
+    assert real is not None
+    calls = tmp_path / "calls"
+    counting = tmp_path / "fpcalc"
+    counting.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\nexec "{real}" "$@"\n')
+    counting.chmod(0o755)
+    music, downloads = tmp_path / "music", tmp_path / "downloads"
+    music.mkdir()
+    downloads.mkdir()
+    first = write_song(music / "take1.flac", song(50, 14.0), "flac")
+    new = write_song(downloads / "take2.flac", song(50, 14.0, take=1), "flac")
+    for path in (first, new):
+        tags = FLAC(path)
+        tags["artist"], tags["title"] = "Band", "Song"
+        tags.save()
+    for i in range(5):
+        sh.copy(first, music / f"copy{i}.flac")
+    with LibraryDatabase(tmp_path / "l.db") as db:
+        LibraryIndexer(db, 1).index([music])
+        monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(counting))
+        result = DuplicateChecker(db, workers=1).check_files_batch([str(new)])[str(new)]
+        assert not result.is_duplicate  # another take: the fingerprints tell
+        made = [line for line in calls.read_text().splitlines() if "-raw" in line]
+        assert len(made) == 2  # the new file and one copy, not six copies
+        stored = db.engine.fetch("SELECT count(*) FROM fingerprints WHERE fingerprint IS NOT NULL")
+        assert stored[0][0] == 6  # every copy keeps the print it shared
+        DuplicateChecker(db, workers=1).check_files_batch([str(new)])
+        again = [line for line in calls.read_text().splitlines() if "-raw" in line]
+        assert len(again) == 3  # only the new file, which the library does not hold

@@ -46,6 +46,10 @@ class FingerprintCache:
     algorithm: str | None = field(default_factory=fingerprinter)
     _known: dict[_Key, bytes | None] = field(default_factory=dict)
     _dirty: list[tuple[FingerprintRow, list[int]]] = field(default_factory=list)
+    #: audio_key -> (print, duration, why none) of a file of that audio, for its copies
+    _by_audio: dict[str, tuple[bytes | None, float | None, str | None]] = field(
+        default_factory=dict
+    )
 
     @property
     def enabled(self) -> bool:
@@ -69,11 +73,35 @@ class FingerprintCache:
                 and (row.file_size, row.file_mtime_ns) == key[1:]
             ):
                 self._known[key] = row.data
+                if file.audio_key:
+                    self._by_audio.setdefault(file.audio_key, (row.data, row.duration, row.reason))
             else:
                 missing.append(file)
-        outcomes = fingerprint_many((f.file_path for f in missing), self.workers)
-        for file, outcome in zip(missing, outcomes, strict=True):
-            self._take(file, outcome)
+        # One fpcalc per audio: copies, hard links and re-tagged files (one audio_key: the
+        # same audio stream, byte for byte) decode to the same samples, so the same print
+        # (or the same reason for none). A file that changed since it was indexed speaks
+        # for nobody: another of its kin is run instead.
+        while missing:
+            run: list[LibraryFile] = []
+            shared: list[LibraryFile] = []
+            chosen: set[str] = set()
+            for file in missing:
+                audio = file.audio_key
+                if audio and (audio in self._by_audio or audio in chosen):
+                    shared.append(file)
+                else:
+                    run.append(file)
+                    if audio:
+                        chosen.add(audio)
+            outcomes = fingerprint_many((f.file_path for f in run), self.workers)
+            for file, outcome in zip(run, outcomes, strict=True):
+                self._take(file, outcome)
+            missing = []
+            for file in shared:
+                if file.audio_key in self._by_audio:
+                    self._share(file)
+                else:
+                    missing.append(file)
 
     def _take(self, file: LibraryFile, outcome: FingerprintOutcome) -> None:
         key = _key(file)
@@ -81,17 +109,43 @@ class FingerprintCache:
             self._known[key] = None  # changed or gone since it was indexed: not its print
             return
         self._known[key] = outcome.data
-        if file.id is not None and self.algorithm is not None:  # a library row: cache it
-            row = FingerprintRow(
-                file.id,
-                outcome.size,
-                outcome.mtime_ns,
-                self.algorithm,
-                outcome.duration,
-                outcome.data,
-                outcome.reason,
+        if file.audio_key:
+            self._by_audio.setdefault(
+                file.audio_key, (outcome.data, outcome.duration, outcome.reason)
             )
-            self._dirty.append((row, terms(outcome.data) if outcome.data else []))
+        self._keep(
+            file, outcome.size, outcome.mtime_ns, outcome.duration, outcome.data, outcome.reason
+        )
+
+    def _share(self, file: LibraryFile) -> None:
+        """`file` takes the print of another file of its audio, if it is still the file
+        that was indexed (the same size and mtime)."""
+        key = _key(file)
+        data, duration, reason = self._by_audio[file.audio_key or ""]
+        try:
+            stat = os.stat(file.file_path)
+        except OSError:
+            self._known[key] = None
+            return
+        if (stat.st_size, stat.st_mtime_ns) != key[1:]:
+            self._known[key] = None  # changed since it was indexed: its audio may differ
+            return
+        self._known[key] = data
+        self._keep(file, stat.st_size, stat.st_mtime_ns, duration, data, reason)
+
+    def _keep(
+        self,
+        file: LibraryFile,
+        size: int,
+        mtime_ns: int,
+        duration: float | None,
+        data: bytes | None,
+        reason: str | None,
+    ) -> None:
+        """A library row's print, to be stored by `flush`."""
+        if file.id is not None and self.algorithm is not None:
+            row = FingerprintRow(file.id, size, mtime_ns, self.algorithm, duration, data, reason)
+            self._dirty.append((row, terms(data) if data else []))
 
     def get(self, file: LibraryFile) -> bytes | None:
         """The file's fingerprint, or None (no fpcalc, silent, unreadable, changed)."""
