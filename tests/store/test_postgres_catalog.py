@@ -539,3 +539,20 @@ def test_a_large_lookup_inside_a_write_sees_its_own_rows(postgres_url: str) -> N
         db.batch_insert_files(files)  # not committed yet: only this connection sees them
         found = db.batch_get_files_by_paths(f.file_path for f in files)
         assert all(f is not None for f in found.values())
+
+
+def test_a_large_lookup_without_a_second_connection_keeps_to_one(postgres_url: str) -> None:
+    """The server has no connection to spare (here: the second one cannot log in): the
+    lookup runs on the one it has, all rows found, no error."""
+    from music_tools.store.postgres.engine import PARALLEL_KEYS
+
+    files = [library_file(i) for i in range(PARALLEL_KEYS + 10)]
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        db.batch_insert_files(files)
+        engine = db.engine
+        from psycopg.conninfo import make_conninfo
+
+        engine._url = make_conninfo(postgres_url, password="not the password")  # type: ignore[attr-defined]
+        found = db.batch_get_files_by_paths(f.file_path for f in files)
+        assert all(f is not None for f in found.values())
+        assert engine._second is None  # type: ignore[attr-defined]

@@ -368,21 +368,37 @@ class PostgresEngine(Engine):
         XLARGE, 100,000 keys: about 1.25x the keys per second of one connection). Inside a
         write transaction the second connection could not see its uncommitted rows, so
         that and small lookups keep to one."""
-        if len(keys) < PARALLEL_KEYS or not self._tx.reading:
+        helper = None
+        if len(keys) >= PARALLEL_KEYS and self._tx.reading:
+            helper = self._sharing_snapshot()
+        if helper is None:
             yield from super().select_in(head, expression, keys, batch_size)
             return
         query = _pg(head + self.in_clause(expression, 0))
-        with self.translated():
-            snapshot = self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
-            helper = self._helper()
-            helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
-            with self.translated():
-                helper.execute(f"SET TRANSACTION SNAPSHOT {_quote(snapshot)}")
             yield from self._two_at_once(query, list(chunks(keys, PARALLEL_CHUNK)), helper)
         finally:
             with suppress(psycopg.Error):
                 helper.execute("ROLLBACK")
+
+    def _sharing_snapshot(self) -> Any:
+        """The second connection, in a transaction on this one's snapshot; None when that
+        cannot be had (no connection to spare on the server, a pooler that does not pass
+        snapshots on): the lookup then keeps to one connection."""
+        try:
+            helper = self._helper()
+            with self._savepoint("mt_export"):  # a standby refuses: this transaction goes on
+                snapshot = self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        except (StoreError, psycopg.Error):
+            return None
+        try:
+            helper.execute(f"SET TRANSACTION SNAPSHOT {_quote(snapshot)}")
+        except psycopg.Error:
+            with suppress(psycopg.Error):
+                helper.execute("ROLLBACK")
+            return None
+        return helper
 
     def _two_at_once(
         self, query: str, parts: list[Sequence[Any]], helper: Any
@@ -413,9 +429,14 @@ class PostgresEngine(Engine):
     def _helper(self) -> Any:
         """The second connection, read-only, opened on first use, closed with this one."""
         if self._second is None:
-            self._second = self._connect(self._url)
-            self._second.execute("SET default_transaction_read_only = on")
-            self._second.execute(f"SET lock_timeout = {int(self.busy_timeout * 1000)}")
+            second = self._connect(self._url)
+            try:
+                second.execute("SET default_transaction_read_only = on")
+                second.execute(f"SET lock_timeout = {int(self.busy_timeout * 1000)}")
+            except psycopg.Error:
+                second.close()
+                raise
+            self._second = second
         return self._second
 
     def in_params(self, chunk: Sequence[Any]) -> Sequence[Any]:
