@@ -14,9 +14,9 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
-from ...formats.window import FileWindow
+from ...formats.window import FileWindow, read_at
 from ..tag_fields import ID3_GENRES
-from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, read_bytes
+from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes, read_bytes
 from .mp4_audio import Unsure, parse_sample_entry
 
 __all__ = ["read_mp4"]
@@ -24,6 +24,11 @@ __all__ = ["read_mp4"]
 _CONTAINERS = frozenset({b"moov", b"udta", b"trak", b"mdia", b"meta", b"ilst", b"stbl", b"minf"})
 _TEXT_ITEMS = frozenset({b"\xa9ART", b"\xa9nam", b"\xa9alb", b"aART", b"\xa9day", b"\xa9gen"})
 _HEADER = struct.Struct(">I4s")
+#: the moov, up to this many of its first bytes, is read in one piece and walked in memory
+#: (a 4-minute AAC with a 150 KB cover: a 180 KB moov). Measured on the realistic M4A files
+#: of benchmark_extract.py: 1.45x bare mutagen walking it a 16 KiB spot at a time, 1.60x
+#: holding its first 64 KiB, 1.69x holding it whole.
+MOOV_HELD = 4 * 1024 * 1024
 
 
 class _Atom:
@@ -47,12 +52,13 @@ class _Atom:
 def read_mp4(window: FileWindow) -> FastInfo | None:
     try:
         root = _Atom(b"", 0, 0, window.size)
-        root.children = list(_top_level(window))
+        held = HeldBytes(window, 0, b"")
+        root.children = list(_top_level(held))
         moov = root.find(b"moov")
         if moov is None or moov.find(b"udta", b"chpl") is not None:
             return None
-        entry, length = _sound_track(window, moov)
-        tags = _tags(window, moov)
+        entry, length = _sound_track(held, moov)
+        tags = _tags(held, moov)
     except Unsure:
         return None
     channels, bits, rate, bitrate = entry[1]
@@ -64,14 +70,21 @@ def read_mp4(window: FileWindow) -> FastInfo | None:
     return info
 
 
-def _top_level(window: FileWindow) -> Iterator[_Atom]:
-    position, count = 0, 0
-    while position + 8 <= window.size:
-        atom = _atom(window, position, top=True)
+def _top_level(held: HeldBytes) -> Iterator[_Atom]:
+    """The top-level atoms; the moov read in one piece into `held`, and its tree walked."""
+    position, count, size = 0, 0, held.window.size
+    while position + 8 <= size:
+        atom = _atom(held, position, top=True)
         if atom.name in (b"moof", b"traf"):
             raise Unsure  # fragmented MP4
         if atom.name in _CONTAINERS:
-            atom.children = _children(window, atom)
+            if atom.name == b"moov":
+                # one read, not through the window (its copy of a spot doubles the cost)
+                held.start = atom.offset
+                held.data = read_at(
+                    held.window.fileobj, atom.offset, min(atom.end - atom.offset, MOOV_HELD)
+                )
+            atom.children = _children(held, atom)
         yield atom
         position = atom.end
         count += 1
@@ -79,26 +92,42 @@ def _top_level(window: FileWindow) -> Iterator[_Atom]:
             raise Unsure
 
 
-def _children(window: FileWindow, parent: _Atom) -> list[_Atom]:
+def _children(held: HeldBytes, parent: _Atom) -> list[_Atom]:
     children: list[_Atom] = []
+    append = children.append
+    data, base = held.data, held.start
+    limit = base + len(data)
+    unpack = _HEADER.unpack_from
     position = parent.start + (4 if parent.name == b"meta" else 0)
-    while position < parent.end:
-        atom = _atom(window, position, top=False)
-        if atom.name in (b"moof", b"traf"):
+    end = parent.end
+    while position < end:
+        if base <= position and position + 8 <= limit:  # in the moov held: in place
+            length, name = unpack(data, position - base)
+            if length < 8:
+                raise Unsure  # 64-bit sizes inside moov, invalid sizes: not modelled
+            atom = _Atom(name, position, position + 8, position + length)
+        else:
+            atom = _atom(held, position, top=False)
+            name = atom.name
+        if name in _CONTAINERS:
+            atom.children = _children(held, atom)
+        elif name == b"moof" or name == b"traf":
             raise Unsure
-        if atom.name in _CONTAINERS:
-            atom.children = _children(window, atom)
-        children.append(atom)
+        append(atom)
         position = atom.end
         if len(children) > MAX_PARTS:
             raise Unsure
     return children
 
 
-def _atom(window: FileWindow, offset: int, top: bool) -> _Atom:
-    held = window.first_bytes  # most headers lie here: unpacked in place, without a copy
-    if offset + 8 <= len(held):
-        length, name = _HEADER.unpack_from(held, offset)
+def _atom(held: HeldBytes, offset: int, top: bool) -> _Atom:
+    window = held.window
+    data, relative = held.data, offset - held.start
+    first = window.first_bytes
+    if relative >= 0 and relative + 8 <= len(data):  # inside the moov: unpacked in place
+        length, name = _HEADER.unpack_from(data, relative)
+    elif offset + 8 <= len(first):  # most top-level headers lie here
+        length, name = _HEADER.unpack_from(first, offset)
     else:
         header = read_bytes(window, offset, 8)
         if len(header) < 8:
@@ -117,14 +146,14 @@ def _atom(window: FileWindow, offset: int, top: bool) -> _Atom:
     return _Atom(name, offset, start, offset + length)
 
 
-def _payload(window: FileWindow, atom: _Atom, cap: int = TAG_TEXT_CAP) -> bytes:
+def _payload(held: HeldBytes, atom: _Atom, cap: int = TAG_TEXT_CAP) -> bytes:
     """An atom's whole payload; mutagen fails on one cut short by the end of the file."""
-    if atom.end - atom.start > cap or atom.end > window.size:
+    if atom.end - atom.start > cap or atom.end > held.window.size:
         raise Unsure
-    return read_bytes(window, atom.start, atom.end - atom.start)
+    return held.get(atom.start, atom.end - atom.start)
 
 
-def _sound_track(window: FileWindow, moov: _Atom) -> tuple[tuple[bytes, Any], float]:
+def _sound_track(window: HeldBytes, moov: _Atom) -> tuple[tuple[bytes, Any], float]:
     """(sample entry name and fields, length) of the first sound track, as MP4Info reads."""
     for trak in moov.children or ():
         if trak.name != b"trak":
@@ -161,7 +190,7 @@ def _sample_entry(data: bytes) -> tuple[bytes, Any]:
     return name, parse_sample_entry(name, data[16 : 8 + length])
 
 
-def _tags(window: FileWindow, moov: _Atom) -> dict[str, list[Any]] | None:
+def _tags(window: HeldBytes, moov: _Atom) -> dict[str, list[Any]] | None:
     """mutagen's MP4Tags items for the keys a LibraryFile uses (None: no ilst)."""
     ilst = moov.find(b"udta", b"meta", b"ilst")
     if ilst is None:
@@ -169,7 +198,7 @@ def _tags(window: FileWindow, moov: _Atom) -> dict[str, list[Any]] | None:
     items: dict[str, list[Any]] = {}
     for atom in ilst.children or ():
         name = atom.name
-        if atom.end > window.size:
+        if atom.end > window.window.size:
             raise Unsure
         if name == b"covr":
             _check_cover(window, atom)
@@ -256,11 +285,11 @@ def _freeform(data: bytes) -> tuple[str, list[Any]]:
     return (b"----:" + mean + b":" + name).decode("latin-1"), values
 
 
-def _check_cover(window: FileWindow, atom: _Atom) -> None:
+def _check_cover(held: HeldBytes, atom: _Atom) -> None:
     """Walk a `covr` item by its atom headers (the pictures unread), as mutagen parses it."""
     position, count = atom.start, 0
     while position < atom.end:
-        head = read_bytes(window, position, 12)
+        head = held.get(position, 12)
         if len(head) != 12 or position + 12 > atom.end:
             raise Unsure  # mutagen: struct.error, the file fails
         length, name = int.from_bytes(head[:4], "big"), head[4:8]
