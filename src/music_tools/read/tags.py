@@ -182,6 +182,8 @@ def _fill_from_fast(file: LibraryFile, info: FastInfo, fileobj: BinaryIO) -> Non
         values = _id3_values(info.id3.get, info.id3_ufid)
     elif info.mp4 is not None:
         values = _from_keys(info.mp4, MP4_KEYS, _mp4_text)
+    elif info.ape is not None:
+        values = _from_keys(info.ape, APE_KEYS_LOWER, str)
     else:
         values = {}
     if not values and info.file_format == "wav":

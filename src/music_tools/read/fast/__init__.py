@@ -18,11 +18,14 @@ from contextlib import contextmanager
 
 from ...formats.sniff import sniff
 from ...formats.window import FileWindow
+from .dsf import read_dsf
 from .flac import read_flac
 from .iff import read_aiff, read_wav
 from .info import TAG_TEXT_CAP, FastInfo
+from .lossless import read_ape, read_wavpack
 from .mp4 import read_mp4
 from .mpeg import read_mp3
+from .musepack import read_musepack
 
 __all__ = [
     "FAST_KINDS",
@@ -46,6 +49,10 @@ _READERS: dict[str, Callable[[FileWindow], FastInfo | None]] = {
     "wav": read_wav,
     "aiff": read_aiff,
     "m4a": read_mp4,
+    "ape": read_ape,
+    "wv": read_wavpack,
+    "mpc": read_musepack,
+    "dsf": read_dsf,
 }
 FAST_KINDS = frozenset(_READERS)
 #: files that sniffing leaves unnamed (no magic bytes) but whose extension names one reader

@@ -20,7 +20,8 @@ class FastInfo:
     Exactly one tag source is set (or none, for an untagged file): `vorbis` holds Vorbis
     comment (key, value) pairs in file order; `id3` the text of each ID3 frame by mutagen's
     key ("TPE1", "TXXX:desc"), after mutagen's v2.4 upgrade; `id3_ufid` the MusicBrainz UFID;
-    `mp4` the ilst items mutagen's MP4Tags holds, by its keys ("\xa9ART", "trkn", "----:...").
+    `mp4` the ilst items mutagen's MP4Tags holds, by its keys ("\xa9ART", "trkn", "----:...");
+    `ape` each APEv2 item's text by lower-cased key, as the mutagen path reads it.
     """
 
     file_format: str
@@ -36,6 +37,7 @@ class FastInfo:
     id3: dict[str, list[str]] | None = None
     id3_ufid: bytes | None = None
     mp4: dict[str, list[Any]] | None = None
+    ape: dict[str, str] | None = None
 
 
 def read_bytes(window: FileWindow, offset: int, length: int) -> bytes:

@@ -1,0 +1,106 @@
+"""Musepack: the SV7 header or the SV8 stream header packets, APEv2 tags at the end.
+
+Follows mutagen.musepack for files that start with their Musepack header (SV7 "MP+", SV8
+"MPCK"); the older stream versions (which give mutagen a bitrate in kbps) go to mutagen.
+The bitrate is mutagen's: the whole file's size over the length.
+"""
+
+from __future__ import annotations
+
+import decimal
+
+from ...formats.window import FileWindow
+from .apev2 import read_apev2
+from .info import FastInfo, HeldBytes, read_bytes
+
+__all__ = ["read_musepack"]
+
+_RATES = (44100, 48000, 37800, 32000)
+_HEADER_BYTES = 4096  # the SV8 packets before the audio ("SH", "RG", "EI") are a few dozen
+_MAX_PACKETS = 64
+
+
+class _Unsure(Exception):
+    """Raised inside this module where mutagen's answer is not modelled; never leaves it."""
+
+
+def read_musepack(window: FileWindow) -> FastInfo | None:
+    head = HeldBytes(window, 0, read_bytes(window, 0, _HEADER_BYTES))
+    try:
+        if head.get(0, 4) == b"MPCK":
+            rate, channels, length = _sv8(head, 4)
+        elif head.get(0, 3) == b"MP+":
+            rate, channels, length = _sv7(head.get(0, 32))
+        else:
+            return None
+    except _Unsure:
+        return None
+    tags = read_apev2(window)
+    if tags is None:
+        return None
+    bitrate = _intround(window.size * 8 / length) if length else 0
+    return FastInfo("mpc", "musepack", False, length, rate, channels, 0, bitrate, ape=tags or None)
+
+
+def _sv7(header: bytes) -> tuple[int, int, float]:
+    if len(header) != 32 or header[3] & 0xF < 7:
+        raise _Unsure
+    frames = int.from_bytes(header[4:8], "little")
+    rate = _RATES[(int.from_bytes(header[8:12], "little") >> 16) & 3]
+    return rate, 2, float(frames * 1152 - 576) / rate
+
+
+def _sv8(head: HeldBytes, offset: int) -> tuple[int, int, float]:
+    found: tuple[int, int, int] | None = None
+    replaygain = False
+    for _ in range(_MAX_PACKETS):
+        key = head.get(offset, 2)
+        if len(key) != 2 or not b"AA" <= key <= b"ZZ":
+            raise _Unsure
+        if key in (b"AP", b"SE") or (found is not None and replaygain):
+            break
+        size, used = _varint(head, offset + 2)
+        body, data_size = offset + 2 + used, size - 2 - used
+        if key == b"SH":
+            if found is not None:
+                raise _Unsure
+            found = _stream_header(head, body, data_size)
+        elif key == b"RG":
+            if replaygain or data_size < 9 or len(head.get(body, data_size)) != data_size:
+                raise _Unsure
+            replaygain = True
+        if data_size < 0:
+            raise _Unsure
+        offset = body + data_size
+    else:
+        raise _Unsure
+    if found is None or not replaygain:
+        raise _Unsure
+    samples, rate, channels = found
+    return rate, channels, float(samples) / rate
+
+
+def _stream_header(head: HeldBytes, body: int, data_size: int) -> tuple[int, int, int]:
+    samples, first = _varint(head, body + 5)
+    skip, second = _varint(head, body + 5 + first)
+    remaining = data_size - 5 - first - second
+    data = head.get(body + 5 + first + second, remaining)
+    if remaining < 2 or len(data) != remaining or data[0] >> 5 >= len(_RATES):
+        raise _Unsure
+    return samples - skip, _RATES[data[0] >> 5], (data[1] >> 4) + 1
+
+
+def _varint(head: HeldBytes, offset: int) -> tuple[int, int]:
+    """mutagen's _parse_sv8_int: (value, bytes used) of a size of up to 9 bytes."""
+    data = head.get(offset, 9)
+    value = 0
+    for index, byte in enumerate(data):
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return value, index + 1
+    raise _Unsure
+
+
+def _intround(value: float) -> int:
+    """mutagen's intround: half to even, from the float's exact value."""
+    return int(decimal.Decimal(value).to_integral_value(decimal.ROUND_HALF_EVEN))
