@@ -17,7 +17,15 @@ __all__ = ["read_ape", "read_wavpack"]
 
 _APE_NEW = struct.Struct("<IIIHHI")  # header[56:76], version 3.98 and later
 _WV_HEADER = struct.Struct("<4sIHBBIIIII")
-_WV_RATES = (6000, 8000, 9600, 11025, 12000, 16000, 22050, 24000) + (
+_WV_RATES = (
+    6000,
+    8000,
+    9600,
+    11025,
+    12000,
+    16000,
+    22050,
+    24000,
     32000,
     44100,
     48000,
@@ -25,7 +33,7 @@ _WV_RATES = (6000, 8000, 9600, 11025, 12000, 16000, 22050, 24000) + (
     88200,
     96000,
     192000,
-)
+)  # mutagen.wavpack.RATES
 
 
 def read_ape(window: FileWindow) -> FastInfo | None:

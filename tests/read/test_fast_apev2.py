@@ -1,0 +1,82 @@
+"""The lean readers of APEv2-tagged formats (APE, WavPack, Musepack) against mutagen, with
+random items: every kind, repeated keys in any case, multi-value text, huge and empty values."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_fast_read import _fuzz, assert_same_as_mutagen
+
+from audio_factory import file_name, make_audio
+from music_tools.read.fast import TAG_TEXT_CAP
+
+_APE_FORMATS = ("ape", "wv", "mpc")
+_KEYS = st.sampled_from(
+    [
+        "Artist",
+        "ARTIST",
+        "Title",
+        "album",
+        "Album Artist",
+        "AlbumArtist",
+        "Track",
+        "Disc",
+        "Year",
+        "Date",
+        "Genre",
+        "MUSICBRAINZ_TRACKID",
+        "Comment",
+        "Cover Art (Front)",
+        "xy",
+    ]
+)
+_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "\x00", "a\x00b", "07/12", "1999-02-03", "\u00e9\u4e2d"]),
+    st.text(alphabet="x", min_size=2000, max_size=70_000),
+)
+
+
+@pytest.fixture(scope="module")
+def ape_bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("fuzz-ape")
+    return {fmt: make_audio(root / fmt / file_name(fmt), fmt) for fmt in _APE_FORMATS}
+
+
+@_fuzz(60)
+@given(
+    fmt=st.sampled_from(_APE_FORMATS),
+    items=st.lists(
+        st.tuples(_KEYS, st.sampled_from([0, 1, 2]), st.lists(_VALUES, min_size=1, max_size=3)),
+        max_size=8,
+    ),
+)
+def test_random_apev2_items_read_as_mutagen_reads_them(
+    ape_bases: dict[str, Path], fmt: str, items: list[tuple[str, int, list[str]]]
+) -> None:
+    from mutagen.apev2 import APEv2, APEValue
+
+    path = ape_bases[fmt].with_name(f"fuzz{ape_bases[fmt].suffix}")
+    shutil.copyfile(ape_bases[fmt], path)
+    tag = APEv2()
+    for key, kind, values in items:
+        text = "\x00".join(values)
+        tag[key] = APEValue(text.encode() if kind == 1 else text, kind)
+    tag.save(path)
+    read = assert_same_as_mutagen(path)
+    assert read or path.stat().st_size > TAG_TEXT_CAP  # more text than a lean reader reads
+
+
+@pytest.mark.parametrize("fmt", _APE_FORMATS)
+def test_a_file_without_an_ape_footer_but_an_id3v1_tag_goes_to_mutagen(
+    ape_bases: dict[str, Path], fmt: str
+) -> None:
+    path = ape_bases[fmt].with_name(f"v1{ape_bases[fmt].suffix}")
+    shutil.copyfile(ape_bases[fmt], path)
+    with path.open("ab") as out:
+        out.write(b"TAG" + b"Title".ljust(30, b"\x00") + bytes(95))
+    assert not assert_same_as_mutagen(path)
