@@ -41,7 +41,7 @@ def _fuzz(examples: int) -> settings:
     )
 
 
-FAST_FORMATS = ("flac", "mp3", "wav", "aiff", "m4a", "alac", "ape", "dsf", "wv", "mpc")
+FAST_FORMATS = ("flac", "mp3", "wav", "aiff", "m4a", "alac", "ape", "dsf", "wv", "mpc", "wma")
 FAST_KIND = {"mp3": "mp3", "flac": "flac", "wav": "wav", "aiff": "aiff", "m4a": "m4a"}
 
 

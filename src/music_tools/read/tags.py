@@ -184,6 +184,8 @@ def _fill_from_fast(file: LibraryFile, info: FastInfo, fileobj: BinaryIO) -> Non
         values = _from_keys(info.mp4, MP4_KEYS, _mp4_text)
     elif info.ape is not None:
         values = _from_keys(info.ape, APE_KEYS_LOWER, str)
+    elif info.asf is not None:
+        values = _from_keys(info.asf, ASF_KEYS, str)
     else:
         values = {}
     if not values and info.file_format == "wav":

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from ...formats.sniff import sniff
 from ...formats.window import FileWindow
+from .asf import read_asf
 from .dsf import read_dsf
 from .flac import read_flac
 from .iff import read_aiff, read_wav
@@ -53,6 +54,7 @@ _READERS: dict[str, Callable[[FileWindow], FastInfo | None]] = {
     "wv": read_wavpack,
     "mpc": read_musepack,
     "dsf": read_dsf,
+    "wma": read_asf,
 }
 FAST_KINDS = frozenset(_READERS)
 #: files that sniffing leaves unnamed (no magic bytes) but whose extension names one reader

@@ -21,7 +21,8 @@ class FastInfo:
     comment (key, value) pairs in file order; `id3` the text of each ID3 frame by mutagen's
     key ("TPE1", "TXXX:desc"), after mutagen's v2.4 upgrade; `id3_ufid` the MusicBrainz UFID;
     `mp4` the ilst items mutagen's MP4Tags holds, by its keys ("\xa9ART", "trkn", "----:...");
-    `ape` each APEv2 item's text by lower-cased key, as the mutagen path reads it.
+    `ape` each APEv2 item's text by lower-cased key, as the mutagen path reads it; `asf`
+    each ASF attribute's text by name (str() of mutagen's attribute), in mutagen's order.
     """
 
     file_format: str
@@ -38,6 +39,7 @@ class FastInfo:
     id3_ufid: bytes | None = None
     mp4: dict[str, list[Any]] | None = None
     ape: dict[str, str] | None = None
+    asf: dict[str, list[str]] | None = None
 
 
 def read_bytes(window: FileWindow, offset: int, length: int) -> bytes:

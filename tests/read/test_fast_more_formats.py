@@ -1,5 +1,6 @@
-"""The lean readers of APEv2-tagged formats (APE, WavPack, Musepack) against mutagen, with
-random items: every kind, repeated keys in any case, multi-value text, huge and empty values."""
+"""The lean readers of APEv2-tagged formats (APE, WavPack, Musepack) and of WMA against
+mutagen, with random tags: every kind of item or attribute, repeated keys, multi-value text,
+huge and empty values."""
 
 from __future__ import annotations
 
@@ -80,3 +81,76 @@ def test_a_file_without_an_ape_footer_but_an_id3v1_tag_goes_to_mutagen(
     with path.open("ab") as out:
         out.write(b"TAG" + b"Title".ljust(30, b"\x00") + bytes(95))
     assert not assert_same_as_mutagen(path)
+
+
+_ASF_NAMES = st.sampled_from(
+    [
+        "Title",
+        "Author",
+        "WM/Composer",
+        "WM/AlbumTitle",
+        "WM/AlbumArtist",
+        "WM/TrackNumber",
+        "WM/Track",
+        "WM/PartOfSet",
+        "WM/Year",
+        "WM/Genre",
+        "MusicBrainz/Track Id",
+        "Description",
+        "x",
+    ]
+)
+
+
+def _asf_value(kind: str, text: str) -> object:
+    from mutagen import asf
+
+    if kind == "unicode":
+        return asf.ASFUnicodeAttribute(text)
+    if kind == "bytes":
+        return asf.ASFByteArrayAttribute(text.encode())
+    if kind == "bool":
+        return asf.ASFBoolAttribute(len(text) % 2 == 1)
+    if kind == "guid":
+        return asf.ASFGUIDAttribute(bytes(16))
+    number = len(text) * 7919
+    return {"dword": asf.ASFDWordAttribute, "qword": asf.ASFQWordAttribute}.get(
+        kind, asf.ASFWordAttribute
+    )(number % 65536)
+
+
+@_fuzz(60)
+@given(
+    attributes=st.lists(
+        st.tuples(
+            _ASF_NAMES,
+            st.lists(
+                st.tuples(
+                    st.sampled_from(["unicode", "bytes", "bool", "dword", "qword", "word", "guid"]),
+                    _VALUES,
+                ),
+                min_size=1,
+                max_size=3,
+            ),
+        ),
+        max_size=8,
+    )
+)
+def test_random_asf_attributes_read_as_mutagen_reads_them(
+    wma_base: Path, attributes: list[tuple[str, list[tuple[str, str]]]]
+) -> None:
+    from mutagen.asf import ASF
+
+    path = wma_base.with_name("fuzz.wma")
+    shutil.copyfile(wma_base, path)
+    audio = ASF(path)
+    for name, values in attributes:
+        audio[name] = [_asf_value(kind, text) for kind, text in values]
+    audio.save()
+    read = assert_same_as_mutagen(path)
+    assert read or path.stat().st_size > TAG_TEXT_CAP
+
+
+@pytest.fixture(scope="module")
+def wma_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_audio(tmp_path_factory.mktemp("fuzz-wma") / "base.wma", "wma")
