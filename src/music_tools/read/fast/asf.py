@@ -101,6 +101,8 @@ def _parse_objects(header: _Header, data: bytes, position: int, count: int) -> N
 
 
 def _parse_object(header: _Header, guid: bytes, body: bytes) -> None:
+    if guid == _HEADER:
+        raise _Unsure  # mutagen cannot parse a header object inside the header
     if guid == _CONTENT:
         _content(header, body)
     elif guid in (_EXTENDED_CONTENT, _METADATA, _METADATA_LIBRARY):
@@ -184,6 +186,8 @@ def _codec_list(header: _Header, body: bytes) -> None:
             texts.append(body[position + 2 : position + 2 + units * 2])
             position += 2 + units * 2
         (info_length,) = struct.unpack_from("<H", body, position)
+        if info_length == 2:
+            struct.unpack_from("<H", body, position + 2)  # mutagen reads it: it must be there
         position += 2 + info_length
         if kind == 2:
             try:
