@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -441,3 +442,28 @@ def test_random_mp4_items_read_as_mutagen_reads_them(
 def mp4_bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("fuzz-mp4")
     return {fmt: make_audio(root / fmt / file_name(fmt), fmt) for fmt in ("m4a", "alac")}
+
+
+@pytest.mark.parametrize(
+    ("profile", "rate", "channels"),
+    [
+        ("aac_low", 8000, 1),
+        ("aac_low", 96000, 2),
+        ("aac_low", 48000, 6),
+        ("aac_main", 22050, 1),
+        ("aac_ltp", 44100, 2),
+    ],
+)
+def test_aac_configs_of_every_shape_read_as_mutagen_reads_them(
+    tmp_path: Path, profile: str, rate: int, channels: int
+) -> None:
+    """The esds bit fields (object type, sampling index, channel configuration, the GA
+    specific config) of AAC files ffmpeg writes in several profiles, rates and layouts."""
+    if "m4a" not in FFMPEG:
+        pytest.skip("needs ffmpeg with its aac encoder (.ci/run installs it)")
+    path = tmp_path / f"{profile}-{rate}-{channels}.m4a"
+    source = f"sine=frequency=440:sample_rate={rate}:duration=1"
+    command = ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source]
+    options = ["-ac", str(channels), "-c:a", "aac", "-profile:a", profile, "-strict", "-2"]
+    subprocess.run([*command, *options, "-movflags", "+faststart", str(path)], check=True)
+    assert assert_same_as_mutagen(path)  # mutagen says 2 channels for ffmpeg's mono: so do we

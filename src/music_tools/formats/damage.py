@@ -18,7 +18,7 @@ from .payload import skip_id3v2
 from .riff import container_chunks
 from .window import FileWindow, read_at
 
-__all__ = ["TAG_LIMIT", "FlacBlocks", "damage", "flac_blocks", "tag_bytes"]
+__all__ = ["TAG_LIMIT", "FlacBlocks", "Layout", "damage", "flac_blocks", "layout", "tag_bytes"]
 
 #: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
 TAG_LIMIT = 32 * 1024 * 1024
@@ -34,6 +34,21 @@ class FlacBlocks:
     frames: int | None  # where the audio frames start; None when the blocks overrun the file
 
 
+Mp4Atoms = list[tuple[bytes, int, int, int]]
+#: a container's layout walked once for both checks below: FLAC's blocks, MP4's top-level atoms
+Layout = FlacBlocks | Mp4Atoms | None
+
+
+def layout(window: FileWindow, file_format: str | None) -> Layout:
+    """The FLAC blocks or top-level MP4 atoms of the file, walked once for `tag_bytes` and
+    `damage` (None for other formats)."""
+    if file_format == "flac":
+        return flac_blocks(window)
+    if file_format == "m4a":
+        return _mp4_atoms(window)
+    return None
+
+
 def flac_blocks(window: FileWindow) -> FlacBlocks | None:
     """The FLAC file's metadata layout, or None when "fLaC" is not where it should be. Reads
     the block headers only, nearly always from the window's cached prefix."""
@@ -44,32 +59,40 @@ def flac_blocks(window: FileWindow) -> FlacBlocks | None:
     return FlacBlocks(start, head, _frames_offset(window, start))
 
 
-def damage(window: FileWindow, file_format: str, flac: FlacBlocks | None = None) -> str | None:
+def damage(window: FileWindow, file_format: str, walked: Layout = None) -> str | None:
     """Why the file's audio is incomplete, or None when its headers and size agree.
-    `flac`: the FLAC layout when the caller already walked it."""
+    `walked`: the file's `layout` when the caller already walked it."""
     if file_format in ("wav", "aiff"):
         return _chunk_damage(window, file_format)
     if file_format == "flac":
-        return _flac_damage(window, flac or flac_blocks(window))
+        return _flac_damage(window, _flac(window, walked))
     if file_format == "m4a":
-        return _mp4_damage(window)
+        return _mp4_damage(window, _atoms(window, walked))
     return None
 
 
-def tag_bytes(window: FileWindow, file_format: str | None, flac: FlacBlocks | None = None) -> int:
+def tag_bytes(window: FileWindow, file_format: str | None, walked: Layout = None) -> int:
     """How many bytes of tags mutagen would read into memory (ID3v2 at the start, FLAC
-    metadata blocks, the MP4 `moov` atom). `flac`: as for `damage`."""
+    metadata blocks, the MP4 `moov` atom). `walked`: as for `damage`."""
     if file_format == "flac":
-        flac = flac or flac_blocks(window)
+        flac = _flac(window, walked)
         if flac is None:
             return _id3v2_end(window)
         return max(flac.start, (flac.frames or window.size) - flac.start)
     size = _id3v2_end(window)
     if file_format == "m4a":
-        for kind, start, end, _ in _mp4_atoms(window):
+        for kind, start, end, _ in _atoms(window, walked):
             if kind == b"moov":
                 size = max(size, end - start)
     return size
+
+
+def _flac(window: FileWindow, walked: Layout) -> FlacBlocks | None:
+    return walked if isinstance(walked, FlacBlocks) else flac_blocks(window)
+
+
+def _atoms(window: FileWindow, walked: Layout) -> Mp4Atoms:
+    return walked if isinstance(walked, list) else _mp4_atoms(window)
 
 
 def _id3v2_end(window: FileWindow) -> int:
@@ -99,8 +122,8 @@ def _printable(chunk_id: bytes) -> str:
     return repr(chunk_id.decode("latin-1"))
 
 
-def _mp4_damage(window: FileWindow) -> str | None:
-    for kind, _, _, declared_end in _mp4_atoms(window):
+def _mp4_damage(window: FileWindow, atoms: Mp4Atoms) -> str | None:
+    for kind, _, _, declared_end in atoms:
         if declared_end > window.size:
             missing = declared_end - window.size
             what = "of audio" if kind == b"mdat" else f"of its '{kind.decode('latin-1')}' atom"
@@ -108,9 +131,9 @@ def _mp4_damage(window: FileWindow) -> str | None:
     return None
 
 
-def _mp4_atoms(window: FileWindow) -> list[tuple[bytes, int, int, int]]:
+def _mp4_atoms(window: FileWindow) -> Mp4Atoms:
     """(kind, start, end within the file, declared end) of each top-level atom."""
-    atoms: list[tuple[bytes, int, int, int]] = []
+    atoms: Mp4Atoms = []
     offset, size_of_file = 0, window.size
     while offset + 8 <= size_of_file and len(atoms) < 1000:
         header = window.read(offset, 16)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ..errors import ExtractError, os_reason
-from ..formats.damage import TAG_LIMIT, FlacBlocks, damage, flac_blocks, tag_bytes
+from ..formats.damage import TAG_LIMIT, Layout, damage, layout, tag_bytes
 from ..formats.sniff import OGG_EXTENSIONS, sniff
 from ..formats.window import OGG_WINDOW, WINDOW, FileWindow
 from ..identity import keys
@@ -128,15 +128,15 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
         window = FileWindow(fileobj, stat.st_size, OGG_WINDOW if is_ogg else WINDOW)
         kind = sniff((window.head if is_ogg else window.prefix)[:64])
         named = kind or extension.lstrip(".")
-        flac = flac_blocks(window) if named == "flac" else None  # one walk, for both checks
-        tags_size = tag_bytes(window, named, flac)
+        walked = layout(window, named)  # one walk, for both checks
+        tags_size = tag_bytes(window, named, walked)
         if tags_size > TAG_LIMIT:
             raise ExtractError(
                 path,
                 f"tags of {human_size(tags_size)} are larger than the {human_size(TAG_LIMIT)} "
                 "read for tags (pictures included); file not read",
             )
-        _refuse_damaged(path, window, kind, flac)  # before mutagen trusts the declared sizes
+        _refuse_damaged(path, window, kind, walked)  # before mutagen trusts the declared sizes
         flac_md5 = read_tags(fileobj, file, extension, kind, window)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
@@ -145,7 +145,7 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
             fileobj, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
         )
         if file_format != kind:
-            _refuse_damaged(path, window, file_format, flac)
+            _refuse_damaged(path, window, file_format, walked if file_format == named else None)
         if file.bitrate is None and file.duration and payload is not None:
             file.bitrate = round(payload.length * 8 / file.duration / 1000)
         if full_hash and payload is not None:
@@ -155,9 +155,9 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
 
 
 def _refuse_damaged(
-    path: str, window: FileWindow, file_format: str | None, flac: FlacBlocks | None = None
+    path: str, window: FileWindow, file_format: str | None, walked: Layout = None
 ) -> None:
-    damaged = damage(window, file_format, flac) if file_format else None
+    damaged = damage(window, file_format, walked) if file_format else None
     if damaged is not None:
         raise ExtractError(path, damaged)
 

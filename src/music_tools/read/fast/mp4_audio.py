@@ -22,19 +22,23 @@ class Unsure(Exception):
 
 
 class _Bits:
-    __slots__ = ("data", "position")
+    """A big-endian bit reader over bytes held as one integer: a read is a shift and a mask."""
+
+    __slots__ = ("position", "size", "value")
 
     def __init__(self, data: bytes, position: int = 0) -> None:
-        self.data, self.position = data, position * 8
+        self.value, self.size, self.position = (
+            int.from_bytes(data, "big"),
+            len(data) * 8,
+            position * 8,
+        )
 
     def bits(self, count: int) -> int:
         end = self.position + count
-        if end > len(self.data) * 8:
+        if end > self.size:
             raise Unsure  # mutagen: BitReaderError, the file fails
-        value = int.from_bytes(self.data[self.position // 8 : (end + 7) // 8], "big")
-        value >>= (8 - end % 8) % 8
         self.position = end
-        return value & ((1 << count) - 1)
+        return (self.value >> (self.size - end)) & ((1 << count) - 1)
 
 
 def parse_sample_entry(name: bytes, entry: bytes) -> SampleEntry:
