@@ -47,6 +47,7 @@ from pathlib import Path
 import apsw
 
 from ..errors import NotALibraryError, SchemaError, StoreError
+from .deferred_indexes import indexes_pending, restore_indexes
 from .driver_errors import store_error, translated
 from .engine import READ_SNAPSHOT_WRITE
 from .schema import LATEST_VERSION, migrate, user_version
@@ -87,6 +88,7 @@ def open_sqlite(
             conn.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB}")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA foreign_keys=ON")
+            _restore_deferred_indexes(conn)
             migrate(conn)
     except StoreError as exc:
         if conn is not None:
@@ -95,6 +97,20 @@ def open_sqlite(
             raise StoreError(target, exc.reason) from exc
         raise
     return conn
+
+
+def _restore_deferred_indexes(conn: apsw.Connection) -> None:
+    """Build the indexes a killed first index left to build (before any migration, which
+    expects the schema it knows); see deferred_indexes.py."""
+    if not indexes_pending(conn):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        restore_indexes(conn)
+    except BaseException:
+        _rollback(conn)
+        raise
+    conn.execute("COMMIT")
 
 
 def _open_readonly(
