@@ -21,8 +21,9 @@ groups joined from them are the same.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Hashable
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from operator import attrgetter
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -48,20 +49,22 @@ class _Name:
     artist: str
     title: str
     marks: tuple[frozenset[str], tuple[str, ...]]
-    rows: list[tuple[int, LibraryFile]] = field(default_factory=list)
-    shortest: float = float("inf")
-    longest: float = 0.0
+    rows: list[tuple[int, LibraryFile]]
+    shortest: float
+    longest: float
 
 
 def fuzzy_pairs(block: list[LibraryFile]) -> list[tuple[LibraryFile, LibraryFile]]:
     """The pairs of `block` whose names are alike, metadata hashes differ and lengths agree."""
-    names = _names(block)
-    ordered = sorted(names, key=lambda name: name.shortest)
+    ordered = sorted(_names(block), key=attrgetter("shortest"))
     starts = [name.shortest for name in ordered]
     found: list[tuple[int, float, int, LibraryFile, LibraryFile]] = []
     for at, name in enumerate(ordered):
-        found += _row_pairs(name, name, 1.0)
+        if len(name.rows) > 1:
+            found += _row_pairs(name, name, 1.0)
         end = bisect_right(starts, _reach(name.longest), lo=at + 1)
+        if end == at + 1:
+            continue
         window = ordered[at + 1 : end]
         for _, score, j in process.extract(
             name.title,
@@ -79,25 +82,25 @@ def fuzzy_pairs(block: list[LibraryFile]) -> list[tuple[LibraryFile, LibraryFile
     return [(first, second) for _, _, _, first, second in found]
 
 
-def _names(block: list[LibraryFile]) -> list[_Name]:
+def _names(block: list[LibraryFile]) -> Iterable[_Name]:
     """The bucket's rows that can be in a fuzzy pair (named, with a length), by name."""
-    names: dict[Hashable, _Name] = {}
-    place = 0
-    for file in block:
-        if not (file.artist and file.title and names_a_song(file)):
-            continue
-        place += 1  # the row's place among the named rows, as the pairwise loop counted
-        if not file.duration:
+    names: dict[tuple[str, str, Hashable], _Name] = {}
+    for place, file in enumerate(block):
+        duration = file.duration
+        if not (duration and file.artist and file.title and names_a_song(file)):
             continue
         artist, title, (words, numbers) = normalized_names(file.artist, file.title)
         marks = (words, tuple(numbers))
         name = names.get((artist, title, marks))
         if name is None:
-            name = names[(artist, title, marks)] = _Name(artist, title, marks)
-        name.rows.append((place, file))
-        name.shortest = min(name.shortest, file.duration)
-        name.longest = max(name.longest, file.duration)
-    return list(names.values())
+            names[(artist, title, marks)] = _Name(
+                artist, title, marks, [(place, file)], duration, duration
+            )
+        else:
+            name.rows.append((place, file))
+            name.shortest = min(name.shortest, duration)
+            name.longest = max(name.longest, duration)
+    return names.values()
 
 
 def _row_pairs(

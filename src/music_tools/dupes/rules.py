@@ -75,9 +75,7 @@ def _normalized(artist: str, title: str) -> tuple[str, str, tuple[frozenset[str]
     return normalize_artist(artist), clean_title, marks
 
 
-def normalized_names(
-    artist: str, title: str
-) -> tuple[str, str, tuple[frozenset[str], list[str]]]:
+def normalized_names(artist: str, title: str) -> tuple[str, str, tuple[frozenset[str], list[str]]]:
     """(artist, title, (version words, numbers)) as `similarity` compares them."""
     return _normalized(artist, title)
 
