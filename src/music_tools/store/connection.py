@@ -17,9 +17,13 @@ Pragmas, each measured on the XLARGE benchmark (100,000 rows, 2 cores):
   million rows with random keys in commits of 500 (as the indexer does): 8 MiB 5,308
   rows/s (peak 38 MiB), 32 MiB 6,218 rows/s (63 MiB), 256 MiB 5,355 rows/s (334 MiB), all
   within this machine's noise; 32 MiB keeps a million-file index well inside its memory
-  budget at no measurable cost.
+  budget at no measurable cost. Re-measured since a first index builds its key indexes at
+  the end (deferred_indexes.py), a million rows loaded and indexed: 8 MiB 20.2 s (peak
+  123 MiB), 32 MiB 20.0 s (167 MiB), 128 MiB 22.7 s (268 MiB); the sorts of CREATE INDEX
+  gain nothing from a larger cache either.
 - no mmap_size: mapped pages count as the process's resident memory once touched, and
-  reads through the page cache were no slower here.
+  reads through the page cache were no slower here (the same million-row load with
+  mmap_size=256 MiB: 24.2 s, peak 423 MiB).
 - `PRAGMA optimize` after an index run that wrote many rows (see LibraryIndexer), so the
   query planner has statistics for a large library; it analyzes only what changed a lot.
 - temp_store=MEMORY: the ephemeral tables that IN-lists and sorts build stay off disk.
