@@ -137,8 +137,16 @@ class SqliteEngine(Engine):
         self._restore_indexes()
 
     def _restore_indexes(self) -> None:
-        with self._tx.atomic():
-            restore_indexes(self.conn)
+        """The sorts of CREATE INDEX spill past the page cache's size to temporary files
+        (with temp_store=MEMORY they would hold a million rows' keys in memory)."""
+        with translated(self.name):
+            self.conn.execute("PRAGMA temp_store=FILE")
+        try:
+            with self._tx.atomic():
+                restore_indexes(self.conn)
+        finally:
+            with translated(self.name):
+                self.conn.execute("PRAGMA temp_store=MEMORY")
 
     @contextmanager
     def impatient(self, seconds: float) -> Iterator[None]:
