@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from factories import library_file
-from music_tools.dupes.rules import similar_pairs
+from music_tools.dupes.fuzzy import fuzzy_pairs
 from music_tools.library import LibraryDatabase, find_duplicates
 
 CHAIN = [
@@ -22,7 +22,7 @@ def test_a_chain_of_near_misses_is_never_one_group(db: LibraryDatabase) -> None:
         for i, artist in enumerate(CHAIN)
     ]
     db.batch_insert_files(rows)
-    alike = {frozenset((a.artist, b.artist)) for a, b in similar_pairs(rows)}
+    alike = {frozenset((a.artist, b.artist)) for a, b in fuzzy_pairs(rows)}
     assert frozenset((CHAIN[0], CHAIN[-1])) not in alike  # the ends are not alike
     groups = list(find_duplicates(db, kinds=["fuzzy"]))
     assert groups, "the close neighbours are still found"

@@ -16,16 +16,15 @@ from ..models import LibraryFile
 from ..store import LibraryDatabase
 from ..store.matching import groups_by_key
 from ..util import is_inside, printable_path
+from .fuzzy import fuzzy_pairs
 from .hashes import HashCache
 from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
 from .prints import FingerprintCache
 from .recording import recording_edges
 from .rules import (
-    durations_agree,
     names_a_song,
     quality_rank,
     quality_verdict,
-    similar_pairs,
     tolerance,
 )
 
@@ -168,12 +167,8 @@ def _heard_edges(run: list[list[LibraryFile]], prints: FingerprintCache) -> list
 
 def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:
     """Pairs within one block whose artist and title are alike and lengths agree (pairs
-    with the same tags are same_song's to judge)."""
-    return [
-        (first.id or 0, second.id or 0, "fuzzy")
-        for first, second in similar_pairs(block)
-        if first.metadata_hash != second.metadata_hash and durations_agree(first, second)
-    ]
+    with the same tags are same_song's to judge); see fuzzy.py."""
+    return [(first.id or 0, second.id or 0, "fuzzy") for first, second in fuzzy_pairs(block)]
 
 
 def _groups(

@@ -16,10 +16,8 @@ fingerprint can tell them apart (see `compare._same_song` and `identity/fingerpr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from ..identity.normalize import normalize_artist, normalize_title, tags_from_stem
@@ -30,9 +28,9 @@ __all__ = [
     "durations_agree",
     "format_duration",
     "names_a_song",
+    "normalized_names",
     "quality_rank",
     "quality_verdict",
-    "similar_pairs",
     "similarity",
     "tolerance",
 ]
@@ -77,6 +75,11 @@ def _normalized(artist: str, title: str) -> tuple[str, str, tuple[frozenset[str]
     return normalize_artist(artist), clean_title, marks
 
 
+def normalized_names(artist: str, title: str) -> tuple[str, str, tuple[frozenset[str], list[str]]]:
+    """(artist, title, (version words, numbers)) as `similarity` compares them."""
+    return _normalized(artist, title)
+
+
 def names_a_song(file: LibraryFile) -> bool:
     """Whether the file's artist and title (its tags, or its file name when it has none)
     say which song it is. "Track 01.wav", "01.mp3" or "Unknown Artist - Track 1" do not:
@@ -110,33 +113,6 @@ def similarity(a: LibraryFile, b: LibraryFile) -> float:
         return 0.0
     title = OSA.normalized_similarity(title_a, title_b, score_cutoff=TITLE_SIMILARITY)
     return min(artist, title) if title else 0.0
-
-
-def similar_pairs(files: list[LibraryFile]) -> Iterator[tuple[LibraryFile, LibraryFile]]:
-    """Pairs of `files` (one fuzzy block) that `similarity` accepts.
-
-    Each title is scored against the later ones in one rapidfuzz call (a loop in C with a
-    cut-off), so a block of n rows costs n Python steps, not n*n/2."""
-    named = [
-        (f, *_normalized(f.artist, f.title))
-        for f in files
-        if f.artist and f.title and names_a_song(f)
-    ]
-    titles = [title for _, _, title, _ in named]
-    for i, (first, artist_a, title_a, marks_a) in enumerate(named[:-1]):
-        later = titles[i + 1 :]
-        for _, _, j in process.extract(
-            title_a,
-            later,
-            scorer=OSA.normalized_similarity,
-            score_cutoff=TITLE_SIMILARITY,
-            limit=None,
-        ):
-            second, artist_b, _, marks_b = named[i + 1 + j]
-            if marks_a == marks_b and OSA.normalized_similarity(
-                artist_a, artist_b, score_cutoff=ARTIST_SIMILARITY
-            ):
-                yield first, second
 
 
 def quality_verdict(new: LibraryFile, old: LibraryFile) -> tuple[Quality, str]:

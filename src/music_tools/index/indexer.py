@@ -71,7 +71,8 @@ class LibraryIndexer:
         refresh_metadata_keys(self.db)
         diff = Diff(self.db, report, self.options, self.on_progress)
         try:
-            self._read_and_store(diff, report)
+            with self.db.deferred_indexes():
+                self._read_and_store(diff, report)
         except KeyboardInterrupt:
             report.interrupted = True  # what was committed stays; nothing is marked missing
             report.elapsed_s = time.monotonic() - started

@@ -17,9 +17,15 @@ Pragmas, each measured on the XLARGE benchmark (100,000 rows, 2 cores):
   million rows with random keys in commits of 500 (as the indexer does): 8 MiB 5,308
   rows/s (peak 38 MiB), 32 MiB 6,218 rows/s (63 MiB), 256 MiB 5,355 rows/s (334 MiB), all
   within this machine's noise; 32 MiB keeps a million-file index well inside its memory
-  budget at no measurable cost.
+  budget at no measurable cost. Re-measured since a first index builds its key indexes at
+  the end (deferred_indexes.py), a million rows loaded and indexed: 8 MiB 20.2 s (peak
+  123 MiB), 32 MiB 20.0 s (167 MiB), 128 MiB 22.7 s (268 MiB); the sorts of CREATE INDEX
+  gain nothing from a larger cache either. Those sorts run with temp_store=FILE: what
+  exceeds the cache spills to a temporary file instead of memory (peak 100 MiB instead of
+  167 MiB for that million, 4.8 s to build instead of 5.5 s).
 - no mmap_size: mapped pages count as the process's resident memory once touched, and
-  reads through the page cache were no slower here.
+  reads through the page cache were no slower here (the same million-row load with
+  mmap_size=256 MiB: 24.2 s, peak 423 MiB).
 - `PRAGMA optimize` after an index run that wrote many rows (see LibraryIndexer), so the
   query planner has statistics for a large library; it analyzes only what changed a lot.
 - temp_store=MEMORY: the ephemeral tables that IN-lists and sorts build stay off disk.
@@ -47,6 +53,7 @@ from pathlib import Path
 import apsw
 
 from ..errors import NotALibraryError, SchemaError, StoreError
+from .deferred_indexes import indexes_pending, restore_indexes
 from .driver_errors import store_error, translated
 from .engine import READ_SNAPSHOT_WRITE
 from .schema import LATEST_VERSION, migrate, user_version
@@ -87,6 +94,7 @@ def open_sqlite(
             conn.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB}")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA foreign_keys=ON")
+            _restore_deferred_indexes(conn)
             migrate(conn)
     except StoreError as exc:
         if conn is not None:
@@ -95,6 +103,23 @@ def open_sqlite(
             raise StoreError(target, exc.reason) from exc
         raise
     return conn
+
+
+def _restore_deferred_indexes(conn: apsw.Connection) -> None:
+    """Build the indexes a killed first index left to build (before any migration, which
+    expects the schema it knows); see deferred_indexes.py."""
+    if not indexes_pending(conn):
+        return
+    conn.execute("PRAGMA temp_store=FILE")  # the sorts spill to disk, not to memory
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        restore_indexes(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+    finally:
+        conn.execute("PRAGMA temp_store=MEMORY")
 
 
 def _open_readonly(

@@ -66,6 +66,8 @@ _SET_METADATA_KEY = Write(
     "update", TABLE, "id", ("metadata_hash", "metadata_version"), scoped=False
 )
 _REACTIVATE = Write("update", TABLE, "file_path", ("last_seen_at",), sets="is_active = 1")
+#: the indexes a first index looks rows up by while it loads (see `deferred_indexes`)
+_LOAD_INDEXES = ("idx_library_directory",)
 _STATE_COLUMNS = ("file_path", "id", "file_size", "file_mtime_ns", "is_active", "audio_key")
 _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
 _repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
@@ -225,6 +227,13 @@ class LibraryDatabase:
     def optimize(self) -> None:
         """Give the query planner fresh statistics where a large write made them stale."""
         self._engine.optimize()
+
+    def deferred_indexes(self) -> AbstractContextManager[bool]:
+        """Around a first index: a nearly empty table is loaded without the indexes that
+        only duplicate checks and queries use, and they are built when the block ends (a
+        run killed meanwhile leaves them to the next writable open); whether it did. The
+        path and folder indexes stay: the load's upserts and diff look rows up by them."""
+        return self._engine.deferred_indexes(TABLE, _LOAD_INDEXES)
 
     def close(self) -> None:
         self._engine.close()

@@ -187,6 +187,14 @@ class Engine(ABC):
         builds an empty table's secondary indexes after the load); SQLite needs nothing."""
         return nullcontext()
 
+    def deferred_indexes(self, table: str, keep: tuple[str, ...]) -> AbstractContextManager[bool]:
+        """Around a load of many transactions into `table` (a first index): where a store
+        fills a nearly empty table faster without its secondary indexes, it drops those not
+        in `keep` and builds them when the block ends, crash-safely (SQLite: see
+        deferred_indexes.py); yields whether it did. PostgreSQL defers per transaction
+        instead (`bulk_load`): its catalog is shared, and other machines read it meanwhile."""
+        return nullcontext(False)
+
     @abstractmethod
     def impatient(self, seconds: float) -> AbstractContextManager[None]:
         """Inside, waiting for another writer's lock gives up after `seconds`."""
