@@ -513,10 +513,19 @@ def test_a_large_lookup_reads_one_snapshot_on_two_connections(postgres_url: str)
     paths = [f.file_path for f in files]
     with LibraryDatabase(postgres_url, machine="alpha") as db:
         db.batch_insert_files(files)
+        engine = db.engine
+        two_at_once = engine._two_at_once  # type: ignore[attr-defined]
+        parts_run: list[int] = []
+
+        def watched(query: str, parts: list[list[bytes]], helper: object) -> object:
+            parts_run.append(len(parts))
+            return two_at_once(query, parts, helper)
+
+        engine._two_at_once = watched  # type: ignore[attr-defined]
         found = db.batch_get_files_by_paths([*paths, "/music/not/there.flac"])
         assert sum(f is not None for f in found.values()) == len(files)
         assert found["/music/not/there.flac"] is None
-        assert db.engine._second is not None  # type: ignore[attr-defined]
+        assert parts_run and parts_run[0] >= 2  # the two connections took part
         with db.reading():
             db.get_file_by_path(paths[0])  # the snapshot starts here
             with psycopg.connect(postgres_url, autocommit=True) as other:
@@ -527,6 +536,7 @@ def test_a_large_lookup_reads_one_snapshot_on_two_connections(postgres_url: str)
                 [f.metadata_hash or "" for f in files], "metadata"
             )
             assert sum(len(group) for group in by_hash.values()) == len(files)
+        assert len(parts_run) == 3
         after = db.batch_get_files_by_paths(paths)
         assert {f.title for f in after.values() if f is not None} == {"changed"}
 

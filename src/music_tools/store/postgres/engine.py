@@ -178,6 +178,7 @@ class PostgresEngine(Engine):
         self._bytes_registered = False
         self._url = url
         self._second: Any = None  # the read-only connection of large lookups
+        self._standby: bool | None = None  # whether the server is a standby in recovery
         try:
             with self.translated():
                 self.conn.execute(f"SET lock_timeout = {int(busy_timeout * 1000)}")
@@ -387,10 +388,17 @@ class PostgresEngine(Engine):
         snapshots on): the lookup then keeps to one connection."""
         try:
             helper = self._helper()
-            with self._savepoint("mt_export"):  # a standby refuses: this transaction goes on
-                snapshot = self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
-            helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         except (StoreError, psycopg.Error):
+            return None
+        if self._standby is None:  # a standby in recovery exports no snapshot
+            self._standby = bool(self.conn.execute("SELECT pg_is_in_recovery()").fetchone()[0])
+        if self._standby:
+            return None
+        # not under a savepoint: a subtransaction cannot export the snapshot
+        snapshot = self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        try:
+            helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        except psycopg.Error:
             return None
         try:
             helper.execute(f"SET TRANSACTION SNAPSHOT {_quote(snapshot)}")
