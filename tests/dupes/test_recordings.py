@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -251,32 +252,13 @@ def test_copies_of_one_audio_are_fingerprinted_once_not_each(
 ) -> None:
     """Same tags, same length: only the audio can tell the other take apart, but copies of
     the same audio (one audio_key) need one fingerprint between them, not one each."""
-    import shutil as sh
-
-    from mutagen.flac import FLAC
-
-    real = sh.which("fpcalc")
-    assert real is not None
-    calls = tmp_path / "calls"
-    counting = tmp_path / "fpcalc"
-    counting.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\nexec "{real}" "$@"\n')
-    counting.chmod(0o755)
     music = tmp_path / "music"
-    music.mkdir()
-    first = write_song(music / "take1.flac", song(50, 14.0), "flac")
-    other = write_song(music / "take2.flac", song(50, 14.0, take=1), "flac")
-    for path in (first, other):
-        tags = FLAC(path)
-        tags["artist"], tags["title"] = "Band", "Song"
-        tags.save()
-    for i in range(5):
-        sh.copy(first, music / f"copy{i}.flac")
+    first, other = _two_takes(music / "take1.flac", music / "take2.flac")
+    runs = _counted_fpcalc(tmp_path, monkeypatch)
     with LibraryDatabase(tmp_path / "l.db") as db:
         LibraryIndexer(db, 1).index([music])
-        monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(counting))
         groups = list(find_duplicates(db, ["same_song"]))
-    made = [line for line in calls.read_text().splitlines() if "-raw" in line]
-    assert len(made) == 2  # one per distinct audio, not seven
+    assert len(runs()) == 2  # one per distinct audio, not seven
     members = {
         frozenset([g.keeper.file_path, *(m.file.file_path for m in g.others)]) for g in groups
     }
@@ -292,36 +274,49 @@ def test_check_fingerprints_copies_of_one_library_audio_once(
     """A new file with the tags and length of a library song that has five copies: check
     needs the new file's fingerprint and one of the copies', not one per copy; the copies
     that shared it keep it for the next run."""
-    import shutil as sh
+    music = tmp_path / "music"
+    _, new = _two_takes(music / "take1.flac", tmp_path / "downloads" / "take2.flac")
+    with LibraryDatabase(tmp_path / "l.db") as db:
+        LibraryIndexer(db, 1).index([music])
+        runs = _counted_fpcalc(tmp_path, monkeypatch)
+        result = DuplicateChecker(db, workers=1).check_files_batch([str(new)])[str(new)]
+        assert not result.is_duplicate  # another take: the fingerprints tell
+        assert len(runs()) == 2  # the new file and one copy, not six copies
+        stored = db.engine.fetch("SELECT count(*) FROM fingerprints WHERE fingerprint IS NOT NULL")
+        assert stored[0][0] == 6  # every copy keeps the print it shared
+        DuplicateChecker(db, workers=1).check_files_batch([str(new)])
+        assert len(runs()) == 3  # only the new file, which the library does not hold
+
+
+def _two_takes(first: Path, other: Path) -> tuple[Path, Path]:
+    """Two takes of one song with the same tags and length (only the audio tells them
+    apart), and five byte copies of the first beside it."""
+    import shutil
 
     from mutagen.flac import FLAC
 
-    real = sh.which("fpcalc")
-    assert real is not None
-    calls = tmp_path / "calls"
-    counting = tmp_path / "fpcalc"
-    counting.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\nexec "{real}" "$@"\n')
-    counting.chmod(0o755)
-    music, downloads = tmp_path / "music", tmp_path / "downloads"
-    music.mkdir()
-    downloads.mkdir()
-    first = write_song(music / "take1.flac", song(50, 14.0), "flac")
-    new = write_song(downloads / "take2.flac", song(50, 14.0, take=1), "flac")
-    for path in (first, new):
+    for folder in {first.parent, other.parent}:
+        folder.mkdir(parents=True, exist_ok=True)
+    write_song(first, song(50, 14.0), "flac")
+    write_song(other, song(50, 14.0, take=1), "flac")
+    for path in (first, other):
         tags = FLAC(path)
         tags["artist"], tags["title"] = "Band", "Song"
         tags.save()
     for i in range(5):
-        sh.copy(first, music / f"copy{i}.flac")
-    with LibraryDatabase(tmp_path / "l.db") as db:
-        LibraryIndexer(db, 1).index([music])
-        monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(counting))
-        result = DuplicateChecker(db, workers=1).check_files_batch([str(new)])[str(new)]
-        assert not result.is_duplicate  # another take: the fingerprints tell
-        made = [line for line in calls.read_text().splitlines() if "-raw" in line]
-        assert len(made) == 2  # the new file and one copy, not six copies
-        stored = db.engine.fetch("SELECT count(*) FROM fingerprints WHERE fingerprint IS NOT NULL")
-        assert stored[0][0] == 6  # every copy keeps the print it shared
-        DuplicateChecker(db, workers=1).check_files_batch([str(new)])
-        again = [line for line in calls.read_text().splitlines() if "-raw" in line]
-        assert len(again) == 3  # only the new file, which the library does not hold
+        shutil.copy(first, first.parent / f"copy{i}.flac")
+    return first, other
+
+
+def _counted_fpcalc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """From now on fpcalc runs through a wrapper that logs each call; returns a function
+    giving the fingerprinting calls so far."""
+    real = shutil.which("fpcalc")
+    assert real is not None
+    calls = tmp_path / "calls"
+    calls.touch()
+    counting = tmp_path / "fpcalc"
+    counting.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\nexec "{real}" "$@"\n')
+    counting.chmod(0o755)
+    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(counting))
+    return lambda: [line for line in calls.read_text().splitlines() if "-raw" in line]
