@@ -151,3 +151,37 @@ def _count(db: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM library_index").get)
     finally:
         conn.close()
+
+
+def test_a_load_inside_a_callers_transaction_keeps_the_indexes(tmp_path: Path) -> None:
+    """Inside the caller's transaction nothing is dropped: the build at the end could not
+    change its temporary storage there, and a failure would take the caller's rows."""
+    from factories import library_file
+
+    path = tmp_path / "l.db"
+    with LibraryDatabase(path) as db:
+        before = indexes(path)
+        with db.atomic(), db.deferred_indexes() as dropped:
+            db.batch_insert_files(library_file(i) for i in range(100))
+            assert not dropped
+        assert db.count_files() == 100
+    assert indexes(path) == before
+
+
+def test_an_index_that_ends_builds_what_another_killed_load_left(tmp_path: Path) -> None:
+    """Process A dropped the indexes and died; B, already open, loads and finishes: B
+    builds them, rather than leaving them to the next open."""
+    from factories import library_file
+
+    path = tmp_path / "l.db"
+    LibraryDatabase(path).close()
+    full = indexes(path)
+    with LibraryDatabase(path) as b, LibraryDatabase(path) as a:
+        killed = a.deferred_indexes()
+        assert killed.__enter__()  # A dropped them, then never came back
+        assert indexes(path) != full
+        with b.deferred_indexes() as dropped:
+            assert not dropped
+            b.batch_insert_files(library_file(i) for i in range(50))
+        assert indexes(path) == full
+        assert not pending(path)

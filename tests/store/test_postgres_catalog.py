@@ -566,3 +566,65 @@ def test_a_large_lookup_without_a_second_connection_keeps_to_one(postgres_url: s
         found = db.batch_get_files_by_paths(f.file_path for f in files)
         assert all(f is not None for f in found.values())
         assert engine._second is None  # type: ignore[attr-defined]
+
+
+def test_an_integer_too_large_for_its_column_is_refused_not_wrapped(postgres_url: str) -> None:
+    """Binary COPY sends an INTEGER column's value in 4 bytes: a larger one must be
+    refused with the reason, as before, not stored as its low 32 bits."""
+    big = replace(library_file(1), metadata_version=2**32 + 7)
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        result = db.batch_insert_files([library_file(0), big])
+        assert int(result) == 1
+        assert [f.key for f in result.failures] == [big.file_path]
+        assert "too large" in result.failures[0].reason
+        assert db.get_file_by_path(big.file_path) is None
+
+
+def test_a_large_lookup_never_waits_behind_a_lock_queued_for_its_own_table(
+    postgres_url: str,
+) -> None:
+    """Another session queues for the table's exclusive lock while this snapshot holds a
+    share lock: the second connection must not queue behind it (a cycle through the
+    client the server cannot see); the lookup finishes at once on the first."""
+    import threading
+
+    import psycopg
+
+    from music_tools.store.postgres.engine import PARALLEL_KEYS
+
+    files = [library_file(i) for i in range(PARALLEL_KEYS + 10)]
+    with LibraryDatabase(postgres_url, machine="alpha", busy_timeout=5) as db:
+        db.batch_insert_files(files)
+        with db.reading():
+            db.count_files()  # this snapshot's share lock on the table
+
+            def lock_it() -> None:
+                with psycopg.connect(postgres_url) as other:
+                    other.execute("SET lock_timeout = 10000")
+                    other.execute("LOCK TABLE library_index IN ACCESS EXCLUSIVE MODE")
+
+            locker = threading.Thread(target=lock_it)
+            locker.start()
+            time.sleep(0.5)  # its request is queued now
+            started = time.monotonic()
+            found = db.batch_get_files_by_paths(f.file_path for f in files)
+            took = time.monotonic() - started
+        locker.join(timeout=15)
+        assert all(f is not None for f in found.values())
+        assert took < 3
+
+
+def test_a_large_first_load_leaves_indexes_it_cannot_drop_and_still_loads(
+    postgres_url: str,
+) -> None:
+    """An index the catalog did not make (here one behind a constraint) cannot be dropped:
+    the load goes the usual way instead of failing."""
+    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        db.engine.run(
+            "ALTER TABLE library_index ADD CONSTRAINT one_id EXCLUDE USING btree (id WITH =)"
+        )
+        result = db.batch_insert_files([library_file(i) for i in range(BULK_LOAD_ROWS)])
+        assert int(result) == BULK_LOAD_ROWS
+        assert "one_id" in _index_names(db)

@@ -9,8 +9,8 @@ indexes, 67,000-79,000 rows/s throughout, and `CREATE INDEX` of all of them at t
 (one sort each) took 5.8 s, 19.4 s in all against 45.6 s.
 
 So a run that starts on an empty (or nearly empty) table drops the secondary indexes it
-does not look up during the load (the unique path index stays for the upsert, the folder and
-root indexes for the diff), and builds them when the load ends. Crash safety: the DROP and a
+does not look up during the load (the unique path index stays for the upsert, the folder
+index for the diff), and builds them when the load ends. Crash safety: the DROP and a
 `meta` row listing each dropped index's `CREATE` statement commit in one transaction, and
 building them back and deleting that row commit in one other, so a run killed anywhere
 leaves either all indexes or the list of those to build. `restore_indexes` builds them; it

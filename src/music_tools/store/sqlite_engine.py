@@ -14,7 +14,7 @@ from . import sql
 from .batch import BatchResult, execute_isolated
 from .blocking import FUZZY_BLOCK_SQL
 from .connection import Transactions, open_sqlite
-from .deferred_indexes import drop_secondary_indexes, restore_indexes
+from .deferred_indexes import drop_secondary_indexes, indexes_pending, restore_indexes
 from .driver_errors import store_error, translated
 from .engine import Engine, Write
 from .rows import COLUMNS, db_path, prefix_bounds, row_of
@@ -120,13 +120,18 @@ class SqliteEngine(Engine):
 
     @contextmanager
     def deferred_indexes(self, table: str, keep: tuple[str, ...]) -> Iterator[bool]:
-        if self.readonly:
+        if self.readonly or not self.conn.getautocommit():
+            # inside a caller's transaction the build at the end could not switch its sorts
+            # to temporary files, and a failure would take the caller's work with it
             yield False
             return
         with self._tx.atomic():
             dropped = drop_secondary_indexes(self.conn, table, keep, DEFER_INDEXES_BELOW_ROWS)
         if not dropped:
             yield False
+            if indexes_pending(self.conn):  # another process's load, killed meanwhile
+                with suppress(StoreError):
+                    self._restore_indexes()
             return
         try:
             yield True

@@ -55,6 +55,7 @@ from .schema import BASELINE, FUZZY_BLOCK, MIGRATIONS, VERSION_TABLE
 try:
     import psycopg
     from psycopg import errors as pg_errors
+    from psycopg import pq
     from psycopg import sql as pg_sql
     from psycopg.conninfo import conninfo_to_dict
     from psycopg.types.string import BytesBinaryDumper
@@ -78,6 +79,8 @@ WRITE_CHUNK = 5_000
 #: at once, in chunks of PARALLEL_CHUNK keys (see `select_in`)
 PARALLEL_KEYS = 40_000
 PARALLEL_CHUNK = 25_000
+#: how long the second connection waits for a lock before the main one takes its part
+HELPER_LOCK_WAIT_MS = 200
 #: a write of at least this many rows into an empty library_index builds the secondary
 #: indexes after the load instead of row by row (see `bulk_load`)
 BULK_LOAD_ROWS = 20_000
@@ -88,6 +91,7 @@ _LOCK_CLASS = 0x6D74  # "mt": the advisory locks' first key
 _MIGRATION_LOCK = 1
 _CONNECT_TIMEOUT_S = 10
 _FLAG_COLUMNS = frozenset({"is_active", "is_lossless"})
+_INT4 = 2**31
 _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
@@ -376,11 +380,7 @@ class PostgresEngine(Engine):
             yield from super().select_in(head, expression, keys, batch_size)
             return
         query = _pg(head + self.in_clause(expression, 0))
-        try:
-            yield from self._two_at_once(query, list(chunks(keys, PARALLEL_CHUNK)), helper)
-        finally:
-            with suppress(psycopg.Error):
-                helper.execute("ROLLBACK")
+        yield from self._two_at_once(query, list(chunks(keys, PARALLEL_CHUNK)), helper)
 
     def _sharing_snapshot(self) -> Any:
         """The second connection, in a transaction on this one's snapshot; None when that
@@ -394,6 +394,11 @@ class PostgresEngine(Engine):
             self._standby = bool(self.conn.execute("SELECT pg_is_in_recovery()").fetchone()[0])
         if self._standby:
             return None
+        status = helper.info.transaction_status
+        if status == pq.TransactionStatus.INTRANS:
+            return helper  # an earlier lookup of this snapshot imported it already
+        if status != pq.TransactionStatus.IDLE:
+            return None  # it failed earlier in this snapshot: keep to one connection
         # not under a savepoint: a subtransaction cannot export the snapshot
         snapshot = self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         try:
@@ -413,10 +418,20 @@ class PostgresEngine(Engine):
     ) -> Iterator[list[tuple[Any, ...]]]:
         """Each part's rows in order, part i queried on connection i % 2 by a worker
         thread while this one takes the rows of the part before."""
-        conns = (self.conn, helper)
+        broken: list[bool] = []
 
         def run(i: int) -> Any:
-            cursor = conns[i % 2].cursor(binary=True)
+            if i % 2 and not broken:
+                try:
+                    cursor = helper.cursor(binary=True)
+                    cursor.execute(query, self.in_params(parts[i]))
+                    return cursor
+                except psycopg.Error:
+                    # its lock queued behind another session's (which may wait for this
+                    # transaction's own lock: a cycle the server cannot see), or it was
+                    # lost: the rest runs on this connection, which holds its locks already
+                    broken.append(True)
+            cursor = self.conn.cursor(binary=True)
             cursor.execute(query, self.in_params(parts[i]))
             return cursor
 
@@ -434,13 +449,23 @@ class PostgresEngine(Engine):
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def end_shared_snapshot(self) -> None:
+        """The read snapshot ended: so does the second connection's copy of it (even when a
+        lookup's generator was left unfinished), so it holds no lock or old snapshot."""
+        second = self._second
+        if second is not None and second.info.transaction_status:
+            with suppress(psycopg.Error):
+                second.execute("ROLLBACK")
+
     def _helper(self) -> Any:
         """The second connection, read-only, opened on first use, closed with this one."""
         if self._second is None:
             second = self._connect(self._url)
             try:
                 second.execute("SET default_transaction_read_only = on")
-                second.execute(f"SET lock_timeout = {int(self.busy_timeout * 1000)}")
+                # never queue for a lock: the main connection holds the snapshot's locks
+                # already and takes over a part this one cannot run at once
+                second.execute(f"SET lock_timeout = {HELPER_LOCK_WAIT_MS}")
             except psycopg.Error:
                 second.close()
                 raise
@@ -559,7 +584,7 @@ class PostgresEngine(Engine):
             or spec.table != "library_index"
             or rows is None
             or rows < BULK_LOAD_ROWS
-            or self._tx.depth == 0
+            or self._tx.depth != 1  # inside a caller's transaction the lock would outlast it
         ):
             yield
             return
@@ -582,25 +607,28 @@ class PostgresEngine(Engine):
         """Lock `table` and drop its non-unique indexes if it is empty and nobody uses it;
         the statements that build them again (None: not done)."""
         conn = self.conn
-        with self.translated():
-            if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
-                return None
-            try:
-                with self._savepoint("mt_bulk"):
-                    conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE NOWAIT")
-                    if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
-                        raise _NotEmpty  # a row came meanwhile: the lock goes with the savepoint
-                    found = conn.execute(
-                        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                        "JOIN pg_class c ON c.oid = i.indexrelid "
-                        "WHERE i.indrelid = %s::regclass AND NOT i.indisunique "
-                        "ORDER BY c.relname",
-                        (table,),
-                    ).fetchall()
-                    for name, _definition in found:
-                        conn.execute(pg_sql.SQL("DROP INDEX {}").format(pg_sql.Identifier(name)))
-            except (_NotEmpty, pg_errors.LockNotAvailable):
-                return None  # someone reads or writes it: load the usual way
+        try:
+            with self._savepoint("mt_bulk"):
+                # the lock first, without waiting: a look at the table could queue behind
+                # another loader's lock; a table in use is left alone
+                conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE NOWAIT")
+                if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+                    raise _NotEmpty  # the lock goes with the savepoint
+                found = conn.execute(
+                    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid "
+                    "WHERE i.indrelid = %s::regclass AND NOT i.indisunique "
+                    "AND NOT i.indisexclusion AND c.relname LIKE 'idx\\_%%' "
+                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid) "
+                    "ORDER BY c.relname",
+                    (table,),
+                ).fetchall()
+                for name, _definition in found:
+                    conn.execute(pg_sql.SQL("DROP INDEX {}").format(pg_sql.Identifier(name)))
+        except (_NotEmpty, psycopg.Error):
+            # in use, not ours to drop (another role owns it), anything else: load the
+            # usual way (the savepoint undid whatever was done)
+            return None
         return [definition for _name, definition in found]
 
     def _copied_straight(
@@ -648,9 +676,15 @@ class PostgresEngine(Engine):
         statement = pg_sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             pg_sql.Identifier(table), pg_sql.SQL(", ").join(map(pg_sql.Identifier, columns))
         )
+        names = [types[column] for column in columns]
+        narrow = [i for i, name in enumerate(names) if name == "integer"]
         with cursor.copy(statement) as copy:
-            copy.set_types([types[column] for column in columns])
+            copy.set_types(names)
             for row in rows:
+                for position in narrow:  # psycopg would send the low 32 bits of a larger int
+                    value = row[position]
+                    if type(value) is int and not -_INT4 <= value < _INT4:
+                        raise OverflowError("integer out of range")
                 copy.write_row(row)
 
     def _column_types(self, table: str) -> dict[str, str]:
@@ -983,6 +1017,7 @@ class Transactions:
         finally:
             self._depth, self._reading = 0, False
             self._quietly("ROLLBACK")
+            self._engine.end_shared_snapshot()
 
     def _quietly(self, statement: str) -> None:
         try:
