@@ -179,7 +179,6 @@ class PostgresEngine(Engine):
         self._streams = 0
         self._loading = False  # inside a bulk_load that holds the table alone
         self._types: dict[str, dict[str, str]] = {}
-        self._bytes_registered = False
         self._url = url
         self._second: Any = None  # the read-only connection of large lookups
         self._standby: bool | None = None  # whether the server is a standby in recovery
@@ -199,12 +198,16 @@ class PostgresEngine(Engine):
 
     def _connect(self, url: str) -> Any:
         try:
-            return psycopg.connect(
+            conn = psycopg.connect(
                 url,
                 autocommit=True,
                 connect_timeout=_CONNECT_TIMEOUT_S,
                 application_name="music-tools",
             )
+            # binary COPY asks for dumpers by type name, and for bytea psycopg finds the
+            # dumper of its dbapi20 `Binary` wrapper, in Python: ours are plain bytes (in C)
+            conn.adapters.register_dumper(bytes, BytesBinaryDumper)
+            return conn
         except psycopg.Error as exc:
             info = conninfo_to_dict(url)
             raise StoreError(
@@ -420,20 +423,21 @@ class PostgresEngine(Engine):
         thread while this one takes the rows of the part before."""
         broken: list[bool] = []
 
+        def on(conn: Any, i: int) -> Any:
+            cursor = conn.cursor(binary=True)
+            cursor.execute(query, self.in_params(parts[i]))
+            return cursor
+
         def run(i: int) -> Any:
             if i % 2 and not broken:
                 try:
-                    cursor = helper.cursor(binary=True)
-                    cursor.execute(query, self.in_params(parts[i]))
-                    return cursor
+                    return on(helper, i)
                 except psycopg.Error:
                     # its lock queued behind another session's (which may wait for this
                     # transaction's own lock: a cycle the server cannot see), or it was
                     # lost: the rest runs on this connection, which holds its locks already
                     broken.append(True)
-            cursor = self.conn.cursor(binary=True)
-            cursor.execute(query, self.in_params(parts[i]))
-            return cursor
+            return on(self.conn, i)
 
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mt-lookup")
         try:
@@ -668,11 +672,6 @@ class PostgresEngine(Engine):
         neither side formats or parses a number as text, about half the client's cost
         of the text format."""
         types = self._column_types(types_of)
-        if not self._bytes_registered:
-            # by type name psycopg finds the dumper of its dbapi20 `Binary` wrapper, in
-            # Python; the plain bytes dumper (in C) is the one our rows need
-            self.conn.adapters.register_dumper(bytes, BytesBinaryDumper)
-            self._bytes_registered = True
         statement = pg_sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             pg_sql.Identifier(table), pg_sql.SQL(", ").join(map(pg_sql.Identifier, columns))
         )
