@@ -18,7 +18,16 @@ from .payload import skip_id3v2
 from .riff import container_chunks
 from .window import FileWindow, read_at
 
-__all__ = ["TAG_LIMIT", "FlacBlocks", "Layout", "damage", "flac_blocks", "layout", "tag_bytes"]
+__all__ = [
+    "BLOCKS_KEPT",
+    "TAG_LIMIT",
+    "FlacBlocks",
+    "Layout",
+    "damage",
+    "flac_blocks",
+    "layout",
+    "tag_bytes",
+]
 
 #: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
 TAG_LIMIT = 32 * 1024 * 1024
@@ -32,6 +41,8 @@ class FlacBlocks:
     start: int  # where "fLaC" is: 0, or after an ID3v2 tag
     head: bytes  # "fLaC", the first block's header and (normally) STREAMINFO: 42 bytes
     frames: int | None  # where the audio frames start; None when the blocks overrun the file
+    #: (first header byte, body offset, body length) of each block walked, for the reader
+    blocks: tuple[tuple[int, int, int], ...] = ()
 
 
 Mp4Atoms = list[tuple[bytes, int, int, int]]
@@ -56,7 +67,8 @@ def flac_blocks(window: FileWindow) -> FlacBlocks | None:
     head = window.read(start, 42)
     if head[:4] != b"fLaC":
         return None
-    return FlacBlocks(start, head, _frames_offset(window, start))
+    frames, blocks = _walk_blocks(window, start)
+    return FlacBlocks(start, head, frames, blocks)
 
 
 def damage(window: FileWindow, file_format: str, walked: Layout = None) -> str | None:
@@ -189,17 +201,28 @@ def _flac_damage(window: FileWindow, flac: FlacBlocks | None) -> str | None:
     return f"damaged FLAC: {human_size(missing)} of audio missing (truncated?)"
 
 
-def _frames_offset(window: FileWindow, start: int) -> int | None:
+def _walk_blocks(window: FileWindow, start: int) -> tuple[int | None, tuple[_Block, ...]]:
+    """Where the frames start (None: the blocks overrun the file), and each block header."""
     offset, size = start + 4, window.size
     prefix = window.prefix  # nearly every block header lies here; the rest, one read each
+    blocks: list[_Block] = []
+    append = blocks.append
     while offset + 4 <= size:
         header = prefix[offset : offset + 4]
         if len(header) < 4:
             header = window.read(offset, 4)
-        offset += 4 + int.from_bytes(header[1:4], "big")
+        length = int.from_bytes(header[1:4], "big")
+        if len(blocks) < BLOCKS_KEPT:
+            append((header[0], offset + 4, length))
+        offset += 4 + length
         if header[0] & 0x80:
-            return offset
-    return None
+            return offset, tuple(blocks)
+    return None, tuple(blocks)
+
+
+_Block = tuple[int, int, int]
+#: block headers kept for the reader, which leaves a file of more to mutagen
+BLOCKS_KEPT = 4097
 
 
 def _ends_at(tail: bytes, fixed_block: int, total: int) -> bool:
@@ -279,8 +302,8 @@ def _utf8_number(data: bytes, pos: int) -> tuple[int | None, int]:
     first = data[pos]
     if first < 0x80:
         return first, pos + 1
-    length = next((n for n in range(2, 8) if first & (0x80 >> n) == 0), 0)
-    if length == 0 or first & 0x40 == 0 or pos + length > len(data):
+    length = 8 - (first ^ 0xFF).bit_length()  # the leading one bits: the sequence's length
+    if length < 2 or length > 7 or pos + length > len(data):
         return None, pos
     value = first & (0x7F >> length)
     for byte in data[pos + 1 : pos + length]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+
+from .window import HasFileno
 
 __all__ = ["Chunk", "ReadAt", "container_chunks", "find_chunk", "iter_chunks", "read_riff_info"]
 
@@ -62,7 +63,7 @@ def find_chunk(read: ReadAt, file_size: int, wanted: bytes) -> Chunk | None:
     return None
 
 
-def read_riff_info(fileobj: BinaryIO) -> dict[str, str]:
+def read_riff_info(fileobj: HasFileno) -> dict[str, str]:
     """Tag values from a WAV file's LIST/INFO chunk (empty when there is none)."""
     fd = fileobj.fileno()
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
-__all__ = ["KEY_BYTES", "OGG_WINDOW", "PREFIX", "SPOT", "WINDOW", "FileWindow", "read_at"]
+__all__ = [
+    "KEY_BYTES",
+    "OGG_WINDOW",
+    "PREFIX",
+    "SPOT",
+    "WINDOW",
+    "FileWindow",
+    "HasFileno",
+    "OpenFile",
+    "read_at",
+]
 
 KEY_BYTES = 64 * 1024
 WINDOW = KEY_BYTES + 4 * 1024  # the key bytes and the tags or chunk headers beside them
@@ -16,6 +27,48 @@ PREFIX = 16 * 1024
 #: Reads outside the windows take at least this much, kept for the next read nearby (the
 #: header after a picture is read by more than one walk).
 SPOT = 16 * 1024
+
+
+class HasFileno(Protocol):
+    """What the windows read through: an open file's descriptor (they read by pread)."""
+
+    def fileno(self) -> int: ...
+
+
+class OpenFile:
+    """A file open for reading by its descriptor. The windows read it by pread; a buffered
+    file object (for mutagen, or to stream the whole file) is made only when one is asked
+    for, since most files never need one. Closes the descriptor with itself."""
+
+    __slots__ = ("_buffered", "fd", "name")
+
+    def __init__(self, fd: int, name: str) -> None:
+        self.fd, self.name = fd, name
+        self._buffered: io.BufferedReader | None = None
+
+    def fileno(self) -> int:
+        return self.fd
+
+    @property
+    def buffered(self) -> BinaryIO:
+        """A buffered file object over the descriptor, named as the file (mutagen scores its
+        parsers by the name), made on the first call."""
+        if self._buffered is None:
+            raw = io.FileIO(self.fd, "rb", closefd=False)
+            raw.name = self.name
+            self._buffered = io.BufferedReader(raw)
+        return self._buffered
+
+    def close(self) -> None:
+        if self._buffered is not None:
+            self._buffered.close()
+        os.close(self.fd)
+
+    def __enter__(self) -> OpenFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class FileWindow:
@@ -40,7 +93,7 @@ class FileWindow:
         "tail_start",
     )
 
-    def __init__(self, fileobj: BinaryIO, size: int, span: int = WINDOW) -> None:
+    def __init__(self, fileobj: HasFileno, size: int, span: int = WINDOW) -> None:
         self.fileobj = fileobj
         self.size = size
         self.span = span
@@ -138,6 +191,6 @@ class FileWindow:
         return memoryview(self._spot)[: end - offset]
 
 
-def read_at(fileobj: BinaryIO, offset: int, size: int) -> bytes:
+def read_at(fileobj: HasFileno, offset: int, size: int) -> bytes:
     """`size` bytes at `offset` in one system call (the file's own position is unused)."""
     return os.pread(fileobj.fileno(), size, offset)

@@ -24,7 +24,7 @@ import xxhash
 
 from ..formats import ogg_pages
 from ..formats.payload import OGG_FORMATS, Payload, locate_in
-from ..formats.window import KEY_BYTES, OGG_WINDOW, WINDOW, FileWindow
+from ..formats.window import KEY_BYTES, OGG_WINDOW, WINDOW, FileWindow, HasFileno
 
 __all__ = [
     "KEY_BYTES",
@@ -38,7 +38,7 @@ _STREAM_BYTES = 1024 * 1024
 
 
 def read_keys(
-    fileobj: BinaryIO,
+    fileobj: HasFileno,
     file_format: str,
     file_size: int,
     flac_md5: int | None = None,

@@ -6,18 +6,16 @@ becomes `ExtractError(path, reason)` with a reason a person understands.
 
 from __future__ import annotations
 
-import io
 import os
 import stat as stat_module
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 from ..errors import ExtractError, os_reason
 from ..formats.damage import TAG_LIMIT, Layout, damage, layout, tag_bytes
 from ..formats.sniff import OGG_EXTENSIONS, sniff
-from ..formats.window import OGG_WINDOW, WINDOW, FileWindow
+from ..formats.window import OGG_WINDOW, WINDOW, FileWindow, OpenFile
 from ..identity import keys
 from ..identity.normalize import NORMALIZATION_VERSION, metadata_hash
 from ..models import FileEntry, LibraryFile
@@ -87,7 +85,7 @@ def extract_batch(
     return batch
 
 
-def _open(path: str) -> tuple[BinaryIO, os.stat_result]:
+def _open(path: str) -> tuple[OpenFile, os.stat_result]:
     """The file and its stat, opened so that a FIFO or a device can never block: O_NONBLOCK,
     then anything but a regular file is refused before a byte is read."""
     fd = os.open(path, _OPEN_FLAGS)
@@ -101,9 +99,7 @@ def _open(path: str) -> tuple[BinaryIO, os.stat_result]:
     except BaseException:
         os.close(fd)
         raise
-    raw = io.FileIO(fd, "rb")
-    raw.name = path  # mutagen scores its parsers by the file's name  # type: ignore[misc]
-    return io.BufferedReader(raw), stat
+    return OpenFile(fd, path), stat
 
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
@@ -112,8 +108,8 @@ _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
     directory, filename = os.path.split(path)
     extension = os.path.splitext(filename)[1].lower()
-    fileobj, stat = _open(path)
-    with fileobj:
+    opened, stat = _open(path)
+    with opened:
         if stat.st_size == 0:
             raise ExtractError(path, "empty file")
         file = LibraryFile(
@@ -125,7 +121,7 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
             file_mtime_ns=stat.st_mtime_ns,
         )
         is_ogg = extension in OGG_EXTENSIONS
-        window = FileWindow(fileobj, stat.st_size, OGG_WINDOW if is_ogg else WINDOW)
+        window = FileWindow(opened, stat.st_size, OGG_WINDOW if is_ogg else WINDOW)
         kind = sniff((window.head if is_ogg else window.prefix)[:64])
         named = kind or extension.lstrip(".")
         walked = layout(window, named)  # one walk, for both checks
@@ -137,20 +133,20 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
                 "read for tags (pictures included); file not read",
             )
         _refuse_damaged(path, window, kind, walked)  # before mutagen trusts the declared sizes
-        flac_md5 = read_tags(fileobj, file, extension, kind, window)
+        flac_md5 = read_tags(opened, file, extension, kind, window, walked)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
         file_format = file.file_format or extension.lstrip(".")
         payload, file.audio_key = keys.read_keys(
-            fileobj, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
+            opened, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
         )
         if file_format != kind:
             _refuse_damaged(path, window, file_format, walked if file_format == named else None)
         if file.bitrate is None and file.duration and payload is not None:
             file.bitrate = round(payload.length * 8 / file.duration / 1000)
         if full_hash and payload is not None:
-            file.audio_hash = keys.audio_hash(fileobj, payload)
-            file.file_content_hash = keys.file_content_hash(fileobj, stat.st_size)
+            file.audio_hash = keys.audio_hash(opened.buffered, payload)
+            file.file_content_hash = keys.file_content_hash(opened.buffered, stat.st_size)
     return file
 
 

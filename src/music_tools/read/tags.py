@@ -1,6 +1,6 @@
 """Tags and audio properties through mutagen: the only module that imports it.
 
-`read_tags(fileobj, ...)` fills a LibraryFile's tag and audio-property fields; it never
+`read_tags(opened, ...)` fills a LibraryFile's tag and audio-property fields; it never
 decodes audio. The mutagen class is chosen by the file's magic bytes, then by its extension
 (a handful of candidates to score instead of two dozen), with mutagen's full guess as the
 fallback for misnamed files.
@@ -36,9 +36,10 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
+from ..formats.damage import Layout
 from ..formats.riff import read_riff_info
 from ..formats.sniff import EXTENSION_KINDS
-from ..formats.window import FileWindow
+from ..formats.window import FileWindow, HasFileno, OpenFile
 from ..models import LibraryFile
 from .fast import FastInfo, fast_kind, fast_reading, read_fast
 from .ogg import OggInfo, read_ogg
@@ -117,28 +118,35 @@ _ARTIST_JOIN = "; "
 
 
 def read_tags(
-    fileobj: BinaryIO, file: LibraryFile, extension: str, kind: str | None, window: FileWindow
+    opened: OpenFile,
+    file: LibraryFile,
+    extension: str,
+    kind: str | None,
+    window: FileWindow,
+    walked: Layout = None,
 ) -> int | None:
-    """Fill `file`'s tag and audio-property fields from `fileobj`.
+    """Fill `file`'s tag and audio-property fields from the file `opened`.
 
     `kind` is what the file's first bytes say it is (formats.sniff), None when they say
     nothing clear; Ogg Vorbis and Opus are read by our own parser through `window`.
     The common formats go through the lean readers of `read.fast` first (unless
-    MUSIC_TOOLS_FAST_READ=0); whatever they step aside from is read by mutagen.
+    MUSIC_TOOLS_FAST_READ=0); whatever they step aside from is read by mutagen. `walked`:
+    the container's layout (`formats.damage.layout`) when the caller walked it already.
     Returns the MD5 of the decoded audio that a FLAC STREAMINFO carries (None when absent
     or zero). Raises NotAudioError when no format is recognised; mutagen's own errors pass.
     """
     reader = fast_kind(kind, extension)
     if reader is not None and fast_reading():
-        fast = read_fast(window, reader)
+        fast = read_fast(window, reader, walked)
         if fast is not None:
-            _fill_from_fast(file, fast, fileobj)
+            _fill_from_fast(file, fast, opened)
             return fast.md5
     if kind in ("vorbis", "opus"):
         info = read_ogg(window)
         if info is not None:
             _fill_from_ogg(file, info)
             return None
+    fileobj = opened.buffered
     audio = _open(fileobj, extension, _CLASSES.get(kind or ""))
     parser = type(audio)
     file.file_format, file.codec, file.is_lossless = _KINDS.get(
@@ -171,7 +179,7 @@ def _fill_from_ogg(file: LibraryFile, info: OggInfo) -> None:
     _fill_tags(file, _from_keys(info.comments, VORBIS_KEYS, str))
 
 
-def _fill_from_fast(file: LibraryFile, info: FastInfo, fileobj: BinaryIO) -> None:
+def _fill_from_fast(file: LibraryFile, info: FastInfo, opened: HasFileno) -> None:
     file.file_format, file.codec, file.is_lossless = info.file_format, info.codec, info.is_lossless
     _set_properties(
         file, info.length, info.sample_rate, info.channels, info.bits_per_sample, info.bitrate
@@ -189,7 +197,7 @@ def _fill_from_fast(file: LibraryFile, info: FastInfo, fileobj: BinaryIO) -> Non
     else:
         values = {}
     if not values and info.file_format == "wav":
-        values = read_riff_info(fileobj)  # as _tag_values: WAV files tagged only with RIFF INFO
+        values = read_riff_info(opened)  # as _tag_values: WAV files tagged only with RIFF INFO
     _fill_tags(file, values)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import struct
 
+from ...formats.damage import FlacBlocks, flac_blocks
 from ...formats.window import FileWindow
 from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes
 
@@ -23,23 +24,26 @@ _VALID_KEY = re.compile(r"[ -}]+\Z")  # mutagen's is_valid_key: printable ASCII 
 _ONCE = frozenset({_STREAMINFO, _SEEKTABLE, _VORBIS_COMMENT, _CUESHEET})
 
 
-def read_flac(window: FileWindow) -> FastInfo | None:
+def read_flac(window: FileWindow, walked: FlacBlocks | None = None) -> FastInfo | None:
+    """`walked`: the file's block headers when `formats.damage.layout` walked them already."""
     # The metadata blocks but pictures usually lie in the first few KiB, and a FLAC file's key
     # is its STREAMINFO MD5: reading just those bytes spares the cached head's 68 KiB.
     blocks = HeldBytes(window, 0, window.peek(_PEEK_BYTES))
     start = _flac_start(blocks)
     if start is None:
         return None
-    offset, size = start + 4, window.size
+    if walked is None or walked.start != start:
+        walked = flac_blocks(window)
+        if walked is None or walked.start != start:
+            return None
+    size = window.size
+    if walked.frames is None or len(walked.blocks) > MAX_PARTS:
+        return None  # a short file, or countless metadata blocks: left to mutagen
     streaminfo: bytes | None = None
     comments: list[tuple[str, str]] | None = None
     seen: set[int] = set()
-    for _ in range(MAX_PARTS):
-        header = blocks.get(offset, 4)
-        if len(header) < 4:
-            return None
-        code, length = header[0] & 0x7F, int.from_bytes(header[1:4], "big")
-        body = offset + 4
+    for flags, body, length in walked.blocks:
+        code = flags & 0x7F
         if body + length > size or (code in seen and code in _ONCE):
             return None  # a short file, or a second block that mutagen rejects or ignores
         seen.add(code)
@@ -51,14 +55,9 @@ def read_flac(window: FileWindow) -> FastInfo | None:
                 return None
         elif not _understood(blocks, code, body, length):
             return None
-        offset = body + length
-        if header[0] & 0x80:
-            break
-    else:
-        return None  # countless metadata blocks: left to mutagen
     if streaminfo is None:
         return None
-    return _info(streaminfo, size - offset, comments)
+    return _info(streaminfo, size - walked.frames, comments)
 
 
 def _flac_start(blocks: HeldBytes) -> int | None:
@@ -132,7 +131,7 @@ def parse_vorbis_comment(data: bytes, start: int) -> list[tuple[str, str]] | Non
     """(key, value) pairs as mutagen's VComment keeps them, or None unless `data` holds
     exactly one well-formed comment block from `start` to its end."""
     end = len(data)
-    unpack, valid = _U32.unpack_from, _VALID_KEY.match  # bound once: a loop per comment
+    unpack, kept = _U32.unpack_from, _KEPT_KEYS  # bound once: a loop per comment
     try:
         (vendor,) = unpack(data, start)
         position = start + 4 + vendor
@@ -149,10 +148,32 @@ def parse_vorbis_comment(data: bytes, start: int) -> list[tuple[str, str]] | Non
             key, sep, value = text.partition("=")
             if not sep:
                 key, value = f"unknown{index}", text
-            if valid(key):
-                append((key, value))
-            elif not key.isascii() and valid(key.encode("ascii", "replace").decode()):
-                append((key.encode("ascii", "replace").decode(), value))
+            found = kept.get(key, _UNSEEN)
+            if found is _UNSEEN:
+                found = _kept_key(key)
+            if found is not None:
+                append((found, value))
     except struct.error:
         return None
     return pairs if position == end else None
+
+
+_UNSEEN = ""  # never a kept key: an empty key is not valid
+
+
+def _kept_key(key: str) -> str | None:
+    """The key mutagen keeps for a comment named `key` (None: it drops the comment),
+    remembered: a library repeats a few dozen keys on every file."""
+    found: str | None = None
+    if _VALID_KEY.match(key):
+        found = key
+    elif not key.isascii() and _VALID_KEY.match(key.encode("ascii", "replace").decode()):
+        found = key.encode("ascii", "replace").decode()
+    if len(_KEPT_KEYS) >= _KEYS_REMEMBERED:
+        _KEPT_KEYS.clear()
+    _KEPT_KEYS[key] = found
+    return found
+
+
+_KEPT_KEYS: dict[str, str | None] = {}
+_KEYS_REMEMBERED = 4096
