@@ -32,6 +32,7 @@ __all__ = [
 #: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
 TAG_LIMIT = 32 * 1024 * 1024
 _FLAC_TAIL = 64 * 1024
+_LAST_FIRST = 4 * 1024
 
 
 @dataclass(slots=True, frozen=True)
@@ -180,10 +181,14 @@ def _flac_damage(window: FileWindow, flac: FlacBlocks | None) -> str | None:
     max_frame = int.from_bytes(info[15:18], "big")  # 0: unknown
     fixed_block = block if fixed else 0
     if max_frame:  # an intact file's last frame header lies in its last max_frame bytes
-        last_start = max(frames_start, window.size - max_frame - 16)
-        last_bytes = read_at(window.fileobj, last_start, window.size - last_start)
-        if _ends_at(last_bytes, fixed_block, total):
-            return None
+        # A last frame is usually short (what is left of the stream): its last few KiB first.
+        for span in (_LAST_FIRST, max_frame) if max_frame > _LAST_FIRST else (max_frame,):
+            last_start = max(frames_start, window.size - span - 16)
+            last_bytes = read_at(window.fileobj, last_start, window.size - last_start)
+            if _ends_at(last_bytes, fixed_block, total):
+                return None
+            if last_start == frames_start:
+                break
     span = min(_FLAC_TAIL, 2 * max_frame + 64) if max_frame else _FLAC_TAIL
     tail_start = max(frames_start, window.size - span)
     tail = read_at(window.fileobj, tail_start, window.size - tail_start)

@@ -23,10 +23,10 @@ WINDOW = KEY_BYTES + 4 * 1024  # the key bytes and the tags or chunk headers bes
 OGG_WINDOW = KEY_BYTES + 16 * 1024  # the key's Ogg page bodies and their page headers
 #: The magic bytes, a FLAC file's metadata blocks but large pictures, an ID3 tag's frames
 #: before its picture, an MP4's first atoms.
-PREFIX = 16 * 1024
+PREFIX = 4 * 1024
 #: Reads outside the windows take at least this much, kept for the next read nearby (the
 #: header after a picture is read by more than one walk).
-SPOT = 16 * 1024
+SPOT = 8 * 1024
 
 
 class HasFileno(Protocol):
@@ -82,6 +82,7 @@ class FileWindow:
     """
 
     __slots__ = (
+        "_end",
         "_head",
         "_prefix",
         "_spot",
@@ -103,6 +104,7 @@ class FileWindow:
         self._spot = b""
         self._spot_at = 0
         self._tail: bytes | None = None
+        self._end: bytes | None = None
 
     @property
     def head(self) -> bytes:
@@ -175,10 +177,21 @@ class FileWindow:
         if self._head is not None and end <= self.span:
             return self._head[offset:end]
         if offset >= self.tail_start:
+            if self._tail is None and self.tail_start and offset >= self.size - SPOT:
+                return self._last_bytes(offset, end)
             return self.tail[offset - self.tail_start : end - self.tail_start]
         if end - offset > SPOT and end <= self.span:
             return self.head[offset:end]
         return self._outside(offset, end).tobytes()
+
+    def _last_bytes(self, offset: int, end: int) -> bytes:
+        """Bytes in the file's last `SPOT`, before anything loaded the tail: tag footers,
+        ID3v1, the end of a tag chunk are read there; the tail is for the key's bytes, and a
+        format whose key ends elsewhere (WAV, FLAC) never loads it."""
+        if self._end is None:
+            self._end = read_at(self.fileobj, self.size - SPOT, SPOT)
+        base = self.size - SPOT
+        return self._end[offset - base : end - base]
 
     def _outside(self, offset: int, end: int) -> memoryview:
         """Bytes outside the windows: from the last such read when it holds them, else one

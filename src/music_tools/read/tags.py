@@ -408,6 +408,8 @@ def _trailing_ape(fileobj: BinaryIO) -> dict[str, str]:
 def _leading_int(text: str | None) -> int | None:
     if not text:
         return None
+    if text.isdecimal():  # the common case, as the pattern reads it
+        return int(text) if len(text) <= _MAX_DIGITS else None
     match = _LEADING_INT.match(text)
     if match is None or len(match.group(1)) > _MAX_DIGITS:
         return None  # a number no database column holds: no value rather than no file
@@ -417,5 +419,7 @@ def _leading_int(text: str | None) -> int | None:
 def _year(text: str | None) -> int | None:
     if not text:
         return None
+    if len(text) == 4 and text.isdecimal():  # the common case, as the pattern reads it
+        return int(text)
     match = _YEAR.search(text)
     return int(match.group(1)) if match else None

@@ -18,7 +18,7 @@ from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes
 __all__ = ["parse_vorbis_comment", "read_flac"]
 
 _STREAMINFO, _SEEKTABLE, _VORBIS_COMMENT, _CUESHEET, _PICTURE = 0, 3, 4, 5, 6
-_PEEK_BYTES = 16 * 1024
+_PEEK_BYTES = 4 * 1024
 _U32 = struct.Struct("<I")
 _VALID_KEY = re.compile(r"[ -}]+\Z")  # mutagen's is_valid_key: printable ASCII but "~", not "="
 _ONCE = frozenset({_STREAMINFO, _SEEKTABLE, _VORBIS_COMMENT, _CUESHEET})

@@ -27,7 +27,7 @@ _WANTED_TXXX = frozenset(key.partition(":")[2] for key in MB_TXXX)
 _ENCODINGS = {0: ("latin-1", b"\x00"), 1: ("utf-16", b"\x00\x00"), 2: ("utf-16-be", b"\x00\x00")}
 _ENCODINGS[3] = ("utf-8", b"\x00")
 _NOT_SYNCSAFE = 0x80808080
-_HELD_BYTES = 8 * 1024  # text frames come first in nearly every tag; pictures last
+_HELD_BYTES = 4 * 1024  # text frames come first in nearly every tag; pictures last
 _FRAME_HEADER = struct.Struct(">4sLH")
 
 

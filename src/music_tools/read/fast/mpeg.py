@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...formats.window import FileWindow
+from ...formats.window import KEY_BYTES, FileWindow
 from .id3 import read_id3
-from .info import FastInfo, HeldBytes, read_bytes
+from .info import FastInfo, HeldBytes
 
 __all__ = ["may_have_ape", "read_mp3"]
 
@@ -48,8 +48,10 @@ def read_mp3(window: FileWindow) -> FastInfo | None:
     tags = read_id3(window)
     if tags is None or may_have_ape(window):
         return None
-    # the first frames and their VBR header lie in the first few KiB after the tags: one read
-    stream = HeldBytes(window, tags.end, read_bytes(window, tags.end, _STREAM_BYTES))
+    # the first frames and their VBR header lie in the first few KiB after the tags; the
+    # audio key reads the first KEY_BYTES there, so those are read once, for both
+    start = window.view(tags.end, KEY_BYTES)[:_STREAM_BYTES].tobytes()
+    stream = HeldBytes(window, tags.end, start)
     first = _first_frame(stream, _skip_id3(stream, tags.end))
     if first is None:
         return None
@@ -73,12 +75,9 @@ def read_mp3(window: FileWindow) -> FastInfo | None:
 
 def may_have_ape(window: FileWindow) -> bool:
     """Whether mutagen could find an APEv2 tag (read when ID3 gives no fields)."""
-    tail = window.tail
-    return (
-        b"APETAGEX" in tail[-4096:]
-        or b"LYRICS200" in tail[-160:]
-        or window.read(0, 8) == b"APETAGEX"
-    )
+    size = window.size
+    last = window.read(max(0, size - 4096), 4096)
+    return b"APETAGEX" in last or b"LYRICS200" in last[-160:] or window.read(0, 8) == b"APETAGEX"
 
 
 def _skip_id3(stream: HeldBytes, offset: int) -> int:
