@@ -267,6 +267,55 @@ def id3_bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
+def _syncsafe(size: int) -> bytes:
+    return bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+
+
+_V24_TEXT_FRAME = st.tuples(
+    st.sampled_from(["TIT2", "TPE1", "TALB", "TPE2", "TCON", "TXXX", "PRIV", "TDRC"]),
+    st.integers(min_value=0, max_value=400),  # text length: either side of 128 bytes
+)
+
+
+@_fuzz(120)
+@given(
+    frames=st.lists(_V24_TEXT_FRAME, min_size=1, max_size=7),
+    plain=st.booleans(),
+    padding=st.sampled_from([0, 10, 37, 1024]),
+)
+def test_v24_frame_sizes_plain_or_syncsafe_read_as_mutagen_reads_them(
+    id3_bases: dict[str, Path], frames: list[tuple[str, int]], plain: bool, padding: int
+) -> None:
+    """ID3v2.4 frame sizes as the standard writes them (syncsafe) or as iTunes once did
+    (plain integers): mutagen tells them apart by walking the frames both ways."""
+    audio = id3_bases["mp3"].read_bytes()
+    if audio[:3] == b"ID3":
+        audio = audio[10 + int.from_bytes(audio[6:10], "big") :]  # factory tags: syncsafe < 128
+    body = b""
+    for index, (frame_id, length) in enumerate(frames):
+        text = (f"{frame_id}{index}-" * 200)[:length].encode("latin-1")
+        data = b"\x00desc\x00" + text if frame_id == "TXXX" else b"\x00" + text
+        size = len(data).to_bytes(4, "big") if plain else _syncsafe(len(data))
+        body += frame_id.encode() + size + b"\x00\x00" + data
+    body += bytes(padding)
+    path = id3_bases["mp3"].with_name("v24-sizes.mp3")
+    path.write_bytes(b"ID3\x04\x00\x00" + _syncsafe(len(body)) + body + audio)
+    assert_same_as_mutagen(path)
+    # the plain-size walk, derived from the syncsafe one, is the walk made on its own
+    from music_tools.formats.window import FileWindow
+    from music_tools.read.fast import id3
+
+    with path.open("rb") as fileobj:
+        end = 10 + len(body)
+        tag = id3._TagBytes(FileWindow(fileobj, path.stat().st_size), 0, end)
+        try:
+            alone = id3._walk(tag, 10, end, False)
+            derived = id3._plain_walk(tag, id3._walk(tag, 10, end, True), 10, end)
+        except id3._Unsure:
+            return  # a walk mutagen's two readings part ways on: left to mutagen
+        assert derived == alone
+
+
 def test_the_known_id3_frames_are_mutagens() -> None:
     """The v2.4 frame-size test counts known frames: the table must be mutagen's own."""
     from mutagen.id3 import Frames

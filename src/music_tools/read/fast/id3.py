@@ -101,7 +101,7 @@ def _read_v2(window: FileWindow, start: int) -> tuple[dict[str, list[str]], byte
     text_bytes = 0  # of the wanted frames read, at most TAG_TEXT_CAP
     walk = _walk(tag, start + 10, end, version == 4)
     if version == 4:
-        plain = _walk(tag, start + 10, end, False)
+        plain = _plain_walk(tag, walk, start + 10, end)
         if not _frames_are_syncsafe(walk, plain, start + 10, end):
             walk = plain
     for name, body, length, frame_flags in _frame_headers(walk, end):
@@ -142,8 +142,9 @@ def _syncsafe(value: int) -> int:
     )
 
 
-_Walk = tuple[list[tuple[int, bytes, int, int]], int]
-"""(offset, id, size, flags) of each frame header met, and where the walk ended"""
+_Walk = tuple[list[tuple[int, bytes, int, int, int]], int]
+"""(offset, id, size, flags, size field as stored) of each frame header met, and where the
+walk ended"""
 
 
 def _walk(tag: _TagBytes, start: int, end: int, syncsafe: bool) -> _Walk:
@@ -154,24 +155,39 @@ def _walk(tag: _TagBytes, start: int, end: int, syncsafe: bool) -> _Walk:
         header = tag.header(position)
         if header is None:
             raise _Unsure  # mutagen reads a tag's bytes before walking them
-        raw_name, size, flags = header
+        raw_name, stored, flags = header
         if not raw_name.strip(b"\x00"):
-            if size or flags:
+            if stored or flags:
                 raise _Unsure  # mutagen's two walks part ways here: not modelled
-            headers.append((position, raw_name, 0, 0))
+            headers.append((position, raw_name, 0, 0, 0))
             break
-        size = _syncsafe(size) if syncsafe else size
-        headers.append((position, raw_name, size, flags))
+        size = _syncsafe(stored) if syncsafe else stored
+        headers.append((position, raw_name, size, flags, stored))
         position += 10 + size
         if len(headers) > MAX_PARTS:
             raise _Unsure  # a tag of countless frames: left to mutagen (and its caps)
     return headers, position
 
 
+def _plain_walk(tag: _TagBytes, syncsafe: _Walk, start: int, end: int) -> _Walk:
+    """The walk of `_walk(..., syncsafe=False)`, from the syncsafe one: the two meet the same
+    headers up to the first frame whose size reads differently (text frames of fewer than
+    128 bytes read alike), and only from there is the plain walk walked on its own."""
+    headers = syncsafe[0]
+    for index, (position, _, size, _, stored) in enumerate(headers):
+        if size != stored:
+            plain, ended = _walk(tag, position + 10 + stored, end, False)
+            same = [(p, n, s, f, s) for p, n, _, f, s in headers[: index + 1]]
+            if len(same) + len(plain) > MAX_PARTS + 1:
+                raise _Unsure  # as the plain walk alone would have
+            return same + plain, ended
+    return [(p, n, s, f, s) for p, n, _, f, s in headers], syncsafe[1]
+
+
 def _frame_headers(walk: _Walk, end: int) -> list[tuple[str, int, int, int]]:
     """(frame id, body offset, body length, flags) of each non-empty frame, as mutagen reads."""
     found = []
-    for position, raw_name, size, flags in walk[0]:
+    for position, raw_name, size, flags, _ in walk[0]:
         if not raw_name.strip(b"\x00"):
             break
         if size == 0 or not raw_name.isascii():
@@ -198,7 +214,7 @@ def _count_known(walk: _Walk, start: int, end: int) -> tuple[int, int]:
     """determine_bpi's count of known frame ids along one walk, and how far past the end."""
     length = end - start
     known = 0
-    for position, raw_name, size, _ in walk[0]:
+    for position, raw_name, size, _, _ in walk[0]:
         offset = position - start
         if offset >= length - 10:
             return known, offset - length
