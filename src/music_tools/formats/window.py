@@ -169,13 +169,18 @@ class FileWindow:
         beyond the prefix do not load the head: a header walk that passes it (an MP4 atom
         tree, the blocks after a FLAC picture) reads spots, and the head is loaded only by a
         larger read or by the key's bytes (`view`), when the audio starts in it."""
-        end = min(offset + max(length, 0), self.size)
+        end = offset + length  # the hottest call of reading: no min(), max() or properties
+        if end > self.size:
+            end = self.size
         if offset < 0 or end <= offset:
             return b""
-        if self._head is None and end <= PREFIX:
-            return self.prefix[offset:end]
-        if self._head is not None and end <= self.span:
-            return self._head[offset:end]
+        head = self._head
+        if head is None:
+            if end <= PREFIX:
+                prefix = self._prefix
+                return (prefix if prefix is not None else self.prefix)[offset:end]
+        elif end <= self.span:
+            return head[offset:end]
         if offset >= self.tail_start:
             if self._tail is None and self.tail_start and offset >= self.size - SPOT:
                 return self._last_bytes(offset, end)

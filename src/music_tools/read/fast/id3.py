@@ -24,6 +24,9 @@ __all__ = ["Id3Tags", "read_id3", "timestamp_text"]
 _DATES = ("TDRC", "TYER", "TDAT", "TIME", "TDOR", "TORY")
 _WANTED_TEXT = frozenset((*ID3_FRAMES.values(), *_DATES))
 _WANTED_TXXX = frozenset(key.partition(":")[2] for key in MB_TXXX)
+#: the frames read, by their id's bytes: the rest are stepped over undecoded
+_WANTED_IDS = {name.encode(): name for name in (*_WANTED_TEXT, "TXXX", "UFID")}
+_KNOWN_IDS = frozenset(name.encode("latin-1") for name in ID3_KNOWN_FRAMES)
 _ENCODINGS = {0: ("latin-1", b"\x00"), 1: ("utf-16", b"\x00\x00"), 2: ("utf-16-be", b"\x00\x00")}
 _ENCODINGS[3] = ("utf-8", b"\x00")
 _NOT_SYNCSAFE = 0x80808080
@@ -102,10 +105,11 @@ def _read_v2(window: FileWindow, start: int) -> tuple[dict[str, list[str]], byte
     walk = _walk(tag, start + 10, end, version == 4)
     if version == 4:
         plain = _plain_walk(tag, walk, start + 10, end)
-        if not _frames_are_syncsafe(walk, plain, start + 10, end):
+        if plain is not walk and not _frames_are_syncsafe(walk, plain, start + 10, end):
             walk = plain
-    for name, body, length, frame_flags in _frame_headers(walk, end):
-        if name not in _WANTED_TEXT and name not in ("TXXX", "UFID"):
+    for raw_name, body, length, frame_flags in _frame_headers(walk, end):
+        name = _WANTED_IDS.get(raw_name)
+        if name is None:
             continue
         text_bytes += length
         if frame_flags & (0x000F if version == 4 else 0x00C0) or text_bytes > TAG_TEXT_CAP:
@@ -181,10 +185,10 @@ def _plain_walk(tag: _TagBytes, syncsafe: _Walk, start: int, end: int) -> _Walk:
             if len(same) + len(plain) > MAX_PARTS + 1:
                 raise _Unsure  # as the plain walk alone would have
             return same + plain, ended
-    return [(p, n, s, f, s) for p, n, _, f, s in headers], syncsafe[1]
+    return syncsafe  # every size read alike: the same walk
 
 
-def _frame_headers(walk: _Walk, end: int) -> list[tuple[str, int, int, int]]:
+def _frame_headers(walk: _Walk, end: int) -> list[tuple[bytes, int, int, int]]:
     """(frame id, body offset, body length, flags) of each non-empty frame, as mutagen reads."""
     found = []
     for position, raw_name, size, flags, _ in walk[0]:
@@ -192,10 +196,9 @@ def _frame_headers(walk: _Walk, end: int) -> list[tuple[str, int, int, int]]:
             break
         if size == 0 or not raw_name.isascii():
             continue
-        name = raw_name.decode("ascii")
-        if name[-1] == "\x00" or position + 10 + size > end:
+        if raw_name[3] == 0 or position + 10 + size > end:
             raise _Unsure  # a v2.2 frame id inside v2.3/2.4, or a frame cut by the tag's end
-        found.append((name, position + 10, size, flags))
+        found.append((raw_name, position + 10, size, flags))
     return found
 
 
@@ -220,7 +223,7 @@ def _count_known(walk: _Walk, start: int, end: int) -> tuple[int, int]:
             return known, offset - length
         if size == 0 and raw_name == b"\x00\x00\x00\x00":
             return known, -((length - offset) % 10)
-        if raw_name.decode("latin-1") in ID3_KNOWN_FRAMES:
+        if raw_name in _KNOWN_IDS:
             known += 1
     return known, walk[1] - start - length
 
