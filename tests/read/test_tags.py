@@ -6,6 +6,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mutagen.apev2 import APEv2
 from mutagen.id3 import ID3, TIT2, TPE1, TXXX
 from mutagen.oggvorbis import OggVorbis
@@ -203,3 +205,26 @@ def test_ape_items_are_read_through_the_public_mapping_too() -> None:
             return {"Artist": "A", "TITLE": "T"}[key]
 
     assert _ape_dict(Mapping()) == {"artist": "A", "title": "T"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    vendor=st.binary(max_size=12),
+    comments=st.lists(st.binary(max_size=24), max_size=6),
+    misstated=st.lists(st.sampled_from([0, 0, 0, 1, -1, 50]), min_size=6, max_size=6),
+    cut=st.one_of(st.none(), st.integers(min_value=0, max_value=200)),
+)
+def test_ogg_comment_packets_read_as_the_plain_reading_reads_them(
+    vendor: bytes, comments: list[bytes], misstated: list[int], cut: int | None
+) -> None:
+    """The comment reader unpacks lengths whole; on any packet, well formed, misstated or cut
+    anywhere, it gives what reading each length from the bytes there are gives."""
+    from music_tools.read import ogg
+
+    packet = b"\x03vorbis" + len(vendor).to_bytes(4, "little") + vendor
+    packet += len(comments).to_bytes(4, "little")
+    for body, error in zip(comments, misstated, strict=False):
+        packet += max(0, len(body) + error).to_bytes(4, "little") + body
+    if cut is not None:
+        packet = packet[:cut]
+    assert ogg._comments(packet, 7) == ogg._comments_cut_short(packet, 7)

@@ -11,6 +11,7 @@ back to mutagen, so it can be fast without being the last word.
 from __future__ import annotations
 
 import os
+import struct
 from dataclasses import dataclass, field
 
 from ..formats import ogg_pages
@@ -126,6 +127,40 @@ def _opus(ident: bytes) -> tuple[str, int, int, int, int] | None:
 
 def _comments(packet: bytes, start: int) -> dict[str, list[str]] | None:
     """Vorbis-comment key/value pairs (keys lower-cased) from a comment packet."""
+    end = len(packet)
+    unpack, keys = _U32.unpack_from, _KEYS  # bound once: a loop per comment
+    try:
+        (vendor,) = unpack(packet, start)
+        position = start + 4 + vendor
+        (count,) = unpack(packet, position)
+        position += 4
+        comments: dict[str, list[str]] = {}
+        for _ in range(count):
+            (length,) = unpack(packet, position)
+            position += 4
+            if length > end - position:
+                return None
+            raw = packet[position : position + length]
+            position += length
+            key, sep, value = raw.partition(b"=")
+            if not sep:
+                continue
+            text_key = keys.get(key)
+            if text_key is None:
+                text_key = _text_key(key)
+            found = comments.get(text_key)
+            if found is None:
+                comments[text_key] = [value.decode("utf-8", "replace")]
+            else:
+                found.append(value.decode("utf-8", "replace"))
+    except struct.error:  # the packet ends inside a length: read as ever, short bytes and all
+        return _comments_cut_short(packet, start)
+    return comments
+
+
+def _comments_cut_short(packet: bytes, start: int) -> dict[str, list[str]] | None:
+    """`_comments` of a packet that ends inside a length field, which reads the bytes there
+    are as the whole number (the reader's rule before `_comments` unpacked lengths whole)."""
     try:
         vendor = int.from_bytes(packet[start : start + 4], "little")
         position = start + 4 + vendor
@@ -147,6 +182,19 @@ def _comments(packet: bytes, start: int) -> dict[str, list[str]] | None:
     except (IndexError, ValueError):
         return None
     return comments
+
+
+def _text_key(key: bytes) -> str:
+    """A comment key as read here, remembered: a library repeats a few dozen on every file."""
+    if len(_KEYS) >= _KEYS_REMEMBERED:
+        _KEYS.clear()
+    text = _KEYS[key] = key.decode("ascii", "replace").lower()
+    return text
+
+
+_U32 = struct.Struct("<I")
+_KEYS: dict[bytes, str] = {}
+_KEYS_REMEMBERED = 4096
 
 
 def _last_granule(window: FileWindow, serial: int) -> int | None:
