@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..util import human_size
 from .payload import skip_id3v2
-from .riff import container_chunks
+from .riff import top_chunks
 from .window import FileWindow, read_at
 
 __all__ = [
@@ -118,9 +118,9 @@ def _chunk_damage(window: FileWindow, file_format: str) -> str | None:
     wanted = b"data" if file_format == "wav" else b"SSND"
     name = file_format.upper()
     found = False
-    for chunk_id, start, present in container_chunks(window.read, window.size):
-        layout = "<I" if file_format == "wav" else ">I"
-        declared = struct.unpack(layout, window.read(start - 4, 4))[0]
+    layout = "<I" if file_format == "wav" else ">I"
+    for chunk_id, _, present, size_field in top_chunks(window):
+        declared = struct.unpack(layout, size_field)[0]
         if declared > present + 1:  # one pad byte may be missing
             what = "of audio" if chunk_id == wanted else f"in its {_printable(chunk_id)} chunk"
             return (

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import ogg_pages
-from .riff import find_chunk
+from .riff import top_chunks
 from .sniff import ASF_DATA_GUID, ASF_HEADER_GUID
 from .window import FileWindow
 
@@ -33,7 +33,8 @@ def locate_in(window: FileWindow, file_format: str) -> Payload:
     size = window.size
     found: tuple[tuple[int, int], ...] | None = None
     if file_format in ("wav", "aiff"):
-        chunk = find_chunk(window.read, size, b"data" if file_format == "wav" else b"SSND")
+        wanted = b"data" if file_format == "wav" else b"SSND"
+        chunk = next((c for c in top_chunks(window) if c[0] == wanted), None)
         found = ((chunk[1], chunk[1] + chunk[2]),) if chunk else None
     elif file_format == "flac":
         frames = _flac_frames(window, skip_id3v2(window, 0))

@@ -7,12 +7,24 @@ import os
 import struct
 from collections.abc import Callable, Iterator
 
-from .window import HasFileno
+from .window import FileWindow, HasFileno
 
-__all__ = ["Chunk", "ReadAt", "container_chunks", "find_chunk", "iter_chunks", "read_riff_info"]
+__all__ = [
+    "Chunk",
+    "ReadAt",
+    "SizedChunk",
+    "container_chunks",
+    "find_chunk",
+    "iter_chunks",
+    "read_riff_info",
+    "top_chunks",
+]
 
 Chunk = tuple[bytes, int, int]
 """(four-character id, offset of the chunk's data, size of the data)"""
+
+SizedChunk = tuple[bytes, int, int, bytes]
+"""A Chunk and its size field as stored (four bytes, in the container's byte order)"""
 
 ReadAt = Callable[[int, int], bytes]
 """read(offset, size) -> bytes: a file, or a cached window over one."""
@@ -54,6 +66,37 @@ def container_chunks(read: ReadAt, file_size: int) -> Iterator[Chunk]:
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
         return iter_chunks(read, 12, file_size, big_endian=True)
     return iter(())
+
+
+def top_chunks(window: FileWindow) -> list[SizedChunk]:
+    """`container_chunks` of the file in `window`, each with its size field as stored;
+    walked once per file, for the damage check and the audio key alike."""
+    if window.chunks is None:
+        window.chunks = list(_sized(window.read, window.size))
+    return window.chunks
+
+
+def _sized(read: ReadAt, file_size: int) -> Iterator[SizedChunk]:
+    head = read(0, 12)
+    if len(head) < 12:
+        return
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        layout = "<4sI"
+    elif head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        layout = ">4sI"
+    else:
+        return
+    offset, unpack = 12, struct.Struct(layout).unpack
+    while offset + 8 <= file_size:  # as iter_chunks walks
+        header = read(offset, 8)
+        if len(header) < 8:
+            return
+        chunk_id, size = unpack(header)
+        data = offset + 8
+        yield chunk_id, data, min(size, max(0, file_size - data)), header[4:8]
+        if data + size > file_size:
+            return
+        offset = data + size + (size & 1)
 
 
 def find_chunk(read: ReadAt, file_size: int, wanted: bytes) -> Chunk | None:

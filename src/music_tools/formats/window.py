@@ -88,6 +88,7 @@ class FileWindow:
         "_spot",
         "_spot_at",
         "_tail",
+        "chunks",
         "fileobj",
         "size",
         "span",
@@ -105,6 +106,8 @@ class FileWindow:
         self._spot_at = 0
         self._tail: bytes | None = None
         self._end: bytes | None = None
+        #: a RIFF or AIFF file's top-level chunks, walked once (formats.riff.top_chunks)
+        self.chunks: list[tuple[bytes, int, int, bytes]] | None = None
 
     @property
     def head(self) -> bytes:
