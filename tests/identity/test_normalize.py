@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from music_tools.identity.normalize import metadata_hash, normalize_title, tags_from_stem
 
@@ -135,3 +137,18 @@ def test_featured_artists_are_dropped_in_any_case(
     one: tuple[str, str], other: tuple[str, str]
 ) -> None:
     assert metadata_hash(*one) == metadata_hash(*other)
+
+
+_TITLE_WORDS = st.sampled_from(
+    ["the", "The", "THE", "and", "And", "feat", "Feat", "ft", "FT", "featuring", "with", "x"]
+) | st.from_regex(r"[A-Za-z0-9]{1,6}", fullmatch=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_TITLE_WORDS, min_size=1, max_size=7), st.sampled_from([" ", "  ", " - "]))
+def test_plain_titles_normalize_as_the_full_rules_do(words: list[str], space: str) -> None:
+    """Plain titles (ASCII words one space apart) skip the regexes; the result is the same."""
+    from music_tools.identity.normalize import _normalize_title
+
+    title = space.join(words)
+    assert normalize_title(title) == _normalize_title(title)

@@ -100,7 +100,33 @@ def _drop_noise(text: str) -> str:
 
 
 def normalize_title(title: str) -> str:
+    if _PLAIN_TITLE.match(title):
+        plain = _plain_title(title)
+        if plain is not None:
+            return plain
+    return _normalize_title(title)
+
+
+def _normalize_title(title: str) -> str:
     return _clean(_drop_noise(_FEAT.sub("", unicodedata.normalize("NFKC", title))))
+
+
+#: ASCII letters and digits in words one space apart: most titles, and the rules above
+#: leave such a title's words as they are but for case, "and" and a leading "the"
+_PLAIN_TITLE = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*\Z")
+
+
+def _plain_title(title: str) -> str | None:
+    """`_normalize_title` of a title `_PLAIN_TITLE` matches, without its regexes (None when a
+    featured artist is named: the full rules drop it)."""
+    words = title.lower().split(" ")
+    if "feat" in words or "ft" in words or "featuring" in words:
+        return None
+    if "and" in words:
+        words = [word for word in words if word != "and"]
+    if len(words) > 1 and words[0] == "the":
+        del words[0]
+    return " ".join(words)
 
 
 @lru_cache(maxsize=4096)  # a library names each artist on many files, in walk order
