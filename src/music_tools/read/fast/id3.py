@@ -32,6 +32,7 @@ _ENCODINGS[3] = ("utf-8", b"\x00")
 _NOT_SYNCSAFE = 0x80808080
 _HELD_BYTES = 4 * 1024  # text frames come first in nearly every tag; pictures last
 _FRAME_HEADER = struct.Struct(">4sLH")
+_NO_NAME = b"\x00\x00\x00\x00"  # padding
 
 
 @dataclass(slots=True)
@@ -107,10 +108,18 @@ def _read_v2(window: FileWindow, start: int) -> tuple[dict[str, list[str]], byte
         plain = _plain_walk(tag, walk, start + 10, end)
         if plain is not walk and not _frames_are_syncsafe(walk, plain, start + 10, end):
             walk = plain
-    for raw_name, body, length, frame_flags in _frame_headers(walk, end):
-        name = _WANTED_IDS.get(raw_name)
+    wanted = _WANTED_IDS
+    for position, raw_name, length, frame_flags, _ in walk[0]:  # each frame, as mutagen reads
+        if raw_name == _NO_NAME:
+            break
+        if length == 0 or not raw_name.isascii():
+            continue
+        if raw_name[3] == 0 or position + 10 + length > end:
+            raise _Unsure  # a v2.2 frame id inside v2.3/2.4, or a frame cut by the tag's end
+        name = wanted.get(raw_name)
         if name is None:
             continue
+        body = position + 10
         text_bytes += length
         if frame_flags & (0x000F if version == 4 else 0x00C0) or text_bytes > TAG_TEXT_CAP:
             raise _Unsure  # compressed, encrypted, unsynchronised, a data length; or huge text
@@ -155,12 +164,18 @@ def _walk(tag: _TagBytes, start: int, end: int, syncsafe: bool) -> _Walk:
     """The frame headers from `start`, their sizes read one way, up to padding or the end."""
     headers = []
     position = start
+    data, base = tag.data, tag.start
+    last = len(data) - 10  # headers up to here are unpacked in place
+    unpack = _FRAME_HEADER.unpack_from
     while end - position >= 10:
-        header = tag.header(position)
-        if header is None:
-            raise _Unsure  # mutagen reads a tag's bytes before walking them
-        raw_name, stored, flags = header
-        if not raw_name.strip(b"\x00"):
+        if 0 <= position - base <= last:
+            raw_name, stored, flags = unpack(data, position - base)
+        else:
+            header = tag.header(position)
+            if header is None:
+                raise _Unsure  # mutagen reads a tag's bytes before walking them
+            raw_name, stored, flags = header
+        if raw_name == _NO_NAME:
             if stored or flags:
                 raise _Unsure  # mutagen's two walks part ways here: not modelled
             headers.append((position, raw_name, 0, 0, 0))
@@ -186,20 +201,6 @@ def _plain_walk(tag: _TagBytes, syncsafe: _Walk, start: int, end: int) -> _Walk:
                 raise _Unsure  # as the plain walk alone would have
             return same + plain, ended
     return syncsafe  # every size read alike: the same walk
-
-
-def _frame_headers(walk: _Walk, end: int) -> list[tuple[bytes, int, int, int]]:
-    """(frame id, body offset, body length, flags) of each non-empty frame, as mutagen reads."""
-    found = []
-    for position, raw_name, size, flags, _ in walk[0]:
-        if not raw_name.strip(b"\x00"):
-            break
-        if size == 0 or not raw_name.isascii():
-            continue
-        if raw_name[3] == 0 or position + 10 + size > end:
-            raise _Unsure  # a v2.2 frame id inside v2.3/2.4, or a frame cut by the tag's end
-        found.append((raw_name, position + 10, size, flags))
-    return found
 
 
 def _frames_are_syncsafe(syncsafe: _Walk, plain: _Walk, start: int, end: int) -> bool:
