@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from .mp4_atoms import Mp4Layout
 
 __all__ = ["KEY_BYTES", "OGG_WINDOW", "PREFIX", "SPOT", "WINDOW", "FileWindow", "read_at"]
 
@@ -35,6 +38,7 @@ class FileWindow:
         "_spot_at",
         "_tail",
         "fileobj",
+        "mp4_layout",
         "size",
         "span",
         "tail_start",
@@ -50,6 +54,8 @@ class FileWindow:
         self._spot = b""
         self._spot_at = 0
         self._tail: bytes | None = None
+        #: an MP4's top-level atoms, walked once for every reader of the file (mp4_atoms)
+        self.mp4_layout: Mp4Layout | None = None
 
     @property
     def head(self) -> bytes:

@@ -1,0 +1,67 @@
+"""An MP4 file's top-level atoms, walked once per file and kept on its window.
+
+The damage checks, the tag-size limit, the lean reader and the audio payload all start from
+the top-level atoms; the first of them to ask walks them, the others reuse the walk. Each
+reads the list by its own rules (where to stop, what to refuse), so the walk records every
+atom up to the first invalid size, and says why it stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .window import KEY_BYTES, SPOT, FileWindow
+
+__all__ = ["ATOM_LIMIT", "Mp4Layout", "top_atoms"]
+
+#: top-level atoms walked at most (a file of more is no music file; the readers step aside)
+ATOM_LIMIT = 1000
+
+
+@dataclass(slots=True)
+class Mp4Layout:
+    """The top-level atoms, in file order, as (name, offset, header size, declared end): the
+    header is 16 bytes for a 64-bit size, and a size of 0 declares the rest of the file."""
+
+    atoms: list[tuple[bytes, int, int, int]]
+    invalid: bool  # the walk stopped at a size below 8 (or a 64-bit size cut off by the end)
+    cut: bool  # the walk stopped at ATOM_LIMIT atoms, before the end of the file
+
+
+def top_atoms(window: FileWindow) -> Mp4Layout:
+    """The file's top-level atoms: walked by the first caller, kept on `window` for the rest.
+
+    The header after the `moov` (when no `mdat` came before it) is read together with the
+    audio key's first bytes: the `mdat` nearly always follows, and the key then reads nothing.
+    """
+    walked = window.mp4_layout
+    if walked is None:
+        walked = window.mp4_layout = _walk(window)
+    return walked
+
+
+def _walk(window: FileWindow) -> Mp4Layout:
+    atoms: list[tuple[bytes, int, int, int]] = []
+    offset, size = 0, window.size
+    first = window.first_bytes
+    after_moov = False
+    while offset + 8 <= size:
+        if len(atoms) >= ATOM_LIMIT:
+            return Mp4Layout(atoms, invalid=False, cut=True)
+        if offset + 16 <= len(first):
+            header = first[offset : offset + 16]
+        elif after_moov:
+            header = bytes(window.view(offset, SPOT + KEY_BYTES)[:16])
+        else:
+            header = window.read(offset, 16)
+        length, name, header_size = int.from_bytes(header[:4], "big"), header[4:8], 8
+        if length == 1 and len(header) == 16:
+            length, header_size = int.from_bytes(header[8:16], "big"), 16
+        elif length == 0:
+            length = size - offset
+        if length < 8:
+            return Mp4Layout(atoms, invalid=True, cut=False)
+        atoms.append((name, offset, header_size, offset + length))
+        after_moov = name == b"moov" and not any(atom[0] == b"mdat" for atom in atoms)
+        offset += length
+    return Mp4Layout(atoms, invalid=False, cut=False)
