@@ -8,6 +8,7 @@ atom up to the first invalid size, and says why it stopped.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from .window import KEY_BYTES, SPOT, FileWindow
@@ -16,6 +17,8 @@ __all__ = ["ATOM_LIMIT", "Mp4Layout", "top_atoms"]
 
 #: top-level atoms walked at most (a file of more is no music file; the readers step aside)
 ATOM_LIMIT = 1000
+_HEADER = struct.Struct(">I4s")
+_SIZE64 = struct.Struct(">Q")
 
 
 @dataclass(slots=True)
@@ -43,25 +46,27 @@ def top_atoms(window: FileWindow) -> Mp4Layout:
 def _walk(window: FileWindow) -> Mp4Layout:
     atoms: list[tuple[bytes, int, int, int]] = []
     offset, size = 0, window.size
-    first = window.first_bytes
-    after_moov = False
+    held: bytes | memoryview = window.first_bytes  # the bytes from `base`
+    base = 0
+    after_moov = seen_mdat = False
     while offset + 8 <= size:
         if len(atoms) >= ATOM_LIMIT:
             return Mp4Layout(atoms, invalid=False, cut=True)
-        if offset + 16 <= len(first):
-            header = first[offset : offset + 16]
-        elif after_moov:
-            header = bytes(window.view(offset, SPOT + KEY_BYTES)[:16])
-        else:
-            header = window.read(offset, 16)
-        length, name, header_size = int.from_bytes(header[:4], "big"), header[4:8], 8
-        if length == 1 and len(header) == 16:
-            length, header_size = int.from_bytes(header[8:16], "big"), 16
+        at = offset - base
+        if at < 0 or at + 16 > len(held):
+            held = window.view(offset, SPOT + KEY_BYTES) if after_moov else window.read(offset, 16)
+            base, at = offset, 0
+        length, name = _HEADER.unpack_from(held, at)
+        header_size = 8
+        if length == 1 and at + 16 <= len(held):
+            (length,) = _SIZE64.unpack_from(held, at + 8)
+            header_size = 16
         elif length == 0:
             length = size - offset
         if length < 8:
             return Mp4Layout(atoms, invalid=True, cut=False)
         atoms.append((name, offset, header_size, offset + length))
-        after_moov = name == b"moov" and not any(atom[0] == b"mdat" for atom in atoms)
+        seen_mdat = seen_mdat or name == b"mdat"
+        after_moov = name == b"moov" and not seen_mdat
         offset += length
     return Mp4Layout(atoms, invalid=False, cut=False)

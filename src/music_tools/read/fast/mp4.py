@@ -41,7 +41,10 @@ _ROLES = {
 }
 #: (role, name) -> which of a track's atoms the first leaf of that name is
 _LEAVES = {(_MDIA, b"hdlr"): 0, (_MDIA, b"mdhd"): 1, (_STBL, b"stsd"): 2}
-_NEEDED = frozenset({*_ROLES, *_LEAVES, (_UDTA, b"chpl")})
+_NEEDS = [
+    frozenset(name for (parent, name) in {*_ROLES, *_LEAVES, (_UDTA, b"chpl")} if parent == role)
+    for role in range(_ILST + 1)
+]
 
 Span = tuple[int, int]  # an atom's payload: from its start to its end in the file
 
@@ -142,17 +145,17 @@ def _walk(source: _Source, position: int, end: int, role: int, moov: _Moov) -> N
     """Walk one top-level container's tree from `position`, by the headers only, failing
     where mutagen's Atom fails; keep in `moov` what the reader needs."""
     limit, data, base, top = end, b"", 0, -1  # bytes held from `base`; headers up to `top`
-    stack: list[tuple[int, int, set[bytes], int]] = []
-    seen: set[bytes] = set()  # the needed names met in this container, for "the first child"
+    stack: list[tuple[int, int, frozenset[bytes], set[bytes], int]] = []
+    needs = _NEEDS[role]  # the names of the children the reader needs here
+    seen: set[bytes] = set()  # those met so far: mutagen looks up the first of each name
     count = 0
     while True:
-        if position >= end:
+        while position >= end:
             if position > end:
                 raise Unsure  # a child ran past its container: not modelled
             if not stack:
                 return
-            end, role, seen, count = stack.pop()
-            continue
+            end, role, needs, seen, count = stack.pop()
         if not base <= position <= top:
             data, base = source.load(position, limit)
             top = base + len(data) - 8
@@ -161,15 +164,14 @@ def _walk(source: _Source, position: int, end: int, role: int, moov: _Moov) -> N
         if length < 8 or count > MAX_PARTS:
             raise Unsure  # 64-bit sizes inside moov, invalid sizes, countless atoms
         child = _OTHER
-        if role:
-            if role == _ILST:
-                assert moov.items is not None
-                moov.items.append((name, position + 8, position + length))
-            elif (role, name) in _NEEDED:
-                child = _note(moov, role, name, seen, position + 8, position + length)
+        if role == _ILST:
+            assert moov.items is not None
+            moov.items.append((name, position + 8, position + length))
+        elif name in needs:
+            child = _note(moov, role, name, seen, position + 8, position + length)
         if name in _CONTAINERS:
-            stack.append((end, role, seen, count))
-            end, role, seen, count = position + length, child, set(), 0
+            stack.append((end, role, needs, seen, count))
+            end, role, needs, seen, count = position + length, child, _NEEDS[child], set(), 0
             position += 12 if name == b"meta" else 8
         elif name == b"moof" or name == b"traf":
             raise Unsure  # fragmented MP4

@@ -16,8 +16,14 @@ __all__ = ["Getter", "read_items"]
 Getter = Callable[[int, int], bytes]
 """The file's bytes from one offset to another (fewer at the end of the file)."""
 
-_TEXT_ITEMS = frozenset({b"\xa9ART", b"\xa9nam", b"\xa9alb", b"aART", b"\xa9day", b"\xa9gen"})
-_READ_ITEMS = _TEXT_ITEMS | {b"trkn", b"disk", b"gnre", b"----"}
+#: the text items, by mutagen's key
+_TEXT_ITEMS = {
+    name: name.decode("latin-1")
+    for name in (b"\xa9ART", b"\xa9nam", b"\xa9alb", b"aART", b"\xa9day", b"\xa9gen")
+}
+_OTHER_ITEMS = frozenset({b"trkn", b"disk", b"gnre", b"----"})
+_NUMBER_KEYS = {b"trkn": "trkn", b"disk": "disk"}
+_PAIR = struct.Struct(">2H")  # (number, total)
 
 
 def read_items(
@@ -29,9 +35,16 @@ def read_items(
     for name, start, end in items:
         if end > file_size:
             raise Unsure
-        if name == b"covr":
+        key = _TEXT_ITEMS.get(name)
+        if key is not None:
+            if end - start > TAG_TEXT_CAP:
+                raise Unsure
+            texts = _texts(get(start, end))
+            if texts is not None:  # else mutagen keeps it aside as a failed atom
+                found.setdefault(key, []).extend(texts)
+        elif name == b"covr":
             _check_cover(get, start, end)
-        elif name in _READ_ITEMS:
+        elif name in _OTHER_ITEMS:
             if end - start > TAG_TEXT_CAP:
                 raise Unsure
             try:
@@ -43,6 +56,33 @@ def read_items(
             found.setdefault(key, []).extend(values)
         # every other item mutagen parses can only fail into its failed atoms: not read
     return found
+
+
+def _texts(data: bytes) -> list[str] | None:
+    """A text item's values (None: mutagen leaves the item out); nearly always one `data`
+    atom, read in place."""
+    if len(data) >= 16 and _one_data_atom(data) and data[9:12] in _TEXT_FLAGS:
+        try:
+            return [data[16:].decode("utf-8")]
+        except UnicodeDecodeError:
+            return None
+    values = []
+    try:
+        for _, flags, chunk in _data_atoms(data):
+            if flags not in (0, 1):
+                return None
+            values.append(chunk.decode("utf-8"))
+    except (_Dropped, UnicodeDecodeError):
+        return None
+    return values
+
+
+_TEXT_FLAGS = (b"\x00\x00\x00", b"\x00\x00\x01")  # UTF-8 text, or implicit
+
+
+def _one_data_atom(data: bytes) -> bool:
+    """Whether the item holds one `data` atom, nothing after it (its payload from byte 16)."""
+    return int.from_bytes(data[:4], "big") == len(data) and data[4:8] == b"data"
 
 
 class _Dropped(Exception):
@@ -67,24 +107,15 @@ def _data_atoms(data: bytes) -> Iterator[tuple[int, int, bytes]]:
 
 
 def _item(name: bytes, data: bytes) -> tuple[str, list[Any]]:
-    """mutagen's key and values of one ilst item; raises as mutagen's parser raises."""
+    """mutagen's key and values of a number, genre or freeform item; raises as mutagen's
+    parser raises."""
     if name in (b"trkn", b"disk"):
-        return name.decode("latin-1"), [
-            struct.unpack(">2H", d[2:6]) for _, _, d in _data_atoms(data)
-        ]
+        if len(data) >= 22 and _one_data_atom(data):
+            return _NUMBER_KEYS[name], [_PAIR.unpack_from(data, 18)]
+        return _NUMBER_KEYS[name], [struct.unpack(">2H", d[2:6]) for _, _, d in _data_atoms(data)]
     if name == b"gnre":
         return "\xa9gen", [_genre(d) for _, _, d in _data_atoms(data)]
-    if name == b"----":
-        return _freeform(data)
-    values = []
-    for _, flags, chunk in _data_atoms(data):
-        if flags not in (0, 1):
-            raise _Dropped
-        try:
-            values.append(chunk.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise _Dropped from None
-    return name.decode("latin-1"), values
+    return _freeform(data)
 
 
 def _genre(data: bytes) -> str:
