@@ -243,3 +243,13 @@ def mp4_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = make_audio(tmp_path_factory.mktemp("items") / "base.m4a", "m4a", tags=Tags())
     assert b"ilst" in path.read_bytes()
     return path
+
+
+def test_containers_nested_past_the_walks_depth_go_to_mutagen(tmp_path: Path) -> None:
+    path = _tagged(tmp_path)
+    nested = b""
+    for _ in range(100):
+        nested = _atom(b"udta", nested)
+    _rewrite_moov(path, [a for _, a in _moov_children(path)] + [nested])
+    assert read_fast_path(path) is None
+    assert_same_as_mutagen(path)

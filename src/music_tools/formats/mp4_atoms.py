@@ -11,12 +11,14 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from .window import KEY_BYTES, SPOT, FileWindow
+from .window import KEY_BYTES, FileWindow
 
 __all__ = ["ATOM_LIMIT", "Mp4Layout", "top_atoms"]
 
 #: top-level atoms walked at most (a file of more is no music file; the readers step aside)
 ATOM_LIMIT = 1000
+#: read after the moov with the key's bytes: room for the atoms between it and the mdat
+_SLACK = 4 * 1024
 _HEADER = struct.Struct(">I4s")
 _SIZE64 = struct.Struct(">Q")
 
@@ -54,7 +56,10 @@ def _walk(window: FileWindow) -> Mp4Layout:
             return Mp4Layout(atoms, invalid=False, cut=True)
         at = offset - base
         if at < 0 or at + 16 > len(held):
-            held = window.view(offset, SPOT + KEY_BYTES) if after_moov else window.read(offset, 16)
+            if after_moov:
+                held = window.view(offset, _SLACK + KEY_BYTES)
+            else:
+                held = window.read(offset, 16)
             base, at = offset, 0
         length, name = _HEADER.unpack_from(held, at)
         header_size = 8

@@ -16,7 +16,7 @@ import struct
 from typing import Any
 
 from ...formats.mp4_atoms import top_atoms
-from ...formats.window import SPOT, FileWindow, read_at
+from ...formats.window import FileWindow, read_at
 from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo
 from .mp4_audio import Unsure, parse_sample_entry
 from .mp4_items import read_items
@@ -25,6 +25,10 @@ __all__ = ["read_mp4"]
 
 _CONTAINERS = frozenset({b"moov", b"udta", b"trak", b"mdia", b"meta", b"ilst", b"stbl", b"minf"})
 _HEADER = struct.Struct(">I4s").unpack_from
+#: bytes read where the walk's next header lies past those held: the headers after a sample
+#: table or a cover are few and small (4 KiB: 1.5 KiB of a realistic file's are needed)
+STEP = 4 * 1024
+_MAX_DEPTH = 64  # containers inside containers walked at most
 
 # The containers on the paths the reader needs, by their role; every other one is _OTHER.
 _OTHER, _MOOV, _TRAK, _MDIA, _MINF, _STBL, _UDTA, _META, _ILST = range(9)
@@ -84,13 +88,14 @@ def read_mp4(window: FileWindow) -> FastInfo | None:
 
 class _Source:
     """The file's bytes as the walk holds them: the window's prefix or tail, or spots read
-    where the walk goes past them (at most `SPOT` bytes, and never past the container)."""
+    where the walk goes past them (`STEP` bytes, never past the container)."""
 
-    __slots__ = ("held", "window")
+    __slots__ = ("held", "last", "window")
 
     def __init__(self, window: FileWindow) -> None:
         self.window = window
         self.held: list[tuple[int, bytes]] = []
+        self.last: tuple[int, bytes] = (0, b"")  # where `get` last found its bytes
 
     def load(self, position: int, limit: int) -> tuple[bytes, int]:
         """Bytes holding the 8-byte header at `position` of a container ending at `limit`,
@@ -102,7 +107,7 @@ class _Source:
         elif position >= window.tail_start:
             data, base = window.tail, window.tail_start
         else:
-            length = max(min(SPOT, limit - position), 8)
+            length = max(min(STEP, limit - position), 8)
             data, base = read_at(window.fileobj, position, length), position
         if position + 8 > base + len(data):
             raise Unsure  # mutagen: truncated data
@@ -111,8 +116,12 @@ class _Source:
 
     def get(self, start: int, end: int) -> bytes:
         """The bytes from `start` to `end` (fewer at the end of the file)."""
+        base, data = self.last
+        if base <= start and end <= base + len(data):
+            return data[start - base : end - base]
         for base, data in self.held:
             if base <= start and end <= base + len(data):
+                self.last = base, data
                 return data[start - base : end - base]
         return read_at(self.window.fileobj, start, end - start)
 
@@ -170,6 +179,8 @@ def _walk(source: _Source, position: int, end: int, role: int, moov: _Moov) -> N
         elif name in needs:
             child = _note(moov, role, name, seen, position + 8, position + length)
         if name in _CONTAINERS:
+            if len(stack) > _MAX_DEPTH:
+                raise Unsure  # mutagen recurses: it may fail, so read it there
             stack.append((end, role, needs, seen, count))
             end, role, needs, seen, count = position + length, child, _NEEDS[child], set(), 0
             position += 12 if name == b"meta" else 8

@@ -61,7 +61,12 @@ def read_items(
 def _texts(data: bytes) -> list[str] | None:
     """A text item's values (None: mutagen leaves the item out); nearly always one `data`
     atom, read in place."""
-    if len(data) >= 16 and _one_data_atom(data) and data[9:12] in _TEXT_FLAGS:
+    if (
+        len(data) >= 16
+        and int.from_bytes(data[:4], "big") == len(data)
+        and data[4:8] == b"data"
+        and data[9:12] in _TEXT_FLAGS
+    ):
         try:
             return [data[16:].decode("utf-8")]
         except UnicodeDecodeError:
