@@ -24,6 +24,8 @@ from .mp4_items import read_items
 __all__ = ["read_mp4"]
 
 _CONTAINERS = frozenset({b"moov", b"udta", b"trak", b"mdia", b"meta", b"ilst", b"stbl", b"minf"})
+#: the atoms mutagen walks into: True for those modelled here, False for fragments
+_KINDS = {**dict.fromkeys(_CONTAINERS, True), b"moof": False, b"traf": False}
 _HEADER = struct.Struct(">I4s").unpack_from
 #: bytes read where the walk's next header lies past those held: the headers after a sample
 #: table or a cover are few and small (4 KiB: 1.5 KiB of a realistic file's are needed)
@@ -55,15 +57,15 @@ Span = tuple[int, int]  # an atom's payload: from its start to its end in the fi
 
 class _Moov:
     """What the walk kept of the first moov: per track (in order) the payloads of its first
-    mdia's hdlr and mdhd and of its stsd; whether its first udta holds chapters; the
-    children of its udta/meta/ilst (None: no ilst)."""
+    mdia's hdlr and mdhd and of its stsd; whether its first udta holds chapters; whether it
+    has a udta/meta/ilst, and that ilst's children."""
 
-    __slots__ = ("chapters", "items", "tracks")
+    __slots__ = ("chapters", "items", "tagged", "tracks")
 
     def __init__(self) -> None:
         self.tracks: list[list[Span | None]] = []
-        self.chapters = False
-        self.items: list[tuple[bytes, int, int]] | None = None
+        self.chapters = self.tagged = False
+        self.items: list[tuple[bytes, int, int]] = []
 
 
 def read_mp4(window: FileWindow) -> FastInfo | None:
@@ -73,8 +75,7 @@ def read_mp4(window: FileWindow) -> FastInfo | None:
         if moov.chapters:
             return None
         entry, length = _sound_track(source, moov)
-        items = moov.items
-        tags = None if items is None else read_items(source.get, items, window.size)
+        tags = read_items(source.get, moov.items, window.size) if moov.tagged else None
     except Unsure:
         return None
     channels, bits, rate, bitrate = entry[1]
@@ -155,6 +156,7 @@ def _walk(source: _Source, position: int, end: int, role: int, moov: _Moov) -> N
     where mutagen's Atom fails; keep in `moov` what the reader needs."""
     limit, data, base, top = end, b"", 0, -1  # bytes held from `base`; headers up to `top`
     stack: list[tuple[int, int, frozenset[bytes], set[bytes], int]] = []
+    items = moov.items
     needs = _NEEDS[role]  # the names of the children the reader needs here
     seen: set[bytes] = set()  # those met so far: mutagen looks up the first of each name
     count = 0
@@ -173,21 +175,22 @@ def _walk(source: _Source, position: int, end: int, role: int, moov: _Moov) -> N
         if length < 8 or count > MAX_PARTS:
             raise Unsure  # 64-bit sizes inside moov, invalid sizes, countless atoms
         child = _OTHER
-        if role == _ILST:
-            assert moov.items is not None
-            moov.items.append((name, position + 8, position + length))
-        elif name in needs:
-            child = _note(moov, role, name, seen, position + 8, position + length)
-        if name in _CONTAINERS:
+        if role:
+            if role == _ILST:
+                items.append((name, position + 8, position + length))
+            elif name in needs:
+                child = _note(moov, role, name, seen, position + 8, position + length)
+        kind = _KINDS.get(name)
+        if kind is None:
+            position += length
+        elif kind:
             if len(stack) > _MAX_DEPTH:
                 raise Unsure  # mutagen recurses: it may fail, so read it there
             stack.append((end, role, needs, seen, count))
             end, role, needs, seen, count = position + length, child, _NEEDS[child], set(), 0
             position += 12 if name == b"meta" else 8
-        elif name == b"moof" or name == b"traf":
-            raise Unsure  # fragmented MP4
         else:
-            position += length
+            raise Unsure  # fragmented MP4
 
 
 def _note(moov: _Moov, role: int, name: bytes, seen: set[bytes], start: int, end: int) -> int:
@@ -203,7 +206,7 @@ def _note(moov: _Moov, role: int, name: bytes, seen: set[bytes], start: int, end
         if not first:
             return _OTHER
         if child == _ILST:
-            moov.items = []
+            moov.tagged = True
         return child
     if first:
         slot = _LEAVES.get((role, name))

@@ -236,15 +236,12 @@ def _rate(c: _Config) -> int:
 
 
 def _alac(data: bytes, channels: int, bits: int, rate: int) -> SampleEntry:
-    if len(data) < 4 or data[0] != 0:
-        raise Unsure
-    reader = _Bits(data, 4)
-    reader.bits(32)
-    if reader.bits(8) != 0:
+    """The ALAC magic cookie: byte-aligned fields after its version and flags."""
+    if len(data) < 9 or data[0] != 0:
+        raise Unsure  # mutagen: BitReaderError, the file fails
+    if data[8] != 0:  # compatibleVersion
         return channels, bits, rate, 0
-    bits = reader.bits(8)
-    reader.bits(24)
-    channels = reader.bits(8)
-    reader.bits(16 + 32)
-    bitrate = reader.bits(32)
-    return channels, bits, reader.bits(32), bitrate
+    if len(data) < 28:
+        raise Unsure
+    bitrate = int.from_bytes(data[20:24], "big")
+    return data[13], data[9], int.from_bytes(data[24:28], "big"), bitrate
