@@ -45,7 +45,7 @@ def locate_in(window: FileWindow, file_format: str) -> Payload:
             return Payload(((0, size),))
         return Payload(((audio_start, size),), ogg_pages=True)
     elif file_format == "m4a":
-        found = tuple(_mp4_data(window)) or None
+        found = _mp4_data(window) or None
     elif file_format in _SIMPLE_CONTAINERS:
         data = _SIMPLE_CONTAINERS[file_format](window)
         found = (data,) if data else None
@@ -123,19 +123,19 @@ def _flac_frames(window: FileWindow, start: int) -> int | None:
     return None
 
 
-def _mp4_data(window: FileWindow) -> Iterator[tuple[int, int]]:
+def _mp4_data(window: FileWindow) -> tuple[tuple[int, int], ...]:
     """Data ranges of the top-level `mdat` atoms, from the walk the file's other readers
     share: it stops at an invalid size, as this does, and also at a 64-bit size below 16."""
     walked = top_atoms(window)
-    if walked.cut:
-        yield from _mp4_atoms(window, b"mdat")  # a walk of countless atoms: this one goes on
-        return
-    file_size = window.size
+    if walked.cut:  # a walk of countless atoms: this one goes on
+        return tuple(_mp4_atoms(window, b"mdat"))
+    ranges = []
     for kind, offset, header_size, end in walked.atoms:
         if end - offset < header_size:
-            return
+            break
         if kind == b"mdat":
-            yield offset + header_size, min(end, file_size)
+            ranges.append((offset + header_size, min(end, window.size)))
+    return tuple(ranges)
 
 
 def _mp4_atoms(window: FileWindow, wanted: bytes) -> Iterator[tuple[int, int]]:

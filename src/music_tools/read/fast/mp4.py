@@ -19,7 +19,7 @@ from ...formats.mp4_atoms import top_atoms
 from ...formats.window import FileWindow, read_at
 from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo
 from .mp4_audio import Unsure, parse_sample_entry
-from .mp4_items import read_items
+from .mp4_items import Item, read_items
 
 __all__ = ["read_mp4"]
 
@@ -58,14 +58,14 @@ Span = tuple[int, int]  # an atom's payload: from its start to its end in the fi
 class _Moov:
     """What the walk kept of the first moov: per track (in order) the payloads of its first
     mdia's hdlr and mdhd and of its stsd; whether its first udta holds chapters; whether it
-    has a udta/meta/ilst, and that ilst's children."""
+    has a udta/meta/ilst, and that ilst's children (with the bytes that held their headers)."""
 
     __slots__ = ("chapters", "items", "tagged", "tracks")
 
     def __init__(self) -> None:
         self.tracks: list[list[Span | None]] = []
         self.chapters = self.tagged = False
-        self.items: list[tuple[bytes, int, int]] = []
+        self.items: list[Item] = []
 
 
 def read_mp4(window: FileWindow) -> FastInfo | None:
@@ -177,7 +177,7 @@ def _walk(source: _Source, position: int, end: int, role: int, moov: _Moov) -> N
         child = _OTHER
         if role:
             if role == _ILST:
-                items.append((name, position + 8, position + length))
+                items.append((name, position + 8, position + length, data, base))
             elif name in needs:
                 child = _note(moov, role, name, seen, position + 8, position + length)
         kind = _KINDS.get(name)

@@ -11,10 +11,13 @@ from ..tag_fields import ID3_GENRES
 from .info import MAX_PARTS, TAG_TEXT_CAP
 from .mp4_audio import Unsure
 
-__all__ = ["Getter", "read_items"]
+__all__ = ["Getter", "Item", "read_items"]
 
 Getter = Callable[[int, int], bytes]
 """The file's bytes from one offset to another (fewer at the end of the file)."""
+Item = tuple[bytes, int, int, bytes, int]
+"""An ilst child: name, payload start and end, and bytes of the file from an offset that
+hold its header (and nearly always its payload)."""
 
 #: the text items, by mutagen's key
 _TEXT_ITEMS = {
@@ -26,20 +29,18 @@ _NUMBER_KEYS = {b"trkn": "trkn", b"disk": "disk"}
 _PAIR = struct.Struct(">2H")  # (number, total)
 
 
-def read_items(
-    get: Getter, items: list[tuple[bytes, int, int]], file_size: int
-) -> dict[str, list[Any]]:
-    """mutagen's MP4Tags items, for the keys a LibraryFile uses, of the `ilst` children
-    (name, payload start, end)."""
+def read_items(get: Getter, items: list[Item], file_size: int) -> dict[str, list[Any]]:
+    """mutagen's MP4Tags items, for the keys a LibraryFile uses, of the `ilst` children."""
     found: dict[str, list[Any]] = {}
-    for name, start, end in items:
+    for name, start, end, held, base in items:
         if end > file_size:
             raise Unsure
         key = _TEXT_ITEMS.get(name)
         if key is not None:
             if end - start > TAG_TEXT_CAP:
                 raise Unsure
-            texts = _texts(get(start, end))
+            in_held = end - base <= len(held)
+            texts = _texts(held[start - base : end - base] if in_held else get(start, end))
             if texts is not None:  # else mutagen keeps it aside as a failed atom
                 found.setdefault(key, []).extend(texts)
         elif name == b"covr":
