@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..util import human_size
+from .mp4_atoms import Mp4Layout, top_atoms
 from .payload import skip_id3v2
 from .riff import top_chunks
 from .window import FileWindow, read_at
@@ -46,9 +47,8 @@ class FlacBlocks:
     blocks: tuple[tuple[int, int, int], ...] = ()
 
 
-Mp4Atoms = list[tuple[bytes, int, int, int]]
 #: a container's layout walked once for both checks below: FLAC's blocks, MP4's top-level atoms
-Layout = FlacBlocks | Mp4Atoms | None
+Layout = FlacBlocks | Mp4Layout | None
 
 
 def layout(window: FileWindow, file_format: str | None) -> Layout:
@@ -57,7 +57,7 @@ def layout(window: FileWindow, file_format: str | None) -> Layout:
     if file_format == "flac":
         return flac_blocks(window)
     if file_format == "m4a":
-        return _mp4_atoms(window)
+        return top_atoms(window)
     return None
 
 
@@ -94,9 +94,9 @@ def tag_bytes(window: FileWindow, file_format: str | None, walked: Layout = None
         return max(flac.start, (flac.frames or window.size) - flac.start)
     size = _id3v2_end(window)
     if file_format == "m4a":
-        for kind, start, end, _ in _atoms(window, walked):
+        for kind, start, _, end in _atoms(window, walked).atoms:
             if kind == b"moov":
-                size = max(size, end - start)
+                size = max(size, min(end, window.size) - start)
     return size
 
 
@@ -104,8 +104,8 @@ def _flac(window: FileWindow, walked: Layout) -> FlacBlocks | None:
     return walked if isinstance(walked, FlacBlocks) else flac_blocks(window)
 
 
-def _atoms(window: FileWindow, walked: Layout) -> Mp4Atoms:
-    return walked if isinstance(walked, list) else _mp4_atoms(window)
+def _atoms(window: FileWindow, walked: Layout) -> Mp4Layout:
+    return walked if isinstance(walked, Mp4Layout) else top_atoms(window)
 
 
 def _id3v2_end(window: FileWindow) -> int:
@@ -135,31 +135,13 @@ def _printable(chunk_id: bytes) -> str:
     return repr(chunk_id.decode("latin-1"))
 
 
-def _mp4_damage(window: FileWindow, atoms: Mp4Atoms) -> str | None:
-    for kind, _, _, declared_end in atoms:
+def _mp4_damage(window: FileWindow, walked: Mp4Layout) -> str | None:
+    for kind, _, _, declared_end in walked.atoms:
         if declared_end > window.size:
             missing = declared_end - window.size
             what = "of audio" if kind == b"mdat" else f"of its '{kind.decode('latin-1')}' atom"
             return f"damaged M4A: {human_size(missing)} {what} missing (truncated?)"
     return None
-
-
-def _mp4_atoms(window: FileWindow) -> Mp4Atoms:
-    """(kind, start, end within the file, declared end) of each top-level atom."""
-    atoms: Mp4Atoms = []
-    offset, size_of_file = 0, window.size
-    while offset + 8 <= size_of_file and len(atoms) < 1000:
-        header = window.read(offset, 16)
-        size, kind = int.from_bytes(header[:4], "big"), bytes(header[4:8])
-        if size == 1 and len(header) == 16:
-            size = int.from_bytes(header[8:16], "big")
-        elif size == 0:
-            size = size_of_file - offset
-        if size < 8:
-            break
-        atoms.append((kind, offset, min(offset + size, size_of_file), offset + size))
-        offset += size
-    return atoms
 
 
 # -- FLAC: the last frame against STREAMINFO's sample count --------------------------------

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import ogg_pages
+from .mp4_atoms import top_atoms
 from .riff import top_chunks
 from .sniff import ASF_DATA_GUID, ASF_HEADER_GUID
 from .window import FileWindow
@@ -45,7 +46,7 @@ def locate_in(window: FileWindow, file_format: str) -> Payload:
             return Payload(((0, size),))
         return Payload(((audio_start, size),), ogg_pages=True)
     elif file_format == "m4a":
-        found = tuple(_mp4_atoms(window, b"mdat")) or None
+        found = _mp4_data(window) or None
     elif file_format in _SIMPLE_CONTAINERS:
         data = _SIMPLE_CONTAINERS[file_format](window)
         found = (data,) if data else None
@@ -121,6 +122,21 @@ def _flac_frames(window: FileWindow, start: int) -> int | None:
         if header[0] & 0x80:
             return min(offset, window.size)
     return None
+
+
+def _mp4_data(window: FileWindow) -> tuple[tuple[int, int], ...]:
+    """Data ranges of the top-level `mdat` atoms, from the walk the file's other readers
+    share: it stops at an invalid size, as this does, and also at a 64-bit size below 16."""
+    walked = top_atoms(window)
+    if walked.cut:  # a walk of countless atoms: this one goes on
+        return tuple(_mp4_atoms(window, b"mdat"))
+    ranges = []
+    for kind, offset, header_size, end in walked.atoms:
+        if end - offset < header_size:
+            break
+        if kind == b"mdat":
+            ranges.append((offset + header_size, min(end, window.size)))
+    return tuple(ranges)
 
 
 def _mp4_atoms(window: FileWindow, wanted: bytes) -> Iterator[tuple[int, int]]:

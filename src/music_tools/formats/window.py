@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import os
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from .mp4_atoms import Mp4Layout
 
 __all__ = [
     "KEY_BYTES",
@@ -90,6 +93,7 @@ class FileWindow:
         "_tail",
         "chunks",
         "fileobj",
+        "mp4_layout",
         "size",
         "span",
         "tail_start",
@@ -108,6 +112,8 @@ class FileWindow:
         self._end: bytes | None = None
         #: a RIFF or AIFF file's top-level chunks, walked once (formats.riff.top_chunks)
         self.chunks: list[tuple[bytes, int, int, bytes]] | None = None
+        #: an MP4's top-level atoms, walked once for every reader of the file (mp4_atoms)
+        self.mp4_layout: Mp4Layout | None = None
 
     @property
     def head(self) -> bytes:

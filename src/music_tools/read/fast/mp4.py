@@ -2,63 +2,80 @@
 and the `ilst` items, read as mutagen.mp4 reads them.
 
 mutagen parses every atom inside moov, udta, trak, mdia, meta, ilst, stbl and minf; so does
-this, by their headers only (pictures and sample tables are never read), then reads the few
-atoms a LibraryFile needs. Where mutagen would fail or take a path not modelled here (a
-fragmented file, chapters, 64-bit or to-the-end atoms inside moov, a malformed item in
-`ilst`, another codec than AAC or ALAC) this steps aside.
+this, by their headers only, in one pass that keeps only the atoms a LibraryFile needs.
+Sample tables and pictures are stepped over, never read: the walk reads the bytes after
+them where it finds its next header. Where mutagen would fail or take a path not modelled
+here (a fragmented file, chapters, 64-bit or to-the-end atoms inside moov, a child that runs
+past its container, a malformed item in `ilst`, another codec than AAC or ALAC) this steps
+aside.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from typing import Any
 
+from ...formats.mp4_atoms import top_atoms
 from ...formats.window import FileWindow, read_at
-from ..tag_fields import ID3_GENRES
-from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes, read_bytes
+from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo
 from .mp4_audio import Unsure, parse_sample_entry
+from .mp4_items import Item, read_items
 
 __all__ = ["read_mp4"]
 
 _CONTAINERS = frozenset({b"moov", b"udta", b"trak", b"mdia", b"meta", b"ilst", b"stbl", b"minf"})
-_TEXT_ITEMS = frozenset({b"\xa9ART", b"\xa9nam", b"\xa9alb", b"aART", b"\xa9day", b"\xa9gen"})
-_HEADER = struct.Struct(">I4s")
-#: the moov, up to this many of its first bytes, is read in one piece and walked in memory
-#: (a 4-minute AAC with a 150 KB cover: a 180 KB moov). Measured on the realistic M4A files
-#: of benchmark_extract.py: 1.45x bare mutagen walking it a 16 KiB spot at a time, 1.60x
-#: holding its first 64 KiB, 1.69x holding it whole.
-MOOV_HELD = 4 * 1024 * 1024
+#: the atoms mutagen walks into: True for those modelled here, False for fragments
+_KINDS = {**dict.fromkeys(_CONTAINERS, True), b"moof": False, b"traf": False}
+_HEADER = struct.Struct(">I4s").unpack_from
+#: bytes read where the walk's next header lies past those held: the headers after a sample
+#: table or a cover are few and small (4 KiB: 1.5 KiB of a realistic file's are needed)
+STEP = 4 * 1024
+_MAX_DEPTH = 64  # containers inside containers walked at most
+
+# The containers on the paths the reader needs, by their role; every other one is _OTHER.
+_OTHER, _MOOV, _TRAK, _MDIA, _MINF, _STBL, _UDTA, _META, _ILST = range(9)
+#: (role of a container, name of a child) -> the child's role: mutagen looks up the first
+#: child of that name, but every `trak`
+_ROLES = {
+    (_MOOV, b"trak"): _TRAK,
+    (_TRAK, b"mdia"): _MDIA,
+    (_MDIA, b"minf"): _MINF,
+    (_MINF, b"stbl"): _STBL,
+    (_MOOV, b"udta"): _UDTA,
+    (_UDTA, b"meta"): _META,
+    (_META, b"ilst"): _ILST,
+}
+#: (role, name) -> which of a track's atoms the first leaf of that name is
+_LEAVES = {(_MDIA, b"hdlr"): 0, (_MDIA, b"mdhd"): 1, (_STBL, b"stsd"): 2}
+_NEEDS = [
+    frozenset(name for (parent, name) in {*_ROLES, *_LEAVES, (_UDTA, b"chpl")} if parent == role)
+    for role in range(_ILST + 1)
+]
+
+Span = tuple[int, int]  # an atom's payload: from its start to its end in the file
 
 
-class _Atom:
-    __slots__ = ("children", "end", "name", "offset", "start")
+class _Moov:
+    """What the walk kept of the first moov: per track (in order) the payloads of its first
+    mdia's hdlr and mdhd and of its stsd; whether its first udta holds chapters; whether it
+    has a udta/meta/ilst, and that ilst's children (with the bytes that held their headers)."""
 
-    def __init__(self, name: bytes, offset: int, start: int, end: int) -> None:
-        self.name, self.offset, self.start, self.end = name, offset, start, end
-        self.children: list[_Atom] | None = None
+    __slots__ = ("chapters", "items", "tagged", "tracks")
 
-    def find(self, *path: bytes) -> _Atom | None:
-        """The first child named path[0], then its first child named path[1], ..."""
-        atom: _Atom | None = self
-        for name in path:
-            assert atom is not None
-            atom = next((c for c in atom.children or () if c.name == name), None)
-            if atom is None:
-                return None
-        return atom
+    def __init__(self) -> None:
+        self.tracks: list[list[Span | None]] = []
+        self.chapters = self.tagged = False
+        self.items: list[Item] = []
 
 
 def read_mp4(window: FileWindow) -> FastInfo | None:
     try:
-        root = _Atom(b"", 0, 0, window.size)
-        held = HeldBytes(window, 0, b"")
-        root.children = list(_top_level(held))
-        moov = root.find(b"moov")
-        if moov is None or moov.find(b"udta", b"chpl") is not None:
+        source = _Source(window)
+        moov = _walk_file(source)
+        if moov.chapters:
             return None
-        entry, length = _sound_track(held, moov)
-        tags = _tags(held, moov)
+        entry, length = _sound_track(source, moov)
+        tags = read_items(source.get, moov.items, window.size) if moov.tagged else None
     except Unsure:
         return None
     channels, bits, rate, bitrate = entry[1]
@@ -70,105 +87,154 @@ def read_mp4(window: FileWindow) -> FastInfo | None:
     return info
 
 
-def _top_level(held: HeldBytes) -> Iterator[_Atom]:
-    """The top-level atoms; the moov read in one piece into `held`, and its tree walked."""
-    position, count, size = 0, 0, held.window.size
-    while position + 8 <= size:
-        atom = _atom(held, position, top=True)
-        if atom.name in (b"moof", b"traf"):
-            raise Unsure  # fragmented MP4
-        if atom.name in _CONTAINERS:
-            if atom.name == b"moov":
-                # one read, not through the window (its copy of a spot doubles the cost)
-                held.start = atom.offset
-                held.data = read_at(
-                    held.window.fileobj, atom.offset, min(atom.end - atom.offset, MOOV_HELD)
-                )
-            atom.children = _children(held, atom)
-        yield atom
-        position = atom.end
-        count += 1
-        if count > MAX_PARTS:
-            raise Unsure
+class _Source:
+    """The file's bytes as the walk holds them: the window's prefix or tail, or spots read
+    where the walk goes past them (`STEP` bytes, never past the container)."""
 
+    __slots__ = ("held", "last", "window")
 
-def _children(held: HeldBytes, parent: _Atom) -> list[_Atom]:
-    children: list[_Atom] = []
-    append = children.append
-    data, base = held.data, held.start
-    limit = base + len(data)
-    unpack = _HEADER.unpack_from
-    position = parent.start + (4 if parent.name == b"meta" else 0)
-    end = parent.end
-    while position < end:
-        if base <= position and position + 8 <= limit:  # in the moov held: in place
-            length, name = unpack(data, position - base)
-            if length < 8:
-                raise Unsure  # 64-bit sizes inside moov, invalid sizes: not modelled
-            atom = _Atom(name, position, position + 8, position + length)
+    def __init__(self, window: FileWindow) -> None:
+        self.window = window
+        self.held: list[tuple[int, bytes]] = []
+        self.last: tuple[int, bytes] = (0, b"")  # where `get` last found its bytes
+
+    def load(self, position: int, limit: int) -> tuple[bytes, int]:
+        """Bytes holding the 8-byte header at `position` of a container ending at `limit`,
+        and where they start; raises Unsure when the file ends first (mutagen fails)."""
+        window = self.window
+        data = window.first_bytes
+        if position + 8 <= len(data):
+            base = 0
+        elif position >= window.tail_start:
+            data, base = window.tail, window.tail_start
         else:
-            atom = _atom(held, position, top=False)
-            name = atom.name
-        if name in _CONTAINERS:
-            atom.children = _children(held, atom)
-        elif name == b"moof" or name == b"traf":
-            raise Unsure
-        append(atom)
-        position = atom.end
-        if len(children) > MAX_PARTS:
-            raise Unsure
-    return children
+            length = max(min(STEP, limit - position), 8)
+            data, base = read_at(window.fileobj, position, length), position
+        if position + 8 > base + len(data):
+            raise Unsure  # mutagen: truncated data
+        self.held.append((base, data))
+        return data, base
+
+    def get(self, start: int, end: int) -> bytes:
+        """The bytes from `start` to `end` (fewer at the end of the file)."""
+        base, data = self.last
+        if base <= start and end <= base + len(data):
+            return data[start - base : end - base]
+        for base, data in self.held:
+            if base <= start and end <= base + len(data):
+                self.last = base, data
+                return data[start - base : end - base]
+        return read_at(self.window.fileobj, start, end - start)
 
 
-def _atom(held: HeldBytes, offset: int, top: bool) -> _Atom:
-    window = held.window
-    data, relative = held.data, offset - held.start
-    first = window.first_bytes
-    if relative >= 0 and relative + 8 <= len(data):  # inside the moov: unpacked in place
-        length, name = _HEADER.unpack_from(data, relative)
-    elif offset + 8 <= len(first):  # most top-level headers lie here
-        length, name = _HEADER.unpack_from(first, offset)
-    else:
-        header = read_bytes(window, offset, 8)
-        if len(header) < 8:
-            raise Unsure  # mutagen: truncated data, the file fails
-        length, name = _HEADER.unpack(header)
-    start = offset + 8
-    if length < 8:
-        if length == 1 and top and name not in _CONTAINERS:  # a large mdat: a 64-bit size
-            length, start = int.from_bytes(read_bytes(window, start, 8), "big"), offset + 16
-            if length < 16:
-                raise Unsure
-        elif length == 0 and top:
-            length = window.size - offset
-        else:
-            raise Unsure  # 64-bit sizes inside moov, invalid sizes: not modelled
-    return _Atom(name, offset, start, offset + length)
-
-
-def _payload(held: HeldBytes, atom: _Atom, cap: int = TAG_TEXT_CAP) -> bytes:
-    """An atom's whole payload; mutagen fails on one cut short by the end of the file."""
-    if atom.end - atom.start > cap or atom.end > held.window.size:
+def _walk_file(source: _Source) -> _Moov:
+    """Walk every top-level container as mutagen does; what the first moov holds."""
+    walked = top_atoms(source.window)
+    if walked.invalid or walked.cut:
         raise Unsure
-    return held.get(atom.start, atom.end - atom.start)
-
-
-def _sound_track(window: HeldBytes, moov: _Atom) -> tuple[tuple[bytes, Any], float]:
-    """(sample entry name and fields, length) of the first sound track, as MP4Info reads."""
-    for trak in moov.children or ():
-        if trak.name != b"trak":
+    moov: _Moov | None = None
+    for name, offset, header_size, end in walked.atoms:
+        if name == b"moof" or name == b"traf":
+            raise Unsure  # fragmented MP4
+        if name not in _CONTAINERS:
             continue
-        hdlr = trak.find(b"mdia", b"hdlr")
-        if hdlr is None:
-            raise Unsure
-        if _payload(window, hdlr)[8:12] == b"soun":
+        if header_size != 8:
+            raise Unsure  # a 64-bit container: not modelled
+        start = offset + (12 if name == b"meta" else 8)
+        if name == b"moov" and moov is None:
+            moov = _Moov()
+            _walk(source, start, end, _MOOV, moov)
+        else:
+            _walk(source, start, end, _OTHER, _Moov())
+    if moov is None:
+        raise Unsure
+    return moov
+
+
+def _walk(source: _Source, position: int, end: int, role: int, moov: _Moov) -> None:
+    """Walk one top-level container's tree from `position`, by the headers only, failing
+    where mutagen's Atom fails; keep in `moov` what the reader needs."""
+    limit, data, base, top = end, b"", 0, -1  # bytes held from `base`; headers up to `top`
+    stack: list[tuple[int, int, frozenset[bytes], set[bytes], int]] = []
+    items = moov.items
+    needs = _NEEDS[role]  # the names of the children the reader needs here
+    seen: set[bytes] = set()  # those met so far: mutagen looks up the first of each name
+    count = 0
+    while True:
+        while position >= end:
+            if position > end:
+                raise Unsure  # a child ran past its container: not modelled
+            if not stack:
+                return
+            end, role, needs, seen, count = stack.pop()
+        if not base <= position <= top:
+            data, base = source.load(position, limit)
+            top = base + len(data) - 8
+        length, name = _HEADER(data, position - base)
+        count += 1
+        if length < 8 or count > MAX_PARTS:
+            raise Unsure  # 64-bit sizes inside moov, invalid sizes, countless atoms
+        child = _OTHER
+        if role:
+            if role == _ILST:
+                items.append((name, position + 8, position + length, data, base))
+            elif name in needs:
+                child = _note(moov, role, name, seen, position + 8, position + length)
+        kind = _KINDS.get(name)
+        if kind is None:
+            position += length
+        elif kind:
+            if len(stack) > _MAX_DEPTH:
+                raise Unsure  # mutagen recurses: it may fail, so read it there
+            stack.append((end, role, needs, seen, count))
+            end, role, needs, seen, count = position + length, child, _NEEDS[child], set(), 0
+            position += 12 if name == b"meta" else 8
+        else:
+            raise Unsure  # fragmented MP4
+
+
+def _note(moov: _Moov, role: int, name: bytes, seen: set[bytes], start: int, end: int) -> int:
+    """Keep what the reader needs of this child (`seen`: the names met before it in its
+    container); the child's own role."""
+    first = name not in seen
+    seen.add(name)
+    child = _ROLES.get((role, name))
+    if child is not None:
+        if child == _TRAK:
+            moov.tracks.append([None, None, None])
+            return child
+        if not first:
+            return _OTHER
+        if child == _ILST:
+            moov.tagged = True
+        return child
+    if first:
+        slot = _LEAVES.get((role, name))
+        if slot is not None:
+            moov.tracks[-1][slot] = (start, end)
+        elif role == _UDTA and name == b"chpl":
+            moov.chapters = True
+    return _OTHER
+
+
+def _payload(source: _Source, span: Span | None, cap: int = TAG_TEXT_CAP) -> bytes:
+    """An atom's whole payload; mutagen fails on one cut short by the end of the file."""
+    if span is None:
+        raise Unsure  # mutagen: KeyError, the file fails
+    start, end = span
+    if end - start > cap or end > source.window.size:
+        raise Unsure
+    return source.get(start, end)
+
+
+def _sound_track(source: _Source, moov: _Moov) -> tuple[tuple[bytes, Any], float]:
+    """(sample entry name and fields, length) of the first sound track, as MP4Info reads."""
+    for track in moov.tracks:
+        if _payload(source, track[0])[8:12] == b"soun":
             break
     else:
         raise Unsure  # no sound track: mutagen reads mvhd instead
-    mdhd, stsd = trak.find(b"mdia", b"mdhd"), trak.find(b"mdia", b"minf", b"stbl", b"stsd")
-    if mdhd is None or stsd is None:
-        raise Unsure
-    data = _payload(window, mdhd)
+    data = _payload(source, track[1])
     if data[:1] == b"\x00" and len(data) >= 20:
         unit, duration = int.from_bytes(data[12:16], "big"), int.from_bytes(data[16:20], "big")
     elif data[:1] == b"\x01" and len(data) >= 32:
@@ -176,7 +242,7 @@ def _sound_track(window: HeldBytes, moov: _Atom) -> tuple[tuple[bytes, Any], flo
     else:
         raise Unsure
     length = float(duration) / unit if unit else 0.0
-    return _sample_entry(_payload(window, stsd)), length
+    return _sample_entry(_payload(source, track[2])), length
 
 
 def _sample_entry(data: bytes) -> tuple[bytes, Any]:
@@ -188,116 +254,3 @@ def _sample_entry(data: bytes) -> tuple[bytes, Any]:
     if length < 8 or len(data) < 8 + length:
         raise Unsure  # 64-bit, to-the-end, invalid or truncated entries: not modelled
     return name, parse_sample_entry(name, data[16 : 8 + length])
-
-
-def _tags(window: HeldBytes, moov: _Atom) -> dict[str, list[Any]] | None:
-    """mutagen's MP4Tags items for the keys a LibraryFile uses (None: no ilst)."""
-    ilst = moov.find(b"udta", b"meta", b"ilst")
-    if ilst is None:
-        return None
-    items: dict[str, list[Any]] = {}
-    for atom in ilst.children or ():
-        name = atom.name
-        if atom.end > window.window.size:
-            raise Unsure
-        if name == b"covr":
-            _check_cover(window, atom)
-        elif name in _TEXT_ITEMS or name in (b"trkn", b"disk", b"gnre", b"----"):
-            try:
-                key, found = _item(name, _payload(window, atom))
-            except _Dropped:
-                continue  # mutagen keeps it aside as a failed atom
-            except (struct.error, TypeError, IndexError):
-                raise Unsure from None  # mutagen fails on the whole file
-            items.setdefault(key, []).extend(found)
-        # every other item mutagen parses can only fail into its failed atoms: not read
-    return items
-
-
-class _Dropped(Exception):
-    """mutagen's MP4MetadataError for one item: the item is left out, the file still reads."""
-
-
-def _data_atoms(data: bytes) -> Iterator[tuple[int, int, bytes]]:
-    """(version, flags, payload) of each `data` atom of an item (mutagen's __parse_data)."""
-    position = 0
-    while position < len(data):
-        head = data[position : position + 12]
-        if len(head) != 12:
-            raise _Dropped
-        length = int.from_bytes(head[:4], "big")
-        if length < 1 or head[4:8] != b"data":
-            raise _Dropped
-        chunk = data[position + 16 : position + length]
-        if len(chunk) != length - 16:
-            raise _Dropped
-        yield head[8], int.from_bytes(head[9:12], "big"), chunk
-        position += length
-
-
-def _item(name: bytes, data: bytes) -> tuple[str, list[Any]]:
-    """mutagen's key and values of one ilst item; raises as mutagen's parser raises."""
-    if name in (b"trkn", b"disk"):
-        return name.decode("latin-1"), [
-            struct.unpack(">2H", d[2:6]) for _, _, d in _data_atoms(data)
-        ]
-    if name == b"gnre":
-        return "\xa9gen", [_genre(d) for _, _, d in _data_atoms(data)]
-    if name == b"----":
-        return _freeform(data)
-    values = []
-    for _, flags, chunk in _data_atoms(data):
-        if flags not in (0, 1):
-            raise _Dropped
-        try:
-            values.append(chunk.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise _Dropped from None
-    return name.decode("latin-1"), values
-
-
-def _genre(data: bytes) -> str:
-    if len(data) != 2:
-        raise _Dropped
-    try:
-        return ID3_GENRES[int.from_bytes(data, "big", signed=True) - 1]
-    except IndexError:
-        raise _Dropped from None
-
-
-def _freeform(data: bytes) -> tuple[str, list[Any]]:
-    """A `----` item: mean, name and data atoms, read with mutagen's own steps."""
-    (length,) = struct.unpack(">I", data[:4])
-    mean = data[12:length]
-    position = length
-    (length,) = struct.unpack(">I", data[position : position + 4])
-    name = data[position + 12 : position + length]
-    position += length
-    values = []
-    while position < len(data):
-        length, atom_name = struct.unpack(">I4s", data[position : position + 8])
-        if atom_name != b"data" or length < 1:
-            raise _Dropped
-        ord(data[position + 8 : position + 9])
-        struct.unpack(">I", b"\x00" + data[position + 9 : position + 12])
-        values.append(data[position + 16 : position + length])
-        position += length
-    return (b"----:" + mean + b":" + name).decode("latin-1"), values
-
-
-def _check_cover(held: HeldBytes, atom: _Atom) -> None:
-    """Walk a `covr` item by its atom headers (the pictures unread), as mutagen parses it."""
-    position, count = atom.start, 0
-    while position < atom.end:
-        head = held.get(position, 12)
-        if len(head) != 12 or position + 12 > atom.end:
-            raise Unsure  # mutagen: struct.error, the file fails
-        length, name = int.from_bytes(head[:4], "big"), head[4:8]
-        if name == b"name" and length < 1:
-            raise Unsure  # mutagen would loop here for ever
-        if name not in (b"data", b"name") or length < 1:
-            return  # mutagen: the item is left out
-        position += length
-        count += 1
-        if count > MAX_PARTS:
-            raise Unsure

@@ -74,44 +74,53 @@ def _child(data: bytes, offset: int) -> tuple[bytes, bytes] | None:
 
 
 def _esds(data: bytes, channels: int, bits: int, rate: int) -> SampleEntry:
-    if len(data) < 4 or data[0] != 0:
+    """The ES descriptor's byte-aligned fields read in place; the AudioSpecificConfig, whose
+    fields are bits, through `_Bits`. Every read past the end fails, as mutagen's does."""
+    size = len(data)
+    if size < 4 or data[0] != 0:
         raise Unsure
-    reader = _Bits(data, 4)
-    if reader.bits(8) != 0x03:
+    if _byte(data, 4) != 0x03:
         raise Unsure
-    _descriptor_length(reader)
-    reader.bits(16)
-    dependence, url, ocr = reader.bits(1), reader.bits(1), reader.bits(1)
-    reader.bits(5)
-    if dependence:
-        reader.bits(16)
-    if url:
-        reader.bits(8 * reader.bits(8))
-    if ocr:
-        reader.bits(16)
-    if reader.bits(8) != 0x04:
+    _, position = _length_at(data, 5)
+    flags = _byte(data, position + 2)  # after the ES_ID
+    position += 3
+    if flags & 0x80:  # streamDependenceFlag
+        position += 2
+    if flags & 0x40:  # URL_Flag
+        position += 1 + _byte(data, position)
+    if flags & 0x20:  # OCRstreamFlag
+        position += 2
+    if _byte(data, position) != 0x04:
         raise Unsure
-    length = _descriptor_length(reader)
-    start = reader.position
-    object_type, stream_type = reader.bits(8), reader.bits(6)
-    reader.bits(2 + 24 + 32)
-    bitrate = reader.bits(32)
-    if (object_type, stream_type) != (0x40, 0x5) or length * 8 == reader.position - start:
+    length, start = _length_at(data, position + 1)
+    if start + 13 > size:
+        raise Unsure
+    object_type, stream_type = data[start], data[start + 1] >> 2
+    bitrate = int.from_bytes(data[start + 9 : start + 13], "big")
+    if (object_type, stream_type) != (0x40, 0x5) or length == 13:
         return channels, bits, rate, bitrate
-    if reader.bits(8) != 0x05:
+    if _byte(data, start + 13) != 0x05:
         return channels, bits, rate, bitrate
-    config = _audio_specific_config(reader, _descriptor_length(reader))
+    length, position = _length_at(data, start + 14)
+    config = _audio_specific_config(_Bits(data, position), length)
     return config[0] or channels, bits, config[1] or rate, bitrate
 
 
-def _descriptor_length(reader: _Bits) -> int:
+def _byte(data: bytes, position: int) -> int:
+    if position >= len(data):
+        raise Unsure  # mutagen: BitReaderError, the file fails
+    return data[position]
+
+
+def _length_at(data: bytes, position: int) -> tuple[int, int]:
+    """A descriptor's length at `position`, and where its payload starts."""
     value = 0
-    for _ in range(4):
-        byte = reader.bits(8)
+    for byte in data[position : position + 4]:
+        position += 1
         value = (value << 7) | (byte & 0x7F)
-        if not byte >> 7:
-            return value
-    raise Unsure
+        if byte < 0x80:
+            return value, position
+    raise Unsure  # a fifth length byte, or the end of the data first
 
 
 def _object_type(reader: _Bits) -> int:
@@ -227,15 +236,12 @@ def _rate(c: _Config) -> int:
 
 
 def _alac(data: bytes, channels: int, bits: int, rate: int) -> SampleEntry:
-    if len(data) < 4 or data[0] != 0:
-        raise Unsure
-    reader = _Bits(data, 4)
-    reader.bits(32)
-    if reader.bits(8) != 0:
+    """The ALAC magic cookie: byte-aligned fields after its version and flags."""
+    if len(data) < 9 or data[0] != 0:
+        raise Unsure  # mutagen: BitReaderError, the file fails
+    if data[8] != 0:  # compatibleVersion
         return channels, bits, rate, 0
-    bits = reader.bits(8)
-    reader.bits(24)
-    channels = reader.bits(8)
-    reader.bits(16 + 32)
-    bitrate = reader.bits(32)
-    return channels, bits, reader.bits(32), bitrate
+    if len(data) < 28:
+        raise Unsure
+    bitrate = int.from_bytes(data[20:24], "big")
+    return data[13], data[9], int.from_bytes(data[24:28], "big"), bitrate
