@@ -102,6 +102,7 @@ def _open(path: str) -> tuple[OpenFile, os.stat_result]:
     return OpenFile(fd, path), stat
 
 
+_HEAD_FIRST = frozenset({".wav", ".aif", ".aiff", ".aifc"})
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -122,7 +123,9 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
         )
         is_ogg = extension in OGG_EXTENSIONS
         window = FileWindow(opened, stat.st_size, OGG_WINDOW if is_ogg else WINDOW)
-        kind = sniff((window.head if is_ogg else window.prefix)[:64])
+        # An Ogg, WAV or AIFF file's key starts at its first audio bytes, in the head: read
+        # it at once (a misnamed file only reads more than it needs)
+        kind = sniff((window.head if is_ogg or extension in _HEAD_FIRST else window.prefix)[:64])
         named = kind or extension.lstrip(".")
         walked = layout(window, named)  # one walk, for both checks
         tags_size = tag_bytes(window, named, walked)

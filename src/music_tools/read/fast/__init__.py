@@ -87,19 +87,27 @@ def read_fast_path(path: str | os.PathLike[str]) -> FastInfo | None:
 
 
 def fast_reading() -> bool:
-    """Whether the lean readers are on (MUSIC_TOOLS_FAST_READ is not "0")."""
-    return os.environ.get(FAST_READ_ENV) != "0"
+    """Whether the lean readers are on: MUSIC_TOOLS_FAST_READ is not "0" when the process
+    starts (read once: looking it up costs a microsecond a file), or `mutagen_only` is not
+    in force."""
+    return _fast[0]
+
+
+_fast = [os.environ.get(FAST_READ_ENV) != "0"]
 
 
 @contextmanager
 def mutagen_only() -> Iterator[None]:
     """Within the block, every file is read through mutagen, the lean readers left out (what
-    the differential tests and the benchmarks compare against); sets MUSIC_TOOLS_FAST_READ."""
-    previous = os.environ.get(FAST_READ_ENV)
+    the differential tests and the benchmarks compare against); MUSIC_TOOLS_FAST_READ is set
+    meanwhile, for the processes started within."""
+    previous, was_fast = os.environ.get(FAST_READ_ENV), _fast[0]
     os.environ[FAST_READ_ENV] = "0"
+    _fast[0] = False
     try:
         yield
     finally:
+        _fast[0] = was_fast
         if previous is None:
             del os.environ[FAST_READ_ENV]
         else:
