@@ -217,10 +217,13 @@ def _ends_at(tail: bytes, fixed_block: int, total: int) -> bool:
     as an intact file's does: told without walking back to the frame before it. A run of
     audio bytes that passes for a header (see `_last_frame`) and also lands exactly on the
     declared length is no chance match; anything else is left to `_last_frame`."""
-    for position in _syncs_backwards(tail):
-        parsed = _frame_header(tail, position, fixed_block)
-        if parsed is not None:
-            return parsed[0] + parsed[1] == total
+    position = len(tail) - 1  # `_syncs_backwards`, inlined: the common case stops at once
+    rfind = tail.rfind
+    while (position := rfind(b"\xff", 0, position)) >= 0:
+        if tail[position + 1] & 0xFE == 0xF8:
+            parsed = _frame_header(tail, position, fixed_block)
+            if parsed is not None:
+                return parsed[0] + parsed[1] == total
     return False
 
 
