@@ -316,6 +316,24 @@ def test_v24_frame_sizes_plain_or_syncsafe_read_as_mutagen_reads_them(
         assert derived == alone
 
 
+@pytest.mark.parametrize("count", [4096, 4097])
+def test_a_v24_tag_of_countless_plain_sized_frames_goes_to_mutagen(
+    id3_bases: dict[str, Path], count: int
+) -> None:
+    """The frame cap counts frames, padding aside, as the plain walk alone counts them (found
+    by review: the walk derived from the syncsafe one counted one frame too few)."""
+    audio = id3_bases["mp3"].read_bytes()
+    if audio[:3] == b"ID3":
+        audio = audio[10 + int.from_bytes(audio[6:10], "big") :]
+    body = b"TIT2" + (200).to_bytes(4, "big") + b"\x00\x00\x03" + b"T" * 199  # reads apart
+    for index in range(count - 1):
+        body += b"PRIV" + (8).to_bytes(4, "big") + b"\x00\x00" + b"o%05d\x00x" % index
+    path = id3_bases["mp3"].with_name(f"cap-{count}.mp3")
+    path.write_bytes(b"ID3\x04\x00\x00" + _syncsafe(len(body)) + body + audio)
+    assert (read_fast_path(path) is None) == (count > 4096)
+    assert_same_as_mutagen(path)
+
+
 def test_the_known_id3_frames_are_mutagens() -> None:
     """The v2.4 frame-size test counts known frames: the table must be mutagen's own."""
     from mutagen.id3 import Frames

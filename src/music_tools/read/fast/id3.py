@@ -197,8 +197,9 @@ def _plain_walk(tag: _TagBytes, syncsafe: _Walk, start: int, end: int) -> _Walk:
         if size != stored:
             plain, ended = _walk(tag, position + 10 + stored, end, False)
             same = [(p, n, s, f, s) for p, n, _, f, s in headers[: index + 1]]
-            if len(same) + len(plain) > MAX_PARTS + 1:
-                raise _Unsure  # as the plain walk alone would have
+            frames = len(same) + len(plain) - (1 if plain and plain[-1][1] == _NO_NAME else 0)
+            if frames > MAX_PARTS:
+                raise _Unsure  # as the plain walk alone would have (padding aside)
             return same + plain, ended
     return syncsafe  # every size read alike: the same walk
 

@@ -136,6 +136,8 @@ def _walk_file(source: _Source) -> _Moov:
     for name, offset, header_size, end in walked.atoms:
         if name == b"moof" or name == b"traf":
             raise Unsure  # fragmented MP4
+        if header_size == 16 and end - offset < 16:
+            raise Unsure  # mutagen: "64 bit atom length can only be 16 and higher"
         if name not in _CONTAINERS:
             continue
         if header_size != 8:
