@@ -102,3 +102,57 @@ def test_huge_declared_sizes_never_make_a_file_read_whole(tmp_path: Path, case: 
     path = make_audio(tmp_path / file_name(fmt), fmt, seconds=0.3, tags=Tags(), picture=True)
     sabotage(path)
     _bounded(path)  # a file or an error: both fine, neither unbounded
+
+
+def _packet_offsets(data: bytes, start: int) -> dict[bytes, int]:
+    """Where each SV8 packet before the audio starts (its two-letter key), from `start`."""
+    found: dict[bytes, int] = {}
+    position = start
+    while data[position : position + 2] not in (b"AP", b"SE", b""):
+        key = data[position : position + 2]
+        found.setdefault(key, position)
+        size, length = 0, 0
+        while True:
+            byte = data[position + 2 + length]
+            size, length = (size << 7) | (byte & 0x7F), length + 1
+            if not byte & 0x80:
+                break
+        position += size
+    return found
+
+
+@pytest.mark.parametrize("id3", [False, True])
+@pytest.mark.parametrize("how", ["renamed", "inserted"])
+def test_musepack_packet_sizes_that_loop_are_refused_not_read_for_ever(
+    tmp_path: Path, id3: bool, how: str
+) -> None:
+    """A packet before the stream header or the replay gain whose size is smaller than its
+    own header sends mutagen's SV8 header loop back to the same packet for ever (found by
+    review: an index worker hung on such a file); the file is refused as corrupt, in a
+    child process that must end."""
+    import subprocess
+    import sys
+
+    path = make_audio(tmp_path / file_name("mpc"), "mpc", seconds=0.5)
+    data = bytearray(path.read_bytes())
+    at = _packet_offsets(bytes(data), 4)[b"RG"]
+    if how == "renamed":  # the RG packet, renamed and sized 0 (the file the review found)
+        data[at : at + 3] = b"R\x07\x00"
+    else:  # an unknown packet of size 0 between the stream header and the replay gain
+        data[at:at] = b"XY\x00"
+    if id3:
+        data[:0] = b"ID3\x04\x00\x00\x00\x00\x00\x00"  # mutagen skips an ID3 tag first
+    path.write_bytes(bytes(data))
+    code = "\n".join(
+        [
+            "from music_tools import extract, ExtractError",
+            "try:",
+            f"    extract({str(path)!r})",
+            "except ExtractError as exc:",
+            "    print(exc.reason)",
+        ]
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == (
+        "corrupt MPC file: its packet sizes lead back to a packet already read"
+    ), done.stderr

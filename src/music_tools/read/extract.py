@@ -136,6 +136,8 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
                 "read for tags (pictures included); file not read",
             )
         _refuse_damaged(path, window, kind, walked)  # before mutagen trusts the declared sizes
+        if kind is None and named == "mpc":  # SV8 after an ID3 tag: mutagen may loop on it
+            _refuse_damaged(path, window, named)
         flac_md5 = read_tags(opened, file, extension, kind, window, walked)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
