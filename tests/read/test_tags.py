@@ -228,3 +228,16 @@ def test_ogg_comment_packets_read_as_the_plain_reading_reads_them(
     if cut is not None:
         packet = packet[:cut]
     assert ogg._comments(packet, 7) == ogg._comments_cut_short(packet, 7)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789/ -x\u0663\u00b2", min_size=1, max_size=24))
+def test_track_and_year_numbers_read_as_their_patterns_read_them(text: str) -> None:
+    """The common cases skip the regexes; every text gives what the patterns give."""
+    from music_tools.read import tags
+
+    match = tags._LEADING_INT.match(text)
+    number = int(match.group(1)) if match and len(match.group(1)) <= 18 else None
+    assert tags._leading_int(text) == number
+    year = tags._YEAR.search(text)
+    assert tags._year(text) == (int(year.group(1)) if year else None)

@@ -279,13 +279,16 @@ def _flac_damage(window: FileWindow, flac: FlacBlocks | None) -> str | None:
 def _walk_blocks(window: FileWindow, start: int) -> tuple[int | None, tuple[_Block, ...]]:
     """Where the frames start (None: the blocks overrun the file), and each block header."""
     offset, size = start + 4, window.size
-    prefix = window.prefix  # nearly every block header lies here; the rest, one read each
+    # nearly every block header lies in the prefix; those past a large picture, in one small
+    # read (the padding block's header, say: a spot of the window's size would copy 8 KiB)
+    near, near_at = window.prefix, 0
     blocks: list[_Block] = []
     append = blocks.append
     while offset + 4 <= size:
-        header = prefix[offset : offset + 4]
+        header = near[offset - near_at : offset - near_at + 4]
         if len(header) < 4:
-            header = window.read(offset, 4)
+            near, near_at = read_at(window.fileobj, offset, _NEAR_BYTES), offset
+            header = near[:4]
         length = int.from_bytes(header[1:4], "big")
         if len(blocks) < BLOCKS_KEPT:
             append((header[0], offset + 4, length))
@@ -296,6 +299,7 @@ def _walk_blocks(window: FileWindow, start: int) -> tuple[int | None, tuple[_Blo
 
 
 _Block = tuple[int, int, int]
+_NEAR_BYTES = 512
 #: block headers kept for the reader, which leaves a file of more to mutagen
 BLOCKS_KEPT = 4097
 

@@ -408,8 +408,9 @@ def _trailing_ape(fileobj: BinaryIO) -> dict[str, str]:
 def _leading_int(text: str | None) -> int | None:
     if not text:
         return None
-    if text.isdecimal():  # the common case, as the pattern reads it
-        return int(text) if len(text) <= _MAX_DIGITS else None
+    number = text.partition("/")[0]  # "3" and "3/12", the common cases, as the pattern reads
+    if number.isdecimal():
+        return int(number) if len(number) <= _MAX_DIGITS else None
     match = _LEADING_INT.match(text)
     if match is None or len(match.group(1)) > _MAX_DIGITS:
         return None  # a number no database column holds: no value rather than no file
