@@ -12,11 +12,9 @@ raises.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from collections import deque
@@ -24,12 +22,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import chain, islice
-from operator import attrgetter
-from typing import Any
 
 from ..errors import ExtractError
-from ..models import LIBRARY_FILE_FIELDS, FileEntry, LibraryFile
-from ..read import ExtractBatch, extract, extract_batch
+from ..models import FileEntry, LibraryFile
+from ..read import ExtractBatch, extract_batch
+from ..read.worker import ORPHAN_CHECK_S, Packed, read_task, start_worker
 from ..util import chunks
 
 __all__ = ["GRACE_S", "IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
@@ -40,16 +37,9 @@ TASK_FILES = 64  # files per worker task: large enough to amortise the pickling
 _TASKS_AHEAD = 8
 #: Fewer files than this are read in this process: starting worker processes takes longer.
 IN_PROCESS_FILES = 400
-#: How often a worker checks that its parent is still there (the fallback to PDEATHSIG).
-ORPHAN_CHECK_S = 0.5
 #: How long a stopping pool waits for a worker to finish its task before killing it.
 GRACE_S = 3.0
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-_PR_SET_PDEATHSIG = 1
-_FIELDS = attrgetter(*LIBRARY_FILE_FIELDS)
-#: what a worker returns for a task: each file's fields in LIBRARY_FILE_FIELDS order, and
-#: (path, reason) of each failure
-_Packed = tuple[list[tuple[Any, ...]], list[tuple[str, str]]]
 
 
 def read_in_pool(
@@ -69,14 +59,14 @@ def read_in_pool(
         return
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+        workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
     )
-    pending: deque[tuple[Sequence[FileEntry], Future[_Packed]]] = deque()
+    pending: deque[tuple[Sequence[FileEntry], Future[Packed]]] = deque()
     try:
         for number, task in enumerate(tasks):
             items = [(entry.path, entry.library_root) for entry in task]
             with _signals_blocked(number < workers):  # the first submits start the workers
-                pending.append((task, pool.submit(_read_task, items, full_hash)))
+                pending.append((task, pool.submit(read_task, items, full_hash)))
             while pending and (len(pending) >= workers * _TASKS_AHEAD or pending[0][1].done()):
                 done_task, done = pending.popleft()
                 yield done_task, _unpack(done.result())
@@ -89,21 +79,7 @@ def read_in_pool(
     pool.shutdown(wait=True)
 
 
-def _read_task(items: list[tuple[str, str | None]], full_hash: bool) -> _Packed:
-    """In a worker: read a task's files (path, library root). The results travel as plain
-    tuples: a slotted dataclass pickles and unpickles about five times slower, and the
-    parent, which unpickles every result, shares the CPUs with the workers."""
-    files: list[tuple[Any, ...]] = []
-    errors: list[tuple[str, str]] = []
-    for path, root in items:
-        try:
-            files.append(_FIELDS(extract(path, full_hash=full_hash, root=root)))
-        except ExtractError as exc:
-            errors.append((exc.path, exc.reason))
-    return files, errors
-
-
-def _unpack(packed: _Packed) -> ExtractBatch:
+def _unpack(packed: Packed) -> ExtractBatch:
     files, errors = packed
     return ExtractBatch(
         [LibraryFile(*fields) for fields in files],
@@ -145,26 +121,3 @@ def _tear_down(pool: ProcessPoolExecutor) -> None:
     manager = getattr(pool, "_executor_manager_thread", None)
     if isinstance(manager, threading.Thread):
         manager.join(GRACE_S)
-
-
-def _start_worker(parent: int) -> None:
-    """In each worker: leave Ctrl-C and SIGTERM to the parent (which stops the pool between
-    two results), and die with it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-    if sys.platform == "linux":
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # the watchdog below still ends the worker
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(ORPHAN_CHECK_S)
-    os._exit(1)
