@@ -9,7 +9,9 @@ The corpus (mixed formats of real audio from tests/audio_factory.py, 1% of them 
 FLAC, WAV, MP3 and AAC M4A files, the M4A made by ffmpeg) is generated once under --corpus:
 a set of distinct files, then copies of it into numbered folders up to --files. Reported,
 from one run, each cold figure on a fresh database and a warm page cache (every file is
-re-read right before each timed pass):
+re-read right before each timed pass); the first index runs --repeat times on each side, in
+interleaved pairs, and the medians are compared (a run of two seconds on a shared machine
+moves by a quarter from one pass to the next):
 
 - cold index files/s of `music-tools index` (a subprocess, as a user runs it; the time is
   the indexer's own, without interpreter start-up) with 1 and with N workers, and the same
@@ -29,6 +31,7 @@ import os
 import random
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -282,15 +285,18 @@ def bytes_read_per_file(root: Path, paths: Sequence[Path], workdir: Path) -> flo
         return (bytes_read_so_far() - before) / max(1, report.new)
 
 
-def run(files: int, workers: int, corpus: Path, url: str | None = None) -> dict[str, Any]:
+def run(
+    files: int, workers: int, corpus: Path, url: str | None = None, repeat: int = 3
+) -> dict[str, Any]:
     paths = build_corpus(corpus, files)
     root = corpus / f"library-{files}"
     total_bytes = sum(p.stat().st_size for p in paths)
     result: dict[str, Any] = {"files": len(paths), "bytes": total_bytes, "workers": workers}
+    result["repeat"] = repeat
     result["store"] = "postgresql" if url else "sqlite"
     try:
         with tempfile.TemporaryDirectory(prefix="mt-bench-index-") as tmp:
-            _run(result, paths, root, workers, Path(tmp), url)
+            _run(result, paths, root, workers, Path(tmp), url, repeat)
     finally:
         if url:
             drop_catalogs(url)
@@ -304,6 +310,7 @@ def _run(
     workers: int,
     work: Path,
     url: str | None,
+    repeat: int,
 ) -> None:
     def target(name: str) -> Path | str:
         if url:
@@ -313,20 +320,27 @@ def _run(
     total_bytes = result["bytes"]
     ours: dict[int, Path | str] = {}
     for n in sorted({1, workers}):
-        warm_page_cache(paths)
-        ours[n] = target(f"ours-{n}")
-        report, rss = run_index(ours[n], root, n)
-        warm_page_cache(paths)
-        bare_s = bare_pipeline(root, target(f"bare-{n}"), n)
+        reports, rss_peaks, bare_times = [], [], []
+        for attempt in range(repeat):  # pairs interleaved: this machine's speed drifts
+            warm_page_cache(paths)
+            ours[n] = target(f"ours-{n}-{attempt}")
+            report, rss = run_index(ours[n], root, n)
+            reports.append(report)
+            rss_peaks.append(rss)
+            warm_page_cache(paths)
+            bare_times.append(bare_pipeline(root, target(f"bare-{n}-{attempt}"), n))
+        ours_s = statistics.median(r["elapsed_s"] for r in reports)
+        bare_s = statistics.median(bare_times)
         result[f"cold_{n}"] = {
-            "ours_files_s": report["files_per_s"],
-            "ours_s": report["elapsed_s"],
+            "ours_files_s": len(paths) / ours_s,
+            "ours_s": ours_s,
             "bare_files_s": len(paths) / bare_s,
             "bare_s": bare_s,
-            "ratio": report["files_per_s"] / (len(paths) / bare_s),
-            "peak_rss_mib": rss / 1024,
-            "new": report["new"],
-            "errors": report["errors"],
+            "ratio": bare_s / ours_s,
+            "pair_ratios": [b / r["elapsed_s"] for r, b in zip(reports, bare_times, strict=True)],
+            "peak_rss_mib": max(rss_peaks) / 1024,
+            "new": reports[-1]["new"],
+            "errors": reports[-1]["errors"],
         }
     db = ours[workers]
     warm_page_cache(paths)
@@ -372,6 +386,11 @@ def render(r: dict[str, Any]) -> str:
             f" | bare walk+mutagen+{bare} {c['bare_files_s']:8,.0f} files/s"
             f" | ratio {c['ratio']:.2f}x | peak RSS {c['peak_rss_mib']:.0f} MiB"
         )
+        if len(c.get("pair_ratios", ())) > 1:
+            pairs = ", ".join(f"{x:.2f}x" for x in c["pair_ratios"])
+            lines.append(
+                f"    median of {len(c['pair_ratios'])} interleaved pairs; each pair: {pairs}"
+            )
     u = r["unchanged_rescan"]
     lines.append(
         f"unchanged rescan:          {u['ours_files_s']:8,.0f} files/s ({u['ours_s']:.2f}s)"
@@ -401,8 +420,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a postgresql:// URL: index into a PostgreSQL catalog there (fresh schemas, "
         "dropped after), the bare pipeline COPYing into the same server",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="first-index runs of each side, interleaved in pairs; the medians are compared",
+    )
     args = parser.parse_args(argv)
-    result = run(args.files, args.workers, args.corpus, args.db)
+    result = run(args.files, args.workers, args.corpus, args.db, max(1, args.repeat))
     print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
 
