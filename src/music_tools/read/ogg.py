@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..formats import ogg_pages
@@ -127,61 +128,51 @@ def _opus(ident: bytes) -> tuple[str, int, int, int, int] | None:
 
 def _comments(packet: bytes, start: int) -> dict[str, list[str]] | None:
     """Vorbis-comment key/value pairs (keys lower-cased) from a comment packet."""
-    end = len(packet)
-    unpack, keys = _U32.unpack_from, _KEYS  # bound once: a loop per comment
     try:
-        (vendor,) = unpack(packet, start)
-        position = start + 4 + vendor
-        (count,) = unpack(packet, position)
-        position += 4
-        comments: dict[str, list[str]] = {}
-        for _ in range(count):
-            (length,) = unpack(packet, position)
-            position += 4
-            if length > end - position:
-                return None
-            raw = packet[position : position + length]
-            position += length
-            key, sep, value = raw.partition(b"=")
-            if not sep:
-                continue
-            text_key = keys.get(key)
-            if text_key is None:
-                text_key = _text_key(key)
-            found = comments.get(text_key)
-            if found is None:
-                comments[text_key] = [value.decode("utf-8", "replace")]
-            else:
-                found.append(value.decode("utf-8", "replace"))
+        return _read_comments(packet, start, _whole_u32)
     except struct.error:  # the packet ends inside a length: read as ever, short bytes and all
-        return _comments_cut_short(packet, start)
-    return comments
+        return _read_comments(packet, start, _cut_u32)
 
 
-def _comments_cut_short(packet: bytes, start: int) -> dict[str, list[str]] | None:
-    """`_comments` of a packet that ends inside a length field, which reads the bytes there
-    are as the whole number (the reader's rule before `_comments` unpacked lengths whole)."""
-    try:
-        vendor = int.from_bytes(packet[start : start + 4], "little")
-        position = start + 4 + vendor
-        count = int.from_bytes(packet[position : position + 4], "little")
+def _read_comments(
+    packet: bytes, start: int, u32: Callable[[bytes, int], int]
+) -> dict[str, list[str]] | None:
+    """The comments, each length read by `u32`: whole (`_whole_u32`, which raises where the
+    packet ends inside one), or from the bytes there are (`_cut_u32`, the reader's rule before
+    lengths were unpacked whole, kept for such packets)."""
+    end, keys = len(packet), _KEYS  # bound once: a loop per comment
+    vendor = u32(packet, start)
+    position = start + 4 + vendor
+    count = u32(packet, position)
+    position += 4
+    comments: dict[str, list[str]] = {}
+    for _ in range(count):
+        length = u32(packet, position)
         position += 4
-        comments: dict[str, list[str]] = {}
-        for _ in range(count):
-            length = int.from_bytes(packet[position : position + 4], "little")
-            position += 4
-            if length > len(packet) - position:
-                return None
-            raw = packet[position : position + length]
-            position += length
-            key, sep, value = raw.partition(b"=")
-            if not sep:
-                continue
-            text_key = key.decode("ascii", "replace").lower()
-            comments.setdefault(text_key, []).append(value.decode("utf-8", "replace"))
-    except (IndexError, ValueError):
-        return None
+        if length > end - position:
+            return None
+        raw = packet[position : position + length]
+        position += length
+        key, sep, value = raw.partition(b"=")
+        if not sep:
+            continue
+        text_key = keys.get(key)
+        if text_key is None:
+            text_key = _text_key(key)
+        found = comments.get(text_key)
+        if found is None:
+            comments[text_key] = [value.decode("utf-8", "replace")]
+        else:
+            found.append(value.decode("utf-8", "replace"))
     return comments
+
+
+def _whole_u32(data: bytes, at: int) -> int:
+    return int(_U32.unpack_from(data, at)[0])
+
+
+def _cut_u32(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at : at + 4], "little")
 
 
 def _text_key(key: bytes) -> str:
