@@ -19,16 +19,7 @@ from .payload import skip_id3v2
 from .riff import top_chunks
 from .window import FileWindow, read_at
 
-__all__ = [
-    "BLOCKS_KEPT",
-    "TAG_LIMIT",
-    "FlacBlocks",
-    "Layout",
-    "damage",
-    "flac_blocks",
-    "layout",
-    "tag_bytes",
-]
+__all__ = ["BLOCKS_KEPT", "TAG_LIMIT", "FlacBlocks", "damage", "flac_blocks", "tag_bytes"]
 
 #: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
 TAG_LIMIT = 32 * 1024 * 1024
@@ -38,7 +29,8 @@ _LAST_FIRST = 4 * 1024
 
 @dataclass(slots=True, frozen=True)
 class FlacBlocks:
-    """Where a FLAC file's metadata blocks lie: walked once, for both checks below."""
+    """Where a FLAC file's metadata blocks lie: walked once per file (kept on its window),
+    for the checks below and the lean reader."""
 
     start: int  # where "fLaC" is: 0, or after an ID3v2 tag
     head: bytes  # "fLaC", the first block's header and (normally) STREAMINFO: 42 bytes
@@ -47,67 +39,55 @@ class FlacBlocks:
     blocks: tuple[tuple[int, int, int], ...] = ()
 
 
-#: a container's layout walked once for both checks below: FLAC's blocks, MP4's top-level atoms
-Layout = FlacBlocks | Mp4Layout | None
-
-
-def layout(window: FileWindow, file_format: str | None) -> Layout:
-    """The FLAC blocks or top-level MP4 atoms of the file, walked once for `tag_bytes` and
-    `damage` (None for other formats)."""
-    if file_format == "flac":
-        return flac_blocks(window)
-    if file_format == "m4a":
-        return top_atoms(window)
-    return None
+_NOT_FLAC = FlacBlocks(-1, b"", None)  # kept on a window whose file has no "fLaC" in place
 
 
 def flac_blocks(window: FileWindow) -> FlacBlocks | None:
     """The FLAC file's metadata layout, or None when "fLaC" is not where it should be. Reads
-    the block headers only, nearly always from the window's cached prefix."""
+    the block headers only, nearly always from the window's cached prefix; walked by the
+    first caller, kept on `window` for the rest."""
+    walked = window.flac
+    if walked is None:
+        walked = window.flac = _flac_layout(window)
+    return None if walked is _NOT_FLAC else walked
+
+
+def _flac_layout(window: FileWindow) -> FlacBlocks:
     start = _id3v2_end(window)
     head = window.read(start, 42)
     if head[:4] != b"fLaC":
-        return None
+        return _NOT_FLAC
     frames, blocks = _walk_blocks(window, start)
     return FlacBlocks(start, head, frames, blocks)
 
 
-def damage(window: FileWindow, file_format: str, walked: Layout = None) -> str | None:
-    """Why the file's audio is incomplete, or None when its headers and size agree.
-    `walked`: the file's `layout` when the caller already walked it."""
+def damage(window: FileWindow, file_format: str) -> str | None:
+    """Why the file's audio is incomplete, or None when its headers and size agree."""
     if file_format in ("wav", "aiff"):
         return _chunk_damage(window, file_format)
     if file_format == "flac":
-        return _flac_damage(window, _flac(window, walked))
+        return _flac_damage(window, flac_blocks(window))
     if file_format == "m4a":
-        return _mp4_damage(window, _atoms(window, walked))
+        return _mp4_damage(window, top_atoms(window))
     if file_format == "mpc":
         return _musepack_damage(window)
     return None
 
 
-def tag_bytes(window: FileWindow, file_format: str | None, walked: Layout = None) -> int:
+def tag_bytes(window: FileWindow, file_format: str | None) -> int:
     """How many bytes of tags mutagen would read into memory (ID3v2 at the start, FLAC
-    metadata blocks, the MP4 `moov` atom). `walked`: as for `damage`."""
+    metadata blocks, the MP4 `moov` atom)."""
     if file_format == "flac":
-        flac = _flac(window, walked)
+        flac = flac_blocks(window)
         if flac is None:
             return _id3v2_end(window)
         return max(flac.start, (flac.frames or window.size) - flac.start)
     size = _id3v2_end(window)
     if file_format == "m4a":
-        for kind, start, _, end in _atoms(window, walked).atoms:
+        for kind, start, _, end in top_atoms(window).atoms:
             if kind == b"moov":
                 size = max(size, min(end, window.size) - start)
     return size
-
-
-def _flac(window: FileWindow, walked: Layout) -> FlacBlocks | None:
-    return walked if isinstance(walked, FlacBlocks) else flac_blocks(window)
-
-
-def _atoms(window: FileWindow, walked: Layout) -> Mp4Layout:
-    return walked if isinstance(walked, Mp4Layout) else top_atoms(window)
 
 
 def _id3v2_end(window: FileWindow) -> int:

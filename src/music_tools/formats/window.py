@@ -7,7 +7,9 @@ import os
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 if TYPE_CHECKING:
+    from .damage import FlacBlocks
     from .mp4_atoms import Mp4Layout
+    from .riff import SizedChunk
 
 __all__ = [
     "KEY_BYTES",
@@ -93,6 +95,7 @@ class FileWindow:
         "_tail",
         "chunks",
         "fileobj",
+        "flac",
         "mp4_layout",
         "size",
         "span",
@@ -110,9 +113,13 @@ class FileWindow:
         self._spot_at = 0
         self._tail: bytes | None = None
         self._end: bytes | None = None
-        #: a RIFF or AIFF file's top-level chunks, walked once (formats.riff.top_chunks)
-        self.chunks: list[tuple[bytes, int, int, bytes]] | None = None
-        #: an MP4's top-level atoms, walked once for every reader of the file (mp4_atoms)
+        # Each container walked once per file, for every reader of it: the damage checks,
+        # the tag-size limit, the lean readers and the audio key.
+        #: a RIFF or AIFF file's top-level chunks (formats.riff.top_chunks)
+        self.chunks: list[SizedChunk] | None = None
+        #: a FLAC file's metadata blocks (formats.damage.flac_blocks)
+        self.flac: FlacBlocks | None = None
+        #: an MP4's top-level atoms (formats.mp4_atoms.top_atoms)
         self.mp4_layout: Mp4Layout | None = None
 
     @property

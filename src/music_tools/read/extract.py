@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import ExtractError, os_reason
-from ..formats.damage import TAG_LIMIT, Layout, damage, layout, tag_bytes
+from ..formats.damage import TAG_LIMIT, damage, tag_bytes
 from ..formats.sniff import OGG_EXTENSIONS, sniff
 from ..formats.window import OGG_WINDOW, WINDOW, FileWindow, OpenFile
 from ..identity import keys
@@ -127,18 +127,17 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
         # it at once (a misnamed file only reads more than it needs)
         kind = sniff((window.head if is_ogg or extension in _HEAD_FIRST else window.prefix)[:64])
         named = kind or extension.lstrip(".")
-        walked = layout(window, named)  # one walk, for both checks
-        tags_size = tag_bytes(window, named, walked)
+        tags_size = tag_bytes(window, named)
         if tags_size > TAG_LIMIT:
             raise ExtractError(
                 path,
                 f"tags of {human_size(tags_size)} are larger than the {human_size(TAG_LIMIT)} "
                 "read for tags (pictures included); file not read",
             )
-        _refuse_damaged(path, window, kind, walked)  # before mutagen trusts the declared sizes
+        _refuse_damaged(path, window, kind)  # before mutagen trusts the declared sizes
         if kind is None and named == "mpc":  # SV8 after an ID3 tag: mutagen may loop on it
             _refuse_damaged(path, window, named)
-        flac_md5 = read_tags(opened, file, extension, kind, window, walked)
+        flac_md5 = read_tags(opened, file, extension, kind, window)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
         file_format = file.file_format or extension.lstrip(".")
@@ -146,7 +145,7 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
             opened, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
         )
         if file_format != kind:
-            _refuse_damaged(path, window, file_format, walked if file_format == named else None)
+            _refuse_damaged(path, window, file_format)
         if file.bitrate is None and file.duration and payload is not None:
             file.bitrate = round(payload.length * 8 / file.duration / 1000)
         if full_hash and payload is not None:
@@ -155,10 +154,8 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
     return file
 
 
-def _refuse_damaged(
-    path: str, window: FileWindow, file_format: str | None, walked: Layout = None
-) -> None:
-    damaged = damage(window, file_format, walked) if file_format else None
+def _refuse_damaged(path: str, window: FileWindow, file_format: str | None) -> None:
+    damaged = damage(window, file_format) if file_format else None
     if damaged is not None:
         raise ExtractError(path, damaged)
 

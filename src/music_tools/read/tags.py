@@ -36,7 +36,6 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
-from ..formats.damage import Layout
 from ..formats.riff import read_riff_info
 from ..formats.sniff import EXTENSION_KINDS
 from ..formats.window import FileWindow, HasFileno, OpenFile
@@ -123,21 +122,19 @@ def read_tags(
     extension: str,
     kind: str | None,
     window: FileWindow,
-    walked: Layout = None,
 ) -> int | None:
     """Fill `file`'s tag and audio-property fields from the file `opened`.
 
     `kind` is what the file's first bytes say it is (formats.sniff), None when they say
     nothing clear; Ogg Vorbis and Opus are read by our own parser through `window`.
     The common formats go through the lean readers of `read.fast` first (unless
-    MUSIC_TOOLS_FAST_READ=0); whatever they step aside from is read by mutagen. `walked`:
-    the container's layout (`formats.damage.layout`) when the caller walked it already.
+    MUSIC_TOOLS_FAST_READ=0); whatever they step aside from is read by mutagen.
     Returns the MD5 of the decoded audio that a FLAC STREAMINFO carries (None when absent
     or zero). Raises NotAudioError when no format is recognised; mutagen's own errors pass.
     """
     reader = fast_kind(kind, extension)
     if reader is not None and fast_reading():
-        fast = read_fast(window, reader, walked)
+        fast = read_fast(window, reader)
         if fast is not None:
             _fill_from_fast(file, fast, opened)
             return fast.md5

@@ -16,7 +16,6 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ...formats.damage import FlacBlocks, Layout
 from ...formats.sniff import sniff
 from ...formats.window import FileWindow
 from .asf import read_asf
@@ -68,11 +67,8 @@ def fast_kind(sniffed: str | None, extension: str) -> str | None:
     return kind if kind in _READERS else None
 
 
-def read_fast(window: FileWindow, kind: str, walked: Layout = None) -> FastInfo | None:
-    """The file's FastInfo, or None when a lean reader is unsure and mutagen must read it.
-    `walked`: the container's layout when `formats.damage.layout` walked it already."""
-    if kind == "flac":
-        return read_flac(window, walked if isinstance(walked, FlacBlocks) else None)
+def read_fast(window: FileWindow, kind: str) -> FastInfo | None:
+    """The file's FastInfo, or None when a lean reader is unsure and mutagen must read it."""
     reader = _READERS.get(kind)
     return reader(window) if reader is not None else None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import struct
 
-from ...formats.damage import FlacBlocks, flac_blocks
+from ...formats.damage import flac_blocks
 from ...formats.window import FileWindow
 from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes
 
@@ -24,18 +24,16 @@ _VALID_KEY = re.compile(r"[ -}]+\Z")  # mutagen's is_valid_key: printable ASCII 
 _ONCE = frozenset({_STREAMINFO, _SEEKTABLE, _VORBIS_COMMENT, _CUESHEET})
 
 
-def read_flac(window: FileWindow, walked: FlacBlocks | None = None) -> FastInfo | None:
-    """`walked`: the file's block headers when `formats.damage.layout` walked them already."""
+def read_flac(window: FileWindow) -> FastInfo | None:
     # The metadata blocks but pictures usually lie in the first few KiB, and a FLAC file's key
     # is its STREAMINFO MD5: reading just those bytes spares the cached head's 68 KiB.
     blocks = HeldBytes(window, 0, window.peek(_PEEK_BYTES))
     start = _flac_start(blocks)
     if start is None:
         return None
+    walked = flac_blocks(window)  # the block headers, as the damage check walked them
     if walked is None or walked.start != start:
-        walked = flac_blocks(window)
-        if walked is None or walked.start != start:
-            return None
+        return None
     size = window.size
     if walked.frames is None or len(walked.blocks) > MAX_PARTS:
         return None  # a short file, or countless metadata blocks: left to mutagen
