@@ -14,7 +14,6 @@ __all__ = [
     "ReadAt",
     "SizedChunk",
     "container_chunks",
-    "find_chunk",
     "iter_chunks",
     "read_riff_info",
     "top_chunks",
@@ -42,68 +41,51 @@ _INFO_FIELDS = {
 
 def iter_chunks(read: ReadAt, start: int, end: int, big_endian: bool) -> Iterator[Chunk]:
     """The chunks between `start` and `end`; stops at the first one that runs past the end."""
-    layout = ">4sI" if big_endian else "<4sI"
+    for chunk_id, data, present, _ in _sized_chunks(read, start, end, big_endian):
+        yield chunk_id, data, present
+
+
+def container_chunks(read: ReadAt, file_size: int) -> Iterator[Chunk]:
+    """The top-level chunks of a RIFF/WAVE or FORM/AIFF file (none for anything else)."""
+    for chunk_id, data, present, _ in _top_level(read, file_size):
+        yield chunk_id, data, present
+
+
+def top_chunks(window: FileWindow) -> list[SizedChunk]:
+    """`container_chunks` of the file in `window`, each with its size field as stored;
+    walked once per file (kept on the window), for the damage check and the audio key."""
+    if window.chunks is None:
+        window.chunks = list(_top_level(window.read, window.size))
+    return window.chunks
+
+
+def _top_level(read: ReadAt, file_size: int) -> Iterator[SizedChunk]:
+    head = read(0, 12)
+    if len(head) < 12:
+        return iter(())
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return _sized_chunks(read, 12, file_size, big_endian=False)
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return _sized_chunks(read, 12, file_size, big_endian=True)
+    return iter(())
+
+
+def _sized_chunks(read: ReadAt, start: int, end: int, big_endian: bool) -> Iterator[SizedChunk]:
+    unpack = (_BIG if big_endian else _LITTLE).unpack
     offset = start
     while offset + 8 <= end:
         header = read(offset, 8)
         if len(header) < 8:
             return
-        chunk_id, size = struct.unpack(layout, header)
+        chunk_id, size = unpack(header)
         data = offset + 8
-        yield chunk_id, data, min(size, max(0, end - data))
+        yield chunk_id, data, min(size, max(0, end - data)), header[4:8]
         if data + size > end:
             return
         offset = data + size + (size & 1)  # chunks are padded to an even length
 
 
-def container_chunks(read: ReadAt, file_size: int) -> Iterator[Chunk]:
-    """The top-level chunks of a RIFF/WAVE or FORM/AIFF file (none for anything else)."""
-    head = read(0, 12)
-    if len(head) < 12:
-        return iter(())
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return iter_chunks(read, 12, file_size, big_endian=False)
-    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        return iter_chunks(read, 12, file_size, big_endian=True)
-    return iter(())
-
-
-def top_chunks(window: FileWindow) -> list[SizedChunk]:
-    """`container_chunks` of the file in `window`, each with its size field as stored;
-    walked once per file, for the damage check and the audio key alike."""
-    if window.chunks is None:
-        window.chunks = list(_sized(window.read, window.size))
-    return window.chunks
-
-
-def _sized(read: ReadAt, file_size: int) -> Iterator[SizedChunk]:
-    head = read(0, 12)
-    if len(head) < 12:
-        return
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        layout = "<4sI"
-    elif head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-        layout = ">4sI"
-    else:
-        return
-    offset, unpack = 12, struct.Struct(layout).unpack
-    while offset + 8 <= file_size:  # as iter_chunks walks
-        header = read(offset, 8)
-        if len(header) < 8:
-            return
-        chunk_id, size = unpack(header)
-        data = offset + 8
-        yield chunk_id, data, min(size, max(0, file_size - data)), header[4:8]
-        if data + size > file_size:
-            return
-        offset = data + size + (size & 1)
-
-
-def find_chunk(read: ReadAt, file_size: int, wanted: bytes) -> Chunk | None:
-    for chunk in container_chunks(read, file_size):
-        if chunk[0] == wanted:
-            return chunk
-    return None
+_BIG, _LITTLE = struct.Struct(">4sI"), struct.Struct("<4sI")
 
 
 def read_riff_info(fileobj: HasFileno) -> dict[str, str]:
