@@ -10,13 +10,14 @@ Each check reads only headers (and, of a FLAC file, its last two frames: at most
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..util import human_size
 from .mp4_atoms import Mp4Layout, top_atoms
-from .payload import skip_id3v2
+from .payload import id3v2_size, skip_id3v2
 from .riff import top_chunks
+from .sv8 import replay_gain_fits, stream_header, sv8_int
 from .window import FileWindow, read_at
 
 __all__ = ["BLOCKS_KEPT", "TAG_LIMIT", "FlacBlocks", "damage", "flac_blocks", "tag_bytes"]
@@ -137,17 +138,14 @@ def _musepack_damage(window: FileWindow) -> str | None:
     never end. Walked as mutagen walks (`MusepackInfo.__parse_sv8`), its errors left to it."""
     read = window.read
     header = read(0, 10)
-    position = 0
-    if header[:3] == b"ID3" and len(header) == 10:  # mutagen skips one ID3v2 tag, leniently
-        position = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(header[6:10]))
+    position = id3v2_size(header) if header[:3] == b"ID3" and len(header) == 10 else 0
     if read(position, 4) != b"MPCK":
         return None
     position += 4
     mandatory = {b"SH", b"RG"}
     seen: set[tuple[int, bool, bool]] = set()
-    key = read(position, 2)
-    position += 2
     for _ in range(_SV8_STEPS):
+        key = read(position, 2)
         if len(key) != 2 or not b"AA" <= key <= b"ZZ":
             return None  # mutagen: "Invalid frame key."
         if key in (b"AP", b"SE") or not mandatory:
@@ -156,60 +154,24 @@ def _musepack_damage(window: FileWindow) -> str | None:
         if state in seen:
             return "corrupt MPC file: its packet sizes lead back to a packet already read"
         seen.add(state)
-        size, length = _sv8_int(read(position, 9))
+        size = sv8_int(read(position + 2, 9))
         if size is None:
             return None  # mutagen: "Invalid packet size."
-        position += length
-        data_size = size - 2 - length
+        body, data_size = position + 2 + size[1], size[0] - 2 - size[1]
         if key in (b"SH", b"RG"):
             if key not in mandatory:
                 return None  # mutagen: a duplicate packet
             mandatory.discard(key)
-            after = _sv8_packet_end(read, key, position, data_size)
-            if after is None:
+            if key == b"SH" and stream_header(read, body, data_size) is None:
                 return None  # mutagen fails on the packet's contents
-            position = after
-        else:
-            position += data_size  # a seek from here: backwards when the size is too small
-            if position < 0:
-                return None  # mutagen: a seek before the start fails
-        key = read(position, 2)
-        position += 2
+            if key == b"RG" and not replay_gain_fits(read, body, data_size):
+                return None
+        # mutagen reads a packet it parses to its end, and seeks past any other by its size:
+        # backwards, when the size is smaller than the packet's own header
+        position = body + data_size
+        if position < 0:
+            return None  # mutagen: a seek before the start fails
     return None
-
-
-def _sv8_int(data: bytes) -> tuple[int | None, int]:
-    """mutagen's `_parse_sv8_int` over up to 9 bytes: (value, bytes), or (None, 0)."""
-    value = 0
-    for index, byte in enumerate(data):
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            return value, index + 1
-    return None, 0  # the file ends, or no byte ends the number
-
-
-def _sv8_packet_end(
-    read: Callable[[int, int], bytes], key: bytes, at: int, size: int
-) -> int | None:
-    """Where mutagen's parse of an SH or RG packet of `size` data bytes leaves the file
-    position (None where it raises)."""
-    if key == b"RG":
-        return at + size if size >= 9 and len(read(at, size)) == size else None
-    position = at + 4  # the CRC skipped
-    if len(read(position, 1)) != 1:
-        return None
-    position += 1
-    remaining = size - 5
-    for _ in range(2):  # the sample count, the samples to skip
-        _, length = _sv8_int(read(position, 9))
-        if not length:
-            return None
-        position += length
-        remaining -= length
-    if remaining < 2 or len(read(position, remaining)) != remaining:
-        return None
-    rate_index = read(position, 1)[0] >> 5
-    return position + remaining if rate_index < 4 else None
 
 
 # -- FLAC: the last frame against STREAMINFO's sample count --------------------------------

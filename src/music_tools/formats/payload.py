@@ -11,7 +11,14 @@ from .riff import top_chunks
 from .sniff import ASF_DATA_GUID, ASF_HEADER_GUID
 from .window import FileWindow
 
-__all__ = ["OGG_FORMATS", "Payload", "locate_in", "skip_id3v2", "strip_trailing_tags"]
+__all__ = [
+    "OGG_FORMATS",
+    "Payload",
+    "id3v2_size",
+    "locate_in",
+    "skip_id3v2",
+    "strip_trailing_tags",
+]
 
 OGG_FORMATS = ("ogg", "opus")
 
@@ -57,6 +64,12 @@ def locate_in(window: FileWindow, file_format: str) -> Payload:
 
 
 # -- tags around raw streams ------------------------------------------------------------------
+
+
+def id3v2_size(header: bytes) -> int:
+    """The bytes an ID3v2 tag takes, its 10-byte header included, from that header, sized
+    as mutagen's lenient readers size it (the low seven bits of each size byte)."""
+    return 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(header[6:10]))
 
 
 def skip_id3v2(window: FileWindow, offset: int) -> int:

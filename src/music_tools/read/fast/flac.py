@@ -12,6 +12,7 @@ import re
 import struct
 
 from ...formats.damage import flac_blocks
+from ...formats.payload import id3v2_size
 from ...formats.window import FileWindow
 from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes
 
@@ -65,7 +66,7 @@ def _flac_start(blocks: HeldBytes) -> int | None:
         return 0
     if head[:3] != b"ID3" or len(head) < 10:
         return None
-    start = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
+    start = id3v2_size(head)
     return start if blocks.get(start, 4) == b"fLaC" else None
 
 

@@ -223,7 +223,7 @@ def _count_known(walk: _Walk, start: int, end: int) -> tuple[int, int]:
         offset = position - start
         if offset >= length - 10:
             return known, offset - length
-        if size == 0 and raw_name == b"\x00\x00\x00\x00":
+        if size == 0 and raw_name == _NO_NAME:
             return known, -((length - offset) % 10)
         if raw_name in _KNOWN_IDS:
             known += 1

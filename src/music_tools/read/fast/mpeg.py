@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...formats.payload import id3v2_size
 from ...formats.window import KEY_BYTES, FileWindow
 from .id3 import read_id3
 from .info import FastInfo, HeldBytes
@@ -86,7 +87,7 @@ def _skip_id3(stream: HeldBytes, offset: int) -> int:
         header = stream.get(offset, 10)
         size = 0
         if len(header) == 10 and header[:3] == b"ID3":
-            size = sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(header[6:10]))
+            size = id3v2_size(header) - 10
         if size <= 0:
             return offset
         offset += 10 + size

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import decimal
 
+from ...formats.sv8 import RATES, replay_gain_fits, stream_header, sv8_int
 from ...formats.window import FileWindow
 from .apev2 import read_apev2
 from .info import FastInfo, HeldBytes, read_bytes
 
 __all__ = ["read_musepack"]
 
-_RATES = (44100, 48000, 37800, 32000)
 _HEADER_BYTES = 4096  # the SV8 packets before the audio ("SH", "RG", "EI") are a few dozen
 _MAX_PACKETS = 64
 
@@ -46,7 +46,7 @@ def _sv7(header: bytes) -> tuple[int, int, float]:
     if len(header) != 32 or header[3] & 0xF < 7:
         raise _Unsure
     frames = int.from_bytes(header[4:8], "little")
-    rate = _RATES[(int.from_bytes(header[8:12], "little") >> 16) & 3]
+    rate = RATES[(int.from_bytes(header[8:12], "little") >> 16) & 3]
     return rate, 2, float(frames * 1152 - 576) / rate
 
 
@@ -59,14 +59,18 @@ def _sv8(head: HeldBytes, offset: int) -> tuple[int, int, float]:
             raise _Unsure
         if key in (b"AP", b"SE") or (found is not None and replaygain):
             break
-        size, used = _varint(head, offset + 2)
-        body, data_size = offset + 2 + used, size - 2 - used
+        size = sv8_int(head.get(offset + 2, 9))
+        if size is None:
+            raise _Unsure
+        body, data_size = offset + 2 + size[1], size[0] - 2 - size[1]
         if key == b"SH":
             if found is not None:
                 raise _Unsure
-            found = _stream_header(head, body, data_size)
+            found = stream_header(head.get, body, data_size)
+            if found is None:
+                raise _Unsure
         elif key == b"RG":
-            if replaygain or data_size < 9 or len(head.get(body, data_size)) != data_size:
+            if replaygain or not replay_gain_fits(head.get, body, data_size):
                 raise _Unsure
             replaygain = True
         if data_size < 0:
@@ -78,27 +82,6 @@ def _sv8(head: HeldBytes, offset: int) -> tuple[int, int, float]:
         raise _Unsure
     samples, rate, channels = found
     return rate, channels, float(samples) / rate
-
-
-def _stream_header(head: HeldBytes, body: int, data_size: int) -> tuple[int, int, int]:
-    samples, first = _varint(head, body + 5)
-    skip, second = _varint(head, body + 5 + first)
-    remaining = data_size - 5 - first - second
-    data = head.get(body + 5 + first + second, remaining)
-    if remaining < 2 or len(data) != remaining or data[0] >> 5 >= len(_RATES):
-        raise _Unsure
-    return samples - skip, _RATES[data[0] >> 5], (data[1] >> 4) + 1
-
-
-def _varint(head: HeldBytes, offset: int) -> tuple[int, int]:
-    """mutagen's _parse_sv8_int: (value, bytes used) of a size of up to 9 bytes."""
-    data = head.get(offset, 9)
-    value = 0
-    for index, byte in enumerate(data):
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            return value, index + 1
-    raise _Unsure
 
 
 def _intround(value: float) -> int:
