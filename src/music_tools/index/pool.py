@@ -26,7 +26,7 @@ from itertools import chain, islice
 from ..errors import ExtractError
 from ..models import FileEntry, LibraryFile
 from ..read import ExtractBatch, extract_batch
-from ..read.worker import ORPHAN_CHECK_S, Packed, read_task, start_worker
+from ..read.worker import ORPHAN_CHECK_S, STOP_SIGNALS, Packed, read_task, start_worker
 from ..util import chunks
 
 __all__ = ["GRACE_S", "IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
@@ -39,7 +39,6 @@ _TASKS_AHEAD = 8
 IN_PROCESS_FILES = 400
 #: How long a stopping pool waits for a worker to finish its task before killing it.
 GRACE_S = 3.0
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def read_in_pool(
@@ -94,7 +93,7 @@ def _signals_blocked(blocked: bool) -> Iterator[None]:
     if not blocked or threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:

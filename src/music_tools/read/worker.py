@@ -17,11 +17,12 @@ from ..errors import ExtractError
 from ..models import LIBRARY_FILE_FIELDS
 from .extract import extract
 
-__all__ = ["ORPHAN_CHECK_S", "Packed", "read_task", "start_worker"]
+__all__ = ["ORPHAN_CHECK_S", "STOP_SIGNALS", "Packed", "read_task", "start_worker"]
 
 #: How often a worker checks that its parent is still there (the fallback to PDEATHSIG).
 ORPHAN_CHECK_S = 0.5
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+#: the signals the parent handles for its workers: held back while they start, then ignored
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 _PR_SET_PDEATHSIG = 1
 _FIELDS = attrgetter(*LIBRARY_FILE_FIELDS)
 #: what a worker returns for a task: each file's fields in LIBRARY_FILE_FIELDS order, and
@@ -48,7 +49,7 @@ def start_worker(parent: int) -> None:
     two results), and die with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     if sys.platform == "linux":
         try:
             libc = ctypes.CDLL(None, use_errno=True)
