@@ -53,7 +53,7 @@ from pathlib import Path
 import apsw
 
 from ..errors import NotALibraryError, SchemaError, StoreError
-from .deferred_indexes import indexes_pending, restore_indexes
+from .deferred_indexes import indexes_pending, restore_indexes, sorts_spilling
 from .driver_errors import store_error, translated
 from .engine import READ_SNAPSHOT_WRITE
 from .schema import LATEST_VERSION, migrate, user_version
@@ -110,16 +110,14 @@ def _restore_deferred_indexes(conn: apsw.Connection) -> None:
     expects the schema it knows); see deferred_indexes.py."""
     if not indexes_pending(conn):
         return
-    conn.execute("PRAGMA temp_store=FILE")  # the sorts spill to disk, not to memory
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        restore_indexes(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        _rollback(conn)
-        raise
-    finally:
-        conn.execute("PRAGMA temp_store=MEMORY")
+    with sorts_spilling(conn):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            restore_indexes(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
 
 
 def _open_readonly(

@@ -22,10 +22,18 @@ killed one until the next write), queries still answer, by scanning.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import apsw
 
-__all__ = ["DEFERRED_KEY", "drop_secondary_indexes", "indexes_pending", "restore_indexes"]
+__all__ = [
+    "DEFERRED_KEY",
+    "drop_secondary_indexes",
+    "indexes_pending",
+    "restore_indexes",
+    "sorts_spilling",
+]
 
 #: the `meta` key holding [[name, CREATE statement], ...] of the indexes a load dropped
 DEFERRED_KEY = "deferred_indexes"
@@ -77,6 +85,18 @@ def restore_indexes(conn: apsw.Connection) -> int:
             built += 1
     conn.execute("DELETE FROM meta WHERE key = ?", (DEFERRED_KEY,))
     return built
+
+
+@contextmanager
+def sorts_spilling(conn: apsw.Connection) -> Iterator[None]:
+    """Inside, the sorts of CREATE INDEX spill past the page cache's size to temporary files
+    (the connection's temp_store=MEMORY would hold a million rows' keys in memory); outside
+    a transaction, which cannot change temp_store."""
+    conn.execute("PRAGMA temp_store=FILE")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA temp_store=MEMORY")
 
 
 def indexes_pending(conn: apsw.Connection) -> bool:

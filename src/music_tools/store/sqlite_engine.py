@@ -14,7 +14,12 @@ from . import sql
 from .batch import BatchResult, execute_isolated
 from .blocking import FUZZY_BLOCK_SQL
 from .connection import Transactions, open_sqlite
-from .deferred_indexes import drop_secondary_indexes, indexes_pending, restore_indexes
+from .deferred_indexes import (
+    drop_secondary_indexes,
+    indexes_pending,
+    restore_indexes,
+    sorts_spilling,
+)
 from .driver_errors import store_error, translated
 from .engine import Engine, Write
 from .rows import COLUMNS, db_path, prefix_bounds, row_of
@@ -142,16 +147,8 @@ class SqliteEngine(Engine):
         self._restore_indexes()
 
     def _restore_indexes(self) -> None:
-        """The sorts of CREATE INDEX spill past the page cache's size to temporary files
-        (with temp_store=MEMORY they would hold a million rows' keys in memory)."""
-        with translated(self.name):
-            self.conn.execute("PRAGMA temp_store=FILE")
-        try:
-            with self._tx.atomic():
-                restore_indexes(self.conn)
-        finally:
-            with translated(self.name):
-                self.conn.execute("PRAGMA temp_store=MEMORY")
+        with translated(self.name), sorts_spilling(self.conn), self._tx.atomic():
+            restore_indexes(self.conn)
 
     @contextmanager
     def impatient(self, seconds: float) -> Iterator[None]:
