@@ -250,3 +250,21 @@ def test_an_error_about_a_path_that_is_not_utf8_is_one_printable_line(tmp_path: 
     assert done.returncode == ExitStatus.USAGE
     line = done.stderr.decode("utf-8")  # strict: raw bytes would fail here
     assert line.count("\n") == 1 and "gon\\xe9: no such folder" in line, line
+
+
+@pytest.mark.parametrize("command", ["stats", "search", "errors", "export"])
+def test_a_database_left_empty_by_a_killed_index_says_so_to_a_reader(
+    tmp_path: Path, command: str
+) -> None:
+    """An index killed before its first commit leaves an SQLite file without a table: a
+    reader says it is empty and what builds it, not that it is a file of another kind,
+    and writes nothing (found by the kill test, which caught such a file)."""
+    db = tmp_path / "empty.db"
+    apsw.Connection(str(db)).execute("PRAGMA journal_mode=WAL").fetchall()
+    before = digest(db)
+    extra = {"search": ["x"]}
+    line = one_line(invoke(command, "--db", db, *extra.get(command, [])), ExitStatus.ERROR)
+    assert str(db) in line
+    assert "empty" in line and "music-tools index" in line, line
+    assert "another kind" not in line, line
+    assert digest(db) == before

@@ -157,8 +157,12 @@ def check_library(conn: apsw.Connection, path: Path, *, writable: bool) -> None:
             f"({LATEST_VERSION}); upgrade music-tools",
         )
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
-    if version == 0 and (tables or not writable):
+    if version == 0 and tables:
         raise NotALibraryError(path, "not a music-tools library (an SQLite file of another kind)")
+    if version == 0 and not writable:  # what an index killed before its first commit leaves
+        raise NotALibraryError(
+            path, "not a music-tools library yet (an empty database); `music-tools index` builds it"
+        )
     if version > 0 and "library_index" not in tables:
         raise NotALibraryError(path, "not a music-tools library (no library_index table)")
     if version < LATEST_VERSION and not writable:
