@@ -88,7 +88,7 @@ def index(
             fingerprint=fingerprint,
             options=options,
             on_progress=on_progress,
-            on_wait=_say_indexer_waiting,
+            on_wait=say_waiting_for_a_run,
         )
         try:
             report = indexer.index(paths)
@@ -205,7 +205,7 @@ def relocate_command(
     """
     with (
         open_db(db_path, write=True, machine=machine) as db,
-        db.run_lock("relocate", _say_indexer_waiting),
+        db.run_lock("relocate", say_waiting_for_a_run),
     ):
         count = relocate(db, os.path.abspath(old_prefix), os.path.abspath(new_prefix))
     if as_json:
@@ -214,8 +214,13 @@ def relocate_command(
         click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
 
 
-def _say_indexer_waiting() -> None:
-    click.echo("waiting for another music-tools indexing this machine's files...", err=True)
+def say_waiting_for_a_run() -> None:
+    """The run lock's notice (index, relocate, undo and the acting check and dupes)."""
+    click.echo(
+        "waiting for another music-tools run on this library to end "
+        "(index, --apply, undo or relocate)...",
+        err=True,
+    )
 
 
 def main() -> None:

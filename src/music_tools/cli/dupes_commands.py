@@ -41,7 +41,7 @@ from .app import (
     stdout_console,
     view_option,
 )
-from .commands import cli
+from .commands import cli, say_waiting_for_a_run
 from .progress import count_progress
 
 __all__ = ["check", "dupes", "undo"]
@@ -251,7 +251,7 @@ def _run_actions(
         folder = db_path.parent if isinstance(db_path, Path) else Path(".")
         log_path = folder / f"music-tools-actions-{stamp}.jsonl"
     failed = False
-    lock = db.run_lock("apply", _say_waiting_to_act) if apply and db is not None else None
+    lock = db.run_lock("apply", say_waiting_for_a_run) if apply and db is not None else None
     with lock or contextlib.nullcontext(), _open_log(log_path if apply else None) as log:
         for outcome in apply_actions(db, actions, log, apply):
             failed = failed or outcome.status == "failed"
@@ -261,10 +261,6 @@ def _run_actions(
     elif log_path is not None:
         click.echo(f"log: {printable_path(str(log_path))} (music-tools undo LOG)", err=True)
     return failed
-
-
-def _say_waiting_to_act() -> None:
-    click.echo("waiting for another music-tools indexing this machine's files...", err=True)
 
 
 @contextlib.contextmanager
@@ -297,7 +293,7 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
         raise click.UsageError(f"{name}: not a music-tools action log (not text)") from None
     with (
         open_db(db_path, write=True, machine=machine) as db,
-        db.run_lock("undo", _say_waiting_to_act),  # it moves files, as --apply does
+        db.run_lock("undo", say_waiting_for_a_run),  # it moves files, as --apply does
     ):
         try:
             outcomes = list(undo_log(db, lines))
