@@ -16,8 +16,10 @@ import errno
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass, replace
 from typing import IO, Any, Literal
 
@@ -247,17 +249,31 @@ def _move(db: LibraryDatabase | None, action: Action, target: str) -> None:
 
 
 def _rename(source: str, target: str) -> None:
-    """One rename; across file systems a copy beside the target renamed into place, then
-    the source removed (a crash in between leaves both, never neither)."""
+    """One rename; across file systems a copy beside the target (under a name of its own)
+    renamed into place, then the source removed: a crash in between leaves both, never
+    neither, and a copy that fails (a full disk) leaves nothing behind."""
     try:
         os.rename(source, target)
+        return
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        partial = target + ".part"
+    folder, name = os.path.split(target)
+    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    os.close(handle)
+    try:
         shutil.copy2(source, partial)
         os.rename(partial, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(partial)
+        raise
+    try:
         os.unlink(source)
+    except OSError:  # the source stays where it was, so its copy goes
+        with suppress(OSError):
+            os.unlink(target)
+        raise
 
 
 def _trash(db: LibraryDatabase | None, action: Action) -> None:

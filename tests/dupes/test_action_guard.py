@@ -1,0 +1,101 @@
+"""Acting on one file: a copy across file systems that fails leaves no `.part` behind."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from audio_factory import Tags, make_audio
+
+COMMAND = (sys.executable, "-m", "music_tools")
+
+
+def _pairs(lib: Path, count: int, seconds: float) -> None:
+    """lib/A and lib/B hold `count` pairs of identical WAV files."""
+    for i in range(count):
+        made = make_audio(
+            lib / "A" / f"s{i}.wav", "wav", seed=i, seconds=seconds, tags=Tags(mbid=None)
+        )
+        (lib / "B").mkdir(exist_ok=True)
+        shutil.copy2(made, lib / "B" / made.name)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs: another file system than tmp_path's, and one that fills up."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _fill(folder: Path) -> None:
+    filler = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(filler, b"\0" * 4096)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(filler)
+
+
+def _parts(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".part")]
+
+
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *map(str, args)], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_a_move_to_a_full_disk_leaves_no_part_file_and_undo_neither(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    lib, db, log = tmp_path / "lib", tmp_path / "library.db", tmp_path / "a.jsonl"
+    _pairs(lib, 3, 2.5)  # 3 pairs of 440 KB: two fit on the small disk, the third does not
+    assert _run("index", "-q", "--db", db, lib).returncode == 0
+    args = ("--kinds", "exact", "--root", lib / "A", "--move-to", small_disk, "--log", log)
+    moved = _run("dupes", "-q", "--db", db, *args, "--apply")
+    assert moved.returncode == 1, moved.stderr
+    assert "failed: " in moved.stderr and "no space left" in moved.stderr.lower()
+    assert _parts(small_disk) == []
+    assert len(list((lib / "B").iterdir())) == 1  # the copy that did not fit is still here
+    undone = _run("undo", "--db", db, log)
+    assert undone.returncode == 0, undone.stderr
+    assert _parts(small_disk) == [] and not any(small_disk.rglob("*.wav"))
+    assert sorted(p.name for p in (lib / "B").iterdir()) == ["s0.wav", "s1.wav", "s2.wav"]
+
+
+def test_undo_onto_a_full_disk_leaves_no_part_file(tmp_path: Path, small_disk: Path) -> None:
+    lib, db, log = small_disk / "lib", tmp_path / "library.db", tmp_path / "a.jsonl"
+    _pairs(lib, 1, 2.5)
+    assert _run("index", "-q", "--db", db, lib).returncode == 0
+    spare = tmp_path / "spare"
+    args = ("--kinds", "exact", "--root", lib / "A", "--move-to", spare, "--log", log)
+    assert _run("dupes", "-q", "--db", db, *args, "--apply").returncode == 0
+    assert (spare / "B" / "s0.wav").exists()
+    _fill(small_disk)
+    undone = _run("undo", "--db", db, log)
+    assert undone.returncode == 1, undone.stderr
+    assert "no space left" in undone.stderr.lower()
+    assert _parts(small_disk) == []
+    assert (spare / "B" / "s0.wav").exists() and not (lib / "B" / "s0.wav").exists()
