@@ -1,4 +1,5 @@
-"""Acting on one file: a copy across file systems that fails leaves no `.part` behind."""
+"""Acting on one file: a copy across file systems that fails leaves no `.part` behind, and
+a trash that cannot be made is named."""
 
 from __future__ import annotations
 
@@ -99,3 +100,22 @@ def test_undo_onto_a_full_disk_leaves_no_part_file(tmp_path: Path, small_disk: P
     assert "no space left" in undone.stderr.lower()
     assert _parts(small_disk) == []
     assert (spare / "B" / "s0.wav").exists() and not (lib / "B" / "s0.wav").exists()
+
+
+def test_a_trash_that_cannot_be_made_is_named_not_the_music_file(tmp_path: Path) -> None:
+    lib, db = tmp_path / "lib", tmp_path / "library.db"
+    _pairs(lib, 1, 0.01)
+    assert _run("index", "-q", "--db", db, lib).returncode == 0
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "Trash").write_text("a file where the trash folder would be")
+    env = {**os.environ, "XDG_DATA_HOME": str(data), "HOME": str(tmp_path)}
+    args = ["dupes", "-q", "--db", str(db), "--kinds", "exact", "--root", str(lib / "A")]
+    args += ["--trash", "--apply", "--log", str(tmp_path / "t.jsonl")]
+    done = subprocess.run(
+        [*COMMAND, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("failed: ")]
+    assert "trash folder" in line and str(data / "Trash") in line, line
+    assert (lib / "B" / "s0.wav").exists()

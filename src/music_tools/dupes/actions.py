@@ -172,12 +172,17 @@ def apply_actions(
                 _move(db, action, target)
             else:
                 _trash(db, action)
-        except OSError as exc:
-            _log(log, {**record, "status": "failed", "reason": os_reason(exc)})
-            yield Outcome(action, "failed", os_reason(exc), target)
+        except (OSError, ActionFailed) as exc:
+            reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+            _log(log, {**record, "status": "failed", "reason": reason})
+            yield Outcome(action, "failed", reason, target)
             continue
         _log(log, {**record, "status": "done"})
         yield Outcome(action, "done", target=target)
+
+
+class ActionFailed(Exception):
+    """An action that could not be done, and why, in words that name the right place."""
 
 
 def _elsewhere(action: Action, here: str | None) -> str:
@@ -278,11 +283,24 @@ def _rename(source: str, target: str) -> None:
 
 def _trash(db: LibraryDatabase | None, action: Action) -> None:
     if db is None or action.row_id is None:
-        send2trash(action.path)
+        _send_to_trash(action.path)
         return
     with db.atomic():
         db.batch_mark_inactive([action.path])
-        send2trash(action.path)
+        _send_to_trash(action.path)
+
+
+def _send_to_trash(path: str) -> None:
+    """send2trash, whose errors about the trash folder (one it cannot make, say) would
+    otherwise read as if about the music file."""
+    try:
+        send2trash(path)
+    except OSError as exc:
+        place = os.fsdecode(exc.filename) if exc.filename is not None else None
+        if place is None or place == path:
+            raise
+        reason = f"cannot use the trash folder {printable_path(place)}: {os_reason(exc)}"
+        raise ActionFailed(reason) from None
 
 
 def _log(log: IO[str] | None, record: dict[str, Any]) -> None:
