@@ -130,10 +130,11 @@ def test_dupes_shows_groups_with_the_keeper_and_moves_the_rest(library: Path) ->
     rows = _row_paths(db)
     assert str(dest / "copies" / "roads.flac") in rows
     assert str(music / "copies" / "roads.flac") not in rows
-    assert json.loads(invoke("dupes", "--db", db, "--format", "json").stdout)  # still a group
+    assert rows[str(dest / "copies" / "roads.flac")] is False  # kept for undo, out of the library
+    assert json.loads(invoke("dupes", "--db", db, "--format", "json").stdout) == []
     invoke("undo", "--db", db, log)
     assert (music / "copies" / "roads.flac").exists() and not (dest / "mp3" / "roads.mp3").exists()
-    assert str(music / "copies" / "roads.flac") in _row_paths(db)
+    assert _row_paths(db)[str(music / "copies" / "roads.flac")] is True
 
 
 def test_the_last_copy_and_changed_files_are_never_touched(library: Path) -> None:
@@ -392,7 +393,11 @@ def test_files_already_in_the_target_folder_are_not_moved_again(library: Path) -
     db, new, held = library / "lib.db", library / "new", library / "held"
     log = library / "a.jsonl"
     _, moved = _move_exact_copy(library, log)
-    again = invoke("dupes", "--db", db, "--kinds", "exact", "--move-to", moved.parents[1])
+    spare = moved.parents[1]
+    again = invoke("dupes", "--db", db, "--kinds", "exact", "--move-to", spare)
+    assert again.exit_code == 0 and "would move" not in again.stderr  # it left the library
+    assert invoke("index", "--db", db, "-q", spare).exit_code == 0  # made a root: back in
+    again = invoke("dupes", "--db", db, "--kinds", "exact", "--move-to", spare)
     assert again.exit_code == 0 and "would move" not in again.stderr
     assert "already in " in again.stderr
     args = ("--move-dupes-to", held, "--apply", "--log", log)

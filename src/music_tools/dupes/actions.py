@@ -7,7 +7,9 @@ was indexed (or checked), and that the copy that stays is still there, unchanged
 is ever removed whose last copy would go with it. Every step is written to a JSON-lines
 log before and after it happens, so `undo_log` can put moved files back, also after a
 crash in the middle: each move is one rename inside the transaction that re-points its
-row, so a file is at its old or its new place, and `undo_log` replays from either.
+row, so a file is at its old or its new place, and `undo_log` replays from either. A file
+moved out keeps its row, inactive: it is no longer one of the library's files, and
+`undo_log` makes it one again.
 """
 
 from __future__ import annotations
@@ -249,7 +251,8 @@ def _move(db: LibraryDatabase | None, action: Action, target: str) -> None:
         _rename(action.path, target)
         return
     with db.atomic():  # the row changes only if the file moved
-        move_row(db, action.row_id, target, action.target_root, [action.path])
+        # moved out of the library: its row is kept, for undo, but no longer active
+        move_row(db, action.row_id, target, action.target_root, [action.path], active=False)
         _rename(action.path, target)
 
 
@@ -312,7 +315,8 @@ def _log(log: IO[str] | None, record: dict[str, Any]) -> None:
 
 
 def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outcome]:
-    """Put back what a log moved, last first; rows point at the old places again.
+    """Put back what a log moved, last first; rows point at the old places again (and are
+    the library's again).
 
     A step logged as started but not done (a crash) is replayed from wherever its file is.
     A last line without its newline that does not parse was cut by a crash while being
@@ -396,5 +400,6 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
         return Outcome(action, "failed", os_reason(exc), target)
     if db is not None and action.row_id is not None:
         with db.atomic():
-            move_row(db, action.row_id, source, action.root, [p for p in (target, source) if p])
+            current = [p for p in (target, source) if p]
+            move_row(db, action.row_id, source, action.root, current, active=True)
     return Outcome(action, status, reason, target)

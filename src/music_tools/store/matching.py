@@ -136,11 +136,14 @@ def move_row(
     new_path: str,
     new_root: str | None,
     current: Sequence[str] = (),
+    *,
+    active: bool | None = None,
 ) -> bool:
     """Point this machine's row `row_id` at `new_path` (inside the caller's transaction, if
     any); with `current`, only if the row is now at one of those paths (an action log
-    replayed on another library must not re-point that library's row of the same id).
-    Whether it did."""
+    replayed on another library must not re-point that library's row of the same id);
+    with `active`, the row becomes (in)active too (a file moved out of the library keeps
+    its row, for `undo`, but is no longer one of the library's files). Whether it did."""
     engine = db.engine
     directory, filename = os.path.split(new_path)
     conditions = [engine.mine(), "id = ?"]
@@ -149,13 +152,14 @@ def move_row(
         engine.db_path(filename),
         engine.db_path(directory),
         None if new_root is None else engine.db_path(new_root),
-        row_id,
     ]
+    sets = "file_path = ?, filename = ?, directory = ?, library_root = ?"
+    if active is not None:
+        sets += ", is_active = ?"
+        params.append(int(active))
+    params.append(row_id)
     if current:
         conditions.append(f"file_path IN ({sql.placeholders(len(current))})")
         params += [engine.db_path(path) for path in current]
-    statement = (
-        f"UPDATE {TABLE} SET file_path = ?, filename = ?, directory = ?, library_root = ? "
-        f"WHERE {both(*conditions)}"
-    )
+    statement = f"UPDATE {TABLE} SET {sets} WHERE {both(*conditions)}"
     return bool(engine.run(statement, params))

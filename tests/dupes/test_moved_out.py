@@ -1,0 +1,71 @@
+"""Files that leave the library: moved out by `dupes --move-to`, their rows kept for `undo`,
+but no longer the library's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import apsw
+import pytest
+from click.testing import CliRunner, Result
+
+from audio_factory import Tags, make_audio
+from music_tools.cli import cli
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def _rows(db: Path) -> dict[str, bool]:
+    """file_path -> is_active, for every row."""
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        query = "SELECT file_path, is_active FROM library_index"
+        return {str(path): active == 1 for path, active in conn.execute(query)}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    """Music/A/m.wav and Music/B/m.wav, byte-identical; Other/o.wav; all indexed."""
+    made = make_audio(tmp_path / "Music" / "A" / "m.wav", "wav", seconds=0.05, tags=Tags(mbid=None))
+    (tmp_path / "Music" / "B").mkdir()
+    shutil.copy2(made, tmp_path / "Music" / "B" / "m.wav")
+    other = Tags(title="Other", mbid=None)
+    make_audio(tmp_path / "Other" / "o.wav", "wav", seed=7, seconds=0.05, tags=other)
+    db = tmp_path / "lib.db"
+    assert invoke("index", "-q", "--db", db, tmp_path / "Music", tmp_path / "Other").exit_code == 0
+    return tmp_path
+
+
+def _move_b_out(library: Path, log: Path) -> Path:
+    """`dupes --move-to spare` keeping Music/A's copy; the moved file's new place."""
+    args = ("--kinds", "exact", "--root", library / "Music" / "A", "--move-to", library / "spare")
+    assert (
+        invoke("dupes", "-q", "--db", library / "lib.db", *args, "--apply", "--log", log).exit_code
+        == 0
+    )
+    moved = library / "spare" / "B" / "m.wav"
+    assert moved.exists()
+    return moved
+
+
+def test_a_moved_out_file_leaves_the_library_and_undo_brings_it_back(library: Path) -> None:
+    db, log = library / "lib.db", library / "a.jsonl"
+    moved = _move_b_out(library, log)
+    rows = _rows(db)
+    assert rows[str(moved)] is False  # kept for undo, but no longer a library file
+    assert str(library / "Music" / "B" / "m.wav") not in rows
+    assert json.loads(invoke("dupes", "--db", db, "--format", "json").stdout) == []
+    copy = library / "new" / "m.wav"
+    copy.parent.mkdir()
+    shutil.copy2(moved, copy)
+    (result,) = json.loads(invoke("check", "--db", db, "--format", "json", copy).stdout)
+    assert result["matched_path"] == str(library / "Music" / "A" / "m.wav")
+    assert invoke("undo", "--db", db, log).exit_code == 0
+    rows = _rows(db)
+    assert rows[str(library / "Music" / "B" / "m.wav")] is True and str(moved) not in rows
