@@ -1,5 +1,5 @@
-"""Files that leave the library: moved out by `dupes --move-to`, their rows kept for `undo`,
-but no longer the library's."""
+"""Files that leave the library: moved out by `dupes --move-to` (their rows kept for `undo`,
+but no longer the library's), a library root deleted as a whole."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from audio_factory import Tags, make_audio
-from music_tools.cli import cli
+from factories import library_file
+from music_tools.cli import ExitStatus, cli
+from music_tools.library import LibraryDatabase
+from music_tools.store.matching import is_library_root, mark_root_missing
 
 
 def invoke(*args: str | Path) -> Result:
@@ -69,3 +72,41 @@ def test_a_moved_out_file_leaves_the_library_and_undo_brings_it_back(library: Pa
     assert invoke("undo", "--db", db, log).exit_code == 0
     rows = _rows(db)
     assert rows[str(library / "Music" / "B" / "m.wav")] is True and str(moved) not in rows
+
+
+def test_index_of_a_library_root_that_vanished_marks_its_rows_missing(library: Path) -> None:
+    db = library / "lib.db"
+    shutil.rmtree(library / "Other")
+    result = invoke("index", "--db", db, library / "Other")
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        f"{library / 'Other'}: no such folder; it was a library root: its 1 file is marked missing"
+    ), lines
+    assert _rows(db)[str(library / "Other" / "o.wav")] is False
+    assert _rows(db)[str(library / "Music" / "A" / "m.wav")] is True
+    again = invoke("index", "-q", "--db", db, library / "Music", library / "Other")
+    assert again.exit_code == ExitStatus.OK, again.stderr
+    assert "its 0 files are marked missing" in again.stderr
+
+
+def test_index_of_a_folder_that_never_was_a_root_is_still_refused(library: Path) -> None:
+    result = invoke("index", "--db", library / "lib.db", library / "Nowhere")
+    assert result.exit_code == ExitStatus.USAGE
+    assert f"{library / 'Nowhere'}: no such folder" in result.stderr
+    gone_inside = library / "Music" / "B"  # under a root, but not a root itself
+    shutil.rmtree(gone_inside)
+    assert invoke("index", "--db", library / "lib.db", gone_inside).exit_code == ExitStatus.USAGE
+
+
+def test_the_rows_of_a_vanished_root_are_found_by_their_root_and_marked_missing(
+    db: LibraryDatabase,
+) -> None:
+    db.batch_insert_files(library_file(i, root="/spare") for i in range(5))
+    db.batch_insert_files(library_file(i, root="/spare2") for i in range(5, 8))  # same prefix
+    db.batch_insert_files(library_file(i, root="/music") for i in range(8, 10))
+    assert is_library_root(db, "/spare") and not is_library_root(db, "/spa")
+    assert mark_root_missing(db, "/spare") == 5
+    assert mark_root_missing(db, "/spare") == 0  # a known root, its rows already missing
+    assert mark_root_missing(db, "/nowhere") is None
+    assert db.count_files() == 5 and db.count_files(active_only=False) == 10

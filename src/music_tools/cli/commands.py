@@ -13,6 +13,7 @@ from .. import __version__
 from ..identity.fingerprint import INSTALL_HINT, fpcalc_path
 from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
 from ..queries import library_stats, relocate, search
+from ..store.matching import is_library_root
 from ..util import printable_path
 from . import render
 from .app import (
@@ -68,11 +69,12 @@ def index(
 
     Example: music-tools index ~/Music /mnt/archive/flac
     """
+    gone = [path for path in paths if _vanished(path)]
     for path in paths:
-        if not path.is_dir():
-            raise click.UsageError(
-                f"{path}: {'not a folder' if path.exists() else 'no such folder'}"
-            )
+        if not path.is_dir() and path not in gone:
+            raise click.UsageError(f"{path}: not a folder")
+    if gone and isinstance(db_path, Path) and not db_path.exists():  # no root is known yet
+        raise click.UsageError(f"{gone[0]}: no such folder")
     if fingerprint and fpcalc_path() is None:
         raise click.ClickException(f"--fingerprint: fpcalc not found; {INSTALL_HINT}")
     options = ScanOptions(include_hidden=include_hidden, all_files=all_files)
@@ -81,6 +83,9 @@ def index(
         open_db(db_path, create=True, machine=machine) as db,
         index_progress(errors, quiet or as_json) as on_progress,
     ):
+        for path in gone:  # a folder that vanished is refused unless it was a library root
+            if not is_library_root(db, os.path.abspath(path)):
+                raise click.UsageError(f"{path}: no such folder")
         indexer = LibraryIndexer(
             db,
             workers,
@@ -95,6 +100,8 @@ def index(
         except IndexInterrupted as stopped:  # here, before click turns it into an Abort
             click.echo(render.index_summary(stopped.report), err=True)
             return ExitStatus.INTERRUPTED
+    for line in render.gone_root_lines(report):
+        click.echo(line, err=True)
     if as_json:
         click.echo(render.to_json(render.report_record(report)))
     elif not quiet:
@@ -212,6 +219,17 @@ def relocate_command(
         click.echo(render.to_json({"relocated": count}))
     else:
         click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
+
+
+def _vanished(path: Path) -> bool:
+    """Whether `path` is not there at all (a folder that cannot be looked at is not)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def say_waiting_for_a_run() -> None:

@@ -73,6 +73,15 @@ def index_summary(report: IndexReport) -> str:
     return line
 
 
+def gone_root_lines(report: IndexReport) -> list[str]:
+    """One line for each library root given that no longer exists."""
+    return [
+        f"{printable_path(root)}: no such folder; it was a library root: its {count:,} "
+        f"{'file is' if count == 1 else 'files are'} marked missing"
+        for root, count in report.gone_roots.items()
+    ]
+
+
 def file_record(file: LibraryFile) -> dict[str, Any]:
     """A row as plain data; paths that are not valid UTF-8 keep their escapes visible."""
     record = asdict(file)
@@ -96,6 +105,7 @@ def report_record(report: IndexReport) -> dict[str, Any]:
     """What an index run did, as plain data."""
     record = asdict(report)
     record["roots"] = [printable_path(root) for root in report.roots]
+    record["gone_roots"] = {printable_path(r): count for r, count in report.gone_roots.items()}
     record["failures"] = [failure_record(f) for f in report.failures]
     record["files_per_s"] = round(report.files_per_s, 1)
     record["elapsed_s"] = round(report.elapsed_s, 3)

@@ -1,5 +1,6 @@
 """The queries duplicate checking needs: candidates by several keys in one snapshot, groups
-of rows sharing a key, caching full hashes, and rows following files that were moved.
+of rows sharing a key, caching full hashes, and rows following files that were moved (or
+whose whole library root is gone).
 
 Every lookup is an IN-list chunked by the connection's own variable limit, on an indexed
 column or expression (see schema version 4), so a batch of new files costs a handful of
@@ -25,6 +26,8 @@ __all__ = [
     "cache_full_hashes",
     "files_by_keys",
     "groups_by_key",
+    "is_library_root",
+    "mark_root_missing",
     "move_row",
 ]
 
@@ -163,3 +166,32 @@ def move_row(
         params += [engine.db_path(path) for path in current]
     statement = f"UPDATE {TABLE} SET {sets} WHERE {both(*conditions)}"
     return bool(engine.run(statement, params))
+
+
+def is_library_root(db: LibraryDatabase, folder: str) -> bool:
+    """Whether any of this machine's rows has `folder` as its library root."""
+    rows, params = _root_rows(db, folder)
+    with db.reading():
+        return bool(db.engine.fetch(f"SELECT 1 FROM {TABLE} WHERE {rows} LIMIT 1", params))
+
+
+def mark_root_missing(db: LibraryDatabase, root: str) -> int | None:
+    """Mark this machine's rows of library root `root` missing (a root folder deleted as a
+    whole, which a scan cannot tell from one not mounted); how many were active, or None
+    when no row has that root. One transaction."""
+    rows, params = _root_rows(db, root)
+    with db.atomic():
+        if not db.engine.fetch(f"SELECT 1 FROM {TABLE} WHERE {rows} LIMIT 1", params):
+            return None
+        statement = f"UPDATE {TABLE} SET is_active = 0 WHERE {rows} AND is_active = 1"
+        return db.engine.run(statement, params)
+
+
+def _root_rows(db: LibraryDatabase, root: str) -> tuple[str, list[object]]:
+    """The predicate (and its values) of this machine's rows of library root `root`,
+    found through the path index: a root's rows lie under it."""
+    engine = db.engine
+    bounds = engine.prefix_bounds(root)
+    under = " OR ".join(["(file_path >= ? AND file_path < ?)"] * len(bounds))
+    rows = both(engine.mine(), "library_root = ?", f"({under})")
+    return rows, [engine.db_path(root), *(bound for pair in bounds for bound in pair)]
