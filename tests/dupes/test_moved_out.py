@@ -1,5 +1,6 @@
 """Files that leave the library: moved out by `dupes --move-to` (their rows kept for `undo`,
-but no longer the library's), a library root deleted as a whole."""
+but no longer the library's), a library root deleted as a whole, a file gone from disk
+that `check` would otherwise still match."""
 
 from __future__ import annotations
 
@@ -74,6 +75,22 @@ def test_a_moved_out_file_leaves_the_library_and_undo_brings_it_back(library: Pa
     assert rows[str(library / "Music" / "B" / "m.wav")] is True and str(moved) not in rows
 
 
+def test_after_the_spare_folder_is_deleted_check_matches_only_what_is_left(
+    library: Path,
+) -> None:
+    db = library / "lib.db"
+    moved = _move_b_out(library, library / "a.jsonl")
+    copy = library / "new" / "m.wav"
+    copy.parent.mkdir()
+    shutil.copy2(moved, copy)
+    shutil.rmtree(library / "spare")
+    (library / "Music" / "A" / "m.wav").unlink()  # the new file is now the only copy
+    result = invoke("check", "--db", db, "--format", "json", copy)
+    assert result.exit_code == ExitStatus.OK, result.stdout
+    (record,) = json.loads(result.stdout)
+    assert record["is_duplicate"] is False and record["matched_path"] is None
+
+
 def test_index_of_a_library_root_that_vanished_marks_its_rows_missing(library: Path) -> None:
     db = library / "lib.db"
     shutil.rmtree(library / "Other")
@@ -97,6 +114,28 @@ def test_index_of_a_folder_that_never_was_a_root_is_still_refused(library: Path)
     gone_inside = library / "Music" / "B"  # under a root, but not a root itself
     shutil.rmtree(gone_inside)
     assert invoke("index", "--db", library / "lib.db", gone_inside).exit_code == ExitStatus.USAGE
+
+
+def test_check_never_reports_the_same_bytes_as_a_library_file_gone_from_disk(
+    library: Path,
+) -> None:
+    db = library / "lib.db"
+    copy = library / "new" / "o.wav"
+    copy.parent.mkdir()
+    shutil.copy2(library / "Other" / "o.wav", copy)
+    first = json.loads(invoke("check", "--db", db, "--format", "json", copy).stdout)
+    assert first[0]["reason"].startswith("same bytes as ")  # and the full hashes are cached
+    (library / "Other" / "o.wav").unlink()  # gone, the library not told
+    result = invoke("check", "--db", db, "--format", "json", copy)
+    assert result.exit_code == ExitStatus.OK, result.stdout
+    (record,) = json.loads(result.stdout)
+    assert record["is_duplicate"] is False
+    assert (
+        "gone from disk" in record["reason"]
+        and str(library / "Other" / "o.wav") in record["reason"]
+    )
+    table = invoke("check", "--db", db, copy)
+    assert "same bytes" not in table.stdout
 
 
 def test_the_rows_of_a_vanished_root_are_found_by_their_root_and_marked_missing(
