@@ -1,5 +1,6 @@
-"""Acting on one file: a copy across file systems that fails leaves no `.part` behind, and
-a trash that cannot be made is named."""
+"""Acting on one file: the copy that stays is re-checked inside the action (on disk and in
+the library), a copy across file systems that fails leaves no `.part` behind, and a trash
+that cannot be made is named."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import apsw
 import pytest
 
 from audio_factory import Tags, make_audio
+from music_tools.dupes.actions import Action, Outcome, apply_actions, plan_group_actions
+from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
+from music_tools.store.matching import move_row
 
 COMMAND = (sys.executable, "-m", "music_tools")
 
@@ -26,6 +33,63 @@ def _pairs(lib: Path, count: int, seconds: float) -> None:
         )
         (lib / "B").mkdir(exist_ok=True)
         shutil.copy2(made, lib / "B" / made.name)
+
+
+def _plan(db: LibraryDatabase, lib: Path, spare: Path) -> list[Action]:
+    """Keep the copies in lib/A, move those in lib/B to `spare`."""
+    groups = list(find_duplicates(db, ["exact"], [str(lib / "A")]))
+    return plan_group_actions(groups, str(spare), trash=False)
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[LibraryDatabase, Path]]:
+    lib = tmp_path / "lib"
+    _pairs(lib, 1, 0.01)
+    with LibraryDatabase(tmp_path / "library.db") as db:
+        LibraryIndexer(db, workers=1).index([lib])
+        yield db, lib
+
+
+def test_a_keeper_whose_row_no_longer_points_at_it_counts_as_gone(
+    pair: tuple[LibraryDatabase, Path], tmp_path: Path
+) -> None:
+    db, lib = pair
+    (action,) = _plan(db, lib, tmp_path / "spare")
+    assert action.keep == str(lib / "A" / "s0.wav")
+    keeper = db.get_file_by_path(action.keep)
+    assert keeper is not None and keeper.id is not None
+    with db.atomic():  # another run moved the keeper's row away (its file is still seen)
+        move_row(db, keeper.id, str(tmp_path / "elsewhere" / "s0.wav"), None)
+    (outcome,) = apply_actions(db, [action], None, apply=True)
+    assert outcome.status == "skipped", outcome
+    assert "the copy that stays" in outcome.reason
+    assert (lib / "B" / "s0.wav").exists()
+
+
+def test_a_keeper_moved_while_the_action_waits_for_the_database_is_seen_gone(
+    pair: tuple[LibraryDatabase, Path], tmp_path: Path
+) -> None:
+    """The keeper is checked after the write lock is had, right before the rename: a
+    keeper moved meanwhile (by a process that takes no run lock) stops the action."""
+    db, lib = pair
+    (action,) = _plan(db, lib, tmp_path / "spare")
+    holder = apsw.Connection(str(tmp_path / "library.db"))
+    holder.execute("BEGIN IMMEDIATE")
+    outcomes: list[Outcome] = []
+    acting = threading.Thread(
+        target=lambda: outcomes.extend(apply_actions(db, [action], None, True))
+    )
+    try:
+        acting.start()
+        time.sleep(0.5)  # it is waiting for the write lock now
+        os.rename(lib / "A" / "s0.wav", tmp_path / "s0.wav")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    acting.join(30)
+    (outcome,) = outcomes
+    assert outcome.status == "skipped", outcome
+    assert (lib / "B" / "s0.wav").exists()
 
 
 @pytest.fixture

@@ -123,7 +123,10 @@ def check(
     files = _audio_paths(paths)
     errors = Console(stderr=True)
     acting = move_dupes_to is not None and apply
-    with open_db_to_cache(db_path, acting, view) as db:
+    with (
+        open_db_to_cache(db_path, acting, view) as db,
+        _acting_run(db, acting, log_path, db_path) as log_path,
+    ):
         # the bar ends before anything is printed: while it runs, rich takes over sys.stdout
         with count_progress(errors, quiet, "checking") as progress:
             checker = DuplicateChecker(db, workers, on_progress=progress, fingerprint=fingerprint)
@@ -137,7 +140,7 @@ def check(
         failed = False
         if move_dupes_to is not None:
             actions = attach_rows(db, plan_check_moves(results.values(), str(move_dupes_to)))
-            failed = _run_actions(db, actions, apply, log_path, db_path)
+            failed = _run_actions(db, actions, apply, log_path)
     if failed:
         return ExitStatus.ERROR
     found = any(r.is_duplicate for r in results.values())
@@ -199,7 +202,11 @@ def dupes(
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
     errors = Console(stderr=True)
-    with open_db_to_cache(db_path, apply and (move_to is not None or trash), view) as db:
+    acting = apply and (move_to is not None or trash)
+    with (
+        open_db_to_cache(db_path, acting, view) as db,
+        _acting_run(db, acting, log_path, db_path) as log_path,
+    ):
         preferred = [os.path.abspath(r) for r in roots]
         with _status(errors, quiet, "finding duplicates"):
             groups = list(find_duplicates(db, wanted, preferred))
@@ -212,7 +219,7 @@ def dupes(
             dupes_render.write_groups(groups, sys.stdout, fmt)
         if move_to is not None or trash:
             actions = plan_group_actions(groups, str(move_to) if move_to else None, trash)
-            if _run_actions(db, actions, apply, log_path, db_path):
+            if _run_actions(db, actions, apply, log_path):
                 return ExitStatus.ERROR
     return ExitStatus.OK
 
@@ -234,29 +241,37 @@ def _kinds(text: str) -> list[MatchKind]:
     return [k for k in KINDS if k in chosen]
 
 
+@contextlib.contextmanager
+def _acting_run(
+    db: LibraryDatabase, acting: bool, log_path: Path | None, db_path: Target
+) -> Iterator[Path | None]:
+    """Around a command that acts: the library's run lock, taken before anything is
+    planned, so a second run plans on what the first one did; yields the log's path."""
+    if not acting:
+        yield log_path
+        return
+    if log_path is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = db_path.parent if isinstance(db_path, Path) else Path(".")
+        log_path = folder / f"music-tools-actions-{stamp}.jsonl"
+    with db.run_lock("apply", say_waiting_for_a_run):
+        yield log_path
+
+
 def _run_actions(
-    db: LibraryDatabase | None,
-    actions: list[Action],
-    apply: bool,
-    log_path: Path | None,
-    db_path: Target,
+    db: LibraryDatabase, actions: list[Action], apply: bool, log_path: Path | None
 ) -> bool:
     """Run or dry-run the actions, one line each on stderr; True when one failed."""
     if not actions:
         return False
-    if apply and db is not None:
+    if apply:
         db.check_integrity()  # nothing is moved on the word of a damaged library
-    if apply and log_path is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        folder = db_path.parent if isinstance(db_path, Path) else Path(".")
-        log_path = folder / f"music-tools-actions-{stamp}.jsonl"
     failed = False
-    lock = db.run_lock("apply", say_waiting_for_a_run) if apply and db is not None else None
-    with lock or contextlib.nullcontext(), _open_log(log_path if apply else None) as log:
+    with _open_log(log_path if apply else None) as log:
         for outcome in apply_actions(db, actions, log, apply):
             failed = failed or outcome.status == "failed"
             click.echo(dupes_render.outcome_line(outcome), err=True)
-    if not apply and actions:
+    if not apply:
         click.echo("dry run: nothing was touched (add --apply to do it)", err=True)
     elif log_path is not None:
         click.echo(f"log: {printable_path(str(log_path))} (music-tools undo LOG)", err=True)

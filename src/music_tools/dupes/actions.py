@@ -3,13 +3,15 @@
 Finding is separate from acting (as in fclones): `plan_*` turn groups or check results into
 `Action`s; `apply_actions` runs them, or only says what it would do (the default). Before
 touching a file it makes sure that the file still has the size and mtime it had when it
-was indexed (or checked), and that the copy that stays is still there, unchanged: nothing
-is ever removed whose last copy would go with it. Every step is written to a JSON-lines
-log before and after it happens, so `undo_log` can put moved files back, also after a
-crash in the middle: each move is one rename inside the transaction that re-points its
-row, so a file is at its old or its new place, and `undo_log` replays from either. A file
-moved out keeps its row, inactive: it is no longer one of the library's files, and
-`undo_log` makes it one again.
+was indexed (or checked), and that the copy that stays is still there, unchanged, and
+still the library's: nothing is ever removed whose last copy would go with it. That check
+is made again inside the action's transaction, right before the file is moved, so nothing
+that happened while the action waited for the database slips through. Every step is
+written to a JSON-lines log before and after it happens, so `undo_log` can put moved
+files back, also after a crash in the middle: each move is one rename inside the
+transaction that re-points its row, so a file is at its old or its new place, and
+`undo_log` replays from either. A file moved out keeps its row, inactive: it is no longer
+one of the library's files, and `undo_log` makes it one again.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import asdict, dataclass, replace
 from typing import IO, Any, Literal
 
@@ -29,7 +31,7 @@ from send2trash import send2trash
 
 from ..errors import MusicToolsError, os_reason
 from ..store import LibraryDatabase
-from ..store.matching import move_row
+from ..store.matching import move_row, row_is_at
 from ..util import is_inside, printable_path
 from .model import DuplicateGroup, DuplicateResult
 
@@ -64,6 +66,8 @@ class Action:
     #: in a shared catalog, the machines whose disks hold `path` and `keep` (None: this one)
     machine: str | None = None
     keep_machine: str | None = None
+    #: the library row of the copy that stays (it must still be there, active, when acting)
+    keep_row_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,7 @@ def plan_group_actions(
                     os.path.abspath(move_to) if move_to else None,
                     file.machine,
                     keeper.machine,
+                    keeper.id,
                 )
             )
     return actions
@@ -125,6 +130,7 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: str) -> list[A
                 old.file_size,
                 old.file_mtime_ns,
                 target_root=os.path.abspath(move_to),
+                keep_row_id=old.id,
             )
         )
     return actions
@@ -170,14 +176,15 @@ def apply_actions(
         record["at"] = time.time()
         _log(log, {**record, "status": "started"})
         try:
-            if action.op == "move" and target is not None:
-                _move(db, action, target)
-            else:
-                _trash(db, action)
+            problem = _act(db, action, target)
         except (OSError, ActionFailed) as exc:
             reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
             _log(log, {**record, "status": "failed", "reason": reason})
             yield Outcome(action, "failed", reason, target)
+            continue
+        if problem:
+            _log(log, {**record, "status": "skipped", "reason": problem})
+            yield Outcome(action, "skipped", problem, target)
             continue
         _log(log, {**record, "status": "done"})
         yield Outcome(action, "done", target=target)
@@ -217,6 +224,21 @@ def _guard(action: Action, gone: set[str]) -> str:
     return ""
 
 
+def _still_safe(db: LibraryDatabase | None, action: Action) -> str:
+    """`_guard` again, inside the action's transaction (the library's rows cannot change
+    under it) and right before the file is touched, plus: the copy that stays is still
+    the library's, at its place. Another run, or a person, may have moved it meanwhile."""
+    problem = _guard(action, set())
+    if problem or db is None or action.keep_row_id is None:
+        return problem
+    if not row_is_at(db, action.keep_row_id, action.keep):
+        return (
+            f"the copy that stays ({printable_path(action.keep)}) is no longer in the "
+            "library (moved out or gone); left alone"
+        )
+    return ""
+
+
 def _same_file(first: str, second: str) -> bool:
     """One file under two names: a link, or a folder mounted twice (a bind mount), where
     moving one name takes the other with it."""
@@ -245,15 +267,26 @@ def _free_name(target: str, taken: set[str]) -> str:
     return candidate
 
 
-def _move(db: LibraryDatabase | None, action: Action, target: str) -> None:
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    if db is None or action.row_id is None:
-        _rename(action.path, target)
-        return
-    with db.atomic():  # the row changes only if the file moved
-        # moved out of the library: its row is kept, for undo, but no longer active
-        move_row(db, action.row_id, target, action.target_root, [action.path], active=False)
-        _rename(action.path, target)
+def _act(db: LibraryDatabase | None, action: Action, target: str | None) -> str:
+    """Move or trash one file, its row following it in the same transaction; "" when done,
+    else why it was left alone (seen inside the transaction: see `_still_safe`)."""
+    with db.atomic() if db is not None else nullcontext():  # the row changes only with the file
+        problem = _still_safe(db, action)
+        if not problem and target is not None and os.path.lexists(target):
+            problem = f"{printable_path(target)} was taken meanwhile; left alone"
+        if problem:
+            return problem
+        if db is not None and action.row_id is not None:
+            if target is not None:  # moved out of the library: kept, for undo, but inactive
+                move_row(db, action.row_id, target, action.target_root, [action.path], active=False)
+            else:
+                db.batch_mark_inactive([action.path])
+        if target is not None:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            _rename(action.path, target)
+        else:
+            _send_to_trash(action.path)
+    return ""
 
 
 def _rename(source: str, target: str) -> None:
@@ -282,15 +315,6 @@ def _rename(source: str, target: str) -> None:
         with suppress(OSError):
             os.unlink(target)
         raise
-
-
-def _trash(db: LibraryDatabase | None, action: Action) -> None:
-    if db is None or action.row_id is None:
-        _send_to_trash(action.path)
-        return
-    with db.atomic():
-        db.batch_mark_inactive([action.path])
-        _send_to_trash(action.path)
 
 
 def _send_to_trash(path: str) -> None:

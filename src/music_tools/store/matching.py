@@ -17,7 +17,7 @@ from ..errors import StoreError
 from ..models import LibraryFile
 from . import sql
 from .blocking import FUZZY_BLOCK_SQL
-from .database import TABLE, LibraryDatabase, both
+from .database import TABLE, LibraryDatabase, both, where
 from .rows import files_from_rows
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "is_library_root",
     "mark_root_missing",
     "move_row",
+    "row_is_at",
 ]
 
 #: kind of key -> the indexed column that holds it ("fuzzy_block" is an expression whose
@@ -166,6 +167,16 @@ def move_row(
         params += [engine.db_path(path) for path in current]
     statement = f"UPDATE {TABLE} SET {sets} WHERE {both(*conditions)}"
     return bool(engine.run(statement, params))
+
+
+def row_is_at(db: LibraryDatabase, row_id: int, path: str) -> bool:
+    """Whether this machine's row `row_id` is an active row at `path` (a keeper that
+    another run moved out of the library, or that an index found gone, is not)."""
+    engine = db.engine
+    query = f"SELECT 1 FROM {TABLE}" + where(
+        engine.mine(), "id = ?", "file_path = ?", "is_active = 1"
+    )
+    return bool(engine.fetch(query, (row_id, engine.db_path(path))))
 
 
 def is_library_root(db: LibraryDatabase, folder: str) -> bool:
