@@ -261,20 +261,25 @@ def _acting_run(
 def _run_actions(
     db: LibraryDatabase, actions: list[Action], apply: bool, log_path: Path | None
 ) -> bool:
-    """Run or dry-run the actions, one line each on stderr; True when one failed."""
+    """Run or dry-run the actions, one line each on stderr; True when one failed. The log's
+    path is printed whenever one was written, also when the run is stopped (undo needs it)."""
     if not actions:
         return False
     if apply:
         db.check_integrity()  # nothing is moved on the word of a damaged library
     failed = False
-    with _open_log(log_path if apply else None) as log:
-        for outcome in apply_actions(db, actions, log, apply):
-            failed = failed or outcome.status == "failed"
-            click.echo(dupes_render.outcome_line(outcome), err=True)
+    logged = None
+    try:
+        with _open_log(log_path if apply else None) as log:
+            logged = log_path if log is not None else None
+            for outcome in apply_actions(db, actions, log, apply):
+                failed = failed or outcome.status == "failed"
+                click.echo(dupes_render.outcome_line(outcome), err=True)
+    finally:
+        if logged is not None:
+            click.echo(f"log: {printable_path(str(logged))} (music-tools undo LOG)", err=True)
     if not apply:
         click.echo("dry run: nothing was touched (add --apply to do it)", err=True)
-    elif log_path is not None:
-        click.echo(f"log: {printable_path(str(log_path))} (music-tools undo LOG)", err=True)
     return failed
 
 
