@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from ..dupes import KINDS, DuplicateChecker, MatchKind, find_duplicates
+from ..dupes.action_log import library_of, prepare_log
 from ..dupes.actions import (
     Action,
     apply_actions,
@@ -245,8 +246,9 @@ def _kinds(text: str) -> list[MatchKind]:
 def _acting_run(
     db: LibraryDatabase, acting: bool, log_path: Path | None, db_path: Target
 ) -> Iterator[Path | None]:
-    """Around a command that acts: the library's run lock, taken before anything is
-    planned, so a second run plans on what the first one did; yields the log's path."""
+    """Around a command that acts: its log (refused before anything is done when it is
+    not an action log of this library) and the library's run lock, taken before anything
+    is planned, so a second run plans on what the first one did; yields the log's path."""
     if not acting:
         yield log_path
         return
@@ -254,6 +256,10 @@ def _acting_run(
         stamp = time.strftime("%Y%m%d-%H%M%S")
         folder = db_path.parent if isinstance(db_path, Path) else Path(".")
         log_path = folder / f"music-tools-actions-{stamp}.jsonl"
+    try:
+        prepare_log(str(log_path), library_of(db))
+    except MusicToolsError as exc:
+        raise click.UsageError(f"--log {exc}") from None
     with db.run_lock("apply", say_waiting_for_a_run):
         yield log_path
 

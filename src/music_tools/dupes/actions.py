@@ -7,8 +7,8 @@ was indexed (or checked), and that the copy that stays is still there, unchanged
 still the library's: nothing is ever removed whose last copy would go with it. That check
 is made again inside the action's transaction, right before the file is moved, so nothing
 that happened while the action waited for the database slips through. Every step is
-written to a JSON-lines log before and after it happens, so `undo_log` can put moved
-files back, also after a crash in the middle: each move is one rename inside the
+written to a JSON-lines log (action_log.py) before and after it happens, so `undo_log` can
+put moved files back, also after a crash in the middle: each move is one rename inside the
 transaction that re-points its row, so a file is at its old or its new place, and
 `undo_log` replays from either. A file moved out keeps its row, inactive: it is no longer
 one of the library's files, and `undo_log` makes it one again.
@@ -17,7 +17,6 @@ one of the library's files, and `undo_log` makes it one again.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 import tempfile
@@ -29,10 +28,11 @@ from typing import IO, Any, Literal
 
 from send2trash import send2trash
 
-from ..errors import MusicToolsError, os_reason
+from ..errors import os_reason
 from ..store import LibraryDatabase
 from ..store.matching import move_row, row_is_at
 from ..util import is_inside, printable_path
+from .action_log import library_of, read_log, write_record
 from .model import DuplicateGroup, DuplicateResult
 
 __all__ = [
@@ -161,6 +161,7 @@ def apply_actions(
     gone: set[str] = set()  # sources this run moves (or would move) away
     taken: set[str] = set()  # targets it takes (or would take): a dry run says the truth
     here = db.machine if db is not None else None
+    library = library_of(db) if db is not None else {}
     for number, action in enumerate(actions):
         problem = _elsewhere(action, here) or _guard(action, gone)
         if problem:
@@ -172,21 +173,21 @@ def apply_actions(
         if not apply:
             yield Outcome(action, "would", target=target)
             continue
-        record = {"run": run, "step": number, **asdict(action), "target": target}
+        record = {"run": run, "step": number, **asdict(action), "target": target, **library}
         record["at"] = time.time()
-        _log(log, {**record, "status": "started"})
+        write_record(log, {**record, "status": "started"})
         try:
             problem = _act(db, action, target)
         except (OSError, ActionFailed) as exc:
             reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
-            _log(log, {**record, "status": "failed", "reason": reason})
+            write_record(log, {**record, "status": "failed", "reason": reason})
             yield Outcome(action, "failed", reason, target)
             continue
         if problem:
-            _log(log, {**record, "status": "skipped", "reason": problem})
+            write_record(log, {**record, "status": "skipped", "reason": problem})
             yield Outcome(action, "skipped", problem, target)
             continue
-        _log(log, {**record, "status": "done"})
+        write_record(log, {**record, "status": "done"})
         yield Outcome(action, "done", target=target)
 
 
@@ -330,68 +331,16 @@ def _send_to_trash(path: str) -> None:
         raise ActionFailed(reason) from None
 
 
-def _log(log: IO[str] | None, record: dict[str, Any]) -> None:
-    if log is None:
-        return
-    log.write(json.dumps(record) + "\n")  # ASCII: odd bytes in names survive as \udcXX
-    log.flush()
-    os.fsync(log.fileno())
-
-
 def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outcome]:
     """Put back what a log moved, last first; rows point at the old places again (and are
     the library's again).
 
     A step logged as started but not done (a crash) is replayed from wherever its file is.
-    A last line without its newline that does not parse was cut by a crash while being
-    written (before its step began) and is left out; a bad line anywhere else refuses the
-    whole log. Trashed files are reported, not restored: take them back from the system
-    trash."""
-    steps: dict[tuple[str, int], dict[str, Any]] = {}  # in the order they were logged
-    given = list(lines)
-    for number, line in enumerate(given, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if record["status"] in ("started", "done"):
-                _check_record(record)
-                steps[(record.get("run", ""), record["step"])] = record
-        except (ValueError, KeyError, TypeError):
-            if number == len(given) and not line.endswith("\n"):
-                break  # cut short by a crash
-            raise MusicToolsError(f"line {number} is not a music-tools action") from None
+    Trashed files are reported, not restored: take them back from the system trash. See
+    `read_log` for the lines it refuses."""
+    steps = read_log(lines)
     for step in reversed(list(steps)):
         yield _undo_one(db, steps[step])
-
-
-#: each logged field of an Action -> the JSON types it may have (None: null)
-_RECORD_TYPES: dict[str, tuple[type | None, ...]] = {
-    "path": (str,),
-    "target": (str, None),
-    "size": (int, None),
-    "mtime_ns": (int, None),
-    "keep": (str,),
-    "keep_size": (int, None),
-    "keep_mtime_ns": (int, None),
-    "row_id": (int, None),
-    "root": (str, None),
-    "target_root": (str, None),
-    "step": (int,),
-}
-
-
-def _check_record(record: dict[str, Any]) -> None:
-    """Raise ValueError unless `record` is a logged action (a log edited by hand may hold
-    anything)."""
-    if record["op"] not in ("move", "trash"):
-        raise ValueError(record["op"])
-    for name, types in _RECORD_TYPES.items():
-        value = record[name]
-        if not any(value is None if t is None else type(value) is t for t in types):
-            raise ValueError(name)
-        if type(value) is int and abs(value) >= 2**63:  # no SQLite integer holds it
-            raise ValueError(name)
 
 
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
