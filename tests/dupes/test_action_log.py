@@ -1,9 +1,11 @@
 """The action log: `--log` appends only to an action log of this library (refused before
-anything moves otherwise), and its path is printed also when the run is stopped."""
+anything moves otherwise), its path is printed also when the run is stopped, and `undo`
+says so when a log holds nothing to undo."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -136,3 +138,40 @@ def test_a_stopped_apply_still_prints_its_log(tmp_path: Path) -> None:
     assert err.rstrip().endswith("music-tools: error: interrupted"), err
     assert invoke("undo", "--db", db, log).exit_code == 0
     assert len(list(lib.rglob("*.wav"))) == 301
+
+
+def test_undo_of_a_log_with_no_action_says_so(library: Path) -> None:
+    for text in ("", "\n\n"):
+        log = library / "empty.jsonl"
+        log.write_text(text)
+        result = invoke("undo", "--db", library / "lib.db", log)
+        assert result.exit_code == ExitStatus.ERROR, result.stderr
+        assert result.stderr == f"music-tools: error: {log}: no actions in it\n"
+
+
+def test_undo_of_a_log_whose_every_step_failed_says_nothing_was_moved(library: Path) -> None:
+    (library / "X").write_text("a file where the spare folder's parent would be")
+    log = library / "failed.jsonl"
+    args = ("--kinds", "exact", "--root", library / "lib" / "A", "--move-to", library / "X" / "s")
+    failed = invoke("dupes", "-q", "--db", library / "lib.db", *args, "--apply", "--log", log)
+    assert failed.exit_code == ExitStatus.ERROR and failed.stderr.count("failed: ") == 3
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    assert result.stderr == (
+        "nothing to undo: every step of this log failed or was skipped, so nothing was moved\n"
+    )
+
+
+def test_undo_of_a_failed_trash_step_does_not_send_you_to_the_trash(library: Path) -> None:
+    data = library / "data"
+    data.mkdir()
+    (data / "Trash").write_text("not a folder")
+    log = library / "t.jsonl"
+    env = {**os.environ, "XDG_DATA_HOME": str(data), "HOME": str(library)}
+    args = ["dupes", "-q", "--db", str(library / "lib.db"), "--kinds", "exact"]
+    args += ["--root", str(library / "lib" / "A"), "--trash", "--apply", "--log", str(log)]
+    done = subprocess.run([*COMMAND, *args], capture_output=True, env=env, check=False)
+    assert done.returncode == ExitStatus.ERROR
+    result = invoke("undo", "--db", library / "lib.db", log)
+    assert "restore it from there" not in result.stderr
+    assert result.exit_code == ExitStatus.OK and "nothing was moved" in result.stderr

@@ -20,6 +20,7 @@ from ..dupes.actions import (
     Action,
     apply_actions,
     attach_rows,
+    count_steps,
     plan_check_moves,
     plan_group_actions,
     undo_log,
@@ -317,14 +318,23 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
         raise click.UsageError(f"{name}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise click.UsageError(f"{name}: not a music-tools action log (not text)") from None
+    try:
+        steps, moving = count_steps(lines)
+    except MusicToolsError as exc:
+        raise click.UsageError(f"{name}: {exc}") from None
+    if not steps:
+        raise click.ClickException(f"{name}: no actions in it")
+    if not moving:
+        click.echo(
+            "nothing to undo: every step of this log failed or was skipped, so nothing was moved",
+            err=True,
+        )
+        return ExitStatus.OK
     with (
         open_db(db_path, write=True, machine=machine) as db,
         db.run_lock("undo", say_waiting_for_a_run),  # it moves files, as --apply does
     ):
-        try:
-            outcomes = list(undo_log(db, lines))
-        except MusicToolsError as exc:
-            raise click.UsageError(f"{name}: {exc}") from None
+        outcomes = list(undo_log(db, lines))
         for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
             detail = f": {outcome.reason}" if outcome.reason else ""

@@ -67,7 +67,7 @@ def write_record(log: IO[str] | None, record: dict[str, Any]) -> None:
 
 
 def read_log(lines: Iterable[str]) -> dict[tuple[str, int], dict[str, Any]]:
-    """Each step of a log that began -> its last record, in the order the steps began.
+    """Each step of a log -> its last record, in the order the steps began.
 
     A last line without its newline that does not parse was cut by a crash while being
     written (before its step began) and is left out; a bad line anywhere else refuses the
@@ -83,7 +83,7 @@ def read_log(lines: Iterable[str]) -> dict[tuple[str, int], dict[str, Any]]:
             if number == len(given) and not line.endswith("\n"):
                 break  # cut short by a crash
             raise MusicToolsError(f"line {number} is not a music-tools action") from None
-        if record is not None and record["status"] in ("started", "done"):
+        if record is not None:
             steps[(record.get("run", ""), record["step"])] = record
     return steps
 

@@ -40,6 +40,7 @@ __all__ = [
     "Outcome",
     "apply_actions",
     "attach_rows",
+    "count_steps",
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",
@@ -335,12 +336,20 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
     """Put back what a log moved, last first; rows point at the old places again (and are
     the library's again).
 
-    A step logged as started but not done (a crash) is replayed from wherever its file is.
-    Trashed files are reported, not restored: take them back from the system trash. See
-    `read_log` for the lines it refuses."""
+    A step logged as started but not done (a crash) is replayed from wherever its file is;
+    one that failed or was left alone moved nothing and is passed over. Trashed files are
+    reported, not restored: take them back from the system trash. See `read_log` for the
+    lines it refuses."""
     steps = read_log(lines)
     for step in reversed(list(steps)):
-        yield _undo_one(db, steps[step])
+        if steps[step]["status"] in ("started", "done"):
+            yield _undo_one(db, steps[step])
+
+
+def count_steps(lines: Iterable[str]) -> tuple[int, int]:
+    """(steps in a log, steps that may have moved a file): what `undo` has to do."""
+    steps = read_log(lines)
+    return len(steps), sum(r["status"] in ("started", "done") for r in steps.values())
 
 
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
