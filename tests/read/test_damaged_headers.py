@@ -1,0 +1,148 @@
+"""Headers that declare a stream the file does not hold: a FLAC STREAMINFO of garbage or of
+another stream than its frames. Each is a read error, never a row; and the files that only
+look alike (tags at either end, an unknown FLAC length) read as before."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from mutagen.apev2 import APEv2
+
+from audio_factory import Tags, make_audio, write_tags
+from music_tools import ExtractError, extract
+
+
+def _reason(path: Path) -> str:
+    with pytest.raises(ExtractError) as caught:
+        extract(path)
+    return caught.value.reason
+
+
+# -- FLAC ----------------------------------------------------------------------------------
+
+_FIELDS = ("min_block", "max_block", "min_frame", "max_frame", "rate", "channels", "bits", "total")
+
+
+def _streaminfo(path: Path, **changes: int) -> Path:
+    """Rewrite STREAMINFO fields in place (channels and bits as counted, not as stored)."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"fLaC") + 8
+    body = data[at : at + 18]
+    packed = int.from_bytes(body[10:18], "big")
+    values = dict(
+        zip(
+            _FIELDS,
+            (
+                int.from_bytes(body[0:2], "big"),
+                int.from_bytes(body[2:4], "big"),
+                int.from_bytes(body[4:7], "big"),
+                int.from_bytes(body[7:10], "big"),
+                packed >> 44,
+                (packed >> 41 & 7) + 1,
+                (packed >> 36 & 31) + 1,
+                packed & ((1 << 36) - 1),
+            ),
+            strict=True,
+        )
+    )
+    values.update(changes)
+    packed = (
+        values["rate"] << 44
+        | (values["channels"] - 1) << 41
+        | (values["bits"] - 1) << 36
+        | values["total"]
+    )
+    data[at : at + 18] = (
+        values["min_block"].to_bytes(2, "big")
+        + values["max_block"].to_bytes(2, "big")
+        + values["min_frame"].to_bytes(3, "big")
+        + values["max_frame"].to_bytes(3, "big")
+        + packed.to_bytes(8, "big")
+    )
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _frames_start(path: Path) -> int:
+    data = path.read_bytes()
+    offset = data.index(b"fLaC") + 4
+    while True:
+        last, length = data[offset] & 0x80, int.from_bytes(data[offset + 1 : offset + 4], "big")
+        offset += 4 + length
+        if last:
+            return offset
+
+
+@pytest.fixture
+def flac(tmp_path: Path) -> Path:
+    return make_audio(tmp_path / "a.flac", "flac", seconds=2.0, tags=Tags())
+
+
+def test_a_streaminfo_of_another_rate_and_channel_count_than_the_frames_is_damaged(
+    flac: Path,
+) -> None:
+    reason = _reason(_streaminfo(flac, rate=48_000, channels=1))
+    assert reason == (
+        "damaged FLAC: its STREAMINFO says 48,000 Hz, 1 channel, "
+        "its frames 44,100 Hz, 2 channels (a corrupt header?)"
+    )
+
+
+def test_the_first_frame_is_compared_when_the_last_one_cannot_be_placed(flac: Path) -> None:
+    """Unequal block sizes leave fixed-size frames unnumbered: the last frame settles
+    nothing, and the first frame's header tells the garbage apart."""
+    _streaminfo(flac, min_block=1024, rate=125_637, channels=3, bits=24)
+    assert _reason(flac).startswith("damaged FLAC: its STREAMINFO says 125,637 Hz, 3 channels")
+
+
+def test_a_streaminfo_of_garbage_but_its_md5_is_always_damaged(tmp_path: Path) -> None:
+    intact = make_audio(tmp_path / "intact.flac", "flac", seconds=1.0)
+    data = intact.read_bytes()
+    at = data.index(b"fLaC") + 8
+    rng = random.Random(19)
+    for seed in range(40):
+        path = tmp_path / f"{seed}.flac"
+        garbage = bytes(rng.randrange(256) for _ in range(18))
+        path.write_bytes(data[:at] + garbage + data[at + 18 :])
+        assert _reason(path).startswith("damaged FLAC: "), seed
+
+
+@pytest.mark.parametrize(
+    ("changes", "declared"),
+    [
+        ({"bits": 3}, "3 bits a sample"),
+        ({"min_block": 8192}, "blocks of 8192 to 4096 samples"),
+        ({"min_frame": 70_000}, "frames of 70000 to"),
+        ({"max_frame": 9_000_000}, "frames of up to 9.0 MB, more than blocks of 4096 samples"),
+    ],
+)
+def test_a_streaminfo_value_the_format_forbids_is_damage(
+    flac: Path, changes: dict[str, int], declared: str
+) -> None:
+    reason = _reason(_streaminfo(flac, **changes))
+    assert reason.startswith(f"damaged FLAC: its STREAMINFO declares {declared}"), reason
+
+
+def test_frames_that_cannot_hold_the_declared_length_are_damage(flac: Path) -> None:
+    start = _frames_start(flac)
+    data = flac.read_bytes()
+    flac.write_bytes(data[:start] + bytes(len(data) - start))  # no frame left
+    assert _reason(flac) == "damaged FLAC: no frame where its audio should start (corrupt?)"
+    _streaminfo(flac, total=44_100 * 3600)
+    assert "of frames or more, " in _reason(flac)
+
+
+def test_flacs_that_only_look_odd_are_not_damaged(tmp_path: Path) -> None:
+    """An ID3v2 tag before "fLaC", a large picture and padding, ID3v1 and APEv2 tags after
+    the frames, an unknown length (a total of 0): all read."""
+    path = make_audio(tmp_path / "a.flac", "flac", seconds=1.5, tags=Tags())
+    write_tags(path, "flac", Tags(), picture=True, cover=bytes(range(256)) * 400, padding=70_000)
+    tag = APEv2()
+    tag["Title"] = "Test Title"
+    tag.save(path)
+    id3 = b"ID3\x03\x00\x00\x00\x00\x00\x00"
+    path.write_bytes(id3 + path.read_bytes() + b"TAG" + bytes(125))
+    assert extract(path).duration == pytest.approx(1.5)
+    assert extract(_streaminfo(path, total=0)).sample_rate == 44_100
