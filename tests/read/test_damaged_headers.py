@@ -1,23 +1,39 @@
 """Headers that declare a stream the file does not hold: a FLAC STREAMINFO of garbage or of
-another stream than its frames. Each is a read error, never a row; and the files that only
-look alike (tags at either end, an unknown FLAC length) read as before."""
+another stream than its frames, an MP3 cut short that keeps its Xing header. Each is a read
+error, never a row; and the files that only look alike (tags at either end, no VBR header,
+an unknown FLAC length) read as before."""
 
 from __future__ import annotations
 
 import random
+import subprocess
 from pathlib import Path
 
 import pytest
 from mutagen.apev2 import APEv2
 
-from audio_factory import Tags, make_audio, write_tags
+from audio_factory import (
+    Tags,
+    encode_with_ffmpeg,
+    ffmpeg_encoders,
+    make_audio,
+    write_tags,
+)
 from music_tools import ExtractError, extract
+
+_FFMPEG = ffmpeg_encoders()
+needs_ffmpeg_mp3 = pytest.mark.skipif("mp3" not in _FFMPEG, reason="needs ffmpeg's MP3 encoder")
 
 
 def _reason(path: Path) -> str:
     with pytest.raises(ExtractError) as caught:
         extract(path)
     return caught.value.reason
+
+
+def _cut(path: Path, keep: int) -> Path:
+    path.write_bytes(path.read_bytes()[:keep])
+    return path
 
 
 # -- FLAC ----------------------------------------------------------------------------------
@@ -146,3 +162,71 @@ def test_flacs_that_only_look_odd_are_not_damaged(tmp_path: Path) -> None:
     path.write_bytes(id3 + path.read_bytes() + b"TAG" + bytes(125))
     assert extract(path).duration == pytest.approx(1.5)
     assert extract(_streaminfo(path, total=0)).sample_rate == 44_100
+
+
+# -- MP3 -----------------------------------------------------------------------------------
+
+
+def _lame(path: Path) -> Path:
+    """A VBR MP3 with a Xing and LAME header, as libsndfile's LAME writes it."""
+    return make_audio(path, "mp3", seconds=3.0, tags=Tags(), picture=True)
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.9])
+def test_an_mp3_cut_short_with_its_xing_header_is_damaged(tmp_path: Path, keep: float) -> None:
+    path = _lame(tmp_path / "a.mp3")
+    whole = extract(path)
+    _cut(path, int(path.stat().st_size * keep))
+    reason = _reason(path)
+    assert reason.startswith("damaged MP3: ") and reason.endswith(" of audio missing (truncated?)")
+    assert whole.duration == pytest.approx(3.0, abs=0.1)
+
+
+@needs_ffmpeg_mp3
+def test_an_ffmpeg_mp3_cut_short_is_damaged(tmp_path: Path) -> None:
+    path = encode_with_ffmpeg(tmp_path / "a.mp3", "mp3", seconds=3.0)
+    _cut(path, path.stat().st_size * 2 // 3)
+    assert _reason(path).startswith("damaged MP3: ")
+
+
+def test_mp3_tags_at_either_end_are_no_damage(tmp_path: Path) -> None:
+    """A 300 KB cover before the stream, ID3v1 and APEv2 after it (the Xing byte count is
+    the stream's alone): the whole file holds more than the header declares, never less."""
+    path = _lame(tmp_path / "a.mp3")
+    write_tags(path, "mp3", Tags(), picture=True, cover=bytes(range(256)) * 1200, id3v1=True)
+    tag = APEv2()
+    tag["Title"] = "Test Title"
+    tag.save(path)
+    assert extract(path).duration == pytest.approx(3.0, abs=0.1)
+
+
+def test_a_xing_byte_count_without_its_own_frame_is_no_damage(tmp_path: Path) -> None:
+    path = _lame(tmp_path / "a.mp3")
+    data = bytearray(path.read_bytes())
+    xing = data.index(b"Xing")
+    header = data[xing - 36 : xing - 32]  # MPEG 1 Layer III, stereo: 36 bytes in
+    assert header[:2] == b"\xff\xfb" and header[2] >> 2 & 3 == 0  # at 44,100 Hz
+    bitrate = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)[header[2] >> 4]
+    frame_length = 144_000 * bitrate // 44_100 + (header[2] >> 1 & 1)
+    at = xing + 12  # after the tag, the flags and the frame count: the byte count
+    count = int.from_bytes(data[at : at + 4], "big")
+    data[at : at + 4] = (count - frame_length).to_bytes(4, "big")
+    path.write_bytes(bytes(data))
+    extract(path)
+
+
+@needs_ffmpeg_mp3
+@pytest.mark.parametrize("quality", [["-b:a", "128k"], ["-q:a", "2"]], ids=["CBR", "VBR"])
+def test_an_mp3_without_a_vbr_header_cut_short_reads_as_the_shorter_file(
+    tmp_path: Path, quality: list[str]
+) -> None:
+    """Without a Xing header the length is the bytes there are at the first frame's bitrate
+    (an estimate, for VBR): nothing declares more, so nothing is missing."""
+    source = make_audio(tmp_path / "a.wav", "wav", seconds=3.0)
+    path = tmp_path / "a.mp3"
+    command = ["ffmpeg", "-loglevel", "error", "-i", str(source), "-c:a", "libmp3lame"]
+    subprocess.run([*command, *quality, "-write_xing", "0", str(path)], check=True)
+    whole = extract(path).duration
+    cut = extract(_cut(path, path.stat().st_size // 2)).duration
+    assert whole is not None
+    assert cut is not None and cut < whole * 0.75

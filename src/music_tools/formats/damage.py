@@ -1,9 +1,12 @@
 """Damaged files, found cheaply: the file's size against the sizes its own headers declare.
 
 A truncated WAV or AIFF declares more audio than it holds; an MP4 atom runs past the end of
-the file; a FLAC file cut short is told by `flac_damage`. Such a file is reported as
-damaged, never indexed, so it can never pass for a copy the user already has. Each check
-reads only headers (and, of a FLAC file, its last two frames: at most 64 KiB).
+the file; a truncated MP3 keeps the frame and byte counts of its Xing, Info or VBRI header
+(so its length and bitrate read as the whole file's); a FLAC file cut short, or whose
+STREAMINFO is garbage, is told by `flac_damage`. Such a file is reported as damaged, never
+indexed, so it can never be a keeper, an upgrade or a copy the user already has. Each check
+reads only headers, nearly all of them bytes the readers and keys read anyway (the window
+caches them): a FLAC file's last frame is the one read of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from ..util import human_size
 from .flac_blocks import flac_blocks
 from .flac_damage import flac_damage
 from .mp4_atoms import Mp4Layout, top_atoms
+from .mpeg_audio import frame_header, smallest_frame, vbr_counts
 from .payload import id3v2_size, skip_id3v2
 from .riff import top_chunks
 from .sv8 import replay_gain_fits, stream_header, sv8_int
@@ -27,6 +31,8 @@ TAG_LIMIT = 32 * 1024 * 1024
 
 def damage(window: FileWindow, file_format: str) -> str | None:
     """Why the file's audio is incomplete, or None when its headers and size agree."""
+    if file_format == "mp3":
+        return _mp3_damage(window)
     if file_format in ("wav", "aiff"):
         return _chunk_damage(window, file_format)
     if file_format == "flac":
@@ -88,6 +94,36 @@ def _mp4_damage(window: FileWindow, walked: Mp4Layout) -> str | None:
             what = "of audio" if kind == b"mdat" else f"of its '{kind.decode('latin-1')}' atom"
             return f"damaged M4A: {human_size(missing)} {what} missing (truncated?)"
     return None
+
+
+# -- MP3: the stream a Xing, Info or VBRI header declares ----------------------------------
+
+#: what a whole stream may lack against its VBR header's byte count: an encoder's rounding,
+#: a last frame or two, never seconds of audio
+_MP3_SLACK = 2048
+_VBR_SPAN = 256  # the first frame's header, side information and VBR header fields
+
+
+def _mp3_damage(window: FileWindow) -> str | None:
+    """An MPEG stream shorter than its first frame's VBR header declares: fewer bytes after
+    the first frame than the header's byte count, or than its frame count needs at the
+    lowest bitrate. A cut file keeps that header, so its length and bitrate would read as
+    the whole file's. Reads the bytes the reader and the key read after the ID3v2 tag."""
+    start = skip_id3v2(window, 0)
+    data = window.read(start, _VBR_SPAN)  # in the head, or the spot the key's bytes left
+    frame = frame_header(data[:4])
+    if frame is None or frame.layer != 3:
+        return None  # junk before the stream, or no Layer III: no VBR header to trust
+    counts = vbr_counts(data, frame)
+    if counts is None:
+        return None  # no VBR header: the length is read from the file's size
+    declared = counts.stream_bytes or 0
+    if counts.frames:
+        declared = max(declared, counts.frames * smallest_frame(frame))
+    missing = declared - (window.size - start)
+    if missing <= _MP3_SLACK:
+        return None
+    return f"damaged MP3: {human_size(missing)} of audio missing (truncated?)"
 
 
 # -- Musepack SV8: packet sizes that send mutagen round in circles -------------------------

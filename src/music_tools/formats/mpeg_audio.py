@@ -1,7 +1,8 @@
 """MPEG audio frames: the one parser of their 4-byte headers and of the VBR headers (Xing,
 Info, VBRI) that a stream's first frame may carry.
 
-The lean MP3 reader takes the length and bitrate from them.
+The lean MP3 reader takes the length and bitrate from them; the damage check takes the
+frame and byte counts, to tell a stream cut short from a whole one.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-__all__ = ["FrameHeader", "VbrCounts", "frame_header", "vbr_counts"]
+__all__ = ["FrameHeader", "VbrCounts", "frame_header", "smallest_frame", "vbr_counts"]
 
 _BITRATES = {
     (1, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
@@ -79,6 +80,14 @@ def _frame_samples(version: int, layer: int) -> tuple[int, int]:
     if version != 1 and layer == 3:
         return 576, 1
     return 1152, 1
+
+
+def smallest_frame(frame: FrameHeader) -> int:
+    """The fewest bytes any Layer III frame of this frame's stream can take: the lowest
+    bitrate of its version at its sample rate, without padding (a VBR stream's frames vary
+    in bitrate, never in version, layer or rate)."""
+    lowest = _BITRATES[(min(frame.version, 2), 3)][1] * 1000
+    return (frame.samples // 8 * lowest) // frame.sample_rate
 
 
 def vbr_counts(data: bytes, frame: FrameHeader) -> VbrCounts | None:
