@@ -1,7 +1,8 @@
 """Headers that declare a stream the file does not hold: a FLAC STREAMINFO of garbage or of
-another stream than its frames, an MP3 cut short that keeps its Xing header. Each is a read
-error, never a row; and the files that only look alike (tags at either end, no VBR header,
-an unknown FLAC length) read as before."""
+another stream than its frames, an MP3 cut short that keeps its Xing header, an Ogg file cut
+inside its last page. Each is a read error, never a row; and the files that only look alike
+(tags at either end, no VBR header, a cut between two Ogg pages, an unknown FLAC length)
+read as before."""
 
 from __future__ import annotations
 
@@ -230,3 +231,30 @@ def test_an_mp3_without_a_vbr_header_cut_short_reads_as_the_shorter_file(
     cut = extract(_cut(path, path.stat().st_size // 2)).duration
     assert whole is not None
     assert cut is not None and cut < whole * 0.75
+
+
+# -- Ogg -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["ogg", "opus"])
+def test_an_ogg_file_cut_inside_its_last_page_is_damaged(tmp_path: Path, fmt: str) -> None:
+    path = make_audio(tmp_path / f"a.{fmt}", fmt, seconds=3.0, tags=Tags())
+    data = path.read_bytes()
+    _cut(path, len(data) - 200)
+    reason = _reason(path)
+    assert reason.startswith("damaged Ogg: ") and "of its last page missing" in reason
+    _cut(path, data.rindex(b"OggS") + 10)
+    assert _reason(path) == "damaged Ogg: its last page's header is cut short (truncated?)"
+
+
+def test_an_ogg_file_cut_between_two_pages_reads_as_the_shorter_file(tmp_path: Path) -> None:
+    """Nothing in it says more was there: it is read as what it holds, and its length
+    (from the granule of its last whole page) is then the shorter one."""
+    path = make_audio(tmp_path / "a.ogg", "ogg", seconds=3.0, tags=Tags())
+    data = path.read_bytes()
+    whole = extract(path).duration
+    _cut(path, data.rindex(b"OggS", 0, len(data) // 2))
+    cut = extract(path).duration
+    assert whole is not None and cut is not None and cut < whole * 0.6
+    path.write_bytes(path.read_bytes() + b"TAG" + bytes(125))  # junk after the last page
+    assert extract(path).duration == cut

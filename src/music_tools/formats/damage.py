@@ -2,11 +2,12 @@
 
 A truncated WAV or AIFF declares more audio than it holds; an MP4 atom runs past the end of
 the file; a truncated MP3 keeps the frame and byte counts of its Xing, Info or VBRI header
-(so its length and bitrate read as the whole file's); a FLAC file cut short, or whose
-STREAMINFO is garbage, is told by `flac_damage`. Such a file is reported as damaged, never
-indexed, so it can never be a keeper, an upgrade or a copy the user already has. Each check
-reads only headers, nearly all of them bytes the readers and keys read anyway (the window
-caches them): a FLAC file's last frame is the one read of its own.
+(so its length and bitrate read as the whole file's); an Ogg file cut short ends inside its
+last page; a FLAC file cut short, or whose STREAMINFO is garbage, is told by `flac_damage`.
+Such a file is reported as damaged, never indexed, so it can never be a keeper, an upgrade
+or a copy the user already has. Each check reads only headers, nearly all of them bytes the
+readers and keys read anyway (the window caches them): a FLAC file's last frame is the one
+read of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = ["TAG_LIMIT", "damage", "tag_bytes"]
 
 #: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
 TAG_LIMIT = 32 * 1024 * 1024
+_OGG_KINDS = frozenset({"vorbis", "opus", "oggflac", "speex"})  # as `sniff` names them
 
 
 def damage(window: FileWindow, file_format: str) -> str | None:
@@ -39,6 +41,8 @@ def damage(window: FileWindow, file_format: str) -> str | None:
         return flac_damage(window, flac_blocks(window))
     if file_format == "m4a":
         return _mp4_damage(window, top_atoms(window))
+    if file_format in _OGG_KINDS:
+        return _ogg_damage(window)
     if file_format == "mpc":
         return _musepack_damage(window)
     return None
@@ -124,6 +128,30 @@ def _mp3_damage(window: FileWindow) -> str | None:
     if missing <= _MP3_SLACK:
         return None
     return f"damaged MP3: {human_size(missing)} of audio missing (truncated?)"
+
+
+# -- Ogg: the last page against the end of the file ----------------------------------------
+
+
+def _ogg_damage(window: FileWindow) -> str | None:
+    """An Ogg file whose last page runs past its end: cut short, yet its length would read
+    from that page's granule position, the whole stream's. A file cut between two pages is
+    not told (nothing of it says more was there), but it then reads as the shorter file it
+    is. Reads the tail the reader and the key read anyway."""
+    tail = window.tail
+    at = tail.rfind(b"OggS")
+    if at < 0:
+        return None
+    header = tail[at : at + 27]
+    if len(header) > 4 and header[4] != 0:
+        return None  # "OggS" inside a page, not a page (a page's version byte is 0)
+    lacing = tail[at + 27 : at + 27 + header[26]] if len(header) == 27 else b""
+    if len(header) == 27 and len(lacing) == header[26]:
+        missing = at + 27 + len(lacing) + sum(lacing) - len(tail)
+        if missing <= 0:
+            return None
+        return f"damaged Ogg: {human_size(missing)} of its last page missing (truncated?)"
+    return "damaged Ogg: its last page's header is cut short (truncated?)"
 
 
 # -- Musepack SV8: packet sizes that send mutagen round in circles -------------------------
