@@ -1,8 +1,8 @@
 """Headers that declare a stream the file does not hold: a FLAC STREAMINFO of garbage or of
 another stream than its frames, an MP3 cut short that keeps its Xing header, an Ogg file cut
-inside its last page. Each is a read error, never a row; and the files that only look alike
-(tags at either end, no VBR header, a cut between two Ogg pages, an unknown FLAC length)
-read as before."""
+inside its last page, a WMA or DSF data object cut short. Each is a read error, never a row;
+and the files that only look alike (tags at either end, no VBR header, a cut between two Ogg
+pages, an unknown FLAC length) read as before."""
 
 from __future__ import annotations
 
@@ -258,3 +258,15 @@ def test_an_ogg_file_cut_between_two_pages_reads_as_the_shorter_file(tmp_path: P
     assert whole is not None and cut is not None and cut < whole * 0.6
     path.write_bytes(path.read_bytes() + b"TAG" + bytes(125))  # junk after the last page
     assert extract(path).duration == cut
+
+
+# -- WMA, DSF ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["wma", "dsf"])
+def test_a_data_object_cut_short_is_damaged(tmp_path: Path, fmt: str) -> None:
+    path = make_audio(tmp_path / f"a.{fmt}", fmt, seconds=0.5)
+    extract(path)
+    _cut(path, path.stat().st_size - 700)
+    reason = _reason(path)
+    assert reason.startswith(f"damaged {fmt.upper()}: ") and "(truncated?)" in reason, reason

@@ -1,13 +1,13 @@
 """Damaged files, found cheaply: the file's size against the sizes its own headers declare.
 
-A truncated WAV or AIFF declares more audio than it holds; an MP4 atom runs past the end of
-the file; a truncated MP3 keeps the frame and byte counts of its Xing, Info or VBRI header
-(so its length and bitrate read as the whole file's); an Ogg file cut short ends inside its
-last page; a FLAC file cut short, or whose STREAMINFO is garbage, is told by `flac_damage`.
-Such a file is reported as damaged, never indexed, so it can never be a keeper, an upgrade
-or a copy the user already has. Each check reads only headers, nearly all of them bytes the
-readers and keys read anyway (the window caches them): a FLAC file's last frame is the one
-read of its own.
+A truncated WAV or AIFF declares more audio than it holds, as does an MP4 atom, a WMA data
+object or a DSD data chunk that runs past the end of the file; a truncated MP3 keeps the
+frame and byte counts of its Xing, Info or VBRI header (so its length and bitrate read as
+the whole file's); an Ogg file cut short ends inside its last page; a FLAC file cut short, or
+whose STREAMINFO is garbage, is told by `flac_damage`. Such a file is reported as damaged,
+never indexed, so it can never be a keeper, an upgrade or a copy the user already has. Each
+check reads only headers, nearly all of them bytes the readers and keys read anyway (the
+window caches them): a FLAC file's last frame is the one read of its own.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .flac_blocks import flac_blocks
 from .flac_damage import flac_damage
 from .mp4_atoms import Mp4Layout, top_atoms
 from .mpeg_audio import frame_header, smallest_frame, vbr_counts
-from .payload import id3v2_size, skip_id3v2
+from .payload import declared_data, id3v2_size, skip_id3v2
 from .riff import top_chunks
 from .sv8 import replay_gain_fits, stream_header, sv8_int
 from .window import FileWindow
@@ -35,14 +35,16 @@ def damage(window: FileWindow, file_format: str) -> str | None:
     """Why the file's audio is incomplete, or None when its headers and size agree."""
     if file_format == "mp3":
         return _mp3_damage(window)
-    if file_format in ("wav", "aiff"):
-        return _chunk_damage(window, file_format)
     if file_format == "flac":
         return flac_damage(window, flac_blocks(window))
+    if file_format in ("wav", "aiff"):
+        return _chunk_damage(window, file_format)
     if file_format == "m4a":
         return _mp4_damage(window, top_atoms(window))
     if file_format in _OGG_KINDS:
         return _ogg_damage(window)
+    if file_format in ("wma", "dsf", "dff"):
+        return _data_damage(window, file_format)
     if file_format == "mpc":
         return _musepack_damage(window)
     return None
@@ -98,6 +100,15 @@ def _mp4_damage(window: FileWindow, walked: Mp4Layout) -> str | None:
             what = "of audio" if kind == b"mdat" else f"of its '{kind.decode('latin-1')}' atom"
             return f"damaged M4A: {human_size(missing)} {what} missing (truncated?)"
     return None
+
+
+def _data_damage(window: FileWindow, file_format: str) -> str | None:
+    """A WMA data object or a DSD data chunk that declares more than the file holds."""
+    data = declared_data(window, file_format)
+    if data is None or data[1] <= window.size:
+        return None
+    name = file_format.upper()
+    return f"damaged {name}: {human_size(data[1] - window.size)} of audio missing (truncated?)"
 
 
 # -- MP3: the stream a Xing, Info or VBRI header declares ----------------------------------
