@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from music_factory import song, write_song
 from music_tools.identity.fingerprint import (
     ITEM_S,
     MATCH_BER,
+    FingerprintOutcome,
     align,
     decode,
     encode,
@@ -23,6 +26,7 @@ from music_tools.identity.fingerprint import (
     fingerprinter,
     terms,
 )
+from music_tools.identity.fpcalc_output import parse_output
 
 RATE = 44_100
 
@@ -162,3 +166,75 @@ def test_many_files_come_back_in_order_with_the_bad_ones_explained(
     outcomes = list(fingerprint_many(paths, workers=2))
     assert [o.path for o in outcomes] == paths
     assert [o.data is not None for o in outcomes] == [True, False, True, False]
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=20,
+)
+_VALUE = st.integers(-(2**40), 2**40) | st.floats(allow_nan=True) | st.booleans() | _JSON
+_OUTPUT = st.one_of(
+    st.binary(max_size=200),
+    _JSON.map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "duration": _VALUE,
+            "fingerprint": st.lists(_VALUE, max_size=40) | _VALUE,
+        },
+    ).map(lambda v: json.dumps(v).encode()),
+)
+
+
+@given(_OUTPUT, st.binary(max_size=80), st.sampled_from([0, 1, 2, 3, -9, -11, 139]))
+def test_whatever_fpcalc_prints_gives_a_fingerprint_or_a_reason_never_an_exception(
+    stdout: bytes, stderr: bytes, returncode: int
+) -> None:
+    outcome = FingerprintOutcome("a.flac", 1, 1)
+    parse_output(subprocess.CompletedProcess([], returncode, stdout, stderr), outcome)
+    assert (outcome.data is None) != (outcome.reason is None)
+    if outcome.data is not None:
+        assert all(0 <= v < 2**32 for v in decode(outcome.data))
+        assert outcome.duration is None or 0 <= outcome.duration < 1e7
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        {"duration": 20.0, "fingerprint": [*range(20), float("inf")]},
+        {"duration": 20.0, "fingerprint": [*range(20), float("nan")]},
+        {"duration": 20.0, "fingerprint": [*range(20), 2**40]},
+        {"duration": 20.0, "fingerprint": [*range(20), -(2**40)]},
+        {"duration": 20.0, "fingerprint": [*range(20), 1.5]},
+        {"duration": 20.0, "fingerprint": [*range(20), True]},
+        {"duration": 20.0, "fingerprint": [*range(20), "7"]},
+        {"duration": 20.0, "fingerprint": "AQAAT0mUaEkSRZEGAA"},
+        {"duration": float("inf"), "fingerprint": list(range(20))},
+        {"duration": float("nan"), "fingerprint": list(range(20))},
+        {"duration": -1, "fingerprint": list(range(20))},
+        {"duration": "20", "fingerprint": list(range(20))},
+        {"fingerprint": list(range(20))},
+        {"duration": 20.0},
+        [20.0, list(range(20))],
+    ],
+)
+def test_out_of_range_or_malformed_output_is_a_reason(printed: object) -> None:
+    outcome = FingerprintOutcome("a.flac", 1, 1)
+    stdout = json.dumps(printed).encode()
+    parse_output(subprocess.CompletedProcess([], 0, stdout, b""), outcome)
+    assert outcome.data is None
+    assert (outcome.reason or "").startswith("fpcalc gave no fingerprint: "), outcome.reason
+
+
+def test_signed_values_are_read_as_their_unsigned_bits() -> None:
+    outcome = FingerprintOutcome("a.flac", 1, 1)
+    values = [-1, -(2**31), *range(20), 2**32 - 1]
+    stdout = json.dumps({"duration": 20, "fingerprint": values}).encode()
+    parse_output(subprocess.CompletedProcess([], 0, stdout, b""), outcome)
+    assert outcome.data is not None and outcome.duration == 20.0
+    assert list(decode(outcome.data)) == [v & 0xFFFFFFFF for v in values]

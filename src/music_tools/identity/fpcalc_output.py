@@ -1,4 +1,8 @@
-"""What an fpcalc run gave: its output read, a fingerprint or the reason there is none."""
+"""What an fpcalc run gave: its output read (a fingerprint, or the reason there is none),
+whatever it printed. Nothing fpcalc prints can raise here: a malformed or out-of-range
+output (not JSON, Infinity, NaN, a value beyond 32 bits, a missing key) is a reason like
+any other.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,19 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["MIN_DISTINCT", "FingerprintOutcome", "decode", "encode", "parse_output"]
+__all__ = [
+    "MIN_DISTINCT",
+    "NO_FINGERPRINT",
+    "FingerprintOutcome",
+    "decode",
+    "encode",
+    "parse_output",
+]
 
 #: fewer distinct values than this: silence, a constant tone, or too short to tell
 MIN_DISTINCT = 16
+MAX_DURATION_S = 1e7
+NO_FINGERPRINT = "no fingerprint: silent, constant or too short"
 
 
 @dataclass(slots=True)
@@ -46,24 +59,53 @@ def decode(data: bytes) -> array[int]:
 
 
 def parse_output(done: subprocess.CompletedProcess[bytes], outcome: FingerprintOutcome) -> None:
-    """fpcalc exits 3 when decoding stopped early (a cut-off last frame, a WAV shorter than
-    the length asked for) but still prints what it heard: that is kept."""
+    """What an fpcalc run gave. fpcalc exits 3 when decoding stopped
+    early (a cut-off last frame, a WAV shorter than the length asked for) but still prints
+    what it heard: that is kept."""
+    found = _read(done.stdout)
+    if isinstance(found, tuple) and found[0]:
+        values, duration = found
+        if len(set(values)) < MIN_DISTINCT:
+            outcome.reason = NO_FINGERPRINT
+            return
+        outcome.data, outcome.duration = encode(values), duration
+        return
+    lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    message = lines[-1].removeprefix("ERROR: ").strip() if lines else ""
+    if "Empty fingerprint" in message or (isinstance(found, tuple) and not message):
+        outcome.reason = NO_FINGERPRINT  # decoded, but too short (or silent) to hear
+    elif message:
+        outcome.reason = f"cannot decode: {message}"
+    elif isinstance(found, str):
+        outcome.reason = f"fpcalc gave no fingerprint: {found}"
+    else:
+        outcome.reason = f"cannot decode: exit {done.returncode}"
+
+
+def _read(stdout: bytes) -> tuple[list[int], float] | str | None:
+    """fpcalc's JSON as (values as uint32, duration), what is wrong with it, or None when
+    it printed nothing. Values may come signed (`-signed`); anything else is refused."""
+    if not stdout.strip():
+        return None
     try:
-        result = json.loads(done.stdout or b"{}")
-        values = [int(v) & 0xFFFFFFFF for v in result.get("fingerprint") or ()]
-        duration = float(result.get("duration") or 0.0) or None
-    except (ValueError, TypeError, AttributeError):
-        values, duration = [], None
-    if not values:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        reason = message[-1].removeprefix("ERROR: ") if message else f"exit {done.returncode}"
-        if "Empty fingerprint" in reason:  # decoded, but too short (or silent) to hear
-            outcome.reason = "no fingerprint: silent, constant or too short"
-        else:
-            outcome.reason = f"cannot decode: {reason}"
-        return
-    outcome.duration = duration
-    if len(set(values)) < MIN_DISTINCT:
-        outcome.reason = "no fingerprint: silent, constant or too short"
-        return
-    outcome.data = encode(values)
+        result = json.loads(stdout)
+    except (ValueError, RecursionError):
+        return "not JSON"
+    if not isinstance(result, dict):
+        return f"not fpcalc's JSON (a {type(result).__name__})"
+    values, duration = result.get("fingerprint"), result.get("duration")
+    if not isinstance(values, list):
+        return "no list of values"
+    if isinstance(duration, bool) or not isinstance(duration, int | float):
+        return f"a duration out of range ({_shown(duration)})"
+    if not 0 <= duration < MAX_DURATION_S:
+        return f"a duration out of range ({_shown(duration)})"
+    for value in values:
+        if type(value) is not int or not -(1 << 31) <= value < 1 << 32:
+            return f"a value out of range ({_shown(value)})"
+    return [value & 0xFFFFFFFF for value in values], float(duration)
+
+
+def _shown(value: object) -> str:
+    text = "missing" if value is None else repr(value)
+    return text if len(text) <= 24 else f"{text[:21]}..."
