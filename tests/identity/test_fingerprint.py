@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from audio_factory import make_audio
+from fake_fpcalc import alive, fake_fpcalc, started
 from fingerprint_corpus import fpcalc_children, requires_fpcalc
 from music_factory import song, write_song
+from music_tools.errors import MusicToolsError
 from music_tools.identity.fingerprint import (
     ITEM_S,
     MATCH_BER,
@@ -24,6 +28,7 @@ from music_tools.identity.fingerprint import (
     fingerprint_file,
     fingerprint_many,
     fingerprinter,
+    fpcalc_timeout,
     terms,
 )
 from music_tools.identity.fpcalc_output import parse_output
@@ -166,6 +171,55 @@ def test_many_files_come_back_in_order_with_the_bad_ones_explained(
     outcomes = list(fingerprint_many(paths, workers=2))
     assert [o.path for o in outcomes] == paths
     assert [o.data is not None for o in outcomes] == [True, False, True, False]
+
+
+def test_hung_fpcalcs_time_out_together_each_from_its_own_start(tmp_path: Path) -> None:
+    """4 files, 2 workers, fpcalc hangs on each: two timeouts' time, not four."""
+    program = fake_fpcalc(tmp_path / "bin", "hang")
+    paths = [str(make_audio(tmp_path / f"{n}.wav", "wav", seed=n)) for n in range(4)]
+    began = time.monotonic()
+    outcomes = list(fingerprint_many(paths, 2, str(program), timeout_s=0.5))
+    took = time.monotonic() - began
+    assert 0.9 <= took < 1.75, took
+    assert [o.path for o in outcomes] == paths
+    for outcome in outcomes:
+        assert outcome.data is None and outcome.reason == "fpcalc took longer than 0.5 s"
+    assert len(started(program)) == 4 and alive(started(program)) == []
+
+
+def test_a_hung_file_does_not_hold_up_the_files_after_it(tmp_path: Path) -> None:
+    """While one worker waits out a hang, the other goes on through the files behind it
+    (their outcomes still come back in order)."""
+    quick = fake_fpcalc(tmp_path / "quick", "undecodable")
+    hang = fake_fpcalc(tmp_path / "hang", "hang")
+    switch = tmp_path / "fpcalc"
+    switch.write_text(
+        f'#!/bin/sh\ncase "$*" in *slow*) exec "{hang}" "$@";; esac\nexec "{quick}" "$@"\n'
+    )
+    switch.chmod(0o755)
+    paths = [str(make_audio(tmp_path / "slow.wav", "wav"))]
+    paths += [str(make_audio(tmp_path / f"{n}.wav", "wav", seed=n)) for n in range(6)]
+    began = time.monotonic()
+    outcomes = list(fingerprint_many(paths, 2, str(switch), timeout_s=1.0))
+    assert time.monotonic() - began < 1.9
+    assert [o.path for o in outcomes] == paths
+    assert outcomes[0].reason == "fpcalc took longer than 1 s"
+    assert all((o.reason or "").startswith("cannot decode") for o in outcomes[1:])
+    assert alive(started(hang)) == []
+
+
+def test_the_timeout_grows_with_the_audio_asked_for_and_can_be_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MUSIC_TOOLS_FPCALC_TIMEOUT", raising=False)
+    assert 3.0 <= fpcalc_timeout(120) <= 15.0  # a few seconds: fpcalc takes 0.1-0.6 s
+    assert fpcalc_timeout(30) < fpcalc_timeout(120) < fpcalc_timeout(600)
+    monkeypatch.setenv("MUSIC_TOOLS_FPCALC_TIMEOUT", "2.5")
+    assert fpcalc_timeout(120) == 2.5
+    for bad in ("soon", "0", "-1", "nan", "inf"):
+        monkeypatch.setenv("MUSIC_TOOLS_FPCALC_TIMEOUT", bad)
+        with pytest.raises(MusicToolsError, match="MUSIC_TOOLS_FPCALC_TIMEOUT"):
+            fpcalc_timeout(120)
 
 
 _JSON = st.recursive(

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 
 from .. import __version__
-from ..identity.fingerprint import INSTALL_HINT, fpcalc_path
+from ..identity.fingerprint import INSTALL_HINT, fpcalc_path, fpcalc_timeout
 from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
 from ..queries import library_stats, relocate, search
 from ..util import printable_path
@@ -75,6 +75,8 @@ def index(
             )
     if fingerprint and fpcalc_path() is None:
         raise click.ClickException(f"--fingerprint: fpcalc not found; {INSTALL_HINT}")
+    if fingerprint:
+        fpcalc_timeout()  # a bad MUSIC_TOOLS_FPCALC_TIMEOUT is said now, not after indexing
     options = ScanOptions(include_hidden=include_hidden, all_files=all_files)
     errors = Console(stderr=True)
     with (

@@ -15,8 +15,8 @@ index of *terms*: the values whose mixed hash falls in 1/`TERM_SAMPLING` of the 
 choice depends on the value alone, not its position, so a shifted copy keeps the same terms,
 and a transcode keeps most of them (its values are mostly bit-exact).
 
-Running fpcalc (the pool of processes, what their output means) is `fpcalc.py`'s and
-`fpcalc_output.py`'s; their names are re-exported here.
+Running fpcalc (the pool of processes and their timeouts, what their output means) is
+`fpcalc.py`'s and `fpcalc_output.py`'s; their names are re-exported here.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from .fpcalc import (
     fingerprint_many,
     fingerprinter,
     fpcalc_path,
+    fpcalc_timeout,
 )
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "fingerprint_many",
     "fingerprinter",
     "fpcalc_path",
+    "fpcalc_timeout",
     "terms",
 ]
 
