@@ -183,7 +183,8 @@ def test_hung_fpcalcs_time_out_together_each_from_its_own_start(tmp_path: Path) 
     assert 0.9 <= took < 1.75, took
     assert [o.path for o in outcomes] == paths
     for outcome in outcomes:
-        assert outcome.data is None and outcome.reason == "fpcalc took longer than 0.5 s"
+        assert outcome.data is None and outcome.transient
+        assert outcome.reason == "fpcalc took longer than 0.5 s"
     assert len(started(program)) == 4 and alive(started(program)) == []
 
 
@@ -203,8 +204,7 @@ def test_a_hung_file_does_not_hold_up_the_files_after_it(tmp_path: Path) -> None
     outcomes = list(fingerprint_many(paths, 2, str(switch), timeout_s=1.0))
     assert time.monotonic() - began < 1.9
     assert [o.path for o in outcomes] == paths
-    assert outcomes[0].reason == "fpcalc took longer than 1 s"
-    assert all((o.reason or "").startswith("cannot decode") for o in outcomes[1:])
+    assert outcomes[0].transient and not any(o.transient for o in outcomes[1:])
     assert alive(started(hang)) == []
 
 
@@ -220,6 +220,29 @@ def test_the_timeout_grows_with_the_audio_asked_for_and_can_be_set(
         monkeypatch.setenv("MUSIC_TOOLS_FPCALC_TIMEOUT", bad)
         with pytest.raises(MusicToolsError, match="MUSIC_TOOLS_FPCALC_TIMEOUT"):
             fpcalc_timeout(120)
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason", "transient"),
+    [
+        ("hang", "fpcalc took longer than 0.5 s", True),
+        ("killed", "fpcalc was stopped (SIGKILL)", True),
+        ("crash", "fpcalc crashed (SIGSEGV)", False),
+        ("garbage", "fpcalc gave no fingerprint: not JSON", False),
+        ("infinity", "fpcalc gave no fingerprint: a value out of range (inf)", False),
+        ("flood", "fpcalc gave no fingerprint: more than 1 MiB of output", False),
+        ("undecodable", "cannot decode: Could not open the input file", False),
+    ],
+)
+def test_each_fpcalc_fault_is_a_reason_and_only_a_stop_or_a_timeout_is_transient(
+    tmp_path: Path, fault: str, reason: str, transient: bool
+) -> None:
+    program = fake_fpcalc(tmp_path / "bin", fault)
+    path = make_audio(tmp_path / "a.wav", "wav")
+    (outcome,) = fingerprint_many([str(path)], 1, str(program), timeout_s=0.5)
+    assert outcome.data is None and (outcome.reason or "").startswith(reason)
+    assert outcome.transient is transient
+    assert alive(started(program)) == []
 
 
 _JSON = st.recursive(
@@ -283,6 +306,7 @@ def test_out_of_range_or_malformed_output_is_a_reason(printed: object) -> None:
     parse_output(subprocess.CompletedProcess([], 0, stdout, b""), outcome)
     assert outcome.data is None
     assert (outcome.reason or "").startswith("fpcalc gave no fingerprint: "), outcome.reason
+    assert not outcome.transient
 
 
 def test_signed_values_are_read_as_their_unsigned_bits() -> None:

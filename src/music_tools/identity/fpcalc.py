@@ -5,7 +5,12 @@ A hung fpcalc costs its own timeout, at the same time as the others', never one 
 another, and never holds up the files behind it: while the first file of the queue waits
 out its timeout, the other workers go on (outcomes still come back in order). The timeout
 grows with the audio asked for (`fpcalc_timeout`); `MUSIC_TOOLS_FPCALC_TIMEOUT` sets it.
-Every way a run can end is an outcome: a fingerprint, or the reason there is none.
+
+Every way a run can end is an outcome: a fingerprint, or the reason there is none, and
+whether that reason says something about the file (fpcalc cannot decode it, crashes on it,
+prints nonsense or without end for it: lasting, stored) or only about this run (fpcalc was
+stopped from outside, ran out of time, could not start, the file could not be read just
+now: `transient`, tried again next time).
 """
 
 from __future__ import annotations
@@ -229,6 +234,7 @@ class _Pool:
             return outcome
         if run.stopped == _TIMED_OUT:
             outcome.reason = f"fpcalc took longer than {self.timeout_s:g} s"
+            outcome.transient = True
         elif run.stopped is not None:
             outcome.reason = f"fpcalc gave no fingerprint: {run.stopped}"
         else:
@@ -282,8 +288,8 @@ def _start(path: str, program: str | None) -> _Run:
         stat = os.stat(path)
     except OSError as exc:
         reason = f"cannot read: {exc.strerror or exc}"
-        return _Run(FingerprintOutcome(path, 0, 0, reason=reason))
-    outcome = FingerprintOutcome(path, stat.st_size, stat.st_mtime_ns)
+        return _Run(FingerprintOutcome(path, 0, 0, reason=reason, transient=True))
+    outcome = FingerprintOutcome(path, stat.st_size, stat.st_mtime_ns, transient=True)
     if program is None:
         outcome.reason = f"fpcalc not found: {INSTALL_HINT}"
         return _Run(outcome)
@@ -299,4 +305,5 @@ def _start(path: str, program: str | None) -> _Run:
     except OSError as exc:
         outcome.reason = f"cannot run fpcalc: {exc.strerror or exc}"
         return _Run(outcome)
+    outcome.transient = False
     return _Run(outcome, process)

@@ -1,12 +1,18 @@
 """What an fpcalc run gave: its output read (a fingerprint, or the reason there is none),
-whatever it printed. Nothing fpcalc prints can raise here: a malformed or out-of-range
-output (not JSON, Infinity, NaN, a value beyond 32 bits, a missing key) is a reason like
-any other.
+whatever it printed and however it ended. Nothing fpcalc prints can raise here: a malformed
+or out-of-range output (not JSON, Infinity, NaN, a value beyond 32 bits, a missing key) is
+a reason like any other.
+
+A reason says whether it is about the file or only about that run: fpcalc cannot decode
+the file, crashed on it or printed nonsense for it (lasting: stored, listed among the
+library's errors, tried again once the file or fpcalc changes), or fpcalc was stopped from
+outside or ran out of time (`transient`: not stored, tried again next time).
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from array import array
@@ -26,6 +32,11 @@ __all__ = [
 MIN_DISTINCT = 16
 MAX_DURATION_S = 1e7
 NO_FINGERPRINT = "no fingerprint: silent, constant or too short"
+#: signals a process gets from its own fault (a decoder bug: it will crash on that file
+#: again); the others come from outside (Ctrl-C, SIGTERM, the out-of-memory killer)
+_CRASHES = frozenset(
+    {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGSYS}
+)
 
 
 @dataclass(slots=True)
@@ -33,7 +44,9 @@ class FingerprintOutcome:
     """One file's fingerprint (`data`: uint32 little-endian), or why there is none.
 
     `size` and `mtime_ns` are the file's when it was read: the fingerprint is valid while
-    the file still has them."""
+    the file still has them. `transient`: the reason says nothing about the file (fpcalc
+    was stopped or ran out of time, the file could not be read just now), so it is not
+    kept and the file is tried again next time."""
 
     path: str
     size: int
@@ -41,6 +54,12 @@ class FingerprintOutcome:
     data: bytes | None = None
     duration: float | None = None
     reason: str | None = None
+    transient: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """fpcalc could not fingerprint the file (not: the audio is silent or too short)."""
+        return self.data is None and self.reason != NO_FINGERPRINT
 
 
 def encode(values: Iterable[int]) -> bytes:
@@ -59,9 +78,12 @@ def decode(data: bytes) -> array[int]:
 
 
 def parse_output(done: subprocess.CompletedProcess[bytes], outcome: FingerprintOutcome) -> None:
-    """What an fpcalc run gave. fpcalc exits 3 when decoding stopped
+    """What an fpcalc run that ended by itself gave. fpcalc exits 3 when decoding stopped
     early (a cut-off last frame, a WAV shorter than the length asked for) but still prints
     what it heard: that is kept."""
+    if done.returncode < 0:
+        _signalled(-done.returncode, outcome)
+        return
     found = _read(done.stdout)
     if isinstance(found, tuple) and found[0]:
         values, duration = found
@@ -80,6 +102,18 @@ def parse_output(done: subprocess.CompletedProcess[bytes], outcome: FingerprintO
         outcome.reason = f"fpcalc gave no fingerprint: {found}"
     else:
         outcome.reason = f"cannot decode: exit {done.returncode}"
+
+
+def _signalled(number: int, outcome: FingerprintOutcome) -> None:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = f"signal {number}"
+    if number in _CRASHES:
+        outcome.reason = f"fpcalc crashed ({name})"
+    else:
+        outcome.reason = f"fpcalc was stopped ({name})"
+        outcome.transient = True
 
 
 def _read(stdout: bytes) -> tuple[list[int], float] | str | None:
