@@ -12,9 +12,13 @@ import pytest
 
 from audio_factory import Tags, make_audio
 from fake_fpcalc import fake_fpcalc, started
+from music_tools.cli.render import index_summary
+from music_tools.identity.fingerprint import fingerprinter
+from music_tools.index import IndexInterrupted, Progress
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.store.fingerprints import (
     FingerprintRow,
+    count_stale,
     fingerprint_failures,
     save_fingerprints,
 )
@@ -101,3 +105,30 @@ def test_only_failures_are_listed_not_silence_nor_stale_or_inactive_rows(
         (broken.file_path, "cannot decode: Invalid data found when processing input")
     ]
     assert listed[0].file_size == broken.file_size
+
+
+def test_ctrl_c_while_fingerprinting_reports_the_index_done_and_the_prints_cut_short(
+    db: LibraryDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(fake_fpcalc(tmp_path / "bin", "undecodable")))
+    _music(tmp_path / "music", 4)
+    LibraryIndexer(db, 1).index([tmp_path / "music"])
+
+    def stop_at_the_second(event: Progress) -> None:
+        if event.phase == "fingerprint" and event.done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(IndexInterrupted) as stopped:
+        LibraryIndexer(db, 1, fingerprint=True, on_progress=stop_at_the_second).index(
+            [tmp_path / "music"]
+        )
+    report = stopped.value.report
+    assert report.interrupted and report.fingerprints is not None
+    assert report.fingerprints.total == 4
+    line = index_summary(report)
+    head, tail = line.split("; fingerprinting ")
+    assert "4 unchanged" in head and "indexed in" in head and "interrupted" not in head
+    assert tail.startswith("interrupted after "), line
+    assert "2 of 4 fingerprinted" in tail, line
+    algorithm = fingerprinter()
+    assert algorithm is not None and count_stale(db, algorithm) == 2

@@ -4,14 +4,16 @@ number, cannot decode) costs one line per file in `index --fingerprint`, `check
 (a hang, a kill) is not stored, so the next run tries again, while a lasting one is stored
 and listed by `music-tools errors`; hung runs time out together, one timeout per worker,
 and none is left running. The fakes are real processes (tests/fake_fpcalc.py); the table of
-faults runs the command line in this process, the timing test a real one."""
+faults runs the command line in this process, the timing and Ctrl-C tests a real one."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import apsw
@@ -129,3 +131,38 @@ def test_hung_fpcalcs_cost_one_timeout_per_worker_and_none_is_left(tmp_path: Pat
     assert 2 * TIMEOUT_S * 0.9 <= prints["elapsed_s"] < 3.5
     assert len(started(program)) == 4 and alive(started(program)) == []
     assert _stored(db) == []
+
+
+def test_ctrl_c_while_fingerprinting_says_what_was_done_and_leaves_no_fpcalc(
+    tmp_path: Path,
+) -> None:
+    music = tmp_path / "music"
+    for n in range(3):
+        make_audio(music / f"{n}.flac", "flac", seed=n, tags=Tags(title=f"T{n}"))
+    program = fake_fpcalc(tmp_path / "bin", "hang")
+    env = {**os.environ, "MUSIC_TOOLS_FPCALC": str(program), "MUSIC_TOOLS_FPCALC_TIMEOUT": "60"}
+    db = tmp_path / "library.db"
+    command = [sys.executable, "-m", "music_tools", "index", "--fingerprint", "--db", str(db)]
+    process = subprocess.Popen(
+        [*command, "-w", "2", str(music)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while len(started(program)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.5)  # the index ran seconds ago: the summary must not say 0.0s for it
+    os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole foreground group
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    (summary,) = [line for line in stderr.splitlines() if "fingerprint" in line]
+    assert "3 new" in summary and "indexed in" in summary, summary
+    assert "fingerprinting interrupted after" in summary and "0 of 3" in summary, summary
+    seconds = float(summary.split("fingerprinting interrupted after ")[1].split("s")[0])
+    assert seconds >= 0.4, summary
+    assert alive(started(program)) == []
+    assert _stored(db) == []  # the fpcalcs the Ctrl-C stopped said nothing about the files

@@ -48,9 +48,11 @@ def human_duration(seconds: float) -> str:
 
 
 def index_summary(report: IndexReport) -> str:
-    """One line: what an index run did."""
+    """One line: what an index run did (and its fingerprinting pass: Ctrl-C there stops
+    the fingerprints, after the index itself was done)."""
     prints = report.fingerprints
-    state = "interrupted after" if report.interrupted else "indexed in"
+    cut = report.interrupted and not (prints is not None and prints.interrupted)
+    state = "interrupted after" if cut else "indexed in"
     parts = [
         f"{report.new} new",
         f"{report.updated} updated",
@@ -75,8 +77,12 @@ def _fingerprint_summary(prints: FingerprintReport) -> str:
     if prints.failed:
         counts += f", {prints.failed} failed, tried again next run"
     rate = f"({prints.files_per_s:,.1f} files/s)"
-    state = "interrupted after" if prints.interrupted else "in"
-    return f"fingerprinted {prints.done} ({counts}) {state} {prints.elapsed_s:.1f}s {rate}"
+    if prints.interrupted:
+        return (
+            f"fingerprinting interrupted after {prints.elapsed_s:.1f}s: {prints.done} of "
+            f"{prints.total} fingerprinted ({counts}) {rate}"
+        )
+    return f"fingerprinted {prints.done} ({counts}) in {prints.elapsed_s:.1f}s {rate}"
 
 
 def fingerprint_failure_lines(failures: Iterable[FingerprintOutcome]) -> Iterable[str]:

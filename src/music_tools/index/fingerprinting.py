@@ -75,7 +75,7 @@ def fingerprint_library(
     algorithm = fingerprinter()
     if algorithm is None:
         raise RuntimeError("fpcalc is not installed")  # the command line checks first
-    total = count_stale(db, algorithm)
+    total = report.total = count_stale(db, algorithm)
     report.up_to_date = db.count_files() - total
     pending: list[tuple[FingerprintRow, list[int]]] = []
     last_commit = time.monotonic()

@@ -15,12 +15,13 @@ class FingerprintReport:
     """What one fingerprinting pass did: `made` fingerprints, `without` files that have
     none (silent, too short, undecodable: the reason is stored), `failed` files whose
     fpcalc was stopped or ran out of time (nothing stored: tried again next run),
-    `up_to_date` skipped; `failures` names each file fpcalc failed on."""
+    `up_to_date` skipped, of `total` to do; `failures` names each file fpcalc failed on."""
 
     made: int = 0
     without: int = 0
     failed: int = 0
     up_to_date: int = 0
+    total: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
     failures: list[FingerprintOutcome] = field(default_factory=list)
