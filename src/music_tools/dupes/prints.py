@@ -1,10 +1,11 @@
 """Fingerprints on demand for checking and grouping: the stored one when it is still valid
-(same file size, mtime and fingerprinter), else computed now, several fpcalc processes at
-once, and written back to the library in one transaction by `flush()` (skipped silently
-when the database cannot be written now: the cache is an optimisation, never a reason to
-fail). A failure that says nothing about the file (fpcalc stopped, out of time) is not
-written: the next run tries again. Each file fpcalc failed on is handed to `on_failure`,
-for the command line to name.
+(same file size, mtime and fingerprinter), or the stored one of another file of the same
+audio (a new file that is a copy of a library file costs no fpcalc run), else computed
+now, several fpcalc processes at once, and written back to the library in one transaction
+by `flush()` (skipped silently when the database cannot be written now: the cache is an
+optimisation, never a reason to fail). A failure that says nothing about the file (fpcalc
+stopped, out of time) is not written: the next run tries again. Each file fpcalc failed on
+is handed to `on_failure`, for the command line to name.
 
 Without fpcalc installed, `enabled` is False and nothing is fingerprinted: matching works
 as before, by keys and tags alone.
@@ -27,7 +28,12 @@ from ..identity.fingerprint import (
 )
 from ..models import LibraryFile
 from ..store import LibraryDatabase
-from ..store.fingerprints import FingerprintRow, fingerprints_by_ids, save_fingerprints
+from ..store.fingerprints import (
+    FingerprintRow,
+    fingerprints_by_audio_keys,
+    fingerprints_by_ids,
+    save_fingerprints,
+)
 
 __all__ = ["FingerprintCache"]
 
@@ -95,7 +101,8 @@ class FingerprintCache:
                     missing.append(file)
 
     def _stored(self, wanted: dict[_Key, LibraryFile]) -> list[LibraryFile]:
-        """Take the stored prints still valid; the files left without one."""
+        """Take the stored prints still valid, the file's own or its audio's; the files
+        left without one."""
         stored = fingerprints_by_ids(self.db, (f.id for f in wanted.values() if f.id))
         missing: list[LibraryFile] = []
         for key, file in wanted.items():
@@ -112,6 +119,10 @@ class FingerprintCache:
                     )
             else:
                 missing.append(file)
+        keys = {f.audio_key for f in missing if f.audio_key and f.audio_key not in self._by_audio}
+        if keys and self.algorithm is not None:
+            for audio_key, row in fingerprints_by_audio_keys(self.db, keys, self.algorithm).items():
+                self._by_audio[audio_key] = (row.data, row.duration, row.reason, False)
         return missing
 
     def _take(self, file: LibraryFile, outcome: FingerprintOutcome) -> None:

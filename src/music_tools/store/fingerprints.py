@@ -43,6 +43,7 @@ __all__ = [
     "files_by_ids",
     "fingerprint_counts",
     "fingerprint_failures",
+    "fingerprints_by_audio_keys",
     "fingerprints_by_ids",
     "save_fingerprints",
     "shared_term_pairs",
@@ -213,6 +214,28 @@ def fingerprints_by_ids(db: LibraryDatabase, ids: Iterable[int]) -> dict[int, Fi
                 if row.data is not None:
                     row.data = bytes(row.data)
                 found[row.file_id] = row
+    return found
+
+
+def fingerprints_by_audio_keys(
+    db: LibraryDatabase, audio_keys: Iterable[str], algorithm: str
+) -> dict[str, FingerprintRow]:
+    """For each audio_key, the stored fingerprint (or reason for none) of an active row of
+    that audio, made by `algorithm` from the file as its row records it: a copy, a hard
+    link or a re-tagged file decodes to the same samples, so it has the same print."""
+    found: dict[str, FingerprintRow] = {}
+    head = (
+        "SELECT l.audio_key, f.file_id, f.file_size, f.file_mtime_ns, f.algorithm, f.duration, "
+        f"f.fingerprint, f.reason FROM fingerprints f JOIN {TABLE} l ON l.id = f.file_id "
+        f"WHERE l.is_active = 1 AND {_CURRENT} AND "
+    )
+    with db.reading():
+        for rows in db.engine.select_in(head, "l.audio_key", sorted(set(audio_keys))):
+            for audio_key, *values in rows:
+                row = FingerprintRow(*values)
+                if row.algorithm == algorithm and (audio_key not in found or row.data):
+                    row.data = bytes(row.data) if row.data is not None else None
+                    found[audio_key] = row
     return found
 
 
