@@ -15,7 +15,14 @@ one run, with a warm page cache:
   share of that time spent in database lookups;
 - a bare `mutagen.File(path)` loop over the same files (one process), and the ratio;
 - `find_duplicates` over the whole library, per kind (seconds);
-- precision and recall per kind against the labels the corpus was built with.
+- precision and recall per kind against the labels the corpus was built with;
+- when fpcalc is installed, what fingerprints cost `check` of the same-tag transcodes
+  alone (only the audio can tell another take with the same tags apart, so each pair's two
+  prints are wanted): fpcalc runs (counted by a wrapper that logs each call and runs the
+  real fpcalc) and files/s, against a library whose prints are not made yet, the same
+  check again (the library's prints kept by the first), a library fingerprinted
+  beforehand by `index --fingerprint`'s own code, and without fpcalc (the baseline).
+  `--fingerprints-only` runs this part alone.
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
 from audio_factory import Tags, write_tags
 from dupe_corpus import Label, encode, score
+from music_tools.identity.fingerprint import fpcalc_path
 from music_tools.identity.normalize import metadata_hash
+from music_tools.index.fingerprinting import fingerprint_library
 from music_tools.library import (
     DuplicateChecker,
     LibraryDatabase,
@@ -149,7 +158,8 @@ def timed(function: Any) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def run(root: Path, new_files: int, rows: int, workers: int) -> dict[str, Any]:
+def corpus(root: Path, new_files: int) -> dict[str, Label]:
+    """The labelled new files under root (made once, kept for the next run)."""
     marker = root / f".complete-v2-{new_files}"
     if not marker.exists():
         shutil.rmtree(root, ignore_errors=True)
@@ -158,15 +168,26 @@ def run(root: Path, new_files: int, rows: int, workers: int) -> dict[str, Any]:
             json.dumps({p: [x.kind, x.of, x.case] for p, x in build(root, new_files).items()})
         )
         marker.touch()
-    labels = {p: Label(*v) for p, v in json.loads((root / "labels.json").read_text()).items()}
-    paths = sorted(labels)
-    db_file = root / "library.db"
+    return {p: Label(*v) for p, v in json.loads((root / "labels.json").read_text()).items()}
+
+
+def library(root: Path, rows: int, name: str = "library.db") -> Path:
+    """A fresh library: the synthetic rows and the real FLACs indexed (no fingerprints)."""
+    db_file = root / name
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    figures: dict[str, Any] = {"new_files": len(paths), "library_rows": rows, "workers": workers}
     with LibraryDatabase(db_file) as db:
         db.batch_insert_files(synthetic_rows(rows - SONGS))
         LibraryIndexer(db, workers=1).index([root / "library"])
+    return db_file
+
+
+def run(root: Path, new_files: int, rows: int, workers: int) -> dict[str, Any]:
+    labels = corpus(root, new_files)
+    paths = sorted(labels)
+    db_file = library(root, rows)
+    figures: dict[str, Any] = {"new_files": len(paths), "library_rows": rows, "workers": workers}
+    with LibraryDatabase(db_file) as db:
         figures["library_rows"] = db.count_files()
         warm_page_cache([Path(p) for p in paths])
         bare_s, _ = timed(lambda: [mutagen.File(p) for p in paths])
@@ -199,6 +220,63 @@ def run(root: Path, new_files: int, rows: int, workers: int) -> dict[str, Any]:
     return figures
 
 
+def counting_fpcalc(folder: Path) -> tuple[str, Path]:
+    """A wrapper of the real fpcalc that logs each fingerprinting call (not `-version`)."""
+    real = fpcalc_path()
+    assert real is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    calls, program = folder / "calls", folder / "fpcalc"
+    program.write_text(
+        f'#!/bin/sh\n[ "$1" = "-version" ] || echo x >> "{calls}"\nexec "{real}" "$@"\n'
+    )
+    program.chmod(0o755)
+    return str(program), calls
+
+
+def fingerprint_costs(root: Path, rows: int, workers: int) -> dict[str, Any]:
+    """fpcalc runs and files/s of `check` over the same-tag transcodes alone: against a
+    library without prints (twice: the second check finds the library's prints the first
+    kept), one fingerprinted beforehand, and without fpcalc."""
+    labels = json.loads((root / "labels.json").read_text())
+    paths = sorted(p for p, (kind, _, _) in labels.items() if kind == "same_song")
+    program, calls = counting_fpcalc(root / "counting")
+    figures: dict[str, Any] = {"files": len(paths)}
+    chosen = os.environ.get("MUSIC_TOOLS_FPCALC")
+    try:
+        os.environ["MUSIC_TOOLS_FPCALC"] = program
+        bare = library(root, rows, "bare.db")
+        fingerprinted = library(root, rows, "fingerprinted.db")
+        with LibraryDatabase(fingerprinted) as db:
+            seconds, report = timed(lambda: fingerprint_library(db, workers))
+            figures["index_fingerprint"] = {"seconds": round(seconds, 2), "made": report.made}
+        for name, db_file in (
+            ("not_fingerprinted", bare),
+            ("again", bare),
+            ("fingerprinted", fingerprinted),
+        ):
+            figures[name] = _counted_check(db_file, paths, workers, calls)
+        os.environ["MUSIC_TOOLS_FPCALC"] = ""
+        figures["without_fpcalc"] = _counted_check(bare, paths, workers, calls)
+    finally:
+        if chosen is None:
+            os.environ.pop("MUSIC_TOOLS_FPCALC", None)
+        else:
+            os.environ["MUSIC_TOOLS_FPCALC"] = chosen
+    return figures
+
+
+def _counted_check(db_file: Path, paths: list[str], workers: int, calls: Path) -> dict[str, Any]:
+    calls.write_text("")
+    warm_page_cache([Path(p) for p in paths])
+    with LibraryDatabase(db_file) as db:
+        seconds, results = timed(lambda: DuplicateChecker(db, workers).check_files_batch(paths))
+    return {
+        "fpcalc_runs": len(calls.read_text().splitlines()),
+        "files_per_s": round(len(paths) / seconds, 1),
+        "same_song": sum(r.match_type == "same_song" for r in results.values()),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--new", type=int, default=5_000, help="new files to check")
@@ -208,11 +286,29 @@ def main() -> None:
         "--corpus", type=Path, default=Path(tempfile.gettempdir()) / "mt-check-corpus"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--fingerprints-only",
+        action="store_true",
+        help="only what fingerprints cost checking same-tag transcodes",
+    )
     args = parser.parse_args()
-    figures = run(args.corpus, args.new, args.rows, args.workers)
+    if args.fingerprints_only:
+        corpus(args.corpus, args.new)
+        figures: dict[str, Any] = {"new_files": args.new, "workers": args.workers}
+    else:
+        figures = run(args.corpus, args.new, args.rows, args.workers)
+    if fpcalc_path() is not None:
+        figures["fingerprints"] = fingerprint_costs(args.corpus, args.rows, args.workers)
     if args.json:
         print(json.dumps(figures))
         return
+    if not args.fingerprints_only:
+        print_figures(figures)
+    if "fingerprints" in figures:
+        print_fingerprint_costs(figures["fingerprints"])
+
+
+def print_figures(figures: dict[str, Any]) -> None:
     print(
         f"{figures['new_files']:,} new files against {figures['library_rows']:,} rows, "
         f"{figures['workers']} workers"
@@ -228,6 +324,25 @@ def main() -> None:
         print(
             f"{kind:<10} precision {result['precision']:.3f} recall {result['recall']:.3f} "
             f"(n={result['n']})"
+        )
+
+
+def print_fingerprint_costs(costs: dict[str, Any]) -> None:
+    print(
+        f"check of {costs['files']:,} same-tag transcodes (fpcalc installed); the library "
+        f"fingerprinted beforehand in {costs['index_fingerprint']['seconds']} s "
+        f"({costs['index_fingerprint']['made']:,} prints):"
+    )
+    for name, text in (
+        ("not_fingerprinted", "library not fingerprinted"),
+        ("again", "the same check again (prints kept)"),
+        ("fingerprinted", "library fingerprinted by index --fingerprint"),
+        ("without_fpcalc", "without fpcalc (baseline)"),
+    ):
+        result = costs[name]
+        print(
+            f"  {text:<46} {result['fpcalc_runs']:>6,} fpcalc runs, "
+            f"{result['files_per_s']:>8,.1f} files/s, {result['same_song']:,} same_song"
         )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -10,19 +13,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from audio_factory import make_audio
+from fake_fpcalc import alive, fake_fpcalc, started
 from fingerprint_corpus import fpcalc_children, requires_fpcalc
 from music_factory import song, write_song
+from music_tools.errors import MusicToolsError
 from music_tools.identity.fingerprint import (
     ITEM_S,
     MATCH_BER,
+    FingerprintOutcome,
     align,
     decode,
     encode,
     fingerprint_file,
     fingerprint_many,
     fingerprinter,
+    fpcalc_timeout,
     terms,
 )
+from music_tools.identity.fpcalc_output import parse_output
 
 RATE = 44_100
 
@@ -162,3 +171,148 @@ def test_many_files_come_back_in_order_with_the_bad_ones_explained(
     outcomes = list(fingerprint_many(paths, workers=2))
     assert [o.path for o in outcomes] == paths
     assert [o.data is not None for o in outcomes] == [True, False, True, False]
+
+
+def test_hung_fpcalcs_time_out_together_each_from_its_own_start(tmp_path: Path) -> None:
+    """4 files, 2 workers, fpcalc hangs on each: two timeouts' time, not four."""
+    program = fake_fpcalc(tmp_path / "bin", "hang")
+    paths = [str(make_audio(tmp_path / f"{n}.wav", "wav", seed=n)) for n in range(4)]
+    began = time.monotonic()
+    outcomes = list(fingerprint_many(paths, 2, str(program), timeout_s=0.5))
+    took = time.monotonic() - began
+    assert 0.9 <= took < 1.75, took
+    assert [o.path for o in outcomes] == paths
+    for outcome in outcomes:
+        assert outcome.data is None and outcome.transient
+        assert outcome.reason == "fpcalc took longer than 0.5 s"
+    assert len(started(program)) == 4 and alive(started(program)) == []
+
+
+def test_a_hung_file_does_not_hold_up_the_files_after_it(tmp_path: Path) -> None:
+    """While one worker waits out a hang, the other goes on through the files behind it
+    (their outcomes still come back in order)."""
+    quick = fake_fpcalc(tmp_path / "quick", "undecodable")
+    hang = fake_fpcalc(tmp_path / "hang", "hang")
+    switch = tmp_path / "fpcalc"
+    switch.write_text(
+        f'#!/bin/sh\ncase "$*" in *slow*) exec "{hang}" "$@";; esac\nexec "{quick}" "$@"\n'
+    )
+    switch.chmod(0o755)
+    paths = [str(make_audio(tmp_path / "slow.wav", "wav"))]
+    paths += [str(make_audio(tmp_path / f"{n}.wav", "wav", seed=n)) for n in range(6)]
+    began = time.monotonic()
+    outcomes = list(fingerprint_many(paths, 2, str(switch), timeout_s=1.0))
+    assert time.monotonic() - began < 1.9
+    assert [o.path for o in outcomes] == paths
+    assert outcomes[0].transient and not any(o.transient for o in outcomes[1:])
+    assert alive(started(hang)) == []
+
+
+def test_the_timeout_grows_with_the_audio_asked_for_and_can_be_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MUSIC_TOOLS_FPCALC_TIMEOUT", raising=False)
+    assert 3.0 <= fpcalc_timeout(120) <= 15.0  # a few seconds: fpcalc takes 0.1-0.6 s
+    assert fpcalc_timeout(30) < fpcalc_timeout(120) < fpcalc_timeout(600)
+    monkeypatch.setenv("MUSIC_TOOLS_FPCALC_TIMEOUT", "2.5")
+    assert fpcalc_timeout(120) == 2.5
+    for bad in ("soon", "0", "-1", "nan", "inf"):
+        monkeypatch.setenv("MUSIC_TOOLS_FPCALC_TIMEOUT", bad)
+        with pytest.raises(MusicToolsError, match="MUSIC_TOOLS_FPCALC_TIMEOUT"):
+            fpcalc_timeout(120)
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason", "transient"),
+    [
+        ("hang", "fpcalc took longer than 0.5 s", True),
+        ("killed", "fpcalc was stopped (SIGKILL)", True),
+        ("crash", "fpcalc crashed (SIGSEGV)", False),
+        ("garbage", "fpcalc gave no fingerprint: not JSON", False),
+        ("infinity", "fpcalc gave no fingerprint: a value out of range (inf)", False),
+        ("flood", "fpcalc gave no fingerprint: more than 1 MiB of output", False),
+        ("undecodable", "cannot decode: Could not open the input file", False),
+    ],
+)
+def test_each_fpcalc_fault_is_a_reason_and_only_a_stop_or_a_timeout_is_transient(
+    tmp_path: Path, fault: str, reason: str, transient: bool
+) -> None:
+    program = fake_fpcalc(tmp_path / "bin", fault)
+    path = make_audio(tmp_path / "a.wav", "wav")
+    (outcome,) = fingerprint_many([str(path)], 1, str(program), timeout_s=0.5)
+    assert outcome.data is None and (outcome.reason or "").startswith(reason)
+    assert outcome.transient is transient
+    assert alive(started(program)) == []
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=20,
+)
+_VALUE = st.integers(-(2**40), 2**40) | st.floats(allow_nan=True) | st.booleans() | _JSON
+_OUTPUT = st.one_of(
+    st.binary(max_size=200),
+    _JSON.map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "duration": _VALUE,
+            "fingerprint": st.lists(_VALUE, max_size=40) | _VALUE,
+        },
+    ).map(lambda v: json.dumps(v).encode()),
+)
+
+
+@given(_OUTPUT, st.binary(max_size=80), st.sampled_from([0, 1, 2, 3, -9, -11, 139]))
+def test_whatever_fpcalc_prints_gives_a_fingerprint_or_a_reason_never_an_exception(
+    stdout: bytes, stderr: bytes, returncode: int
+) -> None:
+    outcome = FingerprintOutcome("a.flac", 1, 1)
+    parse_output(subprocess.CompletedProcess([], returncode, stdout, stderr), outcome)
+    assert (outcome.data is None) != (outcome.reason is None)
+    if outcome.data is not None:
+        assert all(0 <= v < 2**32 for v in decode(outcome.data))
+        assert outcome.duration is None or 0 <= outcome.duration < 1e7
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        {"duration": 20.0, "fingerprint": [*range(20), float("inf")]},
+        {"duration": 20.0, "fingerprint": [*range(20), float("nan")]},
+        {"duration": 20.0, "fingerprint": [*range(20), 2**40]},
+        {"duration": 20.0, "fingerprint": [*range(20), -(2**40)]},
+        {"duration": 20.0, "fingerprint": [*range(20), 1.5]},
+        {"duration": 20.0, "fingerprint": [*range(20), True]},
+        {"duration": 20.0, "fingerprint": [*range(20), "7"]},
+        {"duration": 20.0, "fingerprint": "AQAAT0mUaEkSRZEGAA"},
+        {"duration": float("inf"), "fingerprint": list(range(20))},
+        {"duration": float("nan"), "fingerprint": list(range(20))},
+        {"duration": -1, "fingerprint": list(range(20))},
+        {"duration": "20", "fingerprint": list(range(20))},
+        {"fingerprint": list(range(20))},
+        {"duration": 20.0},
+        [20.0, list(range(20))],
+    ],
+)
+def test_out_of_range_or_malformed_output_is_a_reason(printed: object) -> None:
+    outcome = FingerprintOutcome("a.flac", 1, 1)
+    stdout = json.dumps(printed).encode()
+    parse_output(subprocess.CompletedProcess([], 0, stdout, b""), outcome)
+    assert outcome.data is None
+    assert (outcome.reason or "").startswith("fpcalc gave no fingerprint: "), outcome.reason
+    assert not outcome.transient
+
+
+def test_signed_values_are_read_as_their_unsigned_bits() -> None:
+    outcome = FingerprintOutcome("a.flac", 1, 1)
+    values = [-1, -(2**31), *range(20), 2**32 - 1]
+    stdout = json.dumps({"duration": 20, "fingerprint": values}).encode()
+    parse_output(subprocess.CompletedProcess([], 0, stdout, b""), outcome)
+    assert outcome.data is not None and outcome.duration == 20.0
+    assert list(decode(outcome.data)) == [v & 0xFFFFFFFF for v in values]

@@ -8,6 +8,7 @@ from music_tools.store.fingerprints import (
     FingerprintRow,
     candidates_by_terms,
     count_stale,
+    fingerprints_by_audio_keys,
     fingerprints_by_ids,
     save_fingerprints,
     shared_term_pairs,
@@ -91,3 +92,36 @@ def test_a_fingerprint_is_stale_when_the_file_or_the_fingerprinter_changed(
     assert [
         s.file_id for s in stale_fingerprints(db, "chromaprint3/test", after_id=a, limit=1)
     ] == [b]
+
+
+def test_a_print_is_found_by_its_audio_when_current_active_and_of_this_algorithm(
+    db: LibraryDatabase,
+) -> None:
+    """Copies share an audio_key: the stored print of one stands for all of them, but
+    only one made from the file as its row records it, by this fingerprinter, on an
+    active row; a print is preferred to a reason for none."""
+    shared = "a" * 32
+    db.batch_insert_files(
+        library_file(i, audio_key=shared if i < 3 else f"{i:032x}") for i in range(6)
+    )
+    ids = [row_id for (row_id,) in db.engine.fetch("SELECT id FROM library_index ORDER BY id")]
+    silent, printed, _, stale, other, gone = ids
+    stale_row = _row(db, stale, b"\x03\x00\x00\x00")
+    stale_row.file_size += 1
+    other_row = _row(db, other, b"\x04\x00\x00\x00")
+    other_row.algorithm = "chromaprint1/old"
+    save_fingerprints(
+        db,
+        [
+            (_row(db, silent, None), []),
+            (_row(db, printed, b"\x02\x00\x00\x00"), [2]),
+            (stale_row, []),
+            (other_row, []),
+            (_row(db, gone, b"\x05\x00\x00\x00"), []),
+        ],
+    )
+    db.batch_mark_inactive([library_file(5).file_path])
+    keys = [shared, f"{3:032x}", f"{4:032x}", f"{5:032x}", "nothing"]
+    found = fingerprints_by_audio_keys(db, keys, ALGORITHM)
+    assert list(found) == [shared]
+    assert found[shared].data == b"\x02\x00\x00\x00" and found[shared].file_id == printed

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
 from rich.console import Console
 
 from .. import __version__
-from ..identity.fingerprint import INSTALL_HINT, fpcalc_path
+from ..identity.fingerprint import INSTALL_HINT, fpcalc_path, fpcalc_timeout
 from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
 from ..queries import library_stats, relocate, search
+from ..store.fingerprints import fingerprint_failures
 from ..store.matching import is_library_root
 from ..util import printable_path
 from . import render
@@ -77,6 +80,8 @@ def index(
         raise click.UsageError(f"{gone[0]}: no such folder")
     if fingerprint and fpcalc_path() is None:
         raise click.ClickException(f"--fingerprint: fpcalc not found; {INSTALL_HINT}")
+    if fingerprint:
+        fpcalc_timeout()  # a bad MUSIC_TOOLS_FPCALC_TIMEOUT is said now, not after indexing
     options = ScanOptions(include_hidden=include_hidden, all_files=all_files)
     errors = Console(stderr=True)
     with (
@@ -105,12 +110,20 @@ def index(
     if as_json:
         click.echo(render.to_json(render.report_record(report)))
     elif not quiet:
-        for line in render.error_lines(report.failures[:20]):
-            click.echo(line, err=True)
-        if len(report.failures) > 20:
-            click.echo(f"... and {len(report.failures) - 20} more (music-tools errors)", err=True)
+        _say_failures(render.error_lines(report.failures), len(report.failures))
+        if report.fingerprints is not None:
+            failures = report.fingerprints.failures
+            _say_failures(render.fingerprint_failure_lines(failures), len(failures))
         click.echo(render.index_summary(report))
     return ExitStatus.OK
+
+
+def _say_failures(lines: Iterable[str], count: int, shown: int = 20) -> None:
+    """The first `shown` lines on stderr, then how many more there are."""
+    for line in itertools.islice(lines, shown):
+        click.echo(line, err=True)
+    if count > shown:
+        click.echo(f"... and {count - shown} more (music-tools errors)", err=True)
 
 
 @cli.command()
@@ -157,18 +170,24 @@ def search_command(
 @machine_option
 @json_option
 def errors(db_path: Target, machine: str | None, as_json: bool) -> None:
-    """Files and folders that could not be read, with the reason (this machine's).
+    """Files and folders that could not be read, and files fpcalc could not fingerprint
+    ("path: fingerprint: reason"), with the reason (this machine's).
 
     Example: music-tools errors
     """
     with open_db(db_path, machine=machine) as db:
         failures = list(db.scan_errors)
+        unheard = fingerprint_failures(db)
     if as_json:
-        click.echo(render.to_json([render.failure_record(f) for f in failures]))
+        records = [render.failure_record(f) for f in failures]
+        records += [render.failure_record(f, "fingerprint") for f in unheard]
+        click.echo(render.to_json(records))
     else:
         for line in render.error_lines(failures):
             click.echo(line)
-        if not failures:
+        for line in render.error_lines(unheard, "fingerprint"):
+            click.echo(line)
+        if not failures and not unheard:
             click.echo("no errors", err=True)
 
 

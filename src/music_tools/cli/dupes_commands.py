@@ -26,7 +26,7 @@ from ..dupes.actions import (
     undo_log,
 )
 from ..errors import MusicToolsError
-from ..identity.fingerprint import INSTALL_HINT, fpcalc_path
+from ..identity.fingerprint import INSTALL_HINT, FingerprintOutcome, fpcalc_path
 from ..index.scan import scan
 from ..models import FileEntry
 from ..store import LibraryDatabase
@@ -125,14 +125,22 @@ def check(
     files = _audio_paths(paths)
     errors = Console(stderr=True)
     acting = move_dupes_to is not None and apply
+    unheard: list[FingerprintOutcome] = []
     with (
         open_db_to_cache(db_path, acting, view) as db,
         _acting_run(db, acting, log_path, db_path) as log_path,
     ):
         # the bar ends before anything is printed: while it runs, rich takes over sys.stdout
         with count_progress(errors, quiet, "checking") as progress:
-            checker = DuplicateChecker(db, workers, on_progress=progress, fingerprint=fingerprint)
+            checker = DuplicateChecker(
+                db,
+                workers,
+                on_progress=progress,
+                fingerprint=fingerprint,
+                on_fingerprint_failure=unheard.append,
+            )
             results = checker.check_files_batch(files)
+        _say_unheard(unheard)
         shown = [r for r in results.values() if _wanted(only, r.is_duplicate, r.quality, r.file)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
         if fmt == "table":
@@ -205,13 +213,15 @@ def dupes(
         raise click.UsageError("--move-to and --trash: choose one")
     errors = Console(stderr=True)
     acting = apply and (move_to is not None or trash)
+    unheard: list[FingerprintOutcome] = []
     with (
         open_db_to_cache(db_path, acting, view) as db,
         _acting_run(db, acting, log_path, db_path) as log_path,
     ):
         preferred = [os.path.abspath(r) for r in roots]
         with _status(errors, quiet, "finding duplicates"):
-            groups = list(find_duplicates(db, wanted, preferred))
+            groups = list(find_duplicates(db, wanted, preferred, unheard.append))
+        _say_unheard(unheard)
         if fmt == "table":
             dupes_render.print_groups(stdout_console(), groups)
             if not quiet:
@@ -224,6 +234,12 @@ def dupes(
             if _run_actions(db, actions, apply, log_path):
                 return ExitStatus.ERROR
     return ExitStatus.OK
+
+
+def _say_unheard(failures: list[FingerprintOutcome]) -> None:
+    """One line on stderr per file fpcalc failed on (matched without its fingerprint)."""
+    for line in render.fingerprint_failure_lines(failures):
+        click.echo(line, err=True)
 
 
 def _status(console: Console, quiet: bool, text: str) -> contextlib.AbstractContextManager[Any]:

@@ -13,7 +13,8 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from ..index import IndexReport
+from ..identity.fingerprint import FingerprintOutcome
+from ..index import FingerprintReport, IndexReport
 from ..models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
 from ..queries import LibraryStats
 from ..util import human_size, printable_path
@@ -22,6 +23,7 @@ __all__ = [
     "error_lines",
     "failure_record",
     "file_record",
+    "fingerprint_failure_lines",
     "human_duration",
     "human_size",
     "index_summary",
@@ -46,8 +48,11 @@ def human_duration(seconds: float) -> str:
 
 
 def index_summary(report: IndexReport) -> str:
-    """One line: what an index run did."""
-    state = "interrupted after" if report.interrupted else "indexed in"
+    """One line: what an index run did (and its fingerprinting pass: Ctrl-C there stops
+    the fingerprints, after the index itself was done)."""
+    prints = report.fingerprints
+    cut = report.interrupted and not (prints is not None and prints.interrupted)
+    state = "interrupted after" if cut else "indexed in"
     parts = [
         f"{report.new} new",
         f"{report.updated} updated",
@@ -62,14 +67,8 @@ def index_summary(report: IndexReport) -> str:
         parts.append(f"{report.known_errors} known errors skipped")
     rate = f"{report.files_per_s:,.0f} files/s"
     line = f"{', '.join(parts)}; {state} {report.elapsed_s:.1f}s ({rate})"
-    prints = report.fingerprints
     if prints is not None:
-        state = "interrupted after" if prints.interrupted else "in"
-        line += (
-            f"; fingerprinted {prints.made + prints.without} ({prints.without} without a "
-            f"fingerprint, {prints.up_to_date} up to date) {state} {prints.elapsed_s:.1f}s "
-            f"({prints.files_per_s:,.1f} files/s)"
-        )
+        line += f"; {_fingerprint_summary(prints)}"
     return line
 
 
@@ -82,6 +81,27 @@ def gone_root_lines(report: IndexReport) -> list[str]:
     ]
 
 
+def _fingerprint_summary(prints: FingerprintReport) -> str:
+    counts = f"{prints.without} without a fingerprint, {prints.up_to_date} up to date"
+    if prints.failed:
+        counts += f", {prints.failed} failed, tried again next run"
+    rate = f"({prints.files_per_s:,.1f} files/s)"
+    if prints.interrupted:
+        return (
+            f"fingerprinting interrupted after {prints.elapsed_s:.1f}s: {prints.done} of "
+            f"{prints.total} fingerprinted ({counts}) {rate}"
+        )
+    return f"fingerprinted {prints.done} ({counts}) in {prints.elapsed_s:.1f}s {rate}"
+
+
+def fingerprint_failure_lines(failures: Iterable[FingerprintOutcome]) -> Iterable[str]:
+    """ "path: fingerprint: reason", one a line, for the files fpcalc failed on (those it
+    will try again next run say so)."""
+    for failure in failures:
+        again = "; tried again next run" if failure.transient else ""
+        yield f"{printable_path(failure.path)}: fingerprint: {failure.reason}{again}"
+
+
 def file_record(file: LibraryFile) -> dict[str, Any]:
     """A row as plain data; paths that are not valid UTF-8 keep their escapes visible."""
     record = asdict(file)
@@ -91,13 +111,15 @@ def file_record(file: LibraryFile) -> dict[str, Any]:
     return record
 
 
-def failure_record(failure: ScanFailure) -> dict[str, Any]:
-    """A file that could not be read, as plain data."""
+def failure_record(failure: ScanFailure, stage: str = "read") -> dict[str, Any]:
+    """A file that could not be read (`stage` "read") or fingerprinted ("fingerprint"),
+    as plain data."""
     return {
         "path": printable_path(failure.file_path),
         "reason": failure.reason,
         "size": failure.file_size,
         "first_seen_at": failure.first_seen_at,
+        "stage": stage,
     }
 
 
@@ -110,8 +132,13 @@ def report_record(report: IndexReport) -> dict[str, Any]:
     record["files_per_s"] = round(report.files_per_s, 1)
     record["elapsed_s"] = round(report.elapsed_s, 3)
     if report.fingerprints is not None:
-        record["fingerprints"]["files_per_s"] = round(report.fingerprints.files_per_s, 2)
-        record["fingerprints"]["elapsed_s"] = round(report.fingerprints.elapsed_s, 3)
+        prints = record["fingerprints"]
+        prints["files_per_s"] = round(report.fingerprints.files_per_s, 2)
+        prints["elapsed_s"] = round(report.fingerprints.elapsed_s, 3)
+        prints["failures"] = [
+            {"path": printable_path(f.path), "reason": f.reason, "transient": f.transient}
+            for f in report.fingerprints.failures
+        ]
     return record
 
 
@@ -238,7 +265,9 @@ def print_stats(console: Console, stats: LibraryStats) -> None:
         console.print(roots)
 
 
-def error_lines(failures: Iterable[ScanFailure]) -> Iterable[str]:
-    """ "path: reason", one a line, as compilers print them (easy to grep and to read)."""
+def error_lines(failures: Iterable[ScanFailure], stage: str = "") -> Iterable[str]:
+    """ "path: reason", one a line, as compilers print them (easy to grep and to read);
+    with a `stage`, "path: stage: reason"."""
+    prefix = f"{stage}: " if stage else ""
     for failure in failures:
-        yield f"{printable_path(failure.file_path)}: {failure.reason}"
+        yield f"{printable_path(failure.file_path)}: {prefix}{failure.reason}"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from ..errors import os_reason
+from ..identity.fingerprint import FingerprintOutcome
 from ..index.pool import read_in_pool
 from ..models import FileEntry, LibraryFile
 from ..store import LibraryDatabase
@@ -44,6 +45,7 @@ class DuplicateChecker:
         *,
         on_progress: Callable[[int, int], None] | None = None,
         fingerprint: bool = False,
+        on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
     ) -> None:
         self.db = db
         #: fingerprint every new file no key matched, and look it up as a same_recording
@@ -55,6 +57,8 @@ class DuplicateChecker:
         self.on_progress = on_progress or (lambda done, total: None)
         #: seconds spent in library lookups by the last batch (for the benchmark)
         self.lookup_seconds = 0.0
+        #: called with each file fpcalc failed on (the file is then matched without it)
+        self.on_fingerprint_failure = on_fingerprint_failure
 
     def check_file(self, path: str | os.PathLike[str]) -> DuplicateResult:
         name = os.fspath(path)
@@ -85,7 +89,7 @@ class DuplicateChecker:
         on_disk = _OnDisk(self.db.machine)
         gone = _drop_gone(candidates, on_disk)
         cache = HashCache(self.db)
-        prints = FingerprintCache(self.db, self.workers)
+        prints = FingerprintCache(self.db, self.workers, on_failure=self.on_fingerprint_failure)
         if prints.enabled:
             prints.prefetch(_to_hear(files, candidates, self.fingerprint))
         for file in files:

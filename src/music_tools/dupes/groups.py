@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from ..identity.fingerprint import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
 from ..store.matching import groups_by_key
@@ -38,14 +39,16 @@ def find_duplicates(
     db: LibraryDatabase,
     kinds: Iterable[MatchKind] = KINDS,
     roots: Sequence[str] = (),
+    on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
 ) -> Iterator[DuplicateGroup]:
     """Groups of duplicates among the active rows; `roots` are preferred for the keeper,
-    first one first (after quality)."""
+    first one first (after quality). Each file fpcalc fails on is handed to
+    `on_fingerprint_failure` (it is then grouped by its tags alone)."""
     wanted: set[str] = set(kinds)
     files: dict[int, LibraryFile] = {}
     edges: list[Edge] = []
     cache = HashCache(db)
-    prints = FingerprintCache(db)
+    prints = FingerprintCache(db, on_failure=on_fingerprint_failure)
     if wanted & {"exact", "same_audio"}:
         for group in groups_by_key(db, "audio_key"):
             edges += _audio_edges(_register(files, group), cache, wanted)

@@ -1,8 +1,11 @@
 """Fingerprints on demand for checking and grouping: the stored one when it is still valid
-(same file size, mtime and fingerprinter), else computed now, several fpcalc processes at
-once, and written back to the library in
-one transaction by `flush()` (skipped silently when the database cannot be written now:
-the cache is an optimisation, never a reason to fail).
+(same file size, mtime and fingerprinter), or the stored one of another file of the same
+audio (a new file that is a copy of a library file costs no fpcalc run), else computed
+now, several fpcalc processes at once, and written back to the library in one transaction
+by `flush()` (skipped silently when the database cannot be written now: the cache is an
+optimisation, never a reason to fail). A failure that says nothing about the file (fpcalc
+stopped, out of time) is not written: the next run tries again. Each file fpcalc failed on
+is handed to `on_failure`, for the command line to name.
 
 Without fpcalc installed, `enabled` is False and nothing is fingerprinted: matching works
 as before, by keys and tags alone.
@@ -11,7 +14,7 @@ as before, by keys and tags alone.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..errors import StoreError
@@ -25,12 +28,19 @@ from ..identity.fingerprint import (
 )
 from ..models import LibraryFile
 from ..store import LibraryDatabase
-from ..store.fingerprints import FingerprintRow, fingerprints_by_ids, save_fingerprints
+from ..store.fingerprints import (
+    FingerprintRow,
+    fingerprints_by_audio_keys,
+    fingerprints_by_ids,
+    save_fingerprints,
+)
 
 __all__ = ["FingerprintCache"]
 
 CACHE_WAIT_S = 0.5
 _Key = tuple[str, int, int]
+#: what one audio gave: (print, duration, why none, whether that reason is transient)
+_Heard = tuple[bytes | None, float | None, str | None, bool]
 
 
 def _key(file: LibraryFile) -> _Key:
@@ -44,12 +54,12 @@ class FingerprintCache:
     db: LibraryDatabase
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     algorithm: str | None = field(default_factory=fingerprinter)
+    #: called with each outcome of a file fpcalc failed on (not: silent or too short)
+    on_failure: Callable[[FingerprintOutcome], None] | None = None
     _known: dict[_Key, bytes | None] = field(default_factory=dict)
     _dirty: list[tuple[FingerprintRow, list[int]]] = field(default_factory=list)
-    #: audio_key -> (print, duration, why none) of a file of that audio, for its copies
-    _by_audio: dict[str, tuple[bytes | None, float | None, str | None]] = field(
-        default_factory=dict
-    )
+    #: audio_key -> what a file of that audio gave, for its copies
+    _by_audio: dict[str, _Heard] = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:
@@ -63,20 +73,7 @@ class FingerprintCache:
         wanted = {_key(f): f for f in files if _key(f) not in self._known}
         if not wanted:
             return
-        stored = fingerprints_by_ids(self.db, (f.id for f in wanted.values() if f.id))
-        missing: list[LibraryFile] = []
-        for key, file in wanted.items():
-            row = stored.get(file.id or -1)
-            if (
-                row is not None
-                and row.algorithm == self.algorithm
-                and (row.file_size, row.file_mtime_ns) == key[1:]
-            ):
-                self._known[key] = row.data
-                if file.audio_key:
-                    self._by_audio.setdefault(file.audio_key, (row.data, row.duration, row.reason))
-            else:
-                missing.append(file)
+        missing = self._stored(wanted)
         # One fpcalc per audio: copies, hard links and re-tagged files (one audio_key: the
         # same audio stream, byte for byte) decode to the same samples, so the same print
         # (or the same reason for none). A file that changed since it was indexed speaks
@@ -103,25 +100,49 @@ class FingerprintCache:
                 else:
                     missing.append(file)
 
+    def _stored(self, wanted: dict[_Key, LibraryFile]) -> list[LibraryFile]:
+        """Take the stored prints still valid, the file's own or its audio's; the files
+        left without one."""
+        stored = fingerprints_by_ids(self.db, (f.id for f in wanted.values() if f.id))
+        missing: list[LibraryFile] = []
+        for key, file in wanted.items():
+            row = stored.get(file.id or -1)
+            if (
+                row is not None
+                and row.algorithm == self.algorithm
+                and (row.file_size, row.file_mtime_ns) == key[1:]
+            ):
+                self._known[key] = row.data
+                if file.audio_key:
+                    self._by_audio.setdefault(
+                        file.audio_key, (row.data, row.duration, row.reason, False)
+                    )
+            else:
+                missing.append(file)
+        keys = {f.audio_key for f in missing if f.audio_key and f.audio_key not in self._by_audio}
+        if keys and self.algorithm is not None:
+            for audio_key, row in fingerprints_by_audio_keys(self.db, keys, self.algorithm).items():
+                self._by_audio[audio_key] = (row.data, row.duration, row.reason, False)
+        return missing
+
     def _take(self, file: LibraryFile, outcome: FingerprintOutcome) -> None:
         key = _key(file)
+        if outcome.failed and self.on_failure is not None:
+            self.on_failure(outcome)
         if (outcome.size, outcome.mtime_ns) != key[1:]:
             self._known[key] = None  # changed or gone since it was indexed: not its print
             return
         self._known[key] = outcome.data
+        heard = (outcome.data, outcome.duration, outcome.reason, outcome.transient)
         if file.audio_key:
-            self._by_audio.setdefault(
-                file.audio_key, (outcome.data, outcome.duration, outcome.reason)
-            )
-        self._keep(
-            file, outcome.size, outcome.mtime_ns, outcome.duration, outcome.data, outcome.reason
-        )
+            self._by_audio.setdefault(file.audio_key, heard)
+        self._keep(file, outcome.size, outcome.mtime_ns, heard)
 
     def _share(self, file: LibraryFile) -> None:
         """`file` takes the print of another file of its audio, if it is still the file
         that was indexed (the same size and mtime)."""
         key = _key(file)
-        data, duration, reason = self._by_audio[file.audio_key or ""]
+        heard = self._by_audio[file.audio_key or ""]
         try:
             stat = os.stat(file.file_path)
         except OSError:
@@ -130,20 +151,14 @@ class FingerprintCache:
         if (stat.st_size, stat.st_mtime_ns) != key[1:]:
             self._known[key] = None  # changed since it was indexed: its audio may differ
             return
-        self._known[key] = data
-        self._keep(file, stat.st_size, stat.st_mtime_ns, duration, data, reason)
+        self._known[key] = heard[0]
+        self._keep(file, stat.st_size, stat.st_mtime_ns, heard)
 
-    def _keep(
-        self,
-        file: LibraryFile,
-        size: int,
-        mtime_ns: int,
-        duration: float | None,
-        data: bytes | None,
-        reason: str | None,
-    ) -> None:
-        """A library row's print, to be stored by `flush`."""
-        if file.id is not None and self.algorithm is not None:
+    def _keep(self, file: LibraryFile, size: int, mtime_ns: int, heard: _Heard) -> None:
+        """A library row's print, to be stored by `flush` (unless the reason there is
+        none is transient: then the next run tries again)."""
+        data, duration, reason, transient = heard
+        if file.id is not None and self.algorithm is not None and not transient:
             row = FingerprintRow(file.id, size, mtime_ns, self.algorithm, duration, data, reason)
             self._dirty.append((row, terms(data) if data else []))
 

@@ -14,6 +14,7 @@ from .window import FileWindow
 __all__ = [
     "OGG_FORMATS",
     "Payload",
+    "declared_data",
     "id3v2_size",
     "locate_in",
     "skip_id3v2",
@@ -55,8 +56,8 @@ def locate_in(window: FileWindow, file_format: str) -> Payload:
     elif file_format == "m4a":
         found = _mp4_data(window) or None
     elif file_format in _SIMPLE_CONTAINERS:
-        data = _SIMPLE_CONTAINERS[file_format](window)
-        found = (data,) if data else None
+        data = declared_data(window, file_format)
+        found = ((data[0], min(data[1], size)),) if data else None
     if found is not None:
         return Payload(found)
     start = skip_id3v2(window, 0)
@@ -169,6 +170,13 @@ def _mp4_atoms(window: FileWindow, wanted: bytes) -> Iterator[tuple[int, int]]:
         offset += size
 
 
+def declared_data(window: FileWindow, file_format: str) -> tuple[int, int] | None:
+    """Where a WMA file's data object, or a DSF or DSDIFF file's sound data, starts and
+    where its size says it ends (past the end of a file cut short)."""
+    reader = _SIMPLE_CONTAINERS.get(file_format)
+    return reader(window) if reader is not None else None
+
+
 def _asf_data(window: FileWindow) -> tuple[int, int] | None:
     header = window.read(0, 24)
     if len(header) < 24 or header[:16] != ASF_HEADER_GUID:
@@ -178,7 +186,7 @@ def _asf_data(window: FileWindow) -> tuple[int, int] | None:
         obj = window.read(offset, 24)
         size = int.from_bytes(obj[16:24], "little")
         if obj[:16] == ASF_DATA_GUID and size >= 50:
-            return offset + 50, min(offset + size, window.size)
+            return offset + 50, offset + size
         if size < 24:
             return None
         offset += size
@@ -191,7 +199,7 @@ def _dsf_data(window: FileWindow) -> tuple[int, int] | None:
         chunk = window.read(offset, 12)
         size = int.from_bytes(chunk[4:12], "little")
         if chunk[:4] == b"data" and size >= 12:
-            return offset + 12, min(offset + size, window.size)
+            return offset + 12, offset + size
         if size < 12:
             return None
         offset += size
@@ -207,7 +215,7 @@ def _dsdiff_data(window: FileWindow) -> tuple[int, int] | None:
         chunk = window.read(offset, 12)
         size = int.from_bytes(chunk[4:12], "big")
         if chunk[:4] in (b"DSD ", b"DST "):
-            return offset + 12, min(offset + 12 + size, window.size)
+            return offset + 12, offset + 12 + size
         offset += 12 + size + (size & 1)
     return None
 

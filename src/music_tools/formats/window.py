@@ -7,7 +7,7 @@ import os
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 if TYPE_CHECKING:
-    from .damage import FlacBlocks
+    from .flac_blocks import FlacBlocks
     from .mp4_atoms import Mp4Layout
     from .riff import SizedChunk
 
@@ -117,7 +117,7 @@ class FileWindow:
         # the tag-size limit, the lean readers and the audio key.
         #: a RIFF or AIFF file's top-level chunks (formats.riff.top_chunks)
         self.chunks: list[SizedChunk] | None = None
-        #: a FLAC file's metadata blocks (formats.damage.flac_blocks)
+        #: a FLAC file's metadata blocks (formats.flac_blocks.flac_blocks)
         self.flac: FlacBlocks | None = None
         #: an MP4's top-level atoms (formats.mp4_atoms.top_atoms)
         self.mp4_layout: Mp4Layout | None = None

@@ -2,7 +2,8 @@
 date (the file changed, or another fingerprinter made it), `workers` fpcalc processes at
 a time (`identity.fingerprint.fingerprint_many`: the pool for fingerprints is one of fpcalc
 processes, since the decoding is theirs), and store the fingerprints with their index terms
-in batched commits.
+in batched commits. A failure that says nothing about the file (fpcalc stopped, out of
+time) is counted and named, not stored: the next run tries again.
 """
 
 from __future__ import annotations
@@ -74,22 +75,19 @@ def fingerprint_library(
     algorithm = fingerprinter()
     if algorithm is None:
         raise RuntimeError("fpcalc is not installed")  # the command line checks first
-    total = count_stale(db, algorithm)
+    total = report.total = count_stale(db, algorithm)
     report.up_to_date = db.count_files() - total
     pending: list[tuple[FingerprintRow, list[int]]] = []
     last_commit = time.monotonic()
-    done = 0
     on_progress(Progress("fingerprint", 0, total))
     try:
         ids: deque[int] = deque()
         for outcome in fingerprint_many(_stale_paths(db, algorithm, ids), workers):
-            pending += fingerprint_rows([outcome], [ids.popleft()], algorithm)
-            if outcome.data:
-                report.made += 1
-            else:
-                report.without += 1
-            done += 1
-            on_progress(Progress("fingerprint", done, max(total, done)))
+            file_id = ids.popleft()
+            _count(outcome, report)
+            if not outcome.transient:
+                pending += fingerprint_rows([outcome], [file_id], algorithm)
+            on_progress(Progress("fingerprint", report.done, max(total, report.done)))
             if len(pending) >= COMMIT_ROWS or time.monotonic() - last_commit > COMMIT_SECONDS:
                 save_fingerprints(db, pending)
                 pending, last_commit = [], time.monotonic()
@@ -97,3 +95,14 @@ def fingerprint_library(
         save_fingerprints(db, pending)  # Ctrl-C too: what was fingerprinted is kept
         report.elapsed_s = time.monotonic() - started
     return report
+
+
+def _count(outcome: FingerprintOutcome, report: FingerprintReport) -> None:
+    if outcome.transient:
+        report.failed += 1
+    elif outcome.data:
+        report.made += 1
+    else:
+        report.without += 1
+    if outcome.failed:
+        report.failures.append(outcome)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..identity.fingerprint import FingerprintOutcome
 from ..models import ScanFailure
 
 __all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "Progress"]
@@ -12,18 +13,26 @@ __all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "Progress"]
 @dataclass(slots=True)
 class FingerprintReport:
     """What one fingerprinting pass did: `made` fingerprints, `without` files that have
-    none (silent, too short, undecodable: the reason is stored), `up_to_date` skipped."""
+    none (silent, too short, undecodable: the reason is stored), `failed` files whose
+    fpcalc was stopped or ran out of time (nothing stored: tried again next run),
+    `up_to_date` skipped, of `total` to do; `failures` names each file fpcalc failed on."""
 
     made: int = 0
     without: int = 0
+    failed: int = 0
     up_to_date: int = 0
+    total: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
+    failures: list[FingerprintOutcome] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.made + self.without + self.failed
 
     @property
     def files_per_s(self) -> float:
-        done = self.made + self.without
-        return done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+        return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
 @dataclass(slots=True)

@@ -5,6 +5,10 @@ Two tables (schema version 7). `fingerprints` holds one row per library row that
 fingerprinted: the values as a BLOB of little-endian uint32 (about 3.8 KB for 120 s), or
 NULL and the `reason` there is none; the file's size and mtime and the `algorithm` (with
 the decoder's version) it was made from, so a changed file or a new algorithm is redone.
+A reason is either "no fingerprint: ..." (silent, constant or too short: a fact about the
+audio) or a failure (fpcalc cannot decode the file, crashed on it, printed nonsense), which
+`fingerprint_failures` lists beside the scan errors. Failures that say nothing about the
+file (fpcalc stopped, timed out) are never stored: the next run tries again.
 `fingerprint_terms` is the inverted index: (term, file_id) for a sample of each
 fingerprint's values (about 1 in 8, so ~120 rows for 120 s), keyed by term first, so the
 candidates for a fingerprint are one index range per term and the files sharing a term are
@@ -23,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..models import LibraryFile
+from ..models import LibraryFile, ScanFailure
 from .rows import decode_path, files_from_rows
 
 if TYPE_CHECKING:  # the schema imports this module's DDL before the database exists
@@ -38,6 +42,8 @@ __all__ = [
     "count_stale",
     "files_by_ids",
     "fingerprint_counts",
+    "fingerprint_failures",
+    "fingerprints_by_audio_keys",
     "fingerprints_by_ids",
     "save_fingerprints",
     "shared_term_pairs",
@@ -98,6 +104,9 @@ _STALE_WHERE = (
     "OR f.file_mtime_ns IS DISTINCT FROM l.file_mtime_ns OR f.algorithm <> ?)"
 )
 """Null-safe inequality, spelled as both engines spell it (SQLite since 3.39)."""
+#: the reasons that are not failures (identity.fpcalc_output.NO_FINGERPRINT and its kin)
+_NOT_FAILURES = "no fingerprint%"
+_CURRENT = "f.file_size = l.file_size AND f.file_mtime_ns = l.file_mtime_ns"
 
 
 def _stale_where(db: LibraryDatabase) -> str:
@@ -206,6 +215,47 @@ def fingerprints_by_ids(db: LibraryDatabase, ids: Iterable[int]) -> dict[int, Fi
                     row.data = bytes(row.data)
                 found[row.file_id] = row
     return found
+
+
+def fingerprints_by_audio_keys(
+    db: LibraryDatabase, audio_keys: Iterable[str], algorithm: str
+) -> dict[str, FingerprintRow]:
+    """For each audio_key, the stored fingerprint (or reason for none) of an active row of
+    that audio, made by `algorithm` from the file as its row records it: a copy, a hard
+    link or a re-tagged file decodes to the same samples, so it has the same print."""
+    found: dict[str, FingerprintRow] = {}
+    head = (
+        "SELECT l.audio_key, f.file_id, f.file_size, f.file_mtime_ns, f.algorithm, f.duration, "
+        f"f.fingerprint, f.reason FROM fingerprints f JOIN {TABLE} l ON l.id = f.file_id "
+        f"WHERE l.is_active = 1 AND {_CURRENT} AND "
+    )
+    with db.reading():
+        for rows in db.engine.select_in(head, "l.audio_key", sorted(set(audio_keys))):
+            for audio_key, *values in rows:
+                row = FingerprintRow(*values)
+                if row.algorithm == algorithm and (audio_key not in found or row.data):
+                    row.data = bytes(row.data) if row.data is not None else None
+                    found[audio_key] = row
+    return found
+
+
+def fingerprint_failures(db: LibraryDatabase) -> list[ScanFailure]:
+    """This machine's active files that fpcalc could not fingerprint, with the reason
+    stored (made from the file as it is now), by path."""
+    mine = db.engine.mine()
+    query = (
+        "SELECT l.file_path, f.reason, l.file_size, l.file_mtime_ns, l.library_root "
+        f"FROM fingerprints f JOIN {TABLE} l ON l.id = f.file_id WHERE l.is_active = 1 "
+        f"AND f.fingerprint IS NULL AND f.reason NOT LIKE ? AND {_CURRENT}"
+        + (f" AND l.{mine}" if mine else "")
+    )
+    with db.reading():
+        rows = db.engine.fetch(query, (_NOT_FAILURES,))
+    failures = [
+        ScanFailure(decode_path(path), str(reason), size, mtime_ns, decode_path(root))
+        for path, reason, size, mtime_ns, root in rows
+    ]
+    return sorted(failures, key=lambda failure: failure.file_path)
 
 
 def files_by_ids(db: LibraryDatabase, ids: Iterable[int]) -> dict[int, LibraryFile]:

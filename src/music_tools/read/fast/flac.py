@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import struct
 
-from ...formats.damage import flac_blocks
+from ...formats.flac_blocks import flac_blocks
 from ...formats.payload import id3v2_size
 from ...formats.window import FileWindow
 from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...formats.mpeg_audio import FrameHeader, frame_header, vbr_counts
 from ...formats.payload import id3v2_size
 from ...formats.window import KEY_BYTES, FileWindow
 from .id3 import read_id3
@@ -19,29 +20,17 @@ from .info import FastInfo, HeldBytes
 
 __all__ = ["may_have_ape", "read_mp3"]
 
-_BITRATES = {
-    (1, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
-    (1, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
-    (1, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    (2, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
-    (2, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
-_BITRATES[(2, 3)] = _BITRATES[(2, 2)]
-_RATES = {1: (44100, 48000, 32000), 2: (22050, 24000, 16000), 25: (11025, 12000, 8000)}
-_VERSIONS = (25, None, 2, 1)  # by the header's two version bits; 25 stands for MPEG 2.5
 _STREAM_BYTES = 4096
 _CHAIN = 4  # frames in a row mutagen wants when none carries a VBR header
+_VBR_BYTES = 8 + 4 + 4 + 100 + 4 + 20 + 27  # the Xing fields and a LAME header after them
 
 
 @dataclass(slots=True)
 class _Frame:
     offset: int
-    layer: int
-    channels: int
-    sample_rate: int
+    header: FrameHeader
     bitrate: int  # bit/s
     length: float | None  # from a Xing/Info header, when it has a frame count
-    frame_length: int
     has_vbr_header: bool
 
 
@@ -59,14 +48,15 @@ def read_mp3(window: FileWindow) -> FastInfo | None:
     length = first.length
     if length is None:
         length = 8 * (window.size - first.offset) / float(first.bitrate)
-    codec = "mp3" if first.layer == 3 else f"mp{first.layer}"
+    header = first.header
+    codec = "mp3" if header.layer == 3 else f"mp{header.layer}"
     return FastInfo(
         "mp3",
         codec,
         False,
         length,
-        first.sample_rate,
-        first.channels,
+        header.sample_rate,
+        header.channels,
         0,
         first.bitrate,
         id3=tags.frames if tags.present else None,
@@ -104,67 +94,43 @@ def _first_frame(stream: HeldBytes, offset: int) -> _Frame | None:
         if frame.has_vbr_header:
             return frame
         frames.append(frame)
-        position += frame.frame_length
+        position += frame.header.length
     return frames[0]
 
 
 def _parse_frame(stream: HeldBytes, offset: int) -> _Frame | None:
-    header = stream.get(offset, 4)
-    if len(header) < 4:
+    header = frame_header(stream.get(offset, 4))
+    if header is None:
         return None
-    bits = int.from_bytes(header, "big")
-    if bits >> 21 != 0x7FF:
+    frame = _Frame(offset, header, header.bitrate, None, False)
+    if header.layer == 3 and not _read_vbr_header(stream, frame):
         return None
-    version = _VERSIONS[bits >> 19 & 3]
-    layer_bits, rate_index, bitrate_index = bits >> 17 & 3, bits >> 10 & 3, bits >> 12 & 15
-    if version is None or layer_bits == 0 or rate_index == 3 or bitrate_index in (0, 15):
-        return None
-    layer, padding, mode = 4 - layer_bits, bits >> 9 & 1, bits >> 6 & 3
-    bitrate = _BITRATES[(min(version, 2), layer)][bitrate_index] * 1000
-    sample_rate = _RATES[version][rate_index]
-    if layer == 1:
-        frame_size, slot = 384, 4
-    elif version != 1 and layer == 3:
-        frame_size, slot = 576, 1
-    else:
-        frame_size, slot = 1152, 1
-    frame_length = ((frame_size // 8 * bitrate) // sample_rate + padding) * slot
-    frame = _Frame(
-        offset, layer, 1 if mode == 3 else 2, sample_rate, bitrate, None, frame_length, False
-    )
-    if layer == 3:
-        xing_offset = (36 if mode != 3 else 21) if version == 1 else (21 if mode != 3 else 13)
-        if not _read_vbr_header(stream, frame, offset + xing_offset, frame_size):
-            return None
     return frame
 
 
-def _read_vbr_header(stream: HeldBytes, frame: _Frame, offset: int, frame_size: int) -> bool:
-    """Apply a Xing/Info header at `offset` to `frame`; False where mutagen's reading of it
+def _read_vbr_header(stream: HeldBytes, frame: _Frame) -> bool:
+    """Apply the frame's Xing/Info header to `frame`; False where mutagen's reading of it
     (or of a VBRI header) is not modelled."""
-    data = stream.get(offset, 8 + 4 + 4 + 100 + 4 + 20 + 27)
-    if data[:4] not in (b"Xing", b"Info"):
-        return stream.get(frame.offset + 36, 4) != b"VBRI"
-    flags = int.from_bytes(data[4:8], "big")
-    position, frames, size = 8, -1, -1
-    if flags & 1:
-        frames, position = int.from_bytes(data[position : position + 4], "big"), position + 4
-    if flags & 2:
-        size, position = int.from_bytes(data[position : position + 4], "big"), position + 4
-    position += (100 if flags & 4 else 0) + (4 if flags & 8 else 0)
-    if position > len(data):
-        return False  # a truncated header: mutagen then looks for VBRI
+    header = frame.header
+    data = stream.get(frame.offset, header.xing_at + _VBR_BYTES)
+    counts = vbr_counts(data, header)
+    if counts is None or counts.tag == b"VBRI":
+        tag = data[header.xing_at : header.xing_at + 4]
+        # no VBR header at all; or a truncated Xing header (mutagen then looks for VBRI),
+        # or a VBRI one: not modelled
+        return counts is None and tag not in (b"Xing", b"Info") and data[36:40] != b"VBRI"
     frame.has_vbr_header = True
-    delay = _lame_delay(data[position : position + 47])
+    delay = _lame_delay(data[counts.end : counts.end + 47])
     if delay is None:
         return False
-    if frames != -1:
-        samples = frame_size * frames
-        if size != -1 and samples > 0:
-            audio_bytes = max(0, size - frame.frame_length)
-            frame.bitrate = round(audio_bytes * 8 * frame.sample_rate / float(samples))
+    frames, size = counts.frames, counts.stream_bytes
+    if frames is not None:
+        samples = header.samples * frames
+        if size is not None and samples > 0:
+            audio_bytes = max(0, size - header.length)
+            frame.bitrate = round(audio_bytes * 8 * header.sample_rate / float(samples))
         samples = max(0, samples - delay)
-        frame.length = float(samples) / frame.sample_rate
+        frame.length = float(samples) / header.sample_rate
     return True
 
 

@@ -1,0 +1,309 @@
+"""Running Chromaprint's `fpcalc` (why fpcalc: see `fingerprint.py`): `workers` processes at
+a time, each timed from its own start (what their output means: `fpcalc_output.py`).
+
+A hung fpcalc costs its own timeout, at the same time as the others', never one after
+another, and never holds up the files behind it: while the first file of the queue waits
+out its timeout, the other workers go on (outcomes still come back in order). The timeout
+grows with the audio asked for (`fpcalc_timeout`); `MUSIC_TOOLS_FPCALC_TIMEOUT` sets it.
+
+Every way a run can end is an outcome: a fingerprint, or the reason there is none, and
+whether that reason says something about the file (fpcalc cannot decode it, crashes on it,
+prints nonsense or without end for it: lasting, stored) or only about this run (fpcalc was
+stopped from outside, ran out of time, could not start, the file could not be read just
+now: `transient`, tried again next time).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from ..errors import MusicToolsError
+from .fpcalc_output import NO_FINGERPRINT, FingerprintOutcome, decode, encode, parse_output
+
+__all__ = [
+    "ALGORITHM",
+    "INSTALL_HINT",
+    "NO_FINGERPRINT",
+    "TIMEOUT_ENV",
+    "FingerprintOutcome",
+    "decode",
+    "encode",
+    "fingerprint_file",
+    "fingerprint_many",
+    "fingerprinter",
+    "fpcalc_path",
+    "fpcalc_timeout",
+]
+
+#: Chromaprint's default algorithm (the one AcoustID uses), over its default 120 s
+CHROMAPRINT_ALGORITHM = 2
+ALGORITHM = f"chromaprint{CHROMAPRINT_ALGORITHM}"
+LENGTH_S = 120
+#: the time one fpcalc run is given: TIMEOUT_BASE_S, plus TIMEOUT_PER_AUDIO_S for each
+#: second of audio asked for (10 s for 120 s). Measured for 120 s of 4-minute files (one at
+#: a time, 2 shared cores): 0.13-0.14 s for MP3, FLAC and AAC, 0.3 s for Opus and WavPack,
+#: 0.6 s for a 24-bit 192 kHz FLAC (resampled): 17 times the slowest
+TIMEOUT_BASE_S = 4.0
+TIMEOUT_PER_AUDIO_S = 0.05
+TIMEOUT_ENV = "MUSIC_TOOLS_FPCALC_TIMEOUT"
+#: fpcalc prints about 11 KB for 120 s: more is not a fingerprint (the run is stopped)
+MAX_OUTPUT = 1 << 20
+#: of its error output, the end is kept (its last line says why)
+MAX_ERRORS = 1 << 14
+#: the files behind a slow one that may be done and waiting, per worker
+_AHEAD = 4
+INSTALL_HINT = (
+    "install Chromaprint's fpcalc (Debian/Ubuntu: apt install libchromaprint-tools; "
+    "macOS: brew install chromaprint)"
+)
+_PR_SET_PDEATHSIG = 1
+_TIMED_OUT = "timed out"
+
+
+def fpcalc_path() -> str | None:
+    """The fpcalc program, or None. `MUSIC_TOOLS_FPCALC` names another one (empty: none)."""
+    chosen = os.environ.get("MUSIC_TOOLS_FPCALC")
+    if chosen is not None:
+        return shutil.which(chosen) if chosen else None
+    return shutil.which("fpcalc")
+
+
+@lru_cache(maxsize=4)
+def _version(program: str) -> str:
+    try:
+        out = subprocess.run(
+            [program, "-version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "fpcalc ?"
+    return " ".join(out.split()[:3]) or "fpcalc ?"
+
+
+def fingerprinter() -> str | None:
+    """What a stored fingerprint was made with (algorithm and decoder version): a row
+    made otherwise is recomputed. None when fpcalc is not installed."""
+    program = fpcalc_path()
+    if program is None:
+        return None
+    return f"{ALGORITHM}/{_version(program)}"
+
+
+def fpcalc_timeout(length_s: float = LENGTH_S) -> float:
+    """Seconds one fpcalc run may take to fingerprint `length_s` of audio: a base plus a
+    share of the length, or `MUSIC_TOOLS_FPCALC_TIMEOUT` when set (for a slow disk, or
+    for tests)."""
+    value = os.environ.get(TIMEOUT_ENV, "")
+    if not value:
+        return TIMEOUT_BASE_S + TIMEOUT_PER_AUDIO_S * length_s
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise MusicToolsError(f"{TIMEOUT_ENV} wants seconds, a number above 0: {value!r}")
+    return seconds
+
+
+def fingerprint_file(
+    path: str, program: str | None = None, timeout_s: float | None = None
+) -> FingerprintOutcome:
+    """The fingerprint of the first `LENGTH_S` seconds of `path`, or the reason there is
+    none (unreadable, undecodable, silent, too short). Never raises for a bad file."""
+    return next(fingerprint_many([path], 1, program, timeout_s))
+
+
+def fingerprint_many(
+    paths: Iterable[str],
+    workers: int,
+    program: str | None = None,
+    timeout_s: float | None = None,
+) -> Iterator[FingerprintOutcome]:
+    """One outcome per path, in order, `workers` fpcalc processes at a time, each given
+    `timeout_s` (default: `fpcalc_timeout()`) from its own start.
+
+    This is the worker pool for fingerprints: the decoding is fpcalc's, in its own process,
+    so Python workers in between would only wait on it (and cost their start-up). No fpcalc
+    outlives the caller: those running when the caller stops (Ctrl-C, an error, the
+    iterator closed) are killed and reaped, and on Linux each dies with this process."""
+    pool = _Pool(program or fpcalc_path(), fpcalc_timeout() if timeout_s is None else timeout_s)
+    workers = max(1, workers)
+    queue: deque[_Run] = deque()
+    pending = iter(paths)
+    more = True
+    try:
+        while True:
+            while more and len(pool.live) < workers and len(queue) < workers * _AHEAD:
+                path = next(pending, None)
+                if path is None:
+                    more = False
+                else:
+                    queue.append(pool.start(path))
+            if not queue:
+                return
+            if queue[0].over:
+                yield pool.outcome(queue.popleft())
+            else:
+                pool.wait()
+    finally:
+        pool.close()
+
+
+@dataclass(slots=True)
+class _Run:
+    """One file's fpcalc: its process, deadline, what it printed so far, and why it was
+    stopped (if it was)."""
+
+    outcome: FingerprintOutcome
+    process: subprocess.Popen[bytes] | None = None
+    deadline: float = 0.0
+    stdout: bytearray = field(default_factory=bytearray)
+    stderr: bytearray = field(default_factory=bytearray)
+    pipes: int = 0
+    stopped: str | None = None
+
+    @property
+    def over(self) -> bool:
+        return self.process is None or self.process.returncode is not None
+
+
+class _Pool:
+    """The fpcalc processes running, their output read as it comes (one selector over
+    every pipe), each killed at its own deadline."""
+
+    def __init__(self, program: str | None, timeout_s: float) -> None:
+        self.program = program
+        self.timeout_s = timeout_s
+        self.live: list[_Run] = []
+        self.selector = selectors.DefaultSelector()
+
+    def start(self, path: str) -> _Run:
+        run = _start(path, self.program)
+        process = run.process
+        if process is None or process.stdout is None or process.stderr is None:
+            return run
+        run.deadline = time.monotonic() + self.timeout_s
+        self.selector.register(process.stdout, selectors.EVENT_READ, (run, run.stdout))
+        self.selector.register(process.stderr, selectors.EVENT_READ, (run, run.stderr))
+        run.pipes = 2
+        self.live.append(run)
+        return run
+
+    def wait(self) -> None:
+        """Read what the processes print until one ends or runs out of time."""
+        timeout = max(0.0, min(run.deadline for run in self.live) - time.monotonic())
+        if any(run.pipes == 0 for run in self.live):
+            timeout = min(timeout, 0.005)  # its output closed: about to exit
+        for key, _ in self.selector.select(timeout):
+            run, sink = key.data
+            if run.stopped is not None:
+                continue  # stopped while reading another of its pipes
+            chunk = os.read(key.fd, 1 << 16)
+            if not chunk:
+                self._close(key.fileobj)
+                run.pipes -= 1
+            elif sink is run.stdout:
+                sink += chunk
+                if len(sink) > MAX_OUTPUT:
+                    self._stop(run, "more than 1 MiB of output")
+            else:
+                sink += chunk
+                del sink[: max(0, len(sink) - MAX_ERRORS)]
+        now = time.monotonic()
+        for run in list(self.live):
+            if run.pipes == 0 and run.process is not None and run.process.poll() is not None:
+                self.live.remove(run)
+            elif now >= run.deadline:
+                self._stop(run, _TIMED_OUT)
+
+    def outcome(self, run: _Run) -> FingerprintOutcome:
+        outcome, process = run.outcome, run.process
+        if process is None:
+            return outcome
+        if run.stopped == _TIMED_OUT:
+            outcome.reason = f"fpcalc took longer than {self.timeout_s:g} s"
+            outcome.transient = True
+        elif run.stopped is not None:
+            outcome.reason = f"fpcalc gave no fingerprint: {run.stopped}"
+        else:
+            done = subprocess.CompletedProcess(
+                process.args, process.returncode, bytes(run.stdout), bytes(run.stderr)
+            )
+            parse_output(done, outcome)
+        return outcome
+
+    def close(self) -> None:
+        """Kill and reap every process still running."""
+        for run in list(self.live):
+            self._stop(run, "interrupted")
+        self.selector.close()
+
+    def _stop(self, run: _Run, why: str) -> None:
+        """Kill, reap, and stop reading (a child of fpcalc's may still hold its pipes)."""
+        run.stopped = why
+        if run.process is not None:
+            run.process.kill()
+            run.process.wait()
+            for pipe in (run.process.stdout, run.process.stderr):
+                if pipe is not None and not pipe.closed:
+                    self._close(pipe)
+        run.pipes = 0
+        if run in self.live:
+            self.live.remove(run)
+
+    def _close(self, pipe: Any) -> None:
+        self.selector.unregister(pipe)
+        pipe.close()
+
+
+@lru_cache(maxsize=1)
+def _prctl() -> Any:
+    try:
+        return ctypes.CDLL(None).prctl  # looked up here, never between fork and exec
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with_parent() -> None:
+    """In the fpcalc child: killed when the process that started it dies."""
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _start(path: str, program: str | None) -> _Run:
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        reason = f"cannot read: {exc.strerror or exc}"
+        return _Run(FingerprintOutcome(path, 0, 0, reason=reason, transient=True))
+    outcome = FingerprintOutcome(path, stat.st_size, stat.st_mtime_ns, transient=True)
+    if program is None:
+        outcome.reason = f"fpcalc not found: {INSTALL_HINT}"
+        return _Run(outcome)
+    linux = sys.platform == "linux" and _prctl() is not None
+    try:
+        process = subprocess.Popen(
+            [program, "-raw", "-json", "-length", str(LENGTH_S), "--", path],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent if linux else None,  # one C call, no lock taken
+        )
+    except OSError as exc:
+        outcome.reason = f"cannot run fpcalc: {exc.strerror or exc}"
+        return _Run(outcome)
+    outcome.transient = False
+    return _Run(outcome, process)
