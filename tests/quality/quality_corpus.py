@@ -4,11 +4,11 @@ Each class is written as a file whose truth is known by construction:
 
 - `genuine`: full-band lossless: music-like signals (notes of harmonic-rich, naively
   generated waves with percussive envelopes, noise bursts for drums, a spectral tilt of
-  0 to -6 dB an octave) with content up to the Nyquist frequency; a third of them made at
-  88.2 kHz and brought to 44.1 kHz by ffmpeg's resampler, so they end in a steep filter at
-  about 21 kHz as a CD master does.
-- `dark`: genuine but rolled off: the same signals through gentle low-pass filters (6 to
-  24 dB an octave from 1.5 to 14 kHz), some with tape hiss above, some with vinyl clicks.
+  0 to -9 dB an octave, peaks from -20 to -1 dBFS) with content up to the Nyquist
+  frequency; a third of them made at 88.2 kHz and brought to 44.1 kHz by ffmpeg's
+  resampler, so they end in a steep filter at about 21 kHz as a CD master does.
+- `dark`: genuine but rolled off: the same signals through low-pass filters (6 to 48 dB an
+  octave from 1.5 to 14 kHz), some with tape hiss above, some with vinyl clicks.
   The verdict must call them `genuine` or `unsure`, never `lossy_source`.
 - `mp3_128`, `mp3_192`, `mp3_v2`, `aac_128`: the genuine signals encoded by ffmpeg
   (libmp3lame `-b:a 128k`, `-b:a 192k`, `-q:a 2`; its own `aac` at `-b:a 128k`) and decoded
@@ -76,7 +76,8 @@ def ffmpeg_missing() -> str | None:
 
 
 def music(seed: int, seconds: float, rate: int = RATE) -> Any:
-    """(frames, 2) float32 of a music-like signal with content up to rate / 2."""
+    """(frames, 2) float32 of a music-like signal with content up to rate / 2: a tilt of 0
+    to -9 dB an octave above 500 Hz, peaks from -20 to -1 dBFS."""
     rng = np.random.default_rng(seed)
     frames = int(seconds * rate)
     out = np.zeros(frames)
@@ -90,10 +91,11 @@ def music(seed: int, seconds: float, rate: int = RATE) -> Any:
         hit = min(frames - start, int(rate * rng.uniform(0.03, 0.2)))
         decay = np.exp(-np.arange(hit) / (rate * rng.uniform(0.01, 0.05)))
         out[start : start + hit] += rng.uniform(0.1, 0.5) * rng.standard_normal(hit) * decay
-    out = _tilt(out, rate, rng.uniform(-6.0, 0.0))
+    out = _tilt(out, rate, rng.uniform(-9.0, 0.0))
     stereo = np.stack([out, np.roll(out, int(rng.integers(1, 200)))], axis=1)
     stereo += rng.uniform(0.0, 0.002) * rng.standard_normal(stereo.shape)
-    return (stereo * rng.uniform(0.4, 0.9) / np.abs(stereo).max()).astype(np.float32)
+    peak = 10 ** (rng.uniform(-20.0, -1.0) / 20)
+    return (stereo * peak / np.abs(stereo).max()).astype(np.float32)
 
 
 def _add_note(out: Any, rng: np.random.Generator, rate: int) -> None:
@@ -116,10 +118,10 @@ def _tilt(samples: Any, rate: int, db_per_octave: float) -> Any:
 
 
 def _rolled_off(samples: Any, rng: np.random.Generator, rate: int) -> Any:
-    """`samples` as a dark master, tape or vinyl gives them: a gentle low-pass filter
-    (6-24 dB an octave), then maybe hiss or clicks."""
-    order = int(rng.choice([1, 2, 3, 4]))
-    corner = rng.uniform(1_500.0, 6_000.0) if order <= 2 else rng.uniform(4_000.0, 14_000.0)
+    """`samples` as a dark master, tape, vinyl or a 78's transfer gives them: a low-pass
+    filter of 6 to 48 dB an octave, then maybe hiss or clicks."""
+    order = int(rng.choice([1, 2, 3, 4, 8]))
+    corner = rng.uniform(1_500.0, 6_000.0) if order <= 2 else rng.uniform(2_500.0, 14_000.0)
     spectrum = np.fft.rfft(samples, axis=0)
     freqs = np.fft.rfftfreq(samples.shape[0], 1 / rate)
     gain = 1 / np.sqrt(1 + (freqs / corner) ** (2 * order))

@@ -14,6 +14,8 @@ import soundfile
 from quality_corpus import ffmpeg_missing, music
 
 from music_tools.quality import VERDICTS, QualityReport, analyse
+from music_tools.quality.judge import judge_mp3
+from music_tools.quality.lame import Mp3Header
 
 RATE = 44_100
 
@@ -54,12 +56,17 @@ def test_a_brick_wall_at_16_khz_is_named_as_a_128k_mp3(tmp_path: Path) -> None:
     assert report.cutoff_drop_db is not None and report.cutoff_drop_db > 30
 
 
-@pytest.mark.parametrize("order", [1, 2, 4])
-def test_a_gradual_roll_off_is_never_called_lossy(tmp_path: Path, order: int) -> None:
+@pytest.mark.parametrize(
+    ("order", "corner"), [(1, 3_000), (2, 3_000), (4, 3_000), (8, 6_000), (8, 12_000)]
+)
+def test_a_roll_off_of_so_many_db_an_octave_is_never_called_lossy(
+    tmp_path: Path, order: int, corner: float
+) -> None:
+    """Dark masters, tape, vinyl, a 78's transfer filtered at 48 dB an octave."""
     samples = music(3, 4.0)
     spectrum = np.fft.rfft(samples, axis=0)
     freqs = np.fft.rfftfreq(samples.shape[0], 1 / RATE)
-    gain = 1 / np.sqrt(1 + (freqs / 3_000) ** (2 * order))
+    gain = 1 / np.sqrt(1 + (freqs / corner) ** (2 * order))
     dark = np.fft.irfft(spectrum * gain[:, None], samples.shape[0], axis=0)
     report = analyse(_flac(tmp_path / "a.flac", (dark * 0.9 / np.abs(dark).max())))
     assert report.verdict in ("genuine", "unsure"), report.reason
@@ -251,3 +258,15 @@ def test_an_ffmpeg_made_transcode_without_a_lowpass_is_found_by_its_spectrum(
     report = analyse(high)
     assert report.lame_lowpass_hz is None  # FFmpeg's header records no low-pass
     assert report.verdict == "lossy_source", report.reason
+
+
+def test_without_an_mp3_decoder_the_lame_header_alone_is_judged() -> None:
+    """libsndfile before 1.1 decodes no MP3: the header still tells a low-passed file."""
+    low_passed = judge_mp3(Mp3Header(320, False, RATE, 16_000, 320), None)
+    assert low_passed.verdict == "lossy_source"
+    assert low_passed.likely_source == "MP3 128 kbps"
+    honest = judge_mp3(Mp3Header(320, False, RATE, 20_500, 320), None)
+    assert honest.verdict == "unsure"
+    assert honest.reason == (
+        "a 320 kbps MP3; its audio could not be decoded to look for a transcode"
+    )

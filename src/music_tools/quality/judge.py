@@ -24,8 +24,9 @@ from .spectrum import (
 
 __all__ = ["judge_lossless", "judge_mp3", "khz"]
 
-#: a fall at least this steep (dB, within ~300 Hz, nothing above) is an encoder's wall;
-#: measured: lossy-sourced files 17-60 dB, dark, vinyl and tape-like files under 5
+#: a fall at least this steep (dB, within ~400 Hz, nothing above) is an encoder's wall;
+#: measured on the corpus: lossy-sourced files 15-60 dB, genuine ones at most 5, dark,
+#: vinyl- and tape-like ones (6-48 dB an octave) at most 7.6
 WALL_DB = 12.0
 #: a fall between this and WALL_DB below the lossy range makes the verdict unsure
 SOFT_WALL_DB = 6.0

@@ -43,8 +43,9 @@ class QualityReport:
     #: where the content ends: a steep cut-off's frequency, or the highest frequency whose
     #: level stands 10 dB above the format's quantization noise
     cutoff_hz: int | None = None
-    #: how far the spectrum falls within a few hundred Hz at the cut-off: a lossy encoder's
-    #: brick wall falls 20-60 dB, a gentle roll-off a few
+    #: how far the spectrum falls within ~400 Hz at its steepest fall with nothing above:
+    #: a lossy encoder's brick wall 15-60 dB, a roll-off of 6-48 dB an octave under 8
+    #: (12 or more is a wall)
     cutoff_drop_db: float | None = None
     #: the lossy source a cut-off points to, as "MP3 128 kbps"
     likely_source: str | None = None
