@@ -64,7 +64,6 @@ def _analyse(path: str, seconds: float) -> QualityReport:
     import soundfile
 
     from .judge import judge_lossless, judge_mp3
-    from .spectrum import spectrum_of
 
     try:
         sound = soundfile.SoundFile(path)
@@ -82,36 +81,46 @@ def _analyse(path: str, seconds: float) -> QualityReport:
             seconds_long = sound.frames / rate
             reason = f"too short to judge ({seconds_long:.1f} s)"
             return QualityReport("not_analysed", reason, sample_rate_hz=rate)
-        plan, dtype = decode_plan(sound, seconds)
-        blocks = []
-        for start, count in plan:
-            sound.seek(start)
-            blocks.append(sound.read(count, dtype=dtype, always_2d=True))
-    decoded = sum(block.shape[0] for block in blocks) / rate
-    spectrum = spectrum_of(blocks, rate, 2.0**-31 if dtype == "int32" else 1.0)
-    if spectrum is None or decoded < MIN_SECONDS:
-        return QualityReport("not_analysed", "too short to judge", sample_rate_hz=rate)
-    base = {"sample_rate_hz": rate, "seconds_analysed": round(decoded, 2)}
+        spectrum, used, decoded = _measure(sound, seconds)
+    base = {"sample_rate_hz": rate, "seconds_analysed": round(decoded / rate, 2)}
+    if spectrum is None or decoded < MIN_SECONDS * rate:
+        return QualityReport("not_analysed", "too short to judge", **base)
     if subtype in _MP3:
         header = read_mp3_header(path)
         if header is None:
             return QualityReport("not_analysed", "no MPEG layer III frame header found", **base)
         return judge_mp3(header, spectrum, seconds_analysed=base["seconds_analysed"])
     bits = _LOSSLESS[subtype]
-    effective = _effective_bits(blocks, bits) if dtype == "int32" and bits else bits
+    effective = _effective_bits(used, bits) if bits and bits > 16 else bits
     if effective == 0 or spectrum.levels.max() < -200:
         return QualityReport("not_analysed", "silent where analysed", **base)
     return judge_lossless(spectrum, bits=bits, channels=channels, effective_bits=effective, **base)
 
 
-def _effective_bits(blocks: list[Any], bits: int) -> int:
-    """Bits in use: `bits` less the low bits that are zero in every sample (0: silence).
-    Read as int32, libsndfile puts a sample's bits at the top of the 32."""
+def _measure(sound: Any, seconds: float) -> tuple[Any, int, int]:
+    """The spectrum of the stretches `decode_plan` names, decoded one at a time (None if
+    too short for a window), the OR of their samples when read as int32, the frames read."""
     import numpy as np
 
-    used = 0
-    for block in blocks:
-        used |= int(np.bitwise_or.reduce(block, axis=None))
+    from .spectrum import SpectrumSum
+
+    plan, dtype = decode_plan(sound, seconds)
+    summed = SpectrumSum(sound.samplerate, 2.0**-31 if dtype == "int32" else 1.0)
+    used = decoded = 0
+    for start, count in plan:
+        sound.seek(start)
+        block = sound.read(count, dtype=dtype, always_2d=True)
+        summed.add(block)
+        decoded += block.shape[0]
+        if dtype == "int32":
+            used |= int(np.bitwise_or.reduce(block, axis=None))
+        del block  # before the next read, which then reuses its memory
+    return summed.result(), used, decoded
+
+
+def _effective_bits(used: int, bits: int) -> int:
+    """Bits in use: `bits` less the low bits zero in every sample (`used`: all the int32
+    samples OR-ed; libsndfile puts a sample's bits at the top of the 32); 0 for silence."""
     if used == 0:
         return 0
     zeros = (used & -used).bit_length() - 1

@@ -22,13 +22,13 @@ import numpy as np
 
 __all__ = [
     "Spectrum",
+    "SpectrumSum",
     "Wall",
     "band_edge_drop",
     "content_top",
     "fft_size",
     "find_wall",
     "spans",
-    "spectrum_of",
 ]
 
 #: where the decoded spans are centred, as fractions of the file: not the start (often
@@ -94,16 +94,23 @@ def _hann(n: int) -> Any:
     return np.hanning(n)
 
 
-def spectrum_of(blocks: list[Any], rate: int, scale: float) -> Spectrum | None:
-    """The averaged Hann-windowed power spectrum of decoded blocks ((frames, channels)
-    arrays), mixed to mono and multiplied by `scale`; None when no block fills a window.
-    Each block is cut into windows on its own: joining blocks would add a click."""
-    n = fft_size(rate)
-    frames, spectra = _workspace(n)
-    window = _hann(n)
-    total = np.zeros(n + 2)  # re, im, re, im, ... of each bin, squared and summed
-    count = 0
-    for block in blocks:
+class SpectrumSum:
+    """The averaged Hann-windowed power spectrum of the mono mix of decoded blocks
+    ((frames, channels) arrays), times `scale`, summed block by block as they are decoded:
+    a block is dropped before the next is read, so its memory is reused, not faulted in
+    anew. Each block is cut into windows on its own: joining blocks would add a click."""
+
+    def __init__(self, rate: int, scale: float) -> None:
+        self.rate, self.scale = rate, scale
+        self.n = fft_size(rate)
+        self.total = np.zeros(self.n + 2)  # re, im, re, im, ... of each bin, squared
+        self.windows = 0
+        self.channels = 1
+
+    def add(self, block: Any) -> None:
+        n, window = self.n, _hann(self.n)
+        frames, spectra = _workspace(n)
+        self.channels = block.shape[1]
         for first in range(0, block.shape[0] // n * n, frames.size):
             rows = min(frames.shape[0], (block.shape[0] - first) // n)
             flat = frames[:rows].reshape(-1)
@@ -114,15 +121,19 @@ def spectrum_of(blocks: list[Any], rate: int, scale: float) -> Spectrum | None:
             frames[:rows] *= window
             parts = np.fft.rfft(frames[:rows], axis=1, out=spectra[:rows]).view(np.float64)
             np.square(parts, out=parts)
-            total += parts.sum(axis=0)
-            count += rows
-    if count == 0:
-        return None
-    power = (total[0::2] + total[1::2]) * (scale / blocks[0].shape[1]) ** 2 / count
-    hz = rate / n
-    width = max(1, round(_SMOOTH_HZ / hz))
-    smoothed = np.convolve(power, np.full(width, 1.0 / width), mode="same")
-    return Spectrum(10 * np.log10(smoothed + _TINY), hz, rate / 2)
+            self.total += parts.sum(axis=0)
+            self.windows += rows
+
+    def result(self) -> Spectrum | None:
+        """The spectrum so far; None when no block filled a window."""
+        if self.windows == 0:
+            return None
+        gain = (self.scale / self.channels) ** 2 / self.windows
+        power = (self.total[0::2] + self.total[1::2]) * gain
+        hz = self.rate / self.n
+        width = max(1, round(_SMOOTH_HZ / hz))
+        smoothed = np.convolve(power, np.full(width, 1.0 / width), mode="same")
+        return Spectrum(10 * np.log10(smoothed + _TINY), hz, self.rate / 2)
 
 
 def _workspace(n: int) -> tuple[Any, Any]:
