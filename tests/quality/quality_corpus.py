@@ -238,14 +238,19 @@ _BATCH = 50
 
 
 def build(
-    folder: Path, per_class: int, *, seconds: float = 4.0, first_seed: int = 0
+    folder: Path,
+    per_class: int,
+    *,
+    seconds: float = 4.0,
+    first_seed: int = 0,
+    classes: tuple[str, ...] = CLASSES,
 ) -> list[Labelled]:
-    """`per_class` files of each class under `folder` (each from its own seed), skipping
-    the classes that need ffmpeg when it is missing."""
+    """`per_class` files of each of `classes` under `folder` (each from its own seed),
+    skipping the classes that need ffmpeg when it is missing."""
     folder.mkdir(parents=True, exist_ok=True)
     made: list[Labelled] = []
     for number, label in enumerate(CLASSES):
-        if label in _NEEDS_FFMPEG and ffmpeg_missing() is not None:
+        if label not in classes or (label in _NEEDS_FFMPEG and ffmpeg_missing() is not None):
             continue
         seeds = [first_seed + 100_000 * number + n for n in range(per_class)]
         for start in range(0, per_class, _BATCH):
