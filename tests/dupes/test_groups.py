@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from audio_factory import Tags, make_audio, write_tags
 from dupe_corpus import SONGS, Label, build_corpus, encode
-from music_tools.dupes.rules import quality_verdict
-from music_tools.library import LibraryDatabase, LibraryFile, LibraryIndexer, find_duplicates
+from music_tools.dupes.rules import has_copy_marker, quality_verdict
+from music_tools.library import (
+    LibraryDatabase,
+    LibraryFile,
+    LibraryIndexer,
+    find_duplicates,
+)
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +135,92 @@ def test_the_preferred_root_decides_between_copies_of_the_same_quality(tmp_path:
         (preferring_low,) = find_duplicates(db, roots=[str(Path(low.file_path).parent)])
     assert preferring_low.keeper.file_path == low.file_path
     assert "preferred root" in preferring_low.reason
+
+
+def _copies(*paths: Path, source: Path) -> None:
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, path)
+
+
+def _index(target: str | Path, folder: Path) -> LibraryDatabase:
+    db = LibraryDatabase(target, machine="test-host")
+    LibraryIndexer(db, workers=1).index([folder])
+    return db
+
+
+def test_the_keeper_of_byte_copies_is_the_one_in_its_albums_folder(
+    tmp_path: Path, db_target: str | Path
+) -> None:
+    """A copy in a compilations folder, first by path and older, loses to the copy whose
+    folder holds the rest of its album (on both stores: the album counts are one query)."""
+    music = tmp_path / "Music"
+    album = music / "Radiohead" / "OK Computer"
+    ok = Tags(artist="Radiohead", album="OK Computer", mbid=None)
+    for n, title in enumerate(("Airbag", "Paranoid Android", "Subterranean"), start=1):
+        make_audio(
+            album / f"0{n} {title}.flac", "flac", seed=n, seconds=1, tags=replace(ok, title=title)
+        )
+    other = Tags(artist="Various", title="Other", album="Best of 97", mbid=None)
+    for n in range(2):
+        make_audio(
+            music / "Compilations" / f"other {n}.flac",
+            "flac",
+            seed=10 + n,
+            seconds=1,
+            tags=replace(other, title=f"Other {n}"),
+        )
+    stray = music / "Compilations" / "Paranoid Android.flac"
+    _copies(stray, source=album / "02 Paranoid Android.flac")
+    os.utime(stray, ns=(10**18, 10**18))  # older than the album's copy: age does not decide
+    with _index(db_target, music) as db:
+        (group,) = find_duplicates(db, ["exact"])
+    assert group.keeper.file_path == str(album / "02 Paranoid Android.flac")
+    assert [m.file.file_path for m in group.others] == [str(stray)]
+    assert "folder holds its album" in group.reason
+
+
+def test_the_keeper_is_a_name_without_a_copy_marker(tmp_path: Path) -> None:
+    music = tmp_path / "Music"
+    source = make_audio(music / "a" / "song.flac", "flac", seconds=1, tags=Tags(mbid=None))
+    marked = music / "a" / "song (1).flac"  # first by path, and the oldest
+    _copies(marked, source=source)
+    os.utime(marked, ns=(10**18, 10**18))
+    with _index(tmp_path / "lib.db", music) as db:
+        (group,) = find_duplicates(db, ["exact"])
+    assert group.keeper.file_path == str(source), group.reason
+    assert "no copy marker in its name" in group.reason
+
+
+def test_the_keeper_between_copies_alike_in_every_other_way_is_the_oldest_file(
+    tmp_path: Path,
+) -> None:
+    music = tmp_path / "Music"
+    new = make_audio(music / "a" / "song.flac", "flac", seconds=1, tags=Tags(mbid=None))
+    old = music / "b" / "song.flac"  # the same name, last by path
+    _copies(old, source=new)
+    os.utime(old, ns=(10**18, 10**18))
+    with _index(tmp_path / "lib.db", music) as db:
+        (group,) = find_duplicates(db, ["exact"])
+    assert group.keeper.file_path == str(old), group.reason
+    assert "the oldest file" in group.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "marked"),
+    [
+        ("Paranoid Android (copy).flac", True),
+        ("Paranoid Android - Copy.flac", True),
+        ("Paranoid Android - Copy (2).flac", True),
+        ("Copy of Paranoid Android.flac", True),
+        ("Paranoid Android (1).flac", True),
+        ("Paranoid Android(2).mp3", True),
+        ("Paranoid Android copy.flac", True),
+        ("Paranoid Android.flac", False),
+        ("Copycat.flac", False),
+        ("Symphony (1990).flac", False),
+        ("05 Copy Machine (Live).flac", False),
+    ],
+)
+def test_copy_markers_in_file_names(name: str, marked: bool) -> None:
+    assert has_copy_marker(f"/music/{name}") is marked

@@ -9,25 +9,21 @@ first, so a group's kind is the weakest link that was needed to join it.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..identity.fingerprint import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
-from ..store.matching import groups_by_key
-from ..util import is_inside, printable_path
+from ..store.matching import album_counts, groups_by_key
 from .fuzzy import fuzzy_pairs
 from .hashes import HashCache
+from .keepers import KeeperRule, best_copies, by_quality, choose_keeper, keeper_rules
 from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
 from .prints import FingerprintCache
 from .recording import recording_edges
-from .rules import (
-    names_a_song,
-    quality_rank,
-    quality_verdict,
-    tolerance,
-)
+from .rules import names_a_song, tolerance
 
 __all__ = ["find_duplicates"]
 
@@ -71,7 +67,7 @@ def find_duplicates(
             edges += _fuzzy_edges(_register(files, group))
     cache.flush()
     prints.flush()
-    yield from _groups(files, edges, roots)
+    yield from _groups(db, files, edges, roots)
 
 
 def _register(files: dict[int, LibraryFile], group: list[LibraryFile]) -> list[LibraryFile]:
@@ -175,9 +171,10 @@ def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:
 
 
 def _groups(
-    files: dict[int, LibraryFile], edges: list[Edge], roots: Sequence[str]
+    db: LibraryDatabase, files: dict[int, LibraryFile], edges: list[Edge], roots: Sequence[str]
 ) -> Iterator[DuplicateGroup]:
-    """Join the pairs, strongest kind first (union-find), and name each group's keeper.
+    """Join the pairs, strongest kind first (union-find), and name each group's keeper
+    (see keepers.py; the album counts its rules need are read in one query for all).
 
     Byte copies, same audio and same song are transitive, so their pairs join freely. A
     fuzzy likeness is not ("Massive Attack" ~ "Massive Atak" ~ "Masiv Atak" ~ "Masiv Ata",
@@ -211,9 +208,17 @@ def _groups(
     members: dict[int, list[LibraryFile]] = defaultdict(list)
     for node in parent:
         members[find(node)].append(files[node])
-    for root, group in members.items():
-        if len(group) > 1:
-            yield _with_keeper(group, KINDS[weakest[root]], direct, roots)
+    ranked = [
+        (by_quality(group), KINDS[weakest[root]])
+        for root, group in members.items()
+        if len(group) > 1
+    ]
+    folders = {
+        _folder(f) for order, _ in ranked if len(peers := best_copies(order)) > 1 for f in peers
+    }
+    rules = keeper_rules(roots, album_counts(db, folders) if folders else {})
+    for order, kind in ranked:
+        yield _with_keeper(order, kind, direct, rules)
 
 
 def _all_paired(
@@ -222,52 +227,24 @@ def _all_paired(
     return all((min(a, b), max(a, b)) in direct for a in group_a for b in group_b)
 
 
+def _folder(file: LibraryFile) -> str:
+    return file.directory or os.path.dirname(file.file_path)
+
+
 def _with_keeper(
-    group: list[LibraryFile],
+    ranked: list[LibraryFile],
     kind: MatchKind,
     direct: dict[tuple[int, int], MatchKind],
-    roots: Sequence[str],
+    rules: Sequence[KeeperRule],
 ) -> DuplicateGroup:
-    """The keeper: among the copies of the best quality (those `quality_verdict` calls the
-    same as the best one, so a few kbps of VBR average decide nothing), the one under the
-    first preferred root, then the one indexed first, then the first by path."""
-
-    def place(file: LibraryFile) -> int:
-        return next((i for i, r in enumerate(roots) if is_inside(file.file_path, r)), len(roots))
-
-    def tie_break(file: LibraryFile) -> tuple[int, float]:
-        return (place(file), file.indexed_at or 0.0)
-
-    by_path = sorted(group, key=lambda f: f.file_path)  # the last tie-break: path order
-    ranked = sorted(by_path, key=quality_rank, reverse=True)
-    best = ranked[0]
-    peers = [f for f in ranked if f is best or _same_quality(f, best)]
-    keeper = min(peers, key=tie_break)  # min keeps the first of equals: path order
-    rest = [f for f in ranked if f is not keeper]
-    if len(peers) == 1:
-        reason = f"kept: {quality_verdict(keeper, rest[0])[1]}"
-    else:
-        runner_up = min((f for f in peers if f is not keeper), key=tie_break)
-        if place(keeper) != place(runner_up):
-            root = printable_path(_root_of(keeper, roots))
-            reason = f"kept: same quality, in the preferred root {root}"
-        elif (keeper.indexed_at or 0.0) != (runner_up.indexed_at or 0.0):
-            reason = "kept: same quality, indexed first"
-        else:
-            reason = "kept: same quality, first by path"
+    """The group with its keeper and the reason; each other member with the kind of its
+    direct pair with the keeper (the group's kind when it joined through others)."""
+    keeper, reason = choose_keeper(ranked, rules)
     others = [
         GroupMember(
             f, direct.get((min(keeper.id or 0, f.id or 0), max(keeper.id or 0, f.id or 0)), kind)
         )
-        for f in rest
+        for f in ranked
+        if f is not keeper
     ]
     return DuplicateGroup(kind, keeper, others, reason)
-
-
-def _same_quality(file: LibraryFile, best: LibraryFile) -> bool:
-    verdict = quality_verdict(file, best)[0]
-    return verdict == "same" or (verdict == "unknown" and quality_rank(file) == quality_rank(best))
-
-
-def _root_of(file: LibraryFile, roots: Sequence[str]) -> str:
-    return next((r for r in roots if is_inside(file.file_path, r)), "")

@@ -15,6 +15,7 @@ fingerprint can tell them apart (see `compare._same_song` and `identity/fingerpr
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -27,6 +28,7 @@ from .model import Quality
 __all__ = [
     "durations_agree",
     "format_duration",
+    "has_copy_marker",
     "names_a_song",
     "normalized_names",
     "quality_rank",
@@ -49,6 +51,10 @@ _VERSION_WORDS = re.compile(
     r"dub|karaoke|reprise|session|take|rehearsal|mono|stereo)\b"
 )
 
+#: what file managers add to a copy's name: "x (copy)", "x - Copy", "x - Copy (2)", "Copy of
+#: x", "x copy 2" (macOS), "x (1)", "x(2)" (browsers); a year in brackets is no marker
+_COPY_MARKER = re.compile(r"^copy of\b|(?:^|[\s_(-])copy(?: \d+)?\)?$|\(\d{1,2}\)$", re.IGNORECASE)
+
 
 def tolerance(a: float, b: float) -> float:
     return max(MIN_TOLERANCE_S, RELATIVE_TOLERANCE * max(a, b))
@@ -59,6 +65,12 @@ def durations_agree(a: LibraryFile, b: LibraryFile) -> bool | None:
     if not a.duration or not b.duration:
         return None
     return abs(a.duration - b.duration) <= tolerance(a.duration, b.duration)
+
+
+def has_copy_marker(path: str) -> bool:
+    """Whether the file's name says it is a copy of another (see `_COPY_MARKER`)."""
+    stem = os.path.splitext(os.path.basename(path))[0].strip()
+    return _COPY_MARKER.search(stem) is not None
 
 
 def format_duration(seconds: float | None) -> str:
