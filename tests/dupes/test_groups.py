@@ -13,6 +13,7 @@ from audio_factory import Tags, make_audio, write_tags
 from dupe_corpus import SONGS, Label, build_corpus, encode
 from music_tools.dupes.rules import has_copy_marker, quality_verdict
 from music_tools.library import (
+    DuplicateChecker,
     LibraryDatabase,
     LibraryFile,
     LibraryIndexer,
@@ -135,6 +136,72 @@ def test_the_preferred_root_decides_between_copies_of_the_same_quality(tmp_path:
         (preferring_low,) = find_duplicates(db, roots=[str(Path(low.file_path).parent)])
     assert preferring_low.keeper.file_path == low.file_path
     assert "preferred root" in preferring_low.reason
+
+
+def _members(group: object) -> set[str]:
+    keeper, others = group.keeper, group.others  # type: ignore[attr-defined]
+    return {keeper.file_path} | {m.file.file_path for m in others}
+
+
+def test_a_flac_and_its_transcode_are_grouped_beside_a_same_tag_file_a_second_shorter(
+    tmp_path: Path,
+) -> None:
+    """The shorter file agrees in length with the FLAC but not with the MP3 (its encoder
+    padding makes it 50 ms longer): the FLAC and the MP3 agree, as `check` says, and are
+    one group; the shorter file is not in it."""
+    tags = Tags(artist="Radiohead", title="Airbag", album="OK Computer", mbid=None)
+    flac = encode(tmp_path / "music" / "airbag.flac", "flac", 7, 3.0)
+    mp3 = encode(tmp_path / "music" / "airbag.mp3", "mp3", 7, 3.05)
+    short = encode(tmp_path / "music" / "airbag (edit).flac", "flac", 8, 2.02)
+    for path in (flac, mp3, short):
+        write_tags(path, path.suffix[1:], tags)
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        lengths = {
+            Path(f.file_path).name: f.duration
+            for f in db.batch_get_files_by_paths([str(flac), str(mp3), str(short)]).values()
+            if f is not None
+        }
+        assert lengths == {"airbag.flac": 3.0, "airbag.mp3": 3.05, "airbag (edit).flac": 2.02}
+        checked = DuplicateChecker(db, workers=1).check_file(mp3)
+        groups = [_members(g) for g in find_duplicates(db, ["same_song"])]
+    assert checked.match_type == "same_song"
+    assert checked.matched_file is not None and checked.matched_file.file_path == str(flac)
+    assert {str(flac), str(mp3)} in groups, groups
+    assert all(str(short) not in g for g in groups if str(flac) in g)
+
+
+def test_a_group_never_holds_two_files_whose_lengths_disagree(tmp_path: Path) -> None:
+    """Same song is not transitive by length: A (2 s) and B (3 s) share their tags, B and
+    C (4 s) their MusicBrainz recording id; A~B and B~C, but A and C are 2 s apart."""
+    mbid = "4b6e6a5e-0d7a-4a5d-9f0e-3f3c2a1b0c9d"
+    a = make_audio(
+        tmp_path / "m" / "a.flac",
+        "flac",
+        seed=1,
+        seconds=2.0,
+        tags=Tags(artist="Low", title="Words", mbid=None),
+    )
+    b = make_audio(
+        tmp_path / "m" / "b.flac",
+        "flac",
+        seed=2,
+        seconds=3.0,
+        tags=Tags(artist="Low", title="Words", mbid=mbid),
+    )
+    c = make_audio(
+        tmp_path / "m" / "c.flac",
+        "flac",
+        seed=3,
+        seconds=4.0,
+        tags=Tags(artist="Low", title="Words (Demo)", mbid=mbid),
+    )
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "m"])
+        groups = [_members(g) for g in find_duplicates(db, ["same_song"])]
+    assert groups, "A~B or B~C is a group"
+    assert not any({str(a), str(c)} <= g for g in groups), groups
+    assert {str(b)} < next(g for g in groups if str(b) in g)
 
 
 def _copies(*paths: Path, source: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import pairwise
 
 from ..identity.fingerprint import FingerprintOutcome
 from ..models import LibraryFile
@@ -19,16 +20,14 @@ from ..store import LibraryDatabase
 from ..store.matching import album_counts, groups_by_key
 from .fuzzy import fuzzy_pairs
 from .hashes import HashCache
+from .joining import Edge, join
 from .keepers import KeeperRule, best_copies, by_quality, choose_keeper, keeper_rules
 from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
 from .prints import FingerprintCache
 from .recording import recording_edges
-from .rules import names_a_song, tolerance
+from .rules import durations_agree, names_a_song
 
 __all__ = ["find_duplicates"]
-
-_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
-Edge = tuple[int, int, MatchKind]
 
 
 def find_duplicates(
@@ -57,7 +56,8 @@ def find_duplicates(
         families = [_families(run) for run in runs]
         prints.prefetch(kin[0] for run in families if len(run) > 1 for kin in run)
         for run in families:
-            edges += _heard_edges(run, prints)
+            for recording in _recordings(run, prints):
+                edges += _length_edges(recording)
     if "same_recording" in wanted:
         heard, found = recording_edges(db, prints.algorithm)
         _register(files, list(heard.values()))
@@ -109,14 +109,13 @@ def _partition(
 
 
 def _song_runs(group: list[LibraryFile]) -> list[list[LibraryFile]]:
-    """Same tags: runs of lengths within tolerance of the first of each run (by length)."""
+    """Same tags: runs of lengths that each agree with the next one's (by length); two files
+    of different runs never agree. Files of unknown length are left out."""
     timed = sorted((f for f in group if f.duration), key=lambda f: f.duration or 0.0)
     runs: list[list[LibraryFile]] = []
     run: list[LibraryFile] = []
     for file in timed:
-        if run and (file.duration or 0) - (run[0].duration or 0) > tolerance(
-            run[0].duration or 0, file.duration or 0
-        ):
+        if run and not durations_agree(run[-1], file):
             runs.append(run)
             run = []
         run.append(file)
@@ -137,14 +136,14 @@ def _families(run: list[LibraryFile]) -> list[list[LibraryFile]]:
     return [*by_audio.values(), *alone]
 
 
-def _heard_edges(run: list[list[LibraryFile]], prints: FingerprintCache) -> list[Edge]:
-    """A run of same-tag files of about the same length (in families of the same audio),
-    split by what the fingerprints hear: files whose fingerprints do not match are
-    different recordings and never paired. A file without a fingerprint joins the first
-    recording (the tags are all there is)."""
+def _recordings(run: list[list[LibraryFile]], prints: FingerprintCache) -> list[list[LibraryFile]]:
+    """A run of same-tag files (in families of the same audio), split by what the
+    fingerprints hear: files whose fingerprints do not match are different recordings and
+    never paired. A file without a fingerprint joins the first recording (the tags are all
+    there is)."""
     files = [file for kin in run for file in kin]
     if len(run) < 2 or not prints.enabled:
-        return _star(files, "same_song")
+        return [files]
     recordings: list[list[LibraryFile]] = []
     unheard: list[LibraryFile] = []
     for kin in run:
@@ -159,9 +158,21 @@ def _heard_edges(run: list[list[LibraryFile]], prints: FingerprintCache) -> list
         else:
             recordings.append(list(kin))
     if not recordings:
-        return _star(unheard, "same_song")
+        return [unheard]
     recordings[0] += unheard
-    return [edge for recording in recordings for edge in _star(recording, "same_song")]
+    return recordings
+
+
+def _length_edges(recording: list[LibraryFile]) -> list[Edge]:
+    """same_song pairs of one recording: each file with the next by length, where the two
+    agree. Enough for `_groups`, which joins the closest first and never lets a group
+    span lengths that disagree, so a group is a run of neighbours by length."""
+    timed = sorted(recording, key=lambda f: f.duration or 0.0)
+    return [
+        (first.id or 0, second.id or 0, "same_song")
+        for first, second in pairwise(timed)
+        if durations_agree(first, second) is not False
+    ]
 
 
 def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:
@@ -171,60 +182,21 @@ def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:
 
 
 def _groups(
-    db: LibraryDatabase, files: dict[int, LibraryFile], edges: list[Edge], roots: Sequence[str]
+    db: LibraryDatabase,
+    files: dict[int, LibraryFile],
+    edges: list[Edge],
+    roots: Sequence[str],
 ) -> Iterator[DuplicateGroup]:
-    """Join the pairs, strongest kind first (union-find), and name each group's keeper
-    (see keepers.py; the album counts its rules need are read in one query for all).
-
-    Byte copies, same audio and same song are transitive, so their pairs join freely. A
-    fuzzy likeness is not ("Massive Attack" ~ "Massive Atak" ~ "Masiv Atak" ~ "Masiv Ata",
-    while the first and the last are not alike): a fuzzy pair joins two groups only when
-    every member of one is directly paired with every member of the other, so a chain of
-    near-misses never grows into one group whose keeper would stand for all of it."""
-    parent: dict[int, int] = {}
-    members_of: dict[int, list[int]] = {}
-
-    def find(node: int) -> int:
-        if node not in parent:
-            parent[node], members_of[node] = node, [node]
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    weakest: dict[int, int] = {}
-    direct: dict[tuple[int, int], MatchKind] = {}
-    for a, b, kind in sorted(edges, key=lambda edge: _RANK[edge[2]]):
-        direct.setdefault((min(a, b), max(a, b)), kind)
-    for a, b, kind in sorted(edges, key=lambda edge: _RANK[edge[2]]):
-        root_a, root_b = find(a), find(b)
-        if root_a == root_b:
-            continue
-        if kind == "fuzzy" and not _all_paired(members_of[root_a], members_of[root_b], direct):
-            continue
-        parent[root_b] = root_a
-        members_of[root_a] += members_of.pop(root_b)
-        weakest[root_a] = max(_RANK[kind], weakest.get(root_a, 0), weakest.get(root_b, 0))
-    members: dict[int, list[LibraryFile]] = defaultdict(list)
-    for node in parent:
-        members[find(node)].append(files[node])
-    ranked = [
-        (by_quality(group), KINDS[weakest[root]])
-        for root, group in members.items()
-        if len(group) > 1
-    ]
+    """The pairs joined into groups (see joining.py), each with its keeper (see
+    keepers.py); the album counts the keeper rules need are read in one query for all."""
+    joined = join(files, edges)
+    ranked = [(by_quality([files[n] for n in group]), kind) for group, kind in joined.groups]
     folders = {
         _folder(f) for order, _ in ranked if len(peers := best_copies(order)) > 1 for f in peers
     }
     rules = keeper_rules(roots, album_counts(db, folders) if folders else {})
     for order, kind in ranked:
-        yield _with_keeper(order, kind, direct, rules)
-
-
-def _all_paired(
-    group_a: list[int], group_b: list[int], direct: dict[tuple[int, int], MatchKind]
-) -> bool:
-    return all((min(a, b), max(a, b)) in direct for a in group_a for b in group_b)
+        yield _with_keeper(order, kind, joined.direct, rules)
 
 
 def _folder(file: LibraryFile) -> str:

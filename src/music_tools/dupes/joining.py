@@ -1,0 +1,116 @@
+"""Joining confirmed pairs into groups: union-find, strongest kind first, closest lengths
+first, and never into a group whose members' lengths disagree.
+
+Byte copies and same audio are transitive, so their pairs join freely. The other kinds are
+not: same song by length (A and B 1 s apart, B and C too, A and C 2 s apart), and a fuzzy
+likeness ("Massive Attack" ~ "Massive Atak" ~ "Masiv Atak" ~ "Masiv Ata", while the first
+and the last are not alike). Their pairs join two groups only when the lengths of the
+joined group all agree (its shortest and longest do: then every pair does), and a fuzzy
+pair only when every member of one group is directly paired with every member of the
+other, so a chain never grows into one group whose keeper would stand for files it does
+not match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..models import LibraryFile
+from .model import KINDS, MatchKind
+from .rules import tolerance
+
+__all__ = ["Edge", "Joined", "join"]
+
+#: (row id, row id, kind): two library rows that are duplicates of that kind
+Edge = tuple[int, int, MatchKind]
+Pair = tuple[int, int]
+_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+_FREE = ("exact", "same_audio", "same_recording")
+
+
+@dataclass(slots=True)
+class Joined:
+    """The groups (row ids, the weakest kind that joined each) and the strongest kind of
+    each pair of rows that matched directly."""
+
+    groups: list[tuple[list[int], MatchKind]]
+    direct: dict[Pair, MatchKind]
+
+
+@dataclass(slots=True)
+class _Forest:
+    """Union-find over row ids; each root knows its members, their shortest and longest
+    lengths, and the weakest kind that joined it."""
+
+    files: Mapping[int, LibraryFile]
+    parent: dict[int, int] = field(default_factory=dict)
+    members: dict[int, list[int]] = field(default_factory=dict)
+    ends: dict[int, tuple[float, float] | None] = field(default_factory=dict)
+    weakest: dict[int, int] = field(default_factory=dict)
+
+    def find(self, node: int) -> int:
+        if node not in self.parent:
+            self.parent[node], self.members[node] = node, [node]
+            length = self.files[node].duration
+            self.ends[node] = (length, length) if length else None
+        while self.parent[node] != node:
+            self.parent[node] = self.parent[self.parent[node]]
+            node = self.parent[node]
+        return node
+
+    def joined_ends(self, root_a: int, root_b: int) -> tuple[float, float] | None:
+        a, b = self.ends[root_a], self.ends[root_b]
+        if a is None or b is None:
+            return a or b
+        return min(a[0], b[0]), max(a[1], b[1])
+
+    def may_join(
+        self, root_a: int, root_b: int, kind: MatchKind, direct: Mapping[Pair, MatchKind]
+    ) -> bool:
+        if kind in _FREE:
+            return True
+        if not _agree(self.joined_ends(root_a, root_b)):
+            return False
+        return kind != "fuzzy" or _all_paired(self.members[root_a], self.members[root_b], direct)
+
+    def union(self, root_a: int, root_b: int, kind: MatchKind) -> None:
+        self.ends[root_a] = self.joined_ends(root_a, root_b)
+        self.parent[root_b] = root_a
+        self.members[root_a] += self.members.pop(root_b)
+        rank = max(_RANK[kind], self.weakest.get(root_a, 0), self.weakest.pop(root_b, 0))
+        self.weakest[root_a] = rank
+
+
+def join(files: Mapping[int, LibraryFile], edges: list[Edge]) -> Joined:
+    """Join the pairs into groups (see the module's docstring)."""
+
+    def gap(edge: Edge) -> float:
+        if edge[2] != "same_song":
+            return 0.0  # the fuzzy pairs keep their order (see fuzzy.py)
+        a, b = files[edge[0]].duration, files[edge[1]].duration
+        return abs((b or 0.0) - (a or 0.0)) if a and b else 0.0
+
+    ordered = sorted(edges, key=lambda edge: (_RANK[edge[2]], gap(edge)))
+    direct: dict[Pair, MatchKind] = {}
+    for a, b, kind in ordered:
+        direct.setdefault((min(a, b), max(a, b)), kind)
+    forest = _Forest(files)
+    for a, b, kind in ordered:
+        root_a, root_b = forest.find(a), forest.find(b)
+        if root_a != root_b and forest.may_join(root_a, root_b, kind, direct):
+            forest.union(root_a, root_b, kind)
+    groups = [
+        (members, KINDS[forest.weakest.get(root, 0)])
+        for root, members in forest.members.items()
+        if len(members) > 1
+    ]
+    return Joined(groups, direct)
+
+
+def _agree(ends: tuple[float, float] | None) -> bool:
+    return ends is None or ends[1] - ends[0] <= tolerance(ends[0], ends[1])
+
+
+def _all_paired(group_a: list[int], group_b: list[int], direct: Mapping[Pair, MatchKind]) -> bool:
+    return all((min(a, b), max(a, b)) in direct for a in group_a for b in group_b)
