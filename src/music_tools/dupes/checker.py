@@ -31,6 +31,7 @@ from .rules import durations_agree, quality_rank, quality_verdict
 __all__ = ["DuplicateChecker"]
 
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+NOT_IN_LIBRARY = "not in the library"
 Rows = list[LibraryFile]
 
 
@@ -193,10 +194,12 @@ def _add_recordings(
     if any(m.kind in ("exact", "same_audio", "same_song") for m in result.matches):
         return
     known = {m.file.id for m in result.matches}
-    found = recording_matches(
+    found, near_misses = recording_matches(
         file, db, prints, lambda row: row.id in known or _is_itself(file, row)
     )
     if not found:
+        if near_misses and result.reason == NOT_IN_LIBRARY:
+            result.reason = near_misses[0]
         return
     result.matches[:0] = found
     result.matches.sort(key=_match_order)
@@ -242,7 +245,7 @@ def _judge(
             elif near_miss:
                 near_misses.append(near_miss)
     if not result.matches:
-        result.reason = near_misses[0] if near_misses else "not in the library"
+        result.reason = near_misses[0] if near_misses else NOT_IN_LIBRARY
         return result
     result.matches.sort(key=_match_order)
     _settle(result, file)

@@ -58,8 +58,9 @@ def find_duplicates(
         for run in families:
             for recording in _recordings(run, prints):
                 edges += _length_edges(recording)
+    offsets: dict[tuple[int, int], float] = {}
     if "same_recording" in wanted:
-        heard, found = recording_edges(db, prints.algorithm)
+        heard, found, offsets = recording_edges(db, prints.algorithm)
         _register(files, list(heard.values()))
         edges += found
     if "fuzzy" in wanted:
@@ -67,7 +68,7 @@ def find_duplicates(
             edges += _fuzzy_edges(_register(files, group))
     cache.flush()
     prints.flush()
-    yield from _groups(db, files, edges, roots)
+    yield from _groups(db, files, edges, offsets, roots)
 
 
 def _register(files: dict[int, LibraryFile], group: list[LibraryFile]) -> list[LibraryFile]:
@@ -185,11 +186,12 @@ def _groups(
     db: LibraryDatabase,
     files: dict[int, LibraryFile],
     edges: list[Edge],
+    offsets: dict[tuple[int, int], float],
     roots: Sequence[str],
 ) -> Iterator[DuplicateGroup]:
     """The pairs joined into groups (see joining.py), each with its keeper (see
     keepers.py); the album counts the keeper rules need are read in one query for all."""
-    joined = join(files, edges)
+    joined = join(files, edges, offsets)
     ranked = [(by_quality([files[n] for n in group]), kind) for group, kind in joined.groups]
     folders = {
         _folder(f) for order, _ in ranked if len(peers := best_copies(order)) > 1 for f in peers

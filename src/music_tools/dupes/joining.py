@@ -9,6 +9,14 @@ joined group all agree (its shortest and longest do: then every pair does), and 
 pair only when every member of one group is directly paired with every member of the
 other, so a chain never grows into one group whose keeper would stand for files it does
 not match.
+
+Nor do two titles that name different versions ("Song" and "Song (Remix)") meet in one
+group through files without a title (an untagged rip matches both by fingerprint).
+
+Lengths are compared where the audio ends: a same_recording pair says how much later the
+second file's audio starts (leading silence added or cut), and each member keeps that lead
+against its group's first member, so a copy with 1.5 s of silence added is as long as its
+original, while a radio edit or an extended mix is not.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from dataclasses import dataclass, field
 
 from ..models import LibraryFile
 from .model import KINDS, MatchKind
-from .rules import tolerance
+from .rules import tolerance, version_words
 
 __all__ = ["Edge", "Joined", "join"]
 
@@ -26,7 +34,7 @@ __all__ = ["Edge", "Joined", "join"]
 Edge = tuple[int, int, MatchKind]
 Pair = tuple[int, int]
 _RANK = {kind: rank for rank, kind in enumerate(KINDS)}
-_FREE = ("exact", "same_audio", "same_recording")
+_FREE = ("exact", "same_audio")
 
 
 @dataclass(slots=True)
@@ -40,66 +48,100 @@ class Joined:
 
 @dataclass(slots=True)
 class _Forest:
-    """Union-find over row ids; each root knows its members, their shortest and longest
-    lengths, and the weakest kind that joined it."""
+    """Union-find over row ids; each root knows its members, where their audio ends (in
+    seconds from its own start: `lead` is how much later a member's audio starts), the
+    version words of its titled members, and the weakest kind that joined it."""
 
     files: Mapping[int, LibraryFile]
     parent: dict[int, int] = field(default_factory=dict)
     members: dict[int, list[int]] = field(default_factory=dict)
+    lead: dict[int, float] = field(default_factory=dict)
     ends: dict[int, tuple[float, float] | None] = field(default_factory=dict)
+    words: dict[int, frozenset[str] | None] = field(default_factory=dict)
     weakest: dict[int, int] = field(default_factory=dict)
 
     def find(self, node: int) -> int:
         if node not in self.parent:
-            self.parent[node], self.members[node] = node, [node]
+            self.parent[node], self.members[node], self.lead[node] = node, [node], 0.0
             length = self.files[node].duration
             self.ends[node] = (length, length) if length else None
+            self.words[node] = version_words(self.files[node])
         while self.parent[node] != node:
             self.parent[node] = self.parent[self.parent[node]]
             node = self.parent[node]
         return node
 
-    def joined_ends(self, root_a: int, root_b: int) -> tuple[float, float] | None:
+    def shift(self, a: int, b: int, offset: float) -> float:
+        """How much later the audio of b's root starts than a's root's, given that b's
+        starts `offset` later than a's."""
+        return self.lead[a] + offset - self.lead[b]
+
+    def joined_ends(self, root_a: int, root_b: int, shift: float) -> tuple[float, float] | None:
         a, b = self.ends[root_a], self.ends[root_b]
+        if b is not None:
+            b = (b[0] - shift, b[1] - shift)
         if a is None or b is None:
             return a or b
         return min(a[0], b[0]), max(a[1], b[1])
 
     def may_join(
-        self, root_a: int, root_b: int, kind: MatchKind, direct: Mapping[Pair, MatchKind]
+        self,
+        root_a: int,
+        root_b: int,
+        shift: float,
+        kind: MatchKind,
+        direct: Mapping[Pair, MatchKind],
     ) -> bool:
         if kind in _FREE:
             return True
-        if not _agree(self.joined_ends(root_a, root_b)):
+        words_a, words_b = self.words[root_a], self.words[root_b]
+        if words_a is not None and words_b is not None and words_a != words_b:
+            return False
+        if not _agree(self.joined_ends(root_a, root_b, shift)):
             return False
         return kind != "fuzzy" or _all_paired(self.members[root_a], self.members[root_b], direct)
 
-    def union(self, root_a: int, root_b: int, kind: MatchKind) -> None:
-        self.ends[root_a] = self.joined_ends(root_a, root_b)
+    def union(self, root_a: int, root_b: int, shift: float, kind: MatchKind) -> None:
+        ends = self.joined_ends(root_a, root_b, shift)
+        for node in self.members[root_b]:
+            self.lead[node] += shift
         self.parent[root_b] = root_a
         self.members[root_a] += self.members.pop(root_b)
+        self.ends[root_a] = ends
+        if self.words[root_a] is None:
+            self.words[root_a] = self.words[root_b]
         rank = max(_RANK[kind], self.weakest.get(root_a, 0), self.weakest.pop(root_b, 0))
         self.weakest[root_a] = rank
 
 
-def join(files: Mapping[int, LibraryFile], edges: list[Edge]) -> Joined:
-    """Join the pairs into groups (see the module's docstring)."""
+def join(
+    files: Mapping[int, LibraryFile],
+    edges: list[Edge],
+    offsets: Mapping[Pair, float],
+) -> Joined:
+    """Join the pairs into groups (see the module's docstring). `offsets[(a, b)]`: how much
+    later b's audio starts than a's, for the same_recording pairs that were aligned."""
+
+    def offset(edge: Edge) -> float:
+        return offsets.get((edge[0], edge[1]), 0.0)
 
     def gap(edge: Edge) -> float:
-        if edge[2] != "same_song":
+        if edge[2] not in ("same_song", "same_recording"):
             return 0.0  # the fuzzy pairs keep their order (see fuzzy.py)
         a, b = files[edge[0]].duration, files[edge[1]].duration
-        return abs((b or 0.0) - (a or 0.0)) if a and b else 0.0
+        return abs((b or 0.0) - offset(edge) - (a or 0.0)) if a and b else 0.0
 
     ordered = sorted(edges, key=lambda edge: (_RANK[edge[2]], gap(edge)))
     direct: dict[Pair, MatchKind] = {}
     for a, b, kind in ordered:
         direct.setdefault((min(a, b), max(a, b)), kind)
     forest = _Forest(files)
-    for a, b, kind in ordered:
+    for edge in ordered:
+        a, b, kind = edge
         root_a, root_b = forest.find(a), forest.find(b)
-        if root_a != root_b and forest.may_join(root_a, root_b, kind, direct):
-            forest.union(root_a, root_b, kind)
+        shift = forest.shift(a, b, offset(edge))
+        if root_a != root_b and forest.may_join(root_a, root_b, shift, kind, direct):
+            forest.union(root_a, root_b, shift, kind)
     groups = [
         (members, KINDS[forest.weakest.get(root, 0)])
         for root, members in forest.members.items()

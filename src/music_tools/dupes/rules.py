@@ -26,6 +26,7 @@ from ..models import LibraryFile
 from .model import Quality
 
 __all__ = [
+    "aligned_durations_agree",
     "durations_agree",
     "format_duration",
     "has_copy_marker",
@@ -33,8 +34,10 @@ __all__ = [
     "normalized_names",
     "quality_rank",
     "quality_verdict",
+    "same_version",
     "similarity",
     "tolerance",
+    "version_words",
 ]
 
 MIN_TOLERANCE_S = 1.0
@@ -65,6 +68,30 @@ def durations_agree(a: LibraryFile, b: LibraryFile) -> bool | None:
     if not a.duration or not b.duration:
         return None
     return abs(a.duration - b.duration) <= tolerance(a.duration, b.duration)
+
+
+def aligned_durations_agree(a: LibraryFile, b: LibraryFile, offset_s: float) -> bool | None:
+    """As durations_agree, for two files whose audio aligns with b's starting `offset_s`
+    later than a's (leading silence added, or the first second cut): whether the audio
+    ends at about the same place. An edit or an extended mix does not."""
+    if not a.duration or not b.duration:
+        return None
+    end = b.duration - offset_s
+    return abs(end - a.duration) <= tolerance(a.duration, end)
+
+
+def version_words(file: LibraryFile) -> frozenset[str] | None:
+    """The version words ("live", "remix", "edit"...) of the file's title tag; None when it
+    has no title (an untagged file says nothing about its version)."""
+    if not file.title:
+        return None
+    return _normalized(file.artist or "", file.title)[2][0]
+
+
+def same_version(a: LibraryFile, b: LibraryFile) -> bool:
+    """False only when both files have titles and these name different versions."""
+    words_a, words_b = version_words(a), version_words(b)
+    return words_a is None or words_b is None or words_a == words_b
 
 
 def has_copy_marker(path: str) -> bool:
