@@ -11,6 +11,7 @@ import pytest
 
 from audio_factory import Tags, make_audio, write_tags
 from dupe_corpus import SONGS, Label, build_corpus, encode
+from music_tools.dupes.joining import Pairs, join
 from music_tools.dupes.rules import has_copy_marker, quality_verdict
 from music_tools.library import (
     DuplicateChecker,
@@ -291,3 +292,22 @@ def test_the_keeper_between_copies_alike_in_every_other_way_is_the_oldest_file(
 )
 def test_copy_markers_in_file_names(name: str, marked: bool) -> None:
     assert has_copy_marker(f"/music/{name}") is marked
+
+
+def test_a_member_is_confirmed_only_when_confirmed_pairs_link_it_to_the_keeper() -> None:
+    """A and B are the same song; K is alike by name to A, B and C, A and B to C, but only
+    the fingerprints of K and C were compared, and agree: one group, in which C is
+    confirmed from K, A and B are not; from A, B is."""
+    files = {n: LibraryFile(id=n, file_path=f"/m/{n}.flac", duration=200.0) for n in range(1, 5)}
+    k, a, b, c = files
+    pairs = Pairs(
+        edges=[(a, b, "same_song"), (k, a, "fuzzy"), (k, b, "fuzzy"), (k, c, "fuzzy")],
+        unconfirmed={(k, a), (k, b), (a, c), (b, c)},
+    )
+    pairs.edges += [(a, c, "fuzzy"), (b, c, "fuzzy")]  # the clique rule lets C join
+    joined = join(files, pairs)
+    (members, kind), *_ = joined.groups
+    assert sorted(members) == [k, a, b, c] and kind == "fuzzy"
+    assert [joined.confirmed(k, m) for m in (a, b, c)] == [False, False, True]
+    assert joined.confirmed(a, b)
+    assert join(files, Pairs(edges=pairs.edges)).confirmed(k, a)  # nothing unconfirmed

@@ -17,12 +17,14 @@ from rich.console import Console
 from ..dupes import KINDS, DuplicateChecker, MatchKind, find_duplicates
 from ..dupes.actions import (
     Action,
+    Outcome,
     apply_actions,
     attach_rows,
     plan_check_moves,
     plan_group_actions,
     undo_log,
 )
+from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
 from ..identity.fingerprint import INSTALL_HINT, FingerprintOutcome, fpcalc_path
 from ..index.scan import scan
@@ -55,6 +57,13 @@ _LOG = click.option(
     help="The action log (JSON lines) [music-tools-actions-<time>.jsonl beside the database].",
 )
 _QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+_ACT_ON_FUZZY = click.option(
+    "--act-on-fuzzy",
+    is_flag=True,
+    help="Also act on fuzzy matches (names alike) that no fingerprint confirmed (fpcalc "
+    "not installed, or a file without a fingerprint); without it they are reported and "
+    "left alone.",
+)
 
 
 def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
@@ -93,6 +102,7 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
     type=click.Path(file_okay=False, path_type=Path),
     help="Move new files that the library has at the same or a better quality here.",
 )
+@_ACT_ON_FUZZY
 @_APPLY
 @_LOG
 @_QUIET
@@ -105,6 +115,7 @@ def check(
     workers: int | None,
     fingerprint: bool,
     move_dupes_to: Path | None,
+    act_on_fuzzy: bool,
     apply: bool,
     log_path: Path | None,
     quiet: bool,
@@ -144,7 +155,9 @@ def check(
             dupes_render.write_results(shown, sys.stdout, fmt)
         failed = False
         if move_dupes_to is not None:
-            actions = attach_rows(db, plan_check_moves(results.values(), str(move_dupes_to)))
+            sure, unsure = split_results(results.values(), act_on_fuzzy)
+            _say_left_alone(plan_check_moves(unsure, str(move_dupes_to)))
+            actions = attach_rows(db, plan_check_moves(sure, str(move_dupes_to)))
             failed = _run_actions(db, actions, apply, log_path, db_path)
     if failed:
         return ExitStatus.ERROR
@@ -181,6 +194,7 @@ def _wanted(only: str | None, duplicate: bool, quality: str, file: object) -> bo
     "--move-to", type=click.Path(file_okay=False, path_type=Path), help="Move non-keepers here."
 )
 @click.option("--trash", is_flag=True, help="Send non-keepers to the system trash.")
+@_ACT_ON_FUZZY
 @_APPLY
 @_LOG
 @_QUIET
@@ -192,6 +206,7 @@ def dupes(
     fmt: str,
     move_to: Path | None,
     trash: bool,
+    act_on_fuzzy: bool,
     apply: bool,
     log_path: Path | None,
     quiet: bool,
@@ -221,7 +236,10 @@ def dupes(
         else:
             dupes_render.write_groups(groups, sys.stdout, fmt)
         if move_to is not None or trash:
-            actions = plan_group_actions(groups, str(move_to) if move_to else None, trash)
+            target = str(move_to) if move_to else None
+            sure, unsure = split_groups(groups, act_on_fuzzy)
+            _say_left_alone(plan_group_actions(unsure, target, trash))
+            actions = plan_group_actions(sure, target, trash)
             if _run_actions(db, actions, apply, log_path, db_path):
                 return ExitStatus.ERROR
     return ExitStatus.OK
@@ -277,6 +295,12 @@ def _run_actions(
     elif log_path is not None:
         click.echo(f"log: {printable_path(str(log_path))} (music-tools undo LOG)", err=True)
     return failed
+
+
+def _say_left_alone(actions: list[Action]) -> None:
+    """One line for each file an unconfirmed fuzzy match would have had moved."""
+    for action in actions:
+        click.echo(dupes_render.outcome_line(Outcome(action, "skipped", LEFT_ALONE)), err=True)
 
 
 def _say_waiting_to_act() -> None:

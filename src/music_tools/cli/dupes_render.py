@@ -33,6 +33,7 @@ _CSV_FIELDS = (
     "confidence",
     "quality",
     "reason",
+    "confirmed",
 )
 
 
@@ -48,11 +49,13 @@ def result_record(result: DuplicateResult) -> dict[str, Any]:
                 "path": printable_path(m.file.file_path),
                 "kind": m.kind,
                 "confidence": m.confidence,
+                "confirmed": m.confirmed,
                 "reason": m.reason,
             }
             for m in result.matches
         ],
         "confidence": result.confidence,
+        "confirmed": result.matches[0].confirmed if result.matches else None,
         "quality": result.quality,
         "reason": result.reason,
     }
@@ -92,11 +95,12 @@ def print_results(console: Console, results: Sequence[DuplicateResult], base: st
 
 
 def _group_record(group: DuplicateGroup) -> dict[str, Any]:
-    def file(f: LibraryFile, kind: str | None) -> dict[str, Any]:
+    def file(f: LibraryFile, kind: str | None, confirmed: bool = True) -> dict[str, Any]:
         return {
             "path": printable_path(f.file_path),
             "machine": f.machine,
             "kind": kind,
+            "confirmed": confirmed,
             "artist": f.artist,
             "title": f.title,
             "format": f.file_format,
@@ -109,7 +113,7 @@ def _group_record(group: DuplicateGroup) -> dict[str, Any]:
         "kind": group.kind,
         "reason": group.reason,
         "keeper": file(group.keeper, None),
-        "others": [file(m.file, m.kind) for m in group.others],
+        "others": [file(m.file, m.kind, m.confirmed) for m in group.others],
     }
 
 
@@ -120,7 +124,18 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
         return
     writer = csv.writer(out)
     writer.writerow(
-        ["group", "role", "kind", "path", "machine", "artist", "title", "format", "bitrate"]
+        [
+            "group",
+            "role",
+            "kind",
+            "path",
+            "machine",
+            "artist",
+            "title",
+            "format",
+            "bitrate",
+            "confirmed",
+        ]
     )
     for number, record in enumerate(records, start=1):
         for role, entry in [("keep", record["keeper"])] + [("dupe", o) for o in record["others"]]:
@@ -135,6 +150,7 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
                     entry["title"],
                     entry["format"],
                     entry["bitrate"],
+                    entry["confirmed"],
                 ]
             )
 

@@ -26,7 +26,7 @@ from .hashes import HashCache
 from .model import KINDS, DuplicateGroup, DuplicateResult, Match, MatchKind
 from .prints import FingerprintCache
 from .recording import recording_matches
-from .rules import durations_agree, quality_rank, quality_verdict
+from .rules import durations_agree, quality_rank, quality_verdict, similarity
 
 __all__ = ["DuplicateChecker"]
 
@@ -173,11 +173,13 @@ def _to_hear(
     files: Sequence[LibraryFile], candidates: dict[str, tuple[Rows, Rows]], every_file: bool
 ) -> Iterator[LibraryFile]:
     """The files whose fingerprints checking will need: both sides of each same-tag pair of
-    about the same length (other audio), and with `every_file`, every new file."""
+    about the same length (other audio), of each fuzzy pair of a file no key matches, and
+    with `every_file`, every new file."""
     for file in files:
         if every_file:
             yield file
-        for row in candidates.get(file.file_path, ([], []))[0]:
+        keyed, similar = candidates.get(file.file_path, ([], []))
+        for row in keyed:
             if (
                 row.metadata_hash == file.metadata_hash
                 and row.audio_key != file.audio_key
@@ -185,6 +187,17 @@ def _to_hear(
             ):
                 yield file
                 yield row
+        if not any(_may_match(file, row) for row in keyed):
+            for row in similar:
+                if durations_agree(file, row) and similarity(file, row):
+                    yield file
+                    yield row
+
+
+def _may_match(file: LibraryFile, row: LibraryFile) -> bool:
+    """Whether a row that shares a key with the file is likely to match it (then its fuzzy
+    neighbours are never compared)."""
+    return row.audio_key == file.audio_key or durations_agree(file, row) is not False
 
 
 def _add_recordings(
@@ -239,7 +252,7 @@ def _judge(
             near_misses.append(near_miss)
     if not result.matches:
         for candidate in similar:
-            match, near_miss = compare(file, candidate, cache)
+            match, near_miss = compare(file, candidate, cache, prints=prints)
             if match is not None:
                 result.matches.append(match)
             elif near_miss:

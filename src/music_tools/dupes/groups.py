@@ -20,7 +20,7 @@ from ..store import LibraryDatabase
 from ..store.matching import album_counts, groups_by_key
 from .fuzzy import fuzzy_pairs
 from .hashes import HashCache
-from .joining import Edge, join
+from .joining import Edge, Joined, Pairs, join
 from .keepers import KeeperRule, best_copies, by_quality, choose_keeper, keeper_rules
 from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
 from .prints import FingerprintCache
@@ -41,12 +41,12 @@ def find_duplicates(
     `on_fingerprint_failure` (it is then grouped by its tags alone)."""
     wanted: set[str] = set(kinds)
     files: dict[int, LibraryFile] = {}
-    edges: list[Edge] = []
+    pairs = Pairs()
     cache = HashCache(db)
     prints = FingerprintCache(db, on_failure=on_fingerprint_failure)
     if wanted & {"exact", "same_audio"}:
         for group in groups_by_key(db, "audio_key"):
-            edges += _audio_edges(_register(files, group), cache, wanted)
+            pairs.edges += _audio_edges(_register(files, group), cache, wanted)
     if "same_song" in wanted:
         runs: list[list[LibraryFile]] = []
         for key in ("metadata_hash", "musicbrainz_recording_id"):
@@ -57,18 +57,21 @@ def find_duplicates(
         prints.prefetch(kin[0] for run in families if len(run) > 1 for kin in run)
         for run in families:
             for recording in _recordings(run, prints):
-                edges += _length_edges(recording)
-    offsets: dict[tuple[int, int], float] = {}
+                pairs.edges += _length_edges(recording)
     if "same_recording" in wanted:
-        heard, found, offsets = recording_edges(db, prints.algorithm)
+        heard, found, pairs.offsets = recording_edges(db, prints.algorithm)
         _register(files, list(heard.values()))
-        edges += found
+        pairs.edges += found
     if "fuzzy" in wanted:
-        for group in groups_by_key(db, "fuzzy_block"):
-            edges += _fuzzy_edges(_register(files, group))
+        alike = [
+            pair
+            for group in groups_by_key(db, "fuzzy_block")
+            for pair in fuzzy_pairs(_register(files, group))
+        ]
+        _add_heard_fuzzy(pairs, alike, prints)
     cache.flush()
     prints.flush()
-    yield from _groups(db, files, edges, offsets, roots)
+    yield from _groups(db, files, pairs, roots)
 
 
 def _register(files: dict[int, LibraryFile], group: list[LibraryFile]) -> list[LibraryFile]:
@@ -176,29 +179,38 @@ def _length_edges(recording: list[LibraryFile]) -> list[Edge]:
     ]
 
 
-def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:
-    """Pairs within one block whose artist and title are alike and lengths agree (pairs
-    with the same tags are same_song's to judge); see fuzzy.py."""
-    return [(first.id or 0, second.id or 0, "fuzzy") for first, second in fuzzy_pairs(block)]
+def _add_heard_fuzzy(
+    pairs: Pairs, alike: list[tuple[LibraryFile, LibraryFile]], prints: FingerprintCache
+) -> None:
+    """Pairs whose artist and title are alike and lengths agree (see fuzzy.py), heard by
+    their fingerprints where fpcalc is installed: a pair whose fingerprints disagree is
+    two songs and is dropped; one that has no fingerprints to compare (no fpcalc, a file
+    too short or silent) stays, unconfirmed."""
+    if prints.enabled:
+        prints.prefetch(file for pair in alike for file in pair)
+    for first, second in alike:
+        alignment = prints.compare(first, second)
+        if alignment is not None and not alignment.matches:
+            continue
+        a, b = first.id or 0, second.id or 0
+        pairs.edges.append((a, b, "fuzzy"))
+        if alignment is None:
+            pairs.unconfirmed.add((min(a, b), max(a, b)))
 
 
 def _groups(
-    db: LibraryDatabase,
-    files: dict[int, LibraryFile],
-    edges: list[Edge],
-    offsets: dict[tuple[int, int], float],
-    roots: Sequence[str],
+    db: LibraryDatabase, files: dict[int, LibraryFile], pairs: Pairs, roots: Sequence[str]
 ) -> Iterator[DuplicateGroup]:
     """The pairs joined into groups (see joining.py), each with its keeper (see
     keepers.py); the album counts the keeper rules need are read in one query for all."""
-    joined = join(files, edges, offsets)
+    joined = join(files, pairs)
     ranked = [(by_quality([files[n] for n in group]), kind) for group, kind in joined.groups]
     folders = {
         _folder(f) for order, _ in ranked if len(peers := best_copies(order)) > 1 for f in peers
     }
     rules = keeper_rules(roots, album_counts(db, folders) if folders else {})
     for order, kind in ranked:
-        yield _with_keeper(order, kind, joined.direct, rules)
+        yield _with_keeper(order, kind, joined, rules)
 
 
 def _folder(file: LibraryFile) -> str:
@@ -206,17 +218,18 @@ def _folder(file: LibraryFile) -> str:
 
 
 def _with_keeper(
-    ranked: list[LibraryFile],
-    kind: MatchKind,
-    direct: dict[tuple[int, int], MatchKind],
-    rules: Sequence[KeeperRule],
+    ranked: list[LibraryFile], kind: MatchKind, joined: Joined, rules: Sequence[KeeperRule]
 ) -> DuplicateGroup:
     """The group with its keeper and the reason; each other member with the kind of its
-    direct pair with the keeper (the group's kind when it joined through others)."""
+    direct pair with the keeper (the group's kind when it joined through others), and
+    whether confirmed pairs link it to the keeper."""
     keeper, reason = choose_keeper(ranked, rules)
+    mine = keeper.id or 0
     others = [
         GroupMember(
-            f, direct.get((min(keeper.id or 0, f.id or 0), max(keeper.id or 0, f.id or 0)), kind)
+            f,
+            joined.direct.get((min(mine, f.id or 0), max(mine, f.id or 0)), kind),
+            joined.confirmed(mine, f.id or 0),
         )
         for f in ranked
         if f is not keeper

@@ -17,6 +17,9 @@ Lengths are compared where the audio ends: a same_recording pair says how much l
 second file's audio starts (leading silence added or cut), and each member keeps that lead
 against its group's first member, so a copy with 1.5 s of silence added is as long as its
 original, while a radio edit or an extended mix is not.
+
+A fuzzy pair that no fingerprint confirmed still joins, but a member is confirmed only when
+confirmed pairs link it to its keeper (`Joined.confirmed`): actions leave the others alone.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from ..models import LibraryFile
 from .model import KINDS, MatchKind
 from .rules import tolerance, version_words
 
-__all__ = ["Edge", "Joined", "join"]
+__all__ = ["Edge", "Joined", "Pairs", "join"]
 
 #: (row id, row id, kind): two library rows that are duplicates of that kind
 Edge = tuple[int, int, MatchKind]
@@ -38,12 +41,30 @@ _FREE = ("exact", "same_audio")
 
 
 @dataclass(slots=True)
+class Pairs:
+    """What joining starts from: the pairs of rows that matched; for each same_recording
+    pair (a, b), how much later b's audio starts than a's; the fuzzy pairs (smaller id
+    first) that no fingerprint confirmed."""
+
+    edges: list[Edge] = field(default_factory=list)
+    offsets: dict[Pair, float] = field(default_factory=dict)
+    unconfirmed: set[Pair] = field(default_factory=set)
+
+
+@dataclass(slots=True)
 class Joined:
     """The groups (row ids, the weakest kind that joined each) and the strongest kind of
     each pair of rows that matched directly."""
 
     groups: list[tuple[list[int], MatchKind]]
     direct: dict[Pair, MatchKind]
+    #: row id -> another row that confirmed pairs link it to (a union-find forest within
+    #: the groups); None when every pair is confirmed
+    links: dict[int, int] | None = None
+
+    def confirmed(self, keeper: int, member: int) -> bool:
+        """Whether confirmed pairs link `member` to `keeper` (of the same group)."""
+        return self.links is None or _root(self.links, member) == _root(self.links, keeper)
 
 
 @dataclass(slots=True)
@@ -114,16 +135,11 @@ class _Forest:
         self.weakest[root_a] = rank
 
 
-def join(
-    files: Mapping[int, LibraryFile],
-    edges: list[Edge],
-    offsets: Mapping[Pair, float],
-) -> Joined:
-    """Join the pairs into groups (see the module's docstring). `offsets[(a, b)]`: how much
-    later b's audio starts than a's, for the same_recording pairs that were aligned."""
+def join(files: Mapping[int, LibraryFile], pairs: Pairs) -> Joined:
+    """Join the pairs into groups (see the module's docstring)."""
 
     def offset(edge: Edge) -> float:
-        return offsets.get((edge[0], edge[1]), 0.0)
+        return pairs.offsets.get((edge[0], edge[1]), 0.0)
 
     def gap(edge: Edge) -> float:
         if edge[2] not in ("same_song", "same_recording"):
@@ -131,7 +147,7 @@ def join(
         a, b = files[edge[0]].duration, files[edge[1]].duration
         return abs((b or 0.0) - offset(edge) - (a or 0.0)) if a and b else 0.0
 
-    ordered = sorted(edges, key=lambda edge: (_RANK[edge[2]], gap(edge)))
+    ordered = sorted(pairs.edges, key=lambda edge: (_RANK[edge[2]], gap(edge)))
     direct: dict[Pair, MatchKind] = {}
     for a, b, kind in ordered:
         direct.setdefault((min(a, b), max(a, b)), kind)
@@ -147,7 +163,29 @@ def join(
         for root, members in forest.members.items()
         if len(members) > 1
     ]
-    return Joined(groups, direct)
+    return Joined(groups, direct, _confirmed_links(forest, ordered, pairs.unconfirmed))
+
+
+def _confirmed_links(
+    forest: _Forest, edges: list[Edge], unconfirmed: set[Pair]
+) -> dict[int, int] | None:
+    """A second forest, of the confirmed pairs within each group (None: all are)."""
+    if not unconfirmed:
+        return None
+    links: dict[int, int] = {}
+    for a, b, kind in edges:
+        if kind == "fuzzy" and (min(a, b), max(a, b)) in unconfirmed:
+            continue
+        if forest.find(a) == forest.find(b):
+            links[_root(links, b)] = _root(links, a)
+    return links
+
+
+def _root(links: dict[int, int], node: int) -> int:
+    while links.get(node, node) != node:
+        links[node] = links.get(links[node], links[node])
+        node = links[node]
+    return node
 
 
 def _agree(ends: tuple[float, float] | None) -> bool:

@@ -31,6 +31,9 @@ class Match:
     kind: MatchKind
     confidence: float
     reason: str
+    #: whether more than a likeness of names says so: True for every kind but fuzzy, which
+    #: only fingerprints that agree confirm; actions leave an unconfirmed match alone
+    confirmed: bool = True
 
 
 @dataclass(slots=True)
@@ -55,10 +58,13 @@ class DuplicateResult:
 
 @dataclass(slots=True)
 class GroupMember:
-    """A file of a group that is not the keeper, and how it duplicates the keeper."""
+    """A file of a group that is not the keeper, and how it duplicates the keeper;
+    `confirmed` as for a Match: False when only unconfirmed fuzzy pairs link it to the
+    keeper."""
 
     file: LibraryFile
     kind: MatchKind
+    confirmed: bool = True
 
 
 @dataclass(slots=True)
