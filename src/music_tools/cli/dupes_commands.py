@@ -14,7 +14,7 @@ from typing import IO, Any
 import click
 from rich.console import Console
 
-from ..dupes import KINDS, DuplicateChecker, MatchKind, find_duplicates
+from ..dupes import KINDS, DuplicateChecker, DuplicateResult, MatchKind, find_duplicates
 from ..dupes.actions import (
     Action,
     Outcome,
@@ -89,7 +89,9 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
 @click.option(
     "--only",
     type=click.Choice(["new", "dupes", "upgrades"]),
-    help="Show only new files, only duplicates, or only duplicates better than the library's.",
+    help="Show only new files (the library has no copy; never its own files), only "
+    "duplicates (the library has another copy; its own files too), or only new files "
+    "better than the library's copy.",
 )
 @click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
 @click.option(
@@ -124,8 +126,10 @@ def check(
 ) -> ExitStatus:
     """Tell, for each file under PATHS, whether the library already has it, how
     (exact, same_audio, same_song, same_recording, fuzzy) and whether the new one is better.
+    A file that is itself in the library is "own", with its other copies, if any.
 
-    Exit status 3 when at least one file is already in the library, 0 when none is.
+    Exit status 3 when at least one file has a copy in the library (other than itself), 0
+    when none has: every file is new, or the library's own file with no other copy.
 
     Example: music-tools check ~/Downloads/new-album --only upgrades
     """
@@ -147,7 +151,7 @@ def check(
             )
             results = checker.check_files_batch(files)
         _say_unheard(unheard)
-        shown = [r for r in results.values() if _wanted(only, r.is_duplicate, r.quality, r.file)]
+        shown = [r for r in results.values() if _wanted(only, r)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
         if fmt == "table":
             dupes_render.print_results(stdout_console(), shown, base)
@@ -165,13 +169,15 @@ def check(
     return ExitStatus.DUPLICATES if found else ExitStatus.OK
 
 
-def _wanted(only: str | None, duplicate: bool, quality: str, file: object) -> bool:
+def _wanted(only: str | None, result: DuplicateResult) -> bool:
+    """Whether `--only` shows the result: the library's own files are never new nor an
+    upgrade (they are in it already), and a duplicate when they have another copy."""
     if only == "new":
-        return not duplicate and file is not None
+        return result.status == "new"
     if only == "dupes":
-        return duplicate
+        return result.is_duplicate
     if only == "upgrades":
-        return duplicate and quality == "better"
+        return result.status == "duplicate" and result.quality == "better"
     return True
 
 

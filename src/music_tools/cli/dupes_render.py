@@ -34,13 +34,16 @@ _CSV_FIELDS = (
     "quality",
     "reason",
     "confirmed",
+    "status",
 )
 
 
 def result_record(result: DuplicateResult) -> dict[str, Any]:
-    matched = result.matched_file
+    matched, own = result.matched_file, result.indexed_as
     return {
         "path": printable_path(result.path),
+        "status": result.status,
+        "indexed_as": printable_path(own.file_path) if own else None,
         "is_duplicate": result.is_duplicate,
         "match_type": result.match_type,
         "matched_path": printable_path(matched.file_path) if matched else None,
@@ -86,12 +89,21 @@ def print_results(console: Console, results: Sequence[DuplicateResult], base: st
         note = result.reason.rpartition("; ")[2] if result.is_duplicate else result.reason
         table.add_row(
             short_path(result.path, base, width),
-            result.match_type or ("-" if result.file is None else "new"),
+            _match_cell(result),
             result.quality if result.is_duplicate else "",
             short_path(matched.file_path, matched.library_root, width) if matched else "",
             one_line(note),
         )
     console.print(table)
+
+
+def _match_cell(result: DuplicateResult) -> str:
+    """The kind of the best match, "new", "own" (and the kind of its other copy) or "-"."""
+    if result.status == "unreadable":
+        return "-"
+    if result.status == "own":
+        return f"own, {result.match_type}" if result.match_type else "own"
+    return result.match_type or "new"
 
 
 def _group_record(group: DuplicateGroup) -> dict[str, Any]:
