@@ -19,6 +19,7 @@ ALLOWED = {
     "store": set(),
     "index": {"formats", "identity", "read", "store"},
     "dupes": {"formats", "identity", "read", "store", "index"},
+    "quality": {"formats"},
     "queries": {"store"},
     "library": {"store", "index", "dupes"},
     "cli": {"formats", "identity", "read", "store", "index", "dupes", "queries"},

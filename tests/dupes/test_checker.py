@@ -202,3 +202,23 @@ def test_a_library_file_checked_through_a_symlinked_folder_does_not_match_itself
         shutil.copyfile(song, tmp_path / "copy.flac")  # a real copy still matches
         copy = DuplicateChecker(db, workers=1).check_file(tmp_path / "copy.flac")
     assert copy.match_type == "exact"
+
+
+def test_a_library_file_checked_is_the_librarys_own_and_keeps_its_copies(tmp_path: Path) -> None:
+    song = make_audio(tmp_path / "music" / "a" / "song.mp3", "mp3", seconds=2, tags=Tags())
+    (tmp_path / "link").symlink_to(tmp_path / "music")
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        alone = DuplicateChecker(db, workers=1).check_file(song)
+        linked = DuplicateChecker(db, workers=1).check_file(tmp_path / "link" / "a" / "song.mp3")
+        shutil.copyfile(song, tmp_path / "music" / "copy.mp3")
+        LibraryIndexer(db, workers=1).index([tmp_path / "music"])
+        copied = DuplicateChecker(db, workers=1).check_file(song)
+    assert alone.reason == "the library's own file"
+    assert (alone.status, alone.is_duplicate) == ("own", False)
+    assert alone.indexed_as is not None and alone.indexed_as.file_path == str(song)
+    assert linked.status == "own"
+    assert linked.reason == f"the library's own file (indexed as {song})"
+    assert (copied.status, copied.is_duplicate, copied.match_type) == ("own", True, "exact")
+    assert copied.matched_file is not None
+    assert copied.matched_file.file_path == str(tmp_path / "music" / "copy.mp3")

@@ -626,3 +626,51 @@ def test_a_newline_in_a_file_name_never_breaks_a_table_row_or_an_action_line(
     )
     records = json.loads(invoke("check", "--db", db, "--format", "json", odd).stdout)
     assert records[0]["path"] == str(odd)  # JSON carries the name as it is
+
+
+def test_check_names_the_librarys_own_files_and_still_reports_their_other_copies(
+    library: Path,
+) -> None:
+    """joga.mp3 is a library file with no other copy; copies/roads.flac is a library file
+    whose byte copy is flac/roads.flac: neither is new, and only the second is a duplicate
+    (exit 3 only for it). --only new shows neither, --only dupes the second, --only
+    upgrades neither."""
+    db, music = library / "lib.db", library / "Music"
+    joga, roads = music / "mp3" / "joga.mp3", music / "copies" / "roads.flac"
+    table = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["check", "--db", str(db), str(joga)])
+    (row,) = [line for line in table.stdout.splitlines() if "joga.mp3" in line]
+    assert row.split()[1] == "own", row
+    assert "the library's own file" in row
+    assert table.exit_code == ExitStatus.OK  # nothing here has another copy
+    as_json = invoke("check", "--db", db, "--format", "json", joga, roads)
+    assert as_json.exit_code == ExitStatus.DUPLICATES
+    records = {Path(r["path"]).parent.name: r for r in json.loads(as_json.stdout)}
+    assert records["mp3"]["status"] == "own" and not records["mp3"]["is_duplicate"]
+    assert records["mp3"]["indexed_as"] == str(joga)
+    assert records["copies"]["status"] == "own" and records["copies"]["is_duplicate"]
+    assert records["copies"]["match_type"] == "exact"
+    assert records["copies"]["matched_path"] == str(music / "flac" / "roads.flac")
+    assert records["copies"]["reason"].startswith("the library's own file; same bytes as ")
+    as_csv = invoke("check", "--db", db, "--format", "csv", joga, library / "new" / "fresh.ogg")
+    statuses = {
+        Path(r["path"]).name: r["status"] for r in csv.DictReader(io.StringIO(as_csv.stdout))
+    }
+    assert statuses == {"joga.mp3": "own", "fresh.ogg": "new"}
+    for only, shown in (("new", []), ("dupes", ["roads.flac"]), ("upgrades", [])):
+        listed = invoke("check", "--db", db, "--format", "json", "--only", only, joga, roads)
+        assert [Path(r["path"]).name for r in json.loads(listed.stdout)] == shown, only
+
+
+def test_every_check_result_has_a_status(library: Path, tmp_path: Path) -> None:
+    db, new = library / "lib.db", library / "new"
+    broken = new / "broken.mp3"
+    broken.write_bytes(b"not audio")
+    result = invoke("check", "--db", db, "--format", "json", new)
+    statuses = {Path(r["path"]).name: r["status"] for r in json.loads(result.stdout)}
+    assert statuses == {
+        "roads copy.mp3": "duplicate",
+        "joga retag.mp3": "duplicate",
+        "joga.flac": "duplicate",
+        "fresh.ogg": "new",
+        "broken.mp3": "unreadable",
+    }

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from audio_factory import Tags, write_tags
 from fingerprint_corpus import Label, build_corpus, fpcalc_children, requires_fpcalc
 from music_factory import song, write_song
 from music_tools.cli import cli
@@ -320,3 +321,73 @@ def _counted_fpcalc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable
     counting.chmod(0o755)
     monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(counting))
     return lambda: [line for line in calls.read_text().splitlines() if "-raw" in line]
+
+
+@pytest.fixture(scope="module")
+def edits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One recording as an extended mix (40 s), the album version (its first 20 s), a radio
+    edit (its first 14 s) and a remix titled so (30 s), all untagged but the remix; a
+    tagged album version and a remix of it titled so, of the same length (a little
+    quieter: other audio to the keys, the same to the fingerprint); and an untagged MP3
+    transcode of the album version (the one true duplicate)."""
+    root = tmp_path_factory.mktemp("edits")
+    audio = song(70, 40.0)
+    rate = 44_100
+    music = root / "music"
+    music.mkdir()
+    paths = {
+        "extended": write_song(music / "extended.flac", audio, "flac"),
+        "album": write_song(music / "album.flac", audio[: 20 * rate], "flac"),
+        "radio": write_song(music / "radio.flac", audio[: 14 * rate], "flac"),
+        "transcode": write_song(music / "transcode.mp3", audio[: 20 * rate], "mp3"),
+        "titled": write_song(music / "titled.flac", audio[: 20 * rate], "flac"),
+        "remix": write_song(music / "remix.flac", audio[: 20 * rate] * 0.9, "flac"),
+        "long remix": write_song(music / "long remix.flac", audio[: 30 * rate], "flac"),
+    }
+    for name, title in (
+        ("titled", "Song"),
+        ("remix", "Song (Remix)"),
+        ("long remix", "Song (Remix)"),
+    ):
+        write_tags(paths[name], paths[name].suffix[1:], Tags(artist="Band", title=title, mbid=None))
+    return paths
+
+
+def test_dupes_never_groups_an_edit_an_extended_mix_or_a_remix_with_the_original(
+    edits: dict[str, Path], tmp_path: Path
+) -> None:
+    with LibraryDatabase(tmp_path / "l.db") as db:
+        LibraryIndexer(db, 2, fingerprint=True).index([edits["album"].parent])
+        groups = _recording_groups(db)
+    name = {str(path): key for key, path in edits.items()}
+    named = [{name[p] for p in group} for group in groups]
+    assert any({"album", "transcode"} <= group for group in named)  # the one true pair
+    for group in named:
+        assert len(group & {"extended", "album", "radio", "long remix"}) <= 1, named
+        assert not {"titled", "remix"} <= group, named
+
+
+def test_check_says_an_edit_of_a_library_recording_is_another_edit(
+    edits: dict[str, Path], tmp_path: Path
+) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    shutil.copy(edits["titled"], library / "album.flac")
+    db = tmp_path / "l.db"
+    with LibraryDatabase(db) as lib:
+        LibraryIndexer(lib, 1, fingerprint=True).index([library])
+    given = [edits[key] for key in ("radio", "extended", "transcode", "remix")]
+    result = CliRunner().invoke(
+        cli, ["check", "--fingerprint", "--format", "json", "--db", str(db), *map(str, given)]
+    )
+    records = {Path(r["path"]).stem: r for r in json.loads(result.output)}
+    assert records["transcode"]["match_type"] == "same_recording"
+    for key, lengths in (("radio", "0:14 against 0:20"), ("extended", "0:40 against 0:20")):
+        assert not records[key]["is_duplicate"], records[key]
+        assert "same recording as " in records[key]["reason"]
+        assert f"by fingerprint, but {lengths}: another edit" in records[key]["reason"]
+    assert records["remix"]["reason"].endswith(
+        "titled as another version (remix against no version)"
+    )
+    assert not records["remix"]["is_duplicate"], records["remix"]
+    assert "another version" in records["remix"]["reason"]

@@ -14,10 +14,11 @@ from typing import IO, Any
 import click
 from rich.console import Console
 
-from ..dupes import KINDS, DuplicateChecker, MatchKind, find_duplicates
+from ..dupes import KINDS, DuplicateChecker, DuplicateResult, MatchKind, find_duplicates
 from ..dupes.action_log import library_of, prepare_log
 from ..dupes.actions import (
     Action,
+    Outcome,
     apply_actions,
     attach_rows,
     count_steps,
@@ -25,6 +26,7 @@ from ..dupes.actions import (
     plan_group_actions,
     undo_log,
 )
+from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
 from ..identity.fingerprint import INSTALL_HINT, FingerprintOutcome, fpcalc_path
 from ..index.scan import scan
@@ -57,6 +59,13 @@ _LOG = click.option(
     help="The action log (JSON lines) [music-tools-actions-<time>.jsonl beside the database].",
 )
 _QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+_ACT_ON_FUZZY = click.option(
+    "--act-on-fuzzy",
+    is_flag=True,
+    help="Also act on fuzzy matches (names alike) that no fingerprint confirmed (fpcalc "
+    "not installed, or a file without a fingerprint); without it they are reported and "
+    "left alone.",
+)
 
 
 def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
@@ -82,7 +91,9 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
 @click.option(
     "--only",
     type=click.Choice(["new", "dupes", "upgrades"]),
-    help="Show only new files, only duplicates, or only duplicates better than the library's.",
+    help="Show only new files (the library has no copy; never its own files), only "
+    "duplicates (the library has another copy; its own files too), or only new files "
+    "better than the library's copy.",
 )
 @click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
 @click.option(
@@ -95,6 +106,7 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
     type=click.Path(file_okay=False, path_type=Path),
     help="Move new files that the library has at the same or a better quality here.",
 )
+@_ACT_ON_FUZZY
 @_APPLY
 @_LOG
 @_QUIET
@@ -107,6 +119,7 @@ def check(
     workers: int | None,
     fingerprint: bool,
     move_dupes_to: Path | None,
+    act_on_fuzzy: bool,
     apply: bool,
     log_path: Path | None,
     quiet: bool,
@@ -115,8 +128,10 @@ def check(
 ) -> ExitStatus:
     """Tell, for each file under PATHS, whether the library already has it, how
     (exact, same_audio, same_song, same_recording, fuzzy) and whether the new one is better.
+    A file that is itself in the library is "own", with its other copies, if any.
 
-    Exit status 3 when at least one file is already in the library, 0 when none is.
+    Exit status 3 when at least one file has a copy in the library (other than itself), 0
+    when none has: every file is new, or the library's own file with no other copy.
 
     Example: music-tools check ~/Downloads/new-album --only upgrades
     """
@@ -141,7 +156,7 @@ def check(
             )
             results = checker.check_files_batch(files)
         _say_unheard(unheard)
-        shown = [r for r in results.values() if _wanted(only, r.is_duplicate, r.quality, r.file)]
+        shown = [r for r in results.values() if _wanted(only, r)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
         if fmt == "table":
             dupes_render.print_results(stdout_console(), shown, base)
@@ -149,7 +164,9 @@ def check(
             dupes_render.write_results(shown, sys.stdout, fmt)
         failed = False
         if move_dupes_to is not None:
-            actions = attach_rows(db, plan_check_moves(results.values(), str(move_dupes_to)))
+            sure, unsure = split_results(results.values(), act_on_fuzzy)
+            _say_left_alone(plan_check_moves(unsure, str(move_dupes_to)))
+            actions = attach_rows(db, plan_check_moves(sure, str(move_dupes_to)))
             failed = _run_actions(db, actions, apply, log_path)
     if failed:
         return ExitStatus.ERROR
@@ -157,13 +174,15 @@ def check(
     return ExitStatus.DUPLICATES if found else ExitStatus.OK
 
 
-def _wanted(only: str | None, duplicate: bool, quality: str, file: object) -> bool:
+def _wanted(only: str | None, result: DuplicateResult) -> bool:
+    """Whether `--only` shows the result: the library's own files are never new nor an
+    upgrade (they are in it already), and a duplicate when they have another copy."""
     if only == "new":
-        return not duplicate and file is not None
+        return result.status == "new"
     if only == "dupes":
-        return duplicate
+        return result.is_duplicate
     if only == "upgrades":
-        return duplicate and quality == "better"
+        return result.status == "duplicate" and result.quality == "better"
     return True
 
 
@@ -186,6 +205,7 @@ def _wanted(only: str | None, duplicate: bool, quality: str, file: object) -> bo
     "--move-to", type=click.Path(file_okay=False, path_type=Path), help="Move non-keepers here."
 )
 @click.option("--trash", is_flag=True, help="Send non-keepers to the system trash.")
+@_ACT_ON_FUZZY
 @_APPLY
 @_LOG
 @_QUIET
@@ -197,6 +217,7 @@ def dupes(
     fmt: str,
     move_to: Path | None,
     trash: bool,
+    act_on_fuzzy: bool,
     apply: bool,
     log_path: Path | None,
     quiet: bool,
@@ -230,7 +251,10 @@ def dupes(
         else:
             dupes_render.write_groups(groups, sys.stdout, fmt)
         if move_to is not None or trash:
-            actions = plan_group_actions(groups, str(move_to) if move_to else None, trash)
+            target = str(move_to) if move_to else None
+            sure, unsure = split_groups(groups, act_on_fuzzy)
+            _say_left_alone(plan_group_actions(unsure, target, trash))
+            actions = plan_group_actions(sure, target, trash)
             if _run_actions(db, actions, apply, log_path):
                 return ExitStatus.ERROR
     return ExitStatus.OK
@@ -304,6 +328,12 @@ def _run_actions(
     if not apply:
         click.echo("dry run: nothing was touched (add --apply to do it)", err=True)
     return failed
+
+
+def _say_left_alone(actions: list[Action]) -> None:
+    """One line for each file an unconfirmed fuzzy match would have had moved."""
+    for action in actions:
+        click.echo(dupes_render.outcome_line(Outcome(action, "skipped", LEFT_ALONE)), err=True)
 
 
 @contextlib.contextmanager

@@ -33,13 +33,17 @@ _CSV_FIELDS = (
     "confidence",
     "quality",
     "reason",
+    "confirmed",
+    "status",
 )
 
 
 def result_record(result: DuplicateResult) -> dict[str, Any]:
-    matched = result.matched_file
+    matched, own = result.matched_file, result.indexed_as
     return {
         "path": printable_path(result.path),
+        "status": result.status,
+        "indexed_as": printable_path(own.file_path) if own else None,
         "is_duplicate": result.is_duplicate,
         "match_type": result.match_type,
         "matched_path": printable_path(matched.file_path) if matched else None,
@@ -48,11 +52,13 @@ def result_record(result: DuplicateResult) -> dict[str, Any]:
                 "path": printable_path(m.file.file_path),
                 "kind": m.kind,
                 "confidence": m.confidence,
+                "confirmed": m.confirmed,
                 "reason": m.reason,
             }
             for m in result.matches
         ],
         "confidence": result.confidence,
+        "confirmed": result.matches[0].confirmed if result.matches else None,
         "quality": result.quality,
         "reason": result.reason,
     }
@@ -83,7 +89,7 @@ def print_results(console: Console, results: Sequence[DuplicateResult], base: st
         note = result.reason.rpartition("; ")[2] if result.is_duplicate else result.reason
         table.add_row(
             short_path(result.path, base, width),
-            result.match_type or ("-" if result.file is None else "new"),
+            _match_cell(result),
             result.quality if result.is_duplicate else "",
             short_path(matched.file_path, matched.library_root, width) if matched else "",
             one_line(note),
@@ -91,12 +97,22 @@ def print_results(console: Console, results: Sequence[DuplicateResult], base: st
     console.print(table)
 
 
+def _match_cell(result: DuplicateResult) -> str:
+    """The kind of the best match, "new", "own" (and the kind of its other copy) or "-"."""
+    if result.status == "unreadable":
+        return "-"
+    if result.status == "own":
+        return f"own, {result.match_type}" if result.match_type else "own"
+    return result.match_type or "new"
+
+
 def _group_record(group: DuplicateGroup) -> dict[str, Any]:
-    def file(f: LibraryFile, kind: str | None) -> dict[str, Any]:
+    def file(f: LibraryFile, kind: str | None, confirmed: bool = True) -> dict[str, Any]:
         return {
             "path": printable_path(f.file_path),
             "machine": f.machine,
             "kind": kind,
+            "confirmed": confirmed,
             "artist": f.artist,
             "title": f.title,
             "format": f.file_format,
@@ -109,7 +125,7 @@ def _group_record(group: DuplicateGroup) -> dict[str, Any]:
         "kind": group.kind,
         "reason": group.reason,
         "keeper": file(group.keeper, None),
-        "others": [file(m.file, m.kind) for m in group.others],
+        "others": [file(m.file, m.kind, m.confirmed) for m in group.others],
     }
 
 
@@ -120,7 +136,18 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
         return
     writer = csv.writer(out)
     writer.writerow(
-        ["group", "role", "kind", "path", "machine", "artist", "title", "format", "bitrate"]
+        [
+            "group",
+            "role",
+            "kind",
+            "path",
+            "machine",
+            "artist",
+            "title",
+            "format",
+            "bitrate",
+            "confirmed",
+        ]
     )
     for number, record in enumerate(records, start=1):
         for role, entry in [("keep", record["keeper"])] + [("dupe", o) for o in record["others"]]:
@@ -135,6 +162,7 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
                     entry["title"],
                     entry["format"],
                     entry["bitrate"],
+                    entry["confirmed"],
                 ]
             )
 

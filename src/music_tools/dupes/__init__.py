@@ -3,7 +3,16 @@ inside it (`find_duplicates`), and acting on them safely (`actions`)."""
 
 from .checker import DuplicateChecker
 from .groups import find_duplicates
-from .model import KINDS, DuplicateGroup, DuplicateResult, GroupMember, Match, MatchKind, Quality
+from .model import (
+    KINDS,
+    DuplicateGroup,
+    DuplicateResult,
+    GroupMember,
+    Match,
+    MatchKind,
+    Quality,
+    Status,
+)
 
 __all__ = [
     "KINDS",
@@ -14,5 +23,6 @@ __all__ = [
     "Match",
     "MatchKind",
     "Quality",
+    "Status",
     "find_duplicates",
 ]

@@ -27,11 +27,13 @@ from .hashes import HashCache
 from .model import KINDS, DuplicateGroup, DuplicateResult, Match, MatchKind
 from .prints import FingerprintCache
 from .recording import recording_matches
-from .rules import durations_agree, quality_rank, quality_verdict
+from .rules import durations_agree, quality_rank, quality_verdict, similarity
 
 __all__ = ["DuplicateChecker"]
 
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+NOT_IN_LIBRARY = "not in the library"
+OWN_FILE = "the library's own file"
 Rows = list[LibraryFile]
 
 
@@ -84,8 +86,8 @@ class DuplicateChecker:
             files.extend(batch.files)
             for error in batch.errors:
                 name = given[error.path]
-                results[name] = DuplicateResult(name, reason=f"cannot read: {error.reason}")
-        candidates = self._candidates(files)
+                results[name] = _unreadable(name, error.reason)
+        candidates, own = self._candidates(files)
         on_disk = _OnDisk(self.db.machine)
         gone = _drop_gone(candidates, on_disk)
         cache = HashCache(self.db)
@@ -95,10 +97,10 @@ class DuplicateChecker:
         for file in files:
             name = given[file.file_path]
             found = candidates.get(file.file_path, ([], []))
-            results[name] = _judge(name, file, found, cache, prints)
+            results[name] = _judge(name, file, found, cache, prints, own.get(file.file_path))
             if self.fingerprint and prints.enabled:
                 _add_recordings(results[name], file, self.db, prints, on_disk)
-            if file.file_path in gone and not results[name].is_duplicate:
+            if file.file_path in gone and results[name].status == "new":
                 results[name].reason = _gone_reason(gone[file.file_path])
         cache.flush()
         prints.flush()
@@ -121,17 +123,19 @@ class DuplicateChecker:
             try:
                 stat = os.stat(name)
             except OSError as exc:
-                results[name] = DuplicateResult(name, reason=f"cannot read: {os_reason(exc)}")
+                results[name] = _unreadable(name, os_reason(exc))
                 continue
             if not os.path.isfile(name):
-                results[name] = DuplicateResult(name, reason="cannot read: not a file")
+                results[name] = _unreadable(name, "not a file")
                 continue
             entries.append((name, FileEntry(os.path.abspath(name), stat.st_size, stat.st_mtime_ns)))
         return entries
 
-    def _candidates(self, files: Sequence[LibraryFile]) -> dict[str, tuple[Rows, Rows]]:
-        """new path -> (library rows sharing a key with it, rows in its fuzzy block);
-        itself excluded."""
+    def _candidates(
+        self, files: Sequence[LibraryFile]
+    ) -> tuple[dict[str, tuple[Rows, Rows]], dict[str, LibraryFile]]:
+        """(new path -> (library rows sharing a key with it, rows in its fuzzy block),
+        itself excluded; new path -> the library's row of that very file, if any)."""
         started = time.perf_counter()
         keyed = {
             "audio_key": {f.audio_key for f in files if f.audio_key},
@@ -144,6 +148,7 @@ class DuplicateChecker:
         found = files_by_keys(self.db, {kind: keys for kind, keys in keyed.items() if keys})
         self.lookup_seconds += time.perf_counter() - started
         candidates: dict[str, tuple[Rows, Rows]] = {}
+        own: dict[str, LibraryFile] = {}
         for file in files:
             seen: dict[int, LibraryFile] = {}
             for kind, key in (
@@ -152,12 +157,21 @@ class DuplicateChecker:
                 ("musicbrainz_recording_id", file.musicbrainz_recording_id),
             ):
                 for row in found.get(kind, {}).get(key or "", ()):
-                    if not _is_itself(file, row):
+                    if _is_itself(file, row):
+                        own.setdefault(file.file_path, row)
+                    else:
                         seen.setdefault(row.id or 0, row)
             block = found.get("fuzzy_block", {}).get(block_key(file.artist, file.title) or "", [])
-            similar = [r for r in block if r.id not in seen and not _is_itself(file, r)]
+            similar: Rows = []
+            for row in block:
+                if row.id in seen:
+                    continue
+                if _is_itself(file, row):
+                    own.setdefault(file.file_path, row)
+                else:
+                    similar.append(row)
             candidates[file.file_path] = (list(seen.values()), similar)
-        return candidates
+        return candidates, own
 
 
 def _is_itself(file: LibraryFile, row: LibraryFile) -> bool:
@@ -213,7 +227,7 @@ def _drop_gone(candidates: dict[str, tuple[Rows, Rows]], on_disk: _OnDisk) -> di
 
 def _gone_reason(gone: list[str]) -> str:
     return (
-        f"not in the library: its copy {printable_path(gone[0])} is gone from disk "
+        f"{NOT_IN_LIBRARY}: its copy {printable_path(gone[0])} is gone from disk "
         "(music-tools index of its folder marks it missing)"
     )
 
@@ -222,11 +236,13 @@ def _to_hear(
     files: Sequence[LibraryFile], candidates: dict[str, tuple[Rows, Rows]], every_file: bool
 ) -> Iterator[LibraryFile]:
     """The files whose fingerprints checking will need: both sides of each same-tag pair of
-    about the same length (other audio), and with `every_file`, every new file."""
+    about the same length (other audio), of each fuzzy pair of a file no key matches, and
+    with `every_file`, every new file."""
     for file in files:
         if every_file:
             yield file
-        for row in candidates.get(file.file_path, ([], []))[0]:
+        keyed, similar = candidates.get(file.file_path, ([], []))
+        for row in keyed:
             if (
                 row.metadata_hash == file.metadata_hash
                 and row.audio_key != file.audio_key
@@ -234,6 +250,17 @@ def _to_hear(
             ):
                 yield file
                 yield row
+        if not any(_may_match(file, row) for row in keyed):
+            for row in similar:
+                if durations_agree(file, row) and similarity(file, row):
+                    yield file
+                    yield row
+
+
+def _may_match(file: LibraryFile, row: LibraryFile) -> bool:
+    """Whether a row that shares a key with the file is likely to match it (then its fuzzy
+    neighbours are never compared)."""
+    return row.audio_key == file.audio_key or durations_agree(file, row) is not False
 
 
 def _add_recordings(
@@ -247,26 +274,44 @@ def _add_recordings(
     if any(m.kind in ("exact", "same_audio", "same_song") for m in result.matches):
         return
     known = {m.file.id for m in result.matches}
-    found = recording_matches(
+    found, near_misses = recording_matches(
         file, db, prints, lambda row: row.id in known or _is_itself(file, row) or not on_disk(row)
     )
     if not found:
+        if near_misses and result.reason == NOT_IN_LIBRARY:
+            result.reason = near_misses[0]
         return
     result.matches[:0] = found
     result.matches.sort(key=_match_order)
     _settle(result, file)
 
 
+def _unreadable(name: str, reason: str) -> DuplicateResult:
+    return DuplicateResult(name, reason=f"cannot read: {reason}", status="unreadable")
+
+
+def _own(result: DuplicateResult) -> str:
+    """What the reason of one of the library's own files starts with, or ""."""
+    row = result.indexed_as
+    if row is None:
+        return ""
+    if row.file_path == (result.file.file_path if result.file else None):
+        return OWN_FILE
+    return f"{OWN_FILE} (indexed as {printable_path(row.file_path)})"
+
+
 def _settle(result: DuplicateResult, file: LibraryFile) -> None:
     """Name the best match and judge quality against it."""
     best = result.matches[0]
+    result.status = "own" if result.indexed_as is not None else "duplicate"
     result.is_duplicate = True
     result.match_type = best.kind
     result.matched_file = best.file
     result.confidence = best.confidence
     result.quality, why = quality_verdict(file, best.file)
     verdict = {"better": f"new file better ({why})", "worse": f"library copy better ({why})"}
-    result.reason = f"{best.reason}; {verdict.get(result.quality, why)}"
+    said = [_own(result), best.reason, verdict.get(result.quality, why)]
+    result.reason = "; ".join(part for part in said if part)
 
 
 def _judge(
@@ -275,11 +320,13 @@ def _judge(
     candidates: tuple[Rows, Rows],
     cache: HashCache,
     prints: FingerprintCache | None = None,
+    own: LibraryFile | None = None,
 ) -> DuplicateResult:
-    """Compare one new file with its candidates and say what it is. Rows in its fuzzy
-    block are compared only when no key-based match was found: a fuzzy match beside an
-    exact or same-song one would add nothing."""
-    result = DuplicateResult(name, file=file)
+    """Compare one new file with its candidates and say what it is (`own`: the library's
+    row of this very file, if any). Rows in its fuzzy block are compared only when no
+    key-based match was found: a fuzzy match beside an exact or same-song one would add
+    nothing."""
+    result = DuplicateResult(name, file=file, status="own" if own else "new", indexed_as=own)
     near_misses: list[str] = []
     keyed, similar = candidates
     for candidate in keyed:
@@ -290,13 +337,14 @@ def _judge(
             near_misses.append(near_miss)
     if not result.matches:
         for candidate in similar:
-            match, near_miss = compare(file, candidate, cache)
+            match, near_miss = compare(file, candidate, cache, prints=prints)
             if match is not None:
                 result.matches.append(match)
             elif near_miss:
                 near_misses.append(near_miss)
     if not result.matches:
-        result.reason = near_misses[0] if near_misses else "not in the library"
+        said = [_own(result), near_misses[0] if near_misses else ""]
+        result.reason = "; ".join(part for part in said if part) or NOT_IN_LIBRARY
         return result
     result.matches.sort(key=_match_order)
     _settle(result, file)

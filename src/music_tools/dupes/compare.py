@@ -27,8 +27,9 @@ def compare(
 ) -> tuple[Match | None, str]:
     """(the match, or None; and when None, why a near miss is not one, or "").
 
-    `fuzzy=False` stops after the key-based kinds. With `prints`, a same-song match whose
-    lengths agree is confirmed or rejected by the fingerprints, when both have one."""
+    `fuzzy=False` stops after the key-based kinds. With `prints`, a same-song or fuzzy
+    match whose lengths agree is confirmed or rejected by the fingerprints, when both have
+    one; a fuzzy match without them is reported unconfirmed."""
     where = printable_path(old.file_path)
     if new.audio_key and new.audio_key == old.audio_key:
         match = _same_audio(new, old, cache, where)
@@ -49,8 +50,33 @@ def compare(
     lengths = f"{format_duration(new.duration)} against {format_duration(old.duration)}"
     if not durations_agree(new, old):
         return None, f"similar artist and title to {where}, but {lengths}"
-    reason = f"similar artist and title ({score:.0%}) to {where}, {lengths}"
-    return Match(old, "fuzzy", round(0.8 * score, 3), reason), ""
+    return _fuzzy(
+        new,
+        old,
+        f"similar artist and title ({score:.0%}) to {where}, {lengths}",
+        round(0.8 * score, 3),
+        prints,
+    )
+
+
+def _fuzzy(
+    new: LibraryFile,
+    old: LibraryFile,
+    what: str,
+    confidence: float,
+    prints: FingerprintCache | None,
+) -> tuple[Match | None, str]:
+    """Names alike and lengths that agree: the fingerprints decide, when both files have
+    one ("Wildflower" and "Wildflowers" are two songs); without, the match is unconfirmed."""
+    alignment = prints.compare(new, old) if prints is not None else None
+    if alignment is None:
+        return Match(old, "fuzzy", confidence, f"{what}, not confirmed by fingerprint", False), ""
+    if not alignment.matches:
+        heard = f"{alignment.ber:.0%} of fingerprint bits differ"
+        return None, f"{what}, but another recording ({heard})"
+    confidence = max(confidence, fingerprint_confidence(alignment))
+    reason = f"{what}, fingerprints agree ({alignment.ber:.0%} of bits differ)"
+    return Match(old, "fuzzy", confidence, reason), ""
 
 
 def _same_audio(new: LibraryFile, old: LibraryFile, cache: HashCache, where: str) -> Match | None:

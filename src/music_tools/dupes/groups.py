@@ -9,30 +9,25 @@ first, so a group's kind is the weakest link that was needed to join it.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import pairwise
 
 from ..identity.fingerprint import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
-from ..store.matching import groups_by_key
-from ..util import is_inside, printable_path
+from ..store.matching import album_counts, groups_by_key
 from .fuzzy import fuzzy_pairs
 from .hashes import HashCache
+from .joining import Edge, Joined, Pairs, join
+from .keepers import KeeperRule, best_copies, by_quality, choose_keeper, keeper_rules
 from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
 from .prints import FingerprintCache
 from .recording import recording_edges
-from .rules import (
-    names_a_song,
-    quality_rank,
-    quality_verdict,
-    tolerance,
-)
+from .rules import durations_agree, names_a_song
 
 __all__ = ["find_duplicates"]
-
-_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
-Edge = tuple[int, int, MatchKind]
 
 
 def find_duplicates(
@@ -46,12 +41,12 @@ def find_duplicates(
     `on_fingerprint_failure` (it is then grouped by its tags alone)."""
     wanted: set[str] = set(kinds)
     files: dict[int, LibraryFile] = {}
-    edges: list[Edge] = []
+    pairs = Pairs()
     cache = HashCache(db)
     prints = FingerprintCache(db, on_failure=on_fingerprint_failure)
     if wanted & {"exact", "same_audio"}:
         for group in groups_by_key(db, "audio_key"):
-            edges += _audio_edges(_register(files, group), cache, wanted)
+            pairs.edges += _audio_edges(_register(files, group), cache, wanted)
     if "same_song" in wanted:
         runs: list[list[LibraryFile]] = []
         for key in ("metadata_hash", "musicbrainz_recording_id"):
@@ -61,17 +56,22 @@ def find_duplicates(
         families = [_families(run) for run in runs]
         prints.prefetch(kin[0] for run in families if len(run) > 1 for kin in run)
         for run in families:
-            edges += _heard_edges(run, prints)
+            for recording in _recordings(run, prints):
+                pairs.edges += _length_edges(recording)
     if "same_recording" in wanted:
-        heard, found = recording_edges(db, prints.algorithm)
+        heard, found, pairs.offsets = recording_edges(db, prints.algorithm)
         _register(files, list(heard.values()))
-        edges += found
+        pairs.edges += found
     if "fuzzy" in wanted:
-        for group in groups_by_key(db, "fuzzy_block"):
-            edges += _fuzzy_edges(_register(files, group))
+        alike = [
+            pair
+            for group in groups_by_key(db, "fuzzy_block")
+            for pair in fuzzy_pairs(_register(files, group))
+        ]
+        _add_heard_fuzzy(pairs, alike, prints)
     cache.flush()
     prints.flush()
-    yield from _groups(files, edges, roots)
+    yield from _groups(db, files, pairs, roots)
 
 
 def _register(files: dict[int, LibraryFile], group: list[LibraryFile]) -> list[LibraryFile]:
@@ -113,14 +113,13 @@ def _partition(
 
 
 def _song_runs(group: list[LibraryFile]) -> list[list[LibraryFile]]:
-    """Same tags: runs of lengths within tolerance of the first of each run (by length)."""
+    """Same tags: runs of lengths that each agree with the next one's (by length); two files
+    of different runs never agree. Files of unknown length are left out."""
     timed = sorted((f for f in group if f.duration), key=lambda f: f.duration or 0.0)
     runs: list[list[LibraryFile]] = []
     run: list[LibraryFile] = []
     for file in timed:
-        if run and (file.duration or 0) - (run[0].duration or 0) > tolerance(
-            run[0].duration or 0, file.duration or 0
-        ):
+        if run and not durations_agree(run[-1], file):
             runs.append(run)
             run = []
         run.append(file)
@@ -141,14 +140,14 @@ def _families(run: list[LibraryFile]) -> list[list[LibraryFile]]:
     return [*by_audio.values(), *alone]
 
 
-def _heard_edges(run: list[list[LibraryFile]], prints: FingerprintCache) -> list[Edge]:
-    """A run of same-tag files of about the same length (in families of the same audio),
-    split by what the fingerprints hear: files whose fingerprints do not match are
-    different recordings and never paired. A file without a fingerprint joins the first
-    recording (the tags are all there is)."""
+def _recordings(run: list[list[LibraryFile]], prints: FingerprintCache) -> list[list[LibraryFile]]:
+    """A run of same-tag files (in families of the same audio), split by what the
+    fingerprints hear: files whose fingerprints do not match are different recordings and
+    never paired. A file without a fingerprint joins the first recording (the tags are all
+    there is)."""
     files = [file for kin in run for file in kin]
     if len(run) < 2 or not prints.enabled:
-        return _star(files, "same_song")
+        return [files]
     recordings: list[list[LibraryFile]] = []
     unheard: list[LibraryFile] = []
     for kin in run:
@@ -163,111 +162,76 @@ def _heard_edges(run: list[list[LibraryFile]], prints: FingerprintCache) -> list
         else:
             recordings.append(list(kin))
     if not recordings:
-        return _star(unheard, "same_song")
+        return [unheard]
     recordings[0] += unheard
-    return [edge for recording in recordings for edge in _star(recording, "same_song")]
+    return recordings
 
 
-def _fuzzy_edges(block: list[LibraryFile]) -> list[Edge]:
-    """Pairs within one block whose artist and title are alike and lengths agree (pairs
-    with the same tags are same_song's to judge); see fuzzy.py."""
-    return [(first.id or 0, second.id or 0, "fuzzy") for first, second in fuzzy_pairs(block)]
+def _length_edges(recording: list[LibraryFile]) -> list[Edge]:
+    """same_song pairs of one recording: each file with the next by length, where the two
+    agree. Enough for `_groups`, which joins the closest first and never lets a group
+    span lengths that disagree, so a group is a run of neighbours by length."""
+    timed = sorted(recording, key=lambda f: f.duration or 0.0)
+    return [
+        (first.id or 0, second.id or 0, "same_song")
+        for first, second in pairwise(timed)
+        if durations_agree(first, second) is not False
+    ]
+
+
+def _add_heard_fuzzy(
+    pairs: Pairs, alike: list[tuple[LibraryFile, LibraryFile]], prints: FingerprintCache
+) -> None:
+    """Pairs whose artist and title are alike and lengths agree (see fuzzy.py), heard by
+    their fingerprints where fpcalc is installed: a pair whose fingerprints disagree is
+    two songs and is dropped; one that has no fingerprints to compare (no fpcalc, a file
+    too short or silent) stays, unconfirmed."""
+    if prints.enabled:
+        prints.prefetch(file for pair in alike for file in pair)
+    for first, second in alike:
+        alignment = prints.compare(first, second)
+        if alignment is not None and not alignment.matches:
+            continue
+        a, b = first.id or 0, second.id or 0
+        pairs.edges.append((a, b, "fuzzy"))
+        if alignment is None:
+            pairs.unconfirmed.add((min(a, b), max(a, b)))
 
 
 def _groups(
-    files: dict[int, LibraryFile], edges: list[Edge], roots: Sequence[str]
+    db: LibraryDatabase, files: dict[int, LibraryFile], pairs: Pairs, roots: Sequence[str]
 ) -> Iterator[DuplicateGroup]:
-    """Join the pairs, strongest kind first (union-find), and name each group's keeper.
-
-    Byte copies, same audio and same song are transitive, so their pairs join freely. A
-    fuzzy likeness is not ("Massive Attack" ~ "Massive Atak" ~ "Masiv Atak" ~ "Masiv Ata",
-    while the first and the last are not alike): a fuzzy pair joins two groups only when
-    every member of one is directly paired with every member of the other, so a chain of
-    near-misses never grows into one group whose keeper would stand for all of it."""
-    parent: dict[int, int] = {}
-    members_of: dict[int, list[int]] = {}
-
-    def find(node: int) -> int:
-        if node not in parent:
-            parent[node], members_of[node] = node, [node]
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    weakest: dict[int, int] = {}
-    direct: dict[tuple[int, int], MatchKind] = {}
-    for a, b, kind in sorted(edges, key=lambda edge: _RANK[edge[2]]):
-        direct.setdefault((min(a, b), max(a, b)), kind)
-    for a, b, kind in sorted(edges, key=lambda edge: _RANK[edge[2]]):
-        root_a, root_b = find(a), find(b)
-        if root_a == root_b:
-            continue
-        if kind == "fuzzy" and not _all_paired(members_of[root_a], members_of[root_b], direct):
-            continue
-        parent[root_b] = root_a
-        members_of[root_a] += members_of.pop(root_b)
-        weakest[root_a] = max(_RANK[kind], weakest.get(root_a, 0), weakest.get(root_b, 0))
-    members: dict[int, list[LibraryFile]] = defaultdict(list)
-    for node in parent:
-        members[find(node)].append(files[node])
-    for root, group in members.items():
-        if len(group) > 1:
-            yield _with_keeper(group, KINDS[weakest[root]], direct, roots)
+    """The pairs joined into groups (see joining.py), each with its keeper (see
+    keepers.py); the album counts the keeper rules need are read in one query for all."""
+    joined = join(files, pairs)
+    ranked = [(by_quality([files[n] for n in group]), kind) for group, kind in joined.groups]
+    folders = {
+        _folder(f) for order, _ in ranked if len(peers := best_copies(order)) > 1 for f in peers
+    }
+    rules = keeper_rules(roots, album_counts(db, folders) if folders else {})
+    for order, kind in ranked:
+        yield _with_keeper(order, kind, joined, rules)
 
 
-def _all_paired(
-    group_a: list[int], group_b: list[int], direct: dict[tuple[int, int], MatchKind]
-) -> bool:
-    return all((min(a, b), max(a, b)) in direct for a in group_a for b in group_b)
+def _folder(file: LibraryFile) -> str:
+    return file.directory or os.path.dirname(file.file_path)
 
 
 def _with_keeper(
-    group: list[LibraryFile],
-    kind: MatchKind,
-    direct: dict[tuple[int, int], MatchKind],
-    roots: Sequence[str],
+    ranked: list[LibraryFile], kind: MatchKind, joined: Joined, rules: Sequence[KeeperRule]
 ) -> DuplicateGroup:
-    """The keeper: among the copies of the best quality (those `quality_verdict` calls the
-    same as the best one, so a few kbps of VBR average decide nothing), the one under the
-    first preferred root, then the one indexed first, then the first by path."""
-
-    def place(file: LibraryFile) -> int:
-        return next((i for i, r in enumerate(roots) if is_inside(file.file_path, r)), len(roots))
-
-    def tie_break(file: LibraryFile) -> tuple[int, float]:
-        return (place(file), file.indexed_at or 0.0)
-
-    by_path = sorted(group, key=lambda f: f.file_path)  # the last tie-break: path order
-    ranked = sorted(by_path, key=quality_rank, reverse=True)
-    best = ranked[0]
-    peers = [f for f in ranked if f is best or _same_quality(f, best)]
-    keeper = min(peers, key=tie_break)  # min keeps the first of equals: path order
-    rest = [f for f in ranked if f is not keeper]
-    if len(peers) == 1:
-        reason = f"kept: {quality_verdict(keeper, rest[0])[1]}"
-    else:
-        runner_up = min((f for f in peers if f is not keeper), key=tie_break)
-        if place(keeper) != place(runner_up):
-            root = printable_path(_root_of(keeper, roots))
-            reason = f"kept: same quality, in the preferred root {root}"
-        elif (keeper.indexed_at or 0.0) != (runner_up.indexed_at or 0.0):
-            reason = "kept: same quality, indexed first"
-        else:
-            reason = "kept: same quality, first by path"
+    """The group with its keeper and the reason; each other member with the kind of its
+    direct pair with the keeper (the group's kind when it joined through others), and
+    whether confirmed pairs link it to the keeper."""
+    keeper, reason = choose_keeper(ranked, rules)
+    mine = keeper.id or 0
     others = [
         GroupMember(
-            f, direct.get((min(keeper.id or 0, f.id or 0), max(keeper.id or 0, f.id or 0)), kind)
+            f,
+            joined.direct.get((min(mine, f.id or 0), max(mine, f.id or 0)), kind),
+            joined.confirmed(mine, f.id or 0),
         )
-        for f in rest
+        for f in ranked
+        if f is not keeper
     ]
     return DuplicateGroup(kind, keeper, others, reason)
-
-
-def _same_quality(file: LibraryFile, best: LibraryFile) -> bool:
-    verdict = quality_verdict(file, best)[0]
-    return verdict == "same" or (verdict == "unknown" and quality_rank(file) == quality_rank(best))
-
-
-def _root_of(file: LibraryFile, roots: Sequence[str]) -> str:
-    return next((r for r in roots if is_inside(file.file_path, r)), "")

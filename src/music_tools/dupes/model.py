@@ -15,9 +15,11 @@ __all__ = [
     "Match",
     "MatchKind",
     "Quality",
+    "Status",
 ]
 
 MatchKind = Literal["exact", "same_audio", "same_song", "same_recording", "fuzzy"]
+Status = Literal["new", "duplicate", "own", "unreadable"]
 #: strongest first; same_recording: the fingerprints match while the tags do not
 KINDS: tuple[MatchKind, ...] = ("exact", "same_audio", "same_song", "same_recording", "fuzzy")
 Quality = Literal["better", "worse", "same", "unknown"]
@@ -31,15 +33,21 @@ class Match:
     kind: MatchKind
     confidence: float
     reason: str
+    #: whether more than a likeness of names says so: True for every kind but fuzzy, which
+    #: only fingerprints that agree confirm; actions leave an unconfirmed match alone
+    confirmed: bool = True
 
 
 @dataclass(slots=True)
 class DuplicateResult:
     """What the library says about one new file.
 
-    `quality` compares the new file with `matched_file` (the best match): `better` means
-    the new file is the one to keep. `reason` is one line a person understands, also when
-    the file could not be read (then `file` is None).
+    `status` says what it is: `new` (the library has no copy of it), `duplicate` (it has
+    one), `own` (the file is itself one of the library's rows, `indexed_as`; `matches` are
+    its other copies, if any) or `unreadable` (then `file` is None). `is_duplicate`, as
+    before `status` existed: whether the library has another copy. `quality` compares the
+    file with `matched_file` (the best match): `better` means it is the one to keep.
+    `reason` is one line a person understands, also when the file could not be read.
     """
 
     path: str
@@ -51,14 +59,19 @@ class DuplicateResult:
     quality: Quality = "unknown"
     reason: str = ""
     file: LibraryFile | None = None
+    status: Status = "new"
+    indexed_as: LibraryFile | None = None
 
 
 @dataclass(slots=True)
 class GroupMember:
-    """A file of a group that is not the keeper, and how it duplicates the keeper."""
+    """A file of a group that is not the keeper, and how it duplicates the keeper;
+    `confirmed` as for a Match: False when only unconfirmed fuzzy pairs link it to the
+    keeper."""
 
     file: LibraryFile
     kind: MatchKind
+    confirmed: bool = True
 
 
 @dataclass(slots=True)

@@ -1,4 +1,7 @@
-"""same_recording: files whose audio matches by fingerprint, whatever their tags say.
+"""same_recording: files whose audio matches by fingerprint, whatever their tags say, as
+long as the audio ends at about the same place (within `rules.tolerance`, once aligned: a
+radio edit or an extended mix of the recording is another edit, not a duplicate) and,
+where both have titles, these name the same version ("remix", "live"...).
 
 Never all pairs: candidates come from the inverted index of fingerprint terms (for one new
 file, one query; for the whole library, one scan of the term index, pairing only the files
@@ -19,12 +22,12 @@ from ..store.fingerprints import (
     shared_term_pairs,
 )
 from ..util import printable_path
-from .model import Match, MatchKind
+from .joining import Edge
+from .model import Match
 from .prints import FingerprintCache
+from .rules import aligned_durations_agree, format_duration, same_version, version_words
 
 __all__ = ["recording_edges", "recording_matches"]
-
-Edge = tuple[int, int, MatchKind]
 
 
 def recording_matches(
@@ -32,32 +35,50 @@ def recording_matches(
     db: LibraryDatabase,
     prints: FingerprintCache,
     skip: Callable[[LibraryFile], bool],
-) -> list[Match]:
-    """Library rows that are the same recording as `file` (a new file), surest first;
-    rows for which `skip` is true (the file itself, rows matched otherwise) left out."""
+) -> tuple[list[Match], list[str]]:
+    """(library rows that are the same recording as `file` (a new file), surest first;
+    why rows that sound the same are not: another edit, another version). Rows for which
+    `skip` is true (the file itself, rows matched otherwise) are left out."""
     data = prints.get(file)
     if data is None:
-        return []
+        return [], []
     found = candidates_by_terms(db, terms(data))
     rows = [row for row in files_by_ids(db, [i for i, _ in found]).values() if not skip(row)]
     prints.prefetch(rows)
     matches: list[Match] = []
+    near_misses: list[str] = []
     for row in rows:
         alignment = prints.compare(row, file)  # the offset: how much later the new one starts
         if alignment is None or not alignment.matches:
             continue
-        reason = (
-            f"same recording as {printable_path(row.file_path)} by fingerprint "
-            f"({alignment.ber:.0%} of bits differ, offset {alignment.offset_s:+.1f} s)"
-        )
+        heard = f"same recording as {printable_path(row.file_path)} by fingerprint"
+        other = _another_cut(row, file, alignment.offset_s)
+        if other:
+            near_misses.append(f"{heard}, but {other}")
+            continue
+        reason = f"{heard} ({alignment.ber:.0%} of bits differ, offset {alignment.offset_s:+.1f} s)"
         matches.append(Match(row, "same_recording", confidence(alignment), reason))
-    return sorted(matches, key=lambda m: -m.confidence)
+    return sorted(matches, key=lambda m: -m.confidence), near_misses
+
+
+def _another_cut(a: LibraryFile, b: LibraryFile, offset_s: float) -> str:
+    """Why two files whose fingerprints match are not duplicates, or "": b's audio starts
+    `offset_s` later than a's."""
+    if aligned_durations_agree(a, b, offset_s) is False:
+        lengths = f"{format_duration(b.duration)} against {format_duration(a.duration)}"
+        return f"{lengths}: another edit"
+    if not same_version(a, b):
+        words = [", ".join(sorted(version_words(f) or ())) or "no version" for f in (b, a)]
+        return f"titled as another version ({words[0]} against {words[1]})"
+    return ""
 
 
 def recording_edges(
     db: LibraryDatabase, algorithm: str | None
-) -> tuple[dict[int, LibraryFile], list[Edge]]:
-    """(the rows involved, the pairs of active rows whose stored fingerprints match).
+) -> tuple[dict[int, LibraryFile], list[Edge], dict[tuple[int, int], float]]:
+    """(the rows involved, the pairs of active rows whose stored fingerprints match and
+    that are not other edits or versions of each other, and for each pair (a, b) how much
+    later b's audio starts than a's).
 
     Only stored fingerprints count (made by `algorithm`, from the file as its row
     records it): `index --fingerprint` makes them."""
@@ -73,9 +94,15 @@ def recording_edges(
         and (row.file_size, row.file_mtime_ns) == (files[i].file_size, files[i].file_mtime_ns)
     }
     edges: list[Edge] = []
+    offsets: dict[tuple[int, int], float] = {}
     for a, b in pairs:
         if a in valid and b in valid:
             alignment = align(valid[a], valid[b])
-            if alignment is not None and alignment.matches:
+            if (
+                alignment is not None
+                and alignment.matches
+                and not _another_cut(files[a], files[b], alignment.offset_s)
+            ):
                 edges.append((a, b, "same_recording"))
-    return {i: files[i] for i in valid}, edges
+                offsets[(a, b)] = alignment.offset_s
+    return {i: files[i] for i in valid}, edges, offsets

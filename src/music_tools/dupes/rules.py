@@ -15,6 +15,7 @@ fingerprint can tell them apart (see `compare._same_song` and `identity/fingerpr
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -25,14 +26,18 @@ from ..models import LibraryFile
 from .model import Quality
 
 __all__ = [
+    "aligned_durations_agree",
     "durations_agree",
     "format_duration",
+    "has_copy_marker",
     "names_a_song",
     "normalized_names",
     "quality_rank",
     "quality_verdict",
+    "same_version",
     "similarity",
     "tolerance",
+    "version_words",
 ]
 
 MIN_TOLERANCE_S = 1.0
@@ -49,6 +54,10 @@ _VERSION_WORDS = re.compile(
     r"dub|karaoke|reprise|session|take|rehearsal|mono|stereo)\b"
 )
 
+#: what file managers add to a copy's name: "x (copy)", "x - Copy", "x - Copy (2)", "Copy of
+#: x", "x copy 2" (macOS), "x (1)", "x(2)" (browsers); a year in brackets is no marker
+_COPY_MARKER = re.compile(r"^copy of\b|(?:^|[\s_(-])copy(?: \d+)?\)?$|\(\d{1,2}\)$", re.IGNORECASE)
+
 
 def tolerance(a: float, b: float) -> float:
     return max(MIN_TOLERANCE_S, RELATIVE_TOLERANCE * max(a, b))
@@ -59,6 +68,36 @@ def durations_agree(a: LibraryFile, b: LibraryFile) -> bool | None:
     if not a.duration or not b.duration:
         return None
     return abs(a.duration - b.duration) <= tolerance(a.duration, b.duration)
+
+
+def aligned_durations_agree(a: LibraryFile, b: LibraryFile, offset_s: float) -> bool | None:
+    """As durations_agree, for two files whose audio aligns with b's starting `offset_s`
+    later than a's (leading silence added, or the first second cut): whether the audio
+    ends at about the same place. An edit or an extended mix does not."""
+    if not a.duration or not b.duration:
+        return None
+    end = b.duration - offset_s
+    return abs(end - a.duration) <= tolerance(a.duration, end)
+
+
+def version_words(file: LibraryFile) -> frozenset[str] | None:
+    """The version words ("live", "remix", "edit"...) of the file's title tag; None when it
+    has no title (an untagged file says nothing about its version)."""
+    if not file.title:
+        return None
+    return _normalized(file.artist or "", file.title)[2][0]
+
+
+def same_version(a: LibraryFile, b: LibraryFile) -> bool:
+    """False only when both files have titles and these name different versions."""
+    words_a, words_b = version_words(a), version_words(b)
+    return words_a is None or words_b is None or words_a == words_b
+
+
+def has_copy_marker(path: str) -> bool:
+    """Whether the file's name says it is a copy of another (see `_COPY_MARKER`)."""
+    stem = os.path.splitext(os.path.basename(path))[0].strip()
+    return _COPY_MARKER.search(stem) is not None
 
 
 def format_duration(seconds: float | None) -> str:

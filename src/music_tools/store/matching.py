@@ -15,14 +15,16 @@ from dataclasses import dataclass
 
 from ..errors import StoreError
 from ..models import LibraryFile
+from ..util import chunks
 from . import sql
 from .blocking import FUZZY_BLOCK_SQL
 from .database import TABLE, LibraryDatabase, both, where
-from .rows import files_from_rows
+from .rows import decode_path, files_from_rows
 
 __all__ = [
     "KEY_EXPRESSIONS",
     "HashUpdate",
+    "album_counts",
     "cache_full_hashes",
     "files_by_keys",
     "groups_by_key",
@@ -111,6 +113,33 @@ def groups_by_key(db: LibraryDatabase, kind: str) -> Iterator[list[LibraryFile]]
         group.append(file)
     if group:
         yield group
+
+
+def album_counts(
+    db: LibraryDatabase, directories: Iterable[str]
+) -> dict[tuple[str | None, str, str], int]:
+    """(machine, folder, album) -> how many active rows lie directly in that folder with
+    that album tag, for the folders given (machine None on SQLite): one grouped query per
+    chunk of folders, on the directory index, however many groups ask. (`is_active` is
+    tested in the count, not the WHERE clause, or SQLite would scan an (is_active, ...)
+    index instead.)"""
+    engine = db.engine
+    machine = "machine" if db.machine is not None else "NULL"
+    scope = both("album IS NOT NULL", engine.of_machine(db.view))
+    keys = sorted({engine.db_path(d) for d in directories})
+    counts: dict[tuple[str | None, str, str], int] = {}
+    with db.reading():
+        for chunk in chunks(keys, engine.in_chunk(10_000)):
+            rows = engine.fetch(
+                f"SELECT {machine}, directory, album, count(*) FILTER (WHERE is_active = 1) "
+                f"FROM {TABLE} "
+                f"WHERE {scope} AND {engine.in_clause('directory', len(chunk))} "
+                "GROUP BY 1, 2, 3",
+                engine.in_params(chunk),
+            )
+            for host, directory, album, count in rows:
+                counts[(host, decode_path(directory), album)] = count
+    return counts
 
 
 def cache_full_hashes(db: LibraryDatabase, updates: Sequence[HashUpdate]) -> int:
