@@ -130,10 +130,11 @@ def test_dupes_shows_groups_with_the_keeper_and_moves_the_rest(library: Path) ->
     rows = _row_paths(db)
     assert str(dest / "copies" / "roads.flac") in rows
     assert str(music / "copies" / "roads.flac") not in rows
-    assert json.loads(invoke("dupes", "--db", db, "--format", "json").stdout)  # still a group
+    assert rows[str(dest / "copies" / "roads.flac")] is False  # kept for undo, out of the library
+    assert json.loads(invoke("dupes", "--db", db, "--format", "json").stdout) == []
     invoke("undo", "--db", db, log)
     assert (music / "copies" / "roads.flac").exists() and not (dest / "mp3" / "roads.mp3").exists()
-    assert str(music / "copies" / "roads.flac") in _row_paths(db)
+    assert _row_paths(db)[str(music / "copies" / "roads.flac")] is True
 
 
 def test_the_last_copy_and_changed_files_are_never_touched(library: Path) -> None:
@@ -306,11 +307,13 @@ def test_dupes_tables_fit_80_columns_with_every_column(library: Path) -> None:
 
 def test_check_never_moves_a_new_file_whose_library_copy_is_gone(library: Path) -> None:
     db, new, dest = library / "lib.db", library / "new", library / "already-have"
-    (library / "Music" / "mp3" / "roads.mp3").unlink()  # the library's copy, still indexed
+    music = library / "Music"
+    for copy in ("mp3/roads.mp3", "flac/roads.flac", "copies/roads.flac"):
+        (music / copy).unlink()  # the library's copies of the song, still indexed
     args = ("check", "--db", db, "--move-dupes-to", dest, "--apply", "--log", library / "c")
     result = invoke(*args, new / "roads copy.mp3")
-    assert result.exit_code == ExitStatus.DUPLICATES
-    assert "skipped: " in result.stderr and "the copy that stays" in result.stderr
+    assert result.exit_code == ExitStatus.OK, result.stdout
+    assert "not in the library" in result.stdout and "moved" not in result.stderr
     assert (new / "roads copy.mp3").exists() and not dest.exists()
 
 
@@ -392,7 +395,11 @@ def test_files_already_in_the_target_folder_are_not_moved_again(library: Path) -
     db, new, held = library / "lib.db", library / "new", library / "held"
     log = library / "a.jsonl"
     _, moved = _move_exact_copy(library, log)
-    again = invoke("dupes", "--db", db, "--kinds", "exact", "--move-to", moved.parents[1])
+    spare = moved.parents[1]
+    again = invoke("dupes", "--db", db, "--kinds", "exact", "--move-to", spare)
+    assert again.exit_code == 0 and "would move" not in again.stderr  # it left the library
+    assert invoke("index", "--db", db, "-q", spare).exit_code == 0  # made a root: back in
+    again = invoke("dupes", "--db", db, "--kinds", "exact", "--move-to", spare)
     assert again.exit_code == 0 and "would move" not in again.stderr
     assert "already in " in again.stderr
     args = ("--move-dupes-to", held, "--apply", "--log", log)

@@ -16,6 +16,7 @@ from ..identity.fingerprint import INSTALL_HINT, fpcalc_path, fpcalc_timeout
 from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
 from ..queries import library_stats, relocate, search
 from ..store.fingerprints import fingerprint_failures
+from ..store.matching import is_library_root
 from ..util import printable_path
 from . import render
 from .app import (
@@ -71,11 +72,12 @@ def index(
 
     Example: music-tools index ~/Music /mnt/archive/flac
     """
+    gone = [path for path in paths if _vanished(path)]
     for path in paths:
-        if not path.is_dir():
-            raise click.UsageError(
-                f"{path}: {'not a folder' if path.exists() else 'no such folder'}"
-            )
+        if not path.is_dir() and path not in gone:
+            raise click.UsageError(f"{path}: not a folder")
+    if gone and isinstance(db_path, Path) and not db_path.exists():  # no root is known yet
+        raise click.UsageError(f"{gone[0]}: no such folder")
     if fingerprint and fpcalc_path() is None:
         raise click.ClickException(f"--fingerprint: fpcalc not found; {INSTALL_HINT}")
     if fingerprint:
@@ -86,6 +88,9 @@ def index(
         open_db(db_path, create=True, machine=machine) as db,
         index_progress(errors, quiet or as_json) as on_progress,
     ):
+        for path in gone:  # a folder that vanished is refused unless it was a library root
+            if not is_library_root(db, os.path.abspath(path)):
+                raise click.UsageError(f"{path}: no such folder")
         indexer = LibraryIndexer(
             db,
             workers,
@@ -93,13 +98,15 @@ def index(
             fingerprint=fingerprint,
             options=options,
             on_progress=on_progress,
-            on_wait=_say_indexer_waiting,
+            on_wait=say_waiting_for_a_run,
         )
         try:
             report = indexer.index(paths)
         except IndexInterrupted as stopped:  # here, before click turns it into an Abort
             click.echo(render.index_summary(stopped.report), err=True)
             return ExitStatus.INTERRUPTED
+    for line in render.gone_root_lines(report):
+        click.echo(line, err=True)
     if as_json:
         click.echo(render.to_json(render.report_record(report)))
     elif not quiet:
@@ -224,7 +231,7 @@ def relocate_command(
     """
     with (
         open_db(db_path, write=True, machine=machine) as db,
-        db.run_lock("relocate", _say_indexer_waiting),
+        db.run_lock("relocate", say_waiting_for_a_run),
     ):
         count = relocate(db, os.path.abspath(old_prefix), os.path.abspath(new_prefix))
     if as_json:
@@ -233,8 +240,24 @@ def relocate_command(
         click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
 
 
-def _say_indexer_waiting() -> None:
-    click.echo("waiting for another music-tools indexing this machine's files...", err=True)
+def _vanished(path: Path) -> bool:
+    """Whether `path` is not there at all (a folder that cannot be looked at is not)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def say_waiting_for_a_run() -> None:
+    """The run lock's notice (index, relocate, undo and the acting check and dupes)."""
+    click.echo(
+        "waiting for another music-tools run on this library to end "
+        "(index, --apply, undo or relocate)...",
+        err=True,
+    )
 
 
 def main() -> None:

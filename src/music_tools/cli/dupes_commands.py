@@ -15,11 +15,13 @@ import click
 from rich.console import Console
 
 from ..dupes import KINDS, DuplicateChecker, DuplicateResult, MatchKind, find_duplicates
+from ..dupes.action_log import library_of, prepare_log
 from ..dupes.actions import (
     Action,
     Outcome,
     apply_actions,
     attach_rows,
+    count_steps,
     plan_check_moves,
     plan_group_actions,
     undo_log,
@@ -43,7 +45,7 @@ from .app import (
     stdout_console,
     view_option,
 )
-from .commands import cli
+from .commands import cli, say_waiting_for_a_run
 from .progress import count_progress
 
 __all__ = ["check", "dupes", "undo"]
@@ -139,7 +141,10 @@ def check(
     errors = Console(stderr=True)
     acting = move_dupes_to is not None and apply
     unheard: list[FingerprintOutcome] = []
-    with open_db_to_cache(db_path, acting, view) as db:
+    with (
+        open_db_to_cache(db_path, acting, view) as db,
+        _acting_run(db, acting, log_path, db_path) as log_path,
+    ):
         # the bar ends before anything is printed: while it runs, rich takes over sys.stdout
         with count_progress(errors, quiet, "checking") as progress:
             checker = DuplicateChecker(
@@ -162,7 +167,7 @@ def check(
             sure, unsure = split_results(results.values(), act_on_fuzzy)
             _say_left_alone(plan_check_moves(unsure, str(move_dupes_to)))
             actions = attach_rows(db, plan_check_moves(sure, str(move_dupes_to)))
-            failed = _run_actions(db, actions, apply, log_path, db_path)
+            failed = _run_actions(db, actions, apply, log_path)
     if failed:
         return ExitStatus.ERROR
     found = any(r.is_duplicate for r in results.values())
@@ -228,8 +233,12 @@ def dupes(
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
     errors = Console(stderr=True)
+    acting = apply and (move_to is not None or trash)
     unheard: list[FingerprintOutcome] = []
-    with open_db_to_cache(db_path, apply and (move_to is not None or trash), view) as db:
+    with (
+        open_db_to_cache(db_path, acting, view) as db,
+        _acting_run(db, acting, log_path, db_path) as log_path,
+    ):
         preferred = [os.path.abspath(r) for r in roots]
         with _status(errors, quiet, "finding duplicates"):
             groups = list(find_duplicates(db, wanted, preferred, unheard.append))
@@ -246,7 +255,7 @@ def dupes(
             sure, unsure = split_groups(groups, act_on_fuzzy)
             _say_left_alone(plan_group_actions(unsure, target, trash))
             actions = plan_group_actions(sure, target, trash)
-            if _run_actions(db, actions, apply, log_path, db_path):
+            if _run_actions(db, actions, apply, log_path):
                 return ExitStatus.ERROR
     return ExitStatus.OK
 
@@ -274,32 +283,50 @@ def _kinds(text: str) -> list[MatchKind]:
     return [k for k in KINDS if k in chosen]
 
 
-def _run_actions(
-    db: LibraryDatabase | None,
-    actions: list[Action],
-    apply: bool,
-    log_path: Path | None,
-    db_path: Target,
-) -> bool:
-    """Run or dry-run the actions, one line each on stderr; True when one failed."""
-    if not actions:
-        return False
-    if apply and db is not None:
-        db.check_integrity()  # nothing is moved on the word of a damaged library
-    if apply and log_path is None:
+@contextlib.contextmanager
+def _acting_run(
+    db: LibraryDatabase, acting: bool, log_path: Path | None, db_path: Target
+) -> Iterator[Path | None]:
+    """Around a command that acts: its log (refused before anything is done when it is
+    not an action log of this library) and the library's run lock, taken before anything
+    is planned, so a second run plans on what the first one did; yields the log's path."""
+    if not acting:
+        yield log_path
+        return
+    if log_path is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         folder = db_path.parent if isinstance(db_path, Path) else Path(".")
         log_path = folder / f"music-tools-actions-{stamp}.jsonl"
+    try:
+        prepare_log(str(log_path), library_of(db))
+    except MusicToolsError as exc:
+        raise click.UsageError(f"--log {exc}") from None
+    with db.run_lock("apply", say_waiting_for_a_run):
+        yield log_path
+
+
+def _run_actions(
+    db: LibraryDatabase, actions: list[Action], apply: bool, log_path: Path | None
+) -> bool:
+    """Run or dry-run the actions, one line each on stderr; True when one failed. The log's
+    path is printed whenever one was written, also when the run is stopped (undo needs it)."""
+    if not actions:
+        return False
+    if apply:
+        db.check_integrity()  # nothing is moved on the word of a damaged library
     failed = False
-    lock = db.run_lock("apply", _say_waiting_to_act) if apply and db is not None else None
-    with lock or contextlib.nullcontext(), _open_log(log_path if apply else None) as log:
-        for outcome in apply_actions(db, actions, log, apply):
-            failed = failed or outcome.status == "failed"
-            click.echo(dupes_render.outcome_line(outcome), err=True)
-    if not apply and actions:
+    logged = None
+    try:
+        with _open_log(log_path if apply else None) as log:
+            logged = log_path if log is not None else None
+            for outcome in apply_actions(db, actions, log, apply):
+                failed = failed or outcome.status == "failed"
+                click.echo(dupes_render.outcome_line(outcome), err=True)
+    finally:
+        if logged is not None:
+            click.echo(f"log: {printable_path(str(logged))} (music-tools undo LOG)", err=True)
+    if not apply:
         click.echo("dry run: nothing was touched (add --apply to do it)", err=True)
-    elif log_path is not None:
-        click.echo(f"log: {printable_path(str(log_path))} (music-tools undo LOG)", err=True)
     return failed
 
 
@@ -307,10 +334,6 @@ def _say_left_alone(actions: list[Action]) -> None:
     """One line for each file an unconfirmed fuzzy match would have had moved."""
     for action in actions:
         click.echo(dupes_render.outcome_line(Outcome(action, "skipped", LEFT_ALONE)), err=True)
-
-
-def _say_waiting_to_act() -> None:
-    click.echo("waiting for another music-tools indexing this machine's files...", err=True)
 
 
 @contextlib.contextmanager
@@ -341,14 +364,23 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
         raise click.UsageError(f"{name}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise click.UsageError(f"{name}: not a music-tools action log (not text)") from None
+    try:
+        steps, moving = count_steps(lines)
+    except MusicToolsError as exc:
+        raise click.UsageError(f"{name}: {exc}") from None
+    if not steps:
+        raise click.ClickException(f"{name}: no actions in it")
+    if not moving:
+        click.echo(
+            "nothing to undo: every step of this log failed or was skipped, so nothing was moved",
+            err=True,
+        )
+        return ExitStatus.OK
     with (
         open_db(db_path, write=True, machine=machine) as db,
-        db.run_lock("undo", _say_waiting_to_act),  # it moves files, as --apply does
+        db.run_lock("undo", say_waiting_for_a_run),  # it moves files, as --apply does
     ):
-        try:
-            outcomes = list(undo_log(db, lines))
-        except MusicToolsError as exc:
-            raise click.UsageError(f"{name}: {exc}") from None
+        outcomes = list(undo_log(db, lines))
         for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
             detail = f": {outcome.reason}" if outcome.reason else ""

@@ -72,6 +72,15 @@ def index_summary(report: IndexReport) -> str:
     return line
 
 
+def gone_root_lines(report: IndexReport) -> list[str]:
+    """One line for each library root given that no longer exists."""
+    return [
+        f"{printable_path(root)}: no such folder; it was a library root: its {count:,} "
+        f"{'file is' if count == 1 else 'files are'} marked missing"
+        for root, count in report.gone_roots.items()
+    ]
+
+
 def _fingerprint_summary(prints: FingerprintReport) -> str:
     counts = f"{prints.without} without a fingerprint, {prints.up_to_date} up to date"
     if prints.failed:
@@ -118,6 +127,7 @@ def report_record(report: IndexReport) -> dict[str, Any]:
     """What an index run did, as plain data."""
     record = asdict(report)
     record["roots"] = [printable_path(root) for root in report.roots]
+    record["gone_roots"] = {printable_path(r): count for r, count in report.gone_roots.items()}
     record["failures"] = [failure_record(f) for f in report.failures]
     record["files_per_s"] = round(report.files_per_s, 1)
     record["elapsed_s"] = round(report.elapsed_s, 3)

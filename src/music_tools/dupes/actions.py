@@ -3,30 +3,36 @@
 Finding is separate from acting (as in fclones): `plan_*` turn groups or check results into
 `Action`s; `apply_actions` runs them, or only says what it would do (the default). Before
 touching a file it makes sure that the file still has the size and mtime it had when it
-was indexed (or checked), and that the copy that stays is still there, unchanged: nothing
-is ever removed whose last copy would go with it. Every step is written to a JSON-lines
-log before and after it happens, so `undo_log` can put moved files back, also after a
-crash in the middle: each move is one rename inside the transaction that re-points its
-row, so a file is at its old or its new place, and `undo_log` replays from either.
+was indexed (or checked), and that the copy that stays is still there, unchanged, and
+still the library's: nothing is ever removed whose last copy would go with it. That check
+is made again inside the action's transaction, right before the file is moved, so nothing
+that happened while the action waited for the database slips through. Every step is
+written to a JSON-lines log (action_log.py) before and after it happens, so `undo_log` can
+put moved files back, also after a crash in the middle: each move is one rename inside the
+transaction that re-points its row, so a file is at its old or its new place, and
+`undo_log` replays from either. A file moved out keeps its row, inactive: it is no longer
+one of the library's files, and `undo_log` makes it one again.
 """
 
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext, suppress
 from dataclasses import asdict, dataclass, replace
 from typing import IO, Any, Literal
 
 from send2trash import send2trash
 
-from ..errors import MusicToolsError, os_reason
+from ..errors import os_reason
 from ..store import LibraryDatabase
-from ..store.matching import move_row
+from ..store.matching import move_row, row_is_at
 from ..util import is_inside, printable_path
+from .action_log import library_of, read_log, write_record
 from .model import DuplicateGroup, DuplicateResult
 
 __all__ = [
@@ -34,6 +40,7 @@ __all__ = [
     "Outcome",
     "apply_actions",
     "attach_rows",
+    "count_steps",
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",
@@ -60,6 +67,8 @@ class Action:
     #: in a shared catalog, the machines whose disks hold `path` and `keep` (None: this one)
     machine: str | None = None
     keep_machine: str | None = None
+    #: the library row of the copy that stays (it must still be there, active, when acting)
+    keep_row_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +107,7 @@ def plan_group_actions(
                     os.path.abspath(move_to) if move_to else None,
                     file.machine,
                     keeper.machine,
+                    keeper.id,
                 )
             )
     return actions
@@ -121,6 +131,7 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: str) -> list[A
                 old.file_size,
                 old.file_mtime_ns,
                 target_root=os.path.abspath(move_to),
+                keep_row_id=old.id,
             )
         )
     return actions
@@ -151,6 +162,7 @@ def apply_actions(
     gone: set[str] = set()  # sources this run moves (or would move) away
     taken: set[str] = set()  # targets it takes (or would take): a dry run says the truth
     here = db.machine if db is not None else None
+    library = library_of(db) if db is not None else {}
     for number, action in enumerate(actions):
         problem = _elsewhere(action, here) or _guard(action, gone)
         if problem:
@@ -162,20 +174,26 @@ def apply_actions(
         if not apply:
             yield Outcome(action, "would", target=target)
             continue
-        record = {"run": run, "step": number, **asdict(action), "target": target}
+        record = {"run": run, "step": number, **asdict(action), "target": target, **library}
         record["at"] = time.time()
-        _log(log, {**record, "status": "started"})
+        write_record(log, {**record, "status": "started"})
         try:
-            if action.op == "move" and target is not None:
-                _move(db, action, target)
-            else:
-                _trash(db, action)
-        except OSError as exc:
-            _log(log, {**record, "status": "failed", "reason": os_reason(exc)})
-            yield Outcome(action, "failed", os_reason(exc), target)
+            problem = _act(db, action, target)
+        except (OSError, ActionFailed) as exc:
+            reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+            write_record(log, {**record, "status": "failed", "reason": reason})
+            yield Outcome(action, "failed", reason, target)
             continue
-        _log(log, {**record, "status": "done"})
+        if problem:
+            write_record(log, {**record, "status": "skipped", "reason": problem})
+            yield Outcome(action, "skipped", problem, target)
+            continue
+        write_record(log, {**record, "status": "done"})
         yield Outcome(action, "done", target=target)
+
+
+class ActionFailed(Exception):
+    """An action that could not be done, and why, in words that name the right place."""
 
 
 def _elsewhere(action: Action, here: str | None) -> str:
@@ -208,6 +226,21 @@ def _guard(action: Action, gone: set[str]) -> str:
     return ""
 
 
+def _still_safe(db: LibraryDatabase | None, action: Action) -> str:
+    """`_guard` again, inside the action's transaction (the library's rows cannot change
+    under it) and right before the file is touched, plus: the copy that stays is still
+    the library's, at its place. Another run, or a person, may have moved it meanwhile."""
+    problem = _guard(action, set())
+    if problem or db is None or action.keep_row_id is None:
+        return problem
+    if not row_is_at(db, action.keep_row_id, action.keep):
+        return (
+            f"the copy that stays ({printable_path(action.keep)}) is no longer in the "
+            "library (moved out or gone); left alone"
+        )
+    return ""
+
+
 def _same_file(first: str, second: str) -> bool:
     """One file under two names: a link, or a folder mounted twice (a bind mount), where
     moving one name takes the other with it."""
@@ -236,100 +269,87 @@ def _free_name(target: str, taken: set[str]) -> str:
     return candidate
 
 
-def _move(db: LibraryDatabase | None, action: Action, target: str) -> None:
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    if db is None or action.row_id is None:
-        _rename(action.path, target)
-        return
-    with db.atomic():  # the row changes only if the file moved
-        move_row(db, action.row_id, target, action.target_root, [action.path])
-        _rename(action.path, target)
+def _act(db: LibraryDatabase | None, action: Action, target: str | None) -> str:
+    """Move or trash one file, its row following it in the same transaction; "" when done,
+    else why it was left alone (seen inside the transaction: see `_still_safe`)."""
+    with db.atomic() if db is not None else nullcontext():  # the row changes only with the file
+        problem = _still_safe(db, action)
+        if not problem and target is not None and os.path.lexists(target):
+            problem = f"{printable_path(target)} was taken meanwhile; left alone"
+        if problem:
+            return problem
+        if db is not None and action.row_id is not None:
+            if target is not None:  # moved out of the library: kept, for undo, but inactive
+                move_row(db, action.row_id, target, action.target_root, [action.path], active=False)
+            else:
+                db.batch_mark_inactive([action.path])
+        if target is not None:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            _rename(action.path, target)
+        else:
+            _send_to_trash(action.path)
+    return ""
 
 
 def _rename(source: str, target: str) -> None:
-    """One rename; across file systems a copy beside the target renamed into place, then
-    the source removed (a crash in between leaves both, never neither)."""
+    """One rename; across file systems a copy beside the target (under a name of its own)
+    renamed into place, then the source removed: a crash in between leaves both, never
+    neither, and a copy that fails (a full disk) leaves nothing behind."""
     try:
         os.rename(source, target)
+        return
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        partial = target + ".part"
+    folder, name = os.path.split(target)
+    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    os.close(handle)
+    try:
         shutil.copy2(source, partial)
         os.rename(partial, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(partial)
+        raise
+    try:
         os.unlink(source)
+    except OSError:  # the source stays where it was, so its copy goes
+        with suppress(OSError):
+            os.unlink(target)
+        raise
 
 
-def _trash(db: LibraryDatabase | None, action: Action) -> None:
-    if db is None or action.row_id is None:
-        send2trash(action.path)
-        return
-    with db.atomic():
-        db.batch_mark_inactive([action.path])
-        send2trash(action.path)
-
-
-def _log(log: IO[str] | None, record: dict[str, Any]) -> None:
-    if log is None:
-        return
-    log.write(json.dumps(record) + "\n")  # ASCII: odd bytes in names survive as \udcXX
-    log.flush()
-    os.fsync(log.fileno())
+def _send_to_trash(path: str) -> None:
+    """send2trash, whose errors about the trash folder (one it cannot make, say) would
+    otherwise read as if about the music file."""
+    try:
+        send2trash(path)
+    except OSError as exc:
+        place = os.fsdecode(exc.filename) if exc.filename is not None else None
+        if place is None or place == path:
+            raise
+        reason = f"cannot use the trash folder {printable_path(place)}: {os_reason(exc)}"
+        raise ActionFailed(reason) from None
 
 
 def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outcome]:
-    """Put back what a log moved, last first; rows point at the old places again.
+    """Put back what a log moved, last first; rows point at the old places again (and are
+    the library's again).
 
-    A step logged as started but not done (a crash) is replayed from wherever its file is.
-    A last line without its newline that does not parse was cut by a crash while being
-    written (before its step began) and is left out; a bad line anywhere else refuses the
-    whole log. Trashed files are reported, not restored: take them back from the system
-    trash."""
-    steps: dict[tuple[str, int], dict[str, Any]] = {}  # in the order they were logged
-    given = list(lines)
-    for number, line in enumerate(given, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if record["status"] in ("started", "done"):
-                _check_record(record)
-                steps[(record.get("run", ""), record["step"])] = record
-        except (ValueError, KeyError, TypeError):
-            if number == len(given) and not line.endswith("\n"):
-                break  # cut short by a crash
-            raise MusicToolsError(f"line {number} is not a music-tools action") from None
+    A step logged as started but not done (a crash) is replayed from wherever its file is;
+    one that failed or was left alone moved nothing and is passed over. Trashed files are
+    reported, not restored: take them back from the system trash. See `read_log` for the
+    lines it refuses."""
+    steps = read_log(lines)
     for step in reversed(list(steps)):
-        yield _undo_one(db, steps[step])
+        if steps[step]["status"] in ("started", "done"):
+            yield _undo_one(db, steps[step])
 
 
-#: each logged field of an Action -> the JSON types it may have (None: null)
-_RECORD_TYPES: dict[str, tuple[type | None, ...]] = {
-    "path": (str,),
-    "target": (str, None),
-    "size": (int, None),
-    "mtime_ns": (int, None),
-    "keep": (str,),
-    "keep_size": (int, None),
-    "keep_mtime_ns": (int, None),
-    "row_id": (int, None),
-    "root": (str, None),
-    "target_root": (str, None),
-    "step": (int,),
-}
-
-
-def _check_record(record: dict[str, Any]) -> None:
-    """Raise ValueError unless `record` is a logged action (a log edited by hand may hold
-    anything)."""
-    if record["op"] not in ("move", "trash"):
-        raise ValueError(record["op"])
-    for name, types in _RECORD_TYPES.items():
-        value = record[name]
-        if not any(value is None if t is None else type(value) is t for t in types):
-            raise ValueError(name)
-        if type(value) is int and abs(value) >= 2**63:  # no SQLite integer holds it
-            raise ValueError(name)
+def count_steps(lines: Iterable[str]) -> tuple[int, int]:
+    """(steps in a log, steps that may have moved a file): what `undo` has to do."""
+    steps = read_log(lines)
+    return len(steps), sum(r["status"] in ("started", "done") for r in steps.values())
 
 
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
@@ -362,5 +382,6 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
         return Outcome(action, "failed", os_reason(exc), target)
     if db is not None and action.row_id is not None:
         with db.atomic():
-            move_row(db, action.row_id, source, action.root, [p for p in (target, source) if p])
+            current = [p for p in (target, source) if p]
+            move_row(db, action.row_id, source, action.root, current, active=True)
     return Outcome(action, status, reason, target)

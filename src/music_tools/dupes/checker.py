@@ -88,6 +88,8 @@ class DuplicateChecker:
                 name = given[error.path]
                 results[name] = _unreadable(name, error.reason)
         candidates, own = self._candidates(files)
+        on_disk = _OnDisk(self.db.machine)
+        gone = _drop_gone(candidates, on_disk)
         cache = HashCache(self.db)
         prints = FingerprintCache(self.db, self.workers, on_failure=self.on_fingerprint_failure)
         if prints.enabled:
@@ -97,7 +99,9 @@ class DuplicateChecker:
             found = candidates.get(file.file_path, ([], []))
             results[name] = _judge(name, file, found, cache, prints, own.get(file.file_path))
             if self.fingerprint and prints.enabled:
-                _add_recordings(results[name], file, self.db, prints)
+                _add_recordings(results[name], file, self.db, prints, on_disk)
+            if file.file_path in gone and results[name].status == "new":
+                results[name].reason = _gone_reason(gone[file.file_path])
         cache.flush()
         prints.flush()
         return {
@@ -183,6 +187,51 @@ def _is_itself(file: LibraryFile, row: LibraryFile) -> bool:
         return False
 
 
+class _OnDisk:
+    """Whether a library row's file is still on disk, asked once per row: a row whose file
+    is gone (deleted, its folder removed, the library not told yet) is no match, whatever
+    its keys say. Rows of other machines cannot be seen from here and are taken as they
+    are; a file that cannot be looked at (permissions) is taken as there."""
+
+    def __init__(self, here: str | None) -> None:
+        self.here = here
+        self.seen: dict[int, bool] = {}
+
+    def __call__(self, row: LibraryFile) -> bool:
+        if row.machine is not None and row.machine != self.here:
+            return True
+        there = self.seen.get(row.id or 0)
+        if there is None:
+            try:
+                os.stat(row.file_path)
+                there = True
+            except (FileNotFoundError, NotADirectoryError):
+                there = False
+            except OSError:
+                there = True
+            self.seen[row.id or 0] = there
+        return there
+
+
+def _drop_gone(candidates: dict[str, tuple[Rows, Rows]], on_disk: _OnDisk) -> dict[str, list[str]]:
+    """Leave out the candidate rows whose file is gone; new path -> the gone files among
+    its key-sharing candidates (what it would have matched)."""
+    gone: dict[str, list[str]] = {}
+    for path, (keyed, similar) in candidates.items():
+        present = [row for row in keyed if on_disk(row)]
+        if len(present) < len(keyed):
+            gone[path] = [row.file_path for row in keyed if not on_disk(row)]
+        candidates[path] = (present, [row for row in similar if on_disk(row)])
+    return gone
+
+
+def _gone_reason(gone: list[str]) -> str:
+    return (
+        f"{NOT_IN_LIBRARY}: its copy {printable_path(gone[0])} is gone from disk "
+        "(music-tools index of its folder marks it missing)"
+    )
+
+
 def _to_hear(
     files: Sequence[LibraryFile], candidates: dict[str, tuple[Rows, Rows]], every_file: bool
 ) -> Iterator[LibraryFile]:
@@ -215,14 +264,18 @@ def _may_match(file: LibraryFile, row: LibraryFile) -> bool:
 
 
 def _add_recordings(
-    result: DuplicateResult, file: LibraryFile, db: LibraryDatabase, prints: FingerprintCache
+    result: DuplicateResult,
+    file: LibraryFile,
+    db: LibraryDatabase,
+    prints: FingerprintCache,
+    on_disk: _OnDisk,
 ) -> None:
     """Library rows that sound the same as the new file, when nothing stronger matched."""
     if any(m.kind in ("exact", "same_audio", "same_song") for m in result.matches):
         return
     known = {m.file.id for m in result.matches}
     found, near_misses = recording_matches(
-        file, db, prints, lambda row: row.id in known or _is_itself(file, row)
+        file, db, prints, lambda row: row.id in known or _is_itself(file, row) or not on_disk(row)
     )
     if not found:
         if near_misses and result.reason == NOT_IN_LIBRARY:

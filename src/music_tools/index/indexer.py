@@ -17,6 +17,7 @@ from ..errors import StoreError
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
 from ..store import LibraryDatabase
+from ..store.matching import mark_root_missing
 from .fingerprinting import fingerprint_library
 from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
@@ -68,6 +69,7 @@ class LibraryIndexer:
     def _index(self, roots: Iterable[str | os.PathLike[str]]) -> IndexReport:
         started = time.monotonic()
         report = IndexReport(roots=normalize_roots(roots))
+        self._forget_gone_roots(report)
         refresh_metadata_keys(self.db)
         diff = Diff(self.db, report, self.options, self.on_progress)
         try:
@@ -82,6 +84,25 @@ class LibraryIndexer:
         if self.fingerprint:
             self._fingerprint(report)
         return report
+
+    def _forget_gone_roots(self, report: IndexReport) -> None:
+        """A library root given that no longer exists (a spare folder deleted): its rows
+        are marked missing, and it is not scanned. A missing folder that never was a root
+        is scanned as before (and reported as an error); a folder that cannot be looked at
+        is never taken as gone."""
+        for root in list(report.roots):
+            try:
+                os.stat(root)
+                continue
+            except (FileNotFoundError, NotADirectoryError):
+                pass
+            except OSError:
+                continue
+            marked = mark_root_missing(self.db, root)
+            if marked is not None:
+                report.gone_roots[root] = marked
+                report.missing += marked
+                report.roots.remove(root)
 
     def _fingerprint(self, report: IndexReport) -> None:
         """The fingerprinting pass, timed apart from the index (its own summary)."""

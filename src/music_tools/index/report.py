@@ -50,6 +50,8 @@ class IndexReport:
     elapsed_s: float = 0.0
     interrupted: bool = False
     roots: list[str] = field(default_factory=list)
+    #: library roots given that no longer exist -> their rows marked missing (in `missing`)
+    gone_roots: dict[str, int] = field(default_factory=dict)
     failures: list[ScanFailure] = field(default_factory=list)
     #: what `index --fingerprint` did after indexing (None without it)
     fingerprints: FingerprintReport | None = None

@@ -261,9 +261,11 @@ class LibraryDatabase:
     def run_lock(
         self, what: str, on_wait: Callable[[], None] | None = None
     ) -> AbstractContextManager[None]:
-        """Held while this machine indexes or acts on files: on PostgreSQL an advisory lock
-        per machine, so a second indexer (or `dupes --apply`) of the same machine waits for
-        the first; on SQLite nothing (its write lock serializes each transaction)."""
+        """Held while this machine indexes or acts on files, so a second indexer (or
+        `dupes --apply`, `undo`...) of the same library waits for the first, as long as it
+        runs: on PostgreSQL an advisory lock per machine, on SQLite an exclusive lock on
+        `<database>.lock` beside the file (SQLite's write lock serializes each transaction
+        only, not a run that plans on what it read). Nested blocks share the lock."""
         return self._engine.run_lock(what, on_wait)
 
     # -- single-row methods (each its own transaction, as the seed's old approach) -----

@@ -161,8 +161,9 @@ class Engine(ABC):
     def run_lock(
         self, what: str, on_wait: Callable[[], None] | None
     ) -> AbstractContextManager[None]:
-        """Held while this machine indexes or acts on `what` (PostgreSQL: an advisory lock,
-        so two processes take turns; SQLite's write lock already serializes)."""
+        """Held while this machine indexes or acts on files, so two such runs take turns
+        (PostgreSQL: an advisory lock per machine; SQLite: a lock file beside the database);
+        waited for as long as the other run holds it, `on_wait` called after a second."""
         return nullcontext()
 
     def text_like(self, column: str, escape: str) -> str:

@@ -1,5 +1,6 @@
 """The queries duplicate checking needs: candidates by several keys in one snapshot, groups
-of rows sharing a key, caching full hashes, and rows following files that were moved.
+of rows sharing a key, caching full hashes, and rows following files that were moved (or
+whose whole library root is gone).
 
 Every lookup is an IN-list chunked by the connection's own variable limit, on an indexed
 column or expression (see schema version 4), so a batch of new files costs a handful of
@@ -17,7 +18,7 @@ from ..models import LibraryFile
 from ..util import chunks
 from . import sql
 from .blocking import FUZZY_BLOCK_SQL
-from .database import TABLE, LibraryDatabase, both
+from .database import TABLE, LibraryDatabase, both, where
 from .rows import decode_path, files_from_rows
 
 __all__ = [
@@ -27,7 +28,10 @@ __all__ = [
     "cache_full_hashes",
     "files_by_keys",
     "groups_by_key",
+    "is_library_root",
+    "mark_root_missing",
     "move_row",
+    "row_is_at",
 ]
 
 #: kind of key -> the indexed column that holds it ("fuzzy_block" is an expression whose
@@ -165,11 +169,14 @@ def move_row(
     new_path: str,
     new_root: str | None,
     current: Sequence[str] = (),
+    *,
+    active: bool | None = None,
 ) -> bool:
     """Point this machine's row `row_id` at `new_path` (inside the caller's transaction, if
     any); with `current`, only if the row is now at one of those paths (an action log
-    replayed on another library must not re-point that library's row of the same id).
-    Whether it did."""
+    replayed on another library must not re-point that library's row of the same id);
+    with `active`, the row becomes (in)active too (a file moved out of the library keeps
+    its row, for `undo`, but is no longer one of the library's files). Whether it did."""
     engine = db.engine
     directory, filename = os.path.split(new_path)
     conditions = [engine.mine(), "id = ?"]
@@ -178,13 +185,53 @@ def move_row(
         engine.db_path(filename),
         engine.db_path(directory),
         None if new_root is None else engine.db_path(new_root),
-        row_id,
     ]
+    sets = "file_path = ?, filename = ?, directory = ?, library_root = ?"
+    if active is not None:
+        sets += ", is_active = ?"
+        params.append(int(active))
+    params.append(row_id)
     if current:
         conditions.append(f"file_path IN ({sql.placeholders(len(current))})")
         params += [engine.db_path(path) for path in current]
-    statement = (
-        f"UPDATE {TABLE} SET file_path = ?, filename = ?, directory = ?, library_root = ? "
-        f"WHERE {both(*conditions)}"
-    )
+    statement = f"UPDATE {TABLE} SET {sets} WHERE {both(*conditions)}"
     return bool(engine.run(statement, params))
+
+
+def row_is_at(db: LibraryDatabase, row_id: int, path: str) -> bool:
+    """Whether this machine's row `row_id` is an active row at `path` (a keeper that
+    another run moved out of the library, or that an index found gone, is not)."""
+    engine = db.engine
+    query = f"SELECT 1 FROM {TABLE}" + where(
+        engine.mine(), "id = ?", "file_path = ?", "is_active = 1"
+    )
+    return bool(engine.fetch(query, (row_id, engine.db_path(path))))
+
+
+def is_library_root(db: LibraryDatabase, folder: str) -> bool:
+    """Whether any of this machine's rows has `folder` as its library root."""
+    rows, params = _root_rows(db, folder)
+    with db.reading():
+        return bool(db.engine.fetch(f"SELECT 1 FROM {TABLE} WHERE {rows} LIMIT 1", params))
+
+
+def mark_root_missing(db: LibraryDatabase, root: str) -> int | None:
+    """Mark this machine's rows of library root `root` missing (a root folder deleted as a
+    whole, which a scan cannot tell from one not mounted); how many were active, or None
+    when no row has that root. One transaction."""
+    rows, params = _root_rows(db, root)
+    with db.atomic():
+        if not db.engine.fetch(f"SELECT 1 FROM {TABLE} WHERE {rows} LIMIT 1", params):
+            return None
+        statement = f"UPDATE {TABLE} SET is_active = 0 WHERE {rows} AND is_active = 1"
+        return db.engine.run(statement, params)
+
+
+def _root_rows(db: LibraryDatabase, root: str) -> tuple[str, list[object]]:
+    """The predicate (and its values) of this machine's rows of library root `root`,
+    found through the path index: a root's rows lie under it."""
+    engine = db.engine
+    bounds = engine.prefix_bounds(root)
+    under = " OR ".join(["(file_path >= ? AND file_path < ?)"] * len(bounds))
+    rows = both(engine.mine(), "library_root = ?", f"({under})")
+    return rows, [engine.db_path(root), *(bound for pair in bounds for bound in pair)]

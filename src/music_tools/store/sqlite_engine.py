@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import Any
 
 import apsw
@@ -23,6 +23,7 @@ from .deferred_indexes import (
 from .driver_errors import store_error, translated
 from .engine import Engine, Write
 from .rows import COLUMNS, db_path, prefix_bounds, row_of
+from .run_lock import RunLock
 
 __all__ = ["DEFER_INDEXES_BELOW_ROWS", "SqliteEngine"]
 
@@ -63,6 +64,7 @@ class SqliteEngine(Engine):
         self.conn = open_sqlite(path, busy_timeout, readonly=readonly, on_wait=on_wait)
         self._tx = Transactions(self.conn, self.name)
         self._statements: dict[Write, str] = {}
+        self._run_lock = RunLock(f"{self.name}.lock")
 
     def atomic(self) -> AbstractContextManager[None]:
         return self._tx.atomic()
@@ -149,6 +151,15 @@ class SqliteEngine(Engine):
     def _restore_indexes(self) -> None:
         with translated(self.name), sorts_spilling(self.conn), self._tx.atomic():
             restore_indexes(self.conn)
+
+    def run_lock(
+        self, what: str, on_wait: Callable[[], None] | None
+    ) -> AbstractContextManager[None]:
+        """`library.db.lock` beside the file (see run_lock.py); none for a read-only open,
+        which never acts, nor in memory."""
+        if self.readonly or self.name == ":memory:":
+            return nullcontext()
+        return self._run_lock.held(on_wait)
 
     @contextmanager
     def impatient(self, seconds: float) -> Iterator[None]:
