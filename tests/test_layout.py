@@ -21,7 +21,8 @@ ALLOWED = {
     "dupes": {"formats", "identity", "read", "store", "index"},
     "queries": {"store"},
     "library": {"store", "index", "dupes"},
-    "cli": {"formats", "identity", "read", "store", "index", "dupes", "queries"},
+    "review": {"store", "dupes"},
+    "cli": {"formats", "identity", "read", "store", "index", "dupes", "queries", "review"},
 }
 CORE = {"errors", "models", "util"}
 
