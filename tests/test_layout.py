@@ -22,7 +22,8 @@ ALLOWED = {
     "quality": {"formats"},
     "queries": {"store"},
     "library": {"store", "index", "dupes"},
-    "cli": {"formats", "identity", "read", "store", "index", "dupes", "queries"},
+    "review": {"store", "dupes"},
+    "cli": {"formats", "identity", "read", "store", "index", "dupes", "queries", "review"},
 }
 CORE = {"errors", "models", "util"}
 
