@@ -7,18 +7,17 @@ import enum
 import os
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 import platformdirs
 from rich.console import Console
 
-from ..errors import MusicToolsError, StoreError, os_reason
+from ..errors import MusicToolsError, StoreError
 from ..queries import SearchError
 from ..store import LibraryDatabase
 from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
@@ -36,7 +35,6 @@ __all__ = [
     "machine_option",
     "open_db",
     "open_db_to_cache",
-    "output_file",
     "stdout_console",
     "view_option",
 ]
@@ -253,35 +251,6 @@ def _busy_timeout() -> float:
 
 def _say_waiting() -> None:
     click.echo("waiting for the database lock held by another process...", err=True)
-
-
-@contextmanager
-def output_file(path: Path) -> Iterator[TextIO]:
-    """A text file written in full or not at all: a temporary file beside `path`, renamed
-    over it on success, removed on any error ("-" is stdout)."""
-    if str(path) == "-":
-        yield sys.stdout
-        return
-    folder = path.absolute().parent
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as exc:
-        raise MusicToolsError(f"{printable_path(str(path))}: {os_reason(exc)}") from None
-    try:
-        with open(handle, "w", encoding="utf-8", newline="") as out:
-            yield out
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def stdout_console() -> Console:

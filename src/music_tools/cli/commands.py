@@ -27,10 +27,10 @@ from .app import (
     json_option,
     machine_option,
     open_db,
-    output_file,
     stdout_console,
     view_option,
 )
+from .output import output_file
 from .progress import index_progress
 
 __all__ = ["cli", "main"]
