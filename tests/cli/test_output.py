@@ -7,6 +7,7 @@ import os
 import select
 import shutil
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -167,3 +168,72 @@ def test_export_into_a_missing_folder_names_the_folder(library: Path, tmp_path: 
     assert result.exit_code == ExitStatus.USAGE, result.output
     line = _one_error_line(result.stderr)
     assert f"{out}: the folder {out.parent} does not exist" in line, line
+
+
+# -- a full or closed stdout ---------------------------------------------------------------
+
+
+_WRITERS = [
+    ("export",),
+    ("search", "roads"),
+    ("stats",),
+    ("errors",),
+    ("dupes",),
+    ("check", "{new}/roads.flac"),
+    ("index", "{root}", "--json"),
+]
+
+
+def _args(command: tuple[str, ...], db: Path) -> list[str]:
+    folders = {"root": str(db.parent / "Music"), "new": str(db.parent / "new")}
+    return [*_COMMAND, *(a.format(**folders) for a in command), "--db", str(db)]
+
+
+@pytest.mark.parametrize("command", _WRITERS, ids=lambda c: c[0])
+def test_a_full_stdout_is_one_line_naming_stdout(library: Path, command: tuple[str, ...]) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:  # only ever written to: it cannot be replaced
+        done = subprocess.run(
+            _args(command, library), stdout=full, stderr=subprocess.PIPE, timeout=120
+        )
+    stderr = done.stderr.decode()
+    assert done.returncode == ExitStatus.ERROR, stderr
+    line = _one_error_line(stderr)
+    assert line == "music-tools: error: <stdout>: no space left on device\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "status"),
+    [(c, ExitStatus.DUPLICATES if c[0] == "check" else ExitStatus.OK) for c in _WRITERS],
+    ids=[c[0] for c in _WRITERS],
+)
+def test_a_reader_that_stops_early_ends_the_output_quietly(
+    library: Path, command: tuple[str, ...], status: ExitStatus
+) -> None:
+    """`music-tools ... | true`: the pipe is closed before the first write."""
+    process = subprocess.Popen(
+        _args(command, library), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == status, stderr.decode()
+    assert b"Exception ignored" not in stderr and b"Traceback" not in stderr, stderr.decode()
+    assert b"error" not in stderr, stderr.decode()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_export_piped_to_head_exits_0_with_nothing_on_stderr(big_library: Path, fmt: str) -> None:
+    process = subprocess.Popen(
+        [*_COMMAND, "export", "--db", str(big_library), "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # as `| head -1` does
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+    assert first
+    assert process.returncode == ExitStatus.OK, stderr.decode()
+    assert stderr == b""

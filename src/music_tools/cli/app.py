@@ -4,6 +4,7 @@ the shared options, and opening the database."""
 from __future__ import annotations
 
 import enum
+import errno
 import os
 import signal
 import sys
@@ -23,6 +24,7 @@ from ..store import LibraryDatabase
 from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
 from ..store.database import check_target, is_postgres_url
 from ..util import printable_path
+from .output import settle_stdout, writing_stdout
 
 __all__ = [
     "ExitStatus",
@@ -72,6 +74,8 @@ class MusicToolsGroup(click.Group):
         try:
             with _sigterm_as_interrupt():
                 result = super().main(*args, **kwargs)
+                with writing_stdout():  # what is still buffered: a full disk is one line too
+                    pass
         except click.UsageError as exc:
             _fail(ExitStatus.USAGE, f"{exc.format_message()} (see --help)")
         except click.ClickException as exc:
@@ -106,6 +110,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _fail(status: ExitStatus, message: str) -> None:
+    settle_stdout()
     click.echo(f"music-tools: error: {printable_path(message)}", err=True)
     sys.exit(status)
 
@@ -253,5 +258,14 @@ def _say_waiting() -> None:
     click.echo("waiting for the database lock held by another process...", err=True)
 
 
+class _StdoutConsole(Console):
+    """rich's console, but for a reader that left: rich would exit with status 1, while
+    `writing_stdout` ends the output and lets the command finish."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def stdout_console() -> Console:
-    return Console(soft_wrap=False)
+    return _StdoutConsole(soft_wrap=False)

@@ -30,7 +30,7 @@ from .app import (
     stdout_console,
     view_option,
 )
-from .output import output_file
+from .output import output_file, writing_stdout
 from .progress import index_progress
 
 __all__ = ["cli", "main"]
@@ -101,13 +101,15 @@ def index(
             click.echo(render.index_summary(stopped.report), err=True)
             return ExitStatus.INTERRUPTED
     if as_json:
-        click.echo(render.to_json(render.report_record(report)))
+        with writing_stdout():
+            click.echo(render.to_json(render.report_record(report)))
     elif not quiet:
         _say_failures(render.error_lines(report.failures), len(report.failures))
         if report.fingerprints is not None:
             failures = report.fingerprints.failures
             _say_failures(render.fingerprint_failure_lines(failures), len(failures))
-        click.echo(render.index_summary(report))
+        with writing_stdout():
+            click.echo(render.index_summary(report))
     return ExitStatus.OK
 
 
@@ -130,10 +132,11 @@ def stats(db_path: Target, view: str | None, as_json: bool) -> None:
     """
     with open_db(db_path, view=view) as db:
         result = library_stats(db)
-    if as_json:
-        click.echo(render.to_json(render.stats_record(result)))
-    else:
-        render.print_stats(stdout_console(), result)
+    with writing_stdout():
+        if as_json:
+            click.echo(render.to_json(render.stats_record(result)))
+        else:
+            render.print_stats(stdout_console(), result)
 
 
 @cli.command(name="search")
@@ -149,7 +152,7 @@ def search_command(
 
     Example: music-tools search artist:radiohead year:1995..1999 "paranoid android"
     """
-    with open_db(db_path, view=view) as db:
+    with open_db(db_path, view=view) as db, writing_stdout():
         found = search(db, query, limit)
         if fmt == "table":
             if not render.print_files(stdout_console(), found):
@@ -171,17 +174,18 @@ def errors(db_path: Target, machine: str | None, as_json: bool) -> None:
     with open_db(db_path, machine=machine) as db:
         failures = list(db.scan_errors)
         unheard = fingerprint_failures(db)
-    if as_json:
-        records = [render.failure_record(f) for f in failures]
-        records += [render.failure_record(f, "fingerprint") for f in unheard]
-        click.echo(render.to_json(records))
-    else:
-        for line in render.error_lines(failures):
-            click.echo(line)
-        for line in render.error_lines(unheard, "fingerprint"):
-            click.echo(line)
-        if not failures and not unheard:
-            click.echo("no errors", err=True)
+    with writing_stdout():
+        if as_json:
+            records = [render.failure_record(f) for f in failures]
+            records += [render.failure_record(f, "fingerprint") for f in unheard]
+            click.echo(render.to_json(records))
+        else:
+            for line in render.error_lines(failures):
+                click.echo(line)
+            for line in render.error_lines(unheard, "fingerprint"):
+                click.echo(line)
+    if not failures and not unheard and not as_json:
+        click.echo("no errors", err=True)
 
 
 @cli.command()
@@ -227,10 +231,11 @@ def relocate_command(
         db.run_lock("relocate", _say_indexer_waiting),
     ):
         count = relocate(db, os.path.abspath(old_prefix), os.path.abspath(new_prefix))
-    if as_json:
-        click.echo(render.to_json({"relocated": count}))
-    else:
-        click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
+    with writing_stdout():
+        if as_json:
+            click.echo(render.to_json({"relocated": count}))
+        else:
+            click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
 
 
 def _say_indexer_waiting() -> None:

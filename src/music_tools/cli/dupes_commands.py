@@ -44,6 +44,7 @@ from .app import (
     view_option,
 )
 from .commands import cli
+from .output import writing_stdout
 from .progress import count_progress
 
 __all__ = ["check", "dupes", "undo"]
@@ -153,10 +154,11 @@ def check(
         _say_unheard(unheard)
         shown = [r for r in results.values() if _wanted(only, r)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
-        if fmt == "table":
-            dupes_render.print_results(stdout_console(), shown, base)
-        else:
-            dupes_render.write_results(shown, sys.stdout, fmt)
+        with writing_stdout():
+            if fmt == "table":
+                dupes_render.print_results(stdout_console(), shown, base)
+            else:
+                dupes_render.write_results(shown, sys.stdout, fmt)
         failed = False
         if move_dupes_to is not None:
             sure, unsure = split_results(results.values(), act_on_fuzzy)
@@ -234,13 +236,14 @@ def dupes(
         with _status(errors, quiet, "finding duplicates"):
             groups = list(find_duplicates(db, wanted, preferred, unheard.append))
         _say_unheard(unheard)
-        if fmt == "table":
-            dupes_render.print_groups(stdout_console(), groups)
-            if not quiet:
-                spare = sum(len(g.others) for g in groups)
-                click.echo(f"{len(groups):,} groups; {spare:,} files beside a keeper", err=True)
-        else:
-            dupes_render.write_groups(groups, sys.stdout, fmt)
+        with writing_stdout():
+            if fmt == "table":
+                dupes_render.print_groups(stdout_console(), groups)
+                if not quiet:
+                    spare = sum(len(g.others) for g in groups)
+                    click.echo(f"{len(groups):,} groups; {spare:,} files beside a keeper", err=True)
+            else:
+                dupes_render.write_groups(groups, sys.stdout, fmt)
         if move_to is not None or trash:
             target = str(move_to) if move_to else None
             sure, unsure = split_groups(groups, act_on_fuzzy)

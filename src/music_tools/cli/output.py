@@ -1,4 +1,5 @@
-"""Where a command's output goes: stdout, or the file `-o` names."""
+"""Where a command's output goes, stdout or the file `-o` names, and the one line a person
+reads when it cannot be written there."""
 
 from __future__ import annotations
 
@@ -16,7 +17,51 @@ import click
 from ..errors import MusicToolsError, os_reason
 from ..util import printable_path, special_kind
 
-__all__ = ["output_file"]
+__all__ = ["STDOUT", "output_file", "settle_stdout", "writing_stdout"]
+
+#: how an error line names the standard output
+STDOUT = "<stdout>"
+
+
+@contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Around a command's writes to stdout, flushed at the end.
+
+    A reader that stops early (`| head`) ends the output, not the command: the rest goes
+    nowhere, and the command finishes as it would have (`check` still exits 3, an applied
+    action still runs). Any other failure, a full disk, is one line naming <stdout>."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise MusicToolsError(f"{STDOUT}: {os_reason(exc)}") from None
+
+
+def settle_stdout() -> None:
+    """Before an error line: what the command printed is flushed, or dropped when it cannot
+    be written (the reader left, the disk is full), so that the error stays the one line."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        _discard_stdout()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered, and whatever comes after, goes
+    nowhere, so the interpreter's last flush has nothing to fail on (no "Exception ignored")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a stream without a descriptor (tests)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 @contextmanager
@@ -31,7 +76,8 @@ def output_file(path: Path) -> Iterator[TextIO]:
     plain file in its place. A block device is refused: text is never written over a disk.
     """
     if str(path) == "-":
-        yield sys.stdout
+        with writing_stdout():
+            yield sys.stdout
         return
     name = printable_path(str(path))
     _check_folder(path, name)
