@@ -237,3 +237,24 @@ def test_export_piped_to_head_exits_0_with_nothing_on_stderr(big_library: Path, 
     assert first
     assert process.returncode == ExitStatus.OK, stderr.decode()
     assert stderr == b""
+
+
+# -- the PostgreSQL URL --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://a:secret@localhost:notaport/db",
+        "postgresql://a:secret@localhost:99999/db",
+        "postgresql://a:secret@localhost/db?nosuchoption=1",
+        "postgresql://a:secret@localhost:5432,localhost:notaport/db",
+        "postgresql://%zz:secret@localhost/db",
+        "postgresql://a:secret@[::1/db",
+    ],
+)
+def test_a_malformed_postgresql_url_is_one_line_without_its_password(url: str) -> None:
+    result = invoke("stats", "--db", url)
+    assert result.exit_code == ExitStatus.ERROR, result.output
+    line = _one_error_line(result.stderr)
+    assert "PostgreSQL URL" in line and "secret" not in line, line

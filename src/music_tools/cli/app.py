@@ -25,6 +25,7 @@ from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
 from ..store.database import check_target, is_postgres_url
 from ..util import printable_path
 from .output import settle_stdout, writing_stdout
+from .render import one_line
 
 __all__ = [
     "ExitStatus",
@@ -110,8 +111,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _fail(status: ExitStatus, message: str) -> None:
+    """The one line: a driver's message that spans lines, or a name holding a newline, is
+    kept on it (line breaks and other control characters escaped)."""
     settle_stdout()
-    click.echo(f"music-tools: error: {printable_path(message)}", err=True)
+    click.echo(f"music-tools: error: {one_line(printable_path(message.strip()))}", err=True)
     sys.exit(status)
 
 
