@@ -29,6 +29,7 @@ from .app import (
     open_db,
     stdout_console,
     view_option,
+    workers_option,
 )
 from .output import output_file, writing_stdout
 from .progress import index_progress
@@ -44,7 +45,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
+@workers_option
 @click.option("--full-hash", is_flag=True, help="Also hash every file whole (reads everything).")
 @click.option(
     "--fingerprint", is_flag=True, help="Also fingerprint the audio (Chromaprint's fpcalc)."

@@ -42,6 +42,7 @@ from .app import (
     open_db_to_cache,
     stdout_console,
     view_option,
+    workers_option,
 )
 from .commands import cli
 from .output import writing_stdout
@@ -94,7 +95,7 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
     "duplicates (the library has another copy; its own files too), or only new files "
     "better than the library's copy.",
 )
-@click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
+@workers_option
 @click.option(
     "--fingerprint",
     is_flag=True,

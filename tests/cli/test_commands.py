@@ -1,0 +1,43 @@
+"""Options of `index`, `check` and `relocate` that say what they did: capped --workers,
+--full-hash on a library already indexed, a relocation to a folder that is not there."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from audio_factory import Tags, make_audio
+from music_tools.cli import ExitStatus, cli
+
+
+def invoke(*args: str | Path) -> click.testing.Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def music(tmp_path: Path) -> Path:
+    root = tmp_path / "Music"
+    for i, (artist, title) in enumerate([("Björk", "Jóga"), ("Portishead", "Roads")]):
+        make_audio(root / f"{i}.flac", "flac", seed=i, seconds=0.2, tags=Tags(artist, title))
+    return root
+
+
+def test_workers_beyond_four_per_core_are_capped_saying_so(music: Path, tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    cap = max(8, 4 * (os.cpu_count() or 1))
+    line = f"--workers 256: more than 4 per core only costs memory; using {cap}\n"
+    result = invoke("index", "--db", db, music, "--workers", "256", "-q")
+    assert result.exit_code == ExitStatus.OK, result.output
+    assert result.stderr == line
+    new = tmp_path / "new.flac"
+    shutil.copy(music / "0.flac", new)
+    result = invoke("check", "--db", db, new, "--workers", "256", "-q")
+    assert result.exit_code == ExitStatus.DUPLICATES, result.output
+    assert result.stderr == line
+    result = invoke("index", "--db", db, music, "--workers", str(cap), "-q")
+    assert result.exit_code == ExitStatus.OK and result.stderr == ""
