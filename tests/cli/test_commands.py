@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -41,3 +42,26 @@ def test_workers_beyond_four_per_core_are_capped_saying_so(music: Path, tmp_path
     assert result.stderr == line
     result = invoke("index", "--db", db, music, "--workers", str(cap), "-q")
     assert result.exit_code == ExitStatus.OK and result.stderr == ""
+
+
+def test_relocate_to_a_folder_that_is_not_there_is_refused_unless_allowed(
+    music: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "lib.db"
+    assert invoke("index", "--db", db, music, "-q").exit_code == ExitStatus.OK
+    unmounted = tmp_path / "drive" / "Music"
+    result = invoke("relocate", "--db", db, music, unmounted)
+    assert result.exit_code == ExitStatus.USAGE, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"{unmounted}: no such folder" in result.stderr, result.stderr
+    assert "--allow-missing" in result.stderr
+    stats = json.loads(invoke("stats", "--db", db, "--json").stdout)
+    assert stats["roots"] == {str(music): 2}
+    (tmp_path / "a-file").write_text("")
+    result = invoke("relocate", "--db", db, music, tmp_path / "a-file")
+    assert result.exit_code == ExitStatus.USAGE and "not a folder" in result.stderr
+    result = invoke("relocate", "--db", db, music, unmounted, "--allow-missing", "--json")
+    assert result.exit_code == ExitStatus.OK, result.output
+    assert json.loads(result.stdout) == {"relocated": 2}
+    stats = json.loads(invoke("stats", "--db", db, "--json").stdout)
+    assert stats["roots"] == {str(unmounted): 2}

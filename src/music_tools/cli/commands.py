@@ -217,13 +217,25 @@ def export(
 @cli.command(name="relocate")
 @click.argument("old_prefix")
 @click.argument("new_prefix")
+@click.option(
+    "--allow-missing",
+    is_flag=True,
+    help="Relocate even if NEW_PREFIX is not there now (a drive not mounted, another machine).",
+)
 @db_option
 @machine_option
 @json_option
 def relocate_command(
-    old_prefix: str, new_prefix: str, db_path: Target, machine: str | None, as_json: bool
+    old_prefix: str,
+    new_prefix: str,
+    allow_missing: bool,
+    db_path: Target,
+    machine: str | None,
+    as_json: bool,
 ) -> None:
     """Re-point a moved library from OLD_PREFIX to NEW_PREFIX without re-indexing.
+
+    NEW_PREFIX must be a folder that exists, unless --allow-missing.
 
     Example: music-tools relocate /media/old-disk/Music /srv/music
     """
@@ -231,12 +243,25 @@ def relocate_command(
         open_db(db_path, write=True, machine=machine) as db,
         db.run_lock("relocate", _say_indexer_waiting),
     ):
+        if not allow_missing:  # after the database's own problems, which matter more
+            _check_new_prefix(new_prefix)
         count = relocate(db, os.path.abspath(old_prefix), os.path.abspath(new_prefix))
     with writing_stdout():
         if as_json:
             click.echo(render.to_json({"relocated": count}))
         else:
             click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
+
+
+def _check_new_prefix(new_prefix: str) -> None:
+    """A typo in NEW_PREFIX would point every row at nothing: the next index would then
+    find every file missing."""
+    name = printable_path(new_prefix)
+    if not os.path.isdir(new_prefix):
+        reason = "not a folder" if os.path.exists(new_prefix) else "no such folder"
+        raise click.UsageError(
+            f"{name}: {reason} (a drive not mounted now? --allow-missing relocates anyway)"
+        )
 
 
 def _say_indexer_waiting() -> None:
