@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import fields
 from pathlib import Path
 
 import click
@@ -13,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from audio_factory import Tags, make_audio
-from music_tools.cli import ExitStatus, cli
+from music_tools.cli import ExitStatus, cli, render
+from music_tools.index import IndexReport
 
 
 def invoke(*args: str | Path) -> click.testing.Result:
@@ -65,3 +67,15 @@ def test_relocate_to_a_folder_that_is_not_there_is_refused_unless_allowed(
     assert json.loads(result.stdout) == {"relocated": 2}
     stats = json.loads(invoke("stats", "--db", db, "--json").stdout)
     assert stats["roots"] == {str(unmounted): 2}
+
+
+def test_index_help_and_readme_explain_every_part_of_the_summary() -> None:
+    counts = {f.name: i + 1 for i, f in enumerate(fields(IndexReport)) if f.type == "int"}
+    line = render.index_summary(IndexReport(**counts))  # type: ignore[arg-type]
+    parts = [part.split(" ", 1)[1] for part in line.split(";")[0].split(", ")]
+    assert "back" in parts
+    described = " ".join(invoke("index", "--help").output.split())
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    for part in parts:
+        assert f"{part} (" in described, (part, described)
+        assert f"`{part}`" in readme, part

@@ -70,6 +70,12 @@ def index(
 ) -> ExitStatus:
     """Index the audio files under PATHS; a rescan reads only what changed.
 
+    The summary counts files: new (not indexed before), updated (changed since: read
+    again), unchanged (not read), moved (re-linked in place: same audio, new path), missing
+    (gone: their rows kept, inactive), back (missing before, here again unchanged:
+    active again; "reactivated" in --json), errors (could not be read: music-tools errors),
+    known errors skipped (failed before and unchanged since: not retried).
+
     Example: music-tools index ~/Music /mnt/archive/flac
     """
     for path in paths:
