@@ -79,3 +79,32 @@ def test_index_help_and_readme_explain_every_part_of_the_summary() -> None:
     for part in parts:
         assert f"{part} (" in described, (part, described)
         assert f"`{part}`" in readme, part
+
+
+def _hashes(db: Path) -> dict[str, tuple[str | None, str | None]]:
+    rows = [json.loads(line) for line in invoke("export", "--db", db).stdout.splitlines()]
+    return {r["file_path"]: (r["audio_hash"], r["file_content_hash"]) for r in rows}
+
+
+def test_full_hash_fills_the_missing_hashes_of_unchanged_files_under_the_roots_given(
+    music: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "Other"
+    make_audio(other / "x.mp3", "mp3", seed=9, seconds=0.2, tags=Tags("Air", "La"))
+    db = tmp_path / "lib.db"
+    assert invoke("index", "--db", db, music, other, "-q").exit_code == ExitStatus.OK
+    assert set(_hashes(db).values()) == {(None, None)}
+    result = invoke("index", "--db", db, music, "--full-hash", "--json")
+    reference = tmp_path / "reference.db"  # the hashes a first index --full-hash gives
+    assert invoke("index", "--db", reference, music, "--full-hash", "-q").exit_code == 0
+    filled = _hashes(db)
+    assert {p: filled[p] for p in _hashes(reference)} == _hashes(reference)
+    assert filled[str(other / "x.mp3")] == (None, None)  # not under the roots given
+    data = json.loads(result.stdout)
+    assert (data["new"], data["updated"], data["unchanged"], data["hashed"]) == (0, 0, 2, 2)
+    again = invoke("index", "--db", db, music, other, "--full-hash")
+    assert "3 unchanged" in again.stdout and "1 hashed" in again.stdout, again.stdout
+    assert (
+        json.loads(invoke("index", "--db", db, music, "--full-hash", "--json").stdout)["hashed"]
+        == 0
+    )

@@ -46,7 +46,11 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @workers_option
-@click.option("--full-hash", is_flag=True, help="Also hash every file whole (reads everything).")
+@click.option(
+    "--full-hash",
+    is_flag=True,
+    help="Also hash every file whole (reads everything; unchanged files lacking it too).",
+)
 @click.option(
     "--fingerprint", is_flag=True, help="Also fingerprint the audio (Chromaprint's fpcalc)."
 )
@@ -74,7 +78,8 @@ def index(
     again), unchanged (not read), moved (re-linked in place: same audio, new path), missing
     (gone: their rows kept, inactive), back (missing before, here again unchanged:
     active again; "reactivated" in --json), errors (could not be read: music-tools errors),
-    known errors skipped (failed before and unchanged since: not retried).
+    known errors skipped (failed before and unchanged since: not retried), hashed (with
+    --full-hash: unchanged files read again for the full hashes their rows lacked).
 
     Example: music-tools index ~/Music /mnt/archive/flac
     """

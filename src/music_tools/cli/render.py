@@ -65,6 +65,8 @@ def index_summary(report: IndexReport) -> str:
     parts.append(f"{report.errors} errors")
     if report.known_errors:
         parts.append(f"{report.known_errors} known errors skipped")
+    if report.hashed:
+        parts.append(f"{report.hashed} hashed")
     rate = f"{report.files_per_s:,.0f} files/s"
     line = f"{', '.join(parts)}; {state} {report.elapsed_s:.1f}s ({rate})"
     if prints is not None:
