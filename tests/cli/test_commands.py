@@ -108,3 +108,16 @@ def test_full_hash_fills_the_missing_hashes_of_unchanged_files_under_the_roots_g
         json.loads(invoke("index", "--db", db, music, "--full-hash", "--json").stdout)["hashed"]
         == 0
     )
+
+
+def test_search_folds_accents_and_its_help_names_every_field(music: Path, tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    assert invoke("index", "--db", db, music, "-q").exit_code == ExitStatus.OK
+    result = invoke("search", "--db", db, "bjork", "--format", "json")
+    assert [r["title"] for r in json.loads(result.stdout)] == ["Jóga"]
+    exported = [json.loads(line) for line in invoke("export", "--db", db).stdout.splitlines()]
+    assert all("search_text" not in record for record in exported)  # an index, not a tag
+    unknown = invoke("search", "--db", db, "colour:red").stderr
+    known = unknown.strip().split("use one of: ")[1].split(", ")
+    described = invoke("search", "--help").output
+    assert len(known) >= 9 and all(f"{name}:" in described for name in known), described

@@ -160,7 +160,10 @@ def stats(db_path: Target, view: str | None, as_json: bool) -> None:
 def search_command(
     query: tuple[str, ...], fmt: str, limit: int | None, db_path: Target, view: str | None
 ) -> None:
-    """Find files: field terms (artist: title: album: genre: format: year:) and free words.
+    """Find files: field terms (artist: title: album: albumartist: or album_artist: genre:
+    format: codec: path: year:1997 or year:1990..1999) and free words (in the artist, title,
+    album or album artist), all of which must match, as substrings; case and accents are
+    folded as the identity keys fold them (bjork finds Björk), a path is matched as it is.
 
     Example: music-tools search artist:radiohead year:1995..1999 "paranoid android"
     """
