@@ -97,3 +97,14 @@ def test_the_seed_names_still_resolve() -> None:
         "from music_tools import extract, extract_batch, ExtractError"
     )
     assert "music_tools.index.indexer" in loaded
+
+
+def test_importing_the_package_loads_nothing_else() -> None:
+    """`music_tools/__init__` runs before the entry point can catch Ctrl-C: it imports
+    nothing, so that moment stays instant (names are loaded on first use)."""
+    code = (
+        "import sys; before = set(sys.modules); import music_tools; "
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert set(out.stdout.split()) <= {"__future__", "music_tools"}, out.stdout

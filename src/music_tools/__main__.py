@@ -1,16 +1,41 @@
-"""`python -m music_tools` and the `music-tools` entry point. Loading the command line
-takes a moment (the readers, rich, the duplicate finder): a Ctrl-C then is one line too."""
+"""`python -m music_tools` and the `music-tools` entry point.
 
-import sys
+Loading the command line takes a moment (the readers, rich, the duplicate finder; longer
+on a busy machine). A Ctrl-C or SIGTERM then must still be one line and exit status 130,
+so `run` first catches both, before it imports anything that takes time, with a handler
+that says so and leaves at once (nothing has started that would need stopping). Once the
+command line is loaded, Ctrl-C raises KeyboardInterrupt again, which the command line turns
+into one line after stopping what it started.
+"""
+
+import os
 
 
 def run() -> None:
     try:
-        from .cli import main
+        import signal  # loads enum when nothing has yet: a Ctrl-C may come meanwhile
+
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, _leave)
     except KeyboardInterrupt:
-        sys.stderr.write("music-tools: error: interrupted\n")
-        sys.exit(130)
-    main()
+        _leave()
+    from .cli import main
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # as the command line's own handler does
+    try:
+        main()
+    except KeyboardInterrupt:  # before the command line's own handling began
+        _leave()
+
+
+def _leave(*_: object) -> None:
+    os.write(2, b"music-tools: error: interrupted\n")
+    os._exit(130)
+
+
+def _raise_interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

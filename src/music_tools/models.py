@@ -68,6 +68,9 @@ class LibraryFile:
     is_active: bool = True
     #: the normalization rules' version metadata_hash was made with (None: the first rules)
     metadata_version: int | None = None
+    #: artist, title, album, album artist and genre folded for search (`util.search_text`,
+    #: set by `extract`); None when all are ASCII, and search then compares the tags
+    search_text: str | None = None
     #: the machine whose disk holds the file, in a catalog several machines share
     #: (PostgreSQL); None in an SQLite library, which belongs to the machine it is on
     machine: str | None = None

@@ -18,7 +18,14 @@ from .store.batch import ROW_ERRORS
 from .store.database import where
 from .store.engine import Engine
 from .store.rows import db_path, decode_path, files_from_rows
-from .util import chunks, is_inside, printable_path
+from .util import (
+    SEARCH_TEXT_FIELDS,
+    SEARCH_TEXT_SEPARATOR,
+    chunks,
+    fold_text,
+    is_inside,
+    printable_path,
+)
 
 __all__ = ["LibraryStats", "SearchError", "library_stats", "relocate", "search"]
 
@@ -93,7 +100,7 @@ _TEXT_FIELDS = {
     "codec": "codec",
     "path": "file_path",
 }
-_FREE_TEXT = ("artist", "title", "album", "album_artist")
+_FREE_TEXT = SEARCH_TEXT_FIELDS[:4]  # artist, title, album, album_artist (not the genre)
 _ESCAPE = "\\"
 
 
@@ -105,9 +112,11 @@ def search(
     db: LibraryDatabase, query: str | Sequence[str], limit: int | None = None
 ) -> Iterator[LibraryFile]:
     """Active rows matching `query`: `field:value` terms (artist, title, album, albumartist,
-    genre, format, codec, path, year: 1999 or 1990..1999) and free words, all of which must
-    match (case-insensitive for ASCII letters, substring match). A string is split as a
-    shell would (quotes group words); a sequence is taken as the terms themselves.
+    genre, format, codec, path, year: 1999 or 1990..1999) and free words (looked for in the
+    artist, title, album and album artist), all of which must match, as substrings. Tags
+    are compared folded as the identity keys fold them (case and accents: `bjork` finds
+    Björk); a path, byte for byte but for ASCII letters' case. A string is split as a shell
+    would (quotes group words); a sequence is taken as the terms themselves.
 
     The query is checked here, before any row is read: a SearchError comes before output.
     """
@@ -166,6 +175,10 @@ def _conditions(db: LibraryDatabase, terms: list[str]) -> tuple[list[str], list[
             # a word that is not valid UTF-8 can only be part of a file name
             conditions.append(engine.path_like("file_path", f"ESCAPE '{_ESCAPE}'"))
             params.append(engine.path_pattern(_like(value if sep and name == "path" else term)))
+        elif sep and name in _TEXT_FIELDS and _TEXT_FIELDS[name] in SEARCH_TEXT_FIELDS:
+            column = _TEXT_FIELDS[name]
+            conditions.append(_folded(engine, (column,)))
+            params += _folded_params(value, SEARCH_TEXT_FIELDS.index(column), 1)
         elif sep and name in _TEXT_FIELDS:
             conditions.append(engine.text_like(_TEXT_FIELDS[name], f"ESCAPE '{_ESCAPE}'"))
             params.append(_like(value))
@@ -173,11 +186,32 @@ def _conditions(db: LibraryDatabase, terms: list[str]) -> tuple[list[str], list[
             known = ", ".join(sorted({*_TEXT_FIELDS, "year"}))
             raise SearchError(f"unknown field {name!r}; use one of: {known}")
         else:
-            escape = f"ESCAPE '{_ESCAPE}'"
-            match = " OR ".join(engine.text_like(c, escape) for c in _FREE_TEXT)
-            conditions.append(f"({match})")
-            params += [_like(term)] * len(_FREE_TEXT)
+            conditions.append(_folded(engine, _FREE_TEXT))
+            params += _folded_params(term, None, len(_FREE_TEXT))
     return conditions, params
+
+
+def _folded(engine: Engine, columns: tuple[str, ...]) -> str:
+    """A tag term: the row's folded tags match (`search_text`, see util.search_text), or,
+    where it holds none (every tag ASCII), one of `columns` matches as written."""
+    escape = f"ESCAPE '{_ESCAPE}'"
+    tags = " OR ".join(engine.text_like(column, escape) for column in columns)
+    return f"(search_text LIKE ? {escape} OR (search_text IS NULL AND ({tags})))"
+
+
+def _folded_params(value: str, slot: int | None, columns: int) -> list[Any]:
+    """The patterns `_folded` binds: `value` folded, in its slot of `search_text` (None: in
+    any of the free words' slots, which come first), then as a plain pattern per column.
+
+    No folded value holds the separator, so a pattern that wants `slot` separators before
+    the value and the rest after it can only match inside that slot; one that wants one
+    after it (the genre's slot is last), inside a free word's slot."""
+    separator = SEARCH_TEXT_SEPARATOR
+    escaped = _escaped(fold_text(value).replace(separator, " "))
+    last = len(SEARCH_TEXT_FIELDS) - 1
+    before, after = (0, last - len(_FREE_TEXT) + 1) if slot is None else (slot, last - slot)
+    inside = "%" + f"{separator}%" * before + escaped + f"%{separator}" * after + "%"
+    return [inside] + [f"%{escaped}%"] * columns
 
 
 def _years(value: str) -> tuple[int, int]:
@@ -199,8 +233,11 @@ def _is_utf8(text: str) -> bool:
 
 
 def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_escaped(text)}%"
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def relocate(db: LibraryDatabase, old: str, new: str) -> int:

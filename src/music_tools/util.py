@@ -1,14 +1,27 @@
-"""Small helpers every stage uses: chunking an iterable, folder containment, printable paths."""
+"""Small helpers every stage uses: chunking an iterable, folder containment, printable paths,
+and the case and accent folding that the identity keys and search share."""
 
 from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TypeVar
 
-__all__ = ["chunks", "human_size", "is_inside", "printable_path", "special_kind"]
+__all__ = [
+    "SEARCH_TEXT_FIELDS",
+    "SEARCH_TEXT_SEPARATOR",
+    "chunks",
+    "fold_accents",
+    "fold_text",
+    "human_size",
+    "is_inside",
+    "printable_path",
+    "search_text",
+    "special_kind",
+]
 
 T = TypeVar("T")
 
@@ -59,3 +72,55 @@ def special_kind(mode: int) -> str:
         if test(mode):
             return name
     return "a special file"
+
+
+# -- folding text: what the identity keys and search compare -------------------------------
+
+_FOLDABLE_LIMIT = 0x0530  # Latin, IPA, Greek, Cyrillic; plus Latin Extended Additional below
+
+
+def _foldable(char: str) -> bool:
+    code = ord(char)
+    return code < _FOLDABLE_LIMIT or 0x1E00 <= code <= 0x1FFF
+
+
+def fold_accents(text: str) -> str:
+    """Drop combining marks on Latin/Greek/Cyrillic letters; leave every other script."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = []
+    base_foldable = False
+    for char in decomposed:
+        if unicodedata.combining(char):
+            if base_foldable:
+                continue
+        else:
+            base_foldable = _foldable(char)
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def fold_text(text: str) -> str:
+    """`text` as search compares it: Unicode NFKC, case-folded, accents folded as the
+    metadata key folds them (`Björk`, `BJORK` and `bjork` agree, `Straße` and `strasse`),
+    punctuation and spacing kept."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return text if text.isascii() else fold_accents(text)
+
+
+#: the tags `search_text` folds, in its order (the free words of a search look in the first
+#: four; a field term in its own)
+SEARCH_TEXT_FIELDS = ("artist", "title", "album", "album_artist", "genre")
+SEARCH_TEXT_SEPARATOR = "\x1f"
+
+
+def search_text(*values: object) -> str | None:
+    """The SEARCH_TEXT_FIELDS values (in that order) folded and joined by
+    SEARCH_TEXT_SEPARATOR, which no folded value then holds; None when every value is ASCII
+    or missing: folding such a value changes only ASCII letters' case, which every store's
+    LIKE ignores, so search compares the tags themselves and nothing is stored."""
+    if all(not isinstance(value, str) or value.isascii() for value in values):
+        return None
+    return SEARCH_TEXT_SEPARATOR.join(
+        fold_text(value).replace(SEARCH_TEXT_SEPARATOR, " ") if isinstance(value, str) else ""
+        for value in values
+    )

@@ -289,3 +289,23 @@ def test_with_two_workers_the_result_is_the_same(
         got = {f.file_path: (f.audio_key, f.metadata_hash, f.title) for f in two.iter_files()}
     assert got == expected
     assert [f.file_path for f in report.failures] == [str(library / "broken.ogg")]
+
+
+def test_full_hash_fills_the_rows_of_unchanged_files_that_lack_it(
+    db: LibraryDatabase, library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(db, library)
+    assert {(f.audio_hash, f.file_content_hash) for f in db.iter_files()} == {(None, None)}
+    ids = {f.file_path: f.id for f in db.iter_files()}
+    monkeypatch.setattr(pool_module, "IN_PROCESS_FILES", 0)  # read in the pool, in tasks
+    report = LibraryIndexer(db, 2, full_hash=True).index([library])
+    assert (report.unchanged, report.hashed, report.new, report.updated) == (100, 100, 0, 0)
+    with LibraryDatabase(tmp_path / "reference.db") as reference:
+        LibraryIndexer(reference, 1, full_hash=True).index([library])
+        expected = {
+            f.file_path: (f.audio_hash, f.file_content_hash) for f in reference.iter_files()
+        }
+    assert {f.file_path: (f.audio_hash, f.file_content_hash) for f in db.iter_files()} == expected
+    assert {f.file_path: f.id for f in db.iter_files()} == ids  # the same rows, filled
+    again = LibraryIndexer(db, 2, full_hash=True).index([library])
+    assert (again.unchanged, again.hashed) == (100, 0)

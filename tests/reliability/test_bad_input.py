@@ -145,7 +145,7 @@ def _corrupt_library(tmp_path: Path) -> Path:
         ("search", "title"),
         ("export",),
         ("errors",),
-        ("relocate", "{root}", "/elsewhere"),
+        ("relocate", "{root}", "/"),  # a folder that exists: the database refuses
         ("index", "{root}"),
     ],
 )
@@ -237,6 +237,7 @@ def test_a_library_the_user_can_only_read_can_be_queried(tmp_path: Path, layout:
                 assert "Readable" in done.stdout or args[0] in ("stats", "errors"), done.stdout
             stats = json.loads(run_cli_as_nobody("stats", "--json", "--db", db).stdout)
             assert stats["files"] == 1
+            (shared / "moved").mkdir()  # relocate's target exists: the database refuses
             refused = run_cli_as_nobody("relocate", root, shared / "moved", "--db", db)
             assert refused.returncode == ExitStatus.ERROR
             assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr

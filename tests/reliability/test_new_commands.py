@@ -7,10 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import apsw
@@ -143,22 +141,6 @@ def test_check_and_dupes_on_a_corrupt_library_say_so_and_name_it(tmp_path: Path)
         assert done.stderr.count("\n") == 1, done.stderr
         assert f"{db}: the database is corrupt" in done.stderr, (args, done.stderr)
     assert all((root / f"{i:03d}.wav").exists() for i in range(300))
-
-
-@pytest.mark.parametrize("delay", [0.1, 0.2, 0.3, 0.45])
-def test_ctrl_c_while_the_command_line_loads_prints_no_traceback(
-    library: Path, tmp_path: Path, delay: float
-) -> None:
-    """The command line imports the readers, rich and the duplicate finder before `main`
-    runs: a Ctrl-C in that window is still one line, not a traceback from an import."""
-    command = [sys.executable, "-m", "music_tools", "check", "-q", "--db", str(library)]
-    process = subprocess.Popen(
-        [*command, str(tmp_path / "lib")], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert b"Traceback" not in err, err.decode(errors="replace")
 
 
 def test_no_file_is_touched_when_the_library_is_damaged_where_the_grouping_does_not_look(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -105,3 +107,76 @@ def test_ctrl_c_while_workers_start_prints_one_line(
         assert wait_until_gone(process.pid, WORKERS_GONE_S) == []
     finally:
         kill_group(process.pid)
+
+
+_SIGTERM_CAUGHT = 1 << (signal.SIGTERM - 1)
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """Whether process `pid` has a handler for SIGTERM (SigCgt in /proc): the entry point's
+    first act, before it loads anything that takes time (Python's own start-up catches
+    SIGINT, not SIGTERM)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) & _SIGTERM_CAUGHT)
+    except OSError:
+        pass
+    return False
+
+
+@pytest.mark.parametrize("after_ms", [0, 1, 3, 10, 30, 100, 300])
+def test_ctrl_c_at_any_moment_from_start_up_on_prints_one_line(
+    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path, after_ms: int
+) -> None:
+    """From the moment music-tools' own code runs, a Ctrl-C at any time, while the command
+    line loads or once the index runs, is one line and exit status 130. Timed from that
+    moment (seen in /proc), not from the spawn, so a busy machine moves nothing: before
+    it, the interpreter itself is starting, as for any Python program."""
+    root, _ = big_library
+    process = start_index(tmp_path / "early.db", root)
+    try:
+        deadline = time.monotonic() + 60
+        while not _catches_sigterm(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        time.sleep(after_ms / 1000)
+        os.killpg(process.pid, signal.SIGINT)  # the terminal's Ctrl-C reaches the group
+        _, stderr = process.communicate(timeout=60)
+        assert wait_until_gone(process.pid, WORKERS_GONE_S) == []
+    finally:
+        kill_group(process.pid)
+    text = stderr.decode()
+    assert process.returncode == ExitStatus.INTERRUPTED, text
+    assert "Traceback" not in text, text
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 and "interrupted" in lines[0], text
+
+
+_WATCH_THE_CLI_IMPORT = """
+import importlib.abc, signal, sys
+
+class Watch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "music_tools.cli":
+            sys.meta_path.remove(self)
+            handlers = {signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+            default = {signal.default_int_handler, signal.SIG_DFL}
+            print("default" if handlers & default else "caught")
+        return None
+
+sys.meta_path.insert(0, Watch())
+sys.argv = ["music-tools", "--version"]
+from music_tools.__main__ import run
+run()
+"""
+
+
+def test_the_entry_point_catches_stop_signals_before_it_loads_the_command_line() -> None:
+    """The window a Ctrl-C could fall into with only Python's handler (a traceback from an
+    import) is closed before the command line starts loading, whatever the machine's load."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WATCH_THE_CLI_IMPORT], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "caught", done.stdout

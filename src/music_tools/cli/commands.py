@@ -28,10 +28,11 @@ from .app import (
     json_option,
     machine_option,
     open_db,
-    output_file,
     stdout_console,
     view_option,
+    workers_option,
 )
+from .output import output_file, writing_stdout
 from .progress import index_progress
 
 __all__ = ["cli", "main"]
@@ -45,8 +46,12 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
-@click.option("--full-hash", is_flag=True, help="Also hash every file whole (reads everything).")
+@workers_option
+@click.option(
+    "--full-hash",
+    is_flag=True,
+    help="Also hash every file whole (reads everything; unchanged files lacking it too).",
+)
 @click.option(
     "--fingerprint", is_flag=True, help="Also fingerprint the audio (Chromaprint's fpcalc)."
 )
@@ -69,6 +74,13 @@ def index(
     as_json: bool,
 ) -> ExitStatus:
     """Index the audio files under PATHS; a rescan reads only what changed.
+
+    The summary counts files: new (not indexed before), updated (changed since: read
+    again), unchanged (not read), moved (re-linked in place: same audio, new path), missing
+    (gone: their rows kept, inactive), back (missing before, here again unchanged:
+    active again; "reactivated" in --json), errors (could not be read: music-tools errors),
+    known errors skipped (failed before and unchanged since: not retried), hashed (with
+    --full-hash: unchanged files read again for the full hashes their rows lacked).
 
     Example: music-tools index ~/Music /mnt/archive/flac
     """
@@ -108,13 +120,15 @@ def index(
     for line in render.gone_root_lines(report):
         click.echo(line, err=True)
     if as_json:
-        click.echo(render.to_json(render.report_record(report)))
+        with writing_stdout():
+            click.echo(render.to_json(render.report_record(report)))
     elif not quiet:
         _say_failures(render.error_lines(report.failures), len(report.failures))
         if report.fingerprints is not None:
             failures = report.fingerprints.failures
             _say_failures(render.fingerprint_failure_lines(failures), len(failures))
-        click.echo(render.index_summary(report))
+        with writing_stdout():
+            click.echo(render.index_summary(report))
     return ExitStatus.OK
 
 
@@ -137,10 +151,11 @@ def stats(db_path: Target, view: str | None, as_json: bool) -> None:
     """
     with open_db(db_path, view=view) as db:
         result = library_stats(db)
-    if as_json:
-        click.echo(render.to_json(render.stats_record(result)))
-    else:
-        render.print_stats(stdout_console(), result)
+    with writing_stdout():
+        if as_json:
+            click.echo(render.to_json(render.stats_record(result)))
+        else:
+            render.print_stats(stdout_console(), result)
 
 
 @cli.command(name="search")
@@ -152,11 +167,14 @@ def stats(db_path: Target, view: str | None, as_json: bool) -> None:
 def search_command(
     query: tuple[str, ...], fmt: str, limit: int | None, db_path: Target, view: str | None
 ) -> None:
-    """Find files: field terms (artist: title: album: genre: format: year:) and free words.
+    """Find files: field terms (artist: title: album: albumartist: or album_artist: genre:
+    format: codec: path: year:1997 or year:1990..1999) and free words (in the artist, title,
+    album or album artist), all of which must match, as substrings; case and accents are
+    folded as the identity keys fold them (bjork finds Björk), a path is matched as it is.
 
     Example: music-tools search artist:radiohead year:1995..1999 "paranoid android"
     """
-    with open_db(db_path, view=view) as db:
+    with open_db(db_path, view=view) as db, writing_stdout():
         found = search(db, query, limit)
         if fmt == "table":
             if not render.print_files(stdout_console(), found):
@@ -178,17 +196,18 @@ def errors(db_path: Target, machine: str | None, as_json: bool) -> None:
     with open_db(db_path, machine=machine) as db:
         failures = list(db.scan_errors)
         unheard = fingerprint_failures(db)
-    if as_json:
-        records = [render.failure_record(f) for f in failures]
-        records += [render.failure_record(f, "fingerprint") for f in unheard]
-        click.echo(render.to_json(records))
-    else:
-        for line in render.error_lines(failures):
-            click.echo(line)
-        for line in render.error_lines(unheard, "fingerprint"):
-            click.echo(line)
-        if not failures and not unheard:
-            click.echo("no errors", err=True)
+    with writing_stdout():
+        if as_json:
+            records = [render.failure_record(f) for f in failures]
+            records += [render.failure_record(f, "fingerprint") for f in unheard]
+            click.echo(render.to_json(records))
+        else:
+            for line in render.error_lines(failures):
+                click.echo(line)
+            for line in render.error_lines(unheard, "fingerprint"):
+                click.echo(line)
+    if not failures and not unheard and not as_json:
+        click.echo("no errors", err=True)
 
 
 @cli.command()
@@ -219,13 +238,25 @@ def export(
 @cli.command(name="relocate")
 @click.argument("old_prefix")
 @click.argument("new_prefix")
+@click.option(
+    "--allow-missing",
+    is_flag=True,
+    help="Relocate even if NEW_PREFIX is not there now (a drive not mounted, another machine).",
+)
 @db_option
 @machine_option
 @json_option
 def relocate_command(
-    old_prefix: str, new_prefix: str, db_path: Target, machine: str | None, as_json: bool
+    old_prefix: str,
+    new_prefix: str,
+    allow_missing: bool,
+    db_path: Target,
+    machine: str | None,
+    as_json: bool,
 ) -> None:
     """Re-point a moved library from OLD_PREFIX to NEW_PREFIX without re-indexing.
+
+    NEW_PREFIX must be a folder that exists, unless --allow-missing.
 
     Example: music-tools relocate /media/old-disk/Music /srv/music
     """
@@ -233,11 +264,25 @@ def relocate_command(
         open_db(db_path, write=True, machine=machine) as db,
         db.run_lock("relocate", say_waiting_for_a_run),
     ):
+        if not allow_missing:  # after the database's own problems, which matter more
+            _check_new_prefix(new_prefix)
         count = relocate(db, os.path.abspath(old_prefix), os.path.abspath(new_prefix))
-    if as_json:
-        click.echo(render.to_json({"relocated": count}))
-    else:
-        click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
+    with writing_stdout():
+        if as_json:
+            click.echo(render.to_json({"relocated": count}))
+        else:
+            click.echo(f"{count:,} files now under {printable_path(os.path.abspath(new_prefix))}")
+
+
+def _check_new_prefix(new_prefix: str) -> None:
+    """A typo in NEW_PREFIX would point every row at nothing: the next index would then
+    find every file missing."""
+    name = printable_path(new_prefix)
+    if not os.path.isdir(new_prefix):
+        reason = "not a folder" if os.path.exists(new_prefix) else "no such folder"
+        raise click.UsageError(
+            f"{name}: {reason} (a drive not mounted now? --allow-missing relocates anyway)"
+        )
 
 
 def _vanished(path: Path) -> bool:

@@ -44,8 +44,10 @@ from .app import (
     open_db_to_cache,
     stdout_console,
     view_option,
+    workers_option,
 )
 from .commands import cli, say_waiting_for_a_run
+from .output import writing_stdout
 from .progress import count_progress
 
 __all__ = ["check", "dupes", "undo"]
@@ -95,7 +97,7 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
     "duplicates (the library has another copy; its own files too), or only new files "
     "better than the library's copy.",
 )
-@click.option("--workers", "-w", type=click.IntRange(1, 256), help="Reading processes [cores].")
+@workers_option
 @click.option(
     "--fingerprint",
     is_flag=True,
@@ -158,10 +160,11 @@ def check(
         _say_unheard(unheard)
         shown = [r for r in results.values() if _wanted(only, r)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
-        if fmt == "table":
-            dupes_render.print_results(stdout_console(), shown, base)
-        else:
-            dupes_render.write_results(shown, sys.stdout, fmt)
+        with writing_stdout():
+            if fmt == "table":
+                dupes_render.print_results(stdout_console(), shown, base)
+            else:
+                dupes_render.write_results(shown, sys.stdout, fmt)
         failed = False
         if move_dupes_to is not None:
             sure, unsure = split_results(results.values(), act_on_fuzzy)
@@ -243,13 +246,14 @@ def dupes(
         with _status(errors, quiet, "finding duplicates"):
             groups = list(find_duplicates(db, wanted, preferred, unheard.append))
         _say_unheard(unheard)
-        if fmt == "table":
-            dupes_render.print_groups(stdout_console(), groups)
-            if not quiet:
-                spare = sum(len(g.others) for g in groups)
-                click.echo(f"{len(groups):,} groups; {spare:,} files beside a keeper", err=True)
-        else:
-            dupes_render.write_groups(groups, sys.stdout, fmt)
+        with writing_stdout():
+            if fmt == "table":
+                dupes_render.print_groups(stdout_console(), groups)
+                if not quiet:
+                    spare = sum(len(g.others) for g in groups)
+                    click.echo(f"{len(groups):,} groups; {spare:,} files beside a keeper", err=True)
+            else:
+                dupes_render.write_groups(groups, sys.stdout, fmt)
         if move_to is not None or trash:
             target = str(move_to) if move_to else None
             sure, unsure = split_groups(groups, act_on_fuzzy)

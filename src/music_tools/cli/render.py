@@ -20,6 +20,7 @@ from ..queries import LibraryStats
 from ..util import human_size, printable_path
 
 __all__ = [
+    "SHOWN_FIELDS",
     "error_lines",
     "failure_record",
     "file_record",
@@ -65,6 +66,8 @@ def index_summary(report: IndexReport) -> str:
     parts.append(f"{report.errors} errors")
     if report.known_errors:
         parts.append(f"{report.known_errors} known errors skipped")
+    if report.hashed:
+        parts.append(f"{report.hashed} hashed")
     rate = f"{report.files_per_s:,.0f} files/s"
     line = f"{', '.join(parts)}; {state} {report.elapsed_s:.1f}s ({rate})"
     if prints is not None:
@@ -102,9 +105,14 @@ def fingerprint_failure_lines(failures: Iterable[FingerprintOutcome]) -> Iterabl
         yield f"{printable_path(failure.path)}: fingerprint: {failure.reason}{again}"
 
 
+#: the fields a row shows (export, search --format json|csv): all but search's own index
+SHOWN_FIELDS = tuple(name for name in LIBRARY_FILE_FIELDS if name != "search_text")
+
+
 def file_record(file: LibraryFile) -> dict[str, Any]:
     """A row as plain data; paths that are not valid UTF-8 keep their escapes visible."""
     record = asdict(file)
+    del record["search_text"]
     for key in ("file_path", "filename", "directory", "library_root"):
         if isinstance(record[key], str):
             record[key] = printable_path(record[key])
@@ -158,7 +166,7 @@ def write_files(files: Iterable[LibraryFile], out: TextIO, fmt: str) -> int:
     """Stream rows as csv, json (one array) or jsonl; returns how many were written."""
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=LIBRARY_FILE_FIELDS)
+        writer = csv.DictWriter(out, fieldnames=SHOWN_FIELDS)
         writer.writeheader()
         for file in files:
             writer.writerow(file_record(file))

@@ -18,6 +18,8 @@ from pathlib import PurePath
 
 import xxhash
 
+from ..util import fold_text
+
 __all__ = [
     "NORMALIZATION_VERSION",
     "metadata_hash",
@@ -51,34 +53,11 @@ _NON_WORD = re.compile(r"[\W_]+")
 _CONNECTORS = re.compile(r"(?:^| )(?:and|&)(?= |$)")
 _LEADING_THE = re.compile(r"^the ")
 _TRACK_PREFIX = re.compile(r"^\s*(\d{1,3}[\s._-]+|[a-d]\d{1,2}[\s._-]+)(-\s*)?", re.IGNORECASE)
-_FOLDABLE_LIMIT = 0x0530  # Latin, IPA, Greek, Cyrillic; plus Latin Extended Additional below
-
-
-def _foldable(char: str) -> bool:
-    code = ord(char)
-    return code < _FOLDABLE_LIMIT or 0x1E00 <= code <= 0x1FFF
-
-
-def _fold_accents(text: str) -> str:
-    """Drop combining marks on Latin/Greek/Cyrillic letters; leave every other script."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = []
-    base_foldable = False
-    for char in decomposed:
-        if unicodedata.combining(char):
-            if base_foldable:
-                continue
-        else:
-            base_foldable = _foldable(char)
-        kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
 
 
 def _clean(text: str) -> str:
     """Case, accents, apostrophes, punctuation, connectors, spacing, a leading "the"."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    if not text.isascii():
-        text = _fold_accents(text)
+    text = fold_text(text)  # as search folds it
     text = _APOSTROPHES.sub("", text)
     text = _NON_WORD.sub(" ", text).strip()
     text = _CONNECTORS.sub("", text).strip()

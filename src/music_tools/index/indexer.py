@@ -71,7 +71,7 @@ class LibraryIndexer:
         report = IndexReport(roots=normalize_roots(roots))
         self._forget_gone_roots(report)
         refresh_metadata_keys(self.db)
-        diff = Diff(self.db, report, self.options, self.on_progress)
+        diff = Diff(self.db, report, self.options, self.on_progress, self.full_hash)
         try:
             with self.db.deferred_indexes():
                 self._read_and_store(diff, report)
@@ -150,6 +150,9 @@ class LibraryIndexer:
             writer.upserts.append(file)
             if file.file_path in diff.changed:
                 report.updated += 1
+            elif file.file_path in diff.hashing:
+                report.unchanged += 1
+                report.hashed += 1
             else:
                 report.new += 1
             if file.file_path in diff.recorded_errors:
@@ -194,6 +197,9 @@ def _count_rejected(rejected: list[ScanFailure], diff: Diff, report: IndexReport
     for failure in rejected:
         if failure.file_path in diff.changed:
             report.updated -= 1
+        elif failure.file_path in diff.hashing:
+            report.unchanged -= 1
+            report.hashed -= 1
         else:
             report.new -= 1
         report.errors += 1

@@ -1,8 +1,9 @@
 """The diff, folder by folder: a stat-only walk of each root against the rows there.
 
-Unchanged files (same size and mtime_ns) are skipped, new and changed ones are handed on to
-be read as they are found, returning ones re-activated, vanished ones marked missing; a file
-that failed before is retried only once it changes. Only the rows of a few folders are held
+Unchanged files (same size and mtime_ns) are skipped (with --full-hash, read again if their
+row lacks a full hash), new and changed ones are handed on to be read as they are found,
+returning ones re-activated, vanished ones marked missing; a file that failed before is
+retried only once it changes. Only the rows of a few folders are held
 at a time, so memory is bounded by the largest folder, not by the library: the folders seen
 are remembered, and the rows of folders that vanished are found with one query at the end.
 """
@@ -36,7 +37,10 @@ class Diff:
     report: IndexReport
     options: ScanOptions
     on_progress: Callable[[Progress], None]
+    #: also read the unchanged files whose rows lack a full hash (index --full-hash)
+    full_hash: bool = False
     changed: set[str] = field(default_factory=set)  # read again: a row had this path
+    hashing: set[str] = field(default_factory=set)  # unchanged, read again for full hashes
     returning: list[str] = field(default_factory=list)  # unchanged, inactive: back
     missing: dict[str, RowState] = field(default_factory=dict)
     recorded_errors: dict[str, ScanFailure] = field(default_factory=dict)
@@ -96,6 +100,9 @@ class Diff:
     ) -> bool:
         report = self.report
         if row is not None and row.file_size == entry.size and row.file_mtime_ns == entry.mtime_ns:
+            if row.is_active and self.full_hash and not row.hashed:
+                self.hashing.add(entry.path)  # counted as unchanged once read
+                return True
             if row.is_active:
                 report.unchanged += 1
             else:

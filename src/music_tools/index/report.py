@@ -47,6 +47,9 @@ class IndexReport:
     reactivated: int = 0
     errors: int = 0
     known_errors: int = 0  # failed before, unchanged since: not retried
+    #: unchanged files read again by --full-hash to fill the full hashes their rows lacked
+    #: (counted in `unchanged` too)
+    hashed: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
     roots: list[str] = field(default_factory=list)

@@ -19,7 +19,7 @@ from ..formats.window import OGG_WINDOW, WINDOW, FileWindow, OpenFile
 from ..identity import keys
 from ..identity.normalize import NORMALIZATION_VERSION, metadata_hash
 from ..models import FileEntry, LibraryFile
-from ..util import human_size, special_kind
+from ..util import human_size, search_text, special_kind
 from .tags import MutagenError, NotAudioError, read_tags
 
 __all__ = ["ExtractBatch", "extract", "extract_batch"]
@@ -140,6 +140,9 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
         flac_md5 = read_tags(opened, file, extension, kind, window)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
+        file.search_text = search_text(
+            file.artist, file.title, file.album, file.album_artist, file.genre
+        )
         file_format = file.file_format or extension.lstrip(".")
         payload, file.audio_key = keys.read_keys(
             opened, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window

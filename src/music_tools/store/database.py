@@ -43,6 +43,8 @@ class RowState(NamedTuple):
     file_mtime_ns: int | None
     is_active: bool
     audio_key: str | None
+    #: whether the row holds both full hashes (audio_hash and file_content_hash)
+    hashed: bool = False
 
 
 TABLE = "library_index"
@@ -68,14 +70,24 @@ _SET_METADATA_KEY = Write(
 _REACTIVATE = Write("update", TABLE, "file_path", ("last_seen_at",), sets="is_active = 1")
 #: the indexes a first index looks rows up by while it loads (see `deferred_indexes`)
 _LOAD_INDEXES = ("idx_library_directory",)
-_STATE_COLUMNS = ("file_path", "id", "file_size", "file_mtime_ns", "is_active", "audio_key")
+_STATE_COLUMNS = (
+    "file_path",
+    "id",
+    "file_size",
+    "file_mtime_ns",
+    "is_active",
+    "audio_key",
+    "audio_hash IS NOT NULL AND file_content_hash IS NOT NULL",
+)
 _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
 _repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
 
 
 def _add_states(rows: dict[str, RowState], cursor: Iterable[Sequence[Any]]) -> None:
-    for path, row_id, size, mtime_ns, active, audio_key in cursor:
-        rows[decode_path(path)] = RowState(row_id, size, mtime_ns, active == 1, audio_key)
+    for path, row_id, size, mtime_ns, active, audio_key, hashed in cursor:
+        rows[decode_path(path)] = RowState(
+            row_id, size, mtime_ns, active == 1, audio_key, bool(hashed)
+        )
 
 
 def _path_of(item: Any) -> str:

@@ -8,8 +8,9 @@ blocking key (an expression of artist and title, see `store/blocking.py`); versi
 `metadata_version`, the normalization rules' version of each metadata_hash; version 6
 indexes the folder of each row, so the indexer diffs one folder at a time, and adds a small
 key/value table `meta`; version 7 adds the acoustic fingerprints and their inverted index
-(`store/fingerprints.py`). Each migration runs in one transaction, so an upgrade either
-completes or leaves the database as it was.
+(`store/fingerprints.py`); version 8 adds `search_text`, the tags folded for search (see
+`util.search_text`), filled for the rows already there. Each migration runs in one
+transaction, so an upgrade either completes or leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import apsw
 
 from ..errors import SchemaError
+from ..util import search_text
 from .blocking import FUZZY_BLOCK_SQL
 from .fingerprints import FINGERPRINT_DDL
 
@@ -142,6 +144,22 @@ def _v6(conn: apsw.Connection) -> None:
     conn.execute(_V6)
 
 
+#: the tags search folds, in `util.SEARCH_TEXT_FIELDS` order
+FOLDED_TAGS = "SELECT id, artist, title, album, album_artist, genre FROM library_index"
+
+
+def _v8(conn: apsw.Connection) -> None:
+    """The folded tags, filled for the rows already there: only those with a tag that is
+    not ASCII get a value, so a library of ASCII tags writes nothing but the column."""
+    conn.execute("ALTER TABLE library_index ADD COLUMN search_text TEXT")
+    folded = [
+        (text, row_id)
+        for row_id, *tags in conn.execute(FOLDED_TAGS)
+        if (text := search_text(*tags)) is not None
+    ]
+    conn.executemany("UPDATE library_index SET search_text = ? WHERE id = ?", folded)
+
+
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
     def run(conn: apsw.Connection) -> None:
         conn.execute(sql)  # apsw runs every statement in the string
@@ -157,6 +175,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V5_METADATA_VERSION),
     _v6,
     _script(FINGERPRINT_DDL),
+    _v8,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -131,6 +131,16 @@ def _pg(statement: str) -> str:
     return statement.replace("%", "%%").replace("?b", "%b").replace("?", "%s")
 
 
+def _check_ports(ports: object) -> None:
+    """A port that is not a number is refused here: libpq would look it up as a service
+    name and blame the host ("failed to resolve host")."""
+    for port in str(ports or "").split(","):
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise StoreError(
+                f"not a usable PostgreSQL URL: port {port!r} is not a number from 1 to 65535"
+            )
+
+
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -158,8 +168,9 @@ class PostgresEngine(Engine):
             info = conninfo_to_dict(url)
         except psycopg.Error as exc:
             # the driver's message quotes the whole URL, password and all: keep its cause
-            cause = str(exc).split(" in URI:")[0].split(": postgres")[0]
+            cause = " ".join(str(exc).split(" in URI:")[0].split(": postgres")[0].split())
             raise StoreError(f"not a usable PostgreSQL URL: {cause}") from None
+        _check_ports(info.get("port"))
         self.readonly = readonly
         self.busy_timeout = busy_timeout
         self.machine: str = check_machine(machine) if machine else default_machine()

@@ -8,17 +8,21 @@ orders its TEXT), and text in the "C" collation (byte order, as SQLite's BINARY)
 indexes are SQLite's, but for two differences measured on COPY throughput: the keys that are often
 missing (full hashes, MusicBrainz ids) are indexed only where present (partial indexes,
 which the `= ANY` lookups use), and `library_root` is not indexed (no lookup filters on
-it). Later versions are steps on both engines. The whole upgrade runs in one transaction
-(PostgreSQL's DDL is transactional) under an advisory lock, so two processes opening an old
-catalog at once upgrade it once, and a failed upgrade leaves it as it was.
+it). Later versions are steps on both engines (7: fingerprints; 8: `search_text`). The whole
+upgrade runs in one transaction (PostgreSQL's DDL is transactional) under an advisory lock,
+so two processes opening an old catalog at once upgrade it once, and a failed upgrade leaves
+it as it was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from ...util import search_text
 from ..blocking import FUZZY_BLOCK_SQL
 from ..fingerprints import FINGERPRINT_DDL_POSTGRES
+from ..schema import FOLDED_TAGS
 
 __all__ = ["BASELINE", "MIGRATIONS", "VERSION_TABLE"]
 
@@ -99,8 +103,26 @@ CREATE TABLE meta (
 );
 """
 
+
+def _v8(engine: Any) -> None:
+    """`search_text`, as SQLite's version 8 adds it: the rows already there (of every
+    machine) read through a server-side cursor, and only those with a tag that is not
+    ASCII written."""
+    conn = engine.conn
+    conn.execute(f"ALTER TABLE library_index ADD COLUMN search_text {_T}")
+    with conn.cursor(name="music_tools_search_text") as rows:
+        rows.itersize = 10_000
+        rows.execute(FOLDED_TAGS)
+        folded = [
+            (text, row_id) for row_id, *tags in rows if (text := search_text(*tags)) is not None
+        ]
+    with conn.cursor() as cursor:
+        cursor.executemany("UPDATE library_index SET search_text = %s WHERE id = %s", folded)
+
+
 #: version -> the statements that bring a catalog from version - 1 to it (from BASELINE on)
 MIGRATIONS: dict[int, str | Callable[..., None]] = {
     BASELINE: _V6,
     7: FINGERPRINT_DDL_POSTGRES,  # the acoustic fingerprints and their term index
+    8: _v8,  # search_text: the tags folded for search
 }
