@@ -12,7 +12,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms
 if TYPE_CHECKING:
     from typing import Any
 
-    from .errors import ExtractError, MusicToolsError, ScanError, SchemaError, StoreError
+    from .errors import ExtractError, MusicToolsError, SchemaError, StoreError
     from .models import FileEntry, LibraryFile, ScanFailure
     from .read import ExtractBatch, extract, extract_batch
 
@@ -24,7 +24,6 @@ __all__ = [
     "FileEntry",
     "LibraryFile",
     "MusicToolsError",
-    "ScanError",
     "ScanFailure",
     "SchemaError",
     "StoreError",
@@ -36,7 +35,6 @@ __all__ = [
 _MODULE_OF = {
     "ExtractError": "errors",
     "MusicToolsError": "errors",
-    "ScanError": "errors",
     "SchemaError": "errors",
     "StoreError": "errors",
     "FileEntry": "models",

@@ -13,7 +13,6 @@ __all__ = [
     "ExtractError",
     "MusicToolsError",
     "NotALibraryError",
-    "ScanError",
     "SchemaError",
     "StoreError",
     "is_access_reason",
@@ -59,10 +58,6 @@ class _PathError(MusicToolsError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
-
-
-class ScanError(_PathError):
-    """A folder or file could not be listed or stat-ed."""
 
 
 class ExtractError(_PathError):

@@ -9,7 +9,6 @@ only where the audio keys agree), cache the hashes that were read, and judge qua
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
@@ -22,9 +21,8 @@ from ..store.blocking import block_key
 from ..store.matching import files_by_keys
 from ..util import printable_path
 from .compare import compare
-from .groups import find_duplicates
 from .hashes import HashCache
-from .model import KINDS, DuplicateGroup, DuplicateResult, Match, MatchKind
+from .model import KINDS, DuplicateResult, Match
 from .prints import FingerprintCache
 from .recording import recording_matches
 from .rules import durations_agree, quality_rank, quality_verdict, similarity
@@ -57,8 +55,6 @@ class DuplicateChecker:
         self.workers = max(1, workers or os.cpu_count() or 1)
         #: called with (files read, files to read) as reading goes
         self.on_progress = on_progress or (lambda done, total: None)
-        #: seconds spent in library lookups by the last batch (for the benchmark)
-        self.lookup_seconds = 0.0
         #: called with each file fpcalc failed on (the file is then matched without it)
         self.on_fingerprint_failure = on_fingerprint_failure
 
@@ -109,12 +105,6 @@ class DuplicateChecker:
             for name in order
         }
 
-    def find_duplicates(
-        self, kinds: Iterable[MatchKind] = KINDS, roots: Sequence[str] = ()
-    ) -> Iterator[DuplicateGroup]:
-        """Groups of duplicates inside the library (see `music_tools.dupes.find_duplicates`)."""
-        return find_duplicates(self.db, kinds, roots)
-
     def _stat(
         self, paths: Iterable[str], results: dict[str, DuplicateResult]
     ) -> list[tuple[str, FileEntry]]:
@@ -136,7 +126,6 @@ class DuplicateChecker:
     ) -> tuple[dict[str, tuple[Rows, Rows]], dict[str, LibraryFile]]:
         """(new path -> (library rows sharing a key with it, rows in its fuzzy block),
         itself excluded; new path -> the library's row of that very file, if any)."""
-        started = time.perf_counter()
         keyed = {
             "audio_key": {f.audio_key for f in files if f.audio_key},
             "metadata_hash": {f.metadata_hash for f in files if f.metadata_hash},
@@ -146,7 +135,6 @@ class DuplicateChecker:
             "fuzzy_block": {k for f in files if (k := block_key(f.artist, f.title))},
         }
         found = files_by_keys(self.db, {kind: keys for kind, keys in keyed.items() if keys})
-        self.lookup_seconds += time.perf_counter() - started
         candidates: dict[str, tuple[Rows, Rows]] = {}
         own: dict[str, LibraryFile] = {}
         for file in files:
