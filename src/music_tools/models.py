@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields
 
 __all__ = [
@@ -32,7 +33,9 @@ class LibraryFile:
     Not frozen: building 100,000 frozen objects costs about twice as much, and batch
     lookups build that many. Fields a file lacks are None. `file_path`, `filename` and
     `directory` are `str`; a name that is not valid UTF-8 holds surrogate escapes
-    (`os.fsdecode`), which the store keeps byte-exact.
+    (`os.fsdecode`), which the store keeps byte-exact. `filename` and `directory` not
+    given are derived from `file_path` (the indexer diffs a library folder by folder, by
+    `directory`: a row without one would be invisible to it).
     """
 
     id: int | None = None
@@ -74,6 +77,14 @@ class LibraryFile:
     #: the machine whose disk holds the file, in a catalog several machines share
     #: (PostgreSQL); None in an SQLite library, which belongs to the machine it is on
     machine: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.filename is None or self.directory is None) and self.file_path:
+            directory, filename = os.path.split(self.file_path)
+            if self.filename is None:
+                self.filename = filename
+            if self.directory is None:
+                self.directory = directory
 
 
 LIBRARY_FILE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(LibraryFile))
