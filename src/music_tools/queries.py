@@ -21,6 +21,7 @@ from .store.rows import db_path, decode_path, files_from_rows
 from .util import (
     SEARCH_TEXT_FIELDS,
     SEARCH_TEXT_SEPARATOR,
+    StrPath,
     chunks,
     fold_text,
     is_inside,
@@ -240,7 +241,7 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def relocate(db: LibraryDatabase, old: str, new: str) -> int:
+def relocate(db: LibraryDatabase, old: StrPath, new: StrPath) -> int:
     """Re-point every row under folder `old` to folder `new`, in one transaction."""
     old, new = os.path.abspath(old), os.path.abspath(new)
     if old == new:

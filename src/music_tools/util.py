@@ -13,17 +13,30 @@ from typing import TypeVar
 __all__ = [
     "SEARCH_TEXT_FIELDS",
     "SEARCH_TEXT_SEPARATOR",
+    "StrPath",
     "chunks",
     "fold_accents",
     "fold_text",
     "human_size",
     "is_inside",
+    "path_list",
     "printable_path",
     "search_text",
     "special_kind",
 ]
 
 T = TypeVar("T")
+
+#: a path as the API takes it: text or an `os.PathLike` (`pathlib.Path`)
+StrPath = str | os.PathLike[str]
+
+
+def path_list(paths: StrPath | Iterable[StrPath]) -> list[str]:
+    """One path, or an iterable of paths, as a list of `str`: a path given alone is one
+    path, never the characters of its name (`index("/music")` must not index `/`)."""
+    if isinstance(paths, str | os.PathLike):
+        return [os.fspath(paths)]
+    return [os.fspath(path) for path in paths]
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

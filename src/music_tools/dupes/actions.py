@@ -31,7 +31,7 @@ from send2trash import send2trash
 from ..errors import os_reason
 from ..store import LibraryDatabase
 from ..store.matching import move_row, row_is_at
-from ..util import is_inside, printable_path
+from ..util import StrPath, is_inside, printable_path
 from .action_log import library_of, read_log, write_record
 from .model import DuplicateGroup, DuplicateResult
 
@@ -82,7 +82,7 @@ class Outcome:
 
 
 def plan_group_actions(
-    groups: Iterable[DuplicateGroup], move_to: str | None, trash: bool
+    groups: Iterable[DuplicateGroup], move_to: StrPath | None, trash: bool
 ) -> list[Action]:
     """Every non-keeper of every group, moved under `move_to` (keeping its path below its
     library root) or trashed."""
@@ -113,7 +113,7 @@ def plan_group_actions(
     return actions
 
 
-def plan_check_moves(results: Iterable[DuplicateResult], move_to: str) -> list[Action]:
+def plan_check_moves(results: Iterable[DuplicateResult], move_to: StrPath) -> list[Action]:
     """New files that the library already holds at the same or a better quality."""
     actions = []
     for result in results:
@@ -149,7 +149,7 @@ def attach_rows(db: LibraryDatabase, actions: Sequence[Action]) -> list[Action]:
     ]
 
 
-def _target(folder: str, path: str, root: str | None) -> str:
+def _target(folder: StrPath, path: str, root: str | None) -> str:
     relative = os.path.relpath(path, root) if root and path.startswith(root) else None
     return os.path.join(os.path.abspath(folder), relative or os.path.basename(path))
 

@@ -19,7 +19,7 @@ from ..models import FileEntry, LibraryFile
 from ..store import LibraryDatabase
 from ..store.blocking import block_key
 from ..store.matching import files_by_keys
-from ..util import printable_path
+from ..util import StrPath, path_list, printable_path
 from .compare import compare
 from .hashes import HashCache
 from .model import KINDS, DuplicateResult, Match
@@ -58,17 +58,15 @@ class DuplicateChecker:
         #: called with each file fpcalc failed on (the file is then matched without it)
         self.on_fingerprint_failure = on_fingerprint_failure
 
-    def check_file(self, path: str | os.PathLike[str]) -> DuplicateResult:
+    def check_file(self, path: StrPath) -> DuplicateResult:
         name = os.fspath(path)
         return self.check_files_batch([name])[name]
 
-    def check_files_batch(
-        self, paths: Iterable[str | os.PathLike[str]]
-    ) -> dict[str, DuplicateResult]:
-        """Every path given -> its result (one that could not be read says why), in the
-        order given; a file named twice is read once."""
+    def check_files_batch(self, paths: StrPath | Iterable[StrPath]) -> dict[str, DuplicateResult]:
+        """Every path given (one, or several) -> its result (one that could not be read
+        says why), in the order given; a file named twice is read once."""
         results: dict[str, DuplicateResult] = {}
-        order = [os.fspath(path) for path in paths]
+        order = path_list(paths)
         given: dict[str, str] = {}  # absolute path -> the first name it was given as
         entries: list[FileEntry] = []
         for name, entry in self._stat(order, results):

@@ -18,6 +18,7 @@ from ..identity.fingerprint import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
 from ..store.matching import album_counts, groups_by_key
+from ..util import StrPath, path_list
 from .fuzzy import fuzzy_pairs
 from .hashes import HashCache
 from .joining import Edge, Joined, Pairs, join
@@ -33,13 +34,14 @@ __all__ = ["find_duplicates"]
 def find_duplicates(
     db: LibraryDatabase,
     kinds: Iterable[MatchKind] = KINDS,
-    roots: Sequence[str] = (),
+    roots: StrPath | Iterable[StrPath] = (),
     on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
 ) -> Iterator[DuplicateGroup]:
-    """Groups of duplicates among the active rows; `roots` are preferred for the keeper,
-    first one first (after quality). Each file fpcalc fails on is handed to
-    `on_fingerprint_failure` (it is then grouped by its tags alone)."""
+    """Groups of duplicates among the active rows; `roots` (one folder, or several) are
+    preferred for the keeper, first one first (after quality). Each file fpcalc fails on
+    is handed to `on_fingerprint_failure` (it is then grouped by its tags alone)."""
     wanted: set[str] = set(kinds)
+    preferred = [os.path.abspath(root) for root in path_list(roots)]
     files: dict[int, LibraryFile] = {}
     pairs = Pairs()
     cache = HashCache(db)
@@ -71,7 +73,7 @@ def find_duplicates(
         _add_heard_fuzzy(pairs, alike, prints)
     cache.flush()
     prints.flush()
-    yield from _groups(db, files, pairs, roots)
+    yield from _groups(db, files, pairs, preferred)
 
 
 def _register(files: dict[int, LibraryFile], group: list[LibraryFile]) -> list[LibraryFile]:

@@ -18,6 +18,7 @@ from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
 from ..store import LibraryDatabase
 from ..store.matching import mark_root_missing
+from ..util import StrPath, path_list
 from .fingerprinting import fingerprint_library
 from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
@@ -60,13 +61,14 @@ class LibraryIndexer:
         self.commit_seconds = commit_seconds
         self.on_wait = on_wait
 
-    def index(self, roots: Iterable[str | os.PathLike[str]]) -> IndexReport:
-        """Index `roots`. In a PostgreSQL catalog, one indexer of a machine runs at a time
-        (a second waits for the first: see LibraryDatabase.run_lock)."""
+    def index(self, roots: StrPath | Iterable[StrPath]) -> IndexReport:
+        """Index `roots` (one folder, or several). In a PostgreSQL catalog, one indexer of a
+        machine runs at a time (a second waits for the first: see LibraryDatabase.run_lock)."""
+        folders = path_list(roots)
         with self.db.run_lock("index", self.on_wait):
-            return self._index(roots)
+            return self._index(folders)
 
-    def _index(self, roots: Iterable[str | os.PathLike[str]]) -> IndexReport:
+    def _index(self, roots: list[str]) -> IndexReport:
         started = time.monotonic()
         report = IndexReport(roots=normalize_roots(roots))
         self._forget_gone_roots(report)

@@ -1,0 +1,71 @@
+"""The Python API's signatures cannot be misused: one path or many."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audio_factory import Tags, make_audio
+from music_tools.library import (
+    DuplicateChecker,
+    LibraryDatabase,
+    LibraryIndexer,
+    find_duplicates,
+)
+from music_tools.queries import relocate
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    """lib/A/song.wav and its byte copy lib/B/song.wav (same mtime: A is kept, by path)."""
+    song = make_audio(tmp_path / "lib" / "A" / "song.wav", "wav", seed=1, seconds=0.5, tags=Tags())
+    (tmp_path / "lib" / "B").mkdir()
+    shutil.copy2(song, tmp_path / "lib" / "B" / "song.wav")
+    return tmp_path / "lib"
+
+
+@pytest.mark.parametrize("as_given", [str, Path, lambda root: (p for p in [root])])
+def test_index_takes_one_root_or_an_iterable_of_roots(
+    db: LibraryDatabase, library: Path, as_given: object
+) -> None:
+    report = LibraryIndexer(db, 1).index(as_given(library))  # type: ignore[operator]
+    assert report.roots == [str(library)]
+    assert report.new == 2
+
+
+@pytest.mark.parametrize("as_given", [str, Path])
+def test_check_files_batch_takes_one_path_or_an_iterable_of_paths(
+    db: LibraryDatabase, library: Path, tmp_path: Path, as_given: type
+) -> None:
+    LibraryIndexer(db, 1).index(library / "A")
+    copy = tmp_path / "new" / "song.wav"
+    copy.parent.mkdir()
+    shutil.copy2(library / "B" / "song.wav", copy)
+    checker = DuplicateChecker(db, 1)
+    one = checker.check_files_batch(as_given(copy))
+    assert list(one) == [str(copy)] and one[str(copy)].status == "duplicate"
+    many = checker.check_files_batch(as_given(p) for p in [copy, library / "A" / "song.wav"])
+    assert list(many) == [str(copy), str(library / "A" / "song.wav")]
+
+
+@pytest.mark.parametrize("as_given", [str, Path])
+def test_find_duplicates_takes_one_preferred_root_or_several(
+    db: LibraryDatabase, library: Path, as_given: type
+) -> None:
+    LibraryIndexer(db, 1).index(library)
+    (group,) = find_duplicates(db)
+    assert group.keeper.file_path == str(library / "A" / "song.wav")  # first by path
+    (preferring_b,) = find_duplicates(db, roots=as_given(library / "B"))
+    assert preferring_b.keeper.file_path == str(library / "B" / "song.wav")
+    (listed,) = find_duplicates(db, roots=[as_given(library / "B"), library / "A"])
+    assert listed.keeper.file_path == str(library / "B" / "song.wav")
+
+
+def test_relocate_takes_paths(db: LibraryDatabase, library: Path, tmp_path: Path) -> None:
+    LibraryIndexer(db, 1).index(library)
+    moved = tmp_path / "moved"
+    library.rename(moved)
+    assert relocate(db, library, moved) == 2
+    assert db.get_file_by_path(str(moved / "A" / "song.wav")) is not None
