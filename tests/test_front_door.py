@@ -1,4 +1,4 @@
-"""The Python API's signatures cannot be misused: one path or many."""
+"""The Python API's signatures cannot be misused: one path or many, kinds checked."""
 
 from __future__ import annotations
 
@@ -69,3 +69,18 @@ def test_relocate_takes_paths(db: LibraryDatabase, library: Path, tmp_path: Path
     library.rename(moved)
     assert relocate(db, library, moved) == 2
     assert db.get_file_by_path(str(moved / "A" / "song.wav")) is not None
+
+
+def test_find_duplicates_refuses_a_kind_it_does_not_know(db: LibraryDatabase) -> None:
+    with pytest.raises(ValueError, match="'exakt'") as refused:
+        find_duplicates(db, kinds=["exact", "exakt"])
+    assert "exact, same_audio, same_song, same_recording, fuzzy" in str(refused.value)
+    with pytest.raises(ValueError, match="at least one"):
+        find_duplicates(db, kinds=[])
+
+
+def test_find_duplicates_takes_one_kind_as_a_str(db: LibraryDatabase, library: Path) -> None:
+    LibraryIndexer(db, 1).index(library)
+    (group,) = find_duplicates(db, kinds="exact")
+    assert group.kind == "exact"
+    assert list(find_duplicates(db, kinds="fuzzy")) == []

@@ -26,6 +26,7 @@ from ..dupes.actions import (
     plan_group_actions,
     undo_log,
 )
+from ..dupes.model import chosen_kinds
 from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
 from ..identity.fingerprint import INSTALL_HINT, FingerprintOutcome, fpcalc_path
@@ -278,13 +279,10 @@ def _status(console: Console, quiet: bool, text: str) -> contextlib.AbstractCont
 
 
 def _kinds(text: str) -> list[MatchKind]:
-    chosen = [k.strip() for k in text.split(",") if k.strip()]
-    if not chosen:
-        raise click.UsageError(f"--kinds: name at least one of: {', '.join(KINDS)}")
-    for kind in chosen:
-        if kind not in KINDS:
-            raise click.UsageError(f"--kinds: unknown kind {kind!r}; use: {', '.join(KINDS)}")
-    return [k for k in KINDS if k in chosen]
+    try:
+        return chosen_kinds(k.strip() for k in text.split(",") if k.strip())
+    except ValueError as exc:
+        raise click.UsageError(f"--kinds: {exc}") from None
 
 
 @contextlib.contextmanager

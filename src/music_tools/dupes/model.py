@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,6 +17,7 @@ __all__ = [
     "MatchKind",
     "Quality",
     "Status",
+    "chosen_kinds",
 ]
 
 MatchKind = Literal["exact", "same_audio", "same_song", "same_recording", "fuzzy"]
@@ -23,6 +25,18 @@ Status = Literal["new", "duplicate", "own", "unreadable"]
 #: strongest first; same_recording: the fingerprints match while the tags do not
 KINDS: tuple[MatchKind, ...] = ("exact", "same_audio", "same_song", "same_recording", "fuzzy")
 Quality = Literal["better", "worse", "same", "unknown"]
+
+
+def chosen_kinds(kinds: str | Iterable[str]) -> list[MatchKind]:
+    """The kinds asked for (one, or several), strongest first; a ValueError names a kind
+    that is not one (`exakt`: no group would ever be found, silently) and the valid ones."""
+    wanted = [kinds] if isinstance(kinds, str) else list(kinds)
+    if not wanted:
+        raise ValueError(f"name at least one of: {', '.join(KINDS)}")
+    unknown = [kind for kind in wanted if kind not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown kind {unknown[0]!r}; use: {', '.join(KINDS)}")
+    return [kind for kind in KINDS if kind in wanted]
 
 
 @dataclass(slots=True)
