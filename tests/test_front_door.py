@@ -1,4 +1,5 @@
-"""The Python API's signatures cannot be misused: one path or many, kinds checked."""
+"""The Python API's signatures cannot be misused: one path or many, kinds checked, one
+progress type for the indexer and the checker."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from music_tools.library import (
     DuplicateChecker,
     LibraryDatabase,
     LibraryIndexer,
+    Progress,
     find_duplicates,
 )
 from music_tools.queries import relocate
@@ -84,3 +86,15 @@ def test_find_duplicates_takes_one_kind_as_a_str(db: LibraryDatabase, library: P
     (group,) = find_duplicates(db, kinds="exact")
     assert group.kind == "exact"
     assert list(find_duplicates(db, kinds="fuzzy")) == []
+
+
+def test_the_indexer_and_the_checker_report_progress_alike(
+    db: LibraryDatabase, library: Path
+) -> None:
+    indexed: list[Progress] = []
+    LibraryIndexer(db, 1, on_progress=indexed.append).index(library)
+    checked: list[Progress] = []
+    DuplicateChecker(db, 1, on_progress=checked.append).check_files_batch(library.rglob("*.wav"))
+    assert indexed[-1] == Progress("read", 2, 2, found=2)
+    assert checked[-1] == Progress("check", 2, 2)
+    assert all(isinstance(event, Progress) for event in indexed + checked)

@@ -10,6 +10,7 @@ __all__ = [
     "SCAN_FAILURE_FIELDS",
     "FileEntry",
     "LibraryFile",
+    "Progress",
     "ScanFailure",
 ]
 
@@ -105,3 +106,16 @@ class ScanFailure:
 
 
 SCAN_FAILURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ScanFailure))
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A progress event, the one type the indexer and the checker hand to `on_progress`:
+    in `phase` ("read" for indexing, "fingerprint" for `index --fingerprint`, "check" for
+    checking), `done` files of `total` (None while the walk goes on, which has found
+    `found` audio files so far)."""
+
+    phase: str
+    done: int
+    total: int | None = None
+    found: int = 0

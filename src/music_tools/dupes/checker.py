@@ -15,7 +15,7 @@ from dataclasses import replace
 from ..errors import os_reason
 from ..identity.fingerprint import FingerprintOutcome
 from ..index.pool import read_in_pool
-from ..models import FileEntry, LibraryFile
+from ..models import FileEntry, LibraryFile, Progress
 from ..store import LibraryDatabase
 from ..store.blocking import block_key
 from ..store.matching import files_by_keys
@@ -43,7 +43,7 @@ class DuplicateChecker:
         db: LibraryDatabase,
         workers: int | None = None,
         *,
-        on_progress: Callable[[int, int], None] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
         fingerprint: bool = False,
         on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
     ) -> None:
@@ -53,8 +53,8 @@ class DuplicateChecker:
         #: whenever fpcalc is installed)
         self.fingerprint = fingerprint
         self.workers = max(1, workers or os.cpu_count() or 1)
-        #: called with (files read, files to read) as reading goes
-        self.on_progress = on_progress or (lambda done, total: None)
+        #: called with Progress("check", files read, files to read) as reading goes
+        self.on_progress = on_progress or (lambda progress: None)
         #: called with each file fpcalc failed on (the file is then matched without it)
         self.on_fingerprint_failure = on_fingerprint_failure
 
@@ -76,7 +76,7 @@ class DuplicateChecker:
         done = 0
         for task, batch in read_in_pool(entries, self.workers, False):
             done += len(task)
-            self.on_progress(done, len(entries))
+            self.on_progress(Progress("check", done, len(entries)))
             files.extend(batch.files)
             for error in batch.errors:
                 name = given[error.path]

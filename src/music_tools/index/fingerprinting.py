@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
 from ..identity.fingerprint import FingerprintOutcome, fingerprint_many, fingerprinter, terms
+from ..models import Progress
 from ..store import LibraryDatabase
 from ..store.fingerprints import (
     FingerprintRow,
@@ -20,7 +21,7 @@ from ..store.fingerprints import (
     save_fingerprints,
     stale_fingerprints,
 )
-from .report import FingerprintReport, Progress
+from .report import FingerprintReport
 
 __all__ = ["fingerprint_library", "fingerprint_rows"]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from ..errors import StoreError
-from ..models import FileEntry, ScanFailure
+from ..models import FileEntry, Progress, ScanFailure
 from ..read import ExtractBatch
 from ..store import LibraryDatabase
 from ..store.matching import mark_root_missing
@@ -24,7 +24,7 @@ from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
 from .pool import read_in_pool
 from .rekey import refresh_metadata_keys
-from .report import FingerprintReport, IndexInterrupted, IndexReport, Progress
+from .report import FingerprintReport, IndexInterrupted, IndexReport
 from .scan import ScanOptions, normalize_roots
 from .writer import Writer
 

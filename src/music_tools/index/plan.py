@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import is_access_reason
-from ..models import FileEntry, ScanFailure
+from ..models import FileEntry, Progress, ScanFailure
 from ..store import LibraryDatabase, RowState
 from ..util import chunks, is_inside
-from .report import IndexReport, Progress
+from .report import IndexReport
 from .scan import FolderScan, ScanOptions, scan_folders
 
 __all__ = ["Diff"]

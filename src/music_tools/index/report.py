@@ -1,4 +1,5 @@
-"""What an index run tells its caller: progress events as it goes, a report at the end."""
+"""What an index run tells its caller at the end (progress events as it goes are
+`models.Progress`, shared with the checker)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from ..identity.fingerprint import FingerprintOutcome
 from ..models import ScanFailure
 
-__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "Progress"]
+__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport"]
 
 
 @dataclass(slots=True)
@@ -82,14 +83,3 @@ class IndexInterrupted(KeyboardInterrupt):
     def __init__(self, report: IndexReport) -> None:
         super().__init__("indexing interrupted")
         self.report = report
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """A progress event: `done` files read of `total` (None while the walk goes on, which
-    has found `found` audio files so far)."""
-
-    phase: str
-    done: int
-    total: int | None = None
-    found: int = 0

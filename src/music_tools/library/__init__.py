@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..models import LibraryFile, ScanFailure
+from ..models import LibraryFile, Progress, ScanFailure
 from ..store import (
     HASH_COLUMNS,
     BatchOperation,
@@ -24,7 +24,7 @@ from ..store import (
 
 if TYPE_CHECKING:
     from ..dupes import DuplicateChecker, DuplicateGroup, DuplicateResult, find_duplicates
-    from ..index import IndexInterrupted, IndexReport, LibraryIndexer, Progress
+    from ..index import IndexInterrupted, IndexReport, LibraryIndexer
 
 __all__ = [
     "HASH_COLUMNS",
@@ -46,7 +46,7 @@ __all__ = [
     "find_duplicates",
 ]
 
-_INDEX_NAMES = frozenset({"IndexInterrupted", "IndexReport", "LibraryIndexer", "Progress"})
+_INDEX_NAMES = frozenset({"IndexInterrupted", "IndexReport", "LibraryIndexer"})
 _DUPES_NAMES = frozenset(
     {"DuplicateChecker", "DuplicateGroup", "DuplicateResult", "find_duplicates"}
 )
