@@ -224,7 +224,7 @@ def run(root: Path, new_files: int, rows: int, workers: int) -> dict[str, Any]:
         figures["ratio"] = round(bare_s / check_s, 2)
         figures["lookup_share"] = round(lookup_s[0] / check_s, 3)
         found = {
-            p: (r.match_type, r.matched_file.file_path if r.matched_file else None)
+            p: (r.kind, r.matched_file.file_path if r.matched_file else None)
             for p, r in results.items()
         }
         figures["accuracy"] = {
@@ -298,7 +298,7 @@ def _counted_check(db_file: Path, paths: list[str], workers: int, calls: Path) -
     return {
         "fpcalc_runs": len(calls.read_text().splitlines()),
         "files_per_s": round(len(paths) / seconds, 1),
-        "same_song": sum(r.match_type == "same_song" for r in results.values()),
+        "same_song": sum(r.kind == "same_song" for r in results.values()),
     }
 
 

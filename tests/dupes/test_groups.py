@@ -166,7 +166,7 @@ def test_a_flac_and_its_transcode_are_grouped_beside_a_same_tag_file_a_second_sh
         assert lengths == {"airbag.flac": 3.0, "airbag.mp3": 3.05, "airbag (edit).flac": 2.02}
         checked = DuplicateChecker(db, workers=1).check_file(mp3)
         groups = [_members(g) for g in find_duplicates(db, ["same_song"])]
-    assert checked.match_type == "same_song"
+    assert checked.kind == "same_song"
     assert checked.matched_file is not None and checked.matched_file.file_path == str(flac)
     assert {str(flac), str(mp3)} in groups, groups
     assert all(str(short) not in g for g in groups if str(flac) in g)

@@ -74,7 +74,7 @@ def test_check_finds_transcodes_under_wrong_or_missing_tags(
     assert recall >= 0.95 and precision >= 0.98, sorted(truth ^ found)
     for path, label in labels.items():
         if label.of and "tags" in label.case:
-            assert results[path].match_type == "same_recording", (label.case, results[path].reason)
+            assert results[path].kind == "same_recording", (label.case, results[path].reason)
             assert 0.9 <= results[path].confidence <= 0.99
 
 

@@ -45,7 +45,7 @@ def result_record(result: DuplicateResult) -> dict[str, Any]:
         "status": result.status,
         "indexed_as": printable_path(own.file_path) if own else None,
         "is_duplicate": result.is_duplicate,
-        "match_type": result.match_type,
+        "match_type": result.kind,  # the output's name for it, kept for scripts
         "matched_path": printable_path(matched.file_path) if matched else None,
         "matches": [
             {
@@ -102,8 +102,8 @@ def _match_cell(result: DuplicateResult) -> str:
     if result.status == "unreadable":
         return "-"
     if result.status == "own":
-        return f"own, {result.match_type}" if result.match_type else "own"
-    return result.match_type or "new"
+        return f"own, {result.kind}" if result.kind else "own"
+    return result.kind or "new"
 
 
 def _group_record(group: DuplicateGroup) -> dict[str, Any]:

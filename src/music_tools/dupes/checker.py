@@ -291,7 +291,7 @@ def _settle(result: DuplicateResult, file: LibraryFile) -> None:
     best = result.matches[0]
     result.status = "own" if result.indexed_as is not None else "duplicate"
     result.is_duplicate = True
-    result.match_type = best.kind
+    result.kind = best.kind
     result.matched_file = best.file
     result.confidence = best.confidence
     result.quality, why = quality_verdict(file, best.file)

@@ -59,14 +59,15 @@ class DuplicateResult:
     `status` says what it is: `new` (the library has no copy of it), `duplicate` (it has
     one), `own` (the file is itself one of the library's rows, `indexed_as`; `matches` are
     its other copies, if any) or `unreadable` (then `file` is None). `is_duplicate`, as
-    before `status` existed: whether the library has another copy. `quality` compares the
-    file with `matched_file` (the best match): `better` means it is the one to keep.
+    before `status` existed: whether the library has another copy. `kind` is the best
+    match's kind and `quality` compares the file with `matched_file` (the best match):
+    `better` means it is the one to keep.
     `reason` is one line a person understands, also when the file could not be read.
     """
 
     path: str
     is_duplicate: bool = False
-    match_type: MatchKind | None = None
+    kind: MatchKind | None = None
     matched_file: LibraryFile | None = None
     matches: list[Match] = field(default_factory=list)
     confidence: float = 0.0
