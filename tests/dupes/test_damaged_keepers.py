@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from audio_factory import Tags, encode_with_ffmpeg, ffmpeg_encoders, make_audio, write_tags
 from music_tools import ExtractError, extract
 from music_tools.cli import ExitStatus, cli
+from music_tools.cli.dupes_render import result_reason
 from music_tools.dupes import DuplicateChecker, find_duplicates
 from music_tools.library import LibraryDatabase
 
@@ -148,4 +149,4 @@ def test_check_never_offers_a_damaged_copy_as_an_upgrade(
         with LibraryDatabase(db) as library:
             verdict = DuplicateChecker(library).check_file(new / f"damaged{damaged.suffix}")
         assert not verdict.is_duplicate and verdict.file is None, verdict
-        assert verdict.reason.startswith("cannot read: damaged "), verdict.reason
+        assert result_reason(verdict).startswith("cannot read: damaged "), result_reason(verdict)

@@ -48,6 +48,14 @@ def human_duration(seconds: float) -> str:
     )
 
 
+def format_duration(seconds: float | None) -> str:
+    """A track's length as players show it: 3:07 (?:?? when unknown)."""
+    if seconds is None:
+        return "?:??"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
 def index_summary(report: IndexReport) -> str:
     """One line: what an index run did (and its fingerprinting pass: Ctrl-C there stops
     the fingerprints, after the index itself was done)."""

@@ -117,9 +117,10 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: StrPath) -> li
     """New files that the library already holds at the same or a better quality."""
     actions = []
     for result in results:
-        new, old = result.file, result.matched_file
-        if new is None or old is None or result.quality not in ("same", "worse"):
+        if not result.is_duplicate or result.quality not in ("same", "worse"):
             continue
+        new, old = result.file, result.matches[0].file
+        assert new is not None  # a file with copies was read
         actions.append(
             Action(
                 "move",

@@ -19,7 +19,7 @@ from ..models import FileEntry, LibraryFile, Progress
 from ..store import LibraryDatabase
 from ..store.blocking import block_key
 from ..store.matching import files_by_keys
-from ..util import StrPath, path_list, printable_path
+from ..util import StrPath, path_list
 from .compare import compare
 from .hashes import HashCache
 from .model import KINDS, DuplicateResult, Match
@@ -30,8 +30,6 @@ from .rules import durations_agree, quality_rank, quality_verdict, similarity
 __all__ = ["DuplicateChecker"]
 
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
-NOT_IN_LIBRARY = "not in the library"
-OWN_FILE = "the library's own file"
 Rows = list[LibraryFile]
 
 
@@ -94,8 +92,7 @@ class DuplicateChecker:
             results[name] = _judge(name, file, found, cache, prints, own.get(file.file_path))
             if self.fingerprint and prints.enabled:
                 _add_recordings(results[name], file, self.db, prints, on_disk)
-            if file.file_path in gone and results[name].status == "new":
-                results[name].reason = _gone_reason(gone[file.file_path])
+            results[name].gone = gone.get(file.file_path, [])
         cache.flush()
         prints.flush()
         return {
@@ -211,13 +208,6 @@ def _drop_gone(candidates: dict[str, tuple[Rows, Rows]], on_disk: _OnDisk) -> di
     return gone
 
 
-def _gone_reason(gone: list[str]) -> str:
-    return (
-        f"{NOT_IN_LIBRARY}: its copy {printable_path(gone[0])} is gone from disk "
-        "(music-tools index of its folder marks it missing)"
-    )
-
-
 def _to_hear(
     files: Sequence[LibraryFile], candidates: dict[str, tuple[Rows, Rows]], every_file: bool
 ) -> Iterator[LibraryFile]:
@@ -264,8 +254,8 @@ def _add_recordings(
         file, db, prints, lambda row: row.id in known or _is_itself(file, row) or not on_disk(row)
     )
     if not found:
-        if near_misses and result.reason == NOT_IN_LIBRARY:
-            result.reason = near_misses[0]
+        if not (result.matches or result.near_misses or result.indexed_as):
+            result.near_misses = near_misses  # what it would have said first of all
         return
     result.matches[:0] = found
     result.matches.sort(key=_match_order)
@@ -273,31 +263,14 @@ def _add_recordings(
 
 
 def _unreadable(name: str, reason: str) -> DuplicateResult:
-    return DuplicateResult(name, reason=f"cannot read: {reason}", status="unreadable")
-
-
-def _own(result: DuplicateResult) -> str:
-    """What the reason of one of the library's own files starts with, or ""."""
-    row = result.indexed_as
-    if row is None:
-        return ""
-    if row.file_path == (result.file.file_path if result.file else None):
-        return OWN_FILE
-    return f"{OWN_FILE} (indexed as {printable_path(row.file_path)})"
+    return DuplicateResult(name, status="unreadable", error=reason)
 
 
 def _settle(result: DuplicateResult, file: LibraryFile) -> None:
-    """Name the best match and judge quality against it."""
-    best = result.matches[0]
+    """A file with matches is a duplicate (or the library's own file with other copies);
+    judge its quality against the best match."""
     result.status = "own" if result.indexed_as is not None else "duplicate"
-    result.is_duplicate = True
-    result.kind = best.kind
-    result.matched_file = best.file
-    result.confidence = best.confidence
-    result.quality, why = quality_verdict(file, best.file)
-    verdict = {"better": f"new file better ({why})", "worse": f"library copy better ({why})"}
-    said = [_own(result), best.reason, verdict.get(result.quality, why)]
-    result.reason = "; ".join(part for part in said if part)
+    result.quality, result.quality_reason = quality_verdict(file, result.matches[0].file)
 
 
 def _judge(
@@ -313,24 +286,21 @@ def _judge(
     key-based match was found: a fuzzy match beside an exact or same-song one would add
     nothing."""
     result = DuplicateResult(name, file=file, status="own" if own else "new", indexed_as=own)
-    near_misses: list[str] = []
     keyed, similar = candidates
     for candidate in keyed:
         match, near_miss = compare(file, candidate, cache, fuzzy=False, prints=prints)
         if match is not None:
             result.matches.append(match)
-        elif near_miss:
-            near_misses.append(near_miss)
+        elif near_miss is not None:
+            result.near_misses.append(near_miss)
     if not result.matches:
         for candidate in similar:
             match, near_miss = compare(file, candidate, cache, prints=prints)
             if match is not None:
                 result.matches.append(match)
-            elif near_miss:
-                near_misses.append(near_miss)
+            elif near_miss is not None:
+                result.near_misses.append(near_miss)
     if not result.matches:
-        said = [_own(result), near_misses[0] if near_misses else ""]
-        result.reason = "; ".join(part for part in said if part) or NOT_IN_LIBRARY
         return result
     result.matches.sort(key=_match_order)
     _settle(result, file)
