@@ -8,12 +8,13 @@ import os
 import pytest
 
 from music_tools.cli.dupes_render import (
+    group_reason,
     match_reason,
     near_miss_reason,
     result_reason,
     result_record,
 )
-from music_tools.dupes import DuplicateResult, Evidence, Match
+from music_tools.dupes import DuplicateGroup, DuplicateResult, Evidence, KeeperReason, Match
 from music_tools.models import LibraryFile
 
 ODD = os.fsdecode(b"/music/caf\xe9.mp3")  # a name that is not valid UTF-8
@@ -170,3 +171,25 @@ def test_the_json_record_carries_the_evidence_with_printable_paths() -> None:
         "bit_error_rate": 0.08,
         "offset_s": 1.5,
     }
+
+
+@pytest.mark.parametrize(
+    ("why", "words"),
+    [
+        (KeeperReason("quality", "lossless over lossy"), "kept: lossless over lossy"),
+        (
+            KeeperReason("preferred_root", root=os.fsdecode(b"/caf\xe9")),
+            "kept: same quality, in the preferred root /caf\\xe9",
+        ),
+        (
+            KeeperReason("album_folder", album="OK Computer", album_files=12),
+            "kept: same quality, its folder holds its album (12 files of 'OK Computer')",
+        ),
+        (KeeperReason("no_copy_marker"), "kept: same quality, no copy marker in its name"),
+        (KeeperReason("oldest"), "kept: same quality, the oldest file"),
+        (KeeperReason("indexed_first"), "kept: same quality, indexed first"),
+        (KeeperReason("first_by_path"), "kept: same quality, first by path"),
+    ],
+)
+def test_each_keeper_rule_is_worded_from_its_reason(why: KeeperReason, words: str) -> None:
+    assert group_reason(DuplicateGroup("exact", OLD, [], why)) == words

@@ -17,6 +17,7 @@ from ..util import printable_path
 from .render import format_duration, human_size, one_line, short_path, to_json
 
 __all__ = [
+    "group_reason",
     "match_reason",
     "near_miss_reason",
     "outcome_line",
@@ -231,6 +232,33 @@ def _match_cell(result: DuplicateResult) -> str:
     return result.kind or "new"
 
 
+# -- duplicate groups ----------------------------------------------------------------------
+
+_RULES = {
+    "no_copy_marker": "no copy marker in its name",
+    "oldest": "the oldest file",
+    "indexed_first": "indexed first",
+    "first_by_path": "first by path",
+}
+
+
+def group_reason(group: DuplicateGroup) -> str:
+    """Why the keeper is kept, as "kept: ...": its quality, or the rule that decided
+    between copies of the same quality."""
+    why = group.keeper_reason
+    if why.rule == "quality":
+        return f"kept: {why.quality}"
+    if why.rule == "chosen":
+        return "kept: chosen by hand"
+    if why.rule == "preferred_root":
+        said = f"in the preferred root {printable_path(why.root or '')}"
+    elif why.rule == "album_folder":
+        said = f"its folder holds its album ({why.album_files} files of {why.album!r})"
+    else:
+        said = _RULES[why.rule]
+    return f"kept: same quality, {said}"
+
+
 def _group_record(group: DuplicateGroup) -> dict[str, Any]:
     def file(f: LibraryFile, kind: str | None, confirmed: bool = True) -> dict[str, Any]:
         return {
@@ -246,9 +274,13 @@ def _group_record(group: DuplicateGroup) -> dict[str, Any]:
             "duration": f.duration,
         }
 
+    why = {k: v for k, v in asdict(group.keeper_reason).items() if v is not None}
+    if "root" in why:
+        why["root"] = printable_path(why["root"])
     return {
         "kind": group.kind,
-        "reason": group.reason,
+        "reason": group_reason(group),
+        "keeper_reason": why,
         "keeper": file(group.keeper, None),
         "others": [file(m.file, m.kind, m.confirmed) for m in group.others],
     }
@@ -298,7 +330,7 @@ def print_groups(console: Console, groups: Sequence[DuplicateGroup]) -> None:
     spare = max(24, console.width - 54)  # mark, format, kbps, size, length and padding
     path_cells, text_cells = spare * 2 // 5, max(6, spare * 3 // 10)
     for number, group in enumerate(groups, start=1):
-        header = f"group {number} · {group.kind} · {group.reason}"
+        header = f"group {number} · {group.kind} · {group_reason(group)}"
         console.print(header[: console.width], markup=False, highlight=False)
         table = Table(box=None, header_style="bold", padding=(0, 1))
         table.add_column("", no_wrap=True, min_width=10)

@@ -15,6 +15,8 @@ __all__ = [
     "DuplicateResult",
     "Evidence",
     "GroupMember",
+    "KeeperReason",
+    "KeeperRuleName",
     "Match",
     "MatchKind",
     "Miss",
@@ -156,6 +158,34 @@ class GroupMember:
     confirmed: bool = True
 
 
+#: the rule that told a group's keeper from the next best copy: its quality, then (copies
+#: of the same quality) a preferred root, a folder that holds its album, a name without a
+#: copy marker, the oldest file, the one indexed first, path order; `chosen` by a person
+KeeperRuleName = Literal[
+    "quality",
+    "preferred_root",
+    "album_folder",
+    "no_copy_marker",
+    "oldest",
+    "indexed_first",
+    "first_by_path",
+    "chosen",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class KeeperReason:
+    """Why a group's keeper is the one kept: the rule that decided, and its figures
+    (`quality`: the property that made it better; `root`: the preferred root it is in;
+    `album` and `album_files`: the album its folder holds, and how many of its files)."""
+
+    rule: KeeperRuleName
+    quality: str | None = None
+    root: str | None = None
+    album: str | None = None
+    album_files: int | None = None
+
+
 @dataclass(slots=True)
 class DuplicateGroup:
     """Library files that are the same thing: the one to keep, the rest, and why."""
@@ -163,4 +193,4 @@ class DuplicateGroup:
     kind: MatchKind
     keeper: LibraryFile
     others: list[GroupMember]
-    reason: str
+    keeper_reason: KeeperReason
