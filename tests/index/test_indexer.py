@@ -207,6 +207,18 @@ def test_deleting_one_of_two_copies_is_no_move(db: LibraryDatabase, library: Pat
     assert db.count_files(active_only=False) == 101
 
 
+def test_the_rows_of_a_root_that_vanished_are_counted_missing(
+    db: LibraryDatabase, library: Path, tmp_path: Path
+) -> None:
+    spare = tmp_path / "spare"
+    make_audio(spare / "s.wav", "wav", seed=1, seconds=0.3)
+    run(db, library, spare)
+    shutil.rmtree(spare)
+    report = run(db, library, spare)
+    assert report.gone_roots == {str(spare): 1}
+    assert (report.missing, report.unchanged, report.roots) == (1, 100, [str(library)])
+
+
 def test_a_file_that_comes_back_is_reactivated(db: LibraryDatabase, library: Path) -> None:
     run(db, library)
     path = next(library.rglob("*.aiff"))

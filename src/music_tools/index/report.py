@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..identity.fingerprint import FingerprintOutcome
 from ..models import ScanFailure
 
-__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport"]
+__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "Written"]
 
 
 @dataclass(slots=True)
@@ -34,6 +34,18 @@ class FingerprintReport:
     @property
     def files_per_s(self) -> float:
         return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(slots=True)
+class Written:
+    """What the writer settled: the files written, by what the diff said each one was (new;
+    updated: changed since; hashed: unchanged, read again for its full hashes), and the
+    files that could not be read or that the store refused."""
+
+    new: int = 0
+    updated: int = 0
+    hashed: int = 0
+    failures: list[ScanFailure] = field(default_factory=list)
 
 
 @dataclass(slots=True)
