@@ -85,6 +85,22 @@ def test_the_seed_import_of_the_database_loads_no_mutagen() -> None:
     assert "music_tools.index" not in loaded
 
 
+def test_the_database_from_the_front_door_loads_no_mutagen() -> None:
+    loaded = _modules_after("from music_tools import LibraryDatabase, LibraryFile, StoreError")
+    assert not {m for m in loaded if m.startswith("mutagen")}
+    assert "music_tools.index" not in loaded and "music_tools.dupes" not in loaded
+
+
+def test_every_name_of_the_front_door_resolves() -> None:
+    loaded = _modules_after(
+        "import music_tools; [getattr(music_tools, name) for name in music_tools.__all__]; "
+        "from music_tools import LibraryDatabase, LibraryIndexer, DuplicateChecker, "
+        "find_duplicates, search"
+    )
+    assert {"music_tools.index.indexer", "music_tools.dupes.checker"} <= loaded
+    assert "numpy" not in loaded  # the quality verdict imports it only to analyse a file
+
+
 def test_reading_alone_loads_no_database_driver() -> None:
     loaded = _modules_after("import music_tools.read")
     assert "mutagen" in loaded

@@ -1,10 +1,11 @@
-"""The seed design's public names, re-exported, so code written against it keeps running.
+"""The seed design's names, kept so that code written against it keeps running.
 
-`LibraryDatabase` and the batch operations live in `music_tools.store`, `LibraryIndexer` in
-`music_tools.index`, `DuplicateChecker` in `music_tools.dupes`. The indexer and the
-checker (and with them the readers and mutagen) are imported only when one of their names
-is first used, so `from music_tools.library import LibraryDatabase`
-stays as light as the store.
+`music_tools` itself is the front door (`from music_tools import LibraryDatabase, ...`),
+with all a program needs; new code imports from there. This module stays as the seed
+design named it (`from music_tools.library import LibraryDatabase`), with the names it
+has always offered. The indexer and the checker (and with them the readers and mutagen)
+are imported only when one of their names is first used, so importing the database from
+here stays as light as the store.
 """
 
 from __future__ import annotations
