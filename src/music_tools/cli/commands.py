@@ -11,9 +11,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .. import __version__
+from .. import IndexInterrupted, LibraryIndexer, ScanOptions, __version__
 from ..identity.fingerprint import INSTALL_HINT, fpcalc_path, fpcalc_timeout
-from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
 from ..queries import library_stats, relocate, search
 from ..store.fingerprints import fingerprint_failures
 from ..store.matching import is_library_root

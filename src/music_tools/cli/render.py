@@ -13,8 +13,8 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
+from .. import FingerprintReport, IndexReport
 from ..identity.fingerprint import FingerprintOutcome
-from ..index import FingerprintReport, IndexReport
 from ..models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
 from ..queries import LibraryStats
 from ..util import human_size, printable_path
