@@ -15,8 +15,6 @@ __all__ = [
     "NotALibraryError",
     "SchemaError",
     "StoreError",
-    "is_access_reason",
-    "os_reason",
 ]
 
 _OS_REASONS = {

@@ -5,14 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
-__all__ = [
-    "LIBRARY_FILE_FIELDS",
-    "SCAN_FAILURE_FIELDS",
-    "FileEntry",
-    "LibraryFile",
-    "Progress",
-    "ScanFailure",
-]
+__all__ = ["FileEntry", "LibraryFile", "Progress", "ScanFailure"]
 
 
 @dataclass(slots=True)

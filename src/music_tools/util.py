@@ -11,18 +11,13 @@ from itertools import islice
 from typing import TypeVar
 
 __all__ = [
-    "SEARCH_TEXT_FIELDS",
-    "SEARCH_TEXT_SEPARATOR",
     "StrPath",
     "chunks",
-    "fold_accents",
     "fold_text",
-    "human_size",
     "is_inside",
     "path_list",
     "printable_path",
     "search_text",
-    "special_kind",
 ]
 
 T = TypeVar("T")

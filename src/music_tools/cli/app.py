@@ -32,7 +32,6 @@ __all__ = [
     "MusicToolsGroup",
     "Target",
     "db_option",
-    "default_db_path",
     "format_option",
     "json_option",
     "machine_option",

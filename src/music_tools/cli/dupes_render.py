@@ -13,8 +13,8 @@ from rich.table import Table
 from ..dupes import DuplicateGroup, DuplicateResult, Evidence, Match
 from ..dupes.actions import Outcome
 from ..models import LibraryFile
-from ..util import printable_path
-from .render import format_duration, human_size, one_line, short_path, to_json
+from ..util import human_size, printable_path
+from .render import format_duration, one_line, short_path, to_json
 
 __all__ = [
     "group_reason",

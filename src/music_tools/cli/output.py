@@ -17,7 +17,7 @@ import click
 from ..errors import MusicToolsError, os_reason
 from ..util import printable_path, special_kind
 
-__all__ = ["STDOUT", "output_file", "settle_stdout", "writing_stdout"]
+__all__ = ["output_file", "settle_stdout", "writing_stdout"]
 
 #: how an error line names the standard output
 STDOUT = "<stdout>"

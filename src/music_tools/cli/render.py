@@ -20,13 +20,11 @@ from ..queries import LibraryStats
 from ..util import human_size, printable_path
 
 __all__ = [
-    "SHOWN_FIELDS",
     "error_lines",
     "failure_record",
     "file_record",
     "fingerprint_failure_lines",
     "human_duration",
-    "human_size",
     "index_summary",
     "path_width",
     "print_files",

@@ -21,7 +21,7 @@ from ..errors import MusicToolsError, os_reason
 from ..store import LibraryDatabase
 from ..util import printable_path
 
-__all__ = ["STEP_STATUSES", "library_of", "prepare_log", "read_log", "write_record"]
+__all__ = ["prepare_log", "read_log", "write_record"]
 
 #: what a record says of its step: begun, then done, failed or left alone
 STEP_STATUSES = ("started", "done", "failed", "skipped")

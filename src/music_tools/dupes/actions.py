@@ -40,7 +40,6 @@ __all__ = [
     "Outcome",
     "apply_actions",
     "attach_rows",
-    "count_steps",
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",

@@ -21,14 +21,7 @@ from ..util import is_inside
 from .model import KeeperReason
 from .rules import has_copy_marker, quality_rank, quality_verdict
 
-__all__ = [
-    "AlbumCounts",
-    "KeeperRule",
-    "best_copies",
-    "by_quality",
-    "choose_keeper",
-    "keeper_rules",
-]
+__all__ = ["KeeperRule", "best_copies", "by_quality", "choose_keeper", "keeper_rules"]
 
 #: (machine, folder, album) -> active rows directly in that folder with that album tag
 AlbumCounts = dict[tuple[str | None, str, str], int]

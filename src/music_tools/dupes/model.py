@@ -22,7 +22,6 @@ __all__ = [
     "Miss",
     "Quality",
     "Status",
-    "chosen_kinds",
 ]
 
 MatchKind = Literal["exact", "same_audio", "same_song", "same_recording", "fuzzy"]

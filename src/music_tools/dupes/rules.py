@@ -30,7 +30,6 @@ __all__ = [
     "durations_agree",
     "has_copy_marker",
     "names_a_song",
-    "normalized_names",
     "quality_rank",
     "quality_verdict",
     "same_version",

@@ -23,7 +23,7 @@ from ..store.fingerprints import (
 )
 from .report import FingerprintReport
 
-__all__ = ["fingerprint_library", "fingerprint_rows"]
+__all__ = ["fingerprint_library"]
 
 COMMIT_ROWS = 200
 PAGE_ROWS = 2_000

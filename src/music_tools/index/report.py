@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..identity.fingerprint import FingerprintOutcome
 from ..models import ScanFailure
 
-__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "Written"]
+__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport"]
 
 
 @dataclass(slots=True)
