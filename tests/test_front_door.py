@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from audio_factory import Tags, make_audio
+from factories import library_file
 from music_tools.library import (
     DuplicateChecker,
     LibraryDatabase,
@@ -63,6 +64,18 @@ def test_find_duplicates_takes_one_preferred_root_or_several(
     assert preferring_b.keeper.file_path == str(library / "B" / "song.wav")
     (listed,) = find_duplicates(db, roots=[as_given(library / "B"), library / "A"])
     assert listed.keeper.file_path == str(library / "B" / "song.wav")
+
+
+def test_the_store_takes_one_path_or_many(db: LibraryDatabase) -> None:
+    files = [library_file(i) for i in range(3)]
+    db.batch_insert_files(files)
+    first, second, third = (f.file_path for f in files)
+    assert list(db.batch_get_files_by_paths(first)) == [first]
+    assert db.batch_get_files_by_paths(Path(first))[first] is not None
+    assert db.batch_mark_inactive(Path(second)) == 1
+    assert db.batch_delete_files(third) == 1
+    assert db.batch_delete_files(f for f in [first]) == 1
+    assert db.count_files(active_only=False) == 1
 
 
 def test_relocate_takes_paths(db: LibraryDatabase, library: Path, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ __all__ = [
     "chunks",
     "fold_text",
     "is_inside",
+    "one_or_many",
     "path_list",
     "printable_path",
     "search_text",
@@ -24,6 +25,12 @@ T = TypeVar("T")
 
 #: a path as the API takes it: text or an `os.PathLike` (`pathlib.Path`)
 StrPath = str | os.PathLike[str]
+
+
+def one_or_many(paths: StrPath | Iterable[str]) -> Iterable[str]:
+    """A path given alone as a list of that path; an iterable of paths as it is (a
+    generator of a million paths is not held whole, a list keeps its length)."""
+    return [os.fspath(paths)] if isinstance(paths, str | os.PathLike) else paths
 
 
 def path_list(paths: StrPath | Iterable[StrPath]) -> list[str]:

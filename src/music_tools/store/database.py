@@ -13,7 +13,7 @@ from typing import Any, Literal, NamedTuple
 
 from ..errors import StoreError
 from ..models import LibraryFile
-from ..util import chunks
+from ..util import StrPath, chunks, one_or_many
 from .batch import BatchResult
 from .connection import DEFAULT_BUSY_TIMEOUT_S
 from .engine import Engine, Write
@@ -355,11 +355,17 @@ class LibraryDatabase:
             _UPDATE, files, _update_params, _path_of, batch_size, _repair_update
         )
 
-    def batch_delete_files(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
-        return self._write_many(_DELETE, paths, self._path_params, str, batch_size)
+    def batch_delete_files(
+        self, paths: StrPath | Iterable[str], batch_size: int = 500
+    ) -> BatchResult:
+        """Delete the rows of `paths` (one path, or several)."""
+        return self._write_many(_DELETE, one_or_many(paths), self._path_params, str, batch_size)
 
-    def batch_mark_inactive(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
-        """Soft-delete: the rows stay, with is_active = 0."""
+    def batch_mark_inactive(
+        self, paths: StrPath | Iterable[str], batch_size: int = 500
+    ) -> BatchResult:
+        """Soft-delete: the rows of `paths` (one path, or several) stay, with is_active = 0."""
+        paths = one_or_many(paths)
         return self._write_many(_MARK_INACTIVE, paths, self._path_params, str, batch_size)
 
     def reactivate_files(self, paths: Iterable[str], seen_at: float) -> BatchResult:
@@ -511,11 +517,11 @@ class LibraryDatabase:
     # -- batch reads ---------------------------------------------------------------------
 
     def batch_get_files_by_paths(
-        self, paths: Iterable[str], batch_size: int = 500
+        self, paths: StrPath | Iterable[str], batch_size: int = 500
     ) -> dict[str, LibraryFile | None]:
-        """Every requested path -> this machine's row for it (active or not), or None when
-        not indexed."""
-        wanted = sorted(set(paths))
+        """Every requested path (one, or several) -> this machine's row for it (active or
+        not), or None when not indexed."""
+        wanted = sorted(set(one_or_many(paths)))
         db_path = self._engine.db_path
         keys = [db_path(p) for p in wanted]
         # Filled in the order rows arrive (sorted), absent paths added after: writing
