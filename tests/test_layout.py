@@ -16,14 +16,25 @@ ALLOWED = {
     "formats": set(),
     "identity": {"formats"},
     "read": {"formats", "identity"},
+    "scan": {"formats"},
     "store": set(),
-    "index": {"formats", "identity", "read", "store"},
+    "index": {"formats", "identity", "read", "scan", "store"},
     "dupes": {"formats", "identity", "read", "store", "index"},
     "quality": {"formats"},
     "queries": {"store"},
     "library": {"store", "index", "dupes"},
     "review": {"store", "dupes"},
-    "cli": {"formats", "identity", "read", "store", "index", "dupes", "queries", "review"},
+    "cli": {
+        "formats",
+        "identity",
+        "read",
+        "scan",
+        "store",
+        "index",
+        "dupes",
+        "queries",
+        "review",
+    },
 }
 CORE = {"errors", "models", "util"}
 

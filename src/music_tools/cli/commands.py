@@ -13,8 +13,9 @@ from rich.console import Console
 
 from .. import __version__
 from ..identity.fingerprint import INSTALL_HINT, fpcalc_path, fpcalc_timeout
-from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
+from ..index import IndexInterrupted, LibraryIndexer
 from ..queries import library_stats, relocate, search
+from ..scan import ScanOptions
 from ..store.fingerprints import fingerprint_failures
 from ..store.matching import is_library_root
 from ..util import printable_path

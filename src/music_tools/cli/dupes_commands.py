@@ -29,8 +29,8 @@ from ..dupes.actions import (
 from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
 from ..identity.fingerprint import INSTALL_HINT, FingerprintOutcome, fpcalc_path
-from ..index.scan import scan
 from ..models import FileEntry
+from ..scan import scan
 from ..store import LibraryDatabase
 from ..util import printable_path
 from . import dupes_render, render

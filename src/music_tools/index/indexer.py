@@ -16,6 +16,7 @@ from dataclasses import replace
 from ..errors import StoreError
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
+from ..scan import ScanOptions, normalize_roots
 from ..store import LibraryDatabase
 from ..store.matching import mark_root_missing
 from .fingerprinting import fingerprint_library
@@ -24,7 +25,6 @@ from .plan import Diff
 from .pool import read_in_pool
 from .rekey import refresh_metadata_keys
 from .report import FingerprintReport, IndexInterrupted, IndexReport, Progress
-from .scan import ScanOptions, normalize_roots
 from .writer import Writer
 
 __all__ = ["LibraryIndexer"]

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from ..errors import is_access_reason
 from ..models import FileEntry, ScanFailure
+from ..scan import FolderScan, ScanOptions, scan_folders
 from ..store import LibraryDatabase, RowState
 from ..util import chunks, is_inside
 from .report import IndexReport, Progress
-from .scan import FolderScan, ScanOptions, scan_folders
 
 __all__ = ["Diff"]
 
