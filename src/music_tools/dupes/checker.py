@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from ..errors import os_reason
 from ..identity.fingerprint import FingerprintOutcome
-from ..index.pool import read_in_pool
 from ..models import FileEntry, LibraryFile
+from ..read.pool import read_in_pool
 from ..store import LibraryDatabase
 from ..store.blocking import block_key
 from ..store.matching import files_by_keys

@@ -16,13 +16,13 @@ from dataclasses import replace
 from ..errors import StoreError
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
+from ..read.pool import read_in_pool
 from ..scan import ScanOptions, normalize_roots
 from ..store import LibraryDatabase
 from ..store.matching import mark_root_missing
 from .fingerprinting import fingerprint_library
 from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
-from .pool import read_in_pool
 from .rekey import refresh_metadata_keys
 from .report import FingerprintReport, IndexInterrupted, IndexReport, Progress
 from .writer import Writer

@@ -25,9 +25,9 @@ from itertools import chain, islice
 
 from ..errors import ExtractError
 from ..models import FileEntry, LibraryFile
-from ..read import ExtractBatch, extract_batch
-from ..read.worker import ORPHAN_CHECK_S, STOP_SIGNALS, Packed, read_task, start_worker
 from ..util import chunks
+from .extract import ExtractBatch, extract_batch
+from .worker import ORPHAN_CHECK_S, STOP_SIGNALS, Packed, read_task, start_worker
 
 __all__ = ["GRACE_S", "IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
 
