@@ -15,14 +15,11 @@ now: `transient`, tried again next time).
 
 from __future__ import annotations
 
-import ctypes
 import math
 import os
 import selectors
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -31,6 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..errors import MusicToolsError
+from ..util import can_die_with_parent, die_with_parent
 from .fpcalc_output import NO_FINGERPRINT, FingerprintOutcome, decode, encode, parse_output
 
 __all__ = [
@@ -69,7 +67,6 @@ INSTALL_HINT = (
     "install Chromaprint's fpcalc (Debian/Ubuntu: apt install libchromaprint-tools; "
     "macOS: brew install chromaprint)"
 )
-_PR_SET_PDEATHSIG = 1
 _TIMED_OUT = "timed out"
 
 
@@ -268,21 +265,6 @@ class _Pool:
         pipe.close()
 
 
-@lru_cache(maxsize=1)
-def _prctl() -> Any:
-    try:
-        return ctypes.CDLL(None).prctl  # looked up here, never between fork and exec
-    except (OSError, AttributeError):
-        return None
-
-
-def _die_with_parent() -> None:
-    """In the fpcalc child: killed when the process that started it dies."""
-    prctl = _prctl()
-    if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
 def _start(path: str, program: str | None) -> _Run:
     try:
         stat = os.stat(path)
@@ -293,14 +275,14 @@ def _start(path: str, program: str | None) -> _Run:
     if program is None:
         outcome.reason = f"fpcalc not found: {INSTALL_HINT}"
         return _Run(outcome)
-    linux = sys.platform == "linux" and _prctl() is not None
+    linux = can_die_with_parent()  # looked up here, never between fork and exec
     try:
         process = subprocess.Popen(
             [program, "-raw", "-json", "-length", str(LENGTH_S), "--", path],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent if linux else None,  # one C call, no lock taken
+            preexec_fn=die_with_parent if linux else None,  # one C call, no lock taken
         )
     except OSError as exc:
         outcome.reason = f"cannot run fpcalc: {exc.strerror or exc}"

@@ -4,10 +4,8 @@ a worker imports the readers and nothing of the store, the walk or the duplicate
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
-import sys
 import threading
 import time
 from operator import attrgetter
@@ -15,6 +13,7 @@ from typing import Any
 
 from ..errors import ExtractError
 from ..models import LIBRARY_FILE_FIELDS
+from ..util import die_with_parent
 from .extract import extract
 
 __all__ = ["ORPHAN_CHECK_S", "STOP_SIGNALS", "Packed", "read_task", "start_worker"]
@@ -23,7 +22,6 @@ __all__ = ["ORPHAN_CHECK_S", "STOP_SIGNALS", "Packed", "read_task", "start_worke
 ORPHAN_CHECK_S = 0.5
 #: the signals the parent handles for its workers: held back while they start, then ignored
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
-_PR_SET_PDEATHSIG = 1
 _FIELDS = attrgetter(*LIBRARY_FILE_FIELDS)
 #: what a worker returns for a task: each file's fields in LIBRARY_FILE_FIELDS order, and
 #: (path, reason) of each failure
@@ -50,12 +48,7 @@ def start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-    if sys.platform == "linux":
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # the watchdog below still ends the worker
+    die_with_parent()  # where it cannot, the watchdog below still ends the worker
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
