@@ -1,4 +1,6 @@
-"""Reading files in worker processes as the walk finds them, in order, a few tasks ahead.
+"""Reading files in worker processes as the walk finds them, in order, a few tasks ahead;
+and what each worker runs (a worker imports this module and the readers, nothing of the
+store, the walk or the duplicate finder: each starts a fresh interpreter).
 
 No worker outlives the command. Workers start with SIGINT and SIGTERM blocked (the mask is
 inherited through exec), so a Ctrl-C that reaches the whole process group while they are
@@ -20,25 +22,32 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from itertools import chain, islice
+from operator import attrgetter
+from typing import Any
 
 from ..errors import ExtractError
-from ..models import FileEntry, LibraryFile
-from ..util import chunks
-from .extract import ExtractBatch, extract_batch
-from .worker import ORPHAN_CHECK_S, STOP_SIGNALS, Packed, read_task, start_worker
+from ..models import LIBRARY_FILE_FIELDS, FileEntry, LibraryFile
+from ..util import chunks, die_with_parent
+from .extract import ExtractBatch, extract, extract_batch
 
 __all__ = ["GRACE_S", "IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
 
 TASK_FILES = 64  # files per worker task: large enough to amortise the pickling
-#: Tasks in flight per worker: enough that the workers read on while this process commits
-#: (a commit of a few thousand rows takes a tenth of a second; a task, about 10 ms).
+#: Tasks in flight per worker: enough that the workers read on while this process commits.
 _TASKS_AHEAD = 8
 #: Fewer files than this are read in this process: starting worker processes takes longer.
 IN_PROCESS_FILES = 400
 #: How long a stopping pool waits for a worker to finish its task before killing it.
 GRACE_S = 3.0
+#: How often a worker checks that its parent is still there (the fallback to PDEATHSIG).
+ORPHAN_CHECK_S = 0.5
+#: the signals the parent handles for its workers: held back while they start, then ignored
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+_FIELDS = attrgetter(*LIBRARY_FILE_FIELDS)
+#: what a worker returns for a task: each file's fields in LIBRARY_FILE_FIELDS order, and
+#: (path, reason) of each failure
+_Packed = tuple[list[tuple[Any, ...]], list[tuple[str, str]]]
 
 
 def read_in_pool(
@@ -58,14 +67,19 @@ def read_in_pool(
         return
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
+        workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
-    pending: deque[tuple[Sequence[FileEntry], Future[Packed]]] = deque()
+    pending: deque[tuple[Sequence[FileEntry], Future[_Packed]]] = deque()
     try:
         for number, task in enumerate(tasks):
             items = [(entry.path, entry.library_root) for entry in task]
-            with _signals_blocked(number < workers):  # the first submits start the workers
-                pending.append((task, pool.submit(read_task, items, full_hash)))
+            # the first submits start the workers: they inherit the blocked signals
+            blocked = _block_stop_signals() if number < workers else None
+            try:
+                pending.append((task, pool.submit(_read_task, items, full_hash)))
+            finally:
+                if blocked is not None:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             while pending and (len(pending) >= workers * _TASKS_AHEAD or pending[0][1].done()):
                 done_task, done = pending.popleft()
                 yield done_task, _unpack(done.result())
@@ -78,7 +92,7 @@ def read_in_pool(
     pool.shutdown(wait=True)
 
 
-def _unpack(packed: Packed) -> ExtractBatch:
+def _unpack(packed: _Packed) -> ExtractBatch:
     files, errors = packed
     return ExtractBatch(
         [LibraryFile(*fields) for fields in files],
@@ -86,18 +100,12 @@ def _unpack(packed: Packed) -> ExtractBatch:
     )
 
 
-@contextmanager
-def _signals_blocked(blocked: bool) -> Iterator[None]:
-    """SIGINT and SIGTERM held back in this thread (and in processes it starts) meanwhile;
-    one that arrives is delivered when the block ends."""
-    if not blocked or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+def _block_stop_signals() -> set[int | signal.Signals] | None:
+    """Hold SIGINT and SIGTERM back in this thread (and in the processes it starts), if it
+    is the main thread: the mask to restore (a signal that came is delivered then)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
 
 
 def _tear_down(pool: ProcessPoolExecutor) -> None:
@@ -120,3 +128,37 @@ def _tear_down(pool: ProcessPoolExecutor) -> None:
     manager = getattr(pool, "_executor_manager_thread", None)
     if isinstance(manager, threading.Thread):
         manager.join(GRACE_S)
+
+
+# -- in each worker ---------------------------------------------------------------------------
+
+
+def _start_worker(parent: int) -> None:
+    """Leave Ctrl-C and SIGTERM to the parent (which stops the pool between two results),
+    and die with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)
+
+
+def _read_task(items: list[tuple[str, str | None]], full_hash: bool) -> _Packed:
+    """Read a task's files (path, library root). The results travel as plain tuples, which
+    pickle far faster than dataclasses (the parent unpickles every result)."""
+    files: list[tuple[Any, ...]] = []
+    errors: list[tuple[str, str]] = []
+    for path, root in items:
+        try:
+            files.append(_FIELDS(extract(path, full_hash=full_hash, root=root)))
+        except ExtractError as exc:
+            errors.append((exc.path, exc.reason))
+    return files, errors
