@@ -19,7 +19,7 @@ ALLOWED = {
     "scan": {"formats"},
     "store": set(),
     "index": {"formats", "identity", "read", "scan", "store"},
-    "dupes": {"formats", "identity", "read", "store", "index"},
+    "dupes": {"formats", "identity", "read", "store"},  # nothing from index
     "quality": {"formats"},
     "queries": {"store"},
     "library": {"store", "index", "dupes"},
