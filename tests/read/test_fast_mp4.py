@@ -177,7 +177,7 @@ def test_damaged_sample_entries_read_as_mutagen_reads_them(
     from mutagen.mp4._as_entry import AudioSampleEntry
     from mutagen.mp4._atom import Atom
 
-    from music_tools.read.fast.mp4_audio import Unsure, parse_sample_entry
+    from music_tools.formats.mp4.sample_entry import Unsure, parse_sample_entry
 
     entry = bytearray(_sample_entry(sample))
     for where, value in edits:

@@ -302,8 +302,8 @@ def test_v24_frame_sizes_plain_or_syncsafe_read_as_mutagen_reads_them(
     path.write_bytes(b"ID3\x04\x00\x00" + _syncsafe(len(body)) + body + audio)
     assert_same_as_mutagen(path)
     # the plain-size walk, derived from the syncsafe one, is the walk made on its own
+    from music_tools.formats import id3
     from music_tools.formats.window import FileWindow
-    from music_tools.read.fast import id3
 
     with path.open("rb") as fileobj:
         end = 10 + len(body)
@@ -338,7 +338,7 @@ def test_the_known_id3_frames_are_mutagens() -> None:
     """The v2.4 frame-size test counts known frames: the table must be mutagen's own."""
     from mutagen.id3 import Frames
 
-    from music_tools.read.tag_fields import ID3_KNOWN_FRAMES
+    from music_tools.formats.tag_fields import ID3_KNOWN_FRAMES
 
     assert set(Frames) == ID3_KNOWN_FRAMES
 
@@ -347,7 +347,7 @@ def test_the_known_id3_frames_are_mutagens() -> None:
 def test_dates_print_as_mutagens_id3_timestamps(text: str) -> None:
     from mutagen.id3 import ID3TimeStamp
 
-    from music_tools.read.fast.id3 import timestamp_text
+    from music_tools.formats.id3 import timestamp_text
 
     assert timestamp_text(text) == str(ID3TimeStamp(text))
 
@@ -415,7 +415,7 @@ def test_damaged_headers_and_tags_read_as_mutagen_reads_them(
 def test_genres_read_as_mutagens_tcon_genres(values: list[str]) -> None:
     from mutagen.id3 import TCON
 
-    from music_tools.read.fast.id3 import _genres
+    from music_tools.formats.id3 import _genres
 
     assert _genres(values) == TCON(encoding=3, text=values).genres
 

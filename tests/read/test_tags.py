@@ -168,8 +168,8 @@ def test_a_file_named_for_the_wrong_format_is_still_read(tmp_path: Path) -> None
 def test_the_fast_ogg_reader_agrees_with_mutagen(tmp_path: Path, fmt: str, picture: bool) -> None:
     import mutagen
 
+    from music_tools.formats.ogg.reader import read_ogg
     from music_tools.formats.window import OGG_WINDOW, FileWindow
-    from music_tools.read.ogg import read_ogg
 
     path = make_audio(
         tmp_path / file_name(fmt), fmt, seed=4, seconds=2.5, tags=Tags(), picture=picture
@@ -219,7 +219,7 @@ def test_ogg_comment_packets_read_as_the_plain_reading_reads_them(
 ) -> None:
     """The comment reader unpacks lengths whole; on any packet, well formed, misstated or cut
     anywhere, it gives what reading each length from the bytes there are gives."""
-    from music_tools.read import ogg
+    from music_tools.formats.ogg import reader as ogg
 
     packet = b"\x03vorbis" + len(vendor).to_bytes(4, "little") + vendor
     packet += len(comments).to_bytes(4, "little")

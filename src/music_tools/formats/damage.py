@@ -15,9 +15,9 @@ from __future__ import annotations
 import struct
 
 from ..util import human_size
-from .flac_blocks import flac_blocks
-from .flac_damage import flac_damage
-from .mp4_atoms import Mp4Layout, top_atoms
+from .flac.blocks import flac_blocks
+from .flac.damage import flac_damage
+from .mp4.atoms import Mp4Layout, top_atoms
 from .mpeg_audio import frame_header, smallest_frame, vbr_counts
 from .payload import declared_data, id3v2_size, skip_id3v2
 from .riff import top_chunks

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from . import ogg_pages
-from .mp4_atoms import top_atoms
+from .mp4.atoms import top_atoms
+from .ogg import pages as ogg_pages
 from .riff import top_chunks
 from .sniff import ASF_DATA_GUID, ASF_HEADER_GUID
 from .window import FileWindow

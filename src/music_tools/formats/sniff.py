@@ -6,7 +6,7 @@ A *kind* names one parser (one mutagen class, or our own fast path): "mp3", "fla
 
 from __future__ import annotations
 
-from . import ogg_pages
+from .ogg import pages as ogg_pages
 
 __all__ = ["ASF_HEADER_GUID", "AUDIO_EXTENSIONS", "EXTENSION_KINDS", "OGG_EXTENSIONS", "sniff"]
 

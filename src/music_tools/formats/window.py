@@ -7,8 +7,8 @@ import os
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 if TYPE_CHECKING:
-    from .flac_blocks import FlacBlocks
-    from .mp4_atoms import Mp4Layout
+    from .flac.blocks import FlacBlocks
+    from .mp4.atoms import Mp4Layout
     from .riff import SizedChunk
 
 __all__ = [

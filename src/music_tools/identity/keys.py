@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import xxhash
 
-from ..formats import ogg_pages
+from ..formats.ogg import pages as ogg_pages
 from ..formats.payload import OGG_FORMATS, Payload, locate_in
 from ..formats.window import KEY_BYTES, OGG_WINDOW, WINDOW, FileWindow, HasFileno
 

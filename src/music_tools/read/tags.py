@@ -36,13 +36,10 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
+from ..formats.ogg.reader import OggInfo, read_ogg
 from ..formats.riff import read_riff_info
 from ..formats.sniff import EXTENSION_KINDS
-from ..formats.window import FileWindow, HasFileno, OpenFile
-from ..models import LibraryFile
-from .fast import FastInfo, fast_kind, fast_reading, read_fast
-from .ogg import OggInfo, read_ogg
-from .tag_fields import (
+from ..formats.tag_fields import (
     APE_KEYS_LOWER,
     ASF_KEYS,
     ID3_FRAMES,
@@ -50,6 +47,9 @@ from .tag_fields import (
     MP4_KEYS,
     VORBIS_KEYS,
 )
+from ..formats.window import FileWindow, HasFileno, OpenFile
+from ..models import LibraryFile
+from .fast import FastInfo, fast_kind, fast_reading, read_fast
 
 __all__ = ["MutagenError", "NotAudioError", "read_tags"]
 

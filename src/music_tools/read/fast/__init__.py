@@ -16,17 +16,17 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from ...formats.ape import read_ape, read_wavpack
+from ...formats.asf import read_asf
+from ...formats.dsd import read_dsf
+from ...formats.flac.reader import read_flac
+from ...formats.iff import read_aiff, read_wav
+from ...formats.info import TAG_TEXT_CAP, FastInfo
+from ...formats.mp4.reader import read_mp4
+from ...formats.mpeg import read_mp3
+from ...formats.musepack import read_musepack
 from ...formats.sniff import sniff
 from ...formats.window import FileWindow
-from .asf import read_asf
-from .dsf import read_dsf
-from .flac import read_flac
-from .iff import read_aiff, read_wav
-from .info import TAG_TEXT_CAP, FastInfo
-from .lossless import read_ape, read_wavpack
-from .mp4 import read_mp4
-from .mpeg import read_mp3
-from .musepack import read_musepack
 
 __all__ = [
     "FAST_KINDS",

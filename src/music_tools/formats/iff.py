@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import struct
 
-from ...formats.window import FileWindow
 from .id3 import read_id3
 from .info import FastInfo, read_bytes
 from .mpeg import may_have_ape
+from .window import FileWindow
 
 __all__ = ["read_aiff", "read_wav"]
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from ...formats.mp4_atoms import top_atoms
-from ...formats.window import FileWindow, read_at
-from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo
-from .mp4_audio import Unsure, parse_sample_entry
-from .mp4_items import Item, read_items
+from ..info import MAX_PARTS, TAG_TEXT_CAP, FastInfo
+from ..window import FileWindow, read_at
+from .atoms import top_atoms
+from .items import Item, read_items
+from .sample_entry import Unsure, parse_sample_entry
 
 __all__ = ["read_mp4"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...formats.window import FileWindow
+from .window import FileWindow
 
 __all__ = ["MAX_PARTS", "TAG_TEXT_CAP", "FastInfo", "HeldBytes", "read_bytes"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import struct
 
-from ...formats.window import FileWindow
 from .info import TAG_TEXT_CAP, read_bytes
+from .window import FileWindow
 
 __all__ = ["read_apev2"]
 

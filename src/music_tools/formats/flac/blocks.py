@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .payload import skip_id3v2
-from .window import FileWindow, read_at
+from ..payload import skip_id3v2
+from ..window import FileWindow, read_at
 
 __all__ = ["BLOCKS_KEPT", "FlacBlocks", "flac_blocks"]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import struct
 
-from ...formats.flac_blocks import flac_blocks
-from ...formats.payload import id3v2_size
-from ...formats.window import FileWindow
-from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes
+from ..info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes
+from ..payload import id3v2_size
+from ..window import FileWindow
+from .blocks import flac_blocks
 
 __all__ = ["parse_vorbis_comment", "read_flac"]
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...formats.mpeg_audio import FrameHeader, frame_header, vbr_counts
-from ...formats.payload import id3v2_size
-from ...formats.window import KEY_BYTES, FileWindow
 from .id3 import read_id3
 from .info import FastInfo, HeldBytes
+from .mpeg_audio import FrameHeader, frame_header, vbr_counts
+from .payload import id3v2_size
+from .window import KEY_BYTES, FileWindow
 
 __all__ = ["may_have_ape", "read_mp3"]
 

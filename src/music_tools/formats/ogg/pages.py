@@ -12,7 +12,7 @@ import struct
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .window import FileWindow
+from ..window import FileWindow
 
 __all__ = [
     "MAX_HEADER",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from .window import KEY_BYTES, FileWindow
+from ..window import KEY_BYTES, FileWindow
 
 __all__ = ["ATOM_LIMIT", "Mp4Layout", "top_atoms"]
 

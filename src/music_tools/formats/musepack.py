@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import decimal
 
-from ...formats.sv8 import RATES, replay_gain_fits, stream_header, sv8_int
-from ...formats.window import FileWindow
 from .apev2 import read_apev2
 from .info import FastInfo, HeldBytes, read_bytes
+from .sv8 import RATES, replay_gain_fits, stream_header, sv8_int
+from .window import FileWindow
 
 __all__ = ["read_musepack"]
 

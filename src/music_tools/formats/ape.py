@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import struct
 
-from ...formats.window import FileWindow
 from .apev2 import read_apev2
 from .info import FastInfo, read_bytes
+from .window import FileWindow
 
 __all__ = ["read_ape", "read_wavpack"]
 

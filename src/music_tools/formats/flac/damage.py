@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..util import human_size
-from .flac_blocks import FlacBlocks
-from .window import FileWindow, read_at
+from ...util import human_size
+from ..window import FileWindow, read_at
+from .blocks import FlacBlocks
 
 __all__ = ["flac_damage"]
 

@@ -15,8 +15,8 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..formats import ogg_pages
-from ..formats.window import FileWindow
+from ..window import FileWindow
+from . import pages as ogg_pages
 
 __all__ = ["OggInfo", "read_ogg"]
 

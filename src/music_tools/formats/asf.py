@@ -14,8 +14,8 @@ import struct
 import uuid
 from dataclasses import dataclass, field
 
-from ...formats.window import FileWindow
 from .info import TAG_TEXT_CAP, FastInfo, read_bytes
+from .window import FileWindow
 
 __all__ = ["read_asf"]
 

@@ -1,0 +1,1 @@
+"""FLAC: the metadata blocks' walk, the damage check and the lean reader."""

@@ -1,0 +1,1 @@
+"""Ogg: the pages' parser and the lean Vorbis and Opus reader."""
