@@ -49,7 +49,7 @@ from audio_factory import (
 )
 from music_tools import extract
 from music_tools.formats.sniff import sniff
-from music_tools.read.fast import fast_kind, mutagen_only, read_fast_path
+from music_tools.read.extract import lean_kind, mutagen_only, read_lean
 
 #: seconds of audio per corpus file: long enough that each file is a few hundred KB, so the
 #: key's first and last 64 KiB are separate reads, as they are in a real collection
@@ -160,8 +160,8 @@ def _rates(
 
 def _fell_back(paths: Sequence[Path]) -> float | None:
     """The share of files the lean readers stepped aside from (None: no lean reader)."""
-    tried = [p for p in paths if fast_kind(sniff(p.read_bytes()[:64]), p.suffix.lower())]
-    return sum(read_fast_path(p) is None for p in tried) / len(tried) if tried else None
+    tried = [p for p in paths if lean_kind(sniff(p.read_bytes()[:64]), p.suffix.lower())]
+    return sum(read_lean(p) is None for p in tried) / len(tried) if tried else None
 
 
 def _bytes_per_file(paths: Sequence[Path]) -> float:

@@ -28,7 +28,7 @@ from audio_factory import (
     write_tags,
 )
 from music_tools import ExtractError, LibraryFile, extract
-from music_tools.read.fast import mutagen_only, read_fast_path
+from music_tools.read.extract import mutagen_only, read_lean
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
 
@@ -69,7 +69,7 @@ def assert_same_as_mutagen(path: Path) -> bool:
             assert mine == pytest.approx(theirs, rel=0.01), (path, name)
         else:
             assert mine == theirs, (path, name, mine, theirs)
-    return read_fast_path(path) is not None
+    return read_lean(path) is not None
 
 
 def _variants(root: Path, fmt: str) -> Iterator[Path]:
@@ -330,7 +330,7 @@ def test_a_v24_tag_of_countless_plain_sized_frames_goes_to_mutagen(
         body += b"PRIV" + (8).to_bytes(4, "big") + b"\x00\x00" + b"o%05d\x00x" % index
     path = id3_bases["mp3"].with_name(f"cap-{count}.mp3")
     path.write_bytes(b"ID3\x04\x00\x00" + _syncsafe(len(body)) + body + audio)
-    assert (read_fast_path(path) is None) == (count > 4096)
+    assert (read_lean(path) is None) == (count > 4096)
     assert_same_as_mutagen(path)
 
 
@@ -362,7 +362,7 @@ def test_a_huge_picture_is_stepped_over_not_read(tmp_path: Path, fmt: str) -> No
     path = make_audio(tmp_path / file_name(fmt), fmt, seconds=0.5)
     write_tags(path, fmt, Tags(), picture=True, cover=bytes(12 * 1024 * 1024))
     before = _bytes_read()
-    assert read_fast_path(path) is not None
+    assert read_lean(path) is not None
     assert _bytes_read() - before < 512 * 1024
     assert_same_as_mutagen(path)
 
@@ -371,7 +371,7 @@ def test_a_huge_text_tag_goes_to_mutagen_unread(tmp_path: Path) -> None:
     path = make_audio(tmp_path / "t.mp3", "mp3", seconds=0.5)
     write_tags(path, "mp3", Tags(title="x" * (3 * 1024 * 1024)))
     before = _bytes_read()
-    assert read_fast_path(path) is None
+    assert read_lean(path) is None
     assert _bytes_read() - before < 512 * 1024
 
 
@@ -428,7 +428,7 @@ def test_a_tag_of_countless_frames_goes_to_mutagen(tmp_path: Path) -> None:
     for i in range(5000):
         tags.add(TXXX(encoding=3, desc=f"d{i}", text="v"))
     tags.save(path)
-    assert read_fast_path(path) is None
+    assert read_lean(path) is None
     assert_same_as_mutagen(path)
 
 

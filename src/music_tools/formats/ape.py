@@ -1,42 +1,24 @@
-"""Monkey's Audio (APE) and WavPack: one header at the start of the file, APEv2 tags at its end.
-
-Follows mutagen.monkeysaudio and mutagen.wavpack. Neither gives a bitrate; the extract stage
-computes it from the audio payload, as for the mutagen path. A WavPack file whose first block
-does not carry the total sample count (mutagen then walks every block) goes to mutagen.
+"""Monkey's Audio (APE): a header at the start of the file, APEv2 tags at its end, the audio
+between them read as a raw stream; the lean reader follows mutagen.monkeysaudio. It gives no
+bitrate; the extract stage computes it from the audio payload, as for the mutagen path.
 """
 
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 from .apev2 import read_apev2
 from .info import FastInfo, read_bytes
+from .raw import RAW
 from .window import FileWindow
 
-__all__ = ["read_ape", "read_wavpack"]
+__all__ = ["APE", "read_ape"]
 
 _APE_NEW = struct.Struct("<IIIHHI")  # header[56:76], version 3.98 and later
-_WV_HEADER = struct.Struct("<4sIHBBIIIII")
-_WV_RATES = (
-    6000,
-    8000,
-    9600,
-    11025,
-    12000,
-    16000,
-    22050,
-    24000,
-    32000,
-    44100,
-    48000,
-    64000,
-    88200,
-    96000,
-    192000,
-)  # mutagen.wavpack.RATES
 
 
-def read_ape(window: FileWindow) -> FastInfo | None:
+def read_ape(window: FileWindow, layout: object) -> FastInfo | None:
     header = read_bytes(window, 0, 76)
     if len(header) != 76 or header[:4] != b"MAC ":
         return None
@@ -63,20 +45,4 @@ def read_ape(window: FileWindow) -> FastInfo | None:
     return FastInfo("ape", "ape", True, length, rate, channels, bits, 0, ape=tags or None)
 
 
-def read_wavpack(window: FileWindow) -> FastInfo | None:
-    header = read_bytes(window, 0, 32)
-    if len(header) != 32 or header[:4] != b"wvpk":
-        return None
-    _, _, _, _, _, samples, block_index, _, flags, _ = _WV_HEADER.unpack(header)
-    rate_index = (flags >> 23) & 0xF
-    if samples == 0xFFFFFFFF or block_index != 0 or rate_index >= len(_WV_RATES):
-        return None  # mutagen walks the blocks, or fails on a custom sample rate
-    rate, bits = _WV_RATES[rate_index], ((flags & 3) + 1) * 8
-    if (flags >> 31) & 1:
-        rate, bits = rate * 4, 1
-    channels = 1 if flags & 4 else 2
-    tags = read_apev2(window)
-    if tags is None:
-        return None
-    length = float(samples) / rate
-    return FastInfo("wv", "wavpack", True, length, rate, channels, bits, 0, ape=tags or None)
+APE = replace(RAW, read=read_ape)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..formats.mpeg_audio import FrameHeader, frame_header, vbr_counts
-from ..formats.payload import id3v2_size
+from ..formats.mpeg import FrameHeader, frame_header, vbr_counts
+from ..formats.raw import id3v2_size
 
 __all__ = ["Mp3Header", "read_mp3_header"]
 

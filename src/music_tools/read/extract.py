@@ -1,7 +1,10 @@
 """One audio file -> one LibraryFile: tags, properties and identity keys, or one ExtractError.
 
 This is the error boundary of reading: whatever mutagen, the OS or a hostile file throws
-becomes `ExtractError(path, reason)` with a reason a person understands.
+becomes `ExtractError(path, reason)` with a reason a person understands. It is also reading's
+one dispatcher: the file's kind (its magic bytes, else its name) picks its container format
+from `_CONTAINERS`; that format's walk is made once per file and handed to its tag-size
+limit, damage check, lean reader and payload alike.
 """
 
 from __future__ import annotations
@@ -9,20 +12,69 @@ from __future__ import annotations
 import os
 import stat as stat_module
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from ..errors import ExtractError, os_reason
-from ..formats.damage import TAG_LIMIT, damage, tag_bytes
-from ..formats.sniff import OGG_EXTENSIONS, sniff
-from ..formats.window import OGG_WINDOW, WINDOW, FileWindow, OpenFile
-from ..identity import keys
+from ..formats.ape import APE
+from ..formats.asf import ASF
+from ..formats.container import Container, Payload
+from ..formats.dsd import DSDIFF, DSF
+from ..formats.flac import FLAC
+from ..formats.info import FastInfo
+from ..formats.mp4 import MP4
+from ..formats.mpeg import MP3
+from ..formats.musepack import MUSEPACK
+from ..formats.ogg import OGG
+from ..formats.raw import RAW
+from ..formats.riff import AIFF, WAV
+from ..formats.sniff import EXTENSION_KINDS, sniff
+from ..formats.wavpack import WAVPACK
+from ..formats.window import FileWindow, HasFileno, OpenFile
+from ..identity.keys import audio_hash, audio_key, file_content_hash, md5_key
 from ..identity.normalize import NORMALIZATION_VERSION, metadata_hash
 from ..models import FileEntry, LibraryFile
 from ..util import human_size, search_text, special_kind
-from .tags import MutagenError, NotAudioError, read_tags
+from .fields import fill_from_lean
+from .tags import MutagenError, NotAudioError, read_with_mutagen
 
-__all__ = ["ExtractBatch", "extract", "extract_batch"]
+__all__ = [
+    "TAG_LIMIT",
+    "ExtractBatch",
+    "extract",
+    "extract_batch",
+    "fast_reading",
+    "lean_kind",
+    "mutagen_only",
+    "payload_of",
+    "read_lean",
+]
+
+#: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
+TAG_LIMIT = 32 * 1024 * 1024
+
+#: The container format of each kind (as `sniff` names them, as the readers name a file's
+#: format): every other kind is a raw stream between tags.
+_CONTAINERS: dict[str, Container[Any]] = {
+    "mp3": MP3,
+    "flac": FLAC,
+    "wav": WAV,
+    "aiff": AIFF,
+    "m4a": MP4,
+    **dict.fromkeys(("vorbis", "opus", "oggflac", "speex", "ogg"), OGG),
+    "wma": ASF,
+    "ape": APE,
+    "wv": WAVPACK,
+    "mpc": MUSEPACK,
+    "dsf": DSF,
+    "dff": DSDIFF,
+}
+#: the container a file's name says it is, before its bytes are read
+_BY_EXTENSION = {ext: _CONTAINERS.get(kinds[0], RAW) for ext, kinds in EXTENSION_KINDS.items()}
+#: files that sniffing leaves unnamed (no magic bytes) but whose name names one lean reader
+_LEAN_BY_EXTENSION = {".mp3": "mp3"}
 
 _TRUNCATED_HINTS = (
     "read 0 bytes",
@@ -35,6 +87,8 @@ _TRUNCATED_HINTS = (
     "end of file",
     "bytes, read",
 )
+
+L = TypeVar("L")
 
 
 @dataclass(slots=True)
@@ -102,8 +156,28 @@ def _open(path: str) -> tuple[OpenFile, os.stat_result]:
     return OpenFile(fd, path), stat
 
 
-_HEAD_FIRST = frozenset({".wav", ".aif", ".aiff", ".aifc"})
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+class _Walked:
+    """One file's window, and each container walked over it, at most once: the tag-size
+    limit, the damage checks, the lean reader and the payload share the walk."""
+
+    __slots__ = ("_layouts", "checked", "window")
+
+    def __init__(self, window: FileWindow) -> None:
+        self.window = window
+        self._layouts: dict[Any, Any] = {}
+        self.checked: list[Container[Any]] = []  # the containers whose damage was checked
+
+    def layout(self, container: Container[L]) -> L:
+        walk = container.walk
+        layouts = self._layouts
+        if walk in layouts:
+            layout: L = layouts[walk]
+            return layout
+        layout = layouts[walk] = walk(self.window)
+        return layout
 
 
 def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
@@ -121,46 +195,87 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
             file_size=stat.st_size,
             file_mtime_ns=stat.st_mtime_ns,
         )
-        is_ogg = extension in OGG_EXTENSIONS
-        window = FileWindow(opened, stat.st_size, OGG_WINDOW if is_ogg else WINDOW)
+        named = _BY_EXTENSION.get(extension, RAW)
+        walked = _Walked(FileWindow(opened, stat.st_size, named.span))
+        window = walked.window
         # An Ogg, WAV or AIFF file's key starts at its first audio bytes, in the head: read
         # it at once (a misnamed file only reads more than it needs)
-        kind = sniff((window.head if is_ogg or extension in _HEAD_FIRST else window.prefix)[:64])
-        named = kind or extension.lstrip(".")
-        tags_size = tag_bytes(window, named)
-        if tags_size > TAG_LIMIT:
-            raise ExtractError(
-                path,
-                f"tags of {human_size(tags_size)} are larger than the {human_size(TAG_LIMIT)} "
-                "read for tags (pictures included); file not read",
-            )
-        _refuse_damaged(path, window, kind)  # before mutagen trusts the declared sizes
-        if kind is None and named == "mpc":  # SV8 after an ID3 tag: mutagen may loop on it
-            _refuse_damaged(path, window, named)
-        flac_md5 = read_tags(opened, file, extension, kind, window)
+        kind = sniff((window.head if named.head_first else window.prefix)[:64])
+        _refuse_large_tags(path, walked, _container(kind or extension.lstrip(".")))
+        if kind is not None:
+            _refuse_damaged(path, walked, _container(kind))  # before mutagen trusts the sizes
+        elif extension.lstrip(".") == "mpc":  # SV8 after an ID3 tag: mutagen may loop on it
+            _refuse_damaged(path, walked, MUSEPACK)
+        flac_md5 = _read_tags(opened, file, extension, kind, walked)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
         file.search_text = search_text(
             file.artist, file.title, file.album, file.album_artist, file.genre
         )
         file_format = file.file_format or extension.lstrip(".")
-        payload, file.audio_key = keys.read_keys(
-            opened, file_format, stat.st_size, flac_md5, with_payload=full_hash, window=window
-        )
-        if file_format != kind:
-            _refuse_damaged(path, window, file_format)
+        container = _container(file_format)
+        payload = None
+        if flac_md5 and not full_hash:
+            file.audio_key = md5_key(flac_md5)  # no byte of the audio read
+        else:
+            key_window = window
+            if window.span < container.span:  # a misnamed Ogg file: the key wants more
+                key_window = FileWindow(opened, stat.st_size, container.span)
+            payload = container.payload(key_window, walked.layout(container))
+            file.audio_key = (
+                md5_key(flac_md5) if flac_md5 else audio_key(key_window, file_format, payload)
+            )
+        _refuse_damaged(path, walked, container)
         if file.bitrate is None and file.duration and payload is not None:
             file.bitrate = round(payload.length * 8 / file.duration / 1000)
         if full_hash and payload is not None:
-            file.audio_hash = keys.audio_hash(opened.buffered, payload)
-            file.file_content_hash = keys.file_content_hash(opened.buffered, stat.st_size)
+            file.audio_hash = audio_hash(opened.buffered, payload)
+            file.file_content_hash = file_content_hash(opened.buffered, stat.st_size)
     return file
 
 
-def _refuse_damaged(path: str, window: FileWindow, file_format: str | None) -> None:
-    damaged = damage(window, file_format) if file_format else None
+def _container(kind: str) -> Container[Any]:
+    return _CONTAINERS.get(kind, RAW)
+
+
+def _refuse_large_tags(path: str, walked: _Walked, container: Container[Any]) -> None:
+    size = container.tag_bytes(walked.window, walked.layout(container))
+    if size > TAG_LIMIT:
+        raise ExtractError(
+            path,
+            f"tags of {human_size(size)} are larger than the {human_size(TAG_LIMIT)} read for "
+            "tags (pictures included); file not read",
+        )
+
+
+def _refuse_damaged(path: str, walked: _Walked, container: Container[Any]) -> None:
+    """Refuse a file whose headers declare more than it holds; each container is checked
+    once (the file's bytes may name one kind and its reader another)."""
+    if any(checked is container for checked in walked.checked):
+        return
+    walked.checked.append(container)
+    damaged = container.damage(walked.window, walked.layout(container))
     if damaged is not None:
         raise ExtractError(path, damaged)
+
+
+def _read_tags(
+    opened: OpenFile, file: LibraryFile, extension: str, kind: str | None, walked: _Walked
+) -> int | None:
+    """Fill `file`'s tags and properties: by the lean reader of its kind when there is one
+    and it is sure, else by mutagen. The MD5 a FLAC STREAMINFO carries (None: none)."""
+    lean = _lean_container(kind, extension)
+    if lean is not None and lean.read is not None and (_fast[0] or lean is OGG):
+        info = lean.read(walked.window, walked.layout(lean))
+        if info is not None:
+            fill_from_lean(file, info, opened)
+            return info.md5
+    return read_with_mutagen(opened, file, extension, kind)
+
+
+def _lean_container(kind: str | None, extension: str) -> Container[Any] | None:
+    name = kind or _LEAN_BY_EXTENSION.get(extension)
+    return _CONTAINERS.get(name) if name is not None else None
 
 
 def _kind(path: str) -> str:
@@ -180,3 +295,59 @@ def _describe(exc: BaseException, path: str) -> str:
             return f"corrupt {kind} file: damaged or cut-short {part[0].upper()} data"
         return f"corrupt {kind} file: {message[:200]}"
     return f"corrupt {kind} file ({type(exc).__name__}{': ' + message[:200] if message else ''})"
+
+
+# -- for the differential tests, the benchmarks and the duplicate finder ----------------------
+
+
+def lean_kind(sniffed: str | None, extension: str) -> str | None:
+    """The kind whose lean reader reads a file whose first bytes say `sniffed` (None: no lean
+    reader, mutagen reads it)."""
+    name = sniffed or _LEAN_BY_EXTENSION.get(extension)
+    container = _CONTAINERS.get(name) if name is not None else None
+    return name if container is not None and container.read is not None else None
+
+
+def read_lean(path: str | os.PathLike[str]) -> FastInfo | None:
+    """What the lean readers make of the file at `path` (None: mutagen would read it), for
+    the differential tests and the benchmarks' count of files that fell back."""
+    with open(path, "rb") as fileobj:
+        window = FileWindow(fileobj, os.fstat(fileobj.fileno()).st_size)
+        container = _lean_container(sniff(window.head[:64]), os.path.splitext(path)[1].lower())
+        if container is None or container.read is None:
+            return None
+        return container.read(window, container.walk(window))
+
+
+def payload_of(fileobj: HasFileno, file_format: str, size: int) -> Payload:
+    """Where the audio of a file read before as `file_format` lies (for its full hash)."""
+    container = _container(file_format)
+    window = FileWindow(fileobj, size, container.span)
+    return container.payload(window, container.walk(window))
+
+
+def fast_reading() -> bool:
+    """Whether the lean readers are on: MUSIC_TOOLS_FAST_READ is not "0" when the process
+    starts, or `mutagen_only` is not in force."""
+    return _fast[0]
+
+
+_fast = [os.environ.get("MUSIC_TOOLS_FAST_READ") != "0"]
+
+
+@contextmanager
+def mutagen_only() -> Iterator[None]:
+    """Within the block, every file is read through mutagen, the lean readers left out (what
+    the differential tests and the benchmarks compare against); MUSIC_TOOLS_FAST_READ is set
+    meanwhile, for the processes started within."""
+    previous, was_fast = os.environ.get("MUSIC_TOOLS_FAST_READ"), _fast[0]
+    os.environ["MUSIC_TOOLS_FAST_READ"] = "0"
+    _fast[0] = False
+    try:
+        yield
+    finally:
+        _fast[0] = was_fast
+        if previous is None:
+            del os.environ["MUSIC_TOOLS_FAST_READ"]
+        else:
+            os.environ["MUSIC_TOOLS_FAST_READ"] = previous

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..info import MAX_PARTS, TAG_TEXT_CAP, FastInfo
 from ..window import FileWindow, read_at
-from .atoms import top_atoms
+from .atoms import Mp4Layout
 from .items import Item, read_items
 from .sample_entry import Unsure, parse_sample_entry
 
@@ -68,10 +68,11 @@ class _Moov:
         self.items: list[Item] = []
 
 
-def read_mp4(window: FileWindow) -> FastInfo | None:
+def read_mp4(window: FileWindow, walked: Mp4Layout) -> FastInfo | None:
+    """The file as mutagen reads it, from its top-level atoms `walked` (the MP4 walk)."""
     try:
         source = _Source(window)
-        moov = _walk_file(source)
+        moov = _walk_file(source, walked)
         if moov.chapters:
             return None
         entry, length = _sound_track(source, moov)
@@ -127,9 +128,8 @@ class _Source:
         return read_at(self.window.fileobj, start, end - start)
 
 
-def _walk_file(source: _Source) -> _Moov:
+def _walk_file(source: _Source, walked: Mp4Layout) -> _Moov:
     """Walk every top-level container as mutagen does; what the first moov holds."""
-    walked = top_atoms(source.window)
     if walked.invalid or walked.cut:
         raise Unsure
     moov: _Moov | None = None
