@@ -195,19 +195,6 @@ def test_the_fast_ogg_reader_agrees_with_mutagen(tmp_path: Path, fmt: str, pictu
     assert f.artist == "Test Artist"
 
 
-def test_ape_items_are_read_through_the_public_mapping_too() -> None:
-    from music_tools.read.tags import _ape_dict
-
-    class Mapping:  # what mutagen's APEv2 offers publicly, without its private dict
-        def keys(self) -> list[str]:
-            return ["Artist", "TITLE"]
-
-        def __getitem__(self, key: str) -> str:
-            return {"Artist": "A", "TITLE": "T"}[key]
-
-    assert _ape_dict(Mapping()) == {"artist": "A", "title": "T"}
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     vendor=st.binary(max_size=12),

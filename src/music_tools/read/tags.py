@@ -192,7 +192,7 @@ def _tag_values(audio: Any, fileobj: BinaryIO) -> dict[str, str]:
     elif isinstance(audio, ASF):
         values = from_keys(tags, ASF_KEYS, str)
     elif isinstance(tags, APEv2):
-        values = from_keys(_ape_dict(tags), APE_KEYS_LOWER, _ape_text)
+        values = from_keys(tags, APE_KEYS_LOWER, _ape_text)  # its keys are case-insensitive
     elif isinstance(tags, list):  # Vorbis comments: a list of (key, value) pairs
         values = from_keys(vorbis_dict(tags), VORBIS_KEYS, str)
     else:
@@ -219,23 +219,10 @@ def _ape_text(value: Any) -> str:
     return "; ".join(str(value).split("\x00"))
 
 
-def _ape_dict(tags: Any) -> dict[str, Any]:
-    """APEv2 items under lower-cased keys.
-
-    mutagen keeps exactly that dict inside its case-insensitive proxy; reading it directly
-    saves a Python-level lookup per key. Should a mutagen release rename it, one pass over
-    the public mapping gives the same dict.
-    """
-    inner = getattr(tags, "_CIDictProxy__dict", None)
-    if isinstance(inner, dict):
-        return inner
-    return {key.lower(): tags[key] for key in tags.keys()}  # noqa: SIM118 (a mapping API)
-
-
 def _trailing_ape(fileobj: BinaryIO) -> dict[str, str]:
     fileobj.seek(0)
     try:
         ape: Any = APEv2(fileobj)  # type: ignore[no-untyped-call]
     except MutagenError:
         return {}
-    return from_keys(_ape_dict(ape), APE_KEYS_LOWER, _ape_text)
+    return from_keys(ape, APE_KEYS_LOWER, _ape_text)
