@@ -33,6 +33,7 @@ __all__ = [
     "Target",
     "db_option",
     "default_db_path",
+    "fast_read",
     "format_option",
     "json_option",
     "machine_option",
@@ -278,6 +279,12 @@ def open_db_to_cache(
     folder = path.parent if str(path.parent) else Path(".")
     writable = os.access(path, os.W_OK) and os.access(folder, os.W_OK)
     return open_db(path, write=acting or writable, view=view)
+
+
+def fast_read() -> bool:
+    """Whether the lean readers read what they can: MUSIC_TOOLS_FAST_READ=0 reads every file
+    through mutagen instead (the environment read here, once per command)."""
+    return os.environ.get("MUSIC_TOOLS_FAST_READ") != "0"
 
 
 def _busy_timeout() -> float:

@@ -38,6 +38,7 @@ from .app import (
     ExitStatus,
     Target,
     db_option,
+    fast_read,
     format_option,
     machine_option,
     open_db,
@@ -155,6 +156,7 @@ def check(
                 on_progress=progress,
                 fingerprint=fingerprint,
                 on_fingerprint_failure=unheard.append,
+                fast_read=fast_read(),
             )
             results = checker.check_files_batch(files)
         _say_unheard(unheard)

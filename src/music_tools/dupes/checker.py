@@ -48,8 +48,11 @@ class DuplicateChecker:
         on_progress: Callable[[int, int], None] | None = None,
         fingerprint: bool = False,
         on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
+        fast_read: bool = True,
     ) -> None:
         self.db = db
+        #: False: every new file read through mutagen, the lean readers left out
+        self.fast_read = fast_read
         #: fingerprint every new file no key matched, and look it up as a same_recording
         #: (same-song matches of close lengths are checked by fingerprint either way,
         #: whenever fpcalc is installed)
@@ -80,7 +83,7 @@ class DuplicateChecker:
                 entries.append(entry)
         files: list[LibraryFile] = []
         done = 0
-        for task, batch in read_in_pool(entries, self.workers, False):
+        for task, batch in read_in_pool(entries, self.workers, False, self.fast_read):
             done += len(task)
             self.on_progress(done, len(entries))
             files.extend(batch.files)

@@ -42,6 +42,7 @@ class LibraryIndexer:
         workers: int | None = None,
         *,
         full_hash: bool = False,
+        fast_read: bool = True,
         fingerprint: bool = False,
         options: ScanOptions | None = None,
         on_progress: Callable[[Progress], None] | None = None,
@@ -52,6 +53,8 @@ class LibraryIndexer:
         self.db = db
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.full_hash = full_hash
+        #: False: every file read through mutagen, the lean readers left out
+        self.fast_read = fast_read
         #: after indexing, fingerprint the rows that need it (fpcalc must be installed)
         self.fingerprint = fingerprint
         self.options = options or ScanOptions()
@@ -117,7 +120,8 @@ class LibraryIndexer:
         writer = Writer(self.db, self.batch_rows, self.commit_seconds)
         done = 0
         try:
-            for task, batch in read_in_pool(diff.to_read(), self.workers, self.full_hash):
+            reading = read_in_pool(diff.to_read(), self.workers, self.full_hash, self.fast_read)
+            for task, batch in reading:
                 writer.returning.extend(diff.returning)
                 diff.returning.clear()
                 self._take(task, batch, diff, writer, report)

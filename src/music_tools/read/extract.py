@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 import stat as stat_module
 import struct
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -45,9 +44,7 @@ __all__ = [
     "ExtractBatch",
     "extract",
     "extract_batch",
-    "fast_reading",
     "lean_kind",
-    "mutagen_only",
     "payload_of",
     "read_lean",
 ]
@@ -100,12 +97,19 @@ class ExtractBatch:
 
 
 def extract(
-    path: str | os.PathLike[str], *, full_hash: bool = False, root: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    full_hash: bool = False,
+    root: str | None = None,
+    fast_read: bool = True,
 ) -> LibraryFile:
-    """Read one file. Raises ExtractError, and nothing else, when it cannot be read."""
+    """Read one file. Raises ExtractError, and nothing else, when it cannot be read.
+
+    `full_hash` also hashes the whole audio and the whole file; `fast_read=False` reads
+    every file through mutagen, the lean readers left out (what they are compared with)."""
     name = os.fspath(path)
     try:
-        return _extract(name, full_hash, root)
+        return _extract(name, full_hash, root, fast_read)
     except ExtractError:
         raise
     except NotAudioError:
@@ -119,7 +123,10 @@ def extract(
 
 
 def extract_batch(
-    items: Iterable[str | os.PathLike[str] | FileEntry], *, full_hash: bool = False
+    items: Iterable[str | os.PathLike[str] | FileEntry],
+    *,
+    full_hash: bool = False,
+    fast_read: bool = True,
 ) -> ExtractBatch:
     """Read many files; a failure is recorded beside the results, never raised.
 
@@ -129,9 +136,11 @@ def extract_batch(
     for item in items:
         try:
             if isinstance(item, FileEntry):
-                file = extract(item.path, full_hash=full_hash, root=item.library_root)
+                file = extract(
+                    item.path, full_hash=full_hash, root=item.library_root, fast_read=fast_read
+                )
             else:
-                file = extract(item, full_hash=full_hash)
+                file = extract(item, full_hash=full_hash, fast_read=fast_read)
         except ExtractError as exc:
             batch.errors.append(exc)
         else:
@@ -180,7 +189,7 @@ class _Walked:
         return layout
 
 
-def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
+def _extract(path: str, full_hash: bool, root: str | None, fast_read: bool) -> LibraryFile:
     directory, filename = os.path.split(path)
     extension = os.path.splitext(filename)[1].lower()
     opened, stat = _open(path)
@@ -206,7 +215,7 @@ def _extract(path: str, full_hash: bool, root: str | None) -> LibraryFile:
             _refuse_damaged(path, walked, _container(kind))  # before mutagen trusts the sizes
         elif extension.lstrip(".") == "mpc":  # SV8 after an ID3 tag: mutagen may loop on it
             _refuse_damaged(path, walked, MUSEPACK)
-        flac_md5 = _read_tags(opened, file, extension, kind, walked)
+        flac_md5 = _read_tags(opened, file, extension, kind, walked, fast_read)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
         file.search_text = search_text(
@@ -260,12 +269,17 @@ def _refuse_damaged(path: str, walked: _Walked, container: Container[Any]) -> No
 
 
 def _read_tags(
-    opened: OpenFile, file: LibraryFile, extension: str, kind: str | None, walked: _Walked
+    opened: OpenFile,
+    file: LibraryFile,
+    extension: str,
+    kind: str | None,
+    walked: _Walked,
+    fast_read: bool,
 ) -> int | None:
     """Fill `file`'s tags and properties: by the lean reader of its kind when there is one
     and it is sure, else by mutagen. The MD5 a FLAC STREAMINFO carries (None: none)."""
     lean = _lean_container(kind, extension)
-    if lean is not None and lean.read is not None and (_fast[0] or lean is OGG):
+    if lean is not None and lean.read is not None and (fast_read or lean is OGG):
         info = lean.read(walked.window, walked.layout(lean))
         if info is not None:
             fill_from_lean(file, info, opened)
@@ -324,30 +338,3 @@ def payload_of(fileobj: HasFileno, file_format: str, size: int) -> Payload:
     container = _container(file_format)
     window = FileWindow(fileobj, size, container.span)
     return container.payload(window, container.walk(window))
-
-
-def fast_reading() -> bool:
-    """Whether the lean readers are on: MUSIC_TOOLS_FAST_READ is not "0" when the process
-    starts, or `mutagen_only` is not in force."""
-    return _fast[0]
-
-
-_fast = [os.environ.get("MUSIC_TOOLS_FAST_READ") != "0"]
-
-
-@contextmanager
-def mutagen_only() -> Iterator[None]:
-    """Within the block, every file is read through mutagen, the lean readers left out (what
-    the differential tests and the benchmarks compare against); MUSIC_TOOLS_FAST_READ is set
-    meanwhile, for the processes started within."""
-    previous, was_fast = os.environ.get("MUSIC_TOOLS_FAST_READ"), _fast[0]
-    os.environ["MUSIC_TOOLS_FAST_READ"] = "0"
-    _fast[0] = False
-    try:
-        yield
-    finally:
-        _fast[0] = was_fast
-        if previous is None:
-            del os.environ["MUSIC_TOOLS_FAST_READ"]
-        else:
-            os.environ["MUSIC_TOOLS_FAST_READ"] = previous

@@ -51,9 +51,10 @@ _Packed = tuple[list[tuple[Any, ...]], list[tuple[str, str]]]
 
 
 def read_in_pool(
-    entries: Iterable[FileEntry], workers: int, full_hash: bool
+    entries: Iterable[FileEntry], workers: int, full_hash: bool, fast_read: bool = True
 ) -> Iterator[tuple[Sequence[FileEntry], ExtractBatch]]:
-    """(task, what it gave) for tasks of a few dozen files, in order, `workers` at a time.
+    """(task, what it gave) for tasks of a few dozen files, in order, `workers` at a time,
+    each file read as `extract(..., full_hash=, fast_read=)` reads it.
 
     `entries` may be a generator (the walk and the diff): tasks are submitted as it yields
     them, so the pool reads while the walk goes on, and results come back as they are done.
@@ -63,7 +64,7 @@ def read_in_pool(
     tasks = chunks(chain(first, iterator), TASK_FILES)
     if workers == 1 or len(first) <= IN_PROCESS_FILES:
         for task in tasks:
-            yield task, extract_batch(task, full_hash=full_hash)
+            yield task, extract_batch(task, full_hash=full_hash, fast_read=fast_read)
         return
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
@@ -76,7 +77,7 @@ def read_in_pool(
             # the first submits start the workers: they inherit the blocked signals
             blocked = _block_stop_signals() if number < workers else None
             try:
-                pending.append((task, pool.submit(_read_task, items, full_hash)))
+                pending.append((task, pool.submit(_read_task, items, full_hash, fast_read)))
             finally:
                 if blocked is not None:
                     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
@@ -151,14 +152,15 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _read_task(items: list[tuple[str, str | None]], full_hash: bool) -> _Packed:
+def _read_task(items: list[tuple[str, str | None]], full_hash: bool, fast_read: bool) -> _Packed:
     """Read a task's files (path, library root). The results travel as plain tuples, which
     pickle far faster than dataclasses (the parent unpickles every result)."""
     files: list[tuple[Any, ...]] = []
     errors: list[tuple[str, str]] = []
     for path, root in items:
         try:
-            files.append(_FIELDS(extract(path, full_hash=full_hash, root=root)))
+            file = extract(path, full_hash=full_hash, root=root, fast_read=fast_read)
+            files.append(_FIELDS(file))
         except ExtractError as exc:
             errors.append((exc.path, exc.reason))
     return files, errors
