@@ -278,8 +278,8 @@ def _read_tags(
 ) -> int | None:
     """Fill `file`'s tags and properties: by the lean reader of its kind when there is one
     and it is sure, else by mutagen. The MD5 a FLAC STREAMINFO carries (None: none)."""
-    lean = _lean_container(kind, extension)
-    if lean is not None and lean.read is not None and (fast_read or lean is OGG):
+    lean = _lean_container(kind, extension) if fast_read else None
+    if lean is not None and lean.read is not None:
         info = lean.read(walked.window, walked.layout(lean))
         if info is not None:
             fill_from_lean(file, info, opened)
