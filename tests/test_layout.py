@@ -23,7 +23,7 @@ ALLOWED = {
     "quality": {"formats"},
     "queries": {"store"},
     "library": {"store", "index", "dupes"},
-    "review": {"store", "dupes"},
+    "review": {"identity", "store", "dupes"},
     "cli": {
         "formats",
         "identity",

@@ -19,6 +19,7 @@ import platformdirs
 from rich.console import Console
 
 from ..errors import MusicToolsError, StoreError
+from ..identity.fingerprint import Fpcalc
 from ..queries import SearchError
 from ..store import LibraryDatabase
 from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
@@ -35,6 +36,7 @@ __all__ = [
     "default_db_path",
     "fast_read",
     "format_option",
+    "fpcalc",
     "json_option",
     "machine_option",
     "open_db",
@@ -285,6 +287,13 @@ def fast_read() -> bool:
     """Whether the lean readers read what they can: MUSIC_TOOLS_FAST_READ=0 reads every file
     through mutagen instead (the environment read here, once per command)."""
     return os.environ.get("MUSIC_TOOLS_FAST_READ") != "0"
+
+
+def fpcalc() -> Fpcalc:
+    """Which fpcalc fingerprints: MUSIC_TOOLS_FPCALC names another program (empty: none),
+    MUSIC_TOOLS_FPCALC_TIMEOUT the seconds per run (the environment read here, once per
+    command); a bad timeout is said when the command starts."""
+    return Fpcalc.from_environment(os.environ)
 
 
 def _busy_timeout() -> float:

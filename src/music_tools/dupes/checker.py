@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from ..errors import os_reason
-from ..identity.fingerprint import FingerprintOutcome
+from ..identity.fingerprint import DEFAULT_FPCALC, FingerprintOutcome, Fpcalc
 from ..models import FileEntry, LibraryFile
 from ..read.pool import read_in_pool
 from ..store import LibraryDatabase
@@ -49,8 +49,11 @@ class DuplicateChecker:
         fingerprint: bool = False,
         on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
         fast_read: bool = True,
+        fpcalc: Fpcalc = DEFAULT_FPCALC,
     ) -> None:
         self.db = db
+        #: which fpcalc fingerprints (its program empty: none)
+        self.fpcalc = fpcalc
         #: False: every new file read through mutagen, the lean readers left out
         self.fast_read = fast_read
         #: fingerprint every new file no key matched, and look it up as a same_recording
@@ -94,7 +97,9 @@ class DuplicateChecker:
         on_disk = _OnDisk(self.db.machine)
         gone = _drop_gone(candidates, on_disk)
         cache = HashCache(self.db)
-        prints = FingerprintCache(self.db, self.workers, on_failure=self.on_fingerprint_failure)
+        prints = FingerprintCache(
+            self.db, self.workers, on_failure=self.on_fingerprint_failure, fpcalc=self.fpcalc
+        )
         if prints.enabled:
             prints.prefetch(_to_hear(files, candidates, self.fingerprint))
         for file in files:

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 
 from ..errors import StoreError
 from ..identity.fingerprint import (
+    DEFAULT_FPCALC,
     Alignment,
     FingerprintOutcome,
+    Fpcalc,
     align,
     fingerprint_many,
     fingerprinter,
@@ -53,13 +55,18 @@ class FingerprintCache:
 
     db: LibraryDatabase
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    algorithm: str | None = field(default_factory=fingerprinter)
     #: called with each outcome of a file fpcalc failed on (not: silent or too short)
     on_failure: Callable[[FingerprintOutcome], None] | None = None
+    fpcalc: Fpcalc = DEFAULT_FPCALC
+    #: what the prints are made with (None: fpcalc is not installed)
+    algorithm: str | None = field(init=False)
     _known: dict[_Key, bytes | None] = field(default_factory=dict)
     _dirty: list[tuple[FingerprintRow, list[int]]] = field(default_factory=list)
     #: audio_key -> what a file of that audio gave, for its copies
     _by_audio: dict[str, _Heard] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.algorithm = fingerprinter(self.fpcalc)
 
     @property
     def enabled(self) -> bool:
@@ -90,7 +97,7 @@ class FingerprintCache:
                     run.append(file)
                     if audio:
                         chosen.add(audio)
-            outcomes = fingerprint_many((f.file_path for f in run), self.workers)
+            outcomes = fingerprint_many((f.file_path for f in run), self.workers, self.fpcalc)
             for file, outcome in zip(run, outcomes, strict=True):
                 self._take(file, outcome)
             missing = []

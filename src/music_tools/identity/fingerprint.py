@@ -25,24 +25,26 @@ from dataclasses import dataclass
 
 from .fpcalc import (
     ALGORITHM,
+    DEFAULT_FPCALC,
     INSTALL_HINT,
     FingerprintOutcome,
+    Fpcalc,
     decode,
     encode,
     fingerprint_file,
     fingerprint_many,
     fingerprinter,
-    fpcalc_path,
-    fpcalc_timeout,
 )
 
 __all__ = [
     "ALGORITHM",
+    "DEFAULT_FPCALC",
     "INSTALL_HINT",
     "MATCH_BER",
     "MAX_OFFSET_S",
     "Alignment",
     "FingerprintOutcome",
+    "Fpcalc",
     "align",
     "confidence",
     "decode",
@@ -50,8 +52,6 @@ __all__ = [
     "fingerprint_file",
     "fingerprint_many",
     "fingerprinter",
-    "fpcalc_path",
-    "fpcalc_timeout",
     "terms",
 ]
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from ..errors import StoreError
+from ..identity.fingerprint import DEFAULT_FPCALC, Fpcalc
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
 from ..read.pool import read_in_pool
@@ -44,6 +45,7 @@ class LibraryIndexer:
         full_hash: bool = False,
         fast_read: bool = True,
         fingerprint: bool = False,
+        fpcalc: Fpcalc = DEFAULT_FPCALC,
         options: ScanOptions | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         batch_rows: int = 500,
@@ -57,6 +59,7 @@ class LibraryIndexer:
         self.fast_read = fast_read
         #: after indexing, fingerprint the rows that need it (fpcalc must be installed)
         self.fingerprint = fingerprint
+        self.fpcalc = fpcalc
         self.options = options or ScanOptions()
         self.on_progress = on_progress or (lambda progress: None)
         self.batch_rows = batch_rows
@@ -111,7 +114,9 @@ class LibraryIndexer:
         """The fingerprinting pass, timed apart from the index (its own summary)."""
         report.fingerprints = FingerprintReport()
         try:
-            fingerprint_library(self.db, self.workers, self.on_progress, report.fingerprints)
+            fingerprint_library(
+                self.db, self.workers, self.on_progress, report.fingerprints, self.fpcalc
+            )
         except KeyboardInterrupt:
             report.interrupted = report.fingerprints.interrupted = True
             raise IndexInterrupted(report) from None
