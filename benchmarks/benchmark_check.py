@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
 from audio_factory import Tags, write_tags
 from dupe_corpus import Label, encode, score
-from music_tools.identity.fingerprint import DEFAULT_FPCALC, Fpcalc
+from music_tools.identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from music_tools.identity.normalize import metadata_hash
 from music_tools.index.fingerprinting import fingerprint_library
 from music_tools.library import (

@@ -43,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
 from factories import library_file
 from music_factory import song, write_song
-from music_tools.identity.fingerprint import DEFAULT_FPCALC, fingerprinter, terms
+from music_tools.identity.fingerprint import terms
+from music_tools.identity.fpcalc import DEFAULT_FPCALC, fingerprinter
 from music_tools.index.fingerprinting import fingerprint_library
 from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
 from music_tools.store.fingerprints import FingerprintRow, candidates_by_terms, save_fingerprints

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from music_tools.dupes import find_duplicates
-from music_tools.identity.fingerprint import Fpcalc
+from music_tools.identity.fpcalc import Fpcalc
 from music_tools.library import LibraryDatabase, LibraryFile
 from music_tools.review import ReviewOptions, ReviewSession
 from music_tools.review.server import ReviewServer

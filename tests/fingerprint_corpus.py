@@ -22,7 +22,7 @@ import pytest
 
 from audio_factory import Tags, write_tags
 from music_factory import song, write_song
-from music_tools.identity.fingerprint import DEFAULT_FPCALC
+from music_tools.identity.fpcalc import DEFAULT_FPCALC
 
 __all__ = ["SECONDS", "SONGS", "Label", "build_corpus", "fpcalc_children", "requires_fpcalc"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from audio_factory import Tags, write_tags
 from music_factory import song, write_song
-from music_tools.identity.fingerprint import Fpcalc
+from music_tools.identity.fpcalc import Fpcalc
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.review import ReviewOptions, ReviewSession
 from music_tools.review.server import ReviewServer

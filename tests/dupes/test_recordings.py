@@ -17,7 +17,7 @@ from fingerprint_corpus import Label, build_corpus, fpcalc_children, requires_fp
 from music_factory import song, write_song
 from music_tools.cli import cli
 from music_tools.dupes import KINDS, DuplicateChecker, find_duplicates
-from music_tools.identity.fingerprint import Fpcalc
+from music_tools.identity.fpcalc import Fpcalc
 from music_tools.index import IndexInterrupted, Progress
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.store.fingerprints import stale_fingerprints

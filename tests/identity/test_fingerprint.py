@@ -18,20 +18,9 @@ from fake_fpcalc import alive, fake_fpcalc, started
 from fingerprint_corpus import fpcalc_children, requires_fpcalc
 from music_factory import song, write_song
 from music_tools.errors import MusicToolsError
-from music_tools.identity.fingerprint import (
-    ITEM_S,
-    MATCH_BER,
-    FingerprintOutcome,
-    Fpcalc,
-    align,
-    decode,
-    encode,
-    fingerprint_file,
-    fingerprint_many,
-    fingerprinter,
-    terms,
-)
-from music_tools.identity.fpcalc_output import parse_output
+from music_tools.identity.fingerprint import ITEM_S, MATCH_BER, align, terms
+from music_tools.identity.fpcalc import Fpcalc, fingerprint_file, fingerprint_many, fingerprinter
+from music_tools.identity.fpcalc_output import FingerprintOutcome, decode, encode, parse_output
 
 RATE = 44_100
 

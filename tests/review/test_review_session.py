@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from music_tools.identity.fingerprint import Fpcalc
+from music_tools.identity.fpcalc import Fpcalc
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.review import GroupFilter, ReviewError, ReviewOptions, ReviewSession
 

@@ -19,7 +19,7 @@ import platformdirs
 from rich.console import Console
 
 from ..errors import MusicToolsError, StoreError
-from ..identity.fingerprint import Fpcalc
+from ..identity.fpcalc import Fpcalc
 from ..queries import SearchError
 from ..store import LibraryDatabase
 from ..store.connection import DEFAULT_BUSY_TIMEOUT_S

@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 
 from .. import __version__
-from ..identity.fingerprint import DEFAULT_FPCALC, INSTALL_HINT
+from ..identity.fpcalc import DEFAULT_FPCALC, INSTALL_HINT
 from ..index import IndexInterrupted, LibraryIndexer
 from ..queries import library_stats, relocate, search
 from ..scan import ScanOptions

@@ -28,7 +28,8 @@ from ..dupes.actions import (
 )
 from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
-from ..identity.fingerprint import INSTALL_HINT, FingerprintOutcome
+from ..identity.fpcalc import INSTALL_HINT
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import FileEntry
 from ..scan import scan
 from ..store import LibraryDatabase

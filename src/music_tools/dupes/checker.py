@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from ..errors import os_reason
-from ..identity.fingerprint import DEFAULT_FPCALC, FingerprintOutcome, Fpcalc
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import FileEntry, LibraryFile
 from ..read.pool import read_in_pool
 from ..store import LibraryDatabase

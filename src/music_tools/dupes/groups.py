@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 
-from ..identity.fingerprint import DEFAULT_FPCALC, FingerprintOutcome, Fpcalc
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
 from ..store.matching import album_counts, groups_by_key

@@ -18,16 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..errors import StoreError
-from ..identity.fingerprint import (
-    DEFAULT_FPCALC,
-    Alignment,
-    FingerprintOutcome,
-    Fpcalc,
-    align,
-    fingerprint_many,
-    fingerprinter,
-    terms,
-)
+from ..identity.fingerprint import Alignment, align, terms
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc, fingerprint_many, fingerprinter
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
 from ..store.fingerprints import (

@@ -16,44 +16,16 @@ choice depends on the value alone, not its position, so a shifted copy keeps the
 and a transcode keeps most of them (its values are mostly bit-exact).
 
 Running fpcalc (the pool of processes and their timeouts, what their output means) is
-`fpcalc.py`'s and `fpcalc_output.py`'s; their names are re-exported here.
+`fpcalc.py`'s and `fpcalc_output.py`'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fpcalc import (
-    ALGORITHM,
-    DEFAULT_FPCALC,
-    INSTALL_HINT,
-    FingerprintOutcome,
-    Fpcalc,
-    decode,
-    encode,
-    fingerprint_file,
-    fingerprint_many,
-    fingerprinter,
-)
+from .fpcalc_output import decode
 
-__all__ = [
-    "ALGORITHM",
-    "DEFAULT_FPCALC",
-    "INSTALL_HINT",
-    "MATCH_BER",
-    "MAX_OFFSET_S",
-    "Alignment",
-    "FingerprintOutcome",
-    "Fpcalc",
-    "align",
-    "confidence",
-    "decode",
-    "encode",
-    "fingerprint_file",
-    "fingerprint_many",
-    "fingerprinter",
-    "terms",
-]
+__all__ = ["MATCH_BER", "MAX_OFFSET_S", "Alignment", "align", "confidence", "terms"]
 
 ITEM_S = 0.1238  # one value per 1,365 samples at 11,025 Hz
 #: how far two fingerprints are slid against each other looking for the best alignment

@@ -29,19 +29,15 @@ from typing import Any
 
 from ..errors import MusicToolsError
 from ..util import can_die_with_parent, die_with_parent
-from .fpcalc_output import NO_FINGERPRINT, FingerprintOutcome, decode, encode, parse_output
+from .fpcalc_output import NO_FINGERPRINT, FingerprintOutcome, parse_output
 
 __all__ = [
-    "ALGORITHM",
     "DEFAULT_FPCALC",
     "INSTALL_HINT",
     "NO_FINGERPRINT",
     "PROGRAM_ENV",
     "TIMEOUT_ENV",
-    "FingerprintOutcome",
     "Fpcalc",
-    "decode",
-    "encode",
     "fingerprint_file",
     "fingerprint_many",
     "fingerprinter",
@@ -49,7 +45,6 @@ __all__ = [
 
 #: Chromaprint's default algorithm (the one AcoustID uses), over its default 120 s
 CHROMAPRINT_ALGORITHM = 2
-ALGORITHM = f"chromaprint{CHROMAPRINT_ALGORITHM}"
 LENGTH_S = 120
 #: the time one fpcalc run is given: TIMEOUT_BASE_S, plus TIMEOUT_PER_AUDIO_S for each
 #: second of audio asked for (10 s for 120 s). Measured for 120 s of 4-minute files (one at
@@ -132,7 +127,7 @@ def fingerprinter(fpcalc: Fpcalc = DEFAULT_FPCALC) -> str | None:
     program = fpcalc.path()
     if program is None:
         return None
-    return f"{ALGORITHM}/{_version(program)}"
+    return f"chromaprint{CHROMAPRINT_ALGORITHM}/{_version(program)}"
 
 
 def fingerprint_file(path: str, fpcalc: Fpcalc = DEFAULT_FPCALC) -> FingerprintOutcome:

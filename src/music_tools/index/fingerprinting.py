@@ -12,14 +12,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
-from ..identity.fingerprint import (
-    DEFAULT_FPCALC,
-    FingerprintOutcome,
-    Fpcalc,
-    fingerprint_many,
-    fingerprinter,
-    terms,
-)
+from ..identity.fingerprint import terms
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc, fingerprint_many, fingerprinter
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..store import LibraryDatabase
 from ..store.fingerprints import (
     FingerprintRow,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from ..errors import StoreError
-from ..identity.fingerprint import DEFAULT_FPCALC, Fpcalc
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
 from ..read.pool import read_in_pool

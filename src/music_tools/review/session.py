@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..dupes import KINDS, DuplicateGroup, GroupMember, MatchKind, find_duplicates
 from ..dupes.actions import Action, Outcome, apply_actions, plan_group_actions, undo_log
 from ..errors import MusicToolsError, os_reason
-from ..identity.fingerprint import DEFAULT_FPCALC, Fpcalc
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from ..models import LibraryFile
 from ..store import LibraryDatabase
 from ..util import is_inside, printable_path
