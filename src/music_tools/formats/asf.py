@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import struct
 import uuid
-from dataclasses import dataclass, field
 
 from .container import Container, Payload
 from .info import TAG_TEXT_CAP, FastInfo, read_bytes
@@ -50,16 +49,16 @@ class _Unsure(Exception):
     """Raised inside this module where mutagen's answer is not modelled; never leaves it."""
 
 
-@dataclass(slots=True)
 class _Header:
-    """What the header objects say, as mutagen's ASFInfo and ASFTags would hold it."""
+    """What the header objects say, as mutagen's ASFInfo and ASFTags would hold it: the
+    properties, the first audio codec's name, and the attributes by the object holding them."""
 
-    length: float = 0.0
-    rate: int = 0
-    channels: int = 0
-    bitrate: int = 0
-    codec_name: str = ""
-    tags: dict[bytes, list[tuple[str, str]]] = field(default_factory=dict)
+    __slots__ = ("bitrate", "channels", "codec_name", "length", "rate", "tags")
+
+    def __init__(self) -> None:
+        self.length, self.rate, self.channels, self.bitrate = 0.0, 0, 0, 0
+        self.codec_name = ""
+        self.tags: dict[bytes, list[tuple[str, str]]] = {}
 
 
 def read_asf(window: FileWindow, layout: object) -> FastInfo | None:
