@@ -169,8 +169,11 @@ class LibraryIndexer:
         entries = {entry.path: entry for entry in task} if batch.errors else {}
         for error in batch.errors:
             entry = entries[error.path]
+            # a chmod fixes an access failure without changing the file: no mtime is kept
+            # for it, so the next run tries again (plan.Diff retries what it cannot match)
+            mtime_ns = entry.mtime_ns if error.kind.lasting else None
             failure = ScanFailure(
-                error.path, error.reason, entry.size, entry.mtime_ns, entry.library_root, now, now
+                error.path, error.reason, entry.size, mtime_ns, entry.library_root, now, now
             )
             writer.failures.append(failure)
             report.failures.append(failure)

@@ -1,7 +1,8 @@
 """One audio file -> one LibraryFile: tags, properties and identity keys, or one ExtractError.
 
 This is the error boundary of reading: whatever mutagen, the OS or a hostile file throws
-becomes `ExtractError(path, reason)` with a reason a person understands. It is also reading's
+becomes `ExtractError(path, reason, kind)`, with a reason a person understands and the kind
+of failure it is. It is also reading's
 one dispatcher: the file's kind (its magic bytes, else its name) picks its container format
 from `_CONTAINERS`; that format's walk is made once per file and handed to its tag-size
 limit, damage check, lean reader and payload alike.
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..errors import ExtractError, os_reason
+from ..errors import ExtractError, ExtractKind, os_kind, os_reason
 from ..formats.ape import APE
 from ..formats.asf import ASF
 from ..formats.container import Container, Payload
@@ -73,7 +74,8 @@ _BY_EXTENSION = {ext: _CONTAINERS.get(kinds[0], RAW) for ext, kinds in EXTENSION
 #: files that sniffing leaves unnamed (no magic bytes) but whose name names one lean reader
 _LEAN_BY_EXTENSION = {".mp3": "mp3"}
 
-_TRUNCATED_HINTS = (
+#: what mutagen says when a file ends before its parser had what it asked for
+_SHORT_READS = (
     "read 0 bytes",
     "unpack requires",
     "eof",
@@ -113,13 +115,14 @@ def extract(
     except ExtractError:
         raise
     except NotAudioError:
-        raise ExtractError(name, "not an audio file") from None
+        raise ExtractError(name, "not an audio file", ExtractKind.NOT_AUDIO) from None
     except OSError as exc:
-        raise ExtractError(name, os_reason(exc)) from None
+        raise ExtractError(name, os_reason(exc), os_kind(exc)) from None
     except MemoryError:
-        raise ExtractError(name, f"corrupt {_kind(name)} file (impossible sizes)") from None
+        reason = f"corrupt {_kind(name)} file (impossible sizes)"
+        raise ExtractError(name, reason, ExtractKind.CORRUPT) from None
     except (MutagenError, struct.error, EOFError, Exception) as exc:  # the boundary
-        raise ExtractError(name, _describe(exc, name)) from None
+        raise ExtractError(name, *_describe(exc, name)) from None
 
 
 def extract_batch(
@@ -156,9 +159,10 @@ def _open(path: str) -> tuple[OpenFile, os.stat_result]:
         stat = os.fstat(fd)
         mode = stat.st_mode
         if stat_module.S_ISDIR(mode):
-            raise ExtractError(path, "is a directory")
+            raise ExtractError(path, "is a directory", ExtractKind.NOT_A_FILE)
         if not stat_module.S_ISREG(mode):
-            raise ExtractError(path, f"not a regular file ({special_kind(mode)})")
+            reason = f"not a regular file ({special_kind(mode)})"
+            raise ExtractError(path, reason, ExtractKind.NOT_A_FILE)
     except BaseException:
         os.close(fd)
         raise
@@ -195,7 +199,7 @@ def _extract(path: str, full_hash: bool, root: str | None, fast_read: bool) -> L
     opened, stat = _open(path)
     with opened:
         if stat.st_size == 0:
-            raise ExtractError(path, "empty file")
+            raise ExtractError(path, "empty file", ExtractKind.NOT_AUDIO)
         file = LibraryFile(
             file_path=path,
             filename=filename,
@@ -254,6 +258,7 @@ def _refuse_large_tags(path: str, walked: _Walked, container: Container[Any]) ->
             path,
             f"tags of {human_size(size)} are larger than the {human_size(TAG_LIMIT)} read for "
             "tags (pictures included); file not read",
+            ExtractKind.TOO_LARGE,
         )
 
 
@@ -265,7 +270,7 @@ def _refuse_damaged(path: str, walked: _Walked, container: Container[Any]) -> No
     walked.checked.append(container)
     damaged = container.damage(walked.window, walked.layout(container))
     if damaged is not None:
-        raise ExtractError(path, damaged)
+        raise ExtractError(path, damaged, ExtractKind.DAMAGED)
 
 
 def _read_tags(
@@ -296,19 +301,23 @@ def _kind(path: str) -> str:
     return os.path.splitext(path)[1].lstrip(".").upper() or "audio"
 
 
-def _describe(exc: BaseException, path: str) -> str:
-    """A reason a person understands, from whatever a parser raised."""
+def _describe(exc: BaseException, path: str) -> tuple[str, ExtractKind]:
+    """A reason a person understands, and its kind, from whatever a parser raised. Where the
+    foreign error enters, it is read once: its type, and mutagen's words for running out of
+    bytes (it has no type for that)."""
     message = " ".join(str(exc).replace(repr(path), "").replace(path, "").split())
     lowered = message.lower()
     kind = _kind(path)
-    if isinstance(exc, (struct.error, EOFError)) or any(h in lowered for h in _TRUNCATED_HINTS):
-        return f"truncated {kind} stream"
+    if isinstance(exc, (struct.error, EOFError)) or any(h in lowered for h in _SHORT_READS):
+        return f"truncated {kind} stream", ExtractKind.TRUNCATED
     if isinstance(exc, MutagenError):
         if not message:  # mutagen says nothing: say which of its parsers gave up
             part = type(exc).__module__.split(".")[1:2] or ["audio"]
-            return f"corrupt {kind} file: damaged or cut-short {part[0].upper()} data"
-        return f"corrupt {kind} file: {message[:200]}"
-    return f"corrupt {kind} file ({type(exc).__name__}{': ' + message[:200] if message else ''})"
+            reason = f"corrupt {kind} file: damaged or cut-short {part[0].upper()} data"
+            return reason, ExtractKind.CORRUPT
+        return f"corrupt {kind} file: {message[:200]}", ExtractKind.CORRUPT
+    name = f"{type(exc).__name__}{': ' + message[:200] if message else ''}"
+    return f"corrupt {kind} file ({name})", ExtractKind.CORRUPT
 
 
 # -- for the differential tests, the benchmarks and the duplicate finder ----------------------

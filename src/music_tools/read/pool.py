@@ -26,7 +26,7 @@ from itertools import chain, islice
 from operator import attrgetter
 from typing import Any
 
-from ..errors import ExtractError
+from ..errors import ExtractError, ExtractKind
 from ..models import LIBRARY_FILE_FIELDS, FileEntry, LibraryFile
 from ..util import chunks, die_with_parent
 from .extract import ExtractBatch, extract, extract_batch
@@ -46,8 +46,8 @@ ORPHAN_CHECK_S = 0.5
 _STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 _FIELDS = attrgetter(*LIBRARY_FILE_FIELDS)
 #: what a worker returns for a task: each file's fields in LIBRARY_FILE_FIELDS order, and
-#: (path, reason) of each failure
-_Packed = tuple[list[tuple[Any, ...]], list[tuple[str, str]]]
+#: (path, reason, kind's value) of each failure
+_Packed = tuple[list[tuple[Any, ...]], list[tuple[str, str, str]]]
 
 
 def read_in_pool(
@@ -97,7 +97,7 @@ def _unpack(packed: _Packed) -> ExtractBatch:
     files, errors = packed
     return ExtractBatch(
         [LibraryFile(*fields) for fields in files],
-        [ExtractError(path, reason) for path, reason in errors],
+        [ExtractError(path, reason, ExtractKind(kind)) for path, reason, kind in errors],
     )
 
 
@@ -156,11 +156,11 @@ def _read_task(items: list[tuple[str, str | None]], full_hash: bool, fast_read: 
     """Read a task's files (path, library root). The results travel as plain tuples, which
     pickle far faster than dataclasses (the parent unpickles every result)."""
     files: list[tuple[Any, ...]] = []
-    errors: list[tuple[str, str]] = []
+    errors: list[tuple[str, str, str]] = []
     for path, root in items:
         try:
             file = extract(path, full_hash=full_hash, root=root, fast_read=fast_read)
             files.append(_FIELDS(file))
         except ExtractError as exc:
-            errors.append((exc.path, exc.reason))
+            errors.append((exc.path, exc.reason, exc.kind.value))
     return files, errors
