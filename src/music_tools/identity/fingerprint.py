@@ -1,11 +1,10 @@
 """Acoustic fingerprints: Chromaprint through `fpcalc`, the index terms, and the comparison.
 
 Why `fpcalc` (Debian `libchromaprint-tools`, Homebrew `chromaprint`) and not libchromaprint
-in this process: measured on 4-minute MP3 and FLAC files it was as fast or faster (0.14-0.17 s
-a file against 0.17-0.24 s for libchromaprint through ctypes fed by soundfile), it decodes
-every format FFmpeg does (soundfile cannot decode M4A, WMA, APE, WavPack or Musepack), a
-decoder that crashes or hangs on a hostile file takes only its own process down, and it
-needs no Python package. The value of a fingerprint is Chromaprint's own (algorithm 2, the
+in this process: it was as fast or faster (figures: docs/benchmarks.md), it decodes every
+format FFmpeg does (soundfile cannot decode M4A, WMA, APE, WavPack or Musepack), a decoder
+that crashes or hangs on a hostile file takes only its own process down, and it needs no
+Python package. The value of a fingerprint is Chromaprint's own (algorithm 2, the
 first 120 s), so ours are comparable with AcoustID's, Picard's and beets'.
 
 A fingerprint is a sequence of 32-bit values, one every 0.124 s. Two files are the same

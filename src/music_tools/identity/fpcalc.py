@@ -47,9 +47,8 @@ __all__ = [
 CHROMAPRINT_ALGORITHM = 2
 LENGTH_S = 120
 #: the time one fpcalc run is given: TIMEOUT_BASE_S, plus TIMEOUT_PER_AUDIO_S for each
-#: second of audio asked for (10 s for 120 s). Measured for 120 s of 4-minute files (one at
-#: a time, 2 shared cores): 0.13-0.14 s for MP3, FLAC and AAC, 0.3 s for Opus and WavPack,
-#: 0.6 s for a 24-bit 192 kHz FLAC (resampled): 17 times the slowest
+#: second of audio asked for (10 s for 120 s), many times what fpcalc takes on the slowest
+#: file measured (figures: docs/benchmarks.md)
 TIMEOUT_BASE_S = 4.0
 TIMEOUT_PER_AUDIO_S = 0.05
 PROGRAM_ENV = "MUSIC_TOOLS_FPCALC"

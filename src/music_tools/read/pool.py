@@ -154,7 +154,7 @@ def _watch_parent(parent: int) -> None:
 
 def _read_task(items: list[tuple[str, str | None]], full_hash: bool, fast_read: bool) -> _Packed:
     """Read a task's files (path, library root). The results travel as plain tuples, which
-    pickle far faster than dataclasses (the parent unpickles every result)."""
+    pickle faster than dataclasses: the parent unpickles every result (docs/benchmarks.md)."""
     files: list[tuple[Any, ...]] = []
     errors: list[tuple[str, str, str]] = []
     for path, root in items:

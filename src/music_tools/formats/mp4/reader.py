@@ -28,7 +28,7 @@ _CONTAINERS = frozenset({b"moov", b"udta", b"trak", b"mdia", b"meta", b"ilst", b
 _KINDS = {**dict.fromkeys(_CONTAINERS, True), b"moof": False, b"traf": False}
 _HEADER = struct.Struct(">I4s").unpack_from
 #: bytes read where the walk's next header lies past those held: the headers after a sample
-#: table or a cover are few and small (4 KiB: 1.5 KiB of a realistic file's are needed)
+#: table or a cover are few and small
 STEP = 4 * 1024
 _MAX_DEPTH = 64  # containers inside containers walked at most
 
