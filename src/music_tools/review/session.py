@@ -66,14 +66,14 @@ class ReviewOptions:
     the other copies to `move_to`, or trash them; neither: the page only previews)."""
 
     kinds: tuple[MatchKind, ...] = KINDS
+    #: which fpcalc fingerprints (its program empty: none)
+    fpcalc: Fpcalc = DEFAULT_FPCALC
     preferred: tuple[str, ...] = ()
     protected: tuple[str, ...] = ()
     preset: str = "quality"
     move_to: str | None = None
     trash: bool = False
     log_folder: str = "."
-    #: which fpcalc fingerprints (its program empty: none)
-    fpcalc: Fpcalc = DEFAULT_FPCALC
 
 
 @dataclass(slots=True)
