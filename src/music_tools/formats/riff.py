@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Iterator
+from functools import partial
 
 from ..util import human_size
 from .apev2 import may_have_ape
@@ -150,7 +151,10 @@ def read_wav(window: FileWindow, layout: object) -> FastInfo | None:
     samples = chunks["data"][1] / align if align > 0 and "data" in chunks else 0
     length = samples / rate if rate > 0 else 0.0
     id3_chunk = min((chunks[k] for k in ("id3", "ID3") if k in chunks), default=None)
-    return _with_tags(window, "wav", length, rate, channels, bits, id3_chunk)
+    info = _with_tags(window, "wav", length, rate, channels, bits, id3_chunk)
+    if info is not None:  # WAV files tagged only with RIFF INFO, read as the mutagen path does
+        info.fallback = partial(read_riff_info, window.fileobj)
+    return info
 
 
 def read_aiff(window: FileWindow, layout: object) -> FastInfo | None:

@@ -287,7 +287,7 @@ def _read_tags(
     if lean is not None and lean.read is not None:
         info = lean.read(walked.window, walked.layout(lean))
         if info is not None:
-            fill_from_lean(file, info, opened)
+            fill_from_lean(file, info)
             return info.md5
     return read_with_mutagen(opened, file, extension, kind)
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..formats.info import FastInfo
-from ..formats.riff import read_riff_info
 from ..formats.tag_fields import (
     APE_KEYS_LOWER,
     ASF_KEYS,
@@ -19,7 +18,6 @@ from ..formats.tag_fields import (
     MP4_KEYS,
     VORBIS_KEYS,
 )
-from ..formats.window import HasFileno
 from ..models import LibraryFile
 
 __all__ = [
@@ -38,7 +36,7 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ARTIST_JOIN = "; "
 
 
-def fill_from_lean(file: LibraryFile, info: FastInfo, opened: HasFileno) -> None:
+def fill_from_lean(file: LibraryFile, info: FastInfo) -> None:
     """Fill `file` from what a lean reader returned."""
     file.file_format, file.codec, file.is_lossless = info.file_format, info.codec, info.is_lossless
     set_properties(
@@ -56,8 +54,8 @@ def fill_from_lean(file: LibraryFile, info: FastInfo, opened: HasFileno) -> None
         values = from_keys(info.asf, ASF_KEYS, str)
     else:
         values = {}
-    if not values and info.file_format == "wav":
-        values = read_riff_info(opened)  # as the mutagen path: WAV tagged only with RIFF INFO
+    if not values and info.fallback is not None:
+        values = info.fallback()
     fill_tags(file, values)
 
 
