@@ -231,13 +231,7 @@ def _extract(path: str, full_hash: bool, root: str | None, fast_read: bool) -> L
         if flac_md5 and not full_hash:
             file.audio_key = md5_key(flac_md5)  # no byte of the audio read
         else:
-            key_window = window
-            if window.span < container.span:  # a misnamed Ogg file: the key wants more
-                key_window = FileWindow(opened, stat.st_size, container.span)
-            payload = container.payload(key_window, walked.layout(container))
-            file.audio_key = (
-                md5_key(flac_md5) if flac_md5 else audio_key(key_window, file_format, payload)
-            )
+            payload = _key(file, walked, container, file_format, flac_md5)
         _refuse_damaged(path, walked, container)
         if file.bitrate is None and file.duration and payload is not None:
             file.bitrate = round(payload.length * 8 / file.duration / 1000)
@@ -245,6 +239,22 @@ def _extract(path: str, full_hash: bool, root: str | None, fast_read: bool) -> L
             file.audio_hash = audio_hash(opened.buffered, payload)
             file.file_content_hash = file_content_hash(opened.buffered, stat.st_size)
     return file
+
+
+def _key(
+    file: LibraryFile,
+    walked: _Walked,
+    container: Container[Any],
+    file_format: str,
+    flac_md5: int | None,
+) -> Payload:
+    """Set `file`'s audio_key from its payload (or its FLAC MD5), and return the payload."""
+    window = walked.window
+    if window.span < container.span:  # a misnamed Ogg file: its key wants the wider window
+        window = FileWindow(window.fileobj, window.size, container.span)
+    payload = container.payload(window, walked.layout(container))
+    file.audio_key = md5_key(flac_md5) if flac_md5 else audio_key(window, file_format, payload)
+    return payload
 
 
 def _container(kind: str) -> Container[Any]:
