@@ -2,10 +2,9 @@
 
 This is the error boundary of reading: whatever mutagen, the OS or a hostile file throws
 becomes `ExtractError(path, reason, kind)`, with a reason a person understands and the kind
-of failure it is. It is also reading's
-one dispatcher: the file's kind (its magic bytes, else its name) picks its container format
-from `_CONTAINERS`; that format's walk is made once per file and handed to its tag-size
-limit, damage check, lean reader and payload alike.
+of failure it is. It is also reading's one dispatcher: the file's kind (its magic bytes,
+else its name) picks its container format from `_CONTAINERS`; that format's walk is made
+once per file and handed to its tag-size limit, damage check, lean reader and payload alike.
 """
 
 from __future__ import annotations
