@@ -42,22 +42,18 @@ if TYPE_CHECKING:
         DatabaseLockedError,
         DatabaseReadOnlyError,
         ExtractError,
+        ExtractKind,
         MusicToolsError,
         NotALibraryError,
         SchemaError,
         StoreError,
     )
-    from .index import (
-        FingerprintReport,
-        IndexInterrupted,
-        IndexReport,
-        LibraryIndexer,
-        ScanOptions,
-    )
+    from .index import FingerprintReport, IndexInterrupted, IndexReport, LibraryIndexer
     from .models import FileEntry, LibraryFile, Progress, ScanFailure
     from .quality import QualityReport, analyse
     from .queries import LibraryStats, SearchError, library_stats, relocate, search
     from .read import ExtractBatch, extract, extract_batch
+    from .scan import ScanOptions
     from .store import BatchResult, LibraryDatabase, RowError
 
 __version__ = "0.1.0"
@@ -71,6 +67,7 @@ _MODULE_OF = {
             "DatabaseLockedError",
             "DatabaseReadOnlyError",
             "ExtractError",
+            "ExtractKind",
             "MusicToolsError",
             "NotALibraryError",
             "SchemaError",
@@ -84,9 +81,9 @@ _MODULE_OF = {
         ("LibraryStats", "SearchError", "library_stats", "relocate", "search"), "queries"
     ),
     **dict.fromkeys(
-        ("FingerprintReport", "IndexInterrupted", "IndexReport", "LibraryIndexer", "ScanOptions"),
-        "index",
+        ("FingerprintReport", "IndexInterrupted", "IndexReport", "LibraryIndexer"), "index"
     ),
+    "ScanOptions": "scan",
     **dict.fromkeys(
         (
             "KINDS",
@@ -131,6 +128,7 @@ __all__ = [
     "Evidence",
     "ExtractBatch",
     "ExtractError",
+    "ExtractKind",
     "FileEntry",
     "FingerprintReport",
     "GroupMember",

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import FingerprintReport, IndexReport
-from ..identity.fingerprint import FingerprintOutcome
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
 from ..queries import LibraryStats
 from ..util import human_size, printable_path

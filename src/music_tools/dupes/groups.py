@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 
-from ..identity.fingerprint import FingerprintOutcome
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
 from ..store.matching import album_counts, groups_by_key
@@ -36,15 +37,18 @@ def find_duplicates(
     kinds: MatchKind | Iterable[MatchKind] = KINDS,
     roots: StrPath | Iterable[StrPath] = (),
     on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
+    *,
+    fpcalc: Fpcalc = DEFAULT_FPCALC,
 ) -> Iterator[DuplicateGroup]:
     """Groups of duplicates among the active rows, of the `kinds` asked for (one, or
     several: a kind that is not one is a ValueError, raised here); `roots` (one folder, or
     several) are preferred for the keeper, first one first (after quality). Each file
     fpcalc fails on is handed to `on_fingerprint_failure` (it is then grouped by its tags
-    alone). The groups are found as the iterator is first read."""
+    alone); `fpcalc` says which fpcalc fingerprints (its program empty: none). The groups
+    are found as the iterator is first read."""
     wanted = chosen_kinds(kinds)
     preferred = [os.path.abspath(root) for root in path_list(roots)]
-    return _find(db, set(wanted), preferred, on_fingerprint_failure)
+    return _find(db, set(wanted), preferred, on_fingerprint_failure, fpcalc)
 
 
 def _find(
@@ -52,12 +56,13 @@ def _find(
     wanted: set[str],
     roots: list[str],
     on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None,
+    fpcalc: Fpcalc,
 ) -> Iterator[DuplicateGroup]:
     """find_duplicates, its arguments checked: narrow by key, confirm, join, keep."""
     files: dict[int, LibraryFile] = {}
     pairs = Pairs()
     cache = HashCache(db)
-    prints = FingerprintCache(db, on_failure=on_fingerprint_failure)
+    prints = FingerprintCache(db, on_failure=on_fingerprint_failure, fpcalc=fpcalc)
     if wanted & {"exact", "same_audio"}:
         for group in groups_by_key(db, "audio_key"):
             pairs.edges += _audio_edges(_register(files, group), cache, wanted)

@@ -2,10 +2,10 @@
 write (batched commits), with moves re-linked in place. `LibraryIndexer` runs it."""
 
 from ..models import Progress
+from ..scan import ScanOptions
 from .indexer import LibraryIndexer
 from .rekey import refresh_metadata_keys
 from .report import FingerprintReport, IndexInterrupted, IndexReport
-from .scan import ScanOptions
 
 __all__ = [
     "FingerprintReport",
