@@ -237,7 +237,8 @@ def main() -> None:
         result: dict[str, Any] = {"cores": os.cpu_count()}
         if not args.skip_real:
             result["fingerprinting"] = part_real(args.songs, args.workers, folder, args.rounds)
-            _show(result, args.json)
+            if not args.json:  # --json prints one object, at the end
+                _show(result, as_json=False)
         if not args.skip_index:
             result["index"] = part_index(args.rows, folder)
     finally:
