@@ -1,0 +1,43 @@
+"""The documentation's promises: a short README that installs as CI does, every page in
+the site, and an architecture page that states the import rule the layout test enforces."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from test_layout import ALLOWED
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def test_the_readme_stays_a_short_page() -> None:
+    lines = (ROOT / "README.md").read_text().splitlines()
+    assert len(lines) <= 250, f"README.md has {len(lines)} lines: move the depth into docs/"
+
+
+def test_the_readme_installs_as_ci_does() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert (
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest" in readme
+    )
+    assert "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'" in ci
+    assert "\n.venv/bin/pytest\n" in ci
+    assert "mkdocs build --strict" in ci
+
+
+def test_every_docs_page_is_in_the_site_navigation() -> None:
+    nav = (ROOT / "mkdocs.yml").read_text()
+    pages = {p.name for p in DOCS.glob("*.md")}
+    assert pages == set(re.findall(r"\b([\w-]+\.md)\b", nav))
+
+
+def test_the_architecture_page_states_the_import_rule_of_the_layout_test() -> None:
+    page = (DOCS / "architecture.md").read_text()
+    rule = page[page.index("## The import rule") :]
+    stated = {}
+    for stage, allowed in re.findall(r"^\| `(\w+)` \| (.+) \|$", rule, re.MULTILINE):
+        stated[stage] = set(re.findall(r"`(\w+)`", allowed))
+    assert stated == ALLOWED
