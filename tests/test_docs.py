@@ -41,3 +41,13 @@ def test_the_architecture_page_states_the_import_rule_of_the_layout_test() -> No
     for stage, allowed in re.findall(r"^\| `(\w+)` \| (.+) \|$", rule, re.MULTILINE):
         stated[stage] = set(re.findall(r"`(\w+)`", allowed))
     assert stated == ALLOWED
+
+
+def test_the_readme_and_the_commands_page_show_every_command_with_an_example() -> None:
+    from music_tools.cli import cli
+
+    readme = (ROOT / "README.md").read_text()
+    page = (DOCS / "commands.md").read_text()
+    for name in cli.commands:
+        assert re.search(rf"^\| `{name}\b.*\| `music-tools {name}\b", readme, re.MULTILINE), name
+        assert f"\n## {name}\n" in page and f"\nmusic-tools {name}" in page, name
