@@ -46,8 +46,8 @@ def check(r: Result) -> list[str]:
         f = r["fingerprints"]
         lines += paragraph(
             f"What fingerprints cost `check` of the {f['files']:,} same-tag transcodes alone"
-            f" (the library fingerprinted beforehand in {f['index_fingerprint']['seconds']} s,"
-            f" {f['index_fingerprint']['made']:,} prints):"
+            f" (`index --fingerprint` of the library beforehand:"
+            f" {f['index_fingerprint']['seconds']} s):"
         )
         lines += table(
             ["library", "fpcalc runs", "files/s", "same_song found"],

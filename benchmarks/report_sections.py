@@ -124,11 +124,15 @@ SECTIONS = [
         " files, transcodes with the same tags, a letter dropped from the artist, and two"
         " thirds the library has never seen) checked against a library of synthetic rows"
         " plus the real FLACs the new files were made from, full hashes and fingerprints"
-        " not yet cached, warm page cache. Precision and recall are scored against the"
-        " labels the corpus was built with. The last table counts fpcalc runs (through a"
-        " wrapper that logs each call and runs the real fpcalc) for the same-tag"
-        " transcodes alone; their clips are too short for a fingerprint, but fpcalc decodes"
-        " each all the same, which is the cost counted.",
+        " not yet cached, warm page cache. With fpcalc installed, `check` fingerprints both"
+        " sides of every same-tag pair of about the same length whose audio differs (the"
+        " transcodes: only the audio can tell another take apart), one fpcalc run each:"
+        " that, not the lookups, is most of its time. The last table counts those runs"
+        " (through a wrapper that logs each call and runs the real fpcalc) for the"
+        " same-tag transcodes alone, down to `check` without fpcalc; their clips are too"
+        " short for a fingerprint, but fpcalc decodes"
+        " each all the same, which is the cost counted. Precision and recall are scored"
+        " against the labels the corpus was built with.",
         check,
     ),
     Section(
