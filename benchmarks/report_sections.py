@@ -113,7 +113,12 @@ SECTIONS = [
         " of the indexer and its workers together, sampled every 50 ms. Every incremental"
         " behaviour runs once at this size: broken files recorded and not re-read, files"
         " rewritten, moved and deleted, deleted files coming back, an index killed part-way"
-        " and finished by the next run. `--files 1000000` is the million-file run.",
+        " and finished by the next run. `--files 1000000` is the million-file run. Deleted"
+        ' files that come back "new" are right: in this tree of hard links a deleted file'
+        " has moved twins of the same audio, and its row went to one of them."
+        " `find_duplicates` same_song here is mostly fpcalc: the corpus gives many distinct"
+        " files one MusicBrainz id and the same length, so their fingerprints are made to"
+        " tell them apart; the tree is one fuzzy block, the worst case a block can be.",
         scale,
     ),
     Section(

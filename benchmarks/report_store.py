@@ -234,7 +234,8 @@ def scale(r: Result) -> list[str]:
             f"after {after['changed']:,} rewritten, {after['moved']:,} moved, {after['deleted']:,}"
             f" deleted, {after['broken_rewritten']:,} broken rewritten",
             f"{_s(ours['elapsed_s'])}: {ours['updated']:,} updated, {ours['moved']:,} moved,"
-            f" {ours['missing']:,} missing, {ours['new']:,} new, {ours['errors']:,} errors re-read",
+            f" {ours['missing']:,} missing, {ours['new']:,} new;"
+            f" errors re-read: {ours['errors']:,}",
             "",
             "",
         ],
