@@ -1,9 +1,12 @@
-"""The documentation's promises: a short README that installs as CI does, every page in
-the site, and an architecture page that states the import rule the layout test enforces."""
+"""The documentation's promises: a short README that installs as CI does, a benchmarks
+page in step with its recorded results, every page in the site, and an architecture page
+that states the import rule the layout test enforces."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from test_layout import ALLOWED
@@ -26,6 +29,17 @@ def test_the_readme_installs_as_ci_does() -> None:
     assert "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'" in ci
     assert "\n.venv/bin/pytest\n" in ci
     assert "mkdocs build --strict" in ci
+
+
+def test_the_benchmarks_page_is_rendered_from_the_recorded_results() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "report.py"), "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.stem for p in (DOCS / "benchmarks").glob("*.json")), "no recorded result"
 
 
 def test_every_docs_page_is_in_the_site_navigation() -> None:
