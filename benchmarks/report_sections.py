@@ -84,7 +84,8 @@ SECTIONS = [
         "extract",
         "Reading",
         "`extract()` (tags, properties, `metadata_hash` and `audio_key`) through the lean"
-        " readers, the same `extract()` forced through mutagen (`MUSIC_TOOLS_FAST_READ=0`),"
+        " readers, the same `extract()` forced through mutagen (`fast_read=False`, as"
+        " `MUSIC_TOOLS_FAST_READ=0` does for the command line),"
         " and a bare `mutagen.File(path)` loop over the same files; the three loops"
         " interleaved, each pass on a freshly warmed page cache, the median of the passes."
         ' "Fell back" is the share of files a lean reader stepped aside from. Files are a'

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from test_fast_read import _fuzz, assert_same_as_mutagen
 
 from audio_factory import file_name, make_audio
-from music_tools.read.fast import TAG_TEXT_CAP
+from music_tools.formats.info import TAG_TEXT_CAP
 
 _APE_FORMATS = ("ape", "wv", "mpc")
 _KEYS = st.sampled_from(
