@@ -1,10 +1,11 @@
 """The store: `LibraryDatabase` on SQLite, its schema and migrations, the batch machinery
-(bad rows isolated, good ones written), and the table of files that could not be read.
-Imports no reader: the store knows rows, not audio."""
+(bad rows isolated, good ones written), and the table of files that could not be read;
+stats, search and relocate over it. Imports no reader: the store knows rows, not audio."""
 
 from .batch import BatchResult, RowError
 from .database import HASH_COLUMNS, TABLE, HashType, LibraryDatabase, RowState
 from .operation import BatchOperation, OperationType
+from .queries import LibraryStats, SearchError, library_stats, relocate, search
 
 __all__ = [
     "HASH_COLUMNS",
@@ -13,7 +14,12 @@ __all__ = [
     "BatchResult",
     "HashType",
     "LibraryDatabase",
+    "LibraryStats",
     "OperationType",
     "RowError",
     "RowState",
+    "SearchError",
+    "library_stats",
+    "relocate",
+    "search",
 ]
