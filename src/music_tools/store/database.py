@@ -20,6 +20,7 @@ from .engine import Engine, Write
 from .operation import BatchOperation, OperationType
 from .rows import COLUMNS, decode_path, files_from_rows, gc_paused, path_repairer
 from .scan_errors import ScanErrorTable
+from .sql import TABLE, both, where
 from .sqlite_engine import SqliteEngine
 
 __all__ = [
@@ -28,10 +29,8 @@ __all__ = [
     "HashType",
     "LibraryDatabase",
     "RowState",
-    "both",
     "check_target",
     "is_postgres_url",
-    "where",
 ]
 
 
@@ -47,7 +46,6 @@ class RowState(NamedTuple):
     hashed: bool = False
 
 
-TABLE = "library_index"
 HashType = Literal["metadata", "audio_key", "audio", "content"]
 HASH_COLUMNS: dict[str, str] = {
     "metadata": "metadata_hash",
@@ -100,17 +98,6 @@ def _hash_column(hash_type: str) -> str:
     except KeyError:
         choices = ", ".join(HASH_COLUMNS)
         raise ValueError(f"unknown hash_type {hash_type!r}; use one of: {choices}") from None
-
-
-def both(*predicates: str) -> str:
-    """`a AND b` of the predicates that are not empty ("" when none is)."""
-    return " AND ".join(p for p in predicates if p)
-
-
-def where(*predicates: str) -> str:
-    """` WHERE a AND b` of the predicates that are not empty ("" when none is)."""
-    found = both(*predicates)
-    return f" WHERE {found}" if found else ""
 
 
 _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")

@@ -18,8 +18,9 @@ from ..models import LibraryFile
 from ..util import chunks
 from . import sql
 from .blocking import FUZZY_BLOCK_SQL
-from .database import TABLE, LibraryDatabase, both, where
+from .database import LibraryDatabase
 from .rows import decode_path, files_from_rows
+from .sql import TABLE, both, where
 
 __all__ = [
     "KEY_EXPRESSIONS",

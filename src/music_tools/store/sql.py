@@ -5,10 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "TABLE",
+    "both",
     "delete_sql",
     "placeholders",
     "upsert_sql",
+    "where",
 ]
+
+#: the table of library rows (one per file)
+TABLE = "library_index"
+
+
+def both(*predicates: str) -> str:
+    """`a AND b` of the predicates that are not empty ("" when none is)."""
+    return " AND ".join(p for p in predicates if p)
+
+
+def where(*predicates: str) -> str:
+    """` WHERE a AND b` of the predicates that are not empty ("" when none is)."""
+    found = both(*predicates)
+    return f" WHERE {found}" if found else ""
 
 
 def placeholders(count: int, mark: str = "?") -> str:

@@ -1,0 +1,143 @@
+"""A search query read into a small tree, before any SQL: what each word asks for.
+
+The parser is pure (no database): `search.py` renders the tree for a store's dialect. A
+query string is split as a shell would (quotes group words); each word is a field term
+(`artist:bjork`), a path term (`path:live`, or any word that is not valid UTF-8: only a
+file name can hold it), a year or year range (`year:1999`, `year:1990..1999`), or a free
+word looked for in the artist, title, album and album artist.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..util import printable_path
+
+__all__ = [
+    "FIELDS",
+    "YEARS",
+    "FieldTerm",
+    "FreeWord",
+    "PathTerm",
+    "SearchError",
+    "SearchQuery",
+    "Term",
+    "YearRange",
+    "parse_query",
+]
+
+
+class SearchError(ValueError):
+    """A search query that cannot be understood."""
+
+
+#: a field's name in a query -> the column it searches
+FIELDS = {
+    "artist": "artist",
+    "title": "title",
+    "album": "album",
+    "albumartist": "album_artist",
+    "album_artist": "album_artist",
+    "genre": "genre",
+    "format": "file_format",
+    "codec": "codec",
+}
+#: the years a year term may name
+YEARS = (0, 9999)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTerm:
+    """`column` contains `value`."""
+
+    column: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class PathTerm:
+    """The file's path contains `value`."""
+
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class YearRange:
+    """The year is from `low` to `high`, both included."""
+
+    low: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True)
+class FreeWord:
+    """The artist, title, album or album artist contains `text`."""
+
+    text: str
+
+
+Term = FieldTerm | PathTerm | YearRange | FreeWord
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """Terms that must all match."""
+
+    terms: tuple[Term, ...]
+
+
+def parse_query(query: str | Sequence[str]) -> SearchQuery:
+    """The tree of `query`: a string split as a shell would, or a sequence of words taken
+    as they are. Raises SearchError for what cannot be understood."""
+    words = _split(query) if isinstance(query, str) else list(query)
+    return SearchQuery(tuple(_term(word) for word in words))
+
+
+def _split(query: str) -> list[str]:
+    try:
+        return shlex.split(query)
+    except ValueError as exc:
+        raise SearchError(f"cannot read the query: {exc}") from None
+
+
+def _term(word: str) -> Term:
+    name, sep, value = word.partition(":")
+    name = name.lower()
+    if sep and name == "year":
+        return YearRange(*_years(value))
+    if sep and name == "path":
+        return PathTerm(value)
+    if not _is_utf8(word):  # only a file name can hold it
+        return PathTerm(word)
+    if sep and name in FIELDS:
+        return FieldTerm(FIELDS[name], value)
+    if sep and name and name.isidentifier():
+        known = ", ".join(sorted({*FIELDS, "path", "year"}))
+        raise SearchError(f"unknown field {name!r}; use one of: {known}")
+    return FreeWord(word)
+
+
+def _years(value: str) -> tuple[int, int]:
+    low, dots, high = value.partition("..")
+    try:
+        years = (int(low), int(high if dots else low))
+    except ValueError:
+        years = (-1, -1)
+    if not all(YEARS[0] <= year <= YEARS[1] for year in years):
+        raise SearchError(
+            f"year wants a number from {YEARS[0]} to {YEARS[1]} or a range like "
+            f"1990..1999: {printable_path(value)!r}"
+        )
+    return years
+
+
+def _is_utf8(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
