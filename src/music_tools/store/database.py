@@ -16,11 +16,11 @@ from ..models import LibraryFile
 from ..util import chunks
 from .batch import BatchResult
 from .connection import DEFAULT_BUSY_TIMEOUT_S
-from .engine import Engine, Write
+from .engine import Engine
 from .operation import BatchOperation, OperationType
 from .rows import COLUMNS, decode_path, files_from_rows, gc_paused, path_repairer
 from .scan_errors import ScanErrorTable
-from .sql import TABLE, both, where
+from .sql import TABLE, Write, both, where
 from .sqlite_engine import SqliteEngine
 
 __all__ = [

@@ -20,38 +20,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from ..util import chunks
 from .batch import BatchResult
+from .sql import Write
 
-__all__ = ["READ_SNAPSHOT_WRITE", "Engine", "Write"]
+__all__ = ["READ_SNAPSHOT_WRITE", "Engine"]
 
 #: why `atomic()` inside `snapshot()` is refused on both engines: the snapshot ends in a
 #: rollback, so its writes would vanish (SQLite) or fail as read-only (PostgreSQL)
 READ_SNAPSHOT_WRITE = "a write inside a read snapshot would be discarded: finish reading first"
-
-
-@dataclass(frozen=True, slots=True)
-class Write:
-    """One kind of keyed write, rendered into SQL by each engine.
-
-    - upsert: params are the values of `columns` (which include `key`); a row whose key
-      exists is updated in place, `keep` untouched;
-    - update: params are the values of `columns`, then the key's value; `sets` is a fixed
-      extra SET clause (`is_active = 0`);
-    - delete: params are the key's value alone.
-    `scoped`: the table has a `machine` column and the key is unique per machine.
-    """
-
-    kind: Literal["upsert", "update", "delete"]
-    table: str
-    key: str
-    columns: tuple[str, ...] = ()
-    keep: tuple[str, ...] = ("id",)
-    sets: str = ""
-    scoped: bool = True
 
 
 class Engine(ABC):

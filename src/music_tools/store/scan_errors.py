@@ -8,8 +8,9 @@ from typing import Any
 
 from ..models import SCAN_FAILURE_FIELDS, ScanFailure
 from .batch import BatchResult
-from .engine import Engine, Write
+from .engine import Engine
 from .rows import decode_path, path_repairer
+from .sql import Write
 
 __all__ = ["ScanErrorTable"]
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 __all__ = [
     "TABLE",
+    "Write",
     "both",
     "delete_sql",
     "placeholders",
+    "render",
     "upsert_sql",
     "where",
 ]
@@ -45,3 +49,35 @@ def upsert_sql(
 
 def delete_sql(table: str, key: str, mark: str = "?") -> str:
     return f"DELETE FROM {table} WHERE {key} = {mark}"
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One kind of keyed write, rendered into SQL by each engine.
+
+    - upsert: params are the values of `columns` (which include `key`); a row whose key
+      exists is updated in place, `keep` untouched;
+    - update: params are the values of `columns`, then the key's value; `sets` is a fixed
+      extra SET clause (`is_active = 0`);
+    - delete: params are the key's value alone.
+    `scoped`: the table has a `machine` column and the key is unique per machine.
+    """
+
+    kind: Literal["upsert", "update", "delete"]
+    table: str
+    key: str
+    columns: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ("id",)
+    sets: str = ""
+    scoped: bool = True
+
+
+def render(spec: Write) -> str:
+    """The one-row statement of `spec`, with `?` marks (also the PostgreSQL row-by-row
+    fallback's text, before its marks are rewritten)."""
+    if spec.kind == "upsert":
+        return upsert_sql(spec.table, spec.columns, key=spec.key, keep=spec.keep)
+    if spec.kind == "update":
+        sets = [f"{c} = ?" for c in spec.columns] + ([spec.sets] if spec.sets else [])
+        return f"UPDATE {spec.table} SET {', '.join(sets)} WHERE {spec.key} = ?"
+    return delete_sql(spec.table, key=spec.key)

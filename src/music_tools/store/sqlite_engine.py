@@ -10,7 +10,6 @@ from typing import Any
 import apsw
 
 from ..errors import StoreError
-from . import sql
 from .batch import BatchResult, execute_isolated
 from .blocking import FUZZY_BLOCK_SQL
 from .connection import Transactions, open_sqlite
@@ -21,26 +20,16 @@ from .deferred_indexes import (
     sorts_spilling,
 )
 from .driver_errors import store_error, translated
-from .engine import Engine, Write
+from .engine import Engine
 from .rows import COLUMNS, db_path, prefix_bounds, row_of
 from .run_lock import RunLock
+from .sql import Write, render
 
 __all__ = ["DEFER_INDEXES_BELOW_ROWS", "SqliteEngine"]
 
 #: a load into a table of fewer rows than this builds its secondary indexes at the end (the
 #: rebuild of rows already there costs about 6 s a million: under 0.1 s here)
 DEFER_INDEXES_BELOW_ROWS = 10_000
-
-
-def render(spec: Write) -> str:
-    """The one-row statement of `spec`, with `?` marks (also the PostgreSQL row-by-row
-    fallback's text, before its marks are rewritten)."""
-    if spec.kind == "upsert":
-        return sql.upsert_sql(spec.table, spec.columns, key=spec.key, keep=spec.keep)
-    if spec.kind == "update":
-        sets = [f"{c} = ?" for c in spec.columns] + ([spec.sets] if spec.sets else [])
-        return f"UPDATE {spec.table} SET {', '.join(sets)} WHERE {spec.key} = ?"
-    return sql.delete_sql(spec.table, key=spec.key)
 
 
 class SqliteEngine(Engine):

@@ -47,9 +47,9 @@ from ...errors import (
 from ...models import LIBRARY_FILE_FIELDS
 from ...util import chunks
 from ..batch import ROW_ERRORS, BatchResult, RowError, describe_error, safe_key
-from ..engine import READ_SNAPSHOT_WRITE, Engine, Write
+from ..engine import READ_SNAPSHOT_WRITE, Engine
 from ..rows import PATH_COLUMNS
-from ..sqlite_engine import render
+from ..sql import Write, render
 from .schema import BASELINE, FUZZY_BLOCK, MIGRATIONS, VERSION_TABLE
 
 try:
