@@ -46,8 +46,7 @@ from __future__ import annotations
 import os
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import apsw
@@ -55,10 +54,9 @@ import apsw
 from ..errors import NotALibraryError, SchemaError, StoreError
 from .deferred_indexes import indexes_pending, restore_indexes, sorts_spilling
 from .driver_errors import store_error, translated
-from .engine import READ_SNAPSHOT_WRITE
 from .schema import LATEST_VERSION, migrate, user_version
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "WAIT_NOTICE_S", "Transactions", "open_sqlite"]
+__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "WAIT_NOTICE_S", "open_sqlite"]
 
 DEFAULT_BUSY_TIMEOUT_S = 60.0
 CACHE_SIZE_KIB = 32_768
@@ -193,88 +191,6 @@ def _wait_politely(
         return True
 
     conn.set_busy_handler(busy)
-
-
-class Transactions:
-    """Nesting transactions on one connection.
-
-    The outermost `atomic()` is BEGIN IMMEDIATE ... COMMIT (taking the write lock up
-    front, so a busy database waits for the busy timeout instead of failing when a read
-    transaction tries to upgrade); an inner one is a SAVEPOINT. Any exception rolls the
-    block back and is re-raised: a block that raised never commits. A driver error inside
-    either kind of block leaves it as a StoreError naming the database.
-    """
-
-    __slots__ = ("_conn", "_depth", "_reading", "path")
-
-    def __init__(self, conn: apsw.Connection, path: str = "") -> None:
-        self._conn = conn
-        self._depth = 0
-        self._reading = False
-        self.path = path
-
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        if self._reading:
-            raise StoreError(self.path, READ_SNAPSHOT_WRITE)
-        if self._depth > 0:
-            with self._savepoint():
-                yield
-            return
-        conn = self._conn
-        with translated(self.path):
-            conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield
-        except apsw.Error as exc:
-            _rollback(conn)
-            raise store_error(self.path, exc) from exc
-        except BaseException:
-            _rollback(conn)
-            raise
-        else:
-            try:
-                conn.execute("COMMIT")
-            except apsw.Error as exc:
-                _rollback(conn)
-                raise store_error(self.path, exc) from exc
-        finally:
-            self._depth = 0
-
-    @contextmanager
-    def _savepoint(self) -> Iterator[None]:
-        name = f"atomic_{self._depth}"
-        conn = self._conn
-        conn.execute(f"SAVEPOINT {name}")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute(f"ROLLBACK TO {name}")
-                conn.execute(f"RELEASE {name}")
-            raise
-        else:
-            conn.execute(f"RELEASE {name}")
-        finally:
-            self._depth -= 1
-
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """A read transaction: every query inside sees the same committed state."""
-        if self._depth > 0:
-            yield
-            return
-        conn = self._conn
-        try:
-            with translated(self.path):
-                conn.execute("BEGIN DEFERRED")
-                self._depth, self._reading = 1, True
-                yield
-        finally:
-            self._depth, self._reading = 0, False
-            _rollback(conn)
 
 
 def _rollback(conn: apsw.Connection) -> None:

@@ -26,11 +26,7 @@ from ..util import chunks
 from .batch import BatchResult
 from .sql import Write
 
-__all__ = ["READ_SNAPSHOT_WRITE", "Engine"]
-
-#: why `atomic()` inside `snapshot()` is refused on both engines: the snapshot ends in a
-#: rollback, so its writes would vanish (SQLite) or fail as read-only (PostgreSQL)
-READ_SNAPSHOT_WRITE = "a write inside a read snapshot would be discarded: finish reading first"
+__all__ = ["Engine"]
 
 
 class Engine(ABC):
@@ -48,6 +44,9 @@ class Engine(ABC):
     fuzzy_block: str
     #: LibraryFile -> the values of `columns`
     row_of: Callable[[Any], tuple[Any, ...]]
+    #: the statements that open a write transaction and a read snapshot (see transactions.py)
+    begin_write: str
+    begin_read: str
 
     # -- transactions and statements -------------------------------------------------
 
@@ -60,6 +59,18 @@ class Engine(ABC):
     @abstractmethod
     def translated(self) -> AbstractContextManager[None]:
         """Driver errors raised inside leave as StoreErrors naming this database."""
+
+    @abstractmethod
+    def execute(self, statement: str) -> None:
+        """One statement without parameters, driver errors raised as they are (for
+        `Transactions`)."""
+
+    @abstractmethod
+    def in_transaction(self) -> bool: ...
+
+    def snapshot_ended(self) -> None:
+        """Called after a read snapshot ends (nothing to do but on PostgreSQL)."""
+        return None
 
     @abstractmethod
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...

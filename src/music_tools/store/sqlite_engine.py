@@ -12,7 +12,7 @@ import apsw
 from ..errors import StoreError
 from .batch import BatchResult, execute_isolated
 from .blocking import FUZZY_BLOCK_SQL
-from .connection import Transactions, open_sqlite
+from .connection import open_sqlite
 from .deferred_indexes import (
     drop_secondary_indexes,
     indexes_pending,
@@ -24,6 +24,7 @@ from .engine import Engine
 from .rows import COLUMNS, db_path, prefix_bounds, row_of
 from .run_lock import RunLock
 from .sql import Write, render
+from .transactions import Transactions
 
 __all__ = ["DEFER_INDEXES_BELOW_ROWS", "SqliteEngine"]
 
@@ -38,6 +39,10 @@ class SqliteEngine(Engine):
     columns = COLUMNS
     row_of = staticmethod(row_of)
     fuzzy_block = FUZZY_BLOCK_SQL
+    #: taking the write lock up front, so a busy database waits for the busy timeout
+    #: instead of failing when a read transaction tries to upgrade
+    begin_write = "BEGIN IMMEDIATE"
+    begin_read = "BEGIN DEFERRED"
 
     def __init__(
         self,
@@ -51,7 +56,7 @@ class SqliteEngine(Engine):
         self.readonly = readonly
         self.busy_timeout = busy_timeout
         self.conn = open_sqlite(path, busy_timeout, readonly=readonly, on_wait=on_wait)
-        self._tx = Transactions(self.conn, self.name)
+        self._tx = Transactions(self)
         self._statements: dict[Write, str] = {}
         self._run_lock = RunLock(f"{self.name}.lock")
 
@@ -63,6 +68,12 @@ class SqliteEngine(Engine):
 
     def translated(self) -> AbstractContextManager[None]:
         return translated(self.name)
+
+    def execute(self, statement: str) -> None:
+        self.conn.execute(statement)
+
+    def in_transaction(self) -> bool:
+        return bool(self.conn.in_transaction)
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with translated(self.name):

@@ -10,8 +10,8 @@
   rows, in the same transaction (`bulk_load`); rows go by binary COPY.
 - Lookups: `key = ANY(%b)` with one binary array parameter per chunk of keys; a large
   lookup inside a read snapshot runs on two connections sharing that snapshot.
-- Transactions: the connection is in autocommit mode and `Transactions` below issues BEGIN,
-  SAVEPOINT and COMMIT itself, as the SQLite engine does; a read snapshot is a REPEATABLE
+- Transactions: the connection is in autocommit mode and `Transactions` (transactions.py)
+  issues BEGIN, SAVEPOINT and COMMIT itself, as on SQLite; a read snapshot is a REPEATABLE
   READ, READ ONLY transaction.
 - Concurrency: rows of different machines never share a key; concurrent upserts of one path
   take the row lock in turn (each chunk merges in key order, so two writers never wait on
@@ -47,9 +47,10 @@ from ...errors import (
 from ...models import LIBRARY_FILE_FIELDS
 from ...util import chunks
 from ..batch import ROW_ERRORS, BatchResult, RowError, describe_error, safe_key
-from ..engine import READ_SNAPSHOT_WRITE, Engine
+from ..engine import Engine
 from ..rows import PATH_COLUMNS
 from ..sql import Write, render
+from ..transactions import Transactions
 from .schema import BASELINE, FUZZY_BLOCK, MIGRATIONS, VERSION_TABLE
 
 try:
@@ -149,6 +150,8 @@ class PostgresEngine(Engine):
     dialect = "postgresql"
     columns = (*(c for c in LIBRARY_FILE_FIELDS if c != "machine"), "machine")
     fuzzy_block = FUZZY_BLOCK
+    begin_write = "BEGIN"
+    begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
     def __init__(
         self,
@@ -311,6 +314,12 @@ class PostgresEngine(Engine):
         except psycopg.Error as exc:
             raise self.store_error(exc) from exc
 
+    def execute(self, statement: str) -> None:
+        self.conn.execute(statement)
+
+    def in_transaction(self) -> bool:
+        return bool(self.conn.info.transaction_status)
+
     def store_error(self, exc: BaseException) -> StoreError:
         """The StoreError (or child) for a driver error on this catalog."""
         if isinstance(exc, StoreError):
@@ -464,7 +473,7 @@ class PostgresEngine(Engine):
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def end_shared_snapshot(self) -> None:
+    def snapshot_ended(self) -> None:
         """The read snapshot ended: so does the second connection's copy of it (even when a
         lookup's generator was left unfinished), so it holds no lock or old snapshot."""
         second = self._second
@@ -951,87 +960,3 @@ def _last_per_key(
     for row in rows:
         by_key[(row[machine] if machine is not None else None, row[key])] = row
     return list(by_key.values()) if len(by_key) < len(rows) else rows
-
-
-class Transactions:
-    """Nesting transactions on an autocommit connection, as on SQLite: the outermost
-    `atomic()` is BEGIN ... COMMIT, an inner one a SAVEPOINT; `snapshot()` is a REPEATABLE
-    READ, READ ONLY transaction. A block that raised never commits; a driver error leaves
-    as a StoreError naming the catalog."""
-
-    __slots__ = ("_depth", "_engine", "_reading")
-
-    @property
-    def reading(self) -> bool:
-        """Inside a read snapshot (and no write transaction)."""
-        return self._reading
-
-    @property
-    def depth(self) -> int:
-        """How many `atomic()` blocks are open (0: none, or only a read snapshot)."""
-        return 0 if self._reading else self._depth
-
-    def __init__(self, engine: PostgresEngine) -> None:
-        self._engine = engine
-        self._depth = 0
-        self._reading = False
-
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        if self._reading:
-            raise StoreError(self._engine.name, READ_SNAPSHOT_WRITE)
-        conn = self._engine.conn
-        if self._depth > 0:
-            name = f"atomic_{self._depth}"
-            with self._engine.translated():
-                conn.execute(f"SAVEPOINT {name}")
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._quietly(f"ROLLBACK TO SAVEPOINT {name}")
-                raise
-            else:
-                with self._engine.translated():
-                    conn.execute(f"RELEASE SAVEPOINT {name}")
-            finally:
-                self._depth -= 1
-            return
-        with self._engine.translated():
-            conn.execute("BEGIN")
-        self._depth = 1
-        try:
-            yield
-            with self._engine.translated():
-                conn.execute("COMMIT")
-        except psycopg.Error as exc:
-            self._quietly("ROLLBACK")
-            raise self._engine.store_error(exc) from exc
-        except BaseException:
-            self._quietly("ROLLBACK")
-            raise
-        finally:
-            self._depth = 0
-
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        if self._depth > 0:
-            yield
-            return
-        with self._engine.translated():
-            self._engine.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        self._depth, self._reading = 1, True
-        try:
-            with self._engine.translated():
-                yield
-        finally:
-            self._depth, self._reading = 0, False
-            self._quietly("ROLLBACK")
-            self._engine.end_shared_snapshot()
-
-    def _quietly(self, statement: str) -> None:
-        try:
-            if self._engine.conn.info.transaction_status:
-                self._engine.conn.execute(statement)
-        except psycopg.Error:
-            pass  # the error that made us roll back is the one worth reporting
