@@ -68,10 +68,6 @@ class Engine(ABC):
     @abstractmethod
     def in_transaction(self) -> bool: ...
 
-    def snapshot_ended(self) -> None:
-        """Called after a read snapshot ends (nothing to do but on PostgreSQL)."""
-        return None
-
     @abstractmethod
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 

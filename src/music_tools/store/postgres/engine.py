@@ -8,8 +8,7 @@
   stores and PostgreSQL's TEXT cannot, is written as U+FFFD rather than lose the row.
 - A large first load (a new catalog's empty table) builds the secondary indexes after the
   rows, in the same transaction (`bulk_load`); rows go by binary COPY.
-- Lookups: `key = ANY(%b)` with one binary array parameter per chunk of keys; a large
-  lookup inside a read snapshot runs on two connections sharing that snapshot.
+- Lookups: `key = ANY(%b)` with one binary array parameter per chunk of keys.
 - Transactions: the connection is in autocommit mode and `Transactions` (transactions.py)
   issues BEGIN, SAVEPOINT and COMMIT itself, as on SQLite; a read snapshot is a REPEATABLE
   READ, READ ONLY transaction.
@@ -30,7 +29,6 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import lru_cache
 from operator import attrgetter
@@ -45,7 +43,6 @@ from ...errors import (
     StoreError,
 )
 from ...models import LIBRARY_FILE_FIELDS
-from ...util import chunks
 from ..batch import ROW_ERRORS, BatchResult, RowError, describe_error, safe_key
 from ..engine import Engine
 from ..rows import PATH_COLUMNS
@@ -56,7 +53,6 @@ from .schema import BASELINE, FUZZY_BLOCK, MIGRATIONS, VERSION_TABLE
 try:
     import psycopg
     from psycopg import errors as pg_errors
-    from psycopg import pq
     from psycopg import sql as pg_sql
     from psycopg.conninfo import conninfo_to_dict
     from psycopg.types.string import BytesBinaryDumper
@@ -76,12 +72,6 @@ MACHINE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 #: rows per COPY and merge: large enough that the round trips vanish, small enough that a
 #: chunk retried row by row stays quick
 WRITE_CHUNK = 5_000
-#: a lookup of at least this many keys inside a read snapshot runs on two connections
-#: at once, in chunks of PARALLEL_CHUNK keys (see `select_in`)
-PARALLEL_KEYS = 40_000
-PARALLEL_CHUNK = 25_000
-#: how long the second connection waits for a lock before the main one takes its part
-HELPER_LOCK_WAIT_MS = 200
 #: a write of at least this many rows into an empty library_index builds the secondary
 #: indexes after the load instead of row by row (see `bulk_load`)
 BULK_LOAD_ROWS = 20_000
@@ -193,9 +183,6 @@ class PostgresEngine(Engine):
         self._streams = 0
         self._loading = False  # inside a bulk_load that holds the table alone
         self._types: dict[str, dict[str, str]] = {}
-        self._url = url
-        self._second: Any = None  # the read-only connection of large lookups
-        self._standby: bool | None = None  # whether the server is a standby in recovery
         try:
             with self.translated():
                 self.conn.execute(f"SET lock_timeout = {int(busy_timeout * 1000)}")
@@ -384,117 +371,6 @@ class PostgresEngine(Engine):
 
     def in_clause(self, expression: str, count: int) -> str:
         return f"{expression} = ANY(?b)"
-
-    def select_in(
-        self, head: str, expression: str, keys: Sequence[Any], batch_size: int = 10_000
-    ) -> Iterator[list[tuple[Any, ...]]]:
-        """As Engine.select_in; a large lookup inside a read snapshot runs on two
-        connections at once, as `pg_dump --jobs` reads: the second imports this
-        transaction's snapshot (`pg_export_snapshot`), so both see the same committed
-        state. One server process spends most of a large lookup sending rows, one client
-        thread turning them into objects: two queries at a time keep both busy (measured on
-        XLARGE, 100,000 keys: about 1.25x the keys per second of one connection). Inside a
-        write transaction the second connection could not see its uncommitted rows, so
-        that and small lookups keep to one."""
-        helper = None
-        if len(keys) >= PARALLEL_KEYS and self._tx.reading:
-            helper = self._sharing_snapshot()
-        if helper is None:
-            yield from super().select_in(head, expression, keys, batch_size)
-            return
-        query = _pg(head + self.in_clause(expression, 0))
-        yield from self._two_at_once(query, list(chunks(keys, PARALLEL_CHUNK)), helper)
-
-    def _sharing_snapshot(self) -> Any:
-        """The second connection, in a transaction on this one's snapshot; None when that
-        cannot be had (no connection to spare on the server, a pooler that does not pass
-        snapshots on): the lookup then keeps to one connection."""
-        try:
-            helper = self._helper()
-        except (StoreError, psycopg.Error):
-            return None
-        if self._standby is None:  # a standby in recovery exports no snapshot
-            self._standby = bool(self.conn.execute("SELECT pg_is_in_recovery()").fetchone()[0])
-        if self._standby:
-            return None
-        status = helper.info.transaction_status
-        if status == pq.TransactionStatus.INTRANS:
-            return helper  # an earlier lookup of this snapshot imported it already
-        if status != pq.TransactionStatus.IDLE:
-            return None  # it failed earlier in this snapshot: keep to one connection
-        # not under a savepoint: a subtransaction cannot export the snapshot
-        snapshot = self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
-        try:
-            helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        except psycopg.Error:
-            return None
-        try:
-            helper.execute(f"SET TRANSACTION SNAPSHOT {_quote(snapshot)}")
-        except psycopg.Error:
-            with suppress(psycopg.Error):
-                helper.execute("ROLLBACK")
-            return None
-        return helper
-
-    def _two_at_once(
-        self, query: str, parts: list[Sequence[Any]], helper: Any
-    ) -> Iterator[list[tuple[Any, ...]]]:
-        """Each part's rows in order, part i queried on connection i % 2 by a worker
-        thread while this one takes the rows of the part before."""
-        broken: list[bool] = []
-
-        def on(conn: Any, i: int) -> Any:
-            cursor = conn.cursor(binary=True)
-            cursor.execute(query, self.in_params(parts[i]))
-            return cursor
-
-        def run(i: int) -> Any:
-            if i % 2 and not broken:
-                try:
-                    return on(helper, i)
-                except psycopg.Error:
-                    # its lock queued behind another session's (which may wait for this
-                    # transaction's own lock: a cycle the server cannot see), or it was
-                    # lost: the rest runs on this connection, which holds its locks already
-                    broken.append(True)
-            return on(self.conn, i)
-
-        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mt-lookup")
-        try:
-            pending = [pool.submit(run, i) for i in range(min(2, len(parts)))]
-            for i in range(len(parts)):
-                with self.translated():
-                    cursor = pending[i].result()
-                    rows: list[tuple[Any, ...]] = cursor.fetchall()
-                cursor.close()
-                if i + 2 < len(parts):
-                    pending.append(pool.submit(run, i + 2))
-                yield rows
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def snapshot_ended(self) -> None:
-        """The read snapshot ended: so does the second connection's copy of it (even when a
-        lookup's generator was left unfinished), so it holds no lock or old snapshot."""
-        second = self._second
-        if second is not None and second.info.transaction_status:
-            with suppress(psycopg.Error):
-                second.execute("ROLLBACK")
-
-    def _helper(self) -> Any:
-        """The second connection, read-only, opened on first use, closed with this one."""
-        if self._second is None:
-            second = self._connect(self._url)
-            try:
-                second.execute("SET default_transaction_read_only = on")
-                # never queue for a lock: the main connection holds the snapshot's locks
-                # already and takes over a part this one cannot run at once
-                second.execute(f"SET lock_timeout = {HELPER_LOCK_WAIT_MS}")
-            except psycopg.Error:
-                second.close()
-                raise
-            self._second = second
-        return self._second
 
     def in_params(self, chunk: Sequence[Any]) -> Sequence[Any]:
         return (list(chunk),)
@@ -906,8 +782,6 @@ class PostgresEngine(Engine):
             self.conn.execute("ANALYZE library_index")
 
     def close(self) -> None:
-        if self._second is not None:
-            self._second.close()
         self.conn.close()
 
 
