@@ -409,7 +409,7 @@ def test_a_large_first_load_builds_the_same_indexes_and_rows(postgres_url: str) 
     """A load of BULK_LOAD_ROWS rows or more into an empty catalog builds its secondary
     indexes after the rows: the same indexes, the same rows, the bad rows still isolated,
     a path given twice still written once (the later one), and the lookups use them."""
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     count = BULK_LOAD_ROWS + 2_000
     files = [library_file(i) for i in range(count)]
@@ -439,7 +439,7 @@ def test_a_large_first_load_builds_the_same_indexes_and_rows(postgres_url: str) 
 
 
 def test_a_large_load_that_fails_leaves_the_indexes(postgres_url: str) -> None:
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     files = [library_file(i) for i in range(BULK_LOAD_ROWS + 10)]
 
@@ -463,21 +463,21 @@ def test_a_large_load_that_fails_leaves_the_indexes(postgres_url: str) -> None:
 def test_a_large_load_into_a_catalog_with_rows_keeps_its_indexes(postgres_url: str) -> None:
     """Another machine's rows are there (or its reader holds the table): the indexes stay,
     since others may be reading through them while this load runs."""
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     with LibraryDatabase(postgres_url, machine="beta") as other:
         other.batch_insert_files([library_file(i, root="/other") for i in range(10)])
     seen: list[str] = []
     with LibraryDatabase(postgres_url, machine="alpha") as db:
-        engine = db.engine
-        drop = engine._drop_secondary_indexes  # type: ignore[attr-defined]
+        writer = db.engine._writer  # type: ignore[attr-defined]
+        drop = writer._drop_secondary_indexes
 
         def watched(table: str) -> list[str] | None:
-            statements = drop(table)
+            statements: list[str] | None = drop(table)
             seen.append("dropped" if statements is not None else "kept")
             return statements
 
-        engine._drop_secondary_indexes = watched  # type: ignore[attr-defined]
+        writer._drop_secondary_indexes = watched
         db.batch_insert_files([library_file(i) for i in range(BULK_LOAD_ROWS)])
         assert db.count_files(active_only=False) == BULK_LOAD_ROWS + 10
     assert seen == ["kept"]
@@ -488,7 +488,7 @@ def test_a_large_first_load_while_another_session_reads_keeps_the_indexes(
 ) -> None:
     import psycopg
 
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     with LibraryDatabase(postgres_url, machine="alpha") as db:
         before = _index_names(db)
@@ -507,7 +507,7 @@ def test_a_lookup_of_several_queries_reads_one_snapshot(postgres_url: str) -> No
     committed meanwhile."""
     import psycopg
 
-    from music_tools.store.postgres.engine import LOOKUP_CHUNK
+    from music_tools.store.postgres.lookups import LOOKUP_CHUNK
 
     files = [library_file(i) for i in range(LOOKUP_CHUNK + 5_000)]
     paths = [f.file_path for f in files]
@@ -531,7 +531,7 @@ def test_a_lookup_of_several_queries_reads_one_snapshot(postgres_url: str) -> No
 
 
 def test_a_large_lookup_inside_a_write_sees_its_own_rows(postgres_url: str) -> None:
-    from music_tools.store.postgres.engine import LOOKUP_CHUNK
+    from music_tools.store.postgres.lookups import LOOKUP_CHUNK
 
     files = [library_file(i) for i in range(LOOKUP_CHUNK + 1_000)]
     with LibraryDatabase(postgres_url, machine="alpha") as db, db.atomic():
@@ -561,7 +561,7 @@ def test_a_large_lookup_never_waits_behind_a_lock_queued_for_its_own_table(
 
     import psycopg
 
-    from music_tools.store.postgres.engine import LOOKUP_CHUNK
+    from music_tools.store.postgres.lookups import LOOKUP_CHUNK
 
     files = [library_file(i) for i in range(LOOKUP_CHUNK + 10)]
     with LibraryDatabase(postgres_url, machine="alpha", busy_timeout=5) as db:
@@ -590,7 +590,7 @@ def test_a_large_first_load_leaves_indexes_it_cannot_drop_and_still_loads(
 ) -> None:
     """An index the catalog did not make (here one behind a constraint) cannot be dropped:
     the load goes the usual way instead of failing."""
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     with LibraryDatabase(postgres_url, machine="alpha") as db:
         db.engine.run(

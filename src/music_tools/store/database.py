@@ -138,7 +138,14 @@ def open_engine(
     """The engine for a file path (SQLite) or a `postgresql://` URL."""
     check_target(target)
     if is_postgres_url(target):
-        from .postgres import PostgresEngine  # the SQLite path never imports psycopg
+        try:
+            from .postgres import PostgresEngine  # the SQLite path never imports psycopg
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").partition(".")[0] != "psycopg":
+                raise
+            raise StoreError(
+                "PostgreSQL support is not installed: pip install 'music-tools[postgres]'"
+            ) from None
 
         url = os.fspath(target)
         scheme, rest = url.split(":", 1)
