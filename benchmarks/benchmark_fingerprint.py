@@ -46,7 +46,7 @@ from music_factory import song, write_song
 from music_tools.identity.fingerprint import fingerprinter, fpcalc_path, terms
 from music_tools.index.fingerprinting import fingerprint_library
 from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
-from music_tools.store.fingerprints import FingerprintRow, candidates_by_terms, save_fingerprints
+from music_tools.store.fingerprints import FingerprintRow
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "fingerprint-bench"
 VALUES = 969  # 120 s at one value per 0.1238 s
@@ -164,9 +164,9 @@ def build_index(db: LibraryDatabase, rows: int, seed: int = 5) -> dict[int, Any]
             (FingerprintRow(row_id, size, mtime, algorithm, 120.0, data, None), terms(data))
         )
         if len(batch) == 2_000:
-            save_fingerprints(db, batch)
+            db.fingerprints.save(batch)
             batch = []
-    save_fingerprints(db, batch)
+    db.fingerprints.save(batch)
     return {"originals": originals, "planted": planted}
 
 
@@ -194,7 +194,7 @@ def part_index(rows: int, folder: Path) -> dict[str, Any]:
             row_id, values = originals[int(rng.integers(0, len(originals)))]
             query = _perturb(values, rng, int(rng.integers(-16, 17)), 0.02).astype("<u4").tobytes()
             started = time.perf_counter()
-            found = candidates_by_terms(db, terms(query))
+            found = db.fingerprints.candidates_by_terms(terms(query))
             lookups.append(time.perf_counter() - started)
             hits += bool(found) and found[0][0] == row_id
         started = time.perf_counter()

@@ -17,7 +17,6 @@ from ..errors import StoreError
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
 from ..store import LibraryDatabase
-from ..store.matching import mark_root_missing
 from .fingerprinting import fingerprint_library
 from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
@@ -98,7 +97,7 @@ class LibraryIndexer:
                 pass
             except OSError:
                 continue
-            marked = mark_root_missing(self.db, root)
+            marked = self.db.matching.mark_root_missing(root)
             if marked is not None:
                 report.gone_roots[root] = marked
                 report.missing += marked

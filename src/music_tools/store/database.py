@@ -17,6 +17,8 @@ from ..util import chunks
 from .batch import BatchResult
 from .connection import DEFAULT_BUSY_TIMEOUT_S
 from .engine import Engine
+from .fingerprints import Fingerprints
+from .matching import Matching
 from .operation import BatchOperation, OperationType
 from .rows import COLUMNS, decode_path, files_from_rows, gc_paused, path_repairer
 from .scan_errors import ScanErrorTable
@@ -191,14 +193,16 @@ class LibraryDatabase:
         )
         self.path = self._engine.name
         self.machine = self._engine.machine
-        #: the machine whose rows catalog-wide reads see; None: every machine's
-        self.view: str | None = None
         self._columns = self._engine.columns
         self._select = f"SELECT {', '.join(self._columns)} FROM {TABLE}"
         self._upsert = Write("upsert", TABLE, "file_path", self._columns)
         self._row_of = self._engine.row_of
         self._repair_insert = path_repairer(self._columns)
         self.scan_errors = ScanErrorTable(self._engine)
+        #: the lookups and writes of duplicate checking and of acting on files
+        self.matching = Matching(self._engine)
+        #: the stored acoustic fingerprints and their term index
+        self.fingerprints = Fingerprints(self._engine)
         self.last_batch_result = BatchResult()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -207,6 +211,15 @@ class LibraryDatabase:
     def engine(self) -> Engine:
         """The dialect-specific part (statements, transactions, path encoding)."""
         return self._engine
+
+    @property
+    def view(self) -> str | None:
+        """The machine whose rows catalog-wide reads see; None: every machine's."""
+        return self._engine.view
+
+    @view.setter
+    def view(self, machine: str | None) -> None:
+        self._engine.view = machine
 
     @property
     def columns(self) -> tuple[str, ...]:

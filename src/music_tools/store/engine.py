@@ -38,6 +38,8 @@ class Engine(ABC):
     readonly: bool
     #: the machine this process writes as (PostgreSQL); None on SQLite
     machine: str | None
+    #: the machine whose rows catalog-wide reads see; None: every machine's
+    view: str | None = None
     #: the library_index columns, in LibraryFile order
     columns: tuple[str, ...]
     #: the SQL expression of the fuzzy blocking key (see store/blocking.py)

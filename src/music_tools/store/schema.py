@@ -24,7 +24,7 @@ import apsw
 from ..errors import SchemaError
 from ..util import search_text
 from .blocking import FUZZY_BLOCK_SQL
-from .fingerprints import FINGERPRINT_DDL
+from .sql import TABLE
 
 __all__ = ["LATEST_VERSION", "MIGRATIONS", "migrate"]
 
@@ -114,6 +114,27 @@ CREATE INDEX idx_library_directory ON library_index(directory);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 INSERT INTO meta VALUES ('arrivals_after_id', (SELECT coalesce(max(id), 0) FROM library_index));
 """
+
+
+FINGERPRINT_DDL = f"""
+CREATE TABLE fingerprints (
+    file_id INTEGER PRIMARY KEY REFERENCES {TABLE}(id) ON DELETE CASCADE,
+    file_size INTEGER NOT NULL,
+    file_mtime_ns INTEGER NOT NULL,
+    algorithm TEXT NOT NULL,
+    duration REAL,
+    fingerprint BLOB,
+    reason TEXT
+);
+CREATE TABLE fingerprint_terms (
+    term INTEGER NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES fingerprints(file_id) ON DELETE CASCADE,
+    PRIMARY KEY (term, file_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_fingerprint_terms_file ON fingerprint_terms(file_id);
+"""
+"""Schema version 7: acoustic fingerprints and their inverted index (see fingerprints.py).
+`WITHOUT ROWID` is SQLite's; the rest is portable."""
 
 
 def _fill_directories(conn: apsw.Connection) -> None:

@@ -23,8 +23,8 @@ from typing import Any
 from ...errors import NotALibraryError, SchemaError
 from ...util import search_text
 from ..blocking import FUZZY_BLOCK_SQL
-from ..fingerprints import FINGERPRINT_DDL_POSTGRES
 from ..schema import FOLDED_TAGS
+from ..sql import TABLE
 
 __all__ = [
     "BASELINE",
@@ -117,6 +117,26 @@ CREATE TABLE meta (
 """
 
 
+_FINGERPRINTS = f"""
+CREATE TABLE fingerprints (
+    file_id BIGINT PRIMARY KEY REFERENCES {TABLE}(id) ON DELETE CASCADE,
+    file_size BIGINT NOT NULL,
+    file_mtime_ns BIGINT NOT NULL,
+    algorithm TEXT NOT NULL,
+    duration DOUBLE PRECISION,
+    fingerprint BYTEA,
+    reason TEXT
+);
+CREATE TABLE fingerprint_terms (
+    term INTEGER NOT NULL,
+    file_id BIGINT NOT NULL REFERENCES fingerprints(file_id) ON DELETE CASCADE,
+    PRIMARY KEY (term, file_id)
+);
+CREATE INDEX idx_fingerprint_terms_file ON fingerprint_terms(file_id);
+"""
+"""Schema version 7 (SQLite's, with BYTEA for the BLOB, BIGINT keys, no `WITHOUT ROWID`)."""
+
+
 def _v8(conn: Any) -> None:
     """`search_text`, as SQLite's version 8 adds it: the rows already there (of every
     machine) read through a server-side cursor, and only those with a tag that is not
@@ -135,7 +155,7 @@ def _v8(conn: Any) -> None:
 #: version -> the statements that bring a catalog from version - 1 to it (from BASELINE on)
 MIGRATIONS: dict[int, str | Callable[..., None]] = {
     BASELINE: _V6,
-    7: FINGERPRINT_DDL_POSTGRES,  # the acoustic fingerprints and their term index
+    7: _FINGERPRINTS,  # the acoustic fingerprints and their term index
     8: _v8,  # search_text: the tags folded for search
 }
 
