@@ -22,7 +22,7 @@ from ..errors import MusicToolsError, StoreError
 from ..queries import SearchError
 from ..store import LibraryDatabase
 from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
-from ..store.database import check_target, is_postgres_url
+from ..store.target import check_target, is_postgres_url
 from ..util import printable_path
 from .output import settle_stdout, writing_stdout
 from .render import one_line
