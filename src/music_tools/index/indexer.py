@@ -173,7 +173,7 @@ class LibraryIndexer:
         now = time.time()
         with self.db.atomic():
             self.db.batch_delete_files(move.new.file_path for move in moves)
-            self.db.relink_files((move.old_id, move.new) for move in moves)
+            self.db.indexing.relink_files((move.old_id, move.new) for move in moves)
             for move in moves:
                 del diff.missing[move.old_path]
                 if (move.new.indexed_at or 0) >= run_started_at:
@@ -186,7 +186,7 @@ class LibraryIndexer:
             self.db.scan_errors.record(
                 replace(f, first_seen_at=now, last_seen_at=now) for f in diff.scan_failures
             )
-            self.db.set_meta(ARRIVALS_KEY, self.db.max_id())
+            self.db.set_meta(ARRIVALS_KEY, self.db.indexing.max_id())
         if report.new + report.updated + report.moved + report.missing >= _OPTIMIZE_AFTER:
             self.db.optimize()
 

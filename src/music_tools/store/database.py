@@ -4,11 +4,11 @@ PostgreSQL (see engine.py for what differs between them)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from operator import attrgetter
 from types import TracebackType
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from ..errors import StoreError
 from ..models import LibraryFile
@@ -17,12 +17,14 @@ from .batch import BatchResult
 from .connection import DEFAULT_BUSY_TIMEOUT_S
 from .engine import Engine
 from .fingerprints import Fingerprints
+from .indexing import Indexing, RowState
 from .matching import Matching
 from .operation import BatchOperation, OperationType
-from .rows import COLUMNS, decode_path, files_from_rows, gc_paused, path_repairer
+from .rows import COLUMNS, files_from_rows, gc_paused, path_repairer
 from .scan_errors import ScanErrorTable
 from .sql import TABLE, Write, both, where
 from .target import open_engine
+from .writes import write_many
 
 __all__ = [
     "HASH_COLUMNS",
@@ -31,18 +33,6 @@ __all__ = [
     "LibraryDatabase",
     "RowState",
 ]
-
-
-class RowState(NamedTuple):
-    """What the indexer's diff needs of a row."""
-
-    id: int
-    file_size: int | None
-    file_mtime_ns: int | None
-    is_active: bool
-    audio_key: str | None
-    #: whether the row holds both full hashes (audio_hash and file_content_hash)
-    hashed: bool = False
 
 
 HashType = Literal["metadata", "audio_key", "audio", "content"]
@@ -55,36 +45,12 @@ HASH_COLUMNS: dict[str, str] = {
 
 _UPDATE_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "file_path"))
 _update_params = attrgetter(*_UPDATE_COLUMNS, "file_path")
-_RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
-_relink_params = attrgetter(*_RELINK_COLUMNS)
 _UPDATE = Write("update", TABLE, "file_path", _UPDATE_COLUMNS)
 _MARK_INACTIVE = Write("update", TABLE, "file_path", sets="is_active = 0")
 _DELETE = Write("delete", TABLE, "file_path")
-_RELINK = Write("update", TABLE, "id", _RELINK_COLUMNS, scoped=False)
-_SET_METADATA_KEY = Write(
-    "update", TABLE, "id", ("metadata_hash", "metadata_version"), scoped=False
-)
-_REACTIVATE = Write("update", TABLE, "file_path", ("last_seen_at",), sets="is_active = 1")
 #: the indexes a first index looks rows up by while it loads (see `deferred_indexes`)
 _LOAD_INDEXES = ("idx_library_directory",)
-_STATE_COLUMNS = (
-    "file_path",
-    "id",
-    "file_size",
-    "file_mtime_ns",
-    "is_active",
-    "audio_key",
-    "audio_hash IS NOT NULL AND file_content_hash IS NOT NULL",
-)
 _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
-_repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
-
-
-def _add_states(rows: dict[str, RowState], cursor: Iterable[Sequence[Any]]) -> None:
-    for path, row_id, size, mtime_ns, active, audio_key, hashed in cursor:
-        rows[decode_path(path)] = RowState(
-            row_id, size, mtime_ns, active == 1, audio_key, bool(hashed)
-        )
 
 
 def _path_of(item: Any) -> str:
@@ -141,6 +107,8 @@ class LibraryDatabase:
         self.matching = Matching(self._engine)
         #: the stored acoustic fingerprints and their term index
         self.fingerprints = Fingerprints(self._engine)
+        #: what the indexer asks: rows per folder, re-activated, re-linked, re-keyed
+        self.indexing = Indexing(self._engine)
         self.last_batch_result = BatchResult()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -307,52 +275,6 @@ class LibraryDatabase:
         """Soft-delete: the rows stay, with is_active = 0."""
         return self._write_many(_MARK_INACTIVE, paths, self._path_params, str, batch_size)
 
-    def reactivate_files(self, paths: Iterable[str], seen_at: float) -> BatchResult:
-        """Mark rows whose file came back unchanged active again."""
-        db_path = self._engine.db_path
-        return self._write_many(_REACTIVATE, paths, lambda p: (seen_at, db_path(p)), str, 500)
-
-    def relink_files(self, moves: Iterable[tuple[int, LibraryFile]]) -> BatchResult:
-        """Point existing rows (by id) at files that moved, keeping id and indexed_at."""
-        return self._write_many(
-            _RELINK,
-            moves,
-            lambda move: (*_relink_params(move[1]), move[0]),
-            lambda move: str(move[1].file_path),
-            500,
-            _repair_relink,
-        )
-
-    def metadata_keys_older_than(
-        self, version: int
-    ) -> list[tuple[int, str | None, str | None, str]]:
-        """(id, artist, title, file_path) of this machine's rows whose metadata_hash was
-        made under normalization rules older than `version` (NULL: the first rules)."""
-        query = f"SELECT id, artist, title, file_path FROM {TABLE}" + where(
-            self._engine.mine(), "(metadata_version IS NULL OR metadata_version < ?)"
-        )
-        with self.reading():
-            return [
-                (row_id, artist, title, decode_path(path))
-                for row_id, artist, title, path in self._engine.fetch(query, (version,))
-            ]
-
-    def set_metadata_keys(self, keys: Iterable[tuple[str, int, int]]) -> BatchResult:
-        """(metadata_hash, metadata_version, id) for each row to re-key, in one transaction."""
-        return self._write_many(_SET_METADATA_KEY, keys, tuple, lambda key: str(key[2]), 1000)
-
-    def rows_in_directories(self, directories: Sequence[str]) -> dict[str, RowState]:
-        """path -> what the diff needs of this machine's rows whose file lies directly in one
-        of `directories` (one indexed lookup per chunk)."""
-        rows: dict[str, RowState] = {}
-        keys = [self._engine.db_path(d) for d in directories]
-        with self.reading(), gc_paused():
-            for found in self._engine_select_in(
-                _STATE_COLUMNS, "directory", keys, 100_000, self._engine.mine()
-            ):
-                _add_states(rows, found)
-        return rows
-
     def get_meta(self, key: str, default: Any = None) -> Any:
         """A value from the small key/value table the store keeps about itself (in a
         shared catalog, about this machine's part)."""
@@ -375,42 +297,6 @@ class LibraryDatabase:
                     "ON CONFLICT (machine, key) DO UPDATE SET value = excluded.value",
                     (self.machine, key, str(value)),
                 )
-
-    def max_id(self) -> int:
-        with self.reading():
-            found: int | None = self._engine.fetch(f"SELECT max(id) FROM {TABLE}")[0][0]
-        return found or 0
-
-    def has_rows_under(self, folder: str) -> bool:
-        """Whether any of this machine's rows lies at or below `folder`."""
-        query = f"SELECT 1 FROM {TABLE}" + where(
-            self._engine.mine(), "file_path >= ?", "file_path < ?"
-        )
-        with self.reading():
-            return any(
-                self._engine.fetch(query + " LIMIT 1", bounds)
-                for bounds in self._engine.prefix_bounds(folder)
-            )
-
-    def directories_under(self, folder: str) -> list[str]:
-        """Every distinct folder holding one of this machine's rows, at or below `folder`
-        (an index-only scan)."""
-        mine = self._engine.mine()
-        found: list[str] = []
-        with self.reading():
-            own = self._engine.fetch(
-                f"SELECT 1 FROM {TABLE}{where(mine, 'directory = ?')} LIMIT 1",
-                (self._engine.db_path(folder),),
-            )
-            if own:
-                found.append(folder)
-            query = f"SELECT DISTINCT directory FROM {TABLE}" + where(
-                mine, "directory >= ?", "directory < ?"
-            )
-            for bounds in self._engine.prefix_bounds(folder):
-                rows = self._engine.fetch(query, bounds)
-                found.extend(decode_path(directory) for (directory,) in rows)
-        return found
 
     def batch_operation(self, operation_type: OperationType) -> BatchOperation:
         """Accumulate with `.add(item)`; all is written on a clean exit, nothing on error."""
@@ -435,21 +321,7 @@ class LibraryDatabase:
         batch_size: int,
         repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
     ) -> BatchResult:
-        """Write `items` in chunks of `batch_size`, all in one transaction.
-
-        `batch_size` is the unit handed to the engine at once; a bad row is isolated
-        within it at no cost to the others, so it no longer trades speed for safety.
-        Committing per chunk would: each commit rewrites the touched index pages to the
-        WAL (see benchmarks/benchmark_batch_operations.py, "commit per batch").
-        """
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        result = BatchResult()
-        size = self._engine.write_chunk(batch_size)
-        rows = len(items) if isinstance(items, Sized) else None
-        with self.atomic(), self._engine.bulk_load(spec, rows):
-            for chunk in chunks(items, size):
-                result += self._engine.write(spec, chunk, to_params, key_of, repair)
+        result = write_many(self._engine, spec, items, to_params, key_of, batch_size, repair)
         self.last_batch_result = result
         return result
 
