@@ -40,6 +40,9 @@ def test_lookup_reports_unknown_paths_as_none(db: LibraryDatabase) -> None:
         ("audio_key", "audio_key"),
         ("audio", "audio_hash"),
         ("content", "file_content_hash"),
+        ("metadata_hash", "metadata_hash"),  # the key names, as everywhere else
+        ("audio_hash", "audio_hash"),
+        ("file_content_hash", "file_content_hash"),
     ],
 )
 def test_hash_lookup_groups_active_rows_by_each_key_kind(
@@ -55,7 +58,7 @@ def test_hash_lookup_groups_active_rows_by_each_key_kind(
 
 
 def test_unknown_hash_type_is_a_clear_value_error(db: LibraryDatabase) -> None:
-    with pytest.raises(ValueError, match="unknown hash_type 'md5'"):
+    with pytest.raises(ValueError, match="unknown hash_type 'md5'; use one of: metadata_hash, "):
         db.batch_get_files_by_hashes(["x"], "md5")  # type: ignore[arg-type]
 
 

@@ -3,7 +3,8 @@
 stats, search and relocate over it. Imports no reader: the store knows rows, not audio."""
 
 from .batch import BatchResult, RowError
-from .database import HASH_COLUMNS, TABLE, HashType, LibraryDatabase, RowState
+from .database import TABLE, LibraryDatabase, RowState
+from .keys import HASH_COLUMNS, HashType, KeyName
 from .operation import BatchOperation, OperationType
 from .queries import LibraryStats, SearchError, library_stats, relocate, search
 
@@ -13,6 +14,7 @@ __all__ = [
     "BatchOperation",
     "BatchResult",
     "HashType",
+    "KeyName",
     "LibraryDatabase",
     "LibraryStats",
     "OperationType",

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from operator import attrgetter
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 from ..errors import StoreError
 from ..models import LibraryFile
@@ -18,6 +18,7 @@ from .connection import DEFAULT_BUSY_TIMEOUT_S
 from .engine import Engine
 from .fingerprints import Fingerprints
 from .indexing import Indexing, RowState
+from .keys import HashType, hash_column
 from .matching import Matching
 from .operation import BatchOperation, OperationType
 from .rows import COLUMNS, files_from_rows, gc_paused, path_repairer
@@ -27,21 +28,11 @@ from .target import open_engine
 from .writes import write_many
 
 __all__ = [
-    "HASH_COLUMNS",
     "TABLE",
-    "HashType",
     "LibraryDatabase",
     "RowState",
 ]
 
-
-HashType = Literal["metadata", "audio_key", "audio", "content"]
-HASH_COLUMNS: dict[str, str] = {
-    "metadata": "metadata_hash",
-    "audio_key": "audio_key",
-    "audio": "audio_hash",
-    "content": "file_content_hash",
-}
 
 _UPDATE_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "file_path"))
 _update_params = attrgetter(*_UPDATE_COLUMNS, "file_path")
@@ -55,14 +46,6 @@ _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
 
 def _path_of(item: Any) -> str:
     return str(item.file_path)
-
-
-def _hash_column(hash_type: str) -> str:
-    try:
-        return HASH_COLUMNS[hash_type]
-    except KeyError:
-        choices = ", ".join(HASH_COLUMNS)
-        raise ValueError(f"unknown hash_type {hash_type!r}; use one of: {choices}") from None
 
 
 class LibraryDatabase:
@@ -354,7 +337,7 @@ class LibraryDatabase:
     ) -> dict[str, list[LibraryFile]]:
         """Every requested hash -> the active rows that carry it (an empty list if none),
         across the catalog (or `view`'s machine)."""
-        column = _hash_column(hash_type)
+        column = hash_column(hash_type)
         wanted = sorted(set(hashes))
         key_of = attrgetter(column)
         result: dict[str, list[LibraryFile]] = {}

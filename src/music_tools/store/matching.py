@@ -17,21 +17,13 @@ from ..errors import StoreError
 from ..models import LibraryFile
 from ..util import chunks
 from . import sql
-from .blocking import FUZZY_BLOCK_SQL
 from .engine import Engine
+from .keys import KEY_EXPRESSIONS
 from .rows import decode_path, files_from_rows
 from .sql import TABLE, both, where
 
-__all__ = ["CACHE_WAIT_S", "KEY_EXPRESSIONS", "HashUpdate", "Matching"]
+__all__ = ["CACHE_WAIT_S", "HashUpdate", "Matching"]
 
-#: kind of key -> the indexed column that holds it ("fuzzy_block" is an expression whose
-#: text each engine gives, see store/blocking.py)
-KEY_EXPRESSIONS: dict[str, str] = {
-    "audio_key": "audio_key",
-    "metadata_hash": "metadata_hash",
-    "musicbrainz_recording_id": "musicbrainz_recording_id",
-    "fuzzy_block": FUZZY_BLOCK_SQL,
-}
 #: how long a cache write waits for another writer's lock before it gives up (the cache
 #: is an optimisation: an indexer writing meanwhile is not waited for)
 CACHE_WAIT_S = 0.5
@@ -61,8 +53,8 @@ class Matching:
     def files_by_keys(
         self, wanted: dict[str, Iterable[str]]
     ) -> dict[str, dict[str, list[LibraryFile]]]:
-        """{kind: {key: [active rows]}} for every kind of key in `wanted`, in one read snapshot,
-        across the catalog (or `engine.view`'s machine).
+        """{kind: {key: [active rows]}} for every kind of key (a key name, see keys.py) in
+        `wanted`, in one read snapshot, across the catalog (or `engine.view`'s machine).
 
         A row that carries several wanted keys comes back once per kind, as the same object.
         """
