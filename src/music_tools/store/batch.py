@@ -49,8 +49,9 @@ class RowError:
 class BatchResult:
     """What a batch write did: how many rows it wrote, and the rows it skipped, with why.
 
-    `int(result)` is the count, and a result compares and adds as that count, so code
-    written against the seed's API (which returned an int) keeps working.
+    The seed's API returned the count: `int(result)` is that count and a result prints as
+    it (`f"Inserted {result} files"`), but it is not an int: compare `result.written`.
+    Two results add up (`written` summed, `failures` joined).
     """
 
     written: int = 0
@@ -61,35 +62,16 @@ class BatchResult:
 
     __index__ = __int__
 
-    def __add__(self, other: object) -> Any:
-        if isinstance(other, BatchResult):
-            return BatchResult(self.written + other.written, self.failures + other.failures)
-        return self.written + other if isinstance(other, int) else NotImplemented
+    def __str__(self) -> str:
+        return str(self.written)
 
-    def __radd__(self, other: object) -> Any:
-        return other + self.written if isinstance(other, int) else NotImplemented
+    def __format__(self, spec: str) -> str:
+        return format(self.written, spec)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, BatchResult):
-            return (self.written, self.failures) == (other.written, other.failures)
-        if isinstance(other, int):
-            return self.written == other
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.written, self.failures))
-
-    def __lt__(self, other: int | BatchResult) -> bool:
-        return self.written < int(other)
-
-    def __le__(self, other: int | BatchResult) -> bool:
-        return self.written <= int(other)
-
-    def __gt__(self, other: int | BatchResult) -> bool:
-        return self.written > int(other)
-
-    def __ge__(self, other: int | BatchResult) -> bool:
-        return self.written >= int(other)
+    def __add__(self, other: BatchResult) -> BatchResult:
+        if not isinstance(other, BatchResult):
+            return NotImplemented
+        return BatchResult(self.written + other.written, self.failures + other.failures)
 
 
 _NOTHING: Any = object()
