@@ -122,18 +122,41 @@ def test_one_bad_row_among_ten_thousand_is_reported_and_the_rest_written(
     assert db.get_file_by_path(files[4_322].file_path) is not None
 
 
-def test_rows_breaking_constraints_or_not_files_are_isolated(db: LibraryDatabase) -> None:
+def test_rows_breaking_constraints_are_isolated(db: LibraryDatabase) -> None:
     good = [library_file(i) for i in range(1_200)]
     bad_none_path = replace(library_file(5_000), file_path=None)  # type: ignore[arg-type]
     bad_text = library_file(5_001, artist="broken \udcff surrogate")
-    items = [*good[:400], bad_none_path, *good[400:800], "not a file", bad_text, *good[800:]]
-    result = db.batch_insert_files(items, batch_size=250)  # type: ignore[arg-type]
+    items = [*good[:400], bad_none_path, *good[400:800], bad_text, *good[800:]]
+    result = db.batch_insert_files(items, batch_size=250)
     assert result.written == 1_200
     reasons = {f.key: f.reason for f in result.failures}
-    assert set(reasons) == {"None", "'not a file'", bad_text.file_path}
+    assert set(reasons) == {"None", bad_text.file_path}
     assert "NOT NULL" in reasons["None"]
     assert "not valid Unicode" in reasons[bad_text.file_path]
     assert db.count_files() == 1_200
+
+
+@pytest.mark.parametrize("wrong", [None, "not a file", 42])
+def test_an_item_that_is_not_a_library_file_is_a_type_error(
+    db: LibraryDatabase, wrong: object
+) -> None:
+    """A wrong item is the caller's mistake, not a row the database refused: it raises,
+    and nothing of the call is written."""
+    items = [library_file(1), wrong, library_file(2)]
+    with pytest.raises(TypeError, match="not an item this write takes"):
+        db.batch_insert_files(items)  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="not an item this write takes"):
+        db.add_file(wrong)  # type: ignore[arg-type]
+    assert db.count_files(active_only=False) == 0
+
+
+@pytest.mark.parametrize("wrong", [None, 42, library_file(1)])
+def test_a_path_that_is_not_a_string_is_a_type_error(db: LibraryDatabase, wrong: object) -> None:
+    db.batch_insert_files([library_file(1)])
+    for write in (db.batch_delete_files, db.batch_mark_inactive):
+        with pytest.raises(TypeError, match="not an item this write takes"):
+            write([library_file(1).file_path, wrong])  # type: ignore[list-item]
+    assert db.count_files() == 1
 
 
 def test_a_nul_character_in_a_tag_never_keeps_the_file_out(db: LibraryDatabase) -> None:

@@ -17,23 +17,22 @@ import apsw
 
 from ..errors import StoreError
 
-__all__ = ["BatchResult", "RowError", "execute_isolated", "safe_key"]
+__all__ = ["ROW_ERRORS", "BatchResult", "RowError", "execute_isolated", "not_an_item", "safe_key"]
 
 T = TypeVar("T")
 
-#: Errors that belong to one row (a value that cannot be bound, a constraint it
-#: breaks, an item that is not a LibraryFile). Anything else is about the database
-#: itself (locked, full, corrupt): it propagates, and the transaction around the call
-#: turns it into a StoreError naming the database.
+#: Errors that belong to one row's data: a constraint it breaks, a value too large, text
+#: that cannot be encoded. An item that is not what the write takes (None, a str where a
+#: LibraryFile goes) is the caller's mistake: a TypeError (see `not_an_item`). Anything
+#: else is about the database itself (locked, full, corrupt): it propagates, and the
+#: transaction around the call turns it into a StoreError naming the database.
 ROW_ERRORS: tuple[type[BaseException], ...] = (
     apsw.ConstraintError,
     apsw.MismatchError,
     apsw.TooBigError,
     apsw.RangeError,
-    ValueError,
-    TypeError,
     OverflowError,
-    AttributeError,
+    UnicodeEncodeError,
 )
 
 
@@ -72,6 +71,11 @@ class BatchResult:
         if not isinstance(other, BatchResult):
             return NotImplemented
         return BatchResult(self.written + other.written, self.failures + other.failures)
+
+
+def not_an_item(item: object) -> TypeError:
+    """The error for an item a write cannot take at all (its values could not be read)."""
+    return TypeError(f"not an item this write takes: {repr(item)[:100]} ({type(item).__name__})")
 
 
 _NOTHING: Any = object()
@@ -124,6 +128,8 @@ def execute_isolated(
         before = conn.total_changes()
         try:
             conn.executemany(sql, tracker.feed(iterator), prepare_flags=_PERSISTENT)
+        except AttributeError as exc:  # to_params could not read the item
+            raise not_an_item(tracker.current) from exc
         except ROW_ERRORS as exc:
             written += conn.total_changes() - before
             item = tracker.current

@@ -24,7 +24,14 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
 
-from ..batch import ROW_ERRORS, BatchResult, RowError, describe_error, safe_key
+from ..batch import (
+    ROW_ERRORS,
+    BatchResult,
+    RowError,
+    describe_error,
+    not_an_item,
+    safe_key,
+)
 from ..rows import PATH_COLUMNS
 from ..sql import Write, render
 from ..transactions import Transactions
@@ -87,6 +94,8 @@ class Writer:
                 if skip_id:
                     row = row[1:]
                 row = _encode(row, paths, flags)
+            except AttributeError as exc:  # to_params could not read the item
+                raise not_an_item(item) from exc
             except ROW_ERRORS as exc:
                 failures.append(RowError(safe_key(key_of, item), describe_error(exc)))
                 continue
