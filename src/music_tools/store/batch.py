@@ -108,6 +108,7 @@ def describe_error(exc: BaseException) -> str:
 
 def execute_isolated(
     conn: apsw.Connection,
+    name: str,
     sql: str,
     items: Iterable[T],
     to_params: Callable[[T], Sequence[Any]],
@@ -134,7 +135,7 @@ def execute_isolated(
             written += conn.total_changes() - before
             item = tracker.current
             if item is _NOTHING or not conn.in_transaction:
-                raise StoreError(f"batch write failed: {describe_error(exc)}") from exc
+                raise StoreError(name, f"batch write failed: {describe_error(exc)}") from exc
             if repair is not None and isinstance(exc, UnicodeEncodeError):
                 try:
                     before = conn.total_changes()

@@ -226,7 +226,7 @@ class LibraryDatabase:
             result = self._engine.write(spec, [item], to_params, _key_of(item), repair)
         if result.failures:
             failure = result.failures[0]
-            raise StoreError(f"{failure.key}: {failure.reason}")
+            raise StoreError(failure.key, failure.reason)
         return result.written
 
     # -- batch writes --------------------------------------------------------------------

@@ -102,11 +102,12 @@ def relocate(db: LibraryDatabase, old: str, new: str) -> int:
             try:
                 engine.run_many(f"UPDATE {table} SET {sets} WHERE id = ?", updates)
             except ROW_ERRORS as exc:
-                raise StoreError(f"cannot relocate {old} to {new}: {exc}") from exc
+                raise StoreError(db.path, f"cannot relocate {old} to {new}: {exc}") from exc
             except StoreError as exc:
                 if "unique" in str(exc).lower() or "duplicate key" in str(exc).lower():
                     raise StoreError(
-                        f"cannot relocate {old} to {new}: the library already has files there"
+                        db.path,
+                        f"cannot relocate {old} to {new}: the library already has files there",
                     ) from exc
                 raise
             if table == TABLE:

@@ -105,7 +105,7 @@ class SqliteEngine(Engine):
         statement = self._statements.get(spec)
         if statement is None:
             statement = self._statements[spec] = render(spec)
-        return execute_isolated(self.conn, statement, items, to_params, key_of, repair)
+        return execute_isolated(self.conn, self.name, statement, items, to_params, key_of, repair)
 
     @property
     def param_limit(self) -> int:

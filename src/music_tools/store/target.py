@@ -35,8 +35,9 @@ def check_target(target: object) -> None:
     scheme = _scheme(target)
     if scheme is not None and scheme not in _POSTGRES_SCHEMES:
         raise StoreError(
+            "",
             f"{scheme}://... is not a database music-tools can open: give a file path, "
-            "or postgresql://user:password@host/db"
+            "or postgresql://user:password@host/db",
         )
 
 
@@ -57,7 +58,7 @@ def open_engine(
             if (exc.name or "").partition(".")[0] != "psycopg":
                 raise
             raise StoreError(
-                "PostgreSQL support is not installed: pip install 'music-tools[postgres]'"
+                "", "PostgreSQL support is not installed: pip install 'music-tools[postgres]'"
             ) from None
 
         url = os.fspath(target)

@@ -33,8 +33,9 @@ def default_machine() -> str:
 def check_machine(name: str) -> str:
     if not MACHINE_NAME.fullmatch(name):
         raise StoreError(
+            "",
             f"machine name {name!r} is not usable: letters, digits, '.', '_' and '-', "
-            "at most 63, starting with a letter or digit"
+            "at most 63, starting with a letter or digit",
         )
     return name
 
@@ -59,7 +60,7 @@ def _check_ports(ports: object) -> None:
     for port in str(ports or "").split(","):
         if port and not (port.isdigit() and 0 < int(port) < 65536):
             raise StoreError(
-                f"not a usable PostgreSQL URL: port {port!r} is not a number from 1 to 65535"
+                "", f"not a usable PostgreSQL URL: port {port!r} is not a number from 1 to 65535"
             )
 
 
@@ -79,7 +80,7 @@ class Server:
         except psycopg.Error as exc:
             # the driver's message quotes the whole URL, password and all: keep its cause
             cause = " ".join(str(exc).split(" in URI:")[0].split(": postgres")[0].split())
-            raise StoreError(f"not a usable PostgreSQL URL: {cause}") from None
+            raise StoreError("", f"not a usable PostgreSQL URL: {cause}") from None
         _check_ports(info.get("port"))
         self._url = url
         self._password = str(info.get("password") or "")
@@ -99,11 +100,11 @@ class Server:
         except psycopg.Error as exc:
             info = conninfo_to_dict(self._url)
             raise StoreError(
-                f"cannot reach PostgreSQL at {_where(info)}: {self.reason(exc)}"
+                "", f"cannot reach PostgreSQL at {_where(info)}: {self.reason(exc)}"
             ) from None
         except Exception as exc:  # a URL psycopg cannot parse
             raise StoreError(
-                f"{self.name}: not a usable PostgreSQL URL ({type(exc).__name__})"
+                self.name, f"not a usable PostgreSQL URL ({type(exc).__name__})"
             ) from None
         self.conn = conn
         return conn
