@@ -245,6 +245,20 @@ def test_machine_names_are_checked(postgres_url: str) -> None:
     assert "machine name" in done.stderr
 
 
+def test_the_library_takes_its_machine_as_told_not_from_the_environment(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MUSIC_TOOLS_MACHINE is the command line's to read (the dupes test above runs it);
+    the library is told `machine=`, else it is the host."""
+    import socket
+
+    monkeypatch.setenv("MUSIC_TOOLS_MACHINE", "from-the-environment")
+    with LibraryDatabase(postgres_url) as db:
+        assert db.machine == (socket.gethostname().split(".")[0] or "localhost")
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        assert db.machine == "alpha"
+
+
 def test_machine_on_an_sqlite_library_is_a_usage_error(tmp_path: Path) -> None:
     done = run("stats", "--db", str(tmp_path / "x.db"), "--machine", "alpha")
     assert done.returncode == 2

@@ -241,7 +241,8 @@ def open_db(
             readonly=not (create or write),
             busy_timeout=_busy_timeout(),
             on_wait=_say_waiting,
-            machine=machine,
+            # --machine's environment variable, for the commands without the option
+            machine=machine or os.environ.get("MUSIC_TOOLS_MACHINE") or None,
         ) as db:
             db.view = view
             yield db

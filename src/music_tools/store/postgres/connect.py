@@ -3,7 +3,6 @@ machine name, the connection, and the driver's errors in words a person can act 
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 from collections.abc import Iterator
@@ -25,8 +24,9 @@ _CONNECT_TIMEOUT_S = 10
 
 
 def default_machine() -> str:
-    """MUSIC_TOOLS_MACHINE, or this host's name (its first label)."""
-    name = os.environ.get("MUSIC_TOOLS_MACHINE") or socket.gethostname().split(".")[0]
+    """This host's name (its first label): the machine a process writes as unless told
+    (the command line reads MUSIC_TOOLS_MACHINE and passes it as `machine`)."""
+    name = socket.gethostname().split(".")[0]
     return check_machine(name or "localhost")
 
 
