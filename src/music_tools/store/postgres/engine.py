@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,8 +37,6 @@ from .schema import FUZZY_BLOCK, LOCK_CLASS, check_readable, check_version, migr
 from .writes import WRITE_CHUNK, Writer
 
 __all__ = ["PostgresEngine"]
-
-_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 class PostgresEngine(Engine):
@@ -158,7 +155,7 @@ class PostgresEngine(Engine):
     # -- paths --------------------------------------------------------------------------
 
     def db_path(self, path: str) -> bytes:
-        return path.encode(_FS_ENCODING, _FS_ERRORS)  # os.fsencode of a str, inlined
+        return os.fsencode(path)
 
     def prefix_bounds(self, folder: str) -> list[tuple[Any, Any]]:
         prefix = os.fsencode(folder if folder.endswith(os.sep) else folder + os.sep)

@@ -15,7 +15,6 @@ take its row lock in turn and never wait on each other in a cycle.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -54,7 +53,6 @@ WRITE_CHUNK = 5_000
 BULK_LOAD_ROWS = 20_000
 _FLAG_COLUMNS = frozenset({"is_active", "is_lossless"})
 _INT4 = 2**31
-_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 class Writer:
@@ -94,7 +92,7 @@ class Writer:
                 if skip_id:
                     row = row[1:]
                 row = _encode(row, paths, flags)
-            except AttributeError as exc:  # to_params could not read the item
+            except (AttributeError, TypeError) as exc:  # the item's values cannot be read
                 raise not_an_item(item) from exc
             except ROW_ERRORS as exc:
                 failures.append(RowError(safe_key(key_of, item), describe_error(exc)))
@@ -399,9 +397,7 @@ def _encode(row: tuple[Any, ...], paths: list[int], flags: list[int]) -> tuple[A
     values = list(row)
     for position in paths:
         value = values[position]
-        if value.__class__ is str:
-            values[position] = value.encode(_FS_ENCODING, _FS_ERRORS)  # os.fsencode, inlined
-        elif isinstance(value, str):
+        if isinstance(value, str):
             values[position] = os.fsencode(value)
     for position in flags:
         value = values[position]
