@@ -14,7 +14,6 @@ take its row lock in turn and never wait on each other in a cycle.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -36,6 +35,7 @@ from ..sql import Write, render
 from ..transactions import Transactions
 from .connect import Server
 from .lookups import pg
+from .rows import FLAG_COLUMNS, encode, last_per_key, layout, without_nul
 
 __all__ = ["BULK_LOAD_ROWS", "WRITE_CHUNK", "Writer"]
 
@@ -51,7 +51,6 @@ WRITE_CHUNK = 5_000
 #: a write of at least this many rows into an empty library_index builds the secondary
 #: indexes after the load instead of row by row (see `bulk_load`)
 BULK_LOAD_ROWS = 20_000
-_FLAG_COLUMNS = frozenset({"is_active", "is_lossless"})
 _INT4 = 2**31
 
 
@@ -78,11 +77,11 @@ class Writer:
     ) -> BatchResult:
         """Convert every item (a conversion error is that row's), then one merge per chunk;
         a chunk the server refuses is written again row by row to find its bad rows."""
-        columns, keyed = _layout(spec)
+        columns, keyed = layout(spec)
         skip_id = bool(spec.kind == "upsert" and columns and columns[0] == "id")
         skip = 1 if skip_id else 0
         paths = [i - skip for i, c in enumerate(keyed) if c in PATH_COLUMNS]
-        flags = [i - skip for i, c in enumerate(keyed) if c in _FLAG_COLUMNS]
+        flags = [i - skip for i, c in enumerate(keyed) if c in FLAG_COLUMNS]
         failures: list[RowError] = []
         rows: list[tuple[Any, ...]] = []
         keys: list[Any] = []
@@ -91,7 +90,7 @@ class Writer:
                 row = tuple(to_params(item))
                 if skip_id:
                     row = row[1:]
-                row = _encode(row, paths, flags)
+                row = encode(row, paths, flags)
             except (AttributeError, TypeError) as exc:  # the item's values cannot be read
                 raise not_an_item(item) from exc
             except ROW_ERRORS as exc:
@@ -146,7 +145,7 @@ class Writer:
                     (keys,),
                 )
             return max(0, int(cursor.rowcount))
-        unique = _last_per_key(rows, keyed, spec)
+        unique = last_per_key(rows, keyed, spec)
         dropped = len(rows) - len(unique) if spec.kind == "upsert" else 0
         if spec.kind == "upsert" and self._copied_straight(spec, keyed, unique):
             return len(unique) + dropped
@@ -317,7 +316,7 @@ class Writer:
             with self._server.savepoint("mt_row"):
                 return self.conn.execute(statement, row)
         except _ROW_FAILURES:
-            storable = _without_nul(row)
+            storable = without_nul(row)
             if storable is row:
                 raise
         with self._server.savepoint("mt_row"):
@@ -381,48 +380,3 @@ class Writer:
 
 class _NotEmpty(Exception):
     """The table took a row between the look and the lock."""
-
-
-def _layout(spec: Write) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(value columns, the columns of a row as bound: values then key where it comes last)."""
-    if spec.kind == "upsert":
-        return spec.columns, spec.columns
-    if spec.kind == "delete":
-        return (), (spec.key,)
-    return spec.columns, (*spec.columns, spec.key)
-
-
-def _encode(row: tuple[Any, ...], paths: list[int], flags: list[int]) -> tuple[Any, ...]:
-    """Paths as the bytes of their names, booleans as the 0 and 1 SQLite stores."""
-    values = list(row)
-    for position in paths:
-        value = values[position]
-        if isinstance(value, str):
-            values[position] = os.fsencode(value)
-    for position in flags:
-        value = values[position]
-        if value is not None:
-            values[position] = int(value)
-    return tuple(values)
-
-
-def _without_nul(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """`row` with each NUL of its text as U+FFFD (PostgreSQL's TEXT cannot hold NUL, which
-    a tag may; SQLite stores it); `row` itself when it has none."""
-    if not any(isinstance(value, str) and "\x00" in value for value in row):
-        return row
-    return tuple(
-        value.replace("\x00", "\ufffd") if isinstance(value, str) else value for value in row
-    )
-
-
-def _last_per_key(
-    rows: list[tuple[Any, ...]], keyed: tuple[str, ...], spec: Write
-) -> list[tuple[Any, ...]]:
-    """One row per key, the last one given (one statement may not touch a row twice)."""
-    key = keyed.index(spec.key)
-    machine = keyed.index("machine") if "machine" in keyed else None
-    by_key: dict[Any, tuple[Any, ...]] = {}
-    for row in rows:
-        by_key[(row[machine] if machine is not None else None, row[key])] = row
-    return list(by_key.values()) if len(by_key) < len(rows) else rows
