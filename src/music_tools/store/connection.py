@@ -1,37 +1,23 @@
-"""Opening a SQLite library: pragmas, schema upgrade, transactions.
+"""Opening a SQLite library: pragmas, schema upgrade, read-only opens.
 
-The store talks to SQLite through apsw rather than the standard library's sqlite3: the
-latter releases and re-takes the GIL around every column it reads, which caps a 31-column
-row fetch at about 165,000 rows/s on the benchmark machine even before any object is built;
-apsw reads the same rows at about 250,000/s, prepares executemany statements once, and
-brings its own current SQLite whatever the operating system ships.
+Through apsw, not the standard library's sqlite3, which releases and re-takes the GIL
+around every column it reads: apsw reads rows faster, prepares executemany statements once,
+and brings a current SQLite (the Store benchmark's bare baseline is sqlite3:
+docs/benchmarks.md).
 
-Pragmas, each measured on the XLARGE benchmark (100,000 rows, 2 cores):
-- journal_mode=WAL: readers never block the writer and the writer never blocks readers;
-  a commit appends to the WAL instead of rewriting pages in place.
-- synchronous=NORMAL: in WAL mode a commit is durable across an application crash and
-  only the last transactions can be lost on power failure; FULL fsyncs every commit.
-- cache_size=-32768 (32 MiB, allocated only as used): SQLite's own page cache is private
-  memory that grows to its cap over a long run, while pages it evicts are re-read from the
-  operating system's page cache for the price of a system call. Measured by inserting a
-  million rows with random keys in commits of 500 (as the indexer does): 8 MiB 5,308
-  rows/s (peak 38 MiB), 32 MiB 6,218 rows/s (63 MiB), 256 MiB 5,355 rows/s (334 MiB), all
-  within this machine's noise; 32 MiB keeps a million-file index well inside its memory
-  budget at no measurable cost. Re-measured since a first index builds its key indexes at
-  the end (deferred_indexes.py), a million rows loaded and indexed: 8 MiB 20.2 s (peak
-  123 MiB), 32 MiB 20.0 s (167 MiB), 128 MiB 22.7 s (268 MiB); the sorts of CREATE INDEX
-  gain nothing from a larger cache either. Those sorts run with temp_store=FILE: what
-  exceeds the cache spills to a temporary file instead of memory (peak 100 MiB instead of
-  167 MiB for that million, 4.8 s to build instead of 5.5 s).
-- no mmap_size: mapped pages count as the process's resident memory once touched, and
-  reads through the page cache were no slower here (the same million-row load with
-  mmap_size=256 MiB: 24.2 s, peak 423 MiB).
-- `PRAGMA optimize` after an index run that wrote many rows (see LibraryIndexer), so the
-  query planner has statistics for a large library; it analyzes only what changed a lot.
-- temp_store=MEMORY: the ephemeral tables that IN-lists and sorts build stay off disk.
+Pragmas, each chosen on the XLARGE benchmark (docs/benchmarks.md, Store):
+- journal_mode=WAL: readers never block the writer, nor the writer readers.
+- synchronous=NORMAL: in WAL mode durable across an application crash; FULL would fsync
+  every commit.
+- cache_size=-32768 (32 MiB, allocated as used): as fast as 8 or 256 MiB here, and a
+  million-file index stays well inside its memory budget.
+- temp_store=MEMORY: the ephemeral tables of IN-lists and sorts stay off disk (an index
+  build spills to a file instead, see deferred_indexes.sorts_spilling).
+- no mmap_size: mapped pages count as the process's resident memory, and were no faster.
 - foreign_keys=ON: enforce references where later schema versions add them.
 - busy handler: a second writer waits for the lock (saying so after a second, through
-  `on_wait`) instead of failing at once, and gives up after the busy timeout.
+  `on_wait`), up to the busy timeout.
+`PRAGMA optimize` runs after an index run that wrote many rows (see LibraryIndexer).
 
 Read-only opens (`readonly=True`, for commands that only read) use `mode=ro`: nothing is
 created, migrated or switched to WAL. SQLite reads a WAL database read-only through its

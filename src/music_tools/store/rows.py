@@ -90,15 +90,9 @@ def path_repairer(columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector held off while a batch of rows becomes objects.
-
-    Building 100,000 LibraryFiles triggers dozens of generation-0 collections that each walk
-    every young container; none of these objects forms a cycle, so the walks find nothing.
-    Measured by `benchmarks/benchmark_batch_operations.py` (the "GC left on" line): a
-    100,000-key lookup by path runs about 15% faster with the pause, by hash about 30%. The
-    pause lasts one batch lookup (LibraryDatabase's batch reads), and the collector's previous
-    state comes back after it.
-    """
+    """The cyclic garbage collector held off for one batch read: its rows become objects
+    that form no cycle, yet trigger dozens of collections (the pause is worth 7% of an
+    unchanged rescan and 15-30% of a 100,000-key lookup: docs/benchmarks.md, Store)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -11,8 +11,8 @@ from typing import Any
 
 __all__ = ["LOOKUP_CHUNK", "fetch", "pg", "run", "run_many", "stream"]
 
-#: keys per `= ANY(%b)` lookup: measured at 100,000 keys, 50,000 a query ran about 20%
-#: faster than 10,000 (a large share of a table's keys is one hashed scan, not ten)
+#: keys per `= ANY(%b)` lookup: a large share of a table's keys is then one hashed scan,
+#: not ten (docs/benchmarks.md, The store on PostgreSQL)
 LOOKUP_CHUNK = 50_000
 
 

@@ -5,13 +5,13 @@ plus what a shared catalog needs: a `machine` column in every table whose rows b
 machine (part of each path key, so two machines' `/music` never collide), paths in BYTEA
 (a file name that is not UTF-8 cannot be TEXT here, and BYTEA orders byte-wise, as SQLite
 orders its TEXT), and text in the "C" collation (byte order, as SQLite's BINARY). The
-indexes are SQLite's, but for two differences measured on COPY throughput: the keys that are often
-missing (full hashes, MusicBrainz ids) are indexed only where present (partial indexes,
-which the `= ANY` lookups use), and `library_root` is not indexed (no lookup filters on
-it). Later versions are steps on both engines (7: fingerprints; 8: `search_text`). The whole
-upgrade runs in one transaction (PostgreSQL's DDL is transactional) under an advisory lock,
-so two processes opening an old catalog at once upgrade it once, and a failed upgrade leaves
-it as it was.
+indexes are SQLite's, but for two that speed COPY up: the keys that are often missing
+(full hashes, MusicBrainz ids) are indexed only where present (partial indexes, which the
+`= ANY` lookups use), and `library_root` is not indexed (no lookup filters on it). Later
+versions are steps on both engines (7: fingerprints; 8: `search_text`). The whole upgrade
+runs in one transaction (PostgreSQL's DDL is transactional) under an advisory lock, so two
+processes opening an old catalog at once upgrade it once, and a failed upgrade leaves it as
+it was.
 """
 
 from __future__ import annotations

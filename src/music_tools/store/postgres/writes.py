@@ -162,10 +162,9 @@ class Writer:
         """A large first load: the secondary indexes built after it, not row by row.
 
         PostgreSQL's own advice for populating a database ("Remove Indexes"), as pg_restore
-        and pgloader do it: a B-tree built by one sort of 100,000 rows costs a fraction of
-        100,000 inserts at random places in eight indexes. Measured on XLARGE (100,000 rows,
-        benchmark_batch_operations.py): about 1.6x the rows per second of the same COPY
-        into the indexed table. Only when the table holds no row at all (a new catalog),
+        and pgloader do it: one sort per index costs a fraction of as many inserts at random
+        places (docs/benchmarks.md, The store on PostgreSQL). Only when the table holds no
+        row at all (a new catalog),
         under a lock taken without waiting, and all inside the caller's transaction:
         PostgreSQL's DDL is transactional, so a load that fails or is killed leaves the
         indexes as they were. The unique indexes stay (ON CONFLICT and the existence probe
