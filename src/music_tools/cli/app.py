@@ -20,8 +20,7 @@ from rich.console import Console
 
 from ..errors import MusicToolsError, StoreError
 from ..queries import SearchError
-from ..store import LibraryDatabase
-from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
+from ..store import DEFAULT_BUSY_TIMEOUT_S, LibraryDatabase
 from ..store.target import check_target, is_postgres_url
 from ..util import printable_path
 from .output import settle_stdout, writing_stdout

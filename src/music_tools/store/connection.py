@@ -42,9 +42,8 @@ from .deferred_indexes import indexes_pending, restore_indexes, sorts_spilling
 from .driver_errors import store_error, translated
 from .schema import LATEST_VERSION, migrate, user_version
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "WAIT_NOTICE_S", "open_sqlite"]
+__all__ = ["WAIT_NOTICE_S", "open_sqlite"]
 
-DEFAULT_BUSY_TIMEOUT_S = 60.0
 CACHE_SIZE_KIB = 32_768
 #: After this long waiting for another process's lock, `on_wait` is called (once).
 WAIT_NOTICE_S = 1.0

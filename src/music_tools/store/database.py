@@ -14,7 +14,6 @@ from ..errors import StoreError
 from ..models import LibraryFile
 from ..util import chunks
 from .batch import BatchResult
-from .connection import DEFAULT_BUSY_TIMEOUT_S
 from .engine import Engine
 from .fingerprints import Fingerprints
 from .indexing import Indexing, RowState
@@ -27,11 +26,7 @@ from .sql import TABLE, Write, both, where
 from .target import open_engine
 from .writes import write_many
 
-__all__ = [
-    "TABLE",
-    "LibraryDatabase",
-    "RowState",
-]
+__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "TABLE", "LibraryDatabase", "RowState"]
 
 
 _UPDATE_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "file_path"))
@@ -46,6 +41,10 @@ _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
 
 def _path_of(item: Any) -> str:
     return str(item.file_path)
+
+
+#: seconds to wait for another process's lock before giving up
+DEFAULT_BUSY_TIMEOUT_S = 60.0
 
 
 class LibraryDatabase:
