@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import apsw
 
 from ..errors import StoreError
+from .sql import ItemWrite
 
 __all__ = ["ROW_ERRORS", "BatchResult", "RowError", "execute_isolated", "not_an_item", "safe_key"]
 
@@ -107,19 +108,11 @@ def describe_error(exc: BaseException) -> str:
 
 
 def execute_isolated(
-    conn: apsw.Connection,
-    name: str,
-    sql: str,
-    items: Iterable[T],
-    to_params: Callable[[T], Sequence[Any]],
-    key_of: Callable[[Any], str],
-    repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
+    conn: apsw.Connection, name: str, sql: str, items: Iterable[T], job: ItemWrite
 ) -> BatchResult:
-    """Run `sql` once per item inside the caller's transaction; skip and report bad rows.
-
-    `repair`, when given, gets one more try at a row that failed with UnicodeEncodeError
-    (a non-UTF-8 path) before the row is reported.
-    """
+    """Run `sql` (`job`'s statement) once per item inside the caller's transaction; skip
+    and report bad rows (`job.repair` has one more try at a row whose text was refused)."""
+    to_params, key_of, repair = job.to_params, job.key_of, job.repair
     iterator = iter(items)
     tracker: _Tracker[T] = _Tracker(to_params)
     written = 0

@@ -22,25 +22,28 @@ from .matching import Matching
 from .operation import BatchOperation, OperationType
 from .rows import COLUMNS, files_from_rows, gc_paused, path_repairer
 from .scan_errors import ScanErrorTable
-from .sql import TABLE, Write, both, where
+from .sql import TABLE, ItemWrite, Write, both, where
 from .target import open_engine
 from .writes import write_many
 
 __all__ = ["DEFAULT_BUSY_TIMEOUT_S", "TABLE", "LibraryDatabase", "RowState"]
 
 
+def _path_of(item: Any) -> str:
+    return str(item.file_path)
+
+
 _UPDATE_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "file_path"))
-_update_params = attrgetter(*_UPDATE_COLUMNS, "file_path")
-_UPDATE = Write("update", TABLE, "file_path", _UPDATE_COLUMNS)
+_UPDATE = ItemWrite(
+    Write("update", TABLE, "file_path", _UPDATE_COLUMNS),
+    attrgetter(*_UPDATE_COLUMNS, "file_path"),
+    _path_of,
+    path_repairer((*_UPDATE_COLUMNS, "file_path")),
+)
 _MARK_INACTIVE = Write("update", TABLE, "file_path", sets="is_active = 0")
 _DELETE = Write("delete", TABLE, "file_path")
 #: the indexes a first index looks rows up by while it loads (see `deferred_indexes`)
 _LOAD_INDEXES = ("idx_library_directory",)
-_repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
-
-
-def _path_of(item: Any) -> str:
-    return str(item.file_path)
 
 
 #: seconds to wait for another process's lock before giving up
@@ -81,9 +84,12 @@ class LibraryDatabase:
         self.machine = self._engine.machine
         self._columns = self._engine.columns
         self._select = f"SELECT {', '.join(self._columns)} FROM {TABLE}"
-        self._upsert = Write("upsert", TABLE, "file_path", self._columns)
-        self._row_of = self._engine.row_of
-        self._repair_insert = path_repairer(self._columns)
+        upsert = Write("upsert", TABLE, "file_path", self._columns)
+        self._insert = ItemWrite(
+            upsert, self._engine.row_of, _path_of, path_repairer(self._columns)
+        )
+        self._delete = ItemWrite(_DELETE, self._path_params, str)
+        self._mark_inactive = ItemWrite(_MARK_INACTIVE, self._path_params, str)
         self.scan_errors = ScanErrorTable(self._engine)
         #: the lookups and writes of duplicate checking and of acting on files
         self.matching = Matching(self._engine)
@@ -180,20 +186,20 @@ class LibraryDatabase:
     def add_file(self, file: LibraryFile) -> int:
         """Insert `file` (or replace the row with its path); return the row id."""
         with self.atomic():
-            self._write_one(self._upsert, file, self._row_of, self._repair_insert)
+            self._write_one(self._insert, file)
             query = f"SELECT id FROM {TABLE}{where(self._engine.mine(), 'file_path = ?')}"
             row_id: int = self._engine.fetch(query, (self._engine.db_path(file.file_path),))[0][0]
         return row_id
 
     def update_file(self, file: LibraryFile) -> bool:
         """Overwrite the row with `file.file_path`; False when there is none."""
-        return self._write_one(_UPDATE, file, _update_params, _repair_update) > 0
+        return self._write_one(_UPDATE, file) > 0
 
     def mark_inactive(self, path: str) -> bool:
-        return self._write_one(_MARK_INACTIVE, path, self._path_params) > 0
+        return self._write_one(self._mark_inactive, path) > 0
 
     def delete_file(self, path: str) -> bool:
-        return self._write_one(_DELETE, path, self._path_params) > 0
+        return self._write_one(self._delete, path) > 0
 
     def get_file_by_path(self, path: str) -> LibraryFile | None:
         return self.batch_get_files_by_paths([path])[path]
@@ -212,17 +218,11 @@ class LibraryDatabase:
     def _path_params(self, path: str) -> tuple[Any]:
         return (self._engine.db_path(path),)
 
-    def _write_one(
-        self,
-        spec: Write,
-        item: Any,
-        to_params: Callable[[Any], Sequence[Any]],
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> int:
+    def _write_one(self, job: ItemWrite, item: Any) -> int:
         """One row in its own transaction -> rows changed; a bad row raises StoreError
         naming the path and the reason."""
         with self.atomic():
-            result = self._engine.write(spec, [item], to_params, _key_of(item), repair)
+            result = self._engine.write(job, [item])
         if result.failures:
             failure = result.failures[0]
             raise StoreError(failure.key, failure.reason)
@@ -238,24 +238,20 @@ class LibraryDatabase:
         Returns a BatchResult: the number written (`int(result)`), and `failures`, the rows
         skipped with the reason.
         """
-        return self._write_many(
-            self._upsert, files, self._row_of, _path_of, batch_size, self._repair_insert
-        )
+        return self._write_many(self._insert, files, batch_size)
 
     def batch_update_files(
         self, files: Iterable[LibraryFile], batch_size: int = 200
     ) -> BatchResult:
         """Overwrite the rows with these paths; returns how many rows existed and changed."""
-        return self._write_many(
-            _UPDATE, files, _update_params, _path_of, batch_size, _repair_update
-        )
+        return self._write_many(_UPDATE, files, batch_size)
 
     def batch_delete_files(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
-        return self._write_many(_DELETE, paths, self._path_params, str, batch_size)
+        return self._write_many(self._delete, paths, batch_size)
 
     def batch_mark_inactive(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
         """Soft-delete: the rows stay, with is_active = 0."""
-        return self._write_many(_MARK_INACTIVE, paths, self._path_params, str, batch_size)
+        return self._write_many(self._mark_inactive, paths, batch_size)
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         """A value from the small key/value table the store keeps about itself (in a
@@ -294,16 +290,8 @@ class LibraryDatabase:
             )
         return BatchOperation(writers[operation_type], self.atomic)
 
-    def _write_many(
-        self,
-        spec: Write,
-        items: Iterable[Any],
-        to_params: Callable[[Any], Sequence[Any]],
-        key_of: Callable[[Any], str],
-        batch_size: int,
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> BatchResult:
-        result = write_many(self._engine, spec, items, to_params, key_of, batch_size, repair)
+    def _write_many(self, job: ItemWrite, items: Iterable[Any], batch_size: int) -> BatchResult:
+        result = write_many(self._engine, job, items, batch_size)
         self.last_batch_result = result
         return result
 
@@ -381,7 +369,3 @@ class LibraryDatabase:
             f"{scope} AND " if scope else ""
         )
         return self._engine.select_in(head, key, keys, batch_size)
-
-
-def _key_of(item: Any) -> Callable[[Any], str]:
-    return _path_of if hasattr(item, "file_path") else str

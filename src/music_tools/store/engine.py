@@ -24,7 +24,7 @@ from typing import Any
 
 from ..util import chunks
 from .batch import BatchResult
-from .sql import Write
+from .sql import ItemWrite, Write
 
 __all__ = ["Engine"]
 
@@ -86,14 +86,7 @@ class Engine(ABC):
         """One statement per parameter set (all or none); the rows changed."""
 
     @abstractmethod
-    def write(
-        self,
-        spec: Write,
-        items: Iterable[Any],
-        to_params: Callable[[Any], Sequence[Any]],
-        key_of: Callable[[Any], str],
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> BatchResult:
+    def write(self, job: ItemWrite, items: Iterable[Any]) -> BatchResult:
         """Write `items` inside the caller's transaction; a bad row is skipped and reported."""
 
     @property

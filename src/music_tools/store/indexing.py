@@ -12,7 +12,7 @@ from ..models import LibraryFile
 from .batch import BatchResult
 from .engine import Engine
 from .rows import COLUMNS, decode_path, gc_paused, path_repairer
-from .sql import TABLE, Write, where
+from .sql import TABLE, ItemWrite, Write, where
 from .writes import write_many
 
 __all__ = ["Indexing", "RowState"]
@@ -32,10 +32,18 @@ class RowState(NamedTuple):
 
 _RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
 _relink_params = attrgetter(*_RELINK_COLUMNS)
-_repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
-_RELINK = Write("update", TABLE, "id", _RELINK_COLUMNS, scoped=False)
-_SET_METADATA_KEY = Write(
-    "update", TABLE, "id", ("metadata_hash", "metadata_version"), scoped=False
+#: (row id, LibraryFile) moves: the row takes the file's values, id and indexed_at kept
+_RELINK = ItemWrite(
+    Write("update", TABLE, "id", _RELINK_COLUMNS, scoped=False),
+    lambda move: (*_relink_params(move[1]), move[0]),
+    lambda move: str(move[1].file_path),
+    path_repairer((*_RELINK_COLUMNS, "id")),
+)
+#: (metadata_hash, metadata_version, id) per row
+_SET_METADATA_KEY = ItemWrite(
+    Write("update", TABLE, "id", ("metadata_hash", "metadata_version"), scoped=False),
+    tuple,
+    lambda key: str(key[2]),
 )
 _REACTIVATE = Write("update", TABLE, "file_path", ("last_seen_at",), sets="is_active = 1")
 _STATE_COLUMNS = (
@@ -110,21 +118,12 @@ class Indexing:
     def reactivate_files(self, paths: Iterable[str], seen_at: float) -> BatchResult:
         """Mark rows whose file came back unchanged active again."""
         db_path = self._engine.db_path
-        return write_many(
-            self._engine, _REACTIVATE, paths, lambda p: (seen_at, db_path(p)), str, 500
-        )
+        job = ItemWrite(_REACTIVATE, lambda path: (seen_at, db_path(path)), str)
+        return write_many(self._engine, job, paths, 500)
 
     def relink_files(self, moves: Iterable[tuple[int, LibraryFile]]) -> BatchResult:
         """Point existing rows (by id) at files that moved, keeping id and indexed_at."""
-        return write_many(
-            self._engine,
-            _RELINK,
-            moves,
-            lambda move: (*_relink_params(move[1]), move[0]),
-            lambda move: str(move[1].file_path),
-            500,
-            _repair_relink,
-        )
+        return write_many(self._engine, _RELINK, moves, 500)
 
     def metadata_keys_older_than(
         self, version: int
@@ -143,9 +142,7 @@ class Indexing:
 
     def set_metadata_keys(self, keys: Iterable[tuple[str, int, int]]) -> BatchResult:
         """(metadata_hash, metadata_version, id) for each row to re-key, in one transaction."""
-        return write_many(
-            self._engine, _SET_METADATA_KEY, keys, tuple, lambda key: str(key[2]), 1000
-        )
+        return write_many(self._engine, _SET_METADATA_KEY, keys, 1000)
 
     def max_id(self) -> int:
         """The largest row id in the table (of every machine)."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "TABLE",
+    "ItemWrite",
     "Write",
     "both",
     "delete_sql",
@@ -70,6 +71,18 @@ class Write:
     keep: tuple[str, ...] = ("id",)
     sets: str = ""
     scoped: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ItemWrite:
+    """A keyed write and how each item becomes its row: `to_params` gives its values (as
+    `spec` binds them), `key_of` what names it in a failure, and `repair`, where given, one
+    more try at a row whose paths could not be bound as text (not valid UTF-8)."""
+
+    spec: Write
+    to_params: Callable[[Any], Sequence[Any]]
+    key_of: Callable[[Any], str]
+    repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None
 
 
 def render(spec: Write) -> str:

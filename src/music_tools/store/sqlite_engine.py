@@ -23,7 +23,7 @@ from .driver_errors import store_error, translated
 from .engine import Engine
 from .rows import COLUMNS, db_path, prefix_bounds, row_of
 from .run_lock import RunLock
-from .sql import Write, render
+from .sql import ItemWrite, Write, render
 from .transactions import Transactions
 
 __all__ = ["DEFER_INDEXES_BELOW_ROWS", "SqliteEngine"]
@@ -94,18 +94,11 @@ class SqliteEngine(Engine):
             self.conn.executemany(sql, params)
             return int(self.conn.total_changes() - before)
 
-    def write(
-        self,
-        spec: Write,
-        items: Iterable[Any],
-        to_params: Callable[[Any], Sequence[Any]],
-        key_of: Callable[[Any], str],
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> BatchResult:
-        statement = self._statements.get(spec)
+    def write(self, job: ItemWrite, items: Iterable[Any]) -> BatchResult:
+        statement = self._statements.get(job.spec)
         if statement is None:
-            statement = self._statements[spec] = render(spec)
-        return execute_isolated(self.conn, self.name, statement, items, to_params, key_of, repair)
+            statement = self._statements[job.spec] = render(job.spec)
+        return execute_isolated(self.conn, self.name, statement, items, job)
 
     @property
     def param_limit(self) -> int:

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence, Sized
+from collections.abc import Iterable, Sized
 from typing import Any
 
 from ..util import chunks
 from .batch import BatchResult
 from .engine import Engine
-from .sql import Write
+from .sql import ItemWrite
 
 __all__ = ["write_many"]
 
 
 def write_many(
-    engine: Engine,
-    spec: Write,
-    items: Iterable[Any],
-    to_params: Callable[[Any], Sequence[Any]],
-    key_of: Callable[[Any], str],
-    batch_size: int,
-    repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
+    engine: Engine, job: ItemWrite, items: Iterable[Any], batch_size: int
 ) -> BatchResult:
     """Write `items` in chunks of `batch_size`, all in one transaction.
 
@@ -34,7 +28,7 @@ def write_many(
     result = BatchResult()
     size = engine.write_chunk(batch_size)
     rows = len(items) if isinstance(items, Sized) else None
-    with engine.atomic(), engine.bulk_load(spec, rows):
+    with engine.atomic(), engine.bulk_load(job.spec, rows):
         for chunk in chunks(items, size):
-            result += engine.write(spec, chunk, to_params, key_of, repair)
+            result += engine.write(job, chunk)
     return result

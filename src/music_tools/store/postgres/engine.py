@@ -28,7 +28,7 @@ import psycopg
 from ...models import LIBRARY_FILE_FIELDS
 from ..batch import BatchResult
 from ..engine import Engine
-from ..sql import Write
+from ..sql import ItemWrite, Write
 from ..transactions import Transactions
 from . import lookups
 from .connect import Server, check_machine, default_machine, quote
@@ -139,15 +139,8 @@ class PostgresEngine(Engine):
 
     # -- batched writes -----------------------------------------------------------------
 
-    def write(
-        self,
-        spec: Write,
-        items: Iterable[Any],
-        to_params: Callable[[Any], Sequence[Any]],
-        key_of: Callable[[Any], str],
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> BatchResult:
-        return self._writer.write(spec, items, to_params, key_of, repair)
+    def write(self, job: ItemWrite, items: Iterable[Any]) -> BatchResult:
+        return self._writer.write(job, items)
 
     def bulk_load(self, spec: Write, rows: int | None) -> AbstractContextManager[None]:
         return self._writer.bulk_load(spec, rows)

@@ -14,8 +14,9 @@ take its row lock in turn and never wait on each other in a cycle.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -31,7 +32,7 @@ from ..batch import (
     safe_key,
 )
 from ..rows import PATH_COLUMNS
-from ..sql import Write, render
+from ..sql import ItemWrite, Write, render
 from ..transactions import Transactions
 from .connect import Server
 from .lookups import pg
@@ -54,6 +55,18 @@ BULK_LOAD_ROWS = 20_000
 _INT4 = 2**31
 
 
+@dataclass(slots=True)
+class _Chunk:
+    """Rows on their way to the server: the write, the columns of their values and of a
+    row as bound (`keyed`), the rows, and the items they came from (to name a failure)."""
+
+    job: ItemWrite
+    columns: tuple[str, ...]
+    keyed: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    items: list[Any]
+
+
 class Writer:
     """The writes of one engine: its connection, this machine's scope (`mine`, the
     predicate of its rows) and its transactions (a bulk load needs to know the depth)."""
@@ -67,16 +80,10 @@ class Writer:
         self._loading = False  # inside a bulk_load that holds the table alone
         self._types: dict[str, dict[str, str]] = {}
 
-    def write(
-        self,
-        spec: Write,
-        items: Iterable[Any],
-        to_params: Callable[[Any], Sequence[Any]],
-        key_of: Callable[[Any], str],
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> BatchResult:
+    def write(self, job: ItemWrite, items: Iterable[Any]) -> BatchResult:
         """Convert every item (a conversion error is that row's), then one merge per chunk;
         a chunk the server refuses is written again row by row to find its bad rows."""
+        spec, to_params = job.spec, job.to_params
         columns, keyed = layout(spec)
         skip_id = bool(spec.kind == "upsert" and columns and columns[0] == "id")
         skip = 1 if skip_id else 0
@@ -94,7 +101,7 @@ class Writer:
             except (AttributeError, TypeError) as exc:  # the item's values cannot be read
                 raise not_an_item(item) from exc
             except ROW_ERRORS as exc:
-                failures.append(RowError(safe_key(key_of, item), describe_error(exc)))
+                failures.append(RowError(safe_key(job.key_of, item), describe_error(exc)))
                 continue
             rows.append(row)
             keys.append(item)
@@ -103,35 +110,22 @@ class Writer:
         if skip_id:
             columns = columns[1:]
             keyed = keyed[1:]
-        written, failed = self._merge(spec, columns, keyed, rows, keys, key_of)
+        written, failed = self._merge(_Chunk(job, columns, keyed, rows, keys))
         return BatchResult(written, (*failures, *failed))
 
-    def _merge(
-        self,
-        spec: Write,
-        columns: tuple[str, ...],
-        keyed: tuple[str, ...],
-        rows: list[tuple[Any, ...]],
-        items: list[Any],
-        key_of: Callable[[Any], str],
-    ) -> tuple[int, tuple[RowError, ...]]:
+    def _merge(self, chunk: _Chunk) -> tuple[int, tuple[RowError, ...]]:
         try:
             try:
                 with self._server.savepoint("mt_chunk"):
-                    return self._merge_chunk(spec, columns, keyed, rows), ()
+                    return self._merge_chunk(chunk), ()
             except _ROW_FAILURES:
-                return self._row_by_row(spec, columns, keyed, rows, items, key_of)
+                return self._row_by_row(chunk)
         except psycopg.Error as exc:
             raise self._server.store_error(exc) from exc
 
-    def _merge_chunk(
-        self,
-        spec: Write,
-        columns: tuple[str, ...],
-        keyed: tuple[str, ...],
-        rows: list[tuple[Any, ...]],
-    ) -> int:
+    def _merge_chunk(self, chunk: _Chunk) -> int:
         conn = self.conn
+        spec, columns, keyed, rows = chunk.job.spec, chunk.columns, chunk.keyed, chunk.rows
         if spec.kind == "delete" or (spec.kind == "update" and not columns):
             # the keys alone: one statement with an array, no staging
             keys = [row[-1] for row in rows]
@@ -287,23 +281,15 @@ class Writer:
             self._types[table] = types
         return types
 
-    def _row_by_row(
-        self,
-        spec: Write,
-        columns: tuple[str, ...],
-        keyed: tuple[str, ...],
-        rows: list[tuple[Any, ...]],
-        items: list[Any],
-        key_of: Callable[[Any], str],
-    ) -> tuple[int, tuple[RowError, ...]]:
-        statement = pg(render(self._row_spec(spec, columns)))
+    def _row_by_row(self, chunk: _Chunk) -> tuple[int, tuple[RowError, ...]]:
+        statement = pg(render(self._row_spec(chunk.job.spec, chunk.columns)))
         written = 0
         failures: list[RowError] = []
-        for row, item in zip(rows, items, strict=True):
+        for row, item in zip(chunk.rows, chunk.items, strict=True):
             try:
                 cursor = self._one_row(statement, row)
             except _ROW_FAILURES as exc:
-                failures.append(RowError(safe_key(key_of, item), self._row_reason(exc)))
+                failures.append(RowError(safe_key(chunk.job.key_of, item), self._row_reason(exc)))
             else:
                 written += max(0, int(cursor.rowcount))
         return written, tuple(failures)
