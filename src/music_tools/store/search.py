@@ -9,16 +9,7 @@ from ..models import LibraryFile
 from ..util import SEARCH_TEXT_FIELDS, SEARCH_TEXT_SEPARATOR, chunks, fold_text
 from .engine import Engine
 from .rows import files_from_rows
-from .search_query import (
-    FieldTerm,
-    FreeWord,
-    PathTerm,
-    SearchError,
-    SearchQuery,
-    Term,
-    YearRange,
-    parse_query,
-)
+from .search_query import SearchError, SearchQuery, parse_query
 from .sql import TABLE, both, where
 
 if TYPE_CHECKING:
@@ -71,27 +62,25 @@ def render_search(engine: Engine, tree: SearchQuery) -> tuple[list[str], list[An
     a SearchError when the query exceeds what one statement of that store may hold."""
     conditions: list[str] = []
     params: list[Any] = []
-    for term in tree.terms:
-        condition, values = _render(engine, term)
-        conditions.append(condition)
-        params += values
-    _check_limits(engine, len(tree.terms), params)
+    escape = _ESCAPE_CLAUSE
+    for column, value in tree.fields:
+        if column in SEARCH_TEXT_FIELDS:
+            conditions.append(_folded(engine, (column,)))
+            params += folded_patterns(value, SEARCH_TEXT_FIELDS.index(column), 1)
+        else:
+            conditions.append(engine.text_like(column, escape))
+            params.append(_like(value))
+    for path in tree.paths:
+        conditions.append(engine.path_like("file_path", escape))
+        params.append(engine.path_pattern(_like(path)))
+    for low, high in tree.years:
+        conditions.append("year BETWEEN ? AND ?")
+        params += [low, high]
+    for word in tree.words:
+        conditions.append(_folded(engine, _FREE_TEXT))
+        params += folded_patterns(word, None, len(_FREE_TEXT))
+    _check_limits(engine, tree.terms, params)
     return conditions, params
-
-
-def _render(engine: Engine, term: Term) -> tuple[str, list[Any]]:
-    if isinstance(term, YearRange):
-        return "year BETWEEN ? AND ?", [term.low, term.high]
-    if isinstance(term, PathTerm):
-        pattern = engine.path_pattern(_like(term.value))
-        return engine.path_like("file_path", _ESCAPE_CLAUSE), [pattern]
-    if isinstance(term, FieldTerm) and term.column in SEARCH_TEXT_FIELDS:
-        slot = SEARCH_TEXT_FIELDS.index(term.column)
-        return _folded(engine, (term.column,)), folded_patterns(term.value, slot, 1)
-    if isinstance(term, FieldTerm):
-        return engine.text_like(term.column, _ESCAPE_CLAUSE), [_like(term.value)]
-    assert isinstance(term, FreeWord)
-    return _folded(engine, _FREE_TEXT), folded_patterns(term.text, None, len(_FREE_TEXT))
 
 
 def _check_limits(engine: Engine, terms: int, params: list[Any]) -> None:

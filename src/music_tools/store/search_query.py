@@ -4,7 +4,8 @@ The parser is pure (no database): `search.py` renders the tree for a store's dia
 query string is split as a shell would (quotes group words); each word is a field term
 (`artist:bjork`), a path term (`path:live`, or any word that is not valid UTF-8: only a
 file name can hold it), a year or year range (`year:1999`, `year:1990..1999`), or a free
-word looked for in the artist, title, album and album artist.
+word looked for in the artist, title, album and album artist. All must match, so the tree
+keeps them by kind, not in the order given.
 """
 
 from __future__ import annotations
@@ -12,21 +13,11 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..util import printable_path
 
-__all__ = [
-    "FIELDS",
-    "YEARS",
-    "FieldTerm",
-    "FreeWord",
-    "PathTerm",
-    "SearchError",
-    "SearchQuery",
-    "Term",
-    "YearRange",
-    "parse_query",
-]
+__all__ = ["FIELDS", "YEARS", "SearchError", "SearchQuery", "parse_query"]
 
 
 class SearchError(ValueError):
@@ -49,50 +40,33 @@ YEARS = (0, 9999)
 
 
 @dataclass(frozen=True, slots=True)
-class FieldTerm:
-    """`column` contains `value`."""
-
-    column: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class PathTerm:
-    """The file's path contains `value`."""
-
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class YearRange:
-    """The year is from `low` to `high`, both included."""
-
-    low: int
-    high: int
-
-
-@dataclass(frozen=True, slots=True)
-class FreeWord:
-    """The artist, title, album or album artist contains `text`."""
-
-    text: str
-
-
-Term = FieldTerm | PathTerm | YearRange | FreeWord
-
-
-@dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """Terms that must all match."""
+    """What a query asks, every part of which must match."""
 
-    terms: tuple[Term, ...]
+    #: (column, value): the column contains the value (a tag folded, see search.py)
+    fields: tuple[tuple[str, str], ...] = ()
+    #: the file's path contains each
+    paths: tuple[str, ...] = ()
+    #: (low, high): the year lies between, both included
+    years: tuple[tuple[int, int], ...] = ()
+    #: each is in the artist, title, album or album artist
+    words: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> int:
+        """How many terms it holds."""
+        return len(self.fields) + len(self.paths) + len(self.years) + len(self.words)
 
 
 def parse_query(query: str | Sequence[str]) -> SearchQuery:
     """The tree of `query`: a string split as a shell would, or a sequence of words taken
     as they are. Raises SearchError for what cannot be understood."""
     words = _split(query) if isinstance(query, str) else list(query)
-    return SearchQuery(tuple(_term(word) for word in words))
+    parts: dict[str, list[Any]] = {"fields": [], "paths": [], "years": [], "words": []}
+    for word in words:
+        part, value = _term(word)
+        parts[part].append(value)
+    return SearchQuery(**{part: tuple(values) for part, values in parts.items()})
 
 
 def _split(query: str) -> list[str]:
@@ -102,21 +76,22 @@ def _split(query: str) -> list[str]:
         raise SearchError(f"cannot read the query: {exc}") from None
 
 
-def _term(word: str) -> Term:
+def _term(word: str) -> tuple[str, Any]:
+    """Which part of the query `word` is, and its value there."""
     name, sep, value = word.partition(":")
     name = name.lower()
     if sep and name == "year":
-        return YearRange(*_years(value))
+        return "years", _years(value)
     if sep and name == "path":
-        return PathTerm(value)
+        return "paths", value
     if not _is_utf8(word):  # only a file name can hold it
-        return PathTerm(word)
+        return "paths", word
     if sep and name in FIELDS:
-        return FieldTerm(FIELDS[name], value)
+        return "fields", (FIELDS[name], value)
     if sep and name and name.isidentifier():
         known = ", ".join(sorted({*FIELDS, "path", "year"}))
         raise SearchError(f"unknown field {name!r}; use one of: {known}")
-    return FreeWord(word)
+    return "words", word
 
 
 def _years(value: str) -> tuple[int, int]:
