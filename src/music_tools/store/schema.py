@@ -26,7 +26,7 @@ from ..util import search_text
 from .blocking import FUZZY_BLOCK_SQL
 from .sql import TABLE
 
-__all__ = ["LATEST_VERSION", "MIGRATIONS", "migrate"]
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "fingerprint_ddl", "migrate"]
 
 _V1 = """
 CREATE TABLE library_index (
@@ -116,25 +116,27 @@ INSERT INTO meta VALUES ('arrivals_after_id', (SELECT coalesce(max(id), 0) FROM 
 """
 
 
-FINGERPRINT_DDL = f"""
+def fingerprint_ddl(key: str, real: str, blob: str, clustered: str) -> str:
+    """Schema version 7: acoustic fingerprints and their inverted index (see fingerprints.py),
+    in a store's types: its integer `key` type, floating point, binary, and what makes the
+    term table clustered on its key (SQLite's `WITHOUT ROWID`; PostgreSQL has none)."""
+    return f"""
 CREATE TABLE fingerprints (
-    file_id INTEGER PRIMARY KEY REFERENCES {TABLE}(id) ON DELETE CASCADE,
-    file_size INTEGER NOT NULL,
-    file_mtime_ns INTEGER NOT NULL,
+    file_id {key} PRIMARY KEY REFERENCES {TABLE}(id) ON DELETE CASCADE,
+    file_size {key} NOT NULL,
+    file_mtime_ns {key} NOT NULL,
     algorithm TEXT NOT NULL,
-    duration REAL,
-    fingerprint BLOB,
+    duration {real},
+    fingerprint {blob},
     reason TEXT
 );
 CREATE TABLE fingerprint_terms (
     term INTEGER NOT NULL,
-    file_id INTEGER NOT NULL REFERENCES fingerprints(file_id) ON DELETE CASCADE,
+    file_id {key} NOT NULL REFERENCES fingerprints(file_id) ON DELETE CASCADE,
     PRIMARY KEY (term, file_id)
-) WITHOUT ROWID;
+){clustered};
 CREATE INDEX idx_fingerprint_terms_file ON fingerprint_terms(file_id);
 """
-"""Schema version 7: acoustic fingerprints and their inverted index (see fingerprints.py).
-`WITHOUT ROWID` is SQLite's; the rest is portable."""
 
 
 def _fill_directories(conn: apsw.Connection) -> None:
@@ -195,7 +197,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V4),
     _script(_V5_METADATA_VERSION),
     _v6,
-    _script(FINGERPRINT_DDL),
+    _script(fingerprint_ddl("INTEGER", "REAL", "BLOB", " WITHOUT ROWID")),
     _v8,
 )
 LATEST_VERSION = len(MIGRATIONS)

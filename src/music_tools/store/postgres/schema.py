@@ -23,8 +23,7 @@ from typing import Any
 from ...errors import NotALibraryError, SchemaError
 from ...util import search_text
 from ..blocking import FUZZY_BLOCK_SQL
-from ..schema import FOLDED_TAGS
-from ..sql import TABLE
+from ..schema import FOLDED_TAGS, fingerprint_ddl
 
 __all__ = [
     "BASELINE",
@@ -117,24 +116,8 @@ CREATE TABLE meta (
 """
 
 
-_FINGERPRINTS = f"""
-CREATE TABLE fingerprints (
-    file_id BIGINT PRIMARY KEY REFERENCES {TABLE}(id) ON DELETE CASCADE,
-    file_size BIGINT NOT NULL,
-    file_mtime_ns BIGINT NOT NULL,
-    algorithm TEXT NOT NULL,
-    duration DOUBLE PRECISION,
-    fingerprint BYTEA,
-    reason TEXT
-);
-CREATE TABLE fingerprint_terms (
-    term INTEGER NOT NULL,
-    file_id BIGINT NOT NULL REFERENCES fingerprints(file_id) ON DELETE CASCADE,
-    PRIMARY KEY (term, file_id)
-);
-CREATE INDEX idx_fingerprint_terms_file ON fingerprint_terms(file_id);
-"""
-"""Schema version 7 (SQLite's, with BYTEA for the BLOB, BIGINT keys, no `WITHOUT ROWID`)."""
+#: schema version 7 in PostgreSQL's types (BIGINT keys, BYTEA for the BLOB)
+_FINGERPRINTS = fingerprint_ddl("BIGINT", "DOUBLE PRECISION", "BYTEA", "")
 
 
 def _v8(conn: Any) -> None:
