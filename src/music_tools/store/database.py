@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from operator import attrgetter
-from types import TracebackType
 from typing import Any
 
 from ..errors import StoreError
@@ -154,12 +153,7 @@ class LibraryDatabase:
     def __enter__(self) -> LibraryDatabase:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def atomic(self) -> AbstractContextManager[None]:
