@@ -102,7 +102,8 @@ class LibraryDatabase:
 
     @property
     def engine(self) -> Engine:
-        """The dialect-specific part (statements, transactions, path encoding)."""
+        """The dialect-specific part (statements, transactions, path encoding): the store's
+        own, and the tests'; callers go through this façade and its sub-objects."""
         return self._engine
 
     @property
