@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
 from audio_factory import Tags, write_tags
 from dupe_corpus import Label, encode, score
-from music_tools.identity.fingerprint import fpcalc_path
+from music_tools.identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from music_tools.identity.normalize import metadata_hash
 from music_tools.index.fingerprinting import fingerprint_library
 from music_tools.library import (
@@ -222,7 +222,7 @@ def run(root: Path, new_files: int, rows: int, workers: int) -> dict[str, Any]:
 
 def counting_fpcalc(folder: Path) -> tuple[str, Path]:
     """A wrapper of the real fpcalc that logs each fingerprinting call (not `-version`)."""
-    real = fpcalc_path()
+    real = DEFAULT_FPCALC.path()
     assert real is not None
     folder.mkdir(parents=True, exist_ok=True)
     calls, program = folder / "calls", folder / "fpcalc"
@@ -241,35 +241,30 @@ def fingerprint_costs(root: Path, rows: int, workers: int) -> dict[str, Any]:
     paths = sorted(p for p, (kind, _, _) in labels.items() if kind == "same_song")
     program, calls = counting_fpcalc(root / "counting")
     figures: dict[str, Any] = {"files": len(paths)}
-    chosen = os.environ.get("MUSIC_TOOLS_FPCALC")
-    try:
-        os.environ["MUSIC_TOOLS_FPCALC"] = program
-        bare = library(root, rows, "bare.db")
-        fingerprinted = library(root, rows, "fingerprinted.db")
-        with LibraryDatabase(fingerprinted) as db:
-            seconds, report = timed(lambda: fingerprint_library(db, workers))
-            figures["index_fingerprint"] = {"seconds": round(seconds, 2), "made": report.made}
-        for name, db_file in (
-            ("not_fingerprinted", bare),
-            ("again", bare),
-            ("fingerprinted", fingerprinted),
-        ):
-            figures[name] = _counted_check(db_file, paths, workers, calls)
-        os.environ["MUSIC_TOOLS_FPCALC"] = ""
-        figures["without_fpcalc"] = _counted_check(bare, paths, workers, calls)
-    finally:
-        if chosen is None:
-            os.environ.pop("MUSIC_TOOLS_FPCALC", None)
-        else:
-            os.environ["MUSIC_TOOLS_FPCALC"] = chosen
+    counting = Fpcalc(program)
+    bare = library(root, rows, "bare.db")
+    fingerprinted = library(root, rows, "fingerprinted.db")
+    with LibraryDatabase(fingerprinted) as db:
+        seconds, report = timed(lambda: fingerprint_library(db, workers, fpcalc=counting))
+        figures["index_fingerprint"] = {"seconds": round(seconds, 2), "made": report.made}
+    for name, db_file in (
+        ("not_fingerprinted", bare),
+        ("again", bare),
+        ("fingerprinted", fingerprinted),
+    ):
+        figures[name] = _counted_check(db_file, paths, workers, calls, counting)
+    figures["without_fpcalc"] = _counted_check(bare, paths, workers, calls, Fpcalc(""))
     return figures
 
 
-def _counted_check(db_file: Path, paths: list[str], workers: int, calls: Path) -> dict[str, Any]:
+def _counted_check(
+    db_file: Path, paths: list[str], workers: int, calls: Path, fpcalc: Fpcalc
+) -> dict[str, Any]:
     calls.write_text("")
     warm_page_cache([Path(p) for p in paths])
     with LibraryDatabase(db_file) as db:
-        seconds, results = timed(lambda: DuplicateChecker(db, workers).check_files_batch(paths))
+        checker = DuplicateChecker(db, workers, fpcalc=fpcalc)
+        seconds, results = timed(lambda: checker.check_files_batch(paths))
     return {
         "fpcalc_runs": len(calls.read_text().splitlines()),
         "files_per_s": round(len(paths) / seconds, 1),
@@ -297,7 +292,7 @@ def main() -> None:
         figures: dict[str, Any] = {"new_files": args.new, "workers": args.workers}
     else:
         figures = run(args.corpus, args.new, args.rows, args.workers)
-    if fpcalc_path() is not None:
+    if DEFAULT_FPCALC.path() is not None:
         figures["fingerprints"] = fingerprint_costs(args.corpus, args.rows, args.workers)
     if args.json:
         print(json.dumps(figures))

@@ -6,8 +6,9 @@
     python benchmarks/benchmark_extract.py --realistic 40 --formats mp3 flac wav m4a alac
 
 For each format: files/s of our `extract` (tags, properties, metadata_hash, audio_key) through
-the lean readers (`fast`), the same `extract` forced through mutagen (MUSIC_TOOLS_FAST_READ=0),
-and a bare `mutagen.File(path)` loop over the same files in the same run; the ratios to bare;
+the lean readers (`fast`), the same `extract` forced through mutagen (`fast_read=False`, as
+MUSIC_TOOLS_FAST_READ=0 does for the command line), and a bare `mutagen.File(path)` loop over
+the same files in the same run; the ratios to bare;
 the share of files the lean readers stepped aside from (read by mutagen instead); bytes read
 per file by our default path, and the bytes it reads from one large (about 10 MB) file where
 this machine can make one of that format. `--realistic N` measures instead N files per format
@@ -49,7 +50,7 @@ from audio_factory import (
 )
 from music_tools import extract
 from music_tools.formats.sniff import sniff
-from music_tools.read.fast import fast_kind, mutagen_only, read_fast_path
+from music_tools.read.extract import lean_kind, read_lean
 
 #: seconds of audio per corpus file: long enough that each file is a few hundred KB, so the
 #: key's first and last 64 KiB are separate reads, as they are in a real collection
@@ -137,8 +138,7 @@ def build_realistic(root: Path, files: int, formats: Sequence[str]) -> dict[str,
 
 
 def _mutagen_path(name: str) -> object:
-    with mutagen_only():
-        return extract(name)
+    return extract(name, fast_read=False)
 
 
 def _rates(
@@ -160,8 +160,8 @@ def _rates(
 
 def _fell_back(paths: Sequence[Path]) -> float | None:
     """The share of files the lean readers stepped aside from (None: no lean reader)."""
-    tried = [p for p in paths if fast_kind(sniff(p.read_bytes()[:64]), p.suffix.lower())]
-    return sum(read_fast_path(p) is None for p in tried) / len(tried) if tried else None
+    tried = [p for p in paths if lean_kind(sniff(p.read_bytes()[:64]), p.suffix.lower())]
+    return sum(read_lean(p) is None for p in tried) / len(tried) if tried else None
 
 
 def _bytes_per_file(paths: Sequence[Path]) -> float:

@@ -43,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
 from factories import library_file
 from music_factory import song, write_song
-from music_tools.identity.fingerprint import fingerprinter, fpcalc_path, terms
+from music_tools.identity.fingerprint import terms
+from music_tools.identity.fpcalc import DEFAULT_FPCALC, fingerprinter
 from music_tools.index.fingerprinting import fingerprint_library
 from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
 from music_tools.store.fingerprints import FingerprintRow
@@ -85,7 +86,7 @@ def make_songs(count: int) -> list[Path]:
 
 def bare_fpcalc(paths: list[Path], workers: int) -> float:
     """Files/s of a bare fpcalc loop, `workers` processes at a time."""
-    program = fpcalc_path() or "fpcalc"
+    program = DEFAULT_FPCALC.path() or "fpcalc"
 
     def run(path: Path) -> None:
         subprocess.run([program, "-raw", "-length", "120", path], capture_output=True, check=False)
@@ -230,7 +231,7 @@ def main() -> None:
     parser.add_argument("--skip-index", action="store_true", help="only the real files")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if fpcalc_path() is None:
+    if DEFAULT_FPCALC.path() is None:
         sys.exit("fpcalc not found: apt install libchromaprint-tools")
     folder = Path(tempfile.mkdtemp(prefix="fp-bench-"))
     try:

@@ -22,7 +22,7 @@ import pytest
 
 from audio_factory import Tags, write_tags
 from music_factory import song, write_song
-from music_tools.identity.fingerprint import fpcalc_path
+from music_tools.identity.fpcalc import DEFAULT_FPCALC
 
 __all__ = ["SECONDS", "SONGS", "Label", "build_corpus", "fpcalc_children", "requires_fpcalc"]
 
@@ -143,7 +143,7 @@ def build_corpus(root: Path) -> dict[str, Label]:
 
 
 requires_fpcalc = pytest.mark.skipif(
-    fpcalc_path() is None,
+    DEFAULT_FPCALC.path() is None,
     reason="fpcalc (Chromaprint) not installed: apt install libchromaprint-tools",
 )
 """For the tests that fingerprint real files."""

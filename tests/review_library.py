@@ -19,6 +19,7 @@ from typing import Any
 
 from audio_factory import Tags, write_tags
 from music_factory import song, write_song
+from music_tools.identity.fpcalc import Fpcalc
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.review import ReviewOptions, ReviewSession
 from music_tools.review.server import ReviewServer
@@ -113,7 +114,7 @@ def serving(template: Path, root: Path) -> Iterator[Served]:
     db_path = root / "library.db"
     index_music(music, db_path)
     spare = root / "spare"
-    options = ReviewOptions(move_to=str(spare), log_folder=str(root))
+    options = ReviewOptions(move_to=str(spare), log_folder=str(root), fpcalc=Fpcalc(""))
     with LibraryDatabase(db_path) as db:
         session = ReviewSession(db, options)
         session.refresh()

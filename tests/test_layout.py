@@ -16,14 +16,25 @@ ALLOWED = {
     "formats": set(),
     "identity": {"formats"},
     "read": {"formats", "identity"},
+    "scan": {"formats"},
     "store": set(),
-    "index": {"formats", "identity", "read", "store"},
-    "dupes": {"formats", "identity", "read", "store", "index"},
+    "index": {"formats", "identity", "read", "scan", "store"},
+    "dupes": {"formats", "identity", "read", "store"},  # nothing from index
     "quality": {"formats"},
     "queries": {"store"},
     "library": {"store", "index", "dupes"},
-    "review": {"store", "dupes"},
-    "cli": {"formats", "identity", "read", "store", "index", "dupes", "queries", "review"},
+    "review": {"identity", "store", "dupes"},
+    "cli": {
+        "formats",
+        "identity",
+        "read",
+        "scan",
+        "store",
+        "index",
+        "dupes",
+        "queries",
+        "review",
+    },
 }
 CORE = {"errors", "models", "util"}
 
@@ -60,6 +71,67 @@ def test_a_stage_imports_only_the_core_and_the_stages_before_it(stage: str) -> N
     for module in modules:
         imported = _imported_stages(module) - CORE - {stage, "__version__"}
         assert imported <= ALLOWED[stage], f"{module.relative_to(PACKAGE)} imports {imported}"
+
+
+def _module(path: Path) -> str:
+    """The dotted name of a module under music_tools ("formats.flac" for its __init__)."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _edges(path: Path, modules: set[str]) -> set[str]:
+    """The modules of `modules` that importing `path` runs: each one it names in any import
+    (those under TYPE_CHECKING too), and the packages above them, but for the packages
+    `path` is in (being imported already)."""
+    name = _module(path)
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+            elif (node.module or "").startswith("music_tools."):
+                base = []
+            else:
+                continue
+            module = (node.module or "").removeprefix("music_tools").lstrip(".")
+            target = ".".join([*base, *module.split(".")] if module else base)
+            named = [f"{target}.{alias.name}" for alias in node.names]
+            found.update(t for t in [target, *named] if t in modules)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("music_tools."):
+                    found.add(alias.name.removeprefix("music_tools."))
+    for target in list(found):
+        parts = target.split(".")
+        found.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    return {t for t in found & modules if not f"{name}.".startswith(f"{t}.")}
+
+
+def _cycle(stage: str) -> list[str] | None:
+    """An import cycle among the modules of `stage`, as the list of modules round it."""
+    paths = {_module(p): p for p in (PACKAGE / stage).rglob("*.py")}
+    graph = {name: _edges(path, set(paths)) for name, path in paths.items()}
+    done: set[str] = set()
+
+    def visit(name: str, trail: list[str]) -> list[str] | None:
+        if name in trail:
+            return [*trail[trail.index(name) :], name]
+        if name in done:
+            return None
+        for target in sorted(graph[name]):
+            cycle = visit(target, [*trail, name])
+            if cycle:
+                return cycle
+        done.add(name)
+        return None
+
+    return next((c for name in sorted(graph) if (c := visit(name, []))), None)
+
+
+@pytest.mark.parametrize("stage", ["formats", "store"])
+def test_a_stage_has_no_import_cycle_even_for_type_checking(stage: str) -> None:
+    assert _cycle(stage) is None
 
 
 def test_the_core_imports_no_stage() -> None:

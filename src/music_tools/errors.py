@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import errno
 import os
 
@@ -11,12 +12,13 @@ __all__ = [
     "DatabaseLockedError",
     "DatabaseReadOnlyError",
     "ExtractError",
+    "ExtractKind",
     "MusicToolsError",
     "NotALibraryError",
     "ScanError",
     "SchemaError",
     "StoreError",
-    "is_access_reason",
+    "os_kind",
     "os_reason",
 ]
 
@@ -31,13 +33,31 @@ _OS_REASONS = {
 }
 
 
-_ACCESS_ERRNOS = (errno.EACCES, errno.EPERM)
+class ExtractKind(enum.Enum):
+    """What kind of failure an ExtractError is, set where it is raised: what code decides by
+    (whether to try again, what to say), while its reason is what a person reads."""
+
+    ACCESS = "access"  # permission denied: a chmod fixes it, changing neither size nor mtime
+    UNREADABLE = "unreadable"  # the OS could not read it: gone, an I/O error
+    NOT_A_FILE = "not_a_file"  # a folder, FIFO, device or socket
+    NOT_AUDIO = "not_audio"  # no audio format recognised, or an empty file
+    TOO_LARGE = "too_large"  # tags larger than a reader holds in memory
+    DAMAGED = "damaged"  # its headers declare more than it holds, or another stream
+    TRUNCATED = "truncated"  # a parser ran out of bytes
+    CORRUPT = "corrupt"  # a parser failed on what is there
+
+    @property
+    def lasting(self) -> bool:
+        """Whether trying again is pointless until the file changes (its size or mtime):
+        every kind but ACCESS."""
+        return self is not ExtractKind.ACCESS
 
 
-def is_access_reason(reason: str) -> bool:
-    """Whether a recorded failure was about access (fixed by a chmod, which changes
-    neither size nor mtime), so the file is worth trying again on every run."""
-    return reason in {_OS_REASONS[e] for e in _ACCESS_ERRNOS}
+def os_kind(exc: OSError) -> ExtractKind:
+    """The kind of a failure to open or read a file."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return ExtractKind.ACCESS
+    return ExtractKind.NOT_A_FILE if exc.errno == errno.EISDIR else ExtractKind.UNREADABLE
 
 
 def os_reason(exc: OSError) -> str:
@@ -66,7 +86,12 @@ class ScanError(_PathError):
 
 
 class ExtractError(_PathError):
-    """A file could not be read as audio."""
+    """A file could not be read as audio: `reason` says why, `kind` what kind of failure."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, kind: ExtractKind) -> None:
+        super().__init__(path, reason)
+        self.kind = kind
+        self.args = (self.path, reason, kind)  # pickled with its kind (a worker sends it)
 
 
 class StoreError(_PathError):

@@ -17,6 +17,7 @@ from fingerprint_corpus import Label, build_corpus, fpcalc_children, requires_fp
 from music_factory import song, write_song
 from music_tools.cli import cli
 from music_tools.dupes import KINDS, DuplicateChecker, find_duplicates
+from music_tools.identity.fpcalc import Fpcalc
 from music_tools.index import IndexInterrupted, Progress
 from music_tools.library import LibraryDatabase, LibraryIndexer
 
@@ -118,14 +119,13 @@ def test_dupes_kinds_same_recording_alone(everything: Path) -> None:
 
 
 def test_without_fpcalc_same_tags_of_the_same_length_are_still_same_song(
-    corpus: tuple[Path, dict[str, Label]], everything: Path, monkeypatch: pytest.MonkeyPatch
+    corpus: tuple[Path, dict[str, Label]], everything: Path
 ) -> None:
     """What the fingerprint adds: without it, another take with identical tags is grouped."""
-    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", "")
     _, labels = corpus
     takes = {path for path, label in labels.items() if "another take" in label.case}
     with LibraryDatabase(everything) as db:
-        groups = list(find_duplicates(db, ["same_song"]))
+        groups = list(find_duplicates(db, ["same_song"], fpcalc=Fpcalc("")))
     grouped = {m.file.file_path for g in groups for m in g.others} | {
         g.keeper.file_path for g in groups
     }
@@ -247,17 +247,15 @@ def test_a_postgresql_catalog_finds_the_same_recordings_across_two_machines(
     assert machines == {"alpha", "beta"}
 
 
-def test_copies_of_one_audio_are_fingerprinted_once_not_each(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_copies_of_one_audio_are_fingerprinted_once_not_each(tmp_path: Path) -> None:
     """Same tags, same length: only the audio can tell the other take apart, but copies of
     the same audio (one audio_key) need one fingerprint between them, not one each."""
     music = tmp_path / "music"
     first, other = _two_takes(music / "take1.flac", music / "take2.flac")
-    runs = _counted_fpcalc(tmp_path, monkeypatch)
+    counting, runs = _counted_fpcalc(tmp_path)
     with LibraryDatabase(tmp_path / "l.db") as db:
         LibraryIndexer(db, 1).index([music])
-        groups = list(find_duplicates(db, ["same_song"]))
+        groups = list(find_duplicates(db, ["same_song"], fpcalc=counting))
     assert len(runs()) == 2  # one per distinct audio, not seven
     members = {
         frozenset([g.keeper.file_path, *(m.file.file_path for m in g.others)]) for g in groups
@@ -268,9 +266,7 @@ def test_copies_of_one_audio_are_fingerprinted_once_not_each(
     assert all(str(other) not in group for group in members)
 
 
-def test_check_fingerprints_copies_of_one_library_audio_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_check_fingerprints_copies_of_one_library_audio_once(tmp_path: Path) -> None:
     """A new file with the tags and length of a library song that has five copies: check
     needs the new file's fingerprint and one of the copies', not one per copy; the copies
     that shared it keep it for the next run."""
@@ -278,13 +274,14 @@ def test_check_fingerprints_copies_of_one_library_audio_once(
     _, new = _two_takes(music / "take1.flac", tmp_path / "downloads" / "take2.flac")
     with LibraryDatabase(tmp_path / "l.db") as db:
         LibraryIndexer(db, 1).index([music])
-        runs = _counted_fpcalc(tmp_path, monkeypatch)
-        result = DuplicateChecker(db, workers=1).check_files_batch([str(new)])[str(new)]
+        counting, runs = _counted_fpcalc(tmp_path)
+        checker = DuplicateChecker(db, workers=1, fpcalc=counting)
+        result = checker.check_files_batch([str(new)])[str(new)]
         assert not result.is_duplicate  # another take: the fingerprints tell
         assert len(runs()) == 2  # the new file and one copy, not six copies
         stored = db.engine.fetch("SELECT count(*) FROM fingerprints WHERE fingerprint IS NOT NULL")
         assert stored[0][0] == 6  # every copy keeps the print it shared
-        DuplicateChecker(db, workers=1).check_files_batch([str(new)])
+        DuplicateChecker(db, workers=1, fpcalc=counting).check_files_batch([str(new)])
         assert len(runs()) == 3  # only the new file, which the library does not hold
 
 
@@ -308,9 +305,9 @@ def _two_takes(first: Path, other: Path) -> tuple[Path, Path]:
     return first, other
 
 
-def _counted_fpcalc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
-    """From now on fpcalc runs through a wrapper that logs each call; returns a function
-    giving the fingerprinting calls so far."""
+def _counted_fpcalc(tmp_path: Path) -> tuple[Fpcalc, Callable[[], list[str]]]:
+    """fpcalc through a wrapper that logs each call, and a function giving the
+    fingerprinting calls so far."""
     real = shutil.which("fpcalc")
     assert real is not None
     calls = tmp_path / "calls"
@@ -318,8 +315,9 @@ def _counted_fpcalc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable
     counting = tmp_path / "fpcalc"
     counting.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\nexec "{real}" "$@"\n')
     counting.chmod(0o755)
-    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(counting))
-    return lambda: [line for line in calls.read_text().splitlines() if "-raw" in line]
+    return Fpcalc(str(counting)), lambda: [
+        line for line in calls.read_text().splitlines() if "-raw" in line
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -18,20 +18,9 @@ from fake_fpcalc import alive, fake_fpcalc, started
 from fingerprint_corpus import fpcalc_children, requires_fpcalc
 from music_factory import song, write_song
 from music_tools.errors import MusicToolsError
-from music_tools.identity.fingerprint import (
-    ITEM_S,
-    MATCH_BER,
-    FingerprintOutcome,
-    align,
-    decode,
-    encode,
-    fingerprint_file,
-    fingerprint_many,
-    fingerprinter,
-    fpcalc_timeout,
-    terms,
-)
-from music_tools.identity.fpcalc_output import parse_output
+from music_tools.identity.fingerprint import ITEM_S, MATCH_BER, align, terms
+from music_tools.identity.fpcalc import Fpcalc, fingerprint_file, fingerprint_many, fingerprinter
+from music_tools.identity.fpcalc_output import FingerprintOutcome, decode, encode, parse_output
 
 RATE = 44_100
 
@@ -90,14 +79,12 @@ def test_fingerprints_too_short_to_overlap_are_not_compared() -> None:
     assert align(encode(range(30)), encode(range(30))) is None
 
 
-def test_without_fpcalc_a_file_gets_a_reason_saying_what_to_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", "")
+def test_without_fpcalc_a_file_gets_a_reason_saying_what_to_install(tmp_path: Path) -> None:
     path = tmp_path / "a.wav"
     path.write_bytes(b"RIFF")
-    assert fingerprinter() is None
-    outcome = fingerprint_file(str(path))
+    none = Fpcalc.from_environment({"MUSIC_TOOLS_FPCALC": ""})
+    assert fingerprinter(none) is None
+    outcome = fingerprint_file(str(path), none)
     assert outcome.data is None and "apt install libchromaprint-tools" in (outcome.reason or "")
 
 
@@ -178,7 +165,7 @@ def test_hung_fpcalcs_time_out_together_each_from_its_own_start(tmp_path: Path) 
     program = fake_fpcalc(tmp_path / "bin", "hang")
     paths = [str(make_audio(tmp_path / f"{n}.wav", "wav", seed=n)) for n in range(4)]
     began = time.monotonic()
-    outcomes = list(fingerprint_many(paths, 2, str(program), timeout_s=0.5))
+    outcomes = list(fingerprint_many(paths, 2, Fpcalc(str(program), timeout_s=0.5)))
     took = time.monotonic() - began
     assert 0.9 <= took < 1.75, took
     assert [o.path for o in outcomes] == paths
@@ -201,25 +188,21 @@ def test_a_hung_file_does_not_hold_up_the_files_after_it(tmp_path: Path) -> None
     paths = [str(make_audio(tmp_path / "slow.wav", "wav"))]
     paths += [str(make_audio(tmp_path / f"{n}.wav", "wav", seed=n)) for n in range(6)]
     began = time.monotonic()
-    outcomes = list(fingerprint_many(paths, 2, str(switch), timeout_s=1.0))
+    outcomes = list(fingerprint_many(paths, 2, Fpcalc(str(switch), timeout_s=1.0)))
     assert time.monotonic() - began < 1.9
     assert [o.path for o in outcomes] == paths
     assert outcomes[0].transient and not any(o.transient for o in outcomes[1:])
     assert alive(started(hang)) == []
 
 
-def test_the_timeout_grows_with_the_audio_asked_for_and_can_be_set(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("MUSIC_TOOLS_FPCALC_TIMEOUT", raising=False)
-    assert 3.0 <= fpcalc_timeout(120) <= 15.0  # a few seconds: fpcalc takes 0.1-0.6 s
-    assert fpcalc_timeout(30) < fpcalc_timeout(120) < fpcalc_timeout(600)
-    monkeypatch.setenv("MUSIC_TOOLS_FPCALC_TIMEOUT", "2.5")
-    assert fpcalc_timeout(120) == 2.5
+def test_the_timeout_grows_with_the_audio_asked_for_and_can_be_set() -> None:
+    default = Fpcalc.from_environment({})
+    assert 3.0 <= default.timeout(120) <= 15.0  # a few seconds: fpcalc takes 0.1-0.6 s
+    assert default.timeout(30) < default.timeout(120) < default.timeout(600)
+    assert Fpcalc.from_environment({"MUSIC_TOOLS_FPCALC_TIMEOUT": "2.5"}).timeout(120) == 2.5
     for bad in ("soon", "0", "-1", "nan", "inf"):
-        monkeypatch.setenv("MUSIC_TOOLS_FPCALC_TIMEOUT", bad)
         with pytest.raises(MusicToolsError, match="MUSIC_TOOLS_FPCALC_TIMEOUT"):
-            fpcalc_timeout(120)
+            Fpcalc.from_environment({"MUSIC_TOOLS_FPCALC_TIMEOUT": bad})
 
 
 @pytest.mark.parametrize(
@@ -239,7 +222,7 @@ def test_each_fpcalc_fault_is_a_reason_and_only_a_stop_or_a_timeout_is_transient
 ) -> None:
     program = fake_fpcalc(tmp_path / "bin", fault)
     path = make_audio(tmp_path / "a.wav", "wav")
-    (outcome,) = fingerprint_many([str(path)], 1, str(program), timeout_s=0.5)
+    (outcome,) = fingerprint_many([str(path)], 1, Fpcalc(str(program), timeout_s=0.5))
     assert outcome.data is None and (outcome.reason or "").startswith(reason)
     assert outcome.transient is transient
     assert alive(started(program)) == []

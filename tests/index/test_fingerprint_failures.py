@@ -13,7 +13,7 @@ import pytest
 from audio_factory import Tags, make_audio
 from fake_fpcalc import fake_fpcalc, started
 from music_tools.cli.render import index_summary
-from music_tools.identity.fingerprint import fingerprinter
+from music_tools.identity.fpcalc import Fpcalc, fingerprinter
 from music_tools.index import IndexInterrupted, Progress
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.store.fingerprints import FingerprintRow
@@ -33,34 +33,32 @@ def _fingerprint(db: LibraryDatabase, root: Path, **kwargs: object):  # type: ig
 
 
 def test_a_stopped_fpcalc_is_not_stored_and_the_next_run_tries_again(
-    db: LibraryDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: LibraryDatabase, tmp_path: Path
 ) -> None:
     paths = _music(tmp_path / "music")
     killed = fake_fpcalc(tmp_path / "killed", "killed")
-    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(killed))
-    first = _fingerprint(db, tmp_path / "music")
+    first = _fingerprint(db, tmp_path / "music", fpcalc=Fpcalc(str(killed)))
     assert (first.made, first.without, first.failed) == (0, 0, 2)
     assert sorted(f.path for f in first.failures) == [str(p) for p in paths]
     assert all(f.transient and f.reason == "fpcalc was stopped (SIGKILL)" for f in first.failures)
     assert db.engine.fetch("SELECT count(*) FROM fingerprints") == [(0,)]
     assert db.fingerprints.failures() == []
-    again = _fingerprint(db, tmp_path / "music")
+    again = _fingerprint(db, tmp_path / "music", fpcalc=Fpcalc(str(killed)))
     assert (again.failed, again.up_to_date) == (2, 0) and len(started(killed)) == 4
 
 
 def test_a_lasting_failure_is_stored_listed_and_not_tried_again(
-    db: LibraryDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: LibraryDatabase, tmp_path: Path
 ) -> None:
     paths = _music(tmp_path / "music")
     crash = fake_fpcalc(tmp_path / "crash", "crash")
-    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(crash))
-    first = _fingerprint(db, tmp_path / "music")
+    first = _fingerprint(db, tmp_path / "music", fpcalc=Fpcalc(str(crash)))
     assert (first.made, first.without, first.failed) == (0, 2, 0)
     assert [f.reason for f in first.failures] == ["fpcalc crashed (SIGSEGV)"] * 2
     listed = db.fingerprints.failures()
     assert sorted(f.file_path for f in listed) == [str(p) for p in paths]
     assert {f.reason for f in listed} == {"fpcalc crashed (SIGSEGV)"}
-    again = _fingerprint(db, tmp_path / "music")
+    again = _fingerprint(db, tmp_path / "music", fpcalc=Fpcalc(str(crash)))
     assert (again.without, again.up_to_date, again.failures) == (0, 2, [])
     assert len(started(crash)) == 2
 
@@ -102,9 +100,9 @@ def test_only_failures_are_listed_not_silence_nor_stale_or_inactive_rows(
 
 
 def test_ctrl_c_while_fingerprinting_reports_the_index_done_and_the_prints_cut_short(
-    db: LibraryDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: LibraryDatabase, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("MUSIC_TOOLS_FPCALC", str(fake_fpcalc(tmp_path / "bin", "undecodable")))
+    undecodable = Fpcalc(str(fake_fpcalc(tmp_path / "bin", "undecodable")))
     _music(tmp_path / "music", 4)
     LibraryIndexer(db, 1).index([tmp_path / "music"])
 
@@ -113,9 +111,9 @@ def test_ctrl_c_while_fingerprinting_reports_the_index_done_and_the_prints_cut_s
             raise KeyboardInterrupt
 
     with pytest.raises(IndexInterrupted) as stopped:
-        LibraryIndexer(db, 1, fingerprint=True, on_progress=stop_at_the_second).index(
-            [tmp_path / "music"]
-        )
+        LibraryIndexer(
+            db, 1, fingerprint=True, fpcalc=undecodable, on_progress=stop_at_the_second
+        ).index([tmp_path / "music"])
     report = stopped.value.report
     assert report.interrupted and report.fingerprints is not None
     assert report.fingerprints.total == 4
@@ -124,5 +122,5 @@ def test_ctrl_c_while_fingerprinting_reports_the_index_done_and_the_prints_cut_s
     assert "4 unchanged" in head and "indexed in" in head and "interrupted" not in head
     assert tail.startswith("interrupted after "), line
     assert "2 of 4 fingerprinted" in tail, line
-    algorithm = fingerprinter()
+    algorithm = fingerprinter(undecodable)
     assert algorithm is not None and db.fingerprints.count_stale(algorithm) == 2

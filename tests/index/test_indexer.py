@@ -10,8 +10,8 @@ import pytest
 
 from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 from music_tools.index import ScanOptions
-from music_tools.index import pool as pool_module
 from music_tools.library import IndexInterrupted, LibraryDatabase, LibraryIndexer, Progress
+from music_tools.read import pool as pool_module
 
 
 def make_library(root: Path, count: int, formats: tuple[str, ...] = ALL_FORMATS) -> list[Path]:

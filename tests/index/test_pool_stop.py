@@ -10,7 +10,7 @@ _SCRIPT = """
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from music_tools.index.pool import _tear_down
+from music_tools.read.pool import _tear_down
 
 def big(_):
     return b"x" * (32 << 20)  # a result that takes a while to write into the pipe

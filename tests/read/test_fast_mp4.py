@@ -24,7 +24,7 @@ from audio_factory import (
     make_audio,
     write_tags,
 )
-from music_tools.read.fast import read_fast_path
+from music_tools.read.extract import read_lean
 
 FFMPEG = ffmpeg_encoders()
 COVER = bytes(range(256)) * 600  # 150 KB: the items after it lie far past the first bytes
@@ -118,7 +118,7 @@ def test_a_child_running_past_its_container_goes_to_mutagen(tmp_path: Path) -> N
     (size,) = struct.unpack(">I", data[ilst : ilst + 4])
     data[ilst : ilst + 4] = struct.pack(">I", size - 8)  # its last item now runs past its end
     path.write_bytes(bytes(data))
-    assert read_fast_path(path) is None
+    assert read_lean(path) is None
     assert_same_as_mutagen(path)
 
 
@@ -128,7 +128,7 @@ def test_a_top_level_64_bit_size_under_16_goes_to_mutagen(tmp_path: Path, size: 
     the file's verdict, whatever the atom is (found by review: a `free` atom got through)."""
     path = _tagged(tmp_path)
     path.write_bytes(path.read_bytes() + struct.pack(">I4sQ", 1, b"free", size))
-    assert read_fast_path(path) is None
+    assert read_lean(path) is None
     assert_same_as_mutagen(path)
 
 
@@ -139,7 +139,7 @@ def test_chapters_go_to_mutagen(tmp_path: Path) -> None:
     children = _moov_children(path)
     _rewrite_moov(path, [_atom(b"udta", chpl + a[8:]) if n == b"udta" else a for n, a in children])
     assert MP4(path).chapters is not None
-    assert read_fast_path(path) is None
+    assert read_lean(path) is None
     assert_same_as_mutagen(path)
 
 
@@ -149,7 +149,7 @@ def test_a_large_cover_is_stepped_over_not_read(tmp_path: Path) -> None:
     audio["covr"] = [MP4Cover(bytes(12 * 1024 * 1024), imageformat=MP4Cover.FORMAT_PNG)]
     audio.save()
     before = _bytes_read()
-    assert read_fast_path(path) is not None
+    assert read_lean(path) is not None
     assert _bytes_read() - before < 512 * 1024
     assert assert_same_as_mutagen(path)
 
@@ -177,7 +177,7 @@ def test_damaged_sample_entries_read_as_mutagen_reads_them(
     from mutagen.mp4._as_entry import AudioSampleEntry
     from mutagen.mp4._atom import Atom
 
-    from music_tools.read.fast.mp4_audio import Unsure, parse_sample_entry
+    from music_tools.formats.mp4.sample_entry import Unsure, parse_sample_entry
 
     entry = bytearray(_sample_entry(sample))
     for where, value in edits:
@@ -261,5 +261,5 @@ def test_containers_nested_past_the_walks_depth_go_to_mutagen(tmp_path: Path) ->
     for _ in range(100):
         nested = _atom(b"udta", nested)
     _rewrite_moov(path, [a for _, a in _moov_children(path)] + [nested])
-    assert read_fast_path(path) is None
+    assert read_lean(path) is None
     assert_same_as_mutagen(path)

@@ -1,7 +1,7 @@
 """The lean readers against mutagen, file by file: the same LibraryFile, or they step aside.
 
-Every file is read twice, through the fast path and with MUSIC_TOOLS_FAST_READ=0 through
-mutagen; durations may differ by 10 ms and bitrates by 1%, every other field must be equal.
+Every file is read twice, through the fast path and with `fast_read=False` through mutagen;
+durations may differ by 10 ms and bitrates by 1%, every other field must be equal.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from audio_factory import (
     write_tags,
 )
 from music_tools import ExtractError, LibraryFile, extract
-from music_tools.read.fast import mutagen_only, read_fast_path
+from music_tools.read.extract import read_lean
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
 
@@ -47,8 +47,7 @@ FAST_KIND = {"mp3": "mp3", "flac": "flac", "wav": "wav", "aiff": "aiff", "m4a": 
 
 
 def _through_mutagen(path: Path) -> LibraryFile:
-    with mutagen_only():
-        return extract(path)
+    return extract(path, fast_read=False)
 
 
 def assert_same_as_mutagen(path: Path) -> bool:
@@ -69,7 +68,7 @@ def assert_same_as_mutagen(path: Path) -> bool:
             assert mine == pytest.approx(theirs, rel=0.01), (path, name)
         else:
             assert mine == theirs, (path, name, mine, theirs)
-    return read_fast_path(path) is not None
+    return read_lean(path) is not None
 
 
 def _variants(root: Path, fmt: str) -> Iterator[Path]:
@@ -302,8 +301,8 @@ def test_v24_frame_sizes_plain_or_syncsafe_read_as_mutagen_reads_them(
     path.write_bytes(b"ID3\x04\x00\x00" + _syncsafe(len(body)) + body + audio)
     assert_same_as_mutagen(path)
     # the plain-size walk, derived from the syncsafe one, is the walk made on its own
+    from music_tools.formats import id3
     from music_tools.formats.window import FileWindow
-    from music_tools.read.fast import id3
 
     with path.open("rb") as fileobj:
         end = 10 + len(body)
@@ -330,7 +329,7 @@ def test_a_v24_tag_of_countless_plain_sized_frames_goes_to_mutagen(
         body += b"PRIV" + (8).to_bytes(4, "big") + b"\x00\x00" + b"o%05d\x00x" % index
     path = id3_bases["mp3"].with_name(f"cap-{count}.mp3")
     path.write_bytes(b"ID3\x04\x00\x00" + _syncsafe(len(body)) + body + audio)
-    assert (read_fast_path(path) is None) == (count > 4096)
+    assert (read_lean(path) is None) == (count > 4096)
     assert_same_as_mutagen(path)
 
 
@@ -338,7 +337,7 @@ def test_the_known_id3_frames_are_mutagens() -> None:
     """The v2.4 frame-size test counts known frames: the table must be mutagen's own."""
     from mutagen.id3 import Frames
 
-    from music_tools.read.tag_fields import ID3_KNOWN_FRAMES
+    from music_tools.formats.tag_fields import ID3_KNOWN_FRAMES
 
     assert set(Frames) == ID3_KNOWN_FRAMES
 
@@ -347,7 +346,7 @@ def test_the_known_id3_frames_are_mutagens() -> None:
 def test_dates_print_as_mutagens_id3_timestamps(text: str) -> None:
     from mutagen.id3 import ID3TimeStamp
 
-    from music_tools.read.fast.id3 import timestamp_text
+    from music_tools.formats.id3 import timestamp_text
 
     assert timestamp_text(text) == str(ID3TimeStamp(text))
 
@@ -362,7 +361,7 @@ def test_a_huge_picture_is_stepped_over_not_read(tmp_path: Path, fmt: str) -> No
     path = make_audio(tmp_path / file_name(fmt), fmt, seconds=0.5)
     write_tags(path, fmt, Tags(), picture=True, cover=bytes(12 * 1024 * 1024))
     before = _bytes_read()
-    assert read_fast_path(path) is not None
+    assert read_lean(path) is not None
     assert _bytes_read() - before < 512 * 1024
     assert_same_as_mutagen(path)
 
@@ -371,7 +370,7 @@ def test_a_huge_text_tag_goes_to_mutagen_unread(tmp_path: Path) -> None:
     path = make_audio(tmp_path / "t.mp3", "mp3", seconds=0.5)
     write_tags(path, "mp3", Tags(title="x" * (3 * 1024 * 1024)))
     before = _bytes_read()
-    assert read_fast_path(path) is None
+    assert read_lean(path) is None
     assert _bytes_read() - before < 512 * 1024
 
 
@@ -415,7 +414,7 @@ def test_damaged_headers_and_tags_read_as_mutagen_reads_them(
 def test_genres_read_as_mutagens_tcon_genres(values: list[str]) -> None:
     from mutagen.id3 import TCON
 
-    from music_tools.read.fast.id3 import _genres
+    from music_tools.formats.id3 import _genres
 
     assert _genres(values) == TCON(encoding=3, text=values).genres
 
@@ -428,7 +427,7 @@ def test_a_tag_of_countless_frames_goes_to_mutagen(tmp_path: Path) -> None:
     for i in range(5000):
         tags.add(TXXX(encoding=3, desc=f"d{i}", text="v"))
     tags.save(path)
-    assert read_fast_path(path) is None
+    assert read_lean(path) is None
     assert_same_as_mutagen(path)
 
 

@@ -150,10 +150,12 @@ def test_a_corpus_of_odd_real_world_files_raises_only_extract_errors() -> None:
 
 
 def test_extract_errors_belong_to_the_package_root_and_pickle() -> None:
-    error = ExtractError("/m/x.flac", "truncated FLAC stream")
+    from music_tools.errors import ExtractKind
+
+    error = ExtractError("/m/x.flac", "truncated FLAC stream", ExtractKind.TRUNCATED)
     assert isinstance(error, MusicToolsError)
     again = pickle.loads(pickle.dumps(error))
-    assert (again.path, again.reason) == (error.path, error.reason)
+    assert (again.path, again.reason, again.kind) == (error.path, error.reason, error.kind)
 
 
 def test_extract_batch_returns_files_and_errors_side_by_side(tmp_path: Path) -> None:
@@ -166,7 +168,79 @@ def test_extract_batch_returns_files_and_errors_side_by_side(tmp_path: Path) -> 
     assert [f.file_path for f in batches[0].files] == [str(p) for p in good]
     assert all(f.library_root == str(tmp_path) for f in batches[0].files)
     assert batches[0].errors == [] and batches[1].files == []
-    assert [(e.path, e.reason) for e in batches[1].errors] == [
-        (str(bad), "empty file"),
-        (str(tmp_path / "missing.ogg"), "no such file (deleted, or a broken symbolic link)"),
+    assert [(e.path, e.reason, e.kind.name) for e in batches[1].errors] == [
+        (str(bad), "empty file", "NOT_AUDIO"),
+        (
+            str(tmp_path / "missing.ogg"),
+            "no such file (deleted, or a broken symbolic link)",
+            "UNREADABLE",
+        ),
+    ]
+
+
+def _kind_of(path: Path) -> object:
+    with pytest.raises(ExtractError) as caught:
+        extract(path)
+    return caught.value.kind
+
+
+def test_each_failure_says_its_kind_beside_its_reason(
+    tmp_path: Path, samples: dict[str, bytes]
+) -> None:
+    """What code decides by (a retry, a hint) is the kind, set where the error is raised;
+    the reason is for a person."""
+    from music_tools.errors import ExtractKind
+
+    empty, text, cut, gone = (tmp_path / n for n in ("e.mp3", "t.txt", "cut.flac", "gone.mp3"))
+    empty.touch()
+    text.write_text("shopping list\n" * 50)
+    cut.write_bytes(samples["flac"][:30])
+    (tmp_path / "folder.flac").mkdir()
+    damaged = tmp_path / "damaged.wav"
+    damaged.write_bytes(samples["wav"][:100])
+    huge = tmp_path / "huge.mp3"
+    with open(huge, "wb") as out:  # an ID3v2 tag declaring 256 MiB, never read
+        out.write(b"ID3\x04\x00\x00\x7f\x7f\x7f\x7f")
+        out.seek(2**28 + 9)
+        out.write(samples["mp3"])
+    assert _kind_of(empty) is ExtractKind.NOT_AUDIO
+    assert _kind_of(text) is ExtractKind.NOT_AUDIO
+    assert _kind_of(cut) is ExtractKind.TRUNCATED
+    assert _kind_of(gone) is ExtractKind.UNREADABLE
+    assert _kind_of(tmp_path / "folder.flac") is ExtractKind.NOT_A_FILE
+    assert _kind_of(damaged) is ExtractKind.DAMAGED
+    assert _kind_of(huge) is ExtractKind.TOO_LARGE
+
+
+def _kind_as_nobody(path: str) -> str:
+    try:
+        extract(path)
+    except ExtractError as exc:
+        return exc.kind.name
+    return "read it"
+
+
+def test_an_unreadable_file_is_an_access_failure_worth_retrying() -> None:
+    """Run as `nobody`: a chmod fixes it without changing size or mtime, so the kind, not
+    the words of the reason, says to try again."""
+    with shared_folder("mt-kind-") as shared:
+        path = make_audio(shared / "locked.mp3", "mp3", tags=Tags())
+        path.chmod(0o000)
+        assert as_nobody(_kind_as_nobody, str(path)) == "ACCESS"
+
+
+def test_the_worker_pool_keeps_each_failures_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from music_tools.read import pool
+
+    monkeypatch.setattr(pool, "IN_PROCESS_FILES", 0)  # read in worker processes
+    empty, text = tmp_path / "e.flac", tmp_path / "t.mp3"
+    empty.touch()
+    text.write_text("not audio\n" * 50)
+    entries = [FileEntry(str(p), p.stat().st_size, 0, str(tmp_path)) for p in (empty, text)]
+    errors = [e for _, batch in pool.read_in_pool(entries, 2, False) for e in batch.errors]
+    assert [(e.path, e.kind.name) for e in errors] == [
+        (str(empty), "NOT_AUDIO"),
+        (str(text), _kind_of(text).name),  # type: ignore[attr-defined]
     ]

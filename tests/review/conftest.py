@@ -1,6 +1,6 @@
 """The review page's fixtures: the library made once per run and copied per test, and the
-page serving it. Fingerprints are left out (MUSIC_TOOLS_FPCALC empty): the groups come
-from keys and tags, which is all the page needs."""
+page serving it. Fingerprints are left out (`Fpcalc("")` for the page, MUSIC_TOOLS_FPCALC
+empty for the command): the groups come from keys and tags, which is all the page needs."""
 
 from __future__ import annotations
 

@@ -22,10 +22,8 @@ from review_library import Served, serving
 def served(music_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """One page for the module: these requests are refused, or change only a keeper or a
     mark (each test below checks what it changes itself)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MUSIC_TOOLS_FPCALC", "")
-        with serving(music_template, tmp_path_factory.mktemp("security")) as page:
-            yield page
+    with serving(music_template, tmp_path_factory.mktemp("security")) as page:
+        yield page
 
 
 def _error(data: bytes) -> str:

@@ -9,13 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from music_tools.identity.fpcalc import Fpcalc
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.review import GroupFilter, ReviewError, ReviewOptions, ReviewSession
 
 
 def _session(db: LibraryDatabase, music: Path, tmp_path: Path, **options: object) -> ReviewSession:
     LibraryIndexer(db, workers=1).index([music])
-    chosen = {"move_to": str(tmp_path / "spare"), "log_folder": str(tmp_path), **options}
+    chosen = {
+        "move_to": str(tmp_path / "spare"),
+        "log_folder": str(tmp_path),
+        "fpcalc": Fpcalc(""),  # the groups come from keys and tags
+        **options,
+    }
     session = ReviewSession(db, ReviewOptions(**chosen))  # type: ignore[arg-type]
     session.refresh()
     return session

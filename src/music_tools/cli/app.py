@@ -19,6 +19,7 @@ import platformdirs
 from rich.console import Console
 
 from ..errors import MusicToolsError, StoreError
+from ..identity.fpcalc import Fpcalc
 from ..queries import SearchError
 from ..store import DEFAULT_BUSY_TIMEOUT_S, LibraryDatabase
 from ..store.target import check_target, is_postgres_url
@@ -32,7 +33,9 @@ __all__ = [
     "Target",
     "db_option",
     "default_db_path",
+    "fast_read",
     "format_option",
+    "fpcalc",
     "json_option",
     "machine_option",
     "open_db",
@@ -278,6 +281,19 @@ def open_db_to_cache(
     folder = path.parent if str(path.parent) else Path(".")
     writable = os.access(path, os.W_OK) and os.access(folder, os.W_OK)
     return open_db(path, write=acting or writable, view=view)
+
+
+def fast_read() -> bool:
+    """Whether the lean readers read what they can: MUSIC_TOOLS_FAST_READ=0 reads every file
+    through mutagen instead (the environment read here, once per command)."""
+    return os.environ.get("MUSIC_TOOLS_FAST_READ") != "0"
+
+
+def fpcalc() -> Fpcalc:
+    """Which fpcalc fingerprints: MUSIC_TOOLS_FPCALC names another program (empty: none),
+    MUSIC_TOOLS_FPCALC_TIMEOUT the seconds per run (the environment read here, once per
+    command); a bad timeout is said when the command starts."""
+    return Fpcalc.from_environment(os.environ)
 
 
 def _busy_timeout() -> float:

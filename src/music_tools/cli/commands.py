@@ -12,9 +12,10 @@ import click
 from rich.console import Console
 
 from .. import __version__
-from ..identity.fingerprint import INSTALL_HINT, fpcalc_path, fpcalc_timeout
-from ..index import IndexInterrupted, LibraryIndexer, ScanOptions
+from ..identity.fpcalc import DEFAULT_FPCALC, INSTALL_HINT
+from ..index import IndexInterrupted, LibraryIndexer
 from ..queries import library_stats, relocate, search
+from ..scan import ScanOptions
 from ..util import printable_path
 from . import render
 from .app import (
@@ -22,7 +23,9 @@ from .app import (
     MusicToolsGroup,
     Target,
     db_option,
+    fast_read,
     format_option,
+    fpcalc,
     json_option,
     machine_option,
     open_db,
@@ -88,10 +91,9 @@ def index(
             raise click.UsageError(f"{path}: not a folder")
     if gone and isinstance(db_path, Path) and not db_path.exists():  # no root is known yet
         raise click.UsageError(f"{gone[0]}: no such folder")
-    if fingerprint and fpcalc_path() is None:
+    fingerprinting = fpcalc() if fingerprint else DEFAULT_FPCALC  # said now, not after indexing
+    if fingerprint and fingerprinting.path() is None:
         raise click.ClickException(f"--fingerprint: fpcalc not found; {INSTALL_HINT}")
-    if fingerprint:
-        fpcalc_timeout()  # a bad MUSIC_TOOLS_FPCALC_TIMEOUT is said now, not after indexing
     options = ScanOptions(include_hidden=include_hidden, all_files=all_files)
     errors = Console(stderr=True)
     with (
@@ -105,7 +107,9 @@ def index(
             db,
             workers,
             full_hash=full_hash,
+            fast_read=fast_read(),
             fingerprint=fingerprint,
+            fpcalc=fingerprinting,
             options=options,
             on_progress=on_progress,
             on_wait=say_waiting_for_a_run,

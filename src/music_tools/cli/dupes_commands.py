@@ -28,9 +28,10 @@ from ..dupes.actions import (
 )
 from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
-from ..identity.fingerprint import INSTALL_HINT, FingerprintOutcome, fpcalc_path
-from ..index.scan import scan
+from ..identity.fpcalc import INSTALL_HINT
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import FileEntry
+from ..scan import scan
 from ..store import LibraryDatabase
 from ..util import printable_path
 from . import dupes_render, render
@@ -38,7 +39,9 @@ from .app import (
     ExitStatus,
     Target,
     db_option,
+    fast_read,
     format_option,
+    fpcalc,
     machine_option,
     open_db,
     open_db_to_cache,
@@ -137,7 +140,8 @@ def check(
 
     Example: music-tools check ~/Downloads/new-album --only upgrades
     """
-    if fingerprint and fpcalc_path() is None:
+    fingerprinting = fpcalc()
+    if fingerprint and fingerprinting.path() is None:
         raise click.ClickException(f"--fingerprint: fpcalc not found; {INSTALL_HINT}")
     files = _audio_paths(paths)
     errors = Console(stderr=True)
@@ -155,6 +159,8 @@ def check(
                 on_progress=progress,
                 fingerprint=fingerprint,
                 on_fingerprint_failure=unheard.append,
+                fast_read=fast_read(),
+                fpcalc=fingerprinting,
             )
             results = checker.check_files_batch(files)
         _say_unheard(unheard)
@@ -233,6 +239,7 @@ def dupes(
     Example: music-tools dupes --kinds exact,same_audio --root ~/Music/flac --trash --apply
     """
     wanted = _kinds(kinds)
+    fingerprinting = fpcalc()
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
     errors = Console(stderr=True)
@@ -244,7 +251,9 @@ def dupes(
     ):
         preferred = [os.path.abspath(r) for r in roots]
         with _status(errors, quiet, "finding duplicates"):
-            groups = list(find_duplicates(db, wanted, preferred, unheard.append))
+            groups = list(
+                find_duplicates(db, wanted, preferred, unheard.append, fpcalc=fingerprinting)
+            )
         _say_unheard(unheard)
         with writing_stdout():
             if fmt == "table":

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from ..identity.fingerprint import FingerprintOutcome
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..index import FingerprintReport, IndexReport
 from ..models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
 from ..queries import LibraryStats

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from ..dupes import KINDS
 from ..review import INSTALL_HINT, PRESETS, ReviewOptions, ReviewSession, missing_extra
-from .app import ExitStatus, Target, db_option, open_db_to_cache, view_option
+from .app import ExitStatus, Target, db_option, fpcalc, open_db_to_cache, view_option
 from .commands import cli
 from .dupes_commands import _kinds, _status
 
@@ -88,6 +88,7 @@ def review(
         move_to=os.path.abspath(move_to) if move_to is not None else None,
         trash=trash,
         log_folder=str(db_path.parent) if isinstance(db_path, Path) else ".",
+        fpcalc=fpcalc(),
     )
     errors = Console(stderr=True)
     with open_db_to_cache(db_path, move_to is not None or trash, view) as db:

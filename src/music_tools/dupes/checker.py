@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from ..errors import os_reason
-from ..identity.fingerprint import FingerprintOutcome
-from ..index.pool import read_in_pool
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import FileEntry, LibraryFile
+from ..read.pool import read_in_pool
 from ..store import LibraryDatabase
 from ..store.blocking import block_key
 from ..util import printable_path
@@ -47,8 +48,14 @@ class DuplicateChecker:
         on_progress: Callable[[int, int], None] | None = None,
         fingerprint: bool = False,
         on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
+        fast_read: bool = True,
+        fpcalc: Fpcalc = DEFAULT_FPCALC,
     ) -> None:
         self.db = db
+        #: which fpcalc fingerprints (its program empty: none)
+        self.fpcalc = fpcalc
+        #: False: every new file read through mutagen, the lean readers left out
+        self.fast_read = fast_read
         #: fingerprint every new file no key matched, and look it up as a same_recording
         #: (same-song matches of close lengths are checked by fingerprint either way,
         #: whenever fpcalc is installed)
@@ -79,7 +86,7 @@ class DuplicateChecker:
                 entries.append(entry)
         files: list[LibraryFile] = []
         done = 0
-        for task, batch in read_in_pool(entries, self.workers, False):
+        for task, batch in read_in_pool(entries, self.workers, False, self.fast_read):
             done += len(task)
             self.on_progress(done, len(entries))
             files.extend(batch.files)
@@ -90,7 +97,9 @@ class DuplicateChecker:
         on_disk = _OnDisk(self.db.machine)
         gone = _drop_gone(candidates, on_disk)
         cache = HashCache(self.db)
-        prints = FingerprintCache(self.db, self.workers, on_failure=self.on_fingerprint_failure)
+        prints = FingerprintCache(
+            self.db, self.workers, on_failure=self.on_fingerprint_failure, fpcalc=self.fpcalc
+        )
         if prints.enabled:
             prints.prefetch(_to_hear(files, candidates, self.fingerprint))
         for file in files:

@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 
-from ..identity.fingerprint import FingerprintOutcome
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
 from .fuzzy import fuzzy_pairs
@@ -34,15 +35,18 @@ def find_duplicates(
     kinds: Iterable[MatchKind] = KINDS,
     roots: Sequence[str] = (),
     on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
+    *,
+    fpcalc: Fpcalc = DEFAULT_FPCALC,
 ) -> Iterator[DuplicateGroup]:
     """Groups of duplicates among the active rows; `roots` are preferred for the keeper,
     first one first (after quality). Each file fpcalc fails on is handed to
-    `on_fingerprint_failure` (it is then grouped by its tags alone)."""
+    `on_fingerprint_failure` (it is then grouped by its tags alone); `fpcalc` says which
+    fpcalc fingerprints (its program empty: none)."""
     wanted: set[str] = set(kinds)
     files: dict[int, LibraryFile] = {}
     pairs = Pairs()
     cache = HashCache(db)
-    prints = FingerprintCache(db, on_failure=on_fingerprint_failure)
+    prints = FingerprintCache(db, on_failure=on_fingerprint_failure, fpcalc=fpcalc)
     if wanted & {"exact", "same_audio"}:
         for group in db.matching.groups_by_key("audio_key"):
             pairs.edges += _audio_edges(_register(files, group), cache, wanted)

@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from ..identity import keys
 from ..models import LibraryFile
+from ..read.extract import payload_of
 from ..store import LibraryDatabase
 from ..store.matching import HashUpdate
 
@@ -22,8 +23,7 @@ def _content_hash(fileobj: BinaryIO, file: LibraryFile, size: int) -> str:
 
 
 def _audio_hash(fileobj: BinaryIO, file: LibraryFile, size: int) -> str | None:
-    payload, _ = keys.read_keys(fileobj, file.file_format or "", size, with_payload=True)
-    return keys.audio_hash(fileobj, payload) if payload is not None else None
+    return keys.audio_hash(fileobj, payload_of(fileobj, file.file_format or "", size))
 
 
 def _read(

@@ -17,14 +17,9 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..identity.fingerprint import (
-    Alignment,
-    FingerprintOutcome,
-    align,
-    fingerprint_many,
-    fingerprinter,
-    terms,
-)
+from ..identity.fingerprint import Alignment, align, terms
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc, fingerprint_many, fingerprinter
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
 from ..store.fingerprints import FingerprintRow
@@ -46,13 +41,18 @@ class FingerprintCache:
 
     db: LibraryDatabase
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    algorithm: str | None = field(default_factory=fingerprinter)
     #: called with each outcome of a file fpcalc failed on (not: silent or too short)
     on_failure: Callable[[FingerprintOutcome], None] | None = None
+    fpcalc: Fpcalc = DEFAULT_FPCALC
+    #: what the prints are made with (None: fpcalc is not installed)
+    algorithm: str | None = field(init=False)
     _known: dict[_Key, bytes | None] = field(default_factory=dict)
     _dirty: list[tuple[FingerprintRow, list[int]]] = field(default_factory=list)
     #: audio_key -> what a file of that audio gave, for its copies
     _by_audio: dict[str, _Heard] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.algorithm = fingerprinter(self.fpcalc)
 
     @property
     def enabled(self) -> bool:
@@ -83,7 +83,7 @@ class FingerprintCache:
                     run.append(file)
                     if audio:
                         chosen.add(audio)
-            outcomes = fingerprint_many((f.file_path for f in run), self.workers)
+            outcomes = fingerprint_many((f.file_path for f in run), self.workers, self.fpcalc)
             for file, outcome in zip(run, outcomes, strict=True):
                 self._take(file, outcome)
             missing = []

@@ -1,15 +1,35 @@
-"""Chunked containers: RIFF/WAVE (little-endian) and IFF/AIFF (big-endian) chunk walking,
-and the RIFF INFO list some WAV files carry instead of ID3."""
+"""WAV and AIFF: RIFF/WAVE (little-endian) and IFF/AIFF (big-endian) chunks. The walk (the
+top-level chunks), the damage check (a chunk declaring more than the file holds), the payload
+(the `data` or `SSND` chunk), the lean readers, and the RIFF INFO list some WAV files carry
+instead of ID3.
+
+The lean readers read the format chunk, the audio chunk's size and the ID3 chunk as mutagen
+reads them: it walks the top-level chunks of the RIFF or FORM container (sizes as declared,
+even past the end of a cut file) and takes the first chunk of each id; so do they. WAV's
+length is the `data` size over the block alignment, AIFF's the COMM frame count over its
+80-bit rate; the bitrate is channels x bits x rate for both. Tags come from the ID3 chunk
+(`id3 ` or `ID3 ` in WAV, `ID3 ` in AIFF); an ID3v1 tag at the end counts only when that
+chunk exists, as in mutagen.
+"""
 
 from __future__ import annotations
 
 import os
 import struct
 from collections.abc import Callable, Iterator
+from functools import partial
 
+from ..util import human_size
+from .apev2 import may_have_ape
+from .container import Container, Payload
+from .id3 import read_id3
+from .info import FastInfo, read_bytes
+from .raw import id3v2_end, raw_payload
 from .window import FileWindow, HasFileno
 
 __all__ = [
+    "AIFF",
+    "WAV",
     "Chunk",
     "ReadAt",
     "SizedChunk",
@@ -52,11 +72,9 @@ def container_chunks(read: ReadAt, file_size: int) -> Iterator[Chunk]:
 
 
 def top_chunks(window: FileWindow) -> list[SizedChunk]:
-    """`container_chunks` of the file in `window`, each with its size field as stored;
-    walked once per file (kept on the window), for the damage check and the audio key."""
-    if window.chunks is None:
-        window.chunks = list(_top_level(window.read, window.size))
-    return window.chunks
+    """`container_chunks` of the file in `window`, each with its size field as stored: the
+    walk, for the damage check and the payload."""
+    return list(_top_level(window.read, window.size))
 
 
 def _top_level(read: ReadAt, file_size: int) -> Iterator[SizedChunk]:
@@ -115,3 +133,163 @@ def _decode(raw: bytes) -> str:
         return raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         return raw.decode("latin-1").strip()
+
+
+# -- the lean readers ----------------------------------------------------------------------
+
+_WAVE_FORMAT = struct.Struct("<HHLLHH")
+_AIFF_COMMON = struct.Struct(">hLhHQ")
+_Chunks = dict[str, tuple[int, int]]  # id (trailing spaces stripped) -> (data offset, data size)
+
+
+def read_wav(window: FileWindow, layout: object) -> FastInfo | None:
+    chunks = _chunks(window, "<I", (b"RIFF", b"LIST"))
+    fmt = _fields(window, chunks, "fmt", _WAVE_FORMAT)
+    if chunks is None or fmt is None:
+        return None
+    _, channels, rate, _, align, bits = fmt
+    samples = chunks["data"][1] / align if align > 0 and "data" in chunks else 0
+    length = samples / rate if rate > 0 else 0.0
+    id3_chunk = min((chunks[k] for k in ("id3", "ID3") if k in chunks), default=None)
+    info = _with_tags(window, "wav", length, rate, channels, bits, id3_chunk)
+    if info is not None:  # WAV files tagged only with RIFF INFO, read as the mutagen path does
+        info.fallback = partial(read_riff_info, window.fileobj)
+    return info
+
+
+def read_aiff(window: FileWindow, layout: object) -> FastInfo | None:
+    chunks = _chunks(window, ">I", (b"FORM",))
+    comm = _fields(window, chunks, "COMM", _AIFF_COMMON)
+    if chunks is None or comm is None:
+        return None
+    channels, frames, bits, exponent, mantissa = comm
+    rate = _extended_rate(exponent, mantissa)
+    if rate is None:
+        return None
+    length = frames / float(rate) if rate else 0
+    return _with_tags(window, "aiff", length, rate, channels, bits, chunks.get("ID3"))
+
+
+def _fields(
+    window: FileWindow, chunks: _Chunks | None, name: str, layout: struct.Struct
+) -> tuple[int, ...] | None:
+    """The fields at the start of the first chunk `name`; None if absent or too short."""
+    if chunks is None or name not in chunks:
+        return None
+    offset, size = chunks[name]
+    data = read_bytes(window, offset, layout.size)
+    return layout.unpack(data) if size >= layout.size and len(data) == layout.size else None
+
+
+def _with_tags(
+    window: FileWindow,
+    file_format: str,
+    length: float,
+    rate: int,
+    channels: int,
+    bits: int,
+    id3_chunk: tuple[int, int] | None,
+) -> FastInfo | None:
+    info = FastInfo(file_format, "pcm", True, length, rate, channels, bits, channels * bits * rate)
+    if id3_chunk is not None:
+        tags = read_id3(window, id3_chunk[0])
+        if tags is None:
+            return None
+        if tags.present:
+            info.id3, info.id3_ufid = tags.frames, tags.ufid
+    return None if may_have_ape(window) else info
+
+
+def _chunks(window: FileWindow, size_format: str, containers: tuple[bytes, ...]) -> _Chunks | None:
+    """The first chunk of each id, walked as mutagen's IffFile walks; None if unsure."""
+    header = read_bytes(window, 0, 12)
+    unpack = struct.Struct(size_format).unpack
+    (root_size,) = unpack(header[4:8]) if len(header) == 12 else (0,)
+    if root_size < 4:
+        return None
+    end = 8 + root_size + (root_size & 1)
+    chunks: _Chunks = {}
+    position = 12
+    while position < end:
+        header = read_bytes(window, position, 8)
+        if len(header) < 8 or not header[:4].isascii():
+            break
+        name = header[:4].decode("ascii").rstrip()
+        if not name or min(name) < " " or max(name) > "~":
+            break
+        (size,) = unpack(header[4:8])
+        if header[:4] in containers:
+            if size < 4:
+                break
+            if not read_bytes(window, position + 8, 4).isascii():
+                return None  # mutagen fails on a container name that is not ASCII
+        chunks.setdefault(name, (position + 8, size))
+        position += 8 + size + (size & 1)
+    return chunks
+
+
+def _extended_rate(exponent: int, mantissa: int) -> int | None:
+    """int() of an AIFF 80-bit float sample rate as mutagen reads it; None where it refuses."""
+    sign = 1
+    if exponent & 0x8000:
+        sign, exponent = -1, exponent & 0x7FFF
+    if exponent == 0x7FFF:
+        return None
+    if exponent == 0 and mantissa == 0:
+        return 0
+    try:
+        rate = int(sign * (mantissa * pow(2.0, exponent - 16383 - 63)))
+    except OverflowError:
+        return None
+    return rate if rate >= 0 else None
+
+
+# -- the damage check and the payload ---------------------------------------------------------
+
+
+def _chunk_damage(chunks: list[SizedChunk], wanted: bytes, name: str) -> str | None:
+    """A chunk that declares more than the file holds (the audio, or any other chunk a
+    parser would read whole), or no audio chunk at all."""
+    found = False
+    layout = "<I" if name == "WAV" else ">I"
+    for chunk_id, _, present, size_field in chunks:
+        declared = struct.unpack(layout, size_field)[0]
+        if declared > present + 1:  # one pad byte may be missing
+            what = "of audio" if chunk_id == wanted else f"in its {_printable(chunk_id)} chunk"
+            return (
+                f"damaged {name}: {human_size(declared)} {what} declared, "
+                f"{human_size(present)} present (truncated?)"
+            )
+        found = found or chunk_id == wanted
+    return None if found else f"damaged {name}: no audio data (truncated?)"
+
+
+def _printable(chunk_id: bytes) -> str:
+    return repr(chunk_id.decode("latin-1"))
+
+
+def _audio_chunk(window: FileWindow, chunks: list[SizedChunk], wanted: bytes) -> Payload:
+    chunk = next((c for c in chunks if c[0] == wanted), None)
+    if chunk is None:
+        return raw_payload(window, chunks)
+    return Payload(((chunk[1], chunk[1] + chunk[2]),))
+
+
+def _wav_damage(window: FileWindow, chunks: list[SizedChunk]) -> str | None:
+    return _chunk_damage(chunks, b"data", "WAV")
+
+
+def _aiff_damage(window: FileWindow, chunks: list[SizedChunk]) -> str | None:
+    return _chunk_damage(chunks, b"SSND", "AIFF")
+
+
+def _wav_audio(window: FileWindow, chunks: list[SizedChunk]) -> Payload:
+    return _audio_chunk(window, chunks, b"data")
+
+
+def _aiff_audio(window: FileWindow, chunks: list[SizedChunk]) -> Payload:
+    return _audio_chunk(window, chunks, b"SSND")
+
+
+WAV = Container(top_chunks, _wav_damage, _wav_audio, id3v2_end, read_wav, head_first=True)
+AIFF = Container(top_chunks, _aiff_damage, _aiff_audio, id3v2_end, read_aiff, head_first=True)

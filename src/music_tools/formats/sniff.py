@@ -6,12 +6,10 @@ A *kind* names one parser (one mutagen class, or our own fast path): "mp3", "fla
 
 from __future__ import annotations
 
-from . import ogg_pages
+from .asf import ASF_HEADER_GUID
+from .ogg import pages as ogg_pages
 
-__all__ = ["ASF_HEADER_GUID", "AUDIO_EXTENSIONS", "EXTENSION_KINDS", "OGG_EXTENSIONS", "sniff"]
-
-ASF_HEADER_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
-ASF_DATA_GUID = bytes.fromhex("3626b2758e66cf11a6d900aa0062ce6c")
+__all__ = ["AUDIO_EXTENSIONS", "EXTENSION_KINDS", "sniff"]
 
 _OGG = ("vorbis", "opus", "oggflac", "speex")
 _MP4 = ("m4a",)
@@ -50,7 +48,6 @@ EXTENSION_KINDS: dict[str, tuple[str, ...]] = {
     ".eac3": ("ac3",),
 }
 AUDIO_EXTENSIONS = frozenset(EXTENSION_KINDS)
-OGG_EXTENSIONS = frozenset({".ogg", ".oga", ".opus", ".spx"})
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"fLaC", "flac"),

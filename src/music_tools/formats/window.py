@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import io
 import os
-from typing import TYPE_CHECKING, BinaryIO, Protocol
-
-if TYPE_CHECKING:
-    from .flac_blocks import FlacBlocks
-    from .mp4_atoms import Mp4Layout
-    from .riff import SizedChunk
+from typing import BinaryIO, Protocol
 
 __all__ = [
     "KEY_BYTES",
-    "OGG_WINDOW",
     "PREFIX",
     "SPOT",
     "WINDOW",
@@ -25,7 +19,6 @@ __all__ = [
 
 KEY_BYTES = 64 * 1024
 WINDOW = KEY_BYTES + 4 * 1024  # the key bytes and the tags or chunk headers beside them
-OGG_WINDOW = KEY_BYTES + 16 * 1024  # the key's Ogg page bodies and their page headers
 #: The magic bytes, a FLAC file's metadata blocks but large pictures, an ID3 tag's frames
 #: before its picture, an MP4's first atoms.
 PREFIX = 4 * 1024
@@ -93,10 +86,7 @@ class FileWindow:
         "_spot",
         "_spot_at",
         "_tail",
-        "chunks",
         "fileobj",
-        "flac",
-        "mp4_layout",
         "size",
         "span",
         "tail_start",
@@ -113,14 +103,6 @@ class FileWindow:
         self._spot_at = 0
         self._tail: bytes | None = None
         self._end: bytes | None = None
-        # Each container walked once per file, for every reader of it: the damage checks,
-        # the tag-size limit, the lean readers and the audio key.
-        #: a RIFF or AIFF file's top-level chunks (formats.riff.top_chunks)
-        self.chunks: list[SizedChunk] | None = None
-        #: a FLAC file's metadata blocks (formats.flac_blocks.flac_blocks)
-        self.flac: FlacBlocks | None = None
-        #: an MP4's top-level atoms (formats.mp4_atoms.top_atoms)
-        self.mp4_layout: Mp4Layout | None = None
 
     @property
     def head(self) -> bytes:

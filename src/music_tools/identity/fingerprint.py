@@ -1,11 +1,10 @@
 """Acoustic fingerprints: Chromaprint through `fpcalc`, the index terms, and the comparison.
 
 Why `fpcalc` (Debian `libchromaprint-tools`, Homebrew `chromaprint`) and not libchromaprint
-in this process: measured on 4-minute MP3 and FLAC files it was as fast or faster (0.14-0.17 s
-a file against 0.17-0.24 s for libchromaprint through ctypes fed by soundfile), it decodes
-every format FFmpeg does (soundfile cannot decode M4A, WMA, APE, WavPack or Musepack), a
-decoder that crashes or hangs on a hostile file takes only its own process down, and it
-needs no Python package. The value of a fingerprint is Chromaprint's own (algorithm 2, the
+in this process: it was as fast or faster (figures: docs/benchmarks.md), it decodes every
+format FFmpeg does (soundfile cannot decode M4A, WMA, APE, WavPack or Musepack), a decoder
+that crashes or hangs on a hostile file takes only its own process down, and it needs no
+Python package. The value of a fingerprint is Chromaprint's own (algorithm 2, the
 first 120 s), so ours are comparable with AcoustID's, Picard's and beets'.
 
 A fingerprint is a sequence of 32-bit values, one every 0.124 s. Two files are the same
@@ -16,44 +15,16 @@ choice depends on the value alone, not its position, so a shifted copy keeps the
 and a transcode keeps most of them (its values are mostly bit-exact).
 
 Running fpcalc (the pool of processes and their timeouts, what their output means) is
-`fpcalc.py`'s and `fpcalc_output.py`'s; their names are re-exported here.
+`fpcalc.py`'s and `fpcalc_output.py`'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fpcalc import (
-    ALGORITHM,
-    INSTALL_HINT,
-    FingerprintOutcome,
-    decode,
-    encode,
-    fingerprint_file,
-    fingerprint_many,
-    fingerprinter,
-    fpcalc_path,
-    fpcalc_timeout,
-)
+from .fpcalc_output import decode
 
-__all__ = [
-    "ALGORITHM",
-    "INSTALL_HINT",
-    "MATCH_BER",
-    "MAX_OFFSET_S",
-    "Alignment",
-    "FingerprintOutcome",
-    "align",
-    "confidence",
-    "decode",
-    "encode",
-    "fingerprint_file",
-    "fingerprint_many",
-    "fingerprinter",
-    "fpcalc_path",
-    "fpcalc_timeout",
-    "terms",
-]
+__all__ = ["MATCH_BER", "MAX_OFFSET_S", "Alignment", "align", "confidence", "terms"]
 
 ITEM_S = 0.1238  # one value per 1,365 samples at 11,025 Hz
 #: how far two fingerprints are slid against each other looking for the best alignment

@@ -4,7 +4,7 @@ a time, each timed from its own start (what their output means: `fpcalc_output.p
 A hung fpcalc costs its own timeout, at the same time as the others', never one after
 another, and never holds up the files behind it: while the first file of the queue waits
 out its timeout, the other workers go on (outcomes still come back in order). The timeout
-grows with the audio asked for (`fpcalc_timeout`); `MUSIC_TOOLS_FPCALC_TIMEOUT` sets it.
+grows with the audio asked for, unless the `Fpcalc` option passed in sets it.
 
 Every way a run can end is an outcome: a fingerprint, or the reason there is none, and
 whether that reason says something about the file (fpcalc cannot decode it, crashes on it,
@@ -15,49 +15,43 @@ now: `transient`, tried again next time).
 
 from __future__ import annotations
 
-import ctypes
 import math
 import os
 import selectors
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from ..errors import MusicToolsError
-from .fpcalc_output import NO_FINGERPRINT, FingerprintOutcome, decode, encode, parse_output
+from ..util import can_die_with_parent, die_with_parent
+from .fpcalc_output import NO_FINGERPRINT, FingerprintOutcome, parse_output
 
 __all__ = [
-    "ALGORITHM",
+    "DEFAULT_FPCALC",
     "INSTALL_HINT",
     "NO_FINGERPRINT",
+    "PROGRAM_ENV",
     "TIMEOUT_ENV",
-    "FingerprintOutcome",
-    "decode",
-    "encode",
+    "Fpcalc",
     "fingerprint_file",
     "fingerprint_many",
     "fingerprinter",
-    "fpcalc_path",
-    "fpcalc_timeout",
 ]
 
 #: Chromaprint's default algorithm (the one AcoustID uses), over its default 120 s
 CHROMAPRINT_ALGORITHM = 2
-ALGORITHM = f"chromaprint{CHROMAPRINT_ALGORITHM}"
 LENGTH_S = 120
 #: the time one fpcalc run is given: TIMEOUT_BASE_S, plus TIMEOUT_PER_AUDIO_S for each
-#: second of audio asked for (10 s for 120 s). Measured for 120 s of 4-minute files (one at
-#: a time, 2 shared cores): 0.13-0.14 s for MP3, FLAC and AAC, 0.3 s for Opus and WavPack,
-#: 0.6 s for a 24-bit 192 kHz FLAC (resampled): 17 times the slowest
+#: second of audio asked for (10 s for 120 s), many times what fpcalc takes on the slowest
+#: file measured (figures: docs/benchmarks.md)
 TIMEOUT_BASE_S = 4.0
 TIMEOUT_PER_AUDIO_S = 0.05
+PROGRAM_ENV = "MUSIC_TOOLS_FPCALC"
 TIMEOUT_ENV = "MUSIC_TOOLS_FPCALC_TIMEOUT"
 #: fpcalc prints about 11 KB for 120 s: more is not a fingerprint (the run is stopped)
 MAX_OUTPUT = 1 << 20
@@ -69,16 +63,50 @@ INSTALL_HINT = (
     "install Chromaprint's fpcalc (Debian/Ubuntu: apt install libchromaprint-tools; "
     "macOS: brew install chromaprint)"
 )
-_PR_SET_PDEATHSIG = 1
 _TIMED_OUT = "timed out"
 
 
-def fpcalc_path() -> str | None:
-    """The fpcalc program, or None. `MUSIC_TOOLS_FPCALC` names another one (empty: none)."""
-    chosen = os.environ.get("MUSIC_TOOLS_FPCALC")
-    if chosen is not None:
-        return shutil.which(chosen) if chosen else None
-    return shutil.which("fpcalc")
+@dataclass(frozen=True, slots=True)
+class Fpcalc:
+    """How fingerprints are made, passed in explicitly: the fpcalc `program` (a name looked
+    up on PATH, or a path; empty: none, and nothing is fingerprinted) and the seconds one run
+    may take (`timeout_s`; None: by the audio asked for, see `timeout`). The command line
+    reads it from the environment (`from_environment`)."""
+
+    program: str = "fpcalc"
+    timeout_s: float | None = None
+
+    def path(self) -> str | None:
+        """The program to run, or None when it is not installed."""
+        return shutil.which(self.program) if self.program else None
+
+    def timeout(self, length_s: float = LENGTH_S) -> float:
+        """Seconds one run may take to fingerprint `length_s` of audio: `timeout_s`, else a
+        base plus a share of the length."""
+        if self.timeout_s is not None:
+            return self.timeout_s
+        return TIMEOUT_BASE_S + TIMEOUT_PER_AUDIO_S * length_s
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Fpcalc:
+        """`MUSIC_TOOLS_FPCALC` names another program (empty: none);
+        `MUSIC_TOOLS_FPCALC_TIMEOUT` the seconds per run (for a slow disk, or for tests).
+        Raises MusicToolsError when the latter is not a number above 0."""
+        program = environ.get(PROGRAM_ENV, "fpcalc")
+        value = environ.get(TIMEOUT_ENV, "")
+        if not value:
+            return cls(program)
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = math.nan
+        if not 0 < seconds < math.inf:
+            raise MusicToolsError(f"{TIMEOUT_ENV} wants seconds, a number above 0: {value!r}")
+        return cls(program, seconds)
+
+
+#: fpcalc found on PATH, each run timed by the audio asked for
+DEFAULT_FPCALC = Fpcalc()
 
 
 @lru_cache(maxsize=4)
@@ -92,53 +120,32 @@ def _version(program: str) -> str:
     return " ".join(out.split()[:3]) or "fpcalc ?"
 
 
-def fingerprinter() -> str | None:
+def fingerprinter(fpcalc: Fpcalc = DEFAULT_FPCALC) -> str | None:
     """What a stored fingerprint was made with (algorithm and decoder version): a row
     made otherwise is recomputed. None when fpcalc is not installed."""
-    program = fpcalc_path()
+    program = fpcalc.path()
     if program is None:
         return None
-    return f"{ALGORITHM}/{_version(program)}"
+    return f"chromaprint{CHROMAPRINT_ALGORITHM}/{_version(program)}"
 
 
-def fpcalc_timeout(length_s: float = LENGTH_S) -> float:
-    """Seconds one fpcalc run may take to fingerprint `length_s` of audio: a base plus a
-    share of the length, or `MUSIC_TOOLS_FPCALC_TIMEOUT` when set (for a slow disk, or
-    for tests)."""
-    value = os.environ.get(TIMEOUT_ENV, "")
-    if not value:
-        return TIMEOUT_BASE_S + TIMEOUT_PER_AUDIO_S * length_s
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not 0 < seconds < math.inf:
-        raise MusicToolsError(f"{TIMEOUT_ENV} wants seconds, a number above 0: {value!r}")
-    return seconds
-
-
-def fingerprint_file(
-    path: str, program: str | None = None, timeout_s: float | None = None
-) -> FingerprintOutcome:
+def fingerprint_file(path: str, fpcalc: Fpcalc = DEFAULT_FPCALC) -> FingerprintOutcome:
     """The fingerprint of the first `LENGTH_S` seconds of `path`, or the reason there is
     none (unreadable, undecodable, silent, too short). Never raises for a bad file."""
-    return next(fingerprint_many([path], 1, program, timeout_s))
+    return next(fingerprint_many([path], 1, fpcalc))
 
 
 def fingerprint_many(
-    paths: Iterable[str],
-    workers: int,
-    program: str | None = None,
-    timeout_s: float | None = None,
+    paths: Iterable[str], workers: int, fpcalc: Fpcalc = DEFAULT_FPCALC
 ) -> Iterator[FingerprintOutcome]:
     """One outcome per path, in order, `workers` fpcalc processes at a time, each given
-    `timeout_s` (default: `fpcalc_timeout()`) from its own start.
+    `fpcalc.timeout()` from its own start.
 
     This is the worker pool for fingerprints: the decoding is fpcalc's, in its own process,
     so Python workers in between would only wait on it (and cost their start-up). No fpcalc
     outlives the caller: those running when the caller stops (Ctrl-C, an error, the
     iterator closed) are killed and reaped, and on Linux each dies with this process."""
-    pool = _Pool(program or fpcalc_path(), fpcalc_timeout() if timeout_s is None else timeout_s)
+    pool = _Pool(fpcalc.path(), fpcalc.timeout())
     workers = max(1, workers)
     queue: deque[_Run] = deque()
     pending = iter(paths)
@@ -268,21 +275,6 @@ class _Pool:
         pipe.close()
 
 
-@lru_cache(maxsize=1)
-def _prctl() -> Any:
-    try:
-        return ctypes.CDLL(None).prctl  # looked up here, never between fork and exec
-    except (OSError, AttributeError):
-        return None
-
-
-def _die_with_parent() -> None:
-    """In the fpcalc child: killed when the process that started it dies."""
-    prctl = _prctl()
-    if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
 def _start(path: str, program: str | None) -> _Run:
     try:
         stat = os.stat(path)
@@ -293,14 +285,14 @@ def _start(path: str, program: str | None) -> _Run:
     if program is None:
         outcome.reason = f"fpcalc not found: {INSTALL_HINT}"
         return _Run(outcome)
-    linux = sys.platform == "linux" and _prctl() is not None
+    linux = can_die_with_parent()  # looked up here, never between fork and exec
     try:
         process = subprocess.Popen(
             [program, "-raw", "-json", "-length", str(LENGTH_S), "--", path],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent if linux else None,  # one C call, no lock taken
+            preexec_fn=die_with_parent if linux else None,  # one C call, no lock taken
         )
     except OSError as exc:
         outcome.reason = f"cannot run fpcalc: {exc.strerror or exc}"

@@ -1,4 +1,5 @@
-"""Tag-insensitive identity keys: where each format keeps its audio, and hashes of it.
+"""Tag-insensitive identity keys: hashes of a file's audio payload (located by its format's
+module in `formats`, the reader handing it here).
 
 The *payload* of a file is its audio bytes without tags: MP3 and other raw streams without
 ID3v2 at the start and ID3v1, ID3v1-extended, APEv2 and Lyrics3 at the end; FLAC frames
@@ -22,51 +23,30 @@ from typing import BinaryIO
 
 import xxhash
 
-from ..formats import ogg_pages
-from ..formats.payload import OGG_FORMATS, Payload, locate_in
-from ..formats.window import KEY_BYTES, OGG_WINDOW, WINDOW, FileWindow, HasFileno
+from ..formats.container import Payload
+from ..formats.ogg import pages as ogg_pages
+from ..formats.window import KEY_BYTES, FileWindow
 
 __all__ = [
     "KEY_BYTES",
     "Payload",
     "audio_hash",
+    "audio_key",
     "file_content_hash",
-    "read_keys",
+    "md5_key",
 ]
 
 _STREAM_BYTES = 1024 * 1024
 
 
-def read_keys(
-    fileobj: HasFileno,
-    file_format: str,
-    file_size: int,
-    flac_md5: int | None = None,
-    with_payload: bool = False,
-    window: FileWindow | None = None,
-) -> tuple[Payload | None, str]:
-    """The audio_key of a file whose format the reader named `file_format`, and its payload.
-
-    A FLAC file with a STREAMINFO MD5 needs no reading at all for its key; its payload is
-    located only when `with_payload` asks for it (to compute the full audio hash). `window`,
-    when the reader already holds one over this file, is reused, so no byte is read twice.
-    """
-    if flac_md5 and not with_payload:
-        return None, _md5_key(flac_md5)
-    span = OGG_WINDOW if file_format in OGG_FORMATS else WINDOW
-    if window is None or window.span < span:
-        window = FileWindow(fileobj, file_size, span)
-    payload = locate_in(window, file_format)
-    return payload, _audio_key(window, file_format, payload, flac_md5)
-
-
-def _md5_key(flac_md5: int) -> str:
+def md5_key(flac_md5: int) -> str:
+    """The audio_key of a FLAC file whose STREAMINFO carries the MD5 of its decoded audio."""
     return f"md5:{flac_md5:032x}"
 
 
-def _audio_key(window: FileWindow, file_format: str, payload: Payload, flac_md5: int | None) -> str:
-    if flac_md5:
-        return _md5_key(flac_md5)
+def audio_key(window: FileWindow, file_format: str, payload: Payload) -> str:
+    """The audio_key of the file in `window`, whose format the reader named `file_format`:
+    the payload's first and last `KEY_BYTES`, read through the window."""
     length = payload.length
     digest = xxhash.xxh3_128()
     digest.update(f"{file_format}\x00{length}\x00".encode())

@@ -12,7 +12,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
-from ..identity.fingerprint import FingerprintOutcome, fingerprint_many, fingerprinter, terms
+from ..identity.fingerprint import terms
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc, fingerprint_many, fingerprinter
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..store import LibraryDatabase
 from ..store.fingerprints import FingerprintRow
 from .report import FingerprintReport, Progress
@@ -62,12 +64,13 @@ def fingerprint_library(
     workers: int,
     on_progress: Callable[[Progress], None] = lambda progress: None,
     report: FingerprintReport | None = None,
+    fpcalc: Fpcalc = DEFAULT_FPCALC,
 ) -> FingerprintReport:
-    """Fingerprint the active rows that need it; on Ctrl-C, what was done is committed
-    before the KeyboardInterrupt goes on."""
+    """Fingerprint the active rows that need it, with `fpcalc`; on Ctrl-C, what was done is
+    committed before the KeyboardInterrupt goes on."""
     started = time.monotonic()
     report = report or FingerprintReport()
-    algorithm = fingerprinter()
+    algorithm = fingerprinter(fpcalc)
     if algorithm is None:
         raise RuntimeError("fpcalc is not installed")  # the command line checks first
     total = report.total = db.fingerprints.count_stale(algorithm)
@@ -77,7 +80,7 @@ def fingerprint_library(
     on_progress(Progress("fingerprint", 0, total))
     try:
         ids: deque[int] = deque()
-        for outcome in fingerprint_many(_stale_paths(db, algorithm, ids), workers):
+        for outcome in fingerprint_many(_stale_paths(db, algorithm, ids), workers, fpcalc):
             file_id = ids.popleft()
             _count(outcome, report)
             if not outcome.transient:

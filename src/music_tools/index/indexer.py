@@ -14,16 +14,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from ..errors import StoreError
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from ..models import FileEntry, ScanFailure
 from ..read import ExtractBatch
+from ..read.pool import read_in_pool
+from ..scan import ScanOptions, normalize_roots
 from ..store import LibraryDatabase
 from .fingerprinting import fingerprint_library
 from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
-from .pool import read_in_pool
 from .rekey import refresh_metadata_keys
 from .report import FingerprintReport, IndexInterrupted, IndexReport, Progress
-from .scan import ScanOptions, normalize_roots
 from .writer import Writer
 
 __all__ = ["LibraryIndexer"]
@@ -41,7 +42,9 @@ class LibraryIndexer:
         workers: int | None = None,
         *,
         full_hash: bool = False,
+        fast_read: bool = True,
         fingerprint: bool = False,
+        fpcalc: Fpcalc = DEFAULT_FPCALC,
         options: ScanOptions | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         batch_rows: int = 500,
@@ -51,8 +54,11 @@ class LibraryIndexer:
         self.db = db
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.full_hash = full_hash
+        #: False: every file read through mutagen, the lean readers left out
+        self.fast_read = fast_read
         #: after indexing, fingerprint the rows that need it (fpcalc must be installed)
         self.fingerprint = fingerprint
+        self.fpcalc = fpcalc
         self.options = options or ScanOptions()
         self.on_progress = on_progress or (lambda progress: None)
         self.batch_rows = batch_rows
@@ -107,7 +113,9 @@ class LibraryIndexer:
         """The fingerprinting pass, timed apart from the index (its own summary)."""
         report.fingerprints = FingerprintReport()
         try:
-            fingerprint_library(self.db, self.workers, self.on_progress, report.fingerprints)
+            fingerprint_library(
+                self.db, self.workers, self.on_progress, report.fingerprints, self.fpcalc
+            )
         except KeyboardInterrupt:
             report.interrupted = report.fingerprints.interrupted = True
             raise IndexInterrupted(report) from None
@@ -116,7 +124,8 @@ class LibraryIndexer:
         writer = Writer(self.db, self.batch_rows, self.commit_seconds)
         done = 0
         try:
-            for task, batch in read_in_pool(diff.to_read(), self.workers, self.full_hash):
+            reading = read_in_pool(diff.to_read(), self.workers, self.full_hash, self.fast_read)
+            for task, batch in reading:
                 writer.returning.extend(diff.returning)
                 diff.returning.clear()
                 self._take(task, batch, diff, writer, report)
@@ -159,8 +168,11 @@ class LibraryIndexer:
         entries = {entry.path: entry for entry in task} if batch.errors else {}
         for error in batch.errors:
             entry = entries[error.path]
+            # a chmod fixes an access failure without changing the file: no mtime is kept
+            # for it, so the next run tries again (plan.Diff retries what it cannot match)
+            mtime_ns = entry.mtime_ns if error.kind.lasting else None
             failure = ScanFailure(
-                error.path, error.reason, entry.size, entry.mtime_ns, entry.library_root, now, now
+                error.path, error.reason, entry.size, mtime_ns, entry.library_root, now, now
             )
             writer.failures.append(failure)
             report.failures.append(failure)

@@ -14,12 +14,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..errors import is_access_reason
 from ..models import FileEntry, ScanFailure
+from ..scan import FolderScan, ScanOptions, scan_folders
 from ..store import LibraryDatabase, RowState
 from ..util import chunks, is_inside
 from .report import IndexReport, Progress
-from .scan import FolderScan, ScanOptions, scan_folders
 
 __all__ = ["Diff"]
 
@@ -111,11 +110,10 @@ class Diff:
             if failure is not None:
                 self.stale_errors.append(entry.path)
             return False
-        if (
+        if (  # a failure recorded without its mtime (one about access) is always retried
             failure is not None
             and failure.file_size == entry.size
             and failure.file_mtime_ns == entry.mtime_ns
-            and not is_access_reason(failure.reason)  # a chmod changes neither: always retried
         ):
             report.known_errors += 1  # still the same broken file: not retried
             return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..identity.fingerprint import FingerprintOutcome
+from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import ScanFailure
 
 __all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "Progress"]

@@ -10,8 +10,8 @@ from ..store import LibraryDatabase
 __all__ = ["MAX_COMMIT_ROWS", "Writer"]
 
 
-#: A long run's commits grow to this many rows: at a million rows, inserting into the
-#: key indexes ran 18% faster in commits of 5,000 rows than of 500.
+#: A long run's commits grow to this many rows: larger commits insert into the key indexes
+#: faster at a million rows (figures: docs/benchmarks.md).
 MAX_COMMIT_ROWS = 5_000
 
 

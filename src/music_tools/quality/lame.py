@@ -3,15 +3,15 @@
 The LAME header (the "Info tag", after the Xing/Info header in the first frame) stores the
 encoder's low-pass in hundreds of Hz, the VBR method and the CBR/ABR bitrate; FFmpeg's own
 muxer writes the same header with a zero low-pass (unknown), read here as None. Frame and
-Xing headers are parsed by formats/mpeg_audio.py, as for the reader and the damage check.
+Xing headers are parsed by formats/mpeg.py, as for the reader and the damage check.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..formats.mpeg_audio import FrameHeader, frame_header, vbr_counts
-from ..formats.payload import id3v2_size
+from ..formats.mpeg import FrameHeader, frame_header, vbr_counts
+from ..formats.raw import id3v2_size
 
 __all__ = ["Mp3Header", "read_mp3_header"]
 

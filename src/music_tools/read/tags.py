@@ -1,15 +1,13 @@
 """Tags and audio properties through mutagen: the only module that imports it.
 
-`read_tags(opened, ...)` fills a LibraryFile's tag and audio-property fields; it never
-decodes audio. The mutagen class is chosen by the file's magic bytes, then by its extension
-(a handful of candidates to score instead of two dozen), with mutagen's full guess as the
-fallback for misnamed files.
+`read_with_mutagen(opened, ...)` fills a LibraryFile's tag and audio-property fields, for
+every file no lean reader read; it never decodes audio. The mutagen class is chosen by the
+file's magic bytes, then by its extension (a handful of candidates to score instead of two
+dozen), with mutagen's full guess as the fallback for misnamed files.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import mutagen
@@ -38,20 +36,12 @@ from mutagen.wavpack import WavPack
 
 from ..formats.riff import read_riff_info
 from ..formats.sniff import EXTENSION_KINDS
-from ..formats.window import FileWindow, HasFileno, OpenFile
+from ..formats.tag_fields import APE_KEYS_LOWER, ASF_KEYS, MP4_KEYS, VORBIS_KEYS
+from ..formats.window import OpenFile
 from ..models import LibraryFile
-from .fast import FastInfo, fast_kind, fast_reading, read_fast
-from .ogg import OggInfo, read_ogg
-from .tag_fields import (
-    APE_KEYS_LOWER,
-    ASF_KEYS,
-    ID3_FRAMES,
-    MB_TXXX,
-    MP4_KEYS,
-    VORBIS_KEYS,
-)
+from .fields import fill_tags, from_keys, id3_values, mp4_text, set_properties, vorbis_dict
 
-__all__ = ["MutagenError", "NotAudioError", "read_tags"]
+__all__ = ["MutagenError", "NotAudioError", "read_with_mutagen"]
 
 MutagenError = mutagen.MutagenError
 
@@ -110,39 +100,17 @@ _KINDS: dict[type, tuple[str, str, bool]] = {
     AC3: ("ac3", "ac3", False),
 }
 
-_LEADING_INT = re.compile(r"\s*(\d+)")
-_MAX_DIGITS = 18  # every such number fits SQLite's signed 64-bit integer
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-_ARTIST_JOIN = "; "
 
-
-def read_tags(
-    opened: OpenFile,
-    file: LibraryFile,
-    extension: str,
-    kind: str | None,
-    window: FileWindow,
+def read_with_mutagen(
+    opened: OpenFile, file: LibraryFile, extension: str, kind: str | None
 ) -> int | None:
     """Fill `file`'s tag and audio-property fields from the file `opened`.
 
     `kind` is what the file's first bytes say it is (formats.sniff), None when they say
-    nothing clear; Ogg Vorbis and Opus are read by our own parser through `window`.
-    The common formats go through the lean readers of `read.fast` first (unless
-    MUSIC_TOOLS_FAST_READ=0); whatever they step aside from is read by mutagen.
-    Returns the MD5 of the decoded audio that a FLAC STREAMINFO carries (None when absent
-    or zero). Raises NotAudioError when no format is recognised; mutagen's own errors pass.
+    nothing clear. Returns the MD5 of the decoded audio that a FLAC STREAMINFO carries (None
+    when absent or zero). Raises NotAudioError when no format is recognised; mutagen's own
+    errors pass.
     """
-    reader = fast_kind(kind, extension)
-    if reader is not None and fast_reading():
-        fast = read_fast(window, reader)
-        if fast is not None:
-            _fill_from_fast(file, fast, opened)
-            return fast.md5
-    if kind in ("vorbis", "opus"):
-        info = read_ogg(window)
-        if info is not None:
-            _fill_from_ogg(file, info)
-            return None
     fileobj = opened.buffered
     audio = _open(fileobj, extension, _CLASSES.get(kind or ""))
     parser = type(audio)
@@ -150,52 +118,9 @@ def read_tags(
         parser, (parser.__name__, "", False)
     )
     _fill_properties(file, audio)
-    _fill_tags(file, _tag_values(audio, fileobj))
+    fill_tags(file, _tag_values(audio, fileobj))
     md5 = getattr(audio.info, "md5_signature", None) if parser is FLAC else None
     return md5 or None
-
-
-def _fill_tags(file: LibraryFile, values: dict[str, str]) -> None:
-    file.artist = values.get("artist")
-    file.title = values.get("title")
-    file.album = values.get("album")
-    file.album_artist = values.get("album_artist")
-    file.genre = values.get("genre")
-    file.track_number = _leading_int(values.get("track"))
-    file.disc_number = _leading_int(values.get("disc"))
-    file.year = _year(values.get("date"))
-    file.musicbrainz_recording_id = values.get("mbid")
-
-
-def _fill_from_ogg(file: LibraryFile, info: OggInfo) -> None:
-    file.file_format = "ogg" if info.codec == "vorbis" else info.codec
-    file.codec, file.is_lossless = info.codec, False
-    file.duration = info.length or None
-    file.sample_rate, file.channels = info.sample_rate or None, info.channels or None
-    file.bitrate = round(info.bitrate / 1000) if info.bitrate else None
-    _fill_tags(file, _from_keys(info.comments, VORBIS_KEYS, str))
-
-
-def _fill_from_fast(file: LibraryFile, info: FastInfo, opened: HasFileno) -> None:
-    file.file_format, file.codec, file.is_lossless = info.file_format, info.codec, info.is_lossless
-    _set_properties(
-        file, info.length, info.sample_rate, info.channels, info.bits_per_sample, info.bitrate
-    )
-    if info.vorbis is not None:
-        values = _from_keys(_vorbis_dict(info.vorbis), VORBIS_KEYS, str)
-    elif info.id3 is not None:
-        values = _id3_values(info.id3.get, info.id3_ufid)
-    elif info.mp4 is not None:
-        values = _from_keys(info.mp4, MP4_KEYS, _mp4_text)
-    elif info.ape is not None:
-        values = _from_keys(info.ape, APE_KEYS_LOWER, str)
-    elif info.asf is not None:
-        values = _from_keys(info.asf, ASF_KEYS, str)
-    else:
-        values = {}
-    if not values and info.file_format == "wav":
-        values = read_riff_info(opened)  # as _tag_values: WAV files tagged only with RIFF INFO
-    _fill_tags(file, values)
 
 
 def _open(fileobj: BinaryIO, extension: str, sniffed: Any) -> Any:
@@ -231,7 +156,7 @@ def _open(fileobj: BinaryIO, extension: str, sniffed: Any) -> Any:
 def _fill_properties(file: LibraryFile, audio: Any) -> None:
     info = audio.info
     rate = getattr(info, "sample_rate", None) or (48_000 if isinstance(audio, OggOpus) else None)
-    _set_properties(
+    set_properties(
         file,
         getattr(info, "length", None),
         rate,
@@ -258,29 +183,18 @@ def _fill_properties(file: LibraryFile, audio: Any) -> None:
         file.codec = f"mp{info.layer}"
 
 
-def _set_properties(
-    file: LibraryFile, length: Any, rate: Any, channels: Any, bits: Any, bitrate: Any
-) -> None:
-    """Audio properties as a LibraryFile keeps them: zero means unknown (None)."""
-    file.duration = float(length) if length else None
-    file.sample_rate = int(rate) if rate else None
-    file.channels = int(channels) if channels else None
-    file.bits_per_sample = int(bits) if bits else None
-    file.bitrate = round(bitrate / 1000) if bitrate else None
-
-
 def _tag_values(audio: Any, fileobj: BinaryIO) -> dict[str, str]:
     tags = audio.tags
     if isinstance(tags, ID3):
         values = _from_id3(tags)
     elif isinstance(audio, MP4):
-        values = _from_keys(tags, MP4_KEYS, _mp4_text)
+        values = from_keys(tags, MP4_KEYS, mp4_text)
     elif isinstance(audio, ASF):
-        values = _from_keys(tags, ASF_KEYS, str)
+        values = from_keys(tags, ASF_KEYS, str)
     elif isinstance(tags, APEv2):
-        values = _from_keys(_ape_dict(tags), APE_KEYS_LOWER, _ape_text)
+        values = from_keys(tags, APE_KEYS_LOWER, _ape_text)  # its keys are case-insensitive
     elif isinstance(tags, list):  # Vorbis comments: a list of (key, value) pairs
-        values = _from_keys(_vorbis_dict(tags), VORBIS_KEYS, str)
+        values = from_keys(vorbis_dict(tags), VORBIS_KEYS, str)
     else:
         values = {}
     if not values and isinstance(audio, ID3FileType | WAVE | AIFF | DSF):
@@ -296,82 +210,7 @@ def _from_id3(tags: Any) -> dict[str, str]:
         return None if frame is None else [str(t) for t in frame.text]
 
     ufid = tags.get("UFID:http://musicbrainz.org")
-    return _id3_values(texts, ufid.data if ufid is not None else None)
-
-
-def _id3_values(texts: Callable[[str], list[str] | None], ufid: bytes | None) -> dict[str, str]:
-    """The fields from ID3 frames: `texts(key)` is a frame's text values (None if absent)."""
-    values: dict[str, str] = {}
-    for field, frame_id in ID3_FRAMES.items():
-        found = texts(frame_id)
-        if found:
-            kept = [t for t in found if t]
-            if kept:
-                values[field] = _join(field, kept)
-    for frame_id in ("TDRC", "TYER", "TDOR", "TORY"):
-        found = texts(frame_id)
-        if found:
-            values["date"] = found[0]
-            break
-    if ufid:
-        values["mbid"] = ufid.decode("ascii", "replace")
-    else:
-        for key in MB_TXXX:
-            found = texts(key)
-            if found:
-                values["mbid"] = found[0]
-                break
-    return values
-
-
-def _from_keys(
-    tags: Any, keys: dict[str, tuple[str, ...]], text: Callable[[Any], str]
-) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if tags is None:
-        return values
-    get = tags.get
-    for field, names in keys.items():
-        for name in names:
-            found = get(name)
-            if not found:
-                continue
-            if type(found) is not list:
-                found = [found]
-            if len(found) == 1:  # the common case, without building a list
-                part = text(found[0])
-                if part:
-                    values[field] = part
-                    break
-                continue
-            parts = [t for t in map(text, found) if t]
-            if parts:
-                values[field] = parts[0] if len(parts) == 1 else _join(field, parts)
-                break
-    return values
-
-
-def _join(field: str, texts: list[str]) -> str:
-    """Several values of one tag: artists joined with "; ", numbers take the first."""
-    if field in ("track", "disc", "date", "mbid"):
-        return texts[0]
-    return (_ARTIST_JOIN if field in ("artist", "album_artist") else "/").join(texts)
-
-
-def _vorbis_dict(comments: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """One pass over the comments; mutagen's own lookup scans them all for every key."""
-    found: dict[str, list[str]] = {}
-    for key, value in comments:
-        found.setdefault(key.lower(), []).append(value)
-    return found
-
-
-def _mp4_text(value: Any) -> str:
-    if isinstance(value, tuple):  # trkn / disk: (number, total)
-        return str(value[0]) if value and value[0] else ""
-    if isinstance(value, bytes):  # freeform atoms
-        return value.decode("utf-8", "replace")
-    return str(value)
+    return id3_values(texts, ufid.data if ufid is not None else None)
 
 
 def _ape_text(value: Any) -> str:
@@ -380,44 +219,10 @@ def _ape_text(value: Any) -> str:
     return "; ".join(str(value).split("\x00"))
 
 
-def _ape_dict(tags: Any) -> dict[str, Any]:
-    """APEv2 items under lower-cased keys.
-
-    mutagen keeps exactly that dict inside its case-insensitive proxy; reading it directly
-    saves a Python-level lookup per key. Should a mutagen release rename it, one pass over
-    the public mapping gives the same dict.
-    """
-    inner = getattr(tags, "_CIDictProxy__dict", None)
-    if isinstance(inner, dict):
-        return inner
-    return {key.lower(): tags[key] for key in tags.keys()}  # noqa: SIM118 (a mapping API)
-
-
 def _trailing_ape(fileobj: BinaryIO) -> dict[str, str]:
     fileobj.seek(0)
     try:
         ape: Any = APEv2(fileobj)  # type: ignore[no-untyped-call]
     except MutagenError:
         return {}
-    return _from_keys(_ape_dict(ape), APE_KEYS_LOWER, _ape_text)
-
-
-def _leading_int(text: str | None) -> int | None:
-    if not text:
-        return None
-    number = text.partition("/")[0]  # "3" and "3/12", the common cases, as the pattern reads
-    if number.isdecimal():
-        return int(number) if len(number) <= _MAX_DIGITS else None
-    match = _LEADING_INT.match(text)
-    if match is None or len(match.group(1)) > _MAX_DIGITS:
-        return None  # a number no database column holds: no value rather than no file
-    return int(match.group(1))
-
-
-def _year(text: str | None) -> int | None:
-    if not text:
-        return None
-    if len(text) == 4 and text.isdecimal():  # the common case, as the pattern reads it
-        return int(text)
-    match = _YEAR.search(text)
-    return int(match.group(1)) if match else None
+    return from_keys(ape, APE_KEYS_LOWER, _ape_text)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from ..dupes import KINDS, DuplicateGroup, GroupMember, MatchKind, find_duplicates
 from ..dupes.actions import Action, Outcome, apply_actions, plan_group_actions, undo_log
 from ..errors import MusicToolsError, os_reason
+from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from ..models import LibraryFile
 from ..store import LibraryDatabase
 from ..util import is_inside, printable_path
@@ -65,6 +66,8 @@ class ReviewOptions:
     the other copies to `move_to`, or trash them; neither: the page only previews)."""
 
     kinds: tuple[MatchKind, ...] = KINDS
+    #: which fpcalc fingerprints (its program empty: none)
+    fpcalc: Fpcalc = DEFAULT_FPCALC
     preferred: tuple[str, ...] = ()
     protected: tuple[str, ...] = ()
     preset: str = "quality"
@@ -124,7 +127,9 @@ class ReviewSession:
         """Find the groups again (after files changed on disk); seconds it took."""
         with self._lock:
             started = time.perf_counter()
-            found = find_duplicates(self.db, self.options.kinds, self.options.preferred)
+            found = find_duplicates(
+                self.db, self.options.kinds, self.options.preferred, fpcalc=self.options.fpcalc
+            )
             groups = [_review_group(g, self.options.preset, self.context) for g in found]
             groups.sort(key=lambda g: g.files[0].file_path)
             for number, group in enumerate(groups):

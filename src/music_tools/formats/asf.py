@@ -1,30 +1,34 @@
-"""WMA (ASF): the header objects, read whole, and the tags and properties in them.
+"""WMA (ASF): the data object (the payload, and the damage check of one that runs past the end
+of the file), and the lean reader: the header objects, read whole, and the tags and
+properties in them.
 
-Follows mutagen.asf: the properties come from the file properties (length less preroll), the
-last stream properties object (channels, rate, bitrate) and the first audio entry of a codec
-list ("lossless" in its name); the tags from the content description, extended content
-description, metadata and metadata library objects, in that order, whatever their order in
-the header. Any object that mutagen would read differently from its declared sizes (a
-truncated attribute, text that is not UTF-16) sends the file to mutagen.
+The lean reader follows mutagen.asf: the properties come from the file properties (length
+less preroll), the last stream properties object (channels, rate, bitrate) and the first
+audio entry of a codec list ("lossless" in its name); the tags from the content description,
+extended content description, metadata and metadata library objects, in that order,
+whatever their order in the header. Any object that mutagen would read differently from its
+declared sizes (a truncated attribute, text that is not UTF-16) sends the file to mutagen.
 """
 
 from __future__ import annotations
 
 import struct
 import uuid
-from dataclasses import dataclass, field
 
-from ...formats.window import FileWindow
+from .container import Container, Payload
 from .info import TAG_TEXT_CAP, FastInfo, read_bytes
+from .raw import declared_payload, id3v2_end, missing_data, nothing
+from .window import FileWindow
 
-__all__ = ["read_asf"]
+__all__ = ["ASF", "ASF_HEADER_GUID", "read_asf"]
 
 
 def _guid(text: str) -> bytes:
     return uuid.UUID(text).bytes_le
 
 
-_HEADER = _guid("75B22630-668E-11CF-A6D9-00AA0062CE6C")
+ASF_HEADER_GUID = _HEADER = _guid("75B22630-668E-11CF-A6D9-00AA0062CE6C")
+_DATA = _guid("75B22636-668E-11CF-A6D9-00AA0062CE6C")
 _CONTENT = _guid("75B22633-668E-11CF-A6D9-00AA0062CE6C")
 _EXTENDED_CONTENT = _guid("D2D0A440-E307-11D2-97F0-00A0C95EA850")
 _FILE_PROPERTIES = _guid("8CABDCA1-A947-11CF-8EE4-00C00C205365")
@@ -45,19 +49,19 @@ class _Unsure(Exception):
     """Raised inside this module where mutagen's answer is not modelled; never leaves it."""
 
 
-@dataclass(slots=True)
 class _Header:
-    """What the header objects say, as mutagen's ASFInfo and ASFTags would hold it."""
+    """What the header objects say, as mutagen's ASFInfo and ASFTags would hold it: the
+    properties, the first audio codec's name, and the attributes by the object holding them."""
 
-    length: float = 0.0
-    rate: int = 0
-    channels: int = 0
-    bitrate: int = 0
-    codec_name: str = ""
-    tags: dict[bytes, list[tuple[str, str]]] = field(default_factory=dict)
+    __slots__ = ("bitrate", "channels", "codec_name", "length", "rate", "tags")
+
+    def __init__(self) -> None:
+        self.length, self.rate, self.channels, self.bitrate = 0.0, 0, 0, 0
+        self.codec_name = ""
+        self.tags: dict[bytes, list[tuple[str, str]]] = {}
 
 
-def read_asf(window: FileWindow) -> FastInfo | None:
+def read_asf(window: FileWindow, layout: object) -> FastInfo | None:
     start = read_bytes(window, 0, 30)
     if len(start) != 30 or start[:16] != _HEADER:
         return None
@@ -214,3 +218,34 @@ def _extension(header: _Header, body: bytes) -> None:
         _parse_object(header, guid, nested[position + 24 : position + length])
         position += length
     raise _Unsure
+
+
+# -- the data object --------------------------------------------------------------------------
+
+
+def _data(window: FileWindow) -> tuple[int, int] | None:
+    """Where the data object's packets start, and where its size says it ends."""
+    header = window.read(0, 24)
+    if len(header) < 24 or header[:16] != _HEADER:
+        return None
+    offset = int.from_bytes(header[16:24], "little")
+    while offset + 24 <= window.size:
+        obj = window.read(offset, 24)
+        size = int.from_bytes(obj[16:24], "little")
+        if obj[:16] == _DATA and size >= 50:
+            return offset + 50, offset + size
+        if size < 24:
+            return None
+        offset += size
+    return None
+
+
+def _damage(window: FileWindow, layout: object) -> str | None:
+    return missing_data(window, _data(window), "WMA")
+
+
+def _payload(window: FileWindow, layout: object) -> Payload:
+    return declared_payload(window, _data(window))
+
+
+ASF = Container(nothing, _damage, _payload, id3v2_end, read_asf)

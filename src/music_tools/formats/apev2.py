@@ -4,17 +4,19 @@ Only the common placement is read: a footer in the last 32 bytes. A file whose t
 would look for elsewhere (before an ID3v1 tag or Lyrics3, or at the start of the file) goes to
 mutagen, as does any item mutagen would reject. Items are kept as mutagen's mapping keeps them:
 under the lower-cased key, the last of a repeated key winning, text as the mutagen path reads
-it (values joined with "; "; binary items as "").
+it (values joined with "; "; binary items as ""). `may_have_ape` tells the MP3, WAV, AIFF and
+DSF readers to step aside where mutagen might find such a tag (it reads one when ID3 gives no
+fields).
 """
 
 from __future__ import annotations
 
 import struct
 
-from ...formats.window import FileWindow
 from .info import TAG_TEXT_CAP, read_bytes
+from .window import FileWindow
 
-__all__ = ["read_apev2"]
+__all__ = ["may_have_ape", "read_apev2"]
 
 _FOOTER = struct.Struct("<8s4sIII")
 _ITEM = struct.Struct("<II")
@@ -81,3 +83,10 @@ def _items(tag: bytes, count: int) -> dict[str, str] | None:
 def _valid_key(key: str) -> bool:
     """mutagen's is_valid_apev2_key."""
     return 2 <= len(key) <= 255 and min(key) >= " " and max(key) <= "~" and key not in _NOT_KEYS
+
+
+def may_have_ape(window: FileWindow) -> bool:
+    """Whether mutagen could find an APEv2 tag (read when ID3 gives no fields)."""
+    size = window.size
+    last = window.read(max(0, size - 4096), 4096)
+    return b"APETAGEX" in last or b"LYRICS200" in last[-160:] or window.read(0, 8) == b"APETAGEX"

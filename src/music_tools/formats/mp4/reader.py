@@ -15,11 +15,11 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from ...formats.mp4_atoms import top_atoms
-from ...formats.window import FileWindow, read_at
-from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo
-from .mp4_audio import Unsure, parse_sample_entry
-from .mp4_items import Item, read_items
+from ..info import MAX_PARTS, TAG_TEXT_CAP, FastInfo
+from ..window import FileWindow, read_at
+from .atoms import Mp4Layout
+from .items import Item, read_items
+from .sample_entry import Unsure, parse_sample_entry
 
 __all__ = ["read_mp4"]
 
@@ -28,7 +28,7 @@ _CONTAINERS = frozenset({b"moov", b"udta", b"trak", b"mdia", b"meta", b"ilst", b
 _KINDS = {**dict.fromkeys(_CONTAINERS, True), b"moof": False, b"traf": False}
 _HEADER = struct.Struct(">I4s").unpack_from
 #: bytes read where the walk's next header lies past those held: the headers after a sample
-#: table or a cover are few and small (4 KiB: 1.5 KiB of a realistic file's are needed)
+#: table or a cover are few and small
 STEP = 4 * 1024
 _MAX_DEPTH = 64  # containers inside containers walked at most
 
@@ -68,10 +68,11 @@ class _Moov:
         self.items: list[Item] = []
 
 
-def read_mp4(window: FileWindow) -> FastInfo | None:
+def read_mp4(window: FileWindow, walked: Mp4Layout) -> FastInfo | None:
+    """The file as mutagen reads it, from its top-level atoms `walked` (the MP4 walk)."""
     try:
         source = _Source(window)
-        moov = _walk_file(source)
+        moov = _walk_file(source, walked)
         if moov.chapters:
             return None
         entry, length = _sound_track(source, moov)
@@ -127,9 +128,8 @@ class _Source:
         return read_at(self.window.fileobj, start, end - start)
 
 
-def _walk_file(source: _Source) -> _Moov:
+def _walk_file(source: _Source, walked: Mp4Layout) -> _Moov:
     """Walk every top-level container as mutagen does; what the first moov holds."""
-    walked = top_atoms(source.window)
     if walked.invalid or walked.cut:
         raise Unsure
     moov: _Moov | None = None

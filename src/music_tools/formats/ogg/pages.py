@@ -12,7 +12,7 @@ import struct
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .window import FileWindow
+from ..window import FileWindow
 
 __all__ = [
     "MAX_HEADER",
@@ -33,8 +33,8 @@ BEGIN_OF_STREAM = 0x02
 
 Page = tuple[int, int, int, int, bytes, int]
 """(serial, flags, granule position, header size, lacing values, body size), unpacked by
-name at each use. A plain tuple, not a NamedTuple: the keys parse about forty pages a file,
-and building a NamedTuple doubled the cost of parsing one."""
+name at each use: a plain tuple, cheaper to build than a NamedTuple for the forty pages a
+file's keys parse (figures: docs/benchmarks.md)."""
 
 # magic, version, flags, granule position, serial, sequence number, CRC, segment count
 _HEADER = struct.Struct("<4sBBqIIIB")

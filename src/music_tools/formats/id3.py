@@ -15,9 +15,9 @@ import struct
 from dataclasses import dataclass
 from itertools import zip_longest
 
-from ...formats.window import FileWindow
-from ..tag_fields import ID3_FRAMES, ID3_GENRES, ID3_KNOWN_FRAMES, MB_TXXX
 from .info import MAX_PARTS, TAG_TEXT_CAP, HeldBytes, read_bytes
+from .tag_fields import ID3_FRAMES, ID3_GENRES, ID3_KNOWN_FRAMES, MB_TXXX
+from .window import FileWindow
 
 __all__ = ["Id3Tags", "read_id3", "timestamp_text"]
 

@@ -1,21 +1,20 @@
 """A FLAC file's metadata blocks: where "fLaC" is, the block headers and where the frames
-start, walked once per file (kept on its window) for the damage checks, the tag-size limit,
-the lean reader and the audio key alike."""
+start. The FLAC walk: made once per file, for the damage check, the tag-size limit, the lean
+reader and the audio key alike."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .payload import skip_id3v2
-from .window import FileWindow, read_at
+from ..raw import skip_id3v2
+from ..window import FileWindow, read_at
 
 __all__ = ["BLOCKS_KEPT", "FlacBlocks", "flac_blocks"]
 
 
 @dataclass(slots=True, frozen=True)
 class FlacBlocks:
-    """Where a FLAC file's metadata blocks lie: walked once per file (kept on its window),
-    for the damage checks and the lean reader."""
+    """Where a FLAC file's metadata blocks lie."""
 
     start: int  # where "fLaC" is: 0, or after an ID3v2 tag
     head: bytes  # "fLaC", the first block's header and (normally) STREAMINFO: 42 bytes
@@ -24,24 +23,13 @@ class FlacBlocks:
     blocks: tuple[tuple[int, int, int], ...] = ()
 
 
-_NOT_FLAC = FlacBlocks(-1, b"", None)  # kept on a window whose file has no "fLaC" in place
-
-
 def flac_blocks(window: FileWindow) -> FlacBlocks | None:
     """The FLAC file's metadata layout, or None when "fLaC" is not where it should be. Reads
-    the block headers only, nearly always from the window's cached prefix; walked by the
-    first caller, kept on `window` for the rest."""
-    walked = window.flac
-    if walked is None:
-        walked = window.flac = _flac_layout(window)
-    return None if walked is _NOT_FLAC else walked
-
-
-def _flac_layout(window: FileWindow) -> FlacBlocks:
+    the block headers only, nearly always from the window's cached prefix."""
     start = skip_id3v2(window, 0)
     head = window.read(start, 42)
     if head[:4] != b"fLaC":
-        return _NOT_FLAC
+        return None
     frames, blocks = _walk_blocks(window, start)
     return FlacBlocks(start, head, frames, blocks)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...formats.window import FileWindow
+from .window import FileWindow
 
 __all__ = ["MAX_PARTS", "TAG_TEXT_CAP", "FastInfo", "HeldBytes", "read_bytes"]
 
@@ -17,12 +18,14 @@ MAX_PARTS = 4096  # ID3 frames or FLAC metadata blocks a fast reader walks at mo
 class FastInfo:
     """A file's format, audio properties and raw tags, as the mutagen path would see them.
 
-    Exactly one tag source is set (or none, for an untagged file): `vorbis` holds Vorbis
-    comment (key, value) pairs in file order; `id3` the text of each ID3 frame by mutagen's
-    key ("TPE1", "TXXX:desc"), after mutagen's v2.4 upgrade; `id3_ufid` the MusicBrainz UFID;
-    `mp4` the ilst items mutagen's MP4Tags holds, by its keys ("\xa9ART", "trkn", "----:...");
-    `ape` each APEv2 item's text by lower-cased key, as the mutagen path reads it; `asf`
-    each ASF attribute's text by name (str() of mutagen's attribute), in mutagen's order.
+    Exactly one tag source is set (or none, for an untagged file): `vorbis` holds the Vorbis
+    comments' values by lower-cased key, each key's in file order; `id3` the text of each ID3
+    frame by mutagen's key ("TPE1", "TXXX:desc"), after mutagen's v2.4 upgrade; `id3_ufid` the
+    MusicBrainz UFID; `mp4` the ilst items mutagen's MP4Tags holds, by its keys ("\xa9ART",
+    "trkn", "----:..."); `ape` each APEv2 item's text by lower-cased key, as the mutagen path
+    reads it; `asf` each ASF attribute's text by name (str() of mutagen's attribute), in
+    mutagen's order. `fallback`, when set, reads the fields from tags of another kind, as the
+    mutagen path does when those give none (a WAV file's RIFF INFO list).
     """
 
     file_format: str
@@ -34,12 +37,13 @@ class FastInfo:
     bits_per_sample: int
     bitrate: int  # bit/s, as mutagen computes it
     md5: int | None = None
-    vorbis: list[tuple[str, str]] | None = None
+    vorbis: dict[str, list[str]] | None = None
     id3: dict[str, list[str]] | None = None
     id3_ufid: bytes | None = None
     mp4: dict[str, list[Any]] | None = None
     ape: dict[str, str] | None = None
     asf: dict[str, list[str]] | None = None
+    fallback: Callable[[], dict[str, str]] | None = None
 
 
 def read_bytes(window: FileWindow, offset: int, length: int) -> bytes:

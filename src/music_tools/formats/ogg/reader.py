@@ -1,11 +1,11 @@
-"""A fast reader for Ogg Vorbis and Opus headers and comments.
+"""The lean reader of Ogg Vorbis and Opus: headers and comments.
 
 mutagen parses these through page objects and then scans the end of the file again for the
 stream length; this reads the header packets and the last page's granule position from the
 cached head and tail windows that the audio keys then reuse, so an Ogg file's head is read
-once. Anything it does not fully understand (chained or
-multiplexed streams, odd lacing, a page it cannot find) returns None, and the caller falls
-back to mutagen, so it can be fast without being the last word.
+once. Anything it does not fully understand (chained or multiplexed streams, odd lacing, a
+page it cannot find) returns None, and the caller falls back to mutagen, so it can be fast
+without being the last word.
 """
 
 from __future__ import annotations
@@ -13,28 +13,18 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from ..formats import ogg_pages
-from ..formats.window import FileWindow
+from ..info import FastInfo
+from ..window import FileWindow
+from . import pages as ogg_pages
 
-__all__ = ["OggInfo", "read_ogg"]
+__all__ = ["read_ogg"]
 
 _GROW_BYTES = 64 * 1024
 _MAX_HEADER_BYTES = 16 * 1024 * 1024  # comment packets with large pictures, at most this
 
 
-@dataclass(slots=True)
-class OggInfo:
-    codec: str  # "vorbis" or "opus"
-    channels: int
-    sample_rate: int
-    length: float
-    bitrate: int  # bit/s
-    comments: dict[str, list[str]] = field(default_factory=dict)
-
-
-def read_ogg(window: FileWindow) -> OggInfo | None:
+def read_ogg(window: FileWindow, layout: object) -> FastInfo | None:
     """Headers, comments and length of an Ogg Vorbis or Opus file, or None if unsure.
 
     Reads through `window`, the same cached head and tail the audio keys use next.
@@ -60,7 +50,8 @@ def read_ogg(window: FileWindow) -> OggInfo | None:
         return None
     length = max(0.0, (granule - pre_skip) / rate)
     bitrate = nominal if nominal > 0 else (round(size * 8 / length) if length else 0)
-    return OggInfo(codec, channels, rate, length, bitrate, comments)
+    file_format = "ogg" if codec == "vorbis" else codec
+    return FastInfo(file_format, codec, False, length, rate, channels, 0, bitrate, vorbis=comments)
 
 
 def _header_packets(window: FileWindow) -> tuple[bytes, bytes, int] | None:

@@ -1,9 +1,9 @@
-"""An MP4 file's top-level atoms, walked once per file and kept on its window.
+"""An MP4 file's top-level atoms: the MP4 walk.
 
-The damage checks, the tag-size limit, the lean reader and the audio payload all start from
-the top-level atoms; the first of them to ask walks them, the others reuse the walk. Each
-reads the list by its own rules (where to stop, what to refuse), so the walk records every
-atom up to the first invalid size, and says why it stopped.
+The damage check, the tag-size limit, the lean reader and the audio payload all start from
+the top-level atoms, walked once per file. Each reads the list by its own rules (where to
+stop, what to refuse), so the walk records every atom up to the first invalid size, and says
+why it stopped.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from .window import KEY_BYTES, FileWindow
+from ..window import KEY_BYTES, FileWindow
 
 __all__ = ["ATOM_LIMIT", "Mp4Layout", "top_atoms"]
 
@@ -34,18 +34,11 @@ class Mp4Layout:
 
 
 def top_atoms(window: FileWindow) -> Mp4Layout:
-    """The file's top-level atoms: walked by the first caller, kept on `window` for the rest.
+    """The file's top-level atoms.
 
     The header after the `moov` (when no `mdat` came before it) is read together with the
     audio key's first bytes: the `mdat` nearly always follows, and the key then reads nothing.
     """
-    walked = window.mp4_layout
-    if walked is None:
-        walked = window.mp4_layout = _walk(window)
-    return walked
-
-
-def _walk(window: FileWindow) -> Mp4Layout:
     atoms: list[tuple[bytes, int, int, int]] = []
     offset, size = 0, window.size
     held: bytes | memoryview = window.first_bytes  # the bytes from `base`

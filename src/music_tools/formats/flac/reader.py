@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import struct
 
-from ...formats.flac_blocks import flac_blocks
-from ...formats.payload import id3v2_size
-from ...formats.window import FileWindow
-from .info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes
+from ..info import MAX_PARTS, TAG_TEXT_CAP, FastInfo, HeldBytes
+from ..raw import id3v2_size
+from ..window import FileWindow
+from .blocks import FlacBlocks
 
 __all__ = ["parse_vorbis_comment", "read_flac"]
 
@@ -25,21 +25,21 @@ _VALID_KEY = re.compile(r"[ -}]+\Z")  # mutagen's is_valid_key: printable ASCII 
 _ONCE = frozenset({_STREAMINFO, _SEEKTABLE, _VORBIS_COMMENT, _CUESHEET})
 
 
-def read_flac(window: FileWindow) -> FastInfo | None:
+def read_flac(window: FileWindow, walked: FlacBlocks | None) -> FastInfo | None:
+    """The file as mutagen reads it, from the block headers `walked` (the FLAC walk)."""
     # The metadata blocks but pictures usually lie in the first few KiB, and a FLAC file's key
     # is its STREAMINFO MD5: reading just those bytes spares the cached head's 68 KiB.
     blocks = HeldBytes(window, 0, window.peek(_PEEK_BYTES))
     start = _flac_start(blocks)
     if start is None:
         return None
-    walked = flac_blocks(window)  # the block headers, as the damage check walked them
     if walked is None or walked.start != start:
         return None
     size = window.size
     if walked.frames is None or len(walked.blocks) > MAX_PARTS:
         return None  # a short file, or countless metadata blocks: left to mutagen
     streaminfo: bytes | None = None
-    comments: list[tuple[str, str]] | None = None
+    comments: dict[str, list[str]] | None = None
     seen: set[int] = set()
     for flags, body, length in walked.blocks:
         code = flags & 0x7F
@@ -71,7 +71,7 @@ def _flac_start(blocks: HeldBytes) -> int | None:
 
 
 def _info(
-    streaminfo: bytes, audio_bytes: int, comments: list[tuple[str, str]] | None
+    streaminfo: bytes, audio_bytes: int, comments: dict[str, list[str]] | None
 ) -> FastInfo | None:
     packed = int.from_bytes(streaminfo[10:18], "big")
     sample_rate = packed >> 44
@@ -96,7 +96,7 @@ def _info(
     )
 
 
-def _comments(blocks: HeldBytes, body: int, length: int) -> list[tuple[str, str]] | None:
+def _comments(blocks: HeldBytes, body: int, length: int) -> dict[str, list[str]] | None:
     if length > TAG_TEXT_CAP:
         return None
     return parse_vorbis_comment(blocks.get(body, length), 0)
@@ -126,9 +126,10 @@ def _picture_fits(blocks: HeldBytes, body: int, length: int) -> bool:
     return len(data) == 4 and position + 20 + int.from_bytes(data, "big") == end
 
 
-def parse_vorbis_comment(data: bytes, start: int) -> list[tuple[str, str]] | None:
-    """(key, value) pairs as mutagen's VComment keeps them, or None unless `data` holds
-    exactly one well-formed comment block from `start` to its end."""
+def parse_vorbis_comment(data: bytes, start: int) -> dict[str, list[str]] | None:
+    """The comments as mutagen's VComment keeps them, by lower-cased key, each key's values
+    in file order; None unless `data` holds exactly one well-formed comment block from
+    `start` to its end."""
     end = len(data)
     unpack, kept = _U32.unpack_from, _KEPT_KEYS  # bound once: a loop per comment
     try:
@@ -136,8 +137,7 @@ def parse_vorbis_comment(data: bytes, start: int) -> list[tuple[str, str]] | Non
         position = start + 4 + vendor
         (count,) = unpack(data, position)
         position += 4
-        pairs: list[tuple[str, str]] = []
-        append = pairs.append
+        comments: dict[str, list[str]] = {}
         for index in range(count):
             (length,) = unpack(data, position)
             position += 4 + length
@@ -151,23 +151,27 @@ def parse_vorbis_comment(data: bytes, start: int) -> list[tuple[str, str]] | Non
             if found is _UNSEEN:
                 found = _kept_key(key)
             if found is not None:
-                append((found, value))
+                values = comments.get(found)
+                if values is None:
+                    comments[found] = [value]
+                else:
+                    values.append(value)
     except struct.error:
         return None
-    return pairs if position == end else None
+    return comments if position == end else None
 
 
 _UNSEEN = ""  # never a kept key: an empty key is not valid
 
 
 def _kept_key(key: str) -> str | None:
-    """The key mutagen keeps for a comment named `key` (None: it drops the comment),
-    remembered: a library repeats a few dozen keys on every file."""
+    """The key mutagen keeps for a comment named `key`, lower-cased (None: it drops the
+    comment), remembered: a library repeats a few dozen keys on every file."""
     found: str | None = None
     if _VALID_KEY.match(key):
-        found = key
+        found = key.lower()
     elif not key.isascii() and _VALID_KEY.match(key.encode("ascii", "replace").decode()):
-        found = key.encode("ascii", "replace").decode()
+        found = key.encode("ascii", "replace").decode().lower()
     if len(_KEPT_KEYS) >= _KEYS_REMEMBERED:
         _KEPT_KEYS.clear()
     _KEPT_KEYS[key] = found

@@ -7,9 +7,9 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..info import MAX_PARTS, TAG_TEXT_CAP
 from ..tag_fields import ID3_GENRES
-from .info import MAX_PARTS, TAG_TEXT_CAP
-from .mp4_audio import Unsure
+from .sample_entry import Unsure
 
 __all__ = ["Getter", "Item", "read_items"]
 

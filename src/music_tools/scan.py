@@ -13,10 +13,10 @@ import stat as stat_module
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..errors import os_reason
-from ..formats.sniff import AUDIO_EXTENSIONS
-from ..models import FileEntry, ScanFailure
-from ..util import is_inside, special_kind
+from .errors import os_reason
+from .formats.sniff import AUDIO_EXTENSIONS
+from .models import FileEntry, ScanFailure
+from .util import is_inside, special_kind
 
 __all__ = ["FolderScan", "ScanOptions", "normalize_roots", "scan", "scan_folders"]
 
