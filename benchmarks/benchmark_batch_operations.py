@@ -13,9 +13,9 @@ committing every 500 rows instead of once.
 
 On PostgreSQL (`--db postgresql://...`) the bare baselines are psycopg's COPY of the same
 rows into the same schema and the same `= ANY` lookups on the same table, returning tuples;
-the updated table is vacuumed (autovacuum's work) before the lookups. One more line shows
-what our bulk load is worth: the bare COPY with the secondary indexes built after the load
-(as our bulk load does).
+the updated table is vacuumed (autovacuum's work) before the lookups. Two more lines show
+what our two PostgreSQL techniques are worth: the bare COPY with the secondary indexes built
+after the load (as our bulk load does), and our lookup kept to one connection.
 
 Sequential single-row methods (one transaction each) are timed on at most
 --sequential-rows rows and their rate reported; the seconds column scales that rate to the
@@ -336,6 +336,10 @@ def _run(
     results["lookup"]["gc_on_s"] = _with_gc_on(
         lambda: min(_timed(lambda: db.batch_get_files_by_paths(paths)) for _ in range(repeat))
     )
+    if postgres:
+        results["lookup"]["one_connection_s"] = _on_one_connection(
+            lambda: min(_timed(lambda: db.batch_get_files_by_paths(paths)) for _ in range(repeat))
+        )
 
     hashes = [f.metadata_hash for f in files if f.metadata_hash]
     rng.shuffle(hashes)
@@ -369,6 +373,19 @@ def _with_gc_on(run: Callable[[], float]) -> float:
         return run()
     finally:
         database_module.gc_paused = original
+
+
+def _on_one_connection(run: Callable[[], float]) -> float:
+    """Time `run` with PostgreSQL's two-connection lookups turned off (see
+    store/postgres/lookups.SecondConnection): what the second connection buys."""
+    from music_tools.store.postgres import lookups
+
+    original = lookups.PARALLEL_KEYS
+    lookups.PARALLEL_KEYS = sys.maxsize
+    try:
+        return run()
+    finally:
+        lookups.PARALLEL_KEYS = original
 
 
 def _phase(
@@ -417,6 +434,12 @@ def render(results: dict[str, Any]) -> str:
             lines.append(
                 f"  Bare psycopg (COPY, secondary indexes built after): {late:.3f}s"
                 f" ({size / late:,.0f} ops/sec); batch/bare {late / p['batch_s']:.2f}x"
+            )
+        if "one_connection_s" in p:
+            one = p["one_connection_s"]
+            lines.append(
+                f"  Batch on one connection: {one:.3f}s ({size / one:,.0f} ops/sec);"
+                f" the second connection saves {1 - p['batch_s'] / one:.0%}"
             )
         if "gc_on_s" in p:
             on = p["gc_on_s"]

@@ -515,21 +515,31 @@ def test_a_large_first_load_while_another_session_reads_keeps_the_indexes(
         assert db.count_files() == BULK_LOAD_ROWS
 
 
-def test_a_lookup_of_several_queries_reads_one_snapshot(postgres_url: str) -> None:
-    """A lookup of more keys than one query takes: every row found, and inside a read
-    snapshot each of its queries sees that snapshot, not a change another process
-    committed meanwhile."""
+def test_a_large_lookup_reads_one_snapshot_on_two_connections(postgres_url: str) -> None:
+    """A lookup of PARALLEL_KEYS keys or more runs on a second connection too: every row
+    found, and inside a read snapshot both connections see that snapshot, not a change
+    another process committed meanwhile."""
     import psycopg
 
-    from music_tools.store.postgres.lookups import LOOKUP_CHUNK
+    from music_tools.store.postgres.lookups import PARALLEL_KEYS
 
-    files = [library_file(i) for i in range(LOOKUP_CHUNK + 5_000)]
+    files = [library_file(i) for i in range(PARALLEL_KEYS + 5_000)]
     paths = [f.file_path for f in files]
     with LibraryDatabase(postgres_url, machine="alpha") as db:
         db.batch_insert_files(files)
+        second = db.engine._second  # type: ignore[attr-defined]
+        lookup = second.lookup
+        parts_run: list[int] = []
+
+        def watched(main: object, helper: object, sql: str, parts: list[object]) -> object:
+            parts_run.append(len(parts))
+            return lookup(main, helper, sql, parts)
+
+        second.lookup = watched
         found = db.batch_get_files_by_paths([*paths, "/music/not/there.flac"])
         assert sum(f is not None for f in found.values()) == len(files)
         assert found["/music/not/there.flac"] is None
+        assert parts_run and parts_run[0] >= 2  # the two connections took part
         with db.reading():
             db.get_file_by_path(paths[0])  # the snapshot starts here
             with psycopg.connect(postgres_url, autocommit=True) as other:
@@ -540,18 +550,37 @@ def test_a_lookup_of_several_queries_reads_one_snapshot(postgres_url: str) -> No
                 [f.metadata_hash or "" for f in files], "metadata"
             )
             assert sum(len(group) for group in by_hash.values()) == len(files)
+        assert len(parts_run) == 3
         after = db.batch_get_files_by_paths(paths)
         assert {f.title for f in after.values() if f is not None} == {"changed"}
 
 
 def test_a_large_lookup_inside_a_write_sees_its_own_rows(postgres_url: str) -> None:
-    from music_tools.store.postgres.lookups import LOOKUP_CHUNK
+    from music_tools.store.postgres.lookups import PARALLEL_KEYS
 
-    files = [library_file(i) for i in range(LOOKUP_CHUNK + 1_000)]
+    files = [library_file(i) for i in range(PARALLEL_KEYS + 1_000)]
     with LibraryDatabase(postgres_url, machine="alpha") as db, db.atomic():
         db.batch_insert_files(files)  # not committed yet: only this connection sees them
         found = db.batch_get_files_by_paths(f.file_path for f in files)
         assert all(f is not None for f in found.values())
+
+
+def test_a_large_lookup_without_a_second_connection_keeps_to_one(postgres_url: str) -> None:
+    """The server has no connection to spare (here: the second one cannot log in): the
+    lookup runs on the one it has, all rows found, no error."""
+    from psycopg.conninfo import make_conninfo
+
+    from music_tools.store.postgres.connect import Server
+    from music_tools.store.postgres.lookups import PARALLEL_KEYS
+
+    files = [library_file(i) for i in range(PARALLEL_KEYS + 10)]
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        db.batch_insert_files(files)
+        second = db.engine._second  # type: ignore[attr-defined]
+        second._server = Server(make_conninfo(postgres_url, password="not the password"))
+        found = db.batch_get_files_by_paths(f.file_path for f in files)
+        assert all(f is not None for f in found.values())
+        assert second._conn is None
 
 
 def test_an_integer_too_large_for_its_column_is_refused_not_wrapped(postgres_url: str) -> None:
@@ -570,14 +599,15 @@ def test_a_large_lookup_never_waits_behind_a_lock_queued_for_its_own_table(
     postgres_url: str,
 ) -> None:
     """Another session queues for the table's exclusive lock while this snapshot holds a
-    share lock: the lookup, on the connection that holds it, finishes at once."""
+    share lock: the second connection must not queue behind it (a cycle through the
+    client the server cannot see); the lookup finishes at once on the first."""
     import threading
 
     import psycopg
 
-    from music_tools.store.postgres.lookups import LOOKUP_CHUNK
+    from music_tools.store.postgres.lookups import PARALLEL_KEYS
 
-    files = [library_file(i) for i in range(LOOKUP_CHUNK + 10)]
+    files = [library_file(i) for i in range(PARALLEL_KEYS + 10)]
     with LibraryDatabase(postgres_url, machine="alpha", busy_timeout=5) as db:
         db.batch_insert_files(files)
         with db.reading():

@@ -70,6 +70,10 @@ class Engine(ABC):
     @abstractmethod
     def in_transaction(self) -> bool: ...
 
+    def snapshot_ended(self) -> None:
+        """Called after a read snapshot ends (PostgreSQL ends its second connection's)."""
+        return None
+
     @abstractmethod
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 

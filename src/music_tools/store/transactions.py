@@ -34,6 +34,10 @@ class Driver(Protocol):
     def translated(self) -> AbstractContextManager[None]:
         """Driver errors raised inside leave as StoreErrors naming the database."""
 
+    def snapshot_ended(self) -> None:
+        """Called after a read snapshot's rollback (PostgreSQL ends its copy on a large
+        lookup's second connection)."""
+
 
 class Transactions:
     """The outermost `atomic()` is a write transaction, committed when the block ends; an
@@ -116,6 +120,7 @@ class Transactions:
         finally:
             self._depth, self._reading = 0, False
             self._quietly("ROLLBACK")
+            driver.snapshot_ended()
 
     def _quietly(self, statement: str) -> None:
         """Roll back what is open; an error doing so is dropped: the error that made us

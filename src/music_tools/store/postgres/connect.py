@@ -87,6 +87,12 @@ class Server:
         self.conn: Any = None
 
     def connect(self) -> Any:
+        """The connection, opened (see `open`) and kept as `conn`."""
+        self.conn = self.open()
+        return self.conn
+
+    def open(self) -> Any:
+        """A new connection to the catalog, in autocommit mode."""
         try:
             conn = psycopg.connect(
                 self._url,
@@ -106,7 +112,6 @@ class Server:
             raise StoreError(
                 self.name, f"not a usable PostgreSQL URL ({type(exc).__name__})"
             ) from None
-        self.conn = conn
         return conn
 
     def reason(self, exc: BaseException) -> str:

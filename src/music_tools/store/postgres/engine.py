@@ -3,7 +3,8 @@
 - Connecting, and driver errors as StoreErrors naming the server as
   `postgresql://user@host:port/db` (never the password): connect.py.
 - Writes: COPY and one merge per chunk, bad rows isolated (writes.py).
-- Lookups: `key = ANY(%b)` with one binary array parameter per chunk of keys (lookups.py).
+- Lookups: `key = ANY(%b)` with one binary array parameter per chunk of keys; a large
+  lookup inside a read snapshot runs on two connections sharing that snapshot (lookups.py).
 - Transactions: the connection is in autocommit mode and `Transactions` (transactions.py)
   issues BEGIN, SAVEPOINT and COMMIT itself, as on SQLite; a read snapshot is a REPEATABLE
   READ, READ ONLY transaction.
@@ -26,6 +27,7 @@ from typing import Any
 import psycopg
 
 from ...models import LIBRARY_FILE_FIELDS
+from ...util import chunks
 from ..batch import BatchResult
 from ..engine import Engine
 from ..sql import ItemWrite, Write
@@ -73,6 +75,7 @@ class PostgresEngine(Engine):
         self.conn = server.connect()
         self._tx = Transactions(self)
         self._writer = Writer(server, self._mine, self._tx)
+        self._second = lookups.SecondConnection(server)
         self._streams = 0
         try:
             with self.translated():
@@ -136,6 +139,26 @@ class PostgresEngine(Engine):
 
     def in_params(self, chunk: Sequence[Any]) -> Sequence[Any]:
         return (list(chunk),)
+
+    def select_in(
+        self, head: str, expression: str, keys: Sequence[Any], batch_size: int = 10_000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """As Engine.select_in; a large lookup inside a read snapshot runs on two
+        connections at once (lookups.SecondConnection). Inside a write transaction the
+        second connection could not see its uncommitted rows, so that and small lookups
+        keep to one."""
+        helper = None
+        if len(keys) >= lookups.PARALLEL_KEYS and self._tx.reading:
+            helper = self._second.sharing(self.conn)
+        if helper is None:
+            yield from super().select_in(head, expression, keys, batch_size)
+            return
+        parts = list(chunks(keys, lookups.PARALLEL_CHUNK))
+        sql = head + self.in_clause(expression, 0)
+        yield from self._second.lookup(self.conn, helper, sql, parts)
+
+    def snapshot_ended(self) -> None:
+        self._second.end()
 
     # -- batched writes -----------------------------------------------------------------
 
@@ -227,4 +250,5 @@ class PostgresEngine(Engine):
             self.conn.execute("ANALYZE library_index")
 
     def close(self) -> None:
+        self._second.close()
         self.conn.close()
