@@ -47,7 +47,7 @@ from music_tools.identity.fingerprint import ITEM_S, terms
 from music_tools.identity.fpcalc import DEFAULT_FPCALC, fingerprinter
 from music_tools.index.fingerprinting import fingerprint_library
 from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
-from music_tools.store.fingerprints import FingerprintRow, candidates_by_terms, save_fingerprints
+from music_tools.store.fingerprints import FingerprintRow
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "fingerprint-bench"
 VALUES = 969  # 120 s at one value per 0.1238 s
@@ -170,9 +170,9 @@ def build_index(db: LibraryDatabase, rows: int, seed: int = 5) -> dict[int, Any]
             (FingerprintRow(row_id, size, mtime, algorithm, 120.0, data, None), terms(data))
         )
         if len(batch) == 2_000:
-            save_fingerprints(db, batch)
+            db.fingerprints.save(batch)
             batch = []
-    save_fingerprints(db, batch)
+    db.fingerprints.save(batch)
     db.batch_update_files(library_file(i, duration=length) for i, length in lengths.items())
     return {"originals": originals, "planted": planted}
 
@@ -201,7 +201,7 @@ def part_index(rows: int, folder: Path) -> dict[str, Any]:
             row_id, values = originals[int(rng.integers(0, len(originals)))]
             query = _perturb(values, rng, int(rng.integers(-16, 17)), 0.02).astype("<u4").tobytes()
             started = time.perf_counter()
-            found = candidates_by_terms(db, terms(query))
+            found = db.fingerprints.candidates_by_terms(terms(query))
             lookups.append(time.perf_counter() - started)
             hits += bool(found) and found[0][0] == row_id
         started = time.perf_counter()

@@ -72,9 +72,9 @@ def test_the_store_takes_one_path_or_many(db: LibraryDatabase) -> None:
     first, second, third = (f.file_path for f in files)
     assert list(db.batch_get_files_by_paths(first)) == [first]
     assert db.batch_get_files_by_paths(Path(first))[first] is not None
-    assert db.batch_mark_inactive(Path(second)) == 1
-    assert db.batch_delete_files(third) == 1
-    assert db.batch_delete_files(f for f in [first]) == 1
+    assert db.batch_mark_inactive(Path(second)).written == 1
+    assert db.batch_delete_files(third).written == 1
+    assert db.batch_delete_files(f for f in [first]).written == 1
     assert db.count_files(active_only=False) == 1
 
 

@@ -18,12 +18,12 @@ import click
 import platformdirs
 from rich.console import Console
 
+from ..dupes.model import MatchKind, chosen_kinds
 from ..errors import MusicToolsError, StoreError
 from ..identity.fpcalc import Fpcalc
 from ..queries import SearchError
-from ..store import LibraryDatabase
-from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
-from ..store.database import check_target, is_postgres_url
+from ..store import DEFAULT_BUSY_TIMEOUT_S, LibraryDatabase
+from ..store.target import check_target, is_postgres_url
 from ..util import printable_path
 from .output import settle_stdout, writing_stdout
 from .render import one_line
@@ -37,6 +37,7 @@ __all__ = [
     "format_option",
     "fpcalc",
     "json_option",
+    "kinds_from",
     "machine_option",
     "open_db",
     "open_db_to_cache",
@@ -220,6 +221,14 @@ def format_option(choices: tuple[str, ...], default: str) -> Callable[[F], F]:
     )
 
 
+def kinds_from(text: str) -> list[MatchKind]:
+    """`--kinds`, comma-separated, as the kinds of duplicate they name (dupes, review)."""
+    try:
+        return chosen_kinds(k.strip() for k in text.split(",") if k.strip())
+    except ValueError as exc:
+        raise click.UsageError(f"--kinds: {exc}") from None
+
+
 def json_option(command: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
 
@@ -243,7 +252,8 @@ def open_db(
             readonly=not (create or write),
             busy_timeout=_busy_timeout(),
             on_wait=_say_waiting,
-            machine=machine,
+            # --machine's environment variable, for the commands without the option
+            machine=machine or os.environ.get("MUSIC_TOOLS_MACHINE") or None,
         ) as db:
             db.view = view
             yield db

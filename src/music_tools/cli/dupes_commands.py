@@ -14,7 +14,7 @@ from typing import IO, Any
 import click
 from rich.console import Console
 
-from ..dupes import KINDS, DuplicateChecker, DuplicateResult, MatchKind, find_duplicates
+from ..dupes import KINDS, DuplicateChecker, DuplicateResult, find_duplicates
 from ..dupes.action_log import library_of, prepare_log
 from ..dupes.actions import (
     Action,
@@ -26,7 +26,6 @@ from ..dupes.actions import (
     plan_group_actions,
     undo_log,
 )
-from ..dupes.model import chosen_kinds
 from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
 from ..identity.fpcalc import INSTALL_HINT
@@ -43,6 +42,7 @@ from .app import (
     fast_read,
     format_option,
     fpcalc,
+    kinds_from,
     machine_option,
     open_db,
     open_db_to_cache,
@@ -239,7 +239,7 @@ def dupes(
 
     Example: music-tools dupes --kinds exact,same_audio --root ~/Music/flac --trash --apply
     """
-    wanted = _kinds(kinds)
+    wanted = kinds_from(kinds)
     fingerprinting = fpcalc()
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
@@ -285,13 +285,6 @@ def _status(console: Console, quiet: bool, text: str) -> contextlib.AbstractCont
     if quiet or not console.is_terminal:
         return contextlib.nullcontext()
     return console.status(text)
-
-
-def _kinds(text: str) -> list[MatchKind]:
-    try:
-        return chosen_kinds(k.strip() for k in text.split(",") if k.strip())
-    except ValueError as exc:
-        raise click.UsageError(f"--kinds: {exc}") from None
 
 
 @contextlib.contextmanager

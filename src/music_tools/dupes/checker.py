@@ -19,7 +19,6 @@ from ..models import FileEntry, LibraryFile, Progress
 from ..read.pool import read_in_pool
 from ..store import LibraryDatabase
 from ..store.blocking import block_key
-from ..store.matching import files_by_keys
 from ..util import StrPath, path_list
 from .compare import compare
 from .hashes import HashCache
@@ -138,7 +137,7 @@ class DuplicateChecker:
             },
             "fuzzy_block": {k for f in files if (k := block_key(f.artist, f.title))},
         }
-        found = files_by_keys(self.db, {kind: keys for kind, keys in keyed.items() if keys})
+        found = self.db.matching.files_by_keys({kind: keys for kind, keys in keyed.items() if keys})
         candidates: dict[str, tuple[Rows, Rows]] = {}
         own: dict[str, LibraryFile] = {}
         for file in files:
