@@ -307,15 +307,23 @@ def _acting_run(
         yield log_path
         return
     if log_path is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        folder = db_path.parent if isinstance(db_path, Path) else Path(".")
-        log_path = folder / f"music-tools-actions-{stamp}.jsonl"
-    try:
-        prepare_log(str(log_path), library_of(db))
-    except MusicToolsError as exc:
-        raise click.UsageError(f"--log {exc}") from None
+        log_path = _default_log(db_path)
+    # the lock first: another run may be writing to this log (prepare_log cuts a last line)
     with db.run_lock("apply", say_waiting_for_a_run):
+        try:
+            prepare_log(str(log_path), library_of(db))
+        except MusicToolsError as exc:
+            raise click.UsageError(f"--log {exc}") from None
         yield log_path
+
+
+def _default_log(db_path: Target) -> Path:
+    """music-tools-actions-<date>-<time>.<microseconds>.jsonl beside the database: a log of
+    its own for each run, also for two started in one second."""
+    now = time.time()
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}.{int(now * 1e6) % 10**6:06d}"
+    folder = db_path.parent if isinstance(db_path, Path) else Path(".")
+    return folder / f"music-tools-actions-{stamp}.jsonl"
 
 
 def _run_actions(
