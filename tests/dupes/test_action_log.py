@@ -222,3 +222,16 @@ def test_two_runs_in_one_second_write_logs_of_their_own(
     logs = sorted(library.glob("music-tools-actions-*.jsonl"))
     assert len(logs) == 2, logs
     assert all(log.name.startswith("music-tools-actions-20260101-120000") for log in logs)
+
+
+def test_a_log_in_a_folder_that_does_not_exist_is_a_usage_error_naming_it(
+    library: Path,
+) -> None:
+    """review (also): `--log` in a missing folder said "No such file or directory" (exit 1)
+    after the files were planned, where `export -o` names the folder (exit 2)."""
+    log = library / "no-such-folder" / "a.jsonl"
+    refused = _move(library, log)
+    assert refused.exit_code == ExitStatus.USAGE, refused.stderr
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert f"the folder {log.parent} does not exist" in refused.stderr, refused.stderr
+    assert _untouched(library)

@@ -50,7 +50,7 @@ from .app import (
     workers_option,
 )
 from .commands import cli, say_waiting_for_a_run
-from .output import writing_stdout
+from .output import check_folder, writing_stdout
 from .progress import count_progress
 
 __all__ = ["check", "dupes", "undo"]
@@ -308,6 +308,7 @@ def _acting_run(
         return
     if log_path is None:
         log_path = _default_log(db_path)
+    check_folder(log_path)
     # the lock first: another run may be writing to this log (prepare_log cuts a last line)
     with db.run_lock("apply", say_waiting_for_a_run):
         try:

@@ -17,7 +17,7 @@ import click
 from ..errors import MusicToolsError, os_reason
 from ..util import printable_path, special_kind
 
-__all__ = ["STDOUT", "output_file", "settle_stdout", "writing_stdout"]
+__all__ = ["STDOUT", "check_folder", "output_file", "settle_stdout", "writing_stdout"]
 
 #: how an error line names the standard output
 STDOUT = "<stdout>"
@@ -80,7 +80,7 @@ def output_file(path: Path) -> Iterator[TextIO]:
             yield sys.stdout
         return
     name = printable_path(str(path))
-    _check_folder(path, name)
+    check_folder(path)
     target = os.path.realpath(path)
     try:
         mode: int | None = os.stat(target).st_mode
@@ -105,9 +105,10 @@ def output_file(path: Path) -> Iterator[TextIO]:
         raise MusicToolsError(f"{name}: {os_reason(exc)}") from None  # a write: ENOSPC, EIO
 
 
-def _check_folder(path: Path, name: str) -> None:
+def check_folder(path: Path) -> None:
     """A usage error when the folder `path` names is not there (the user's folder, named
-    as given, rather than "no such file")."""
+    as given, rather than "no such file"): for `-o` and `--log`."""
+    name = printable_path(str(path))
     folder = os.path.dirname(path) or "."
     try:
         mode = os.stat(folder).st_mode
