@@ -15,16 +15,15 @@ import click
 from rich.console import Console
 
 from ..dupes import KINDS, DuplicateChecker, DuplicateResult, MatchKind, find_duplicates
-from ..dupes.action_log import library_of, prepare_log
+from ..dupes.action_log import library_of, prepare_log, read_log_file
 from ..dupes.actions import (
     Action,
     Outcome,
     apply_actions,
     attach_rows,
-    count_steps,
     plan_check_moves,
     plan_group_actions,
-    undo_log,
+    undo_steps,
 )
 from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
@@ -381,18 +380,12 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
     """
     name = printable_path(str(log_path))
     try:
-        lines = log_path.read_text(encoding="utf-8").splitlines(keepends=True)
-    except OSError as exc:
-        raise click.UsageError(f"{name}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise click.UsageError(f"{name}: not a music-tools action log (not text)") from None
-    try:
-        steps, moving = count_steps(lines)
+        steps = read_log_file(str(log_path))
     except MusicToolsError as exc:
         raise click.UsageError(f"{name}: {exc}") from None
     if not steps:
         raise click.ClickException(f"{name}: no actions in it")
-    if not moving:
+    if not any(step["status"] in ("started", "done") for step in steps.values()):
         click.echo(
             "nothing to undo: every step of this log failed or was skipped, so nothing was moved",
             err=True,
@@ -402,7 +395,7 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
         open_db(db_path, write=True, machine=machine) as db,
         db.run_lock("undo", say_waiting_for_a_run),  # it moves files, as --apply does
     ):
-        outcomes = list(undo_log(db, lines))
+        outcomes = list(undo_steps(db, steps))
         for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
             detail = f": {outcome.reason}" if outcome.reason else ""

@@ -44,6 +44,7 @@ __all__ = [
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",
+    "undo_steps",
 ]
 
 Op = Literal["move", "trash"]
@@ -340,7 +341,13 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
     one that failed or was left alone moved nothing and is passed over. Trashed files are
     reported, not restored: take them back from the system trash. See `read_log` for the
     lines it refuses."""
-    steps = read_log(lines)
+    return undo_steps(db, read_log(lines))
+
+
+def undo_steps(
+    db: LibraryDatabase | None, steps: dict[tuple[str, int], dict[str, Any]]
+) -> Iterator[Outcome]:
+    """`undo_log` of a log already read (`read_log`, `read_log_file`)."""
     for step in reversed(list(steps)):
         if steps[step]["status"] in ("started", "done"):
             yield _undo_one(db, steps[step])
