@@ -62,6 +62,22 @@ def _refused(done: subprocess.CompletedProcess[str] | Result, *words: str) -> No
         assert word in stderr, stderr
 
 
+def test_undo_refuses_a_log_of_another_library_and_names_it(library: Path) -> None:
+    log = library / "a.jsonl"
+    args = ("--kinds", "exact", "--root", library / "lib" / "A", "--move-to", library / "X")
+    moved = invoke("dupes", "-q", "--db", library / "other.db", *args, "--apply", "--log", log)
+    assert moved.exit_code == 0, moved.stderr
+    spare = sorted((library / "X").rglob("*.wav"))
+    assert len(spare) == 2
+    other = library / "other.db"
+    wrong = invoke("undo", "--db", library / "lib.db", log)
+    _refused(wrong, f"this log is of library {other}: run music-tools undo --db {other} {log}")
+    assert sorted((library / "X").rglob("*.wav")) == spare  # nothing put back
+    right = invoke("undo", "--db", other, log)
+    assert right.exit_code == 0, right.stderr
+    assert not list((library / "X").rglob("*.wav"))
+
+
 def test_undo_of_a_fifo_is_refused_at_once(library: Path) -> None:
     fifo = library / "log.fifo"
     os.mkfifo(fifo)

@@ -15,7 +15,7 @@ import click
 from rich.console import Console
 
 from ..dupes import KINDS, DuplicateChecker, DuplicateResult, MatchKind, find_duplicates
-from ..dupes.action_log import library_of, prepare_log, read_log_file
+from ..dupes.action_log import library_of, other_library, prepare_log, read_log_file
 from ..dupes.actions import (
     Action,
     Outcome,
@@ -395,6 +395,7 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
         open_db(db_path, write=True, machine=machine) as db,
         db.run_lock("undo", say_waiting_for_a_run),  # it moves files, as --apply does
     ):
+        _same_library(steps, db, name)
         outcomes = list(undo_steps(db, steps))
         for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
@@ -403,3 +404,21 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
             click.echo(render.one_line(line), err=True)
     failed = any(outcome.status == "failed" for outcome in outcomes)
     return ExitStatus.ERROR if failed else ExitStatus.OK
+
+
+def _same_library(
+    steps: dict[tuple[str, int], dict[str, Any]], db: LibraryDatabase, name: str
+) -> None:
+    """A usage error when the log names another library: its rows would stay where they
+    are while its files came back. Logs from before records named their library pass."""
+    ours = library_of(db)
+    theirs = other_library(steps, ours)
+    if theirs is None:
+        return
+    where = printable_path(str(theirs.get("library")))
+    host = theirs.get("library_host")
+    there = f" on {host}" if host and host != ours.get("library_host") else ""
+    raise click.UsageError(
+        f"{name}: this log is of library {where}{there}: run music-tools undo --db {where} "
+        f"{name}{' there' if there else ''}"
+    )

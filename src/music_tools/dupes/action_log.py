@@ -24,6 +24,7 @@ from ..util import human_size, printable_path
 __all__ = [
     "STEP_STATUSES",
     "library_of",
+    "other_library",
     "prepare_log",
     "read_log",
     "read_log_file",
@@ -127,6 +128,18 @@ def _text_lines(log: IO[bytes]) -> Iterator[str]:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:
             raise MusicToolsError("not a music-tools action log (not text)") from None
+
+
+def other_library(
+    steps: dict[tuple[str, int], dict[str, Any]], library: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The library fields of the first record that names a library other than `library`
+    (None: every record names it, or none names any: a log from before they did)."""
+    for record in steps.values():
+        theirs = {key: record[key] for key in library if key in record}
+        if theirs and theirs != library:
+            return theirs
+    return None
 
 
 def prepare_log(path: str, library: dict[str, Any]) -> None:
