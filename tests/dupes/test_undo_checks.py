@@ -4,6 +4,7 @@ not a log) is refused in one line, at once, before a file is touched (review D4,
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -99,3 +100,34 @@ def test_undo_of_a_large_file_that_is_not_a_log_is_refused_without_reading_it(
     os.truncate(wav, 3 << 30)
     done = _run("undo", "--db", library / "lib.db", wav, limit=1 << 30)
     _refused(done, f"{wav}: ", "not a music-tools action")
+
+
+def test_undo_of_a_step_a_crash_stopped_mid_copy_removes_its_part_file_only(
+    tmp_path: Path,
+) -> None:
+    """review D9: a move across file systems killed mid-copy leaves its hidden
+    `.<name>.<random>.part` beside the target; `undo` of that started step removes it, and
+    nothing else there."""
+    source = make_audio(tmp_path / "lib" / "B" / "x.wav", "wav", seconds=0.01)
+    spare = tmp_path / "spare" / "B"
+    spare.mkdir(parents=True)
+    left = spare / ".x.wav.k3j_h5g6.part"  # tempfile.mkstemp's name, as actions.py asks it
+    left.write_bytes(b"half a copy")
+    others = [spare / n for n in (".x.wav.part", ".y.wav.abcdefgh.part", "x.wav.abcdefgh.part")]
+    others.append(spare / ".x.wav.abcdefgh.part.mine")
+    for other in others:
+        other.write_text("not ours")
+    record = {
+        "run": "r", "step": 0, "status": "started", "op": "move", "path": str(source),
+        "target": str(spare / "x.wav"), "size": 1, "mtime_ns": 1, "keep": str(source),
+        "keep_size": 1, "keep_mtime_ns": 1, "row_id": None, "root": None,
+        "target_root": str(tmp_path / "spare"),
+    }  # fmt: skip
+    log = tmp_path / "crash.jsonl"
+    log.write_text(json.dumps(record) + "\n")
+    assert invoke("index", "-q", "--db", tmp_path / "lib.db", tmp_path / "lib").exit_code == 0
+    done = invoke("undo", "--db", tmp_path / "lib.db", log)
+    assert done.exit_code == 0, done.stderr
+    assert not left.exists()
+    assert all(other.exists() for other in others)
+    assert source.exists()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -303,7 +304,7 @@ def _rename(source: str, target: str) -> None:
         if exc.errno != errno.EXDEV:
             raise
     folder, name = os.path.split(target)
-    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=_PART, dir=folder)
     os.close(handle)
     try:
         shutil.copy2(source, partial)
@@ -318,6 +319,23 @@ def _rename(source: str, target: str) -> None:
         with suppress(OSError):
             os.unlink(target)
         raise
+
+
+_PART = ".part"
+#: the name `_rename` gives its copy: ".<name>.<tempfile's 8 random characters>.part"
+_PART_NAME = ".{}." + "[a-z0-9_]" * 8 + re.escape(_PART)
+
+
+def _remove_partial_copy(target: str) -> None:
+    """The hidden copy a move across file systems was making beside `target` when a
+    crash stopped it: only a regular file of exactly that name's pattern."""
+    folder, name = os.path.split(target)
+    pattern = re.compile(_PART_NAME.format(re.escape(name)))
+    with suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def _send_to_trash(path: str) -> None:
@@ -366,6 +384,8 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     fields = {k: record[k] for k in Action.__dataclass_fields__ if k in record}
     action = Action(**fields)
     source, target = action.path, record["target"]
+    if target and record["status"] == "started":  # a crash may have stopped a copy
+        _remove_partial_copy(target)
     if action.op == "trash":
         return Outcome(action, "skipped", "in the system trash: restore it from there")
     if target and os.path.isdir(target) and not os.path.islink(target):
