@@ -133,6 +133,7 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: str) -> list[A
                 old.file_size,
                 old.file_mtime_ns,
                 target_root=os.path.abspath(move_to),
+                keep_machine=old.machine,  # a copy on another machine cannot be checked here
                 keep_row_id=old.id,
             )
         )
