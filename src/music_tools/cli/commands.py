@@ -119,7 +119,11 @@ def index(
         try:
             report = indexer.index(paths)
         except IndexInterrupted as stopped:  # here, before click turns it into an Abort
-            click.echo(render.index_summary(stopped.report), err=True)
+            if as_json:  # a script reads `interrupted: true` where it reads the rest
+                with writing_stdout():
+                    click.echo(render.to_json(render.report_record(stopped.report)))
+            else:
+                click.echo(render.index_summary(stopped.report), err=True)
             return ExitStatus.INTERRUPTED
     for line in render.gone_root_lines(report):
         click.echo(line, err=True)
