@@ -70,8 +70,19 @@ def default_db_path() -> Path:
     return platformdirs.user_data_path("music-tools") / "library.db"
 
 
+class _Stopped(Exception):
+    """Ctrl-C or SIGTERM inside a command, carried past click (which would print an empty
+    line on stderr before our one line)."""
+
+
 class MusicToolsGroup(click.Group):
     """Maps every exception to one line on stderr and an ExitStatus."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Stopped from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
@@ -85,7 +96,7 @@ class MusicToolsGroup(click.Group):
             _fail(ExitStatus.USAGE, f"{exc.format_message()} (see --help)")
         except click.ClickException as exc:
             _fail(ExitStatus.ERROR, exc.format_message())
-        except (KeyboardInterrupt, click.Abort):
+        except (KeyboardInterrupt, click.Abort, _Stopped):
             _fail(ExitStatus.INTERRUPTED, "interrupted")
         except (MusicToolsError, SearchError) as exc:
             _fail(
