@@ -29,13 +29,17 @@ from .window import FileWindow, HasFileno
 
 __all__ = [
     "AIFF",
+    "STREAMED",
     "WAV",
     "Chunk",
     "ReadAt",
     "SizedChunk",
     "container_chunks",
+    "is_streamed_data",
     "iter_chunks",
     "read_riff_info",
+    "streamed_length",
+    "streamed_wav_length",
     "top_chunks",
 ]
 
@@ -82,13 +86,27 @@ def _top_level(read: ReadAt, file_size: int) -> Iterator[SizedChunk]:
     if len(head) < 12:
         return iter(())
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return _sized_chunks(read, 12, file_size, big_endian=False)
+        streamed = head[4:8] == STREAMED
+        return _sized_chunks(read, 12, file_size, big_endian=False, streamed=streamed)
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
         return _sized_chunks(read, 12, file_size, big_endian=True)
     return iter(())
 
 
-def _sized_chunks(read: ReadAt, start: int, end: int, big_endian: bool) -> Iterator[SizedChunk]:
+#: the size a writer that cannot seek back (ffmpeg into a pipe) leaves in a WAV's RIFF and
+#: data headers: the data runs to the end of the file
+STREAMED = b"\xff\xff\xff\xff"
+
+
+def is_streamed_data(chunk: SizedChunk, streamed: bool) -> bool:
+    """Whether `chunk` is a WAV's `data` chunk whose size was never filled in: 0xFFFFFFFF,
+    or 0 under a RIFF size of 0xFFFFFFFF (`streamed`)."""
+    return chunk[0] == b"data" and (chunk[3] == STREAMED or (streamed and chunk[3] == b"\0\0\0\0"))
+
+
+def _sized_chunks(
+    read: ReadAt, start: int, end: int, big_endian: bool, streamed: bool = False
+) -> Iterator[SizedChunk]:
     unpack = (_BIG if big_endian else _LITTLE).unpack
     offset = start
     while offset + 8 <= end:
@@ -97,7 +115,11 @@ def _sized_chunks(read: ReadAt, start: int, end: int, big_endian: bool) -> Itera
             return
         chunk_id, size = unpack(header)
         data = offset + 8
-        yield chunk_id, data, min(size, max(0, end - data)), header[4:8]
+        chunk = (chunk_id, data, min(size, max(0, end - data)), header[4:8])
+        if not big_endian and is_streamed_data(chunk, streamed):
+            yield chunk_id, data, max(0, end - data), header[4:8]
+            return
+        yield chunk
         if data + size > end:
             return
         offset = data + size + (size & 1)  # chunks are padded to an even length
@@ -127,6 +149,37 @@ def read_riff_info(fileobj: HasFileno) -> dict[str, str]:
     return values
 
 
+def streamed_wav_length(fileobj: HasFileno) -> float | None:
+    """`streamed_length` of an open file (for the mutagen path, which reads such a WAV's
+    placeholder as its data size: 24,347 s for 2 s of audio)."""
+    fd = fileobj.fileno()
+
+    def read(offset: int, size: int) -> bytes:
+        return os.pread(fd, size, offset)
+
+    return streamed_length(read, os.fstat(fd).st_size)
+
+
+def streamed_length(read: ReadAt, file_size: int) -> float | None:
+    """The length of a WAV whose data size was never filled in (see STREAMED): the data to
+    the end of the file over the format chunk's block align and rate; None for any other
+    file (the first chunk of each id counts, as mutagen takes it)."""
+    streamed = read(4, 4) == STREAMED
+    fmt: SizedChunk | None = None
+    for chunk in _top_level(read, file_size):
+        if chunk[0] == b"fmt " and fmt is None:
+            fmt = chunk
+        elif chunk[0] == b"data":
+            if fmt is None or not is_streamed_data(chunk, streamed):
+                return None
+            fields = read(fmt[1], _WAVE_FORMAT.size)
+            if fmt[2] < _WAVE_FORMAT.size or len(fields) < _WAVE_FORMAT.size:
+                return None
+            _, _, rate, _, align, _ = _WAVE_FORMAT.unpack(fields)
+            return chunk[2] / align / rate if align > 0 and rate > 0 else None
+    return None
+
+
 def _decode(raw: bytes) -> str:
     raw = raw.split(b"\x00", 1)[0]
     try:
@@ -150,6 +203,8 @@ def read_wav(window: FileWindow, layout: object) -> FastInfo | None:
     _, channels, rate, _, align, bits = fmt
     samples = chunks["data"][1] / align if align > 0 and "data" in chunks else 0
     length = samples / rate if rate > 0 else 0.0
+    if "data" in chunks and chunks["data"][1] in (0, 0xFFFF_FFFF):  # streamed, perhaps
+        length = streamed_length(window.read, window.size) or length
     id3_chunk = min((chunks[k] for k in ("id3", "ID3") if k in chunks), default=None)
     info = _with_tags(window, "wav", length, rate, channels, bits, id3_chunk)
     if info is not None:  # WAV files tagged only with RIFF INFO, read as the mutagen path does
@@ -247,14 +302,19 @@ def _extended_rate(exponent: int, mantissa: int) -> int | None:
 # -- the damage check and the payload ---------------------------------------------------------
 
 
-def _chunk_damage(chunks: list[SizedChunk], wanted: bytes, name: str) -> str | None:
+def _chunk_damage(
+    window: FileWindow, chunks: list[SizedChunk], wanted: bytes, name: str
+) -> str | None:
     """A chunk that declares more than the file holds (the audio, or any other chunk a
-    parser would read whole), or no audio chunk at all."""
+    parser would read whole), or no audio chunk at all. A streamed WAV's data (see STREAMED)
+    is no such chunk."""
     found = False
     layout = "<I" if name == "WAV" else ">I"
-    for chunk_id, _, present, size_field in chunks:
+    streamed = name == "WAV" and window.read(4, 4) == STREAMED
+    for chunk in chunks:
+        chunk_id, _, present, size_field = chunk
         declared = struct.unpack(layout, size_field)[0]
-        if declared > present + 1:  # one pad byte may be missing
+        if declared > present + 1 and not is_streamed_data(chunk, streamed):  # a pad byte may go
             what = "of audio" if chunk_id == wanted else f"in its {_printable(chunk_id)} chunk"
             return (
                 f"damaged {name}: {human_size(declared)} {what} declared, "
@@ -276,11 +336,11 @@ def _audio_chunk(window: FileWindow, chunks: list[SizedChunk], wanted: bytes) ->
 
 
 def _wav_damage(window: FileWindow, chunks: list[SizedChunk]) -> str | None:
-    return _chunk_damage(chunks, b"data", "WAV")
+    return _chunk_damage(window, chunks, b"data", "WAV")
 
 
 def _aiff_damage(window: FileWindow, chunks: list[SizedChunk]) -> str | None:
-    return _chunk_damage(chunks, b"SSND", "AIFF")
+    return _chunk_damage(window, chunks, b"SSND", "AIFF")
 
 
 def _wav_audio(window: FileWindow, chunks: list[SizedChunk]) -> Payload:
