@@ -17,12 +17,15 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
+import mutagen
 import pytest
 import soundfile
+from mutagen.apev2 import APEv2
 
-from audio_factory import ffmpeg_encoders, make_audio
+from audio_factory import encode_with_ffmpeg, ffmpeg_encoders, make_audio
 from music_tools import ExtractError, LibraryFile, extract
 
 _FFMPEG = ffmpeg_encoders()
@@ -58,7 +61,35 @@ def _patch(path: Path, at: int, fmt: str, value: int) -> Path:
     return path
 
 
-# -- a WAV streamed to a pipe --------------------------------------------------------------
+# -- tags appended to WAV, AIFF and M4A; a WAV streamed to a pipe ----------------------------
+
+
+def _id3v1(path: Path) -> Path:
+    with path.open("ab") as out:
+        out.write(b"TAG" + b"Title".ljust(30, b"\0") + b"Artist".ljust(30, b"\0") + bytes(65))
+    return path
+
+
+def _apev2(path: Path) -> Path:
+    tag = APEv2()
+    tag["Title"] = "Test Title"
+    tag.save(path)
+    return path
+
+
+@pytest.mark.parametrize("append", [_id3v1, _apev2], ids=["ID3v1", "APEv2"])
+@pytest.mark.parametrize("fmt", ["wav", "aiff", pytest.param("m4a", marks=needs_ffmpeg)])
+def test_a_tag_appended_to_a_wav_aiff_or_m4a_is_not_damage(
+    tmp_path: Path, fmt: str, append: Callable[[Path], Path]
+) -> None:
+    make = encode_with_ffmpeg if fmt == "m4a" else make_audio
+    path = make(tmp_path / f"a.{fmt}", fmt, seconds=0.5)
+    whole = extract(path)
+    append(path)
+    assert mutagen.File(path) is not None
+    if fmt != "m4a":
+        assert soundfile.info(path).duration == pytest.approx(0.5)
+    assert _both(path).duration == whole.duration
 
 
 @needs_ffmpeg

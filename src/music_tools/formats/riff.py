@@ -24,7 +24,7 @@ from .apev2 import may_have_ape
 from .container import Container, Payload
 from .id3 import read_id3
 from .info import FastInfo, read_bytes
-from .raw import id3v2_end, raw_payload
+from .raw import id3v2_end, raw_payload, strip_trailing_tags
 from .window import FileWindow, HasFileno
 
 __all__ = [
@@ -306,15 +306,18 @@ def _chunk_damage(
     window: FileWindow, chunks: list[SizedChunk], wanted: bytes, name: str
 ) -> str | None:
     """A chunk that declares more than the file holds (the audio, or any other chunk a
-    parser would read whole), or no audio chunk at all. A streamed WAV's data (see STREAMED)
-    is no such chunk."""
+    parser would read whole), or no audio chunk at all. Tags appended after the last chunk
+    (ID3v1, APEv2: mutagen reads past them) and a streamed WAV's data (see STREAMED) are no
+    such chunk."""
     found = False
     layout = "<I" if name == "WAV" else ">I"
     streamed = name == "WAV" and window.read(4, 4) == STREAMED
     for chunk in chunks:
-        chunk_id, _, present, size_field = chunk
+        chunk_id, data, present, size_field = chunk
         declared = struct.unpack(layout, size_field)[0]
         if declared > present + 1 and not is_streamed_data(chunk, streamed):  # a pad byte may go
+            if data - 8 - strip_trailing_tags(window, 12, window.size) in (0, 1):
+                break  # a tag appended after the chunks (a missing pad byte before it)
             what = "of audio" if chunk_id == wanted else f"in its {_printable(chunk_id)} chunk"
             return (
                 f"damaged {name}: {human_size(declared)} {what} declared, "
