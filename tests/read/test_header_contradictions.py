@@ -61,6 +61,81 @@ def _patch(path: Path, at: int, fmt: str, value: int) -> Path:
     return path
 
 
+# -- WAV and AIFF: the format chunk against itself, COMM against SSND -----------------------
+
+
+def _fmt(path: Path) -> int:
+    """Where the `fmt ` chunk's fields start."""
+    return path.read_bytes().index(b"fmt ") + 8
+
+
+def test_a_wav_whose_sample_rate_contradicts_its_byte_rate_is_damaged(tmp_path: Path) -> None:
+    """The review's repro: the rate set to 192,000, the byte rate left at 176,400."""
+    path = make_audio(tmp_path / "a.wav", "wav", seconds=0.5)
+    _patch(path, _fmt(path) + 4, "<I", 192_000)
+    reason = _reason(path)
+    assert reason.startswith("damaged WAV: ") and "byte rate" in reason, reason
+
+
+def test_a_wav_whose_block_align_contradicts_its_channels_is_damaged(tmp_path: Path) -> None:
+    path = make_audio(tmp_path / "a.wav", "wav", seconds=0.5)
+    at = _fmt(path)
+    _patch(path, at + 12, "<H", 8)  # block align 8: as if 4 bytes a sample
+    _patch(path, at + 8, "<I", 44_100 * 8)  # and a byte rate to match it
+    reason = _reason(path)
+    assert reason.startswith("damaged WAV: ") and "block align" in reason, reason
+
+
+@pytest.mark.parametrize(
+    ("subtype", "channels"),
+    [("PCM_16", 2), ("PCM_24", 2), ("PCM_U8", 1), ("FLOAT", 2), ("DOUBLE", 1), ("PCM_32", 6)],
+)
+def test_intact_wavs_of_every_pcm_kind_are_not_damaged(
+    tmp_path: Path, subtype: str, channels: int
+) -> None:
+    path = tmp_path / "a.wav"
+    soundfile.write(path, [[0.1] * channels] * 4410, 44_100, subtype=subtype)
+    assert _both(path).duration == pytest.approx(0.1)
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize(
+    "codec",
+    [
+        ("-c:a", "pcm_s16le"),
+        ("-c:a", "pcm_s24le", "-ac", "6"),  # WAVE_FORMAT_EXTENSIBLE
+        ("-c:a", "pcm_f32le"),
+        ("-c:a", "adpcm_ms"),
+        ("-c:a", "adpcm_ima_wav"),
+        ("-c:a", "libmp3lame", "-b:a", "128k"),
+    ],
+    ids=["s16", "s24-extensible", "f32", "adpcm_ms", "adpcm_ima", "mp3-in-wav"],
+)
+def test_wavs_ffmpeg_writes_are_not_damaged(tmp_path: Path, codec: tuple[str, ...]) -> None:
+    source = make_audio(tmp_path / "s.wav", "wav", seconds=0.5)
+    path = _ffmpeg(source, tmp_path / "a.wav", *codec)
+    extract(path)  # (a compressed WAV's length is mutagen's reading: bytes over block align)
+
+
+def test_an_aiff_whose_comm_declares_more_frames_than_its_ssnd_holds_is_damaged(
+    tmp_path: Path,
+) -> None:
+    path = make_audio(tmp_path / "a.aiff", "aiff", seconds=0.5)
+    at = path.read_bytes().index(b"COMM") + 8
+    _patch(path, at + 2, ">I", 22_050 * 10)  # ten times the frames the SSND chunk holds
+    reason = _reason(path)
+    assert reason.startswith("damaged AIFF: ") and "frames" in reason, reason
+
+
+@needs_ffmpeg
+def test_aiffs_soundfile_and_ffmpeg_write_are_not_damaged(tmp_path: Path) -> None:
+    made = make_audio(tmp_path / "a.aiff", "aiff", seconds=0.5)
+    assert _both(made).duration == pytest.approx(0.5)
+    for codec in ("pcm_s16be", "pcm_s24be"):
+        path = _ffmpeg(made, tmp_path / f"{codec}.aiff", "-c:a", codec)
+        assert _both(path).duration == pytest.approx(0.5, abs=0.01)
+
+
 # -- tags appended to WAV, AIFF and M4A; a WAV streamed to a pipe ----------------------------
 
 
