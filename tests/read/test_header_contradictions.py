@@ -23,9 +23,9 @@ from pathlib import Path
 import mutagen
 import pytest
 import soundfile
-from mutagen.apev2 import APEv2
+from mutagen.apev2 import BINARY, APEv2, APEValue
 
-from audio_factory import encode_with_ffmpeg, ffmpeg_encoders, make_audio
+from audio_factory import Tags, encode_with_ffmpeg, ffmpeg_encoders, make_audio, write_tags
 from music_tools import ExtractError, LibraryFile, extract
 
 _FFMPEG = ffmpeg_encoders()
@@ -134,6 +134,84 @@ def test_aiffs_soundfile_and_ffmpeg_write_are_not_damaged(tmp_path: Path) -> Non
     for codec in ("pcm_s16be", "pcm_s24be"):
         path = _ffmpeg(made, tmp_path / f"{codec}.aiff", "-c:a", codec)
         assert _both(path).duration == pytest.approx(0.5, abs=0.01)
+
+
+# -- MP3: a VBR header against the layer's limits and the file -----------------------------
+
+
+def _xing_frames(path: Path, divide: int) -> Path:
+    data = bytearray(path.read_bytes())
+    at = data.index(b"Xing") if b"Xing" in data else data.index(b"Info")
+    assert int.from_bytes(data[at + 4 : at + 8], "big") & 1  # the frame count is there
+    frames = int.from_bytes(data[at + 8 : at + 12], "big")
+    data[at + 8 : at + 12] = (frames // divide).to_bytes(4, "big")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _lame(path: Path) -> Path:
+    return make_audio(path, "mp3", seconds=3.0, tags=Tags())
+
+
+def _ffmpeg_vbr(path: Path) -> Path:
+    source = make_audio(path.with_suffix(".wav"), "wav", seconds=3.0)
+    return _ffmpeg(source, path, "-c:a", "libmp3lame", "-q:a", "2")
+
+
+@pytest.mark.parametrize(
+    "make", [_lame, pytest.param(_ffmpeg_vbr, marks=needs_ffmpeg)], ids=["lame", "ffmpeg"]
+)
+def test_an_mp3_whose_xing_frame_count_is_too_small_is_damaged(
+    tmp_path: Path, make: Callable[[Path], Path]
+) -> None:
+    """The review's repro: the frame count divided by 10 read as 3.0 s at 1,723 kbps."""
+    path = _xing_frames(make(tmp_path / "a.mp3"), 10)
+    reason = _reason(path)
+    assert reason.startswith("damaged MP3: ") and "kbps" in reason, reason
+
+
+def _big_trailing_tags(path: Path) -> Path:
+    """ID3v1, then a 600 KB APEv2 tag (a binary item), then Lyrics3v2 before the ID3v1."""
+    write_tags(path, "mp3", Tags(), id3v1=True)
+    tag = APEv2()
+    tag["Title"] = "Test Title"
+    tag["Cover Art (Front)"] = APEValue(b"cover.jpg\x00" + bytes(600_000), BINARY)
+    tag.save(path)
+    data = path.read_bytes()
+    body = b"LYRICSBEGIN" + b"IND00003110" + b"LYR00020[00:01]la la la la"
+    lyrics = body + str(len(body)).zfill(6).encode() + b"LYRICS200"
+    path.write_bytes(data[:-128] + lyrics + data[-128:])
+    return path
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize(
+    "quality",
+    [
+        ("-b:a", "320k"),
+        ("-b:a", "32k"),
+        ("-q:a", "0"),
+        ("-q:a", "9"),
+        ("-b:a", "160k", "-ar", "24000"),
+        ("-b:a", "8k", "-ar", "8000"),
+    ],
+    ids=["cbr320", "cbr32", "vbr0", "vbr9", "mpeg2", "mpeg2.5"],
+)
+@pytest.mark.parametrize("seconds", [0.2, 3.0])
+def test_mp3s_with_big_trailing_tags_are_not_damaged(
+    tmp_path: Path, quality: tuple[str, ...], seconds: float
+) -> None:
+    source = make_audio(tmp_path / "a.wav", "wav", seconds=seconds)
+    path = _ffmpeg(source, tmp_path / "a.mp3", "-c:a", "libmp3lame", *quality)
+    assert b"Xing" in path.read_bytes() or b"Info" in path.read_bytes()
+    whole = extract(path).duration
+    assert extract(_big_trailing_tags(path)).duration == whole
+
+
+def test_a_lame_mp3_with_big_trailing_tags_is_not_damaged(tmp_path: Path) -> None:
+    path = _lame(tmp_path / "a.mp3")
+    whole = extract(path).duration
+    assert extract(_big_trailing_tags(path)).duration == whole
 
 
 # -- tags appended to WAV, AIFF and M4A; a WAV streamed to a pipe ----------------------------
