@@ -19,7 +19,7 @@ import platformdirs
 from rich.console import Console
 
 from ..errors import MusicToolsError, StoreError
-from ..identity.fpcalc import Fpcalc
+from ..identity.fpcalc import Fpcalc, version_problem
 from ..queries import SearchError
 from ..store import LibraryDatabase
 from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
@@ -41,6 +41,7 @@ __all__ = [
     "machine_option",
     "open_db",
     "open_db_to_cache",
+    "say_version_problem",
     "stdout_console",
     "view_option",
     "workers_option",
@@ -305,6 +306,20 @@ def fpcalc() -> Fpcalc:
     MUSIC_TOOLS_FPCALC_TIMEOUT the seconds per run (the environment read here, once per
     command); a bad timeout is said when the command starts."""
     return Fpcalc.from_environment(os.environ)
+
+
+def say_version_problem(fingerprinting: Fpcalc) -> None:
+    """One line when `fpcalc -version` was asked in this command and gave no version."""
+    problem = version_problem(fingerprinting)
+    if problem is not None:
+        program = printable_path(fingerprinting.path() or fingerprinting.program)
+        click.echo(
+            one_line(
+                f"{program}: fpcalc -version: {problem}; fingerprints are stored as made by "
+                "an unknown version (made again once it answers)"
+            ),
+            err=True,
+        )
 
 
 def _busy_timeout() -> float:

@@ -31,6 +31,7 @@ from .app import (
     json_option,
     machine_option,
     open_db,
+    say_version_problem,
     stdout_console,
     view_option,
     workers_option,
@@ -119,12 +120,14 @@ def index(
         try:
             report = indexer.index(paths)
         except IndexInterrupted as stopped:  # here, before click turns it into an Abort
+            say_version_problem(fingerprinting)
             if as_json:  # a script reads `interrupted: true` where it reads the rest
                 with writing_stdout():
                     click.echo(render.to_json(render.report_record(stopped.report)))
             else:
                 click.echo(render.index_summary(stopped.report), err=True)
             return ExitStatus.INTERRUPTED
+    say_version_problem(fingerprinting)
     for line in render.gone_root_lines(report):
         click.echo(line, err=True)
     if as_json:

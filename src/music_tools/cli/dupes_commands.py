@@ -27,7 +27,7 @@ from ..dupes.actions import (
 )
 from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
-from ..identity.fpcalc import INSTALL_HINT
+from ..identity.fpcalc import INSTALL_HINT, Fpcalc
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import FileEntry
 from ..scan import scan
@@ -44,6 +44,7 @@ from .app import (
     machine_option,
     open_db,
     open_db_to_cache,
+    say_version_problem,
     stdout_console,
     view_option,
     workers_option,
@@ -162,7 +163,7 @@ def check(
                 fpcalc=fingerprinting,
             )
             results = checker.check_files_batch(files)
-        _say_unheard(unheard)
+        _say_unheard(unheard, fingerprinting)
         shown = [r for r in results.values() if _wanted(only, r)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
         with writing_stdout():
@@ -253,7 +254,7 @@ def dupes(
             groups = list(
                 find_duplicates(db, wanted, preferred, unheard.append, fpcalc=fingerprinting)
             )
-        _say_unheard(unheard)
+        _say_unheard(unheard, fingerprinting)
         with writing_stdout():
             if fmt == "table":
                 dupes_render.print_groups(stdout_console(), groups)
@@ -272,8 +273,10 @@ def dupes(
     return ExitStatus.OK
 
 
-def _say_unheard(failures: list[FingerprintOutcome]) -> None:
-    """One line on stderr per file fpcalc failed on (matched without its fingerprint)."""
+def _say_unheard(failures: list[FingerprintOutcome], fingerprinting: Fpcalc) -> None:
+    """One line on stderr per file fpcalc failed on (matched without its fingerprint), and
+    one when fpcalc gave no version."""
+    say_version_problem(fingerprinting)
     for line in render.fingerprint_failure_lines(failures):
         click.echo(line, err=True)
 
