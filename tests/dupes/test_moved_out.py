@@ -149,3 +149,18 @@ def test_the_rows_of_a_vanished_root_are_found_by_their_root_and_marked_missing(
     assert mark_root_missing(db, "/spare") == 0  # a known root, its rows already missing
     assert mark_root_missing(db, "/nowhere") is None
     assert db.count_files() == 5 and db.count_files(active_only=False) == 10
+
+
+def test_the_vanished_roots_summary_counts_the_rows_it_marked_missing(library: Path) -> None:
+    """review (also): the line above said 1 file was marked missing, the summary "0
+    missing" (and --json's `missing` 0)."""
+    db = library / "lib.db"
+    shutil.rmtree(library / "Other")
+    result = invoke("index", "--db", db, library / "Other")
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    assert "its 1 file is marked missing" in result.stderr
+    assert "1 missing" in result.stdout, result.stdout
+    shutil.rmtree(library / "Music" / "B")
+    record = json.loads(invoke("index", "--json", "--db", db, library / "Music").stdout)
+    assert record["missing"] == 1
+

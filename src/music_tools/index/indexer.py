@@ -194,7 +194,7 @@ class LibraryIndexer:
                 else:
                     report.unchanged -= 1  # read by an earlier, interrupted run
             report.moved = len(moves)
-            report.missing = int(self.db.batch_mark_inactive(diff.missing))
+            report.missing += int(self.db.batch_mark_inactive(diff.missing))  # + gone roots'
             self.db.scan_errors.clear(diff.stale_errors)
             self.db.scan_errors.record(
                 replace(f, first_seen_at=now, last_seen_at=now) for f in diff.scan_failures
