@@ -164,3 +164,14 @@ def test_the_vanished_roots_summary_counts_the_rows_it_marked_missing(library: P
     record = json.loads(invoke("index", "--json", "--db", db, library / "Music").stdout)
     assert record["missing"] == 1
 
+
+
+def test_stats_calls_moved_out_rows_inactive_not_gone_from_disk(library: Path) -> None:
+    """review (also): a file `dupes --move-to` moved out is on disk, in the spare folder."""
+    _move_b_out(library, library / "a.jsonl")
+    shown = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, ["stats", "--db", str(library / "lib.db")]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "gone from disk" not in shown.stdout, shown.stdout
+    assert "1 more file inactive (moved out of the library, or gone; kept)" in shown.stdout

@@ -230,7 +230,12 @@ def errors(db_path: Target, machine: str | None, as_json: bool) -> None:
     default="-",
     help="Write here instead of stdout (replaced only once the export succeeded).",
 )
-@click.option("--all", "include_inactive", is_flag=True, help="Include files gone from disk.")
+@click.option(
+    "--all",
+    "include_inactive",
+    is_flag=True,
+    help="Include inactive files (moved out of the library, or gone).",
+)
 @db_option
 @view_option
 def export(

@@ -243,7 +243,10 @@ def print_stats(console: Console, stats: LibraryStats) -> None:
         f"{stats.lossless_share:.0%} lossless"
     )
     if stats.inactive:
-        console.print(f"{stats.inactive:,} more files gone from disk (kept, inactive)")
+        files = "file" if stats.inactive == 1 else "files"
+        console.print(
+            f"{stats.inactive:,} more {files} inactive (moved out of the library, or gone; kept)"
+        )
     when = (
         time.strftime("%Y-%m-%d %H:%M", time.localtime(stats.last_indexed_at))
         if stats.last_indexed_at
