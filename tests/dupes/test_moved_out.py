@@ -165,7 +165,6 @@ def test_the_vanished_roots_summary_counts_the_rows_it_marked_missing(library: P
     assert record["missing"] == 1
 
 
-
 def test_stats_calls_moved_out_rows_inactive_not_gone_from_disk(library: Path) -> None:
     """review (also): a file `dupes --move-to` moved out is on disk, in the spare folder."""
     _move_b_out(library, library / "a.jsonl")
@@ -175,3 +174,17 @@ def test_stats_calls_moved_out_rows_inactive_not_gone_from_disk(library: Path) -
     assert shown.exit_code == 0, shown.output
     assert "gone from disk" not in shown.stdout, shown.stdout
     assert "1 more file inactive (moved out of the library, or gone; kept)" in shown.stdout
+
+
+def test_the_dupes_table_shows_the_whole_keeper_reason_on_a_narrow_terminal(
+    library: Path,
+) -> None:
+    """review (also): the group line was cut at the terminal's width, the reason with it;
+    it wraps now."""
+    db = library / "lib.db"
+    (group,) = json.loads(invoke("dupes", "--db", db, "--format", "json").stdout)
+    shown = CliRunner(env={"COLUMNS": "40"}).invoke(cli, ["dupes", "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.stdout.split())
+    assert len(f"group 1 · {group['kind']} · {group['reason']}") > 40
+    assert f"group 1 · {group['kind']} · {group['reason']}" in text, shown.stdout
