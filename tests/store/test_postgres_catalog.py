@@ -322,7 +322,8 @@ def test_a_catalog_of_an_older_version_is_upgraded_in_place(postgres_url: str) -
     with pytest.raises(SchemaError, match="older than this music-tools uses"):
         LibraryDatabase(postgres_url, readonly=True)  # a reading command never upgrades
     with LibraryDatabase(postgres_url, machine="alpha") as db:
-        assert db.get_file_by_path("/music/a.mp3") is not None
+        row = db.get_file_by_path("/music/a.mp3")
+        assert row is not None and row.reader_version == 0  # read again by the next index
         assert db.engine.fetch(f"SELECT version FROM {VERSION_TABLE}") == [(max(MIGRATIONS),)]
         assert db.engine.fetch("SELECT count(*) FROM fingerprints") == [(0,)]
 

@@ -84,7 +84,8 @@ def index(
     (gone: their rows kept, inactive), back (missing before, here again unchanged:
     active again; "reactivated" in --json), errors (could not be read: music-tools errors),
     known errors skipped (failed before and unchanged since: not retried), hashed (with
-    --full-hash: unchanged files read again for the full hashes their rows lacked).
+    --full-hash: unchanged files read again for the full hashes their rows lacked), re-read
+    (unchanged files an older version's reader read: read again, their damage checked).
 
     Example: music-tools index ~/Music /mnt/archive/flac
     """

@@ -68,6 +68,8 @@ def index_summary(report: IndexReport) -> str:
         parts.append(f"{report.known_errors} known errors skipped")
     if report.hashed:
         parts.append(f"{report.hashed} hashed")
+    if report.reread:
+        parts.append(f"{report.reread} re-read")
     rate = f"{report.files_per_s:,.0f} files/s"
     line = f"{', '.join(parts)}; {state} {report.elapsed_s:.1f}s ({rate})"
     if prints is not None:

@@ -159,6 +159,8 @@ class LibraryIndexer:
             writer.upserts.append(file)
             if file.file_path in diff.changed:
                 report.updated += 1
+            elif file.file_path in diff.rereading:
+                _count_reread(report, diff.rereading[file.file_path], 1)
             elif file.file_path in diff.hashing:
                 report.unchanged += 1
                 report.hashed += 1
@@ -178,6 +180,10 @@ class LibraryIndexer:
             writer.failures.append(failure)
             report.failures.append(failure)
             report.errors += 1
+            if error.path in diff.rereading:
+                report.reread += 1
+                if error.kind.lasting:  # damaged, say: a row no more, as a first index finds it
+                    writer.deactivated.append(error.path)
 
     def _finish(self, diff: Diff, report: IndexReport, run_started_at: float) -> None:
         """Moves re-linked, what is gone marked missing, stale failures cleared, scan
@@ -209,6 +215,8 @@ def _count_rejected(rejected: list[ScanFailure], diff: Diff, report: IndexReport
     for failure in rejected:
         if failure.file_path in diff.changed:
             report.updated -= 1
+        elif failure.file_path in diff.rereading:
+            _count_reread(report, diff.rereading[failure.file_path], -1)
         elif failure.file_path in diff.hashing:
             report.unchanged -= 1
             report.hashed -= 1
@@ -216,3 +224,12 @@ def _count_rejected(rejected: list[ScanFailure], diff: Diff, report: IndexReport
             report.new -= 1
         report.errors += 1
         report.failures.append(failure)
+
+
+def _count_reread(report: IndexReport, was_active: bool, step: int) -> None:
+    """A file read again for a newer reader: unchanged (or back, from an inactive row)."""
+    report.reread += step
+    if was_active:
+        report.unchanged += step
+    else:
+        report.reactivated += step

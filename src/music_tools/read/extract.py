@@ -40,6 +40,7 @@ from .fields import fill_from_lean
 from .tags import MutagenError, NotAudioError, read_with_mutagen
 
 __all__ = [
+    "READER_VERSION",
     "TAG_LIMIT",
     "ExtractBatch",
     "extract",
@@ -51,6 +52,11 @@ __all__ = [
 
 #: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
 TAG_LIMIT = 32 * 1024 * 1024
+#: The version of what reading makes of a file, its damage checks above all: a row read by an
+#: older one (0: before the checks of issue 19, a garbage STREAMINFO or an MP3 cut short
+#: read as intact) is read again by the next index. Raise it when a reader or damage check
+#: changes what it makes of files already indexed.
+READER_VERSION = 1
 
 #: The container format of each kind (as `sniff` names them, as the readers name a file's
 #: format): every other kind is a raw stream between tags.
@@ -221,6 +227,7 @@ def _extract(path: str, full_hash: bool, root: str | None, fast_read: bool) -> L
         flac_md5 = _read_tags(opened, file, extension, kind, walked, fast_read)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
+        file.reader_version = READER_VERSION
         file.search_text = search_text(
             file.artist, file.title, file.album, file.album_artist, file.genre
         )

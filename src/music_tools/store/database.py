@@ -45,6 +45,8 @@ class RowState(NamedTuple):
     audio_key: str | None
     #: whether the row holds both full hashes (audio_hash and file_content_hash)
     hashed: bool = False
+    #: the reader that read it (`LibraryFile.reader_version`; None: one from before)
+    reader_version: int | None = None
 
 
 TABLE = "library_index"
@@ -78,15 +80,16 @@ _STATE_COLUMNS = (
     "is_active",
     "audio_key",
     "audio_hash IS NOT NULL AND file_content_hash IS NOT NULL",
+    "reader_version",
 )
 _repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
 _repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
 
 
 def _add_states(rows: dict[str, RowState], cursor: Iterable[Sequence[Any]]) -> None:
-    for path, row_id, size, mtime_ns, active, audio_key, hashed in cursor:
+    for path, row_id, size, mtime_ns, active, audio_key, hashed, reader in cursor:
         rows[decode_path(path)] = RowState(
-            row_id, size, mtime_ns, active == 1, audio_key, bool(hashed)
+            row_id, size, mtime_ns, active == 1, audio_key, bool(hashed), reader
         )
 
 
