@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from audio_factory import Tags, make_audio
 from music_tools import LibraryFile, extract
-from music_tools.cli import cli
+from music_tools.cli import ExitStatus, cli
 from music_tools.library import LibraryDatabase
 
 
@@ -98,3 +98,35 @@ def test_an_index_re_reads_old_rows_and_the_damaged_copy_becomes_an_error(
     assert "re-read" not in again.stdout and "1 known errors skipped" in again.stdout
     shown = _invoke(tmp_path, "index", "--db", db, intact.parent.parent)
     assert "re-read" not in shown.stdout
+
+
+def test_an_action_beside_a_keeper_damaged_on_disk_is_left_alone(
+    old_library: tuple[str | Path, Path, Path], tmp_path: Path
+) -> None:
+    """No index in between: the rows still say the damaged copy is the better one."""
+    db, intact, damaged = old_library
+    shown = json.loads(_invoke(tmp_path, "dupes", "--db", db, "--format", "json").stdout)
+    assert shown[0]["keeper"]["path"] == str(damaged)  # what the old rows make of it
+    for apply in ((), ("--apply",)):
+        done = _invoke(tmp_path, "dupes", "-q", "--db", db, "--trash", *apply, *_log(tmp_path))
+        assert done.exit_code == 0, done.stderr
+        (line,) = [line for line in done.stderr.splitlines() if str(intact) in line]
+        assert line.startswith(f"skipped: {intact}: the copy that stays is damaged: "), line
+        assert line.endswith("; left alone"), line
+        assert intact.exists() and damaged.exists()
+
+
+def test_check_never_moves_a_new_file_beside_a_damaged_library_copy(
+    old_library: tuple[str | Path, Path, Path], tmp_path: Path
+) -> None:
+    db, intact, _ = old_library
+    new = tmp_path / "new" / "x.flac"
+    new.parent.mkdir()
+    shutil.copy2(intact, new)
+    intact.unlink()  # the library's only copy is the damaged one
+    spare = tmp_path / "spare"
+    args = ("--move-dupes-to", spare, "--apply", *_log(tmp_path))
+    done = _invoke(tmp_path, "check", "-q", "--db", db, *args, new)
+    assert done.exit_code in (ExitStatus.OK, ExitStatus.DUPLICATES), done.stderr
+    assert "the copy that stays is damaged" in done.stderr, done.stderr
+    assert new.exists() and not spare.exists()

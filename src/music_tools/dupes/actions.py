@@ -3,8 +3,9 @@
 Finding is separate from acting (as in fclones): `plan_*` turn groups or check results into
 `Action`s; `apply_actions` runs them, or only says what it would do (the default). Before
 touching a file it makes sure that the file still has the size and mtime it had when it
-was indexed (or checked), and that the copy that stays is still there, unchanged, and
-still the library's: nothing is ever removed whose last copy would go with it. That check
+was indexed (or checked), and that the copy that stays is still there, unchanged, not
+damaged (the reader's damage checks, run on it again), and still the library's: nothing is
+ever removed whose last copy would go with it. That check
 is made again inside the action's transaction, right before the file is moved, so nothing
 that happened while the action waited for the database slips through. Every step is
 written to a JSON-lines log (action_log.py) before and after it happens, so `undo_log` can
@@ -29,7 +30,8 @@ from typing import IO, Any, Literal
 
 from send2trash import send2trash
 
-from ..errors import os_reason
+from ..errors import ExtractError, ExtractKind, os_reason
+from ..read.extract import damage_of
 from ..store import LibraryDatabase
 from ..store.matching import move_row, row_is_at
 from ..util import is_inside, printable_path
@@ -226,7 +228,22 @@ def _guard(action: Action, gone: set[str]) -> str:
         return "is the copy that stays"
     if action.keep in gone or not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
         return f"the copy that stays ({printable_path(action.keep)}) changed or is gone; left alone"
-    return ""
+    return _keeper_damage(action.keep)
+
+
+def _keeper_damage(keep: str) -> str:
+    """Why the copy that stays must not be trusted, by the reader's damage checks on what
+    is on disk now (a few KiB), or "": its row may come from a reader without them."""
+    try:
+        damaged = damage_of(keep)
+    except ExtractError as exc:
+        if exc.kind in (ExtractKind.TRUNCATED, ExtractKind.CORRUPT):
+            damaged = exc.reason
+        else:
+            return f"the copy that stays cannot be read: {exc.reason}; left alone"
+    if damaged is None:
+        return ""
+    return f"the copy that stays is damaged: {damaged} ({printable_path(keep)}); left alone"
 
 
 def _still_safe(db: LibraryDatabase | None, action: Action) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "READER_VERSION",
     "TAG_LIMIT",
     "ExtractBatch",
+    "damage_of",
     "extract",
     "extract_batch",
     "lean_kind",
@@ -128,6 +129,37 @@ def extract(
         raise ExtractError(name, reason, ExtractKind.CORRUPT) from None
     except (MutagenError, struct.error, EOFError, Exception) as exc:  # the boundary
         raise ExtractError(name, *_describe(exc, name)) from None
+
+
+def damage_of(path: str | os.PathLike[str]) -> str | None:
+    """Why the file at `path` is damaged, by extract's damage checks alone (its headers
+    against its size: a few KiB read, no tags, no mutagen); None when they find nothing.
+    Raises ExtractError when it cannot be checked (it cannot be opened, say)."""
+    name = os.fspath(path)
+    try:
+        _damage_only(name)
+    except ExtractError as exc:
+        if exc.kind is ExtractKind.DAMAGED:
+            return exc.reason
+        raise
+    except OSError as exc:
+        raise ExtractError(name, os_reason(exc), os_kind(exc)) from None
+    except Exception as exc:  # the boundary, as extract's
+        raise ExtractError(name, *_describe(exc, name)) from None
+    return None
+
+
+def _damage_only(path: str) -> None:
+    extension = os.path.splitext(path)[1].lower()
+    opened, stat = _open(path)
+    with opened:
+        named = _BY_EXTENSION.get(extension, RAW)
+        walked = _Walked(FileWindow(opened, stat.st_size, named.span))
+        window = walked.window
+        kind = sniff((window.head if named.head_first else window.prefix)[:64])
+        if kind is not None:
+            _refuse_damaged(path, walked, _container(kind))
+        _refuse_damaged(path, walked, _container(extension.lstrip(".")))
 
 
 def extract_batch(
