@@ -377,15 +377,15 @@ def _with_gc_on(run: Callable[[], float]) -> float:
 
 def _on_one_connection(run: Callable[[], float]) -> float:
     """Time `run` with PostgreSQL's two-connection lookups turned off (see
-    PostgresEngine.select_in): what the second connection buys."""
-    from music_tools.store.postgres import engine
+    store/postgres/lookups.SecondConnection): what the second connection buys."""
+    from music_tools.store.postgres import lookups
 
-    original = engine.PARALLEL_KEYS
-    engine.PARALLEL_KEYS = sys.maxsize
+    original = lookups.PARALLEL_KEYS
+    lookups.PARALLEL_KEYS = sys.maxsize
     try:
         return run()
     finally:
-        engine.PARALLEL_KEYS = original
+        lookups.PARALLEL_KEYS = original
 
 
 def _phase(

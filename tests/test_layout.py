@@ -129,16 +129,7 @@ def _cycle(stage: str) -> list[str] | None:
     return next((c for name in sorted(graph) if (c := visit(name, []))), None)
 
 
-@pytest.mark.parametrize(
-    "stage",
-    [
-        "formats",
-        pytest.param(
-            "store",
-            marks=pytest.mark.xfail(strict=False, reason="the store's cycles go with its façade"),
-        ),
-    ],
-)
+@pytest.mark.parametrize("stage", ["formats", "store"])
 def test_a_stage_has_no_import_cycle_even_for_type_checking(stage: str) -> None:
     assert _cycle(stage) is None
 
@@ -189,3 +180,73 @@ def test_importing_the_package_loads_nothing_else() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert set(out.stdout.split()) <= {"__future__", "music_tools"}, out.stdout
+
+
+#: the store's dialect side: only LibraryDatabase and its sub-objects reach it
+_STORE_INSIDES = ("store.engine", "store.sqlite_engine", "store.connection", "store.driver_errors")
+
+
+def _store_insides(source: str, package: list[str]) -> set[str]:
+    """The modules of the store's dialect side (or store.postgres) that a module of
+    `package` (["dupes"]) imports."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+            elif (node.module or "").startswith("music_tools."):
+                base = []
+            else:
+                continue
+            module = (node.module or "").removeprefix("music_tools").lstrip(".")
+            target = ".".join([*base, *module.split(".")] if module else base)
+            found.update([target, *(f"{target}.{alias.name}" for alias in node.names)])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.removeprefix("music_tools.") for a in node.names)
+    return {
+        name
+        for name in found
+        if name in _STORE_INSIDES or name == "store.postgres" or name.startswith("store.postgres.")
+    }
+
+
+def _engine_uses(source: str) -> list[int]:
+    """The lines where a module reads an `.engine` (or `._engine`) attribute."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr in ("engine", "_engine")
+    ]
+
+
+def _outside_the_store() -> list[Path]:
+    return [p for p in sorted(PACKAGE.rglob("*.py")) if "store" not in p.relative_to(PACKAGE).parts]
+
+
+def test_nothing_outside_the_store_imports_its_engine_or_a_dialect() -> None:
+    for module in _outside_the_store():
+        package = list(module.relative_to(PACKAGE).parts[:-1])
+        found = _store_insides(module.read_text(), package)
+        assert not found, f"{module.relative_to(PACKAGE)} imports {sorted(found)}"
+
+
+def test_nothing_outside_the_store_touches_a_database_engine() -> None:
+    """`db.engine` is the store's own: callers go through LibraryDatabase and its
+    sub-objects (`db.matching`, `db.fingerprints`, `db.indexing`, `db.scan_errors`)."""
+    for module in _outside_the_store():
+        uses = _engine_uses(module.read_text())
+        assert not uses, f"{module.relative_to(PACKAGE)} uses .engine on lines {uses}"
+
+
+def test_the_store_checks_see_a_dialect_import_and_an_engine() -> None:
+    source = (
+        "from ..store.postgres.engine import PostgresEngine\n"
+        "from ..store import engine\n"
+        "from music_tools.store.connection import open_sqlite\n"
+        "from ..store import LibraryDatabase\n"
+        "rows = db.engine.fetch('SELECT 1')\n"
+    )
+    found = _store_insides(source, ["dupes"])
+    assert {"store.postgres.engine", "store.engine", "store.connection"} <= found
+    assert _store_insides("from ..store import LibraryDatabase, RowState\n", ["dupes"]) == set()
+    assert _engine_uses(source) == [5]

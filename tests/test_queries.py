@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from factories import library_file
+from music_tools.errors import StoreError
 from music_tools.library import LibraryDatabase
 from music_tools.queries import SearchError, relocate, search
 
@@ -78,3 +79,19 @@ def test_a_lock_held_by_another_connection_is_announced_then_named(tmp_path: Pat
     holder.close()
     assert waited == ["wait"]
     assert type(raised.value).__name__ == "DatabaseLockedError"
+
+
+def test_relocating_onto_files_the_library_has_names_the_database(db: LibraryDatabase) -> None:
+    db.batch_insert_files([library_file(1, file_path="/old/a.flac", library_root="/old")])
+    db.batch_insert_files([library_file(2, file_path="/new/a.flac", library_root="/new")])
+    with pytest.raises(StoreError, match="the library already has files there") as raised:
+        relocate(db, "/old", "/new")
+    assert raised.value.path == db.path
+    assert str(raised.value).startswith(f"{db.path}: cannot relocate /old to /new")
+
+
+def test_a_store_error_is_made_one_way_with_a_path_and_a_reason() -> None:
+    assert str(StoreError("lib.db", "locked")) == "lib.db: locked"
+    assert str(StoreError("", "no database named")) == "no database named"
+    with pytest.raises(TypeError):
+        StoreError("a message alone")  # type: ignore[call-arg]

@@ -96,13 +96,8 @@ class ExtractError(_PathError):
 
 class StoreError(_PathError):
     """The database refused or lost a write, or could not be read or opened: `path` is the
-    database, `reason` what went wrong."""
-
-    def __init__(self, path: str | os.PathLike[str], reason: str | None = None) -> None:
-        if reason is None:  # StoreError("message"): no database named
-            super().__init__("", os.fspath(path))
-        else:
-            super().__init__(path, reason)
+    database (or the file whose row it refused; "" where none can be named, as for a URL
+    that cannot be read), `reason` what went wrong."""
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}" if self.path else self.reason

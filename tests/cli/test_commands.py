@@ -69,16 +69,16 @@ def test_relocate_to_a_folder_that_is_not_there_is_refused_unless_allowed(
     assert stats["roots"] == {str(unmounted): 2}
 
 
-def test_index_help_and_readme_explain_every_part_of_the_summary() -> None:
+def test_index_help_and_the_commands_page_explain_every_part_of_the_summary() -> None:
     counts = {f.name: i + 1 for i, f in enumerate(fields(IndexReport)) if f.type == "int"}
     line = render.index_summary(IndexReport(**counts))  # type: ignore[arg-type]
     parts = [part.split(" ", 1)[1] for part in line.split(";")[0].split(", ")]
     assert "back" in parts
     described = " ".join(invoke("index", "--help").output.split())
-    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    page = (Path(__file__).parents[2] / "docs" / "commands.md").read_text()
     for part in parts:
         assert f"{part} (" in described, (part, described)
-        assert f"`{part}`" in readme, part
+        assert f"`{part}`" in page, part
 
 
 def _hashes(db: Path) -> dict[str, tuple[str | None, str | None]]:

@@ -20,7 +20,6 @@ import pytest
 from audio_factory import Tags, make_audio
 from music_tools.dupes.actions import Action, Outcome, apply_actions, plan_group_actions
 from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
-from music_tools.store.matching import move_row
 
 COMMAND = (sys.executable, "-m", "music_tools")
 
@@ -59,7 +58,7 @@ def test_a_keeper_whose_row_no_longer_points_at_it_counts_as_gone(
     keeper = db.get_file_by_path(action.keep)
     assert keeper is not None and keeper.id is not None
     with db.atomic():  # another run moved the keeper's row away (its file is still seen)
-        move_row(db, keeper.id, str(tmp_path / "elsewhere" / "s0.wav"), None)
+        db.matching.move_row(keeper.id, str(tmp_path / "elsewhere" / "s0.wav"), None)
     (outcome,) = apply_actions(db, [action], None, apply=True)
     assert outcome.status == "skipped", outcome
     assert "the copy that stays" in outcome.reason

@@ -23,7 +23,6 @@ from music_tools.dupes.rules import (
 )
 from music_tools.identity.normalize import metadata_hash
 from music_tools.library import LibraryDatabase, LibraryFile, find_duplicates
-from music_tools.store.matching import groups_by_key
 
 ARTISTS = ["Massive Attack", "Massive Atack", "Masive Attack", "Massive Attak", "Mass Attack"]
 TITLES = [
@@ -94,7 +93,7 @@ def test_find_duplicates_fuzzy_on_a_large_bucket_matches_the_pairwise_rule(
 ) -> None:
     with LibraryDatabase(tmp_path / "library.db") as db:
         db.batch_insert_files(big_bucket(3_000, 7))
-        blocks = list(groups_by_key(db, "fuzzy_block"))
+        blocks = list(db.matching.groups_by_key("fuzzy_block"))
         assert max(len(block) for block in blocks) >= 2_000
         for block in blocks:
             assert fuzzy_pairs(block) == list(reference_pairs(block))

@@ -16,7 +16,6 @@ from audio_factory import Tags, make_audio
 from factories import library_file
 from music_tools.cli import ExitStatus, cli
 from music_tools.library import LibraryDatabase
-from music_tools.store.matching import is_library_root, mark_root_missing
 
 
 def invoke(*args: str | Path) -> Result:
@@ -144,10 +143,10 @@ def test_the_rows_of_a_vanished_root_are_found_by_their_root_and_marked_missing(
     db.batch_insert_files(library_file(i, root="/spare") for i in range(5))
     db.batch_insert_files(library_file(i, root="/spare2") for i in range(5, 8))  # same prefix
     db.batch_insert_files(library_file(i, root="/music") for i in range(8, 10))
-    assert is_library_root(db, "/spare") and not is_library_root(db, "/spa")
-    assert mark_root_missing(db, "/spare") == 5
-    assert mark_root_missing(db, "/spare") == 0  # a known root, its rows already missing
-    assert mark_root_missing(db, "/nowhere") is None
+    assert db.matching.is_library_root("/spare") and not db.matching.is_library_root("/spa")
+    assert db.matching.mark_root_missing("/spare") == 5
+    assert db.matching.mark_root_missing("/spare") == 0  # a known root, its rows already missing
+    assert db.matching.mark_root_missing("/nowhere") is None
     assert db.count_files() == 5 and db.count_files(active_only=False) == 10
 
 

@@ -20,7 +20,6 @@ from music_tools.dupes import KINDS, DuplicateChecker, find_duplicates
 from music_tools.identity.fpcalc import Fpcalc
 from music_tools.index import IndexInterrupted, Progress
 from music_tools.library import LibraryDatabase, LibraryIndexer
-from music_tools.store.fingerprints import stale_fingerprints
 
 pytestmark = requires_fpcalc
 
@@ -148,7 +147,7 @@ def test_a_changed_file_or_a_new_fingerprinter_is_fingerprinted_again(tmp_path: 
         assert changed is not None and changed.made == 1
         assert db.connection.execute("SELECT fingerprint FROM fingerprints").get != before
         db.connection.execute("UPDATE fingerprints SET algorithm = 'chromaprint1/fpcalc 0.9'")
-        assert len(stale_fingerprints(db, "chromaprint2/fpcalc 1.5.1")) == 1
+        assert len(db.fingerprints.stale("chromaprint2/fpcalc 1.5.1")) == 1
         terms = db.connection.execute("SELECT count(*) FROM fingerprint_terms").get
         assert terms > 0
 

@@ -76,7 +76,7 @@ def test_the_python_block_key_equals_the_indexed_sql_expression(
 
 def test_candidate_lookups_and_grouping_use_the_indexes(tmp_path: Path) -> None:
     from music_tools.library import LibraryDatabase
-    from music_tools.store.matching import KEY_EXPRESSIONS
+    from music_tools.store.keys import KEY_EXPRESSIONS
 
     with LibraryDatabase(tmp_path / "lib.db") as db:
         for expression in KEY_EXPRESSIONS.values():

@@ -16,12 +16,7 @@ from music_tools.cli.render import index_summary
 from music_tools.identity.fpcalc import Fpcalc, fingerprinter
 from music_tools.index import IndexInterrupted, Progress
 from music_tools.library import LibraryDatabase, LibraryIndexer
-from music_tools.store.fingerprints import (
-    FingerprintRow,
-    count_stale,
-    fingerprint_failures,
-    save_fingerprints,
-)
+from music_tools.store.fingerprints import FingerprintRow
 
 
 def _music(root: Path, count: int = 2) -> list[Path]:
@@ -47,7 +42,7 @@ def test_a_stopped_fpcalc_is_not_stored_and_the_next_run_tries_again(
     assert sorted(f.path for f in first.failures) == [str(p) for p in paths]
     assert all(f.transient and f.reason == "fpcalc was stopped (SIGKILL)" for f in first.failures)
     assert db.engine.fetch("SELECT count(*) FROM fingerprints") == [(0,)]
-    assert fingerprint_failures(db) == []
+    assert db.fingerprints.failures() == []
     again = _fingerprint(db, tmp_path / "music", fpcalc=Fpcalc(str(killed)))
     assert (again.failed, again.up_to_date) == (2, 0) and len(started(killed)) == 4
 
@@ -60,7 +55,7 @@ def test_a_lasting_failure_is_stored_listed_and_not_tried_again(
     first = _fingerprint(db, tmp_path / "music", fpcalc=Fpcalc(str(crash)))
     assert (first.made, first.without, first.failed) == (0, 2, 0)
     assert [f.reason for f in first.failures] == ["fpcalc crashed (SIGSEGV)"] * 2
-    listed = fingerprint_failures(db)
+    listed = db.fingerprints.failures()
     assert sorted(f.file_path for f in listed) == [str(p) for p in paths]
     assert {f.reason for f in listed} == {"fpcalc crashed (SIGSEGV)"}
     again = _fingerprint(db, tmp_path / "music", fpcalc=Fpcalc(str(crash)))
@@ -88,8 +83,7 @@ def test_only_failures_are_listed_not_silence_nor_stale_or_inactive_rows(
         )
         return row, []
 
-    save_fingerprints(
-        db,
+    db.fingerprints.save(
         [
             stored(silent, "no fingerprint: silent, constant or too short"),
             stored(broken, "cannot decode: Invalid data found when processing input"),
@@ -98,7 +92,7 @@ def test_only_failures_are_listed_not_silence_nor_stale_or_inactive_rows(
         ],
     )
     db.batch_mark_inactive([gone.file_path])
-    listed = fingerprint_failures(db)
+    listed = db.fingerprints.failures()
     assert [(f.file_path, f.reason) for f in listed] == [
         (broken.file_path, "cannot decode: Invalid data found when processing input")
     ]
@@ -129,4 +123,4 @@ def test_ctrl_c_while_fingerprinting_reports_the_index_done_and_the_prints_cut_s
     assert tail.startswith("interrupted after "), line
     assert "2 of 4 fingerprinted" in tail, line
     algorithm = fingerprinter(undecodable)
-    assert algorithm is not None and count_stale(db, algorithm) == 2
+    assert algorithm is not None and db.fingerprints.count_stale(algorithm) == 2

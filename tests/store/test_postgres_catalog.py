@@ -245,6 +245,20 @@ def test_machine_names_are_checked(postgres_url: str) -> None:
     assert "machine name" in done.stderr
 
 
+def test_the_library_takes_its_machine_as_told_not_from_the_environment(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MUSIC_TOOLS_MACHINE is the command line's to read (the dupes test above runs it);
+    the library is told `machine=`, else it is the host."""
+    import socket
+
+    monkeypatch.setenv("MUSIC_TOOLS_MACHINE", "from-the-environment")
+    with LibraryDatabase(postgres_url) as db:
+        assert db.machine == (socket.gethostname().split(".")[0] or "localhost")
+    with LibraryDatabase(postgres_url, machine="alpha") as db:
+        assert db.machine == "alpha"
+
+
 def test_machine_on_an_sqlite_library_is_a_usage_error(tmp_path: Path) -> None:
     done = run("stats", "--db", str(tmp_path / "x.db"), "--machine", "alpha")
     assert done.returncode == 2
@@ -410,7 +424,7 @@ def test_a_large_first_load_builds_the_same_indexes_and_rows(postgres_url: str) 
     """A load of BULK_LOAD_ROWS rows or more into an empty catalog builds its secondary
     indexes after the rows: the same indexes, the same rows, the bad rows still isolated,
     a path given twice still written once (the later one), and the lookups use them."""
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     count = BULK_LOAD_ROWS + 2_000
     files = [library_file(i) for i in range(count)]
@@ -440,7 +454,7 @@ def test_a_large_first_load_builds_the_same_indexes_and_rows(postgres_url: str) 
 
 
 def test_a_large_load_that_fails_leaves_the_indexes(postgres_url: str) -> None:
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     files = [library_file(i) for i in range(BULK_LOAD_ROWS + 10)]
 
@@ -464,21 +478,21 @@ def test_a_large_load_that_fails_leaves_the_indexes(postgres_url: str) -> None:
 def test_a_large_load_into_a_catalog_with_rows_keeps_its_indexes(postgres_url: str) -> None:
     """Another machine's rows are there (or its reader holds the table): the indexes stay,
     since others may be reading through them while this load runs."""
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     with LibraryDatabase(postgres_url, machine="beta") as other:
         other.batch_insert_files([library_file(i, root="/other") for i in range(10)])
     seen: list[str] = []
     with LibraryDatabase(postgres_url, machine="alpha") as db:
-        engine = db.engine
-        drop = engine._drop_secondary_indexes  # type: ignore[attr-defined]
+        writer = db.engine._writer  # type: ignore[attr-defined]
+        drop = writer._drop_secondary_indexes
 
         def watched(table: str) -> list[str] | None:
-            statements = drop(table)
+            statements: list[str] | None = drop(table)
             seen.append("dropped" if statements is not None else "kept")
             return statements
 
-        engine._drop_secondary_indexes = watched  # type: ignore[attr-defined]
+        writer._drop_secondary_indexes = watched
         db.batch_insert_files([library_file(i) for i in range(BULK_LOAD_ROWS)])
         assert db.count_files(active_only=False) == BULK_LOAD_ROWS + 10
     assert seen == ["kept"]
@@ -489,7 +503,7 @@ def test_a_large_first_load_while_another_session_reads_keeps_the_indexes(
 ) -> None:
     import psycopg
 
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     with LibraryDatabase(postgres_url, machine="alpha") as db:
         before = _index_names(db)
@@ -508,21 +522,21 @@ def test_a_large_lookup_reads_one_snapshot_on_two_connections(postgres_url: str)
     another process committed meanwhile."""
     import psycopg
 
-    from music_tools.store.postgres.engine import PARALLEL_KEYS
+    from music_tools.store.postgres.lookups import PARALLEL_KEYS
 
     files = [library_file(i) for i in range(PARALLEL_KEYS + 5_000)]
     paths = [f.file_path for f in files]
     with LibraryDatabase(postgres_url, machine="alpha") as db:
         db.batch_insert_files(files)
-        engine = db.engine
-        two_at_once = engine._two_at_once  # type: ignore[attr-defined]
+        second = db.engine._second  # type: ignore[attr-defined]
+        lookup = second.lookup
         parts_run: list[int] = []
 
-        def watched(query: str, parts: list[list[bytes]], helper: object) -> object:
+        def watched(main: object, helper: object, sql: str, parts: list[object]) -> object:
             parts_run.append(len(parts))
-            return two_at_once(query, parts, helper)
+            return lookup(main, helper, sql, parts)
 
-        engine._two_at_once = watched  # type: ignore[attr-defined]
+        second.lookup = watched
         found = db.batch_get_files_by_paths([*paths, "/music/not/there.flac"])
         assert sum(f is not None for f in found.values()) == len(files)
         assert found["/music/not/there.flac"] is None
@@ -543,7 +557,7 @@ def test_a_large_lookup_reads_one_snapshot_on_two_connections(postgres_url: str)
 
 
 def test_a_large_lookup_inside_a_write_sees_its_own_rows(postgres_url: str) -> None:
-    from music_tools.store.postgres.engine import PARALLEL_KEYS
+    from music_tools.store.postgres.lookups import PARALLEL_KEYS
 
     files = [library_file(i) for i in range(PARALLEL_KEYS + 1_000)]
     with LibraryDatabase(postgres_url, machine="alpha") as db, db.atomic():
@@ -555,18 +569,19 @@ def test_a_large_lookup_inside_a_write_sees_its_own_rows(postgres_url: str) -> N
 def test_a_large_lookup_without_a_second_connection_keeps_to_one(postgres_url: str) -> None:
     """The server has no connection to spare (here: the second one cannot log in): the
     lookup runs on the one it has, all rows found, no error."""
-    from music_tools.store.postgres.engine import PARALLEL_KEYS
+    from psycopg.conninfo import make_conninfo
+
+    from music_tools.store.postgres.connect import Server
+    from music_tools.store.postgres.lookups import PARALLEL_KEYS
 
     files = [library_file(i) for i in range(PARALLEL_KEYS + 10)]
     with LibraryDatabase(postgres_url, machine="alpha") as db:
         db.batch_insert_files(files)
-        engine = db.engine
-        from psycopg.conninfo import make_conninfo
-
-        engine._url = make_conninfo(postgres_url, password="not the password")  # type: ignore[attr-defined]
+        second = db.engine._second  # type: ignore[attr-defined]
+        second._server = Server(make_conninfo(postgres_url, password="not the password"))
         found = db.batch_get_files_by_paths(f.file_path for f in files)
         assert all(f is not None for f in found.values())
-        assert engine._second is None  # type: ignore[attr-defined]
+        assert second._conn is None
 
 
 def test_an_integer_too_large_for_its_column_is_refused_not_wrapped(postgres_url: str) -> None:
@@ -591,7 +606,7 @@ def test_a_large_lookup_never_waits_behind_a_lock_queued_for_its_own_table(
 
     import psycopg
 
-    from music_tools.store.postgres.engine import PARALLEL_KEYS
+    from music_tools.store.postgres.lookups import PARALLEL_KEYS
 
     files = [library_file(i) for i in range(PARALLEL_KEYS + 10)]
     with LibraryDatabase(postgres_url, machine="alpha", busy_timeout=5) as db:
@@ -620,7 +635,7 @@ def test_a_large_first_load_leaves_indexes_it_cannot_drop_and_still_loads(
 ) -> None:
     """An index the catalog did not make (here one behind a constraint) cannot be dropped:
     the load goes the usual way instead of failing."""
-    from music_tools.store.postgres.engine import BULK_LOAD_ROWS
+    from music_tools.store.postgres.writes import BULK_LOAD_ROWS
 
     with LibraryDatabase(postgres_url, machine="alpha") as db:
         db.engine.run(

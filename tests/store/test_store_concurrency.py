@@ -14,7 +14,8 @@ def _writer(path: str, offset: int, rows: int) -> int:
     written = 0
     with LibraryDatabase(path, busy_timeout=60) as db:
         for start in range(offset, offset + rows, 250):
-            written += db.batch_insert_files(library_file(i) for i in range(start, start + 250))
+            result = db.batch_insert_files(library_file(i) for i in range(start, start + 250))
+            written += result.written
     return written
 
 

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from factories import library_file
 from music_tools.library import LibraryDatabase
-from music_tools.store.fingerprints import (
-    FingerprintRow,
-    candidates_by_terms,
-    count_stale,
-    fingerprints_by_audio_keys,
-    fingerprints_by_ids,
-    save_fingerprints,
-    shared_term_pairs,
-    stale_fingerprints,
-)
+from music_tools.store.fingerprints import FingerprintRow
 
 ALGORITHM = "chromaprint2/test"
 
@@ -34,8 +25,7 @@ def _row(
 
 def test_candidates_come_from_shared_terms_most_shared_first(db: LibraryDatabase) -> None:
     a, b, c, d = _ids(db, 4)
-    save_fingerprints(
-        db,
+    db.fingerprints.save(
         [
             (_row(db, a), [1, 2, 3, 4]),
             (_row(db, b), [1, 2, 3, 9]),
@@ -43,23 +33,23 @@ def test_candidates_come_from_shared_terms_most_shared_first(db: LibraryDatabase
             (_row(db, d), [1, 7, 8, 9]),
         ],
     )
-    assert candidates_by_terms(db, [1, 2, 3, 4]) == [(a, 4), (b, 3), (c, 2)]
-    assert candidates_by_terms(db, [1, 2, 3, 4], min_shared=3, limit=1) == [(a, 4)]
+    assert db.fingerprints.candidates_by_terms([1, 2, 3, 4]) == [(a, 4), (b, 3), (c, 2)]
+    assert db.fingerprints.candidates_by_terms([1, 2, 3, 4], min_shared=3, limit=1) == [(a, 4)]
     db.batch_mark_inactive([library_file(0).file_path])
-    assert candidates_by_terms(db, [1, 2, 3, 4]) == [(b, 3), (c, 2)]
+    assert db.fingerprints.candidates_by_terms([1, 2, 3, 4]) == [(b, 3), (c, 2)]
 
 
 def test_saving_again_replaces_the_terms_and_deleting_the_row_drops_both(
     db: LibraryDatabase,
 ) -> None:
     (a,) = _ids(db, 1)
-    save_fingerprints(db, [(_row(db, a), [1, 2, 3])])
-    save_fingerprints(db, [(_row(db, a, b"\x02\x00\x00\x00"), [7, 8])])
-    assert candidates_by_terms(db, [1, 2, 3]) == []
-    assert candidates_by_terms(db, [7, 8]) == [(a, 2)]
-    assert fingerprints_by_ids(db, [a])[a].data == b"\x02\x00\x00\x00"
+    db.fingerprints.save([(_row(db, a), [1, 2, 3])])
+    db.fingerprints.save([(_row(db, a, b"\x02\x00\x00\x00"), [7, 8])])
+    assert db.fingerprints.candidates_by_terms([1, 2, 3]) == []
+    assert db.fingerprints.candidates_by_terms([7, 8]) == [(a, 2)]
+    assert db.fingerprints.by_ids([a])[a].data == b"\x02\x00\x00\x00"
     db.batch_delete_files([library_file(0).file_path])
-    assert fingerprints_by_ids(db, [a]) == {}
+    assert db.fingerprints.by_ids([a]) == {}
     assert db.engine.fetch("SELECT count(*) FROM fingerprint_terms") == [(0,)]
 
 
@@ -71,10 +61,12 @@ def test_pairs_share_at_least_two_terms_and_a_term_in_too_many_files_is_skipped(
     rows = [(_row(db, i), [common, 10 + n]) for n, i in enumerate(ids)]
     rows[1] = (_row(db, ids[1]), [common, 10, 11, 12])  # shares 10 with ids[0]
     rows[2] = (_row(db, ids[2]), [common, 10, 12, 13])  # shares 10, 12 with ids[1]
-    save_fingerprints(db, rows)
-    pairs = list(shared_term_pairs(db, min_shared=2, max_postings=5))
+    db.fingerprints.save(rows)
+    pairs = list(db.fingerprints.shared_term_pairs(min_shared=2, max_postings=5))
     assert pairs == [(ids[1], ids[2], 2)]
-    with_common = {(a, b) for a, b, _ in shared_term_pairs(db, min_shared=2, max_postings=6)}
+    with_common = {
+        (a, b) for a, b, _ in db.fingerprints.shared_term_pairs(min_shared=2, max_postings=6)
+    }
     assert (ids[0], ids[1]) in with_common and len(with_common) > 1
 
 
@@ -82,16 +74,16 @@ def test_a_fingerprint_is_stale_when_the_file_or_the_fingerprinter_changed(
     db: LibraryDatabase,
 ) -> None:
     a, b, c = _ids(db, 3)
-    assert count_stale(db, ALGORITHM) == 3
-    save_fingerprints(db, [(_row(db, a), [1]), (_row(db, b), [2]), (_row(db, c, None), [])])
-    assert count_stale(db, ALGORITHM) == 0  # "no fingerprint" is an answer too
+    assert db.fingerprints.count_stale(ALGORITHM) == 3
+    db.fingerprints.save([(_row(db, a), [1]), (_row(db, b), [2]), (_row(db, c, None), [])])
+    assert db.fingerprints.count_stale(ALGORITHM) == 0  # "no fingerprint" is an answer too
     with db.atomic():
         db.engine.run("UPDATE library_index SET file_size = file_size + 1 WHERE id = ?", (b,))
-    assert [s.file_id for s in stale_fingerprints(db, ALGORITHM)] == [b]
-    assert count_stale(db, "chromaprint3/test") == 3
-    assert [
-        s.file_id for s in stale_fingerprints(db, "chromaprint3/test", after_id=a, limit=1)
-    ] == [b]
+    assert [s.file_id for s in db.fingerprints.stale(ALGORITHM)] == [b]
+    assert db.fingerprints.count_stale("chromaprint3/test") == 3
+    assert [s.file_id for s in db.fingerprints.stale("chromaprint3/test", after_id=a, limit=1)] == [
+        b
+    ]
 
 
 def test_a_print_is_found_by_its_audio_when_current_active_and_of_this_algorithm(
@@ -110,8 +102,7 @@ def test_a_print_is_found_by_its_audio_when_current_active_and_of_this_algorithm
     stale_row.file_size += 1
     other_row = _row(db, other, b"\x04\x00\x00\x00")
     other_row.algorithm = "chromaprint1/old"
-    save_fingerprints(
-        db,
+    db.fingerprints.save(
         [
             (_row(db, silent, None), []),
             (_row(db, printed, b"\x02\x00\x00\x00"), [2]),
@@ -122,6 +113,6 @@ def test_a_print_is_found_by_its_audio_when_current_active_and_of_this_algorithm
     )
     db.batch_mark_inactive([library_file(5).file_path])
     keys = [shared, f"{3:032x}", f"{4:032x}", f"{5:032x}", "nothing"]
-    found = fingerprints_by_audio_keys(db, keys, ALGORITHM)
+    found = db.fingerprints.by_audio_keys(keys, ALGORITHM)
     assert list(found) == [shared]
     assert found[shared].data == b"\x02\x00\x00\x00" and found[shared].file_id == printed

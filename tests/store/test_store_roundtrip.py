@@ -79,7 +79,7 @@ def test_any_library_file_round_trips_through_every_batch_method(
     files: list[LibraryFile], changes: list[LibraryFile]
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp, LibraryDatabase(Path(tmp) / "t.db") as db:
-        assert db.batch_insert_files(iter(files), batch_size=7) == len(files)
+        assert db.batch_insert_files(iter(files), batch_size=7).written == len(files)
         found = db.batch_get_files_by_paths([f.file_path for f in files], batch_size=3)
         assert {p: replace(f, id=None) for p, f in found.items() if f} == {
             f.file_path: f for f in files
@@ -96,13 +96,13 @@ def test_any_library_file_round_trips_through_every_batch_method(
             replace(change, file_path=f.file_path)
             for f, change in zip(files, changes, strict=False)
         ]
-        assert db.batch_update_files(updated, batch_size=4) == len(files)
+        assert db.batch_update_files(updated, batch_size=4).written == len(files)
         found = db.batch_get_files_by_paths([f.file_path for f in files])
         assert [replace(found[f.file_path], id=None) for f in updated] == updated  # type: ignore[type-var]
 
         half = [f.file_path for f in files[::2]]
-        assert db.batch_mark_inactive(half) == len(half)
+        assert db.batch_mark_inactive(half).written == len(half)
         assert db.count_files() == len(files) - len(half)
-        assert db.batch_delete_files(half) == len(half)
+        assert db.batch_delete_files(half).written == len(half)
         assert db.count_files(active_only=False) == len(files) - len(half)
         assert all(v is None for v in db.batch_get_files_by_paths(half).values())

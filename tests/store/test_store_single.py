@@ -102,7 +102,7 @@ def test_opening_a_file_that_is_not_a_database_is_a_clear_store_error(tmp_path: 
 
 def test_scan_errors_are_kept_with_their_first_sighting_and_cleared(db: LibraryDatabase) -> None:
     first = ScanFailure("/m/bad.flac", "truncated FLAC stream", 10, 1, "/m", 100.0, 100.0)
-    assert db.scan_errors.record([first]) == 1
+    assert db.scan_errors.record([first]).written == 1
     later = replace(
         first, reason="not an audio file", file_size=11, first_seen_at=200.0, last_seen_at=200.0
     )
@@ -111,5 +111,5 @@ def test_scan_errors_are_kept_with_their_first_sighting_and_cleared(db: LibraryD
     assert list(stored) == ["/m/bad.flac"]
     assert stored["/m/bad.flac"] == replace(later, first_seen_at=100.0)
     assert len(db.scan_errors) == 1 and list(db.scan_errors) == [stored["/m/bad.flac"]]
-    assert db.scan_errors.clear(["/m/bad.flac"]) == 1
+    assert db.scan_errors.clear(["/m/bad.flac"]).written == 1
     assert len(db.scan_errors) == 0

@@ -21,9 +21,8 @@ from rich.console import Console
 from ..errors import MusicToolsError, StoreError
 from ..identity.fpcalc import Fpcalc, version_problem
 from ..queries import SearchError
-from ..store import LibraryDatabase
-from ..store.connection import DEFAULT_BUSY_TIMEOUT_S
-from ..store.database import check_target, is_postgres_url
+from ..store import DEFAULT_BUSY_TIMEOUT_S, LibraryDatabase
+from ..store.target import check_target, is_postgres_url
 from ..util import printable_path
 from .output import settle_stdout, writing_stdout
 from .render import one_line
@@ -256,7 +255,8 @@ def open_db(
             readonly=not (create or write),
             busy_timeout=_busy_timeout(),
             on_wait=_say_waiting,
-            machine=machine,
+            # --machine's environment variable, for the commands without the option
+            machine=machine or os.environ.get("MUSIC_TOOLS_MACHINE") or None,
         ) as db:
             db.view = view
             yield db

@@ -16,8 +16,6 @@ from ..identity.fpcalc import DEFAULT_FPCALC, INSTALL_HINT
 from ..index import IndexInterrupted, LibraryIndexer
 from ..queries import library_stats, relocate, search
 from ..scan import ScanOptions
-from ..store.fingerprints import fingerprint_failures
-from ..store.matching import is_library_root
 from ..util import printable_path
 from . import render
 from .app import (
@@ -105,7 +103,7 @@ def index(
         index_progress(errors, quiet or as_json) as on_progress,
     ):
         for path in gone:  # a folder that vanished is refused unless it was a library root
-            if not is_library_root(db, os.path.abspath(path)):
+            if not db.matching.is_library_root(os.path.abspath(path)):
                 raise click.UsageError(f"{path}: no such folder")
         indexer = LibraryIndexer(
             db,
@@ -207,7 +205,7 @@ def errors(db_path: Target, machine: str | None, as_json: bool) -> None:
     """
     with open_db(db_path, machine=machine) as db:
         failures = list(db.scan_errors)
-        unheard = fingerprint_failures(db)
+        unheard = db.fingerprints.failures()
     with writing_stdout():
         if as_json:
             records = [render.failure_record(f) for f in failures]

@@ -33,7 +33,6 @@ from send2trash import send2trash
 from ..errors import ExtractError, ExtractKind, os_reason
 from ..read.extract import damage_of
 from ..store import LibraryDatabase
-from ..store.matching import move_row, row_is_at
 from ..util import is_inside, printable_path
 from .action_log import library_of, read_log, write_record
 from .model import DuplicateGroup, DuplicateResult
@@ -253,7 +252,7 @@ def _still_safe(db: LibraryDatabase | None, action: Action) -> str:
     problem = _guard(action, set())
     if problem or db is None or action.keep_row_id is None:
         return problem
-    if not row_is_at(db, action.keep_row_id, action.keep):
+    if not db.matching.row_is_at(action.keep_row_id, action.keep):
         return (
             f"the copy that stays ({printable_path(action.keep)}) is no longer in the "
             "library (moved out or gone); left alone"
@@ -300,7 +299,9 @@ def _act(db: LibraryDatabase | None, action: Action, target: str | None) -> str:
             return problem
         if db is not None and action.row_id is not None:
             if target is not None:  # moved out of the library: kept, for undo, but inactive
-                move_row(db, action.row_id, target, action.target_root, [action.path], active=False)
+                db.matching.move_row(
+                    action.row_id, target, action.target_root, [action.path], active=False
+                )
             else:
                 db.batch_mark_inactive([action.path])
         if target is not None:
@@ -428,5 +429,5 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     if db is not None and action.row_id is not None:
         with db.atomic():
             current = [p for p in (target, source) if p]
-            move_row(db, action.row_id, source, action.root, current, active=True)
+            db.matching.move_row(action.row_id, source, action.root, current, active=True)
     return Outcome(action, status, reason, target)

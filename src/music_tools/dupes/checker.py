@@ -20,7 +20,6 @@ from ..models import FileEntry, LibraryFile
 from ..read.pool import read_in_pool
 from ..store import LibraryDatabase
 from ..store.blocking import block_key
-from ..store.matching import files_by_keys
 from ..util import printable_path
 from .compare import compare
 from .groups import find_duplicates
@@ -154,7 +153,7 @@ class DuplicateChecker:
             },
             "fuzzy_block": {k for f in files if (k := block_key(f.artist, f.title))},
         }
-        found = files_by_keys(self.db, {kind: keys for kind, keys in keyed.items() if keys})
+        found = self.db.matching.files_by_keys({kind: keys for kind, keys in keyed.items() if keys})
         self.lookup_seconds += time.perf_counter() - started
         candidates: dict[str, tuple[Rows, Rows]] = {}
         own: dict[str, LibraryFile] = {}

@@ -18,7 +18,6 @@ from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
-from ..store.matching import album_counts, groups_by_key
 from .fuzzy import fuzzy_pairs
 from .hashes import HashCache
 from .joining import Edge, Joined, Pairs, join
@@ -49,12 +48,12 @@ def find_duplicates(
     cache = HashCache(db)
     prints = FingerprintCache(db, on_failure=on_fingerprint_failure, fpcalc=fpcalc)
     if wanted & {"exact", "same_audio"}:
-        for group in groups_by_key(db, "audio_key"):
+        for group in db.matching.groups_by_key("audio_key"):
             pairs.edges += _audio_edges(_register(files, group), cache, wanted)
     if "same_song" in wanted:
         runs: list[list[LibraryFile]] = []
         for key in ("metadata_hash", "musicbrainz_recording_id"):
-            for group in groups_by_key(db, key):
+            for group in db.matching.groups_by_key(key):
                 if key == "musicbrainz_recording_id" or names_a_song(group[0]):
                     runs += _song_runs(_register(files, group))
         families = [_families(run) for run in runs]
@@ -69,7 +68,7 @@ def find_duplicates(
     if "fuzzy" in wanted:
         alike = [
             pair
-            for group in groups_by_key(db, "fuzzy_block")
+            for group in db.matching.groups_by_key("fuzzy_block")
             for pair in fuzzy_pairs(_register(files, group))
         ]
         _add_heard_fuzzy(pairs, alike, prints)
@@ -212,7 +211,7 @@ def _groups(
     folders = {
         _folder(f) for order, _ in ranked if len(peers := best_copies(order)) > 1 for f in peers
     }
-    rules = keeper_rules(roots, album_counts(db, folders) if folders else {})
+    rules = keeper_rules(roots, db.matching.album_counts(folders) if folders else {})
     for order, kind in ranked:
         yield _with_keeper(order, kind, joined, rules)
 

@@ -13,7 +13,7 @@ from ..identity import keys
 from ..models import LibraryFile
 from ..read.extract import payload_of
 from ..store import LibraryDatabase
-from ..store.matching import HashUpdate, cache_full_hashes
+from ..store.matching import HashUpdate
 
 __all__ = ["HashCache"]
 
@@ -85,4 +85,4 @@ class HashCache:
             for row_id, f in self._dirty.items()
         ]
         self._dirty.clear()
-        return cache_full_hashes(self.db, updates)
+        return self.db.matching.cache_full_hashes(updates)

@@ -17,22 +17,15 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..errors import StoreError
 from ..identity.fingerprint import Alignment, align, terms
 from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc, fingerprint_many, fingerprinter
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
-from ..store.fingerprints import (
-    FingerprintRow,
-    fingerprints_by_audio_keys,
-    fingerprints_by_ids,
-    save_fingerprints,
-)
+from ..store.fingerprints import FingerprintRow
 
 __all__ = ["FingerprintCache"]
 
-CACHE_WAIT_S = 0.5
 _Key = tuple[str, int, int]
 #: what one audio gave: (print, duration, why none, whether that reason is transient)
 _Heard = tuple[bytes | None, float | None, str | None, bool]
@@ -103,7 +96,7 @@ class FingerprintCache:
     def _stored(self, wanted: dict[_Key, LibraryFile]) -> list[LibraryFile]:
         """Take the stored prints still valid, the file's own or its audio's; the files
         left without one."""
-        stored = fingerprints_by_ids(self.db, (f.id for f in wanted.values() if f.id))
+        stored = self.db.fingerprints.by_ids(f.id for f in wanted.values() if f.id)
         missing: list[LibraryFile] = []
         for key, file in wanted.items():
             row = stored.get(file.id or -1)
@@ -121,7 +114,7 @@ class FingerprintCache:
                 missing.append(file)
         keys = {f.audio_key for f in missing if f.audio_key and f.audio_key not in self._by_audio}
         if keys and self.algorithm is not None:
-            for audio_key, row in fingerprints_by_audio_keys(self.db, keys, self.algorithm).items():
+            for audio_key, row in self.db.fingerprints.by_audio_keys(keys, self.algorithm).items():
                 self._by_audio[audio_key] = (row.data, row.duration, row.reason, False)
         return missing
 
@@ -180,10 +173,4 @@ class FingerprintCache:
     def flush(self) -> int:
         """Write the library rows' new fingerprints back; how many were stored."""
         rows, self._dirty = self._dirty, []
-        if not rows or self.db.readonly:
-            return 0
-        try:  # an indexer writing: skip, not wait
-            with self.db.engine.impatient(CACHE_WAIT_S):
-                return save_fingerprints(self.db, rows)
-        except StoreError:
-            return 0
+        return self.db.fingerprints.cache(rows)  # an indexer writing: skipped, not waited for

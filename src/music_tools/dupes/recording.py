@@ -15,12 +15,6 @@ from collections.abc import Callable
 from ..identity.fingerprint import align, confidence, terms
 from ..models import LibraryFile
 from ..store import LibraryDatabase
-from ..store.fingerprints import (
-    candidates_by_terms,
-    files_by_ids,
-    fingerprints_by_ids,
-    shared_term_pairs,
-)
 from ..util import printable_path
 from .joining import Edge
 from .model import Match
@@ -42,8 +36,10 @@ def recording_matches(
     data = prints.get(file)
     if data is None:
         return [], []
-    found = candidates_by_terms(db, terms(data))
-    rows = [row for row in files_by_ids(db, [i for i, _ in found]).values() if not skip(row)]
+    found = db.fingerprints.candidates_by_terms(terms(data))
+    rows = [
+        row for row in db.fingerprints.files_by_ids([i for i, _ in found]).values() if not skip(row)
+    ]
     prints.prefetch(rows)
     matches: list[Match] = []
     near_misses: list[str] = []
@@ -82,10 +78,10 @@ def recording_edges(
 
     Only stored fingerprints count (made by `algorithm`, from the file as its row
     records it): `index --fingerprint` makes them."""
-    pairs = [(a, b) for a, b, _ in shared_term_pairs(db)]
+    pairs = [(a, b) for a, b, _ in db.fingerprints.shared_term_pairs()]
     ids = {i for pair in pairs for i in pair}
-    files = files_by_ids(db, ids)
-    stored = fingerprints_by_ids(db, files)
+    files = db.fingerprints.files_by_ids(ids)
+    stored = db.fingerprints.by_ids(files)
     valid = {
         i: row.data
         for i, row in stored.items()

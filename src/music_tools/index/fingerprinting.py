@@ -16,12 +16,7 @@ from ..identity.fingerprint import terms
 from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc, fingerprint_many, fingerprinter
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..store import LibraryDatabase
-from ..store.fingerprints import (
-    FingerprintRow,
-    count_stale,
-    save_fingerprints,
-    stale_fingerprints,
-)
+from ..store.fingerprints import FingerprintRow
 from .report import FingerprintReport, Progress
 
 __all__ = ["fingerprint_library", "fingerprint_rows"]
@@ -36,7 +31,7 @@ def _stale_paths(db: LibraryDatabase, algorithm: str, ids: deque[int]) -> Iterat
     after the previous one was written is still right); each row's id is queued in `ids`
     as its path is handed out (outcomes come back in the same order)."""
     after = 0
-    while page := stale_fingerprints(db, algorithm, after, PAGE_ROWS):
+    while page := db.fingerprints.stale(algorithm, after, PAGE_ROWS):
         for stale in page:
             ids.append(stale.file_id)
             yield stale.path
@@ -78,7 +73,7 @@ def fingerprint_library(
     algorithm = fingerprinter(fpcalc)
     if algorithm is None:
         raise RuntimeError("fpcalc is not installed")  # the command line checks first
-    total = report.total = count_stale(db, algorithm)
+    total = report.total = db.fingerprints.count_stale(algorithm)
     report.up_to_date = db.count_files() - total
     pending: list[tuple[FingerprintRow, list[int]]] = []
     last_commit = time.monotonic()
@@ -92,10 +87,10 @@ def fingerprint_library(
                 pending += fingerprint_rows([outcome], [file_id], algorithm)
             on_progress(Progress("fingerprint", report.done, max(total, report.done)))
             if len(pending) >= COMMIT_ROWS or time.monotonic() - last_commit > COMMIT_SECONDS:
-                save_fingerprints(db, pending)
+                db.fingerprints.save(pending)
                 pending, last_commit = [], time.monotonic()
     finally:
-        save_fingerprints(db, pending)  # Ctrl-C too: what was fingerprinted is kept
+        db.fingerprints.save(pending)  # Ctrl-C too: what was fingerprinted is kept
         report.elapsed_s = time.monotonic() - started
     return report
 

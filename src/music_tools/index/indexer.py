@@ -20,7 +20,6 @@ from ..read import ExtractBatch
 from ..read.pool import read_in_pool
 from ..scan import ScanOptions, normalize_roots
 from ..store import LibraryDatabase
-from ..store.matching import mark_root_missing
 from .fingerprinting import fingerprint_library
 from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
@@ -104,7 +103,7 @@ class LibraryIndexer:
                 pass
             except OSError:
                 continue
-            marked = mark_root_missing(self.db, root)
+            marked = self.db.matching.mark_root_missing(root)
             if marked is not None:
                 report.gone_roots[root] = marked
                 report.missing += marked
@@ -192,7 +191,7 @@ class LibraryIndexer:
         now = time.time()
         with self.db.atomic():
             self.db.batch_delete_files(move.new.file_path for move in moves)
-            self.db.relink_files((move.old_id, move.new) for move in moves)
+            self.db.indexing.relink_files((move.old_id, move.new) for move in moves)
             for move in moves:
                 del diff.missing[move.old_path]
                 if (move.new.indexed_at or 0) >= run_started_at:
@@ -205,7 +204,7 @@ class LibraryIndexer:
             self.db.scan_errors.record(
                 replace(f, first_seen_at=now, last_seen_at=now) for f in diff.scan_failures
             )
-            self.db.set_meta(ARRIVALS_KEY, self.db.max_id())
+            self.db.set_meta(ARRIVALS_KEY, self.db.indexing.max_id())
         if report.new + report.updated + report.moved + report.missing >= _OPTIMIZE_AFTER:
             self.db.optimize()
 

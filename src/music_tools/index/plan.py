@@ -64,13 +64,13 @@ class Diff:
     def _root(self, root: str) -> Iterator[FileEntry]:
         recorded = self.db.scan_errors.under(root)
         self.recorded_errors.update(recorded)
-        known = self.db.has_rows_under(root)  # a first index asks nothing more
+        known = self.db.indexing.has_rows_under(root)  # a first index asks nothing more
         seen: set[str] = set()
         unreadable: list[str] = []
         last_progress = 0.0
         for batch in _batches(scan_folders(root, self.options)):
             listed = [folder.folder for folder in batch if folder.listed]
-            rows = self.db.rows_in_directories(listed) if known else {}
+            rows = self.db.indexing.rows_in_directories(listed) if known else {}
             for folder in batch:
                 seen.add(folder.folder)
                 if not folder.listed:
@@ -150,11 +150,11 @@ class Diff:
         """Rows of folders the walk never met: gone, unless under a folder it could not list."""
         vanished = [
             folder
-            for folder in self.db.directories_under(root)
+            for folder in self.db.indexing.directories_under(root)
             if folder not in seen and not any(is_inside(folder, bad) for bad in unreadable)
         ]
         for folders in chunks(vanished, _BATCH_FOLDERS):
-            self._gone(self.db.rows_in_directories(folders))
+            self._gone(self.db.indexing.rows_in_directories(folders))
 
 
 def _batches(folders: Iterable[FolderScan]) -> Iterator[list[FolderScan]]:

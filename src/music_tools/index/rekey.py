@@ -14,9 +14,9 @@ def refresh_metadata_keys(db: LibraryDatabase) -> int:
 
     Run by the indexer each time it opens a library; once done, it costs one look-up in an index.
     """
-    stale = db.metadata_keys_older_than(NORMALIZATION_VERSION)
+    stale = db.indexing.metadata_keys_older_than(NORMALIZATION_VERSION)
     keys = (
         (metadata_hash(artist, title, path), NORMALIZATION_VERSION, row_id)
         for row_id, artist, title, path in stale
     )
-    return int(db.set_metadata_keys(keys)) if stale else 0
+    return int(db.indexing.set_metadata_keys(keys)) if stale else 0

@@ -51,7 +51,7 @@ class Writer:
             self.db.scan_errors.record([*self.failures, *rejected])
             refused = {failure.file_path for failure in rejected}
             self.db.scan_errors.clear([path for path in self.cleared if path not in refused])
-            self.db.reactivate_files(self.returning, time.time())
+            self.db.indexing.reactivate_files(self.returning, time.time())
             self.db.batch_mark_inactive(self.deactivated)
         self.written += len(self.upserts)
         self.upserts, self.failures, self.cleared, self.returning = [], [], [], []

@@ -16,24 +16,24 @@ from typing import Any, Generic, TypeVar
 import apsw
 
 from ..errors import StoreError
+from .sql import ItemWrite
 
-__all__ = ["BatchResult", "RowError", "execute_isolated", "safe_key"]
+__all__ = ["ROW_ERRORS", "BatchResult", "RowError", "execute_isolated", "not_an_item", "safe_key"]
 
 T = TypeVar("T")
 
-#: Errors that belong to one row (a value that cannot be bound, a constraint it
-#: breaks, an item that is not a LibraryFile). Anything else is about the database
-#: itself (locked, full, corrupt): it propagates, and the transaction around the call
-#: turns it into a StoreError naming the database.
+#: Errors that belong to one row's data: a constraint it breaks, a value too large, text
+#: that cannot be encoded. An item that is not what the write takes (None, a str where a
+#: LibraryFile goes) is the caller's mistake: a TypeError (see `not_an_item`). Anything
+#: else is about the database itself (locked, full, corrupt): it propagates, and the
+#: transaction around the call turns it into a StoreError naming the database.
 ROW_ERRORS: tuple[type[BaseException], ...] = (
     apsw.ConstraintError,
     apsw.MismatchError,
     apsw.TooBigError,
     apsw.RangeError,
-    ValueError,
-    TypeError,
     OverflowError,
-    AttributeError,
+    UnicodeEncodeError,
 )
 
 
@@ -49,8 +49,9 @@ class RowError:
 class BatchResult:
     """What a batch write did: how many rows it wrote, and the rows it skipped, with why.
 
-    `int(result)` is the count, and a result compares and adds as that count, so code
-    written against the seed's API (which returned an int) keeps working.
+    The seed's API returned the count: `int(result)` is that count and a result prints as
+    it (`f"Inserted {result} files"`), but it is not an int: compare `result.written`.
+    Two results add up (`written` summed, `failures` joined).
     """
 
     written: int = 0
@@ -61,35 +62,21 @@ class BatchResult:
 
     __index__ = __int__
 
-    def __add__(self, other: object) -> Any:
-        if isinstance(other, BatchResult):
-            return BatchResult(self.written + other.written, self.failures + other.failures)
-        return self.written + other if isinstance(other, int) else NotImplemented
+    def __str__(self) -> str:
+        return str(self.written)
 
-    def __radd__(self, other: object) -> Any:
-        return other + self.written if isinstance(other, int) else NotImplemented
+    def __format__(self, spec: str) -> str:
+        return format(self.written, spec)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, BatchResult):
-            return (self.written, self.failures) == (other.written, other.failures)
-        if isinstance(other, int):
-            return self.written == other
-        return NotImplemented
+    def __add__(self, other: BatchResult) -> BatchResult:
+        if not isinstance(other, BatchResult):
+            return NotImplemented
+        return BatchResult(self.written + other.written, self.failures + other.failures)
 
-    def __hash__(self) -> int:
-        return hash((self.written, self.failures))
 
-    def __lt__(self, other: int | BatchResult) -> bool:
-        return self.written < int(other)
-
-    def __le__(self, other: int | BatchResult) -> bool:
-        return self.written <= int(other)
-
-    def __gt__(self, other: int | BatchResult) -> bool:
-        return self.written > int(other)
-
-    def __ge__(self, other: int | BatchResult) -> bool:
-        return self.written >= int(other)
+def not_an_item(item: object) -> TypeError:
+    """The error for an item a write cannot take at all (its values could not be read)."""
+    return TypeError(f"not an item this write takes: {repr(item)[:100]} ({type(item).__name__})")
 
 
 _NOTHING: Any = object()
@@ -121,18 +108,11 @@ def describe_error(exc: BaseException) -> str:
 
 
 def execute_isolated(
-    conn: apsw.Connection,
-    sql: str,
-    items: Iterable[T],
-    to_params: Callable[[T], Sequence[Any]],
-    key_of: Callable[[Any], str],
-    repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
+    conn: apsw.Connection, name: str, sql: str, items: Iterable[T], job: ItemWrite
 ) -> BatchResult:
-    """Run `sql` once per item inside the caller's transaction; skip and report bad rows.
-
-    `repair`, when given, gets one more try at a row that failed with UnicodeEncodeError
-    (a non-UTF-8 path) before the row is reported.
-    """
+    """Run `sql` (`job`'s statement) once per item inside the caller's transaction; skip
+    and report bad rows (`job.repair` has one more try at a row whose text was refused)."""
+    to_params, key_of, repair = job.to_params, job.key_of, job.repair
     iterator = iter(items)
     tracker: _Tracker[T] = _Tracker(to_params)
     written = 0
@@ -142,11 +122,13 @@ def execute_isolated(
         before = conn.total_changes()
         try:
             conn.executemany(sql, tracker.feed(iterator), prepare_flags=_PERSISTENT)
+        except AttributeError as exc:  # to_params could not read the item
+            raise not_an_item(tracker.current) from exc
         except ROW_ERRORS as exc:
             written += conn.total_changes() - before
             item = tracker.current
             if item is _NOTHING or not conn.in_transaction:
-                raise StoreError(f"batch write failed: {describe_error(exc)}") from exc
+                raise StoreError(name, f"batch write failed: {describe_error(exc)}") from exc
             if repair is not None and isinstance(exc, UnicodeEncodeError):
                 try:
                     before = conn.total_changes()

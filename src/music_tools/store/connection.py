@@ -1,38 +1,24 @@
-"""Opening a SQLite library: pragmas, schema upgrade, transactions.
+"""Opening a SQLite library: pragmas, schema upgrade, read-only opens.
 
-The store talks to SQLite through apsw rather than the standard library's sqlite3: the
-latter releases and re-takes the GIL around every column it reads, which caps a 31-column
-row fetch at about 165,000 rows/s on the benchmark machine even before any object is built;
-apsw reads the same rows at about 250,000/s, prepares executemany statements once, and
-brings its own current SQLite whatever the operating system ships.
+Through apsw, not the standard library's sqlite3, which releases and re-takes the GIL
+around every column it reads: apsw reads rows faster, prepares executemany statements once,
+and brings a current SQLite (the Store benchmark's bare baseline is sqlite3:
+docs/benchmarks.md).
 
-Pragmas, each measured on the XLARGE benchmark (100,000 rows, 2 cores):
-- journal_mode=WAL: readers never block the writer and the writer never blocks readers;
-  a commit appends to the WAL instead of rewriting pages in place. Its `-wal` and `-shm`
-  files stay once the last connection closes (emptied: see `_keep_wal_files`).
-- synchronous=NORMAL: in WAL mode a commit is durable across an application crash and
-  only the last transactions can be lost on power failure; FULL fsyncs every commit.
-- cache_size=-32768 (32 MiB, allocated only as used): SQLite's own page cache is private
-  memory that grows to its cap over a long run, while pages it evicts are re-read from the
-  operating system's page cache for the price of a system call. Measured by inserting a
-  million rows with random keys in commits of 500 (as the indexer does): 8 MiB 5,308
-  rows/s (peak 38 MiB), 32 MiB 6,218 rows/s (63 MiB), 256 MiB 5,355 rows/s (334 MiB), all
-  within this machine's noise; 32 MiB keeps a million-file index well inside its memory
-  budget at no measurable cost. Re-measured since a first index builds its key indexes at
-  the end (deferred_indexes.py), a million rows loaded and indexed: 8 MiB 20.2 s (peak
-  123 MiB), 32 MiB 20.0 s (167 MiB), 128 MiB 22.7 s (268 MiB); the sorts of CREATE INDEX
-  gain nothing from a larger cache either. Those sorts run with temp_store=FILE: what
-  exceeds the cache spills to a temporary file instead of memory (peak 100 MiB instead of
-  167 MiB for that million, 4.8 s to build instead of 5.5 s).
-- no mmap_size: mapped pages count as the process's resident memory once touched, and
-  reads through the page cache were no slower here (the same million-row load with
-  mmap_size=256 MiB: 24.2 s, peak 423 MiB).
-- `PRAGMA optimize` after an index run that wrote many rows (see LibraryIndexer), so the
-  query planner has statistics for a large library; it analyzes only what changed a lot.
-- temp_store=MEMORY: the ephemeral tables that IN-lists and sorts build stay off disk.
+Pragmas, each chosen on the XLARGE benchmark (docs/benchmarks.md, Store):
+- journal_mode=WAL: readers never block the writer, nor the writer readers. Its `-wal` and
+  `-shm` files stay once the last connection closes (emptied: see `_keep_wal_files`).
+- synchronous=NORMAL: in WAL mode durable across an application crash; FULL would fsync
+  every commit.
+- cache_size=-32768 (32 MiB, allocated as used): as fast as 8 or 256 MiB here, and a
+  million-file index stays well inside its memory budget.
+- temp_store=MEMORY: the ephemeral tables of IN-lists and sorts stay off disk (an index
+  build spills to a file instead, see deferred_indexes.sorts_spilling).
+- no mmap_size: mapped pages count as the process's resident memory, and were no faster.
 - foreign_keys=ON: enforce references where later schema versions add them.
 - busy handler: a second writer waits for the lock (saying so after a second, through
-  `on_wait`) instead of failing at once, and gives up after the busy timeout.
+  `on_wait`), up to the busy timeout.
+`PRAGMA optimize` runs after an index run that wrote many rows (see LibraryIndexer).
 
 Read-only opens (`readonly=True`, for commands that only read) use `mode=ro`: nothing is
 created, migrated or switched to WAL. SQLite reads a WAL database read-only through its
@@ -48,8 +34,7 @@ import ctypes
 import os
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import apsw
@@ -57,12 +42,10 @@ import apsw
 from ..errors import NotALibraryError, SchemaError, StoreError
 from .deferred_indexes import indexes_pending, restore_indexes, sorts_spilling
 from .driver_errors import store_error, translated
-from .engine import READ_SNAPSHOT_WRITE
 from .schema import LATEST_VERSION, migrate, user_version
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "WAIT_NOTICE_S", "Transactions", "open_sqlite"]
+__all__ = ["WAIT_NOTICE_S", "open_sqlite"]
 
-DEFAULT_BUSY_TIMEOUT_S = 60.0
 CACHE_SIZE_KIB = 32_768
 #: After this long waiting for another process's lock, `on_wait` is called (once).
 WAIT_NOTICE_S = 1.0
@@ -211,88 +194,6 @@ def _wait_politely(
         return True
 
     conn.set_busy_handler(busy)
-
-
-class Transactions:
-    """Nesting transactions on one connection.
-
-    The outermost `atomic()` is BEGIN IMMEDIATE ... COMMIT (taking the write lock up
-    front, so a busy database waits for the busy timeout instead of failing when a read
-    transaction tries to upgrade); an inner one is a SAVEPOINT. Any exception rolls the
-    block back and is re-raised: a block that raised never commits. A driver error inside
-    either kind of block leaves it as a StoreError naming the database.
-    """
-
-    __slots__ = ("_conn", "_depth", "_reading", "path")
-
-    def __init__(self, conn: apsw.Connection, path: str = "") -> None:
-        self._conn = conn
-        self._depth = 0
-        self._reading = False
-        self.path = path
-
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        if self._reading:
-            raise StoreError(self.path, READ_SNAPSHOT_WRITE)
-        if self._depth > 0:
-            with self._savepoint():
-                yield
-            return
-        conn = self._conn
-        with translated(self.path):
-            conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield
-        except apsw.Error as exc:
-            _rollback(conn)
-            raise store_error(self.path, exc) from exc
-        except BaseException:
-            _rollback(conn)
-            raise
-        else:
-            try:
-                conn.execute("COMMIT")
-            except apsw.Error as exc:
-                _rollback(conn)
-                raise store_error(self.path, exc) from exc
-        finally:
-            self._depth = 0
-
-    @contextmanager
-    def _savepoint(self) -> Iterator[None]:
-        name = f"atomic_{self._depth}"
-        conn = self._conn
-        conn.execute(f"SAVEPOINT {name}")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute(f"ROLLBACK TO {name}")
-                conn.execute(f"RELEASE {name}")
-            raise
-        else:
-            conn.execute(f"RELEASE {name}")
-        finally:
-            self._depth -= 1
-
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """A read transaction: every query inside sees the same committed state."""
-        if self._depth > 0:
-            yield
-            return
-        conn = self._conn
-        try:
-            with translated(self.path):
-                conn.execute("BEGIN DEFERRED")
-                self._depth, self._reading = 1, True
-                yield
-        finally:
-            self._depth, self._reading = 0, False
-            _rollback(conn)
 
 
 def _rollback(conn: apsw.Connection) -> None:

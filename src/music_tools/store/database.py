@@ -4,168 +4,49 @@ PostgreSQL (see engine.py for what differs between them)."""
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from operator import attrgetter
-from types import TracebackType
-from typing import Any, Literal, NamedTuple
+from typing import Any
 
 from ..errors import StoreError
 from ..models import LibraryFile
 from ..util import chunks
 from .batch import BatchResult
-from .connection import DEFAULT_BUSY_TIMEOUT_S
-from .engine import Engine, Write
+from .engine import Engine
+from .fingerprints import Fingerprints
+from .indexing import Indexing, RowState
+from .keys import HashType, hash_column
+from .matching import Matching
 from .operation import BatchOperation, OperationType
-from .rows import COLUMNS, decode_path, files_from_rows, gc_paused, path_repairer
+from .rows import COLUMNS, files_from_rows, gc_paused, path_repairer
 from .scan_errors import ScanErrorTable
-from .sqlite_engine import SqliteEngine
+from .sql import TABLE, ItemWrite, Write, both, where
+from .target import open_engine
+from .writes import write_many
 
-__all__ = [
-    "HASH_COLUMNS",
-    "TABLE",
-    "HashType",
-    "LibraryDatabase",
-    "RowState",
-    "both",
-    "check_target",
-    "is_postgres_url",
-    "where",
-]
-
-
-class RowState(NamedTuple):
-    """What the indexer's diff needs of a row."""
-
-    id: int
-    file_size: int | None
-    file_mtime_ns: int | None
-    is_active: bool
-    audio_key: str | None
-    #: whether the row holds both full hashes (audio_hash and file_content_hash)
-    hashed: bool = False
-    #: the reader that read it (`LibraryFile.reader_version`; None: one from before)
-    reader_version: int | None = None
-
-
-TABLE = "library_index"
-HashType = Literal["metadata", "audio_key", "audio", "content"]
-HASH_COLUMNS: dict[str, str] = {
-    "metadata": "metadata_hash",
-    "audio_key": "audio_key",
-    "audio": "audio_hash",
-    "content": "file_content_hash",
-}
-
-_UPDATE_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "file_path"))
-_update_params = attrgetter(*_UPDATE_COLUMNS, "file_path")
-_RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
-_relink_params = attrgetter(*_RELINK_COLUMNS)
-_UPDATE = Write("update", TABLE, "file_path", _UPDATE_COLUMNS)
-_MARK_INACTIVE = Write("update", TABLE, "file_path", sets="is_active = 0")
-_DELETE = Write("delete", TABLE, "file_path")
-_RELINK = Write("update", TABLE, "id", _RELINK_COLUMNS, scoped=False)
-_SET_METADATA_KEY = Write(
-    "update", TABLE, "id", ("metadata_hash", "metadata_version"), scoped=False
-)
-_REACTIVATE = Write("update", TABLE, "file_path", ("last_seen_at",), sets="is_active = 1")
-#: the indexes a first index looks rows up by while it loads (see `deferred_indexes`)
-_LOAD_INDEXES = ("idx_library_directory",)
-_STATE_COLUMNS = (
-    "file_path",
-    "id",
-    "file_size",
-    "file_mtime_ns",
-    "is_active",
-    "audio_key",
-    "audio_hash IS NOT NULL AND file_content_hash IS NOT NULL",
-    "reader_version",
-)
-_repair_update = path_repairer((*_UPDATE_COLUMNS, "file_path"))
-_repair_relink = path_repairer((*_RELINK_COLUMNS, "id"))
-
-
-def _add_states(rows: dict[str, RowState], cursor: Iterable[Sequence[Any]]) -> None:
-    for path, row_id, size, mtime_ns, active, audio_key, hashed, reader in cursor:
-        rows[decode_path(path)] = RowState(
-            row_id, size, mtime_ns, active == 1, audio_key, bool(hashed), reader
-        )
+__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "TABLE", "LibraryDatabase", "RowState"]
 
 
 def _path_of(item: Any) -> str:
     return str(item.file_path)
 
 
-def _hash_column(hash_type: str) -> str:
-    try:
-        return HASH_COLUMNS[hash_type]
-    except KeyError:
-        choices = ", ".join(HASH_COLUMNS)
-        raise ValueError(f"unknown hash_type {hash_type!r}; use one of: {choices}") from None
+_UPDATE_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "file_path"))
+_UPDATE = ItemWrite(
+    Write("update", TABLE, "file_path", _UPDATE_COLUMNS),
+    attrgetter(*_UPDATE_COLUMNS, "file_path"),
+    _path_of,
+    path_repairer((*_UPDATE_COLUMNS, "file_path")),
+)
+_MARK_INACTIVE = Write("update", TABLE, "file_path", sets="is_active = 0")
+_DELETE = Write("delete", TABLE, "file_path")
+#: the indexes a first index looks rows up by while it loads (see `deferred_indexes`)
+_LOAD_INDEXES = ("idx_library_directory",)
 
 
-def both(*predicates: str) -> str:
-    """`a AND b` of the predicates that are not empty ("" when none is)."""
-    return " AND ".join(p for p in predicates if p)
-
-
-def where(*predicates: str) -> str:
-    """` WHERE a AND b` of the predicates that are not empty ("" when none is)."""
-    found = both(*predicates)
-    return f" WHERE {found}" if found else ""
-
-
-_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
-_POSTGRES_SCHEMES = ("postgresql", "postgres")
-
-
-def _scheme(target: object) -> str | None:
-    """The scheme of a `scheme://...` target, lower-cased; None for a file path."""
-    text = os.fspath(target) if isinstance(target, str | os.PathLike) else ""
-    found = _URL_SCHEME.match(text) if isinstance(text, str) else None
-    return found.group(1).lower() if found else None
-
-
-def is_postgres_url(target: object) -> bool:
-    return _scheme(target) in _POSTGRES_SCHEMES
-
-
-def check_target(target: object) -> None:
-    """Raise StoreError for a URL this tool cannot open (`mysql://`, SQLAlchemy's
-    `postgresql+psycopg://`), naming its scheme only: read as a file path, its password
-    would appear in the error."""
-    scheme = _scheme(target)
-    if scheme is not None and scheme not in _POSTGRES_SCHEMES:
-        raise StoreError(
-            f"{scheme}://... is not a database music-tools can open: give a file path, "
-            "or postgresql://user:password@host/db"
-        )
-
-
-def open_engine(
-    target: str | os.PathLike[str],
-    *,
-    busy_timeout: float,
-    readonly: bool,
-    on_wait: Callable[[], None] | None,
-    machine: str | None,
-) -> Engine:
-    """The engine for a file path (SQLite) or a `postgresql://` URL."""
-    check_target(target)
-    if is_postgres_url(target):
-        from .postgres import PostgresEngine  # the SQLite path never imports psycopg
-
-        url = os.fspath(target)
-        scheme, rest = url.split(":", 1)
-        return PostgresEngine(
-            scheme.lower() + ":" + rest,  # libpq knows the lower-case scheme only
-            busy_timeout,
-            readonly=readonly,
-            on_wait=on_wait,
-            machine=machine,
-        )
-    return SqliteEngine(target, busy_timeout, readonly=readonly, on_wait=on_wait)
+#: seconds to wait for another process's lock before giving up
+DEFAULT_BUSY_TIMEOUT_S = 60.0
 
 
 class LibraryDatabase:
@@ -200,22 +81,39 @@ class LibraryDatabase:
         )
         self.path = self._engine.name
         self.machine = self._engine.machine
-        #: the machine whose rows catalog-wide reads see; None: every machine's
-        self.view: str | None = None
         self._columns = self._engine.columns
         self._select = f"SELECT {', '.join(self._columns)} FROM {TABLE}"
-        self._upsert = Write("upsert", TABLE, "file_path", self._columns)
-        self._row_of = self._engine.row_of
-        self._repair_insert = path_repairer(self._columns)
+        upsert = Write("upsert", TABLE, "file_path", self._columns)
+        self._insert = ItemWrite(
+            upsert, self._engine.row_of, _path_of, path_repairer(self._columns)
+        )
+        self._delete = ItemWrite(_DELETE, self._path_params, str)
+        self._mark_inactive = ItemWrite(_MARK_INACTIVE, self._path_params, str)
         self.scan_errors = ScanErrorTable(self._engine)
+        #: the lookups and writes of duplicate checking and of acting on files
+        self.matching = Matching(self._engine)
+        #: the stored acoustic fingerprints and their term index
+        self.fingerprints = Fingerprints(self._engine)
+        #: what the indexer asks: rows per folder, re-activated, re-linked, re-keyed
+        self.indexing = Indexing(self._engine)
         self.last_batch_result = BatchResult()
 
     # -- lifecycle ---------------------------------------------------------------------
 
     @property
     def engine(self) -> Engine:
-        """The dialect-specific part (statements, transactions, path encoding)."""
+        """The dialect-specific part (statements, transactions, path encoding): the store's
+        own, and the tests'; callers go through this façade and its sub-objects."""
         return self._engine
+
+    @property
+    def view(self) -> str | None:
+        """The machine whose rows catalog-wide reads see; None: every machine's."""
+        return self._engine.view
+
+    @view.setter
+    def view(self, machine: str | None) -> None:
+        self._engine.view = machine
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -256,12 +154,7 @@ class LibraryDatabase:
     def __enter__(self) -> LibraryDatabase:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def atomic(self) -> AbstractContextManager[None]:
@@ -288,20 +181,20 @@ class LibraryDatabase:
     def add_file(self, file: LibraryFile) -> int:
         """Insert `file` (or replace the row with its path); return the row id."""
         with self.atomic():
-            self._write_one(self._upsert, file, self._row_of, self._repair_insert)
+            self._write_one(self._insert, file)
             query = f"SELECT id FROM {TABLE}{where(self._engine.mine(), 'file_path = ?')}"
             row_id: int = self._engine.fetch(query, (self._engine.db_path(file.file_path),))[0][0]
         return row_id
 
     def update_file(self, file: LibraryFile) -> bool:
         """Overwrite the row with `file.file_path`; False when there is none."""
-        return self._write_one(_UPDATE, file, _update_params, _repair_update) > 0
+        return self._write_one(_UPDATE, file) > 0
 
     def mark_inactive(self, path: str) -> bool:
-        return self._write_one(_MARK_INACTIVE, path, self._path_params) > 0
+        return self._write_one(self._mark_inactive, path) > 0
 
     def delete_file(self, path: str) -> bool:
-        return self._write_one(_DELETE, path, self._path_params) > 0
+        return self._write_one(self._delete, path) > 0
 
     def get_file_by_path(self, path: str) -> LibraryFile | None:
         return self.batch_get_files_by_paths([path])[path]
@@ -320,20 +213,14 @@ class LibraryDatabase:
     def _path_params(self, path: str) -> tuple[Any]:
         return (self._engine.db_path(path),)
 
-    def _write_one(
-        self,
-        spec: Write,
-        item: Any,
-        to_params: Callable[[Any], Sequence[Any]],
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> int:
+    def _write_one(self, job: ItemWrite, item: Any) -> int:
         """One row in its own transaction -> rows changed; a bad row raises StoreError
         naming the path and the reason."""
         with self.atomic():
-            result = self._engine.write(spec, [item], to_params, _key_of(item), repair)
+            result = self._engine.write(job, [item])
         if result.failures:
             failure = result.failures[0]
-            raise StoreError(f"{failure.key}: {failure.reason}")
+            raise StoreError(failure.key, failure.reason)
         return result.written
 
     # -- batch writes --------------------------------------------------------------------
@@ -346,70 +233,20 @@ class LibraryDatabase:
         Returns a BatchResult: the number written (`int(result)`), and `failures`, the rows
         skipped with the reason.
         """
-        return self._write_many(
-            self._upsert, files, self._row_of, _path_of, batch_size, self._repair_insert
-        )
+        return self._write_many(self._insert, files, batch_size)
 
     def batch_update_files(
         self, files: Iterable[LibraryFile], batch_size: int = 200
     ) -> BatchResult:
         """Overwrite the rows with these paths; returns how many rows existed and changed."""
-        return self._write_many(
-            _UPDATE, files, _update_params, _path_of, batch_size, _repair_update
-        )
+        return self._write_many(_UPDATE, files, batch_size)
 
     def batch_delete_files(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
-        return self._write_many(_DELETE, paths, self._path_params, str, batch_size)
+        return self._write_many(self._delete, paths, batch_size)
 
     def batch_mark_inactive(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
         """Soft-delete: the rows stay, with is_active = 0."""
-        return self._write_many(_MARK_INACTIVE, paths, self._path_params, str, batch_size)
-
-    def reactivate_files(self, paths: Iterable[str], seen_at: float) -> BatchResult:
-        """Mark rows whose file came back unchanged active again."""
-        db_path = self._engine.db_path
-        return self._write_many(_REACTIVATE, paths, lambda p: (seen_at, db_path(p)), str, 500)
-
-    def relink_files(self, moves: Iterable[tuple[int, LibraryFile]]) -> BatchResult:
-        """Point existing rows (by id) at files that moved, keeping id and indexed_at."""
-        return self._write_many(
-            _RELINK,
-            moves,
-            lambda move: (*_relink_params(move[1]), move[0]),
-            lambda move: str(move[1].file_path),
-            500,
-            _repair_relink,
-        )
-
-    def metadata_keys_older_than(
-        self, version: int
-    ) -> list[tuple[int, str | None, str | None, str]]:
-        """(id, artist, title, file_path) of this machine's rows whose metadata_hash was
-        made under normalization rules older than `version` (NULL: the first rules)."""
-        query = f"SELECT id, artist, title, file_path FROM {TABLE}" + where(
-            self._engine.mine(), "(metadata_version IS NULL OR metadata_version < ?)"
-        )
-        with self.reading():
-            return [
-                (row_id, artist, title, decode_path(path))
-                for row_id, artist, title, path in self._engine.fetch(query, (version,))
-            ]
-
-    def set_metadata_keys(self, keys: Iterable[tuple[str, int, int]]) -> BatchResult:
-        """(metadata_hash, metadata_version, id) for each row to re-key, in one transaction."""
-        return self._write_many(_SET_METADATA_KEY, keys, tuple, lambda key: str(key[2]), 1000)
-
-    def rows_in_directories(self, directories: Sequence[str]) -> dict[str, RowState]:
-        """path -> what the diff needs of this machine's rows whose file lies directly in one
-        of `directories` (one indexed lookup per chunk)."""
-        rows: dict[str, RowState] = {}
-        keys = [self._engine.db_path(d) for d in directories]
-        with self.reading(), gc_paused():
-            for found in self._engine_select_in(
-                _STATE_COLUMNS, "directory", keys, 100_000, self._engine.mine()
-            ):
-                _add_states(rows, found)
-        return rows
+        return self._write_many(self._mark_inactive, paths, batch_size)
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         """A value from the small key/value table the store keeps about itself (in a
@@ -434,42 +271,6 @@ class LibraryDatabase:
                     (self.machine, key, str(value)),
                 )
 
-    def max_id(self) -> int:
-        with self.reading():
-            found: int | None = self._engine.fetch(f"SELECT max(id) FROM {TABLE}")[0][0]
-        return found or 0
-
-    def has_rows_under(self, folder: str) -> bool:
-        """Whether any of this machine's rows lies at or below `folder`."""
-        query = f"SELECT 1 FROM {TABLE}" + where(
-            self._engine.mine(), "file_path >= ?", "file_path < ?"
-        )
-        with self.reading():
-            return any(
-                self._engine.fetch(query + " LIMIT 1", bounds)
-                for bounds in self._engine.prefix_bounds(folder)
-            )
-
-    def directories_under(self, folder: str) -> list[str]:
-        """Every distinct folder holding one of this machine's rows, at or below `folder`
-        (an index-only scan)."""
-        mine = self._engine.mine()
-        found: list[str] = []
-        with self.reading():
-            own = self._engine.fetch(
-                f"SELECT 1 FROM {TABLE}{where(mine, 'directory = ?')} LIMIT 1",
-                (self._engine.db_path(folder),),
-            )
-            if own:
-                found.append(folder)
-            query = f"SELECT DISTINCT directory FROM {TABLE}" + where(
-                mine, "directory >= ?", "directory < ?"
-            )
-            for bounds in self._engine.prefix_bounds(folder):
-                rows = self._engine.fetch(query, bounds)
-                found.extend(decode_path(directory) for (directory,) in rows)
-        return found
-
     def batch_operation(self, operation_type: OperationType) -> BatchOperation:
         """Accumulate with `.add(item)`; all is written on a clean exit, nothing on error."""
         writers: dict[str, Callable[[Iterable[Any]], BatchResult]] = {
@@ -484,30 +285,8 @@ class LibraryDatabase:
             )
         return BatchOperation(writers[operation_type], self.atomic)
 
-    def _write_many(
-        self,
-        spec: Write,
-        items: Iterable[Any],
-        to_params: Callable[[Any], Sequence[Any]],
-        key_of: Callable[[Any], str],
-        batch_size: int,
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> BatchResult:
-        """Write `items` in chunks of `batch_size`, all in one transaction.
-
-        `batch_size` is the unit handed to the engine at once; a bad row is isolated
-        within it at no cost to the others, so it no longer trades speed for safety.
-        Committing per chunk would: each commit rewrites the touched index pages to the
-        WAL (see benchmarks/benchmark_batch_operations.py, "commit per batch").
-        """
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        result = BatchResult()
-        size = self._engine.write_chunk(batch_size)
-        rows = len(items) if isinstance(items, Sized) else None
-        with self.atomic(), self._engine.bulk_load(spec, rows):
-            for chunk in chunks(items, size):
-                result += self._engine.write(spec, chunk, to_params, key_of, repair)
+    def _write_many(self, job: ItemWrite, items: Iterable[Any], batch_size: int) -> BatchResult:
+        result = write_many(self._engine, job, items, batch_size)
         self.last_batch_result = result
         return result
 
@@ -540,7 +319,7 @@ class LibraryDatabase:
     ) -> dict[str, list[LibraryFile]]:
         """Every requested hash -> the active rows that carry it (an empty list if none),
         across the catalog (or `view`'s machine)."""
-        column = _hash_column(hash_type)
+        column = hash_column(hash_type)
         wanted = sorted(set(hashes))
         key_of = attrgetter(column)
         result: dict[str, list[LibraryFile]] = {}
@@ -585,7 +364,3 @@ class LibraryDatabase:
             f"{scope} AND " if scope else ""
         )
         return self._engine.select_in(head, key, keys, batch_size)
-
-
-def _key_of(item: Any) -> Callable[[Any], str]:
-    return _path_of if hasattr(item, "file_path") else str

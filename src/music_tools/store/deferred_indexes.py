@@ -2,11 +2,8 @@
 
 Inserting a row into a B-tree keyed on a random hash touches a random leaf page; once an
 index outgrows the page cache, each insert re-reads and re-writes pages, so the cost of a row
-grows with the table. Measured by inserting rows shaped like benchmark_scale.py's tree in
-commits of 5,000 (the indexer's writer), 1,000,000 rows: with every index, 33,400 rows/s over
-the first 100,000 falling to 18,000-21,000 over the last ones; without the secondary
-indexes, 67,000-79,000 rows/s throughout, and `CREATE INDEX` of all of them at the end
-(one sort each) took 5.8 s, 19.4 s in all against 45.6 s.
+grows with the table, while one sort per index at the end does not (a million rows load in
+less than half the time: docs/benchmarks.md, At scale).
 
 So a run that starts on an empty (or nearly empty) table drops the secondary indexes it
 does not look up during the load (the unique path index stays for the upsert, the folder

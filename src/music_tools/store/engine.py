@@ -20,38 +20,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from ..util import chunks
 from .batch import BatchResult
+from .sql import ItemWrite, Write
 
-__all__ = ["READ_SNAPSHOT_WRITE", "Engine", "Write"]
-
-#: why `atomic()` inside `snapshot()` is refused on both engines: the snapshot ends in a
-#: rollback, so its writes would vanish (SQLite) or fail as read-only (PostgreSQL)
-READ_SNAPSHOT_WRITE = "a write inside a read snapshot would be discarded: finish reading first"
-
-
-@dataclass(frozen=True, slots=True)
-class Write:
-    """One kind of keyed write, rendered into SQL by each engine.
-
-    - upsert: params are the values of `columns` (which include `key`); a row whose key
-      exists is updated in place, `keep` untouched;
-    - update: params are the values of `columns`, then the key's value; `sets` is a fixed
-      extra SET clause (`is_active = 0`);
-    - delete: params are the key's value alone.
-    `scoped`: the table has a `machine` column and the key is unique per machine.
-    """
-
-    kind: Literal["upsert", "update", "delete"]
-    table: str
-    key: str
-    columns: tuple[str, ...] = ()
-    keep: tuple[str, ...] = ("id",)
-    sets: str = ""
-    scoped: bool = True
+__all__ = ["Engine"]
 
 
 class Engine(ABC):
@@ -63,12 +38,17 @@ class Engine(ABC):
     readonly: bool
     #: the machine this process writes as (PostgreSQL); None on SQLite
     machine: str | None
+    #: the machine whose rows catalog-wide reads see; None: every machine's
+    view: str | None = None
     #: the library_index columns, in LibraryFile order
     columns: tuple[str, ...]
     #: the SQL expression of the fuzzy blocking key (see store/blocking.py)
     fuzzy_block: str
     #: LibraryFile -> the values of `columns`
     row_of: Callable[[Any], tuple[Any, ...]]
+    #: the statements that open a write transaction and a read snapshot (see transactions.py)
+    begin_write: str
+    begin_read: str
 
     # -- transactions and statements -------------------------------------------------
 
@@ -81,6 +61,18 @@ class Engine(ABC):
     @abstractmethod
     def translated(self) -> AbstractContextManager[None]:
         """Driver errors raised inside leave as StoreErrors naming this database."""
+
+    @abstractmethod
+    def execute(self, statement: str) -> None:
+        """One statement without parameters, driver errors raised as they are (for
+        `Transactions`)."""
+
+    @abstractmethod
+    def in_transaction(self) -> bool: ...
+
+    def snapshot_ended(self) -> None:
+        """Called after a read snapshot ends (PostgreSQL ends its second connection's)."""
+        return None
 
     @abstractmethod
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
@@ -98,14 +90,7 @@ class Engine(ABC):
         """One statement per parameter set (all or none); the rows changed."""
 
     @abstractmethod
-    def write(
-        self,
-        spec: Write,
-        items: Iterable[Any],
-        to_params: Callable[[Any], Sequence[Any]],
-        key_of: Callable[[Any], str],
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> BatchResult:
+    def write(self, job: ItemWrite, items: Iterable[Any]) -> BatchResult:
         """Write `items` inside the caller's transaction; a bad row is skipped and reported."""
 
     @property

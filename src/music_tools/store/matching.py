@@ -17,31 +17,15 @@ from ..errors import StoreError
 from ..models import LibraryFile
 from ..util import chunks
 from . import sql
-from .blocking import FUZZY_BLOCK_SQL
-from .database import TABLE, LibraryDatabase, both, where
+from .engine import Engine
+from .keys import KEY_EXPRESSIONS
 from .rows import decode_path, files_from_rows
+from .sql import TABLE, both, where
 
-__all__ = [
-    "KEY_EXPRESSIONS",
-    "HashUpdate",
-    "album_counts",
-    "cache_full_hashes",
-    "files_by_keys",
-    "groups_by_key",
-    "is_library_root",
-    "mark_root_missing",
-    "move_row",
-    "row_is_at",
-]
+__all__ = ["CACHE_WAIT_S", "HashUpdate", "Matching"]
 
-#: kind of key -> the indexed column that holds it ("fuzzy_block" is an expression whose
-#: text each engine gives, see store/blocking.py)
-KEY_EXPRESSIONS: dict[str, str] = {
-    "audio_key": "audio_key",
-    "metadata_hash": "metadata_hash",
-    "musicbrainz_recording_id": "musicbrainz_recording_id",
-    "fuzzy_block": FUZZY_BLOCK_SQL,
-}
+#: how long a cache write waits for another writer's lock before it gives up (the cache
+#: is an optimisation: an indexer writing meanwhile is not waited for)
 CACHE_WAIT_S = 0.5
 
 
@@ -56,182 +40,185 @@ class HashUpdate:
     file_content_hash: str | None
 
 
-def _expression(db: LibraryDatabase, kind: str) -> str:
-    return db.engine.fuzzy_block if kind == "fuzzy_block" else KEY_EXPRESSIONS[kind]
+class Matching:
+    """`db.matching`: the lookups and writes of duplicate checking and of acting on files,
+    on one store (`engine`); reads see the catalog, or `engine.view`'s machine's rows."""
 
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
 
-def files_by_keys(
-    db: LibraryDatabase, wanted: dict[str, Iterable[str]]
-) -> dict[str, dict[str, list[LibraryFile]]]:
-    """{kind: {key: [active rows]}} for every kind of key in `wanted`, in one read snapshot,
-    across the catalog (or `db.view`'s machine).
+    def _expression(self, kind: str) -> str:
+        return self._engine.fuzzy_block if kind == "fuzzy_block" else KEY_EXPRESSIONS[kind]
 
-    A row that carries several wanted keys comes back once per kind, as the same object.
-    """
-    engine = db.engine
-    scope = both("is_active = 1", engine.of_machine(db.view))
-    seen: dict[int, LibraryFile] = {}
-    found: dict[str, dict[str, list[LibraryFile]]] = {}
-    with db.reading():
-        for kind, keys in wanted.items():
-            expression = _expression(db, kind)
-            by_key: dict[str, list[LibraryFile]] = {}
-            head = f"SELECT {expression}, {', '.join(db.columns)} FROM {TABLE} WHERE {scope} AND "
-            for rows in engine.select_in(head, expression, sorted(set(keys))):
-                files = files_from_rows(row[1:] for row in rows)
-                for row, file in zip(rows, files, strict=True):
-                    by_key.setdefault(str(row[0]), []).append(seen.setdefault(file.id or 0, file))
-            found[kind] = by_key
-    return found
+    def files_by_keys(
+        self, wanted: dict[str, Iterable[str]]
+    ) -> dict[str, dict[str, list[LibraryFile]]]:
+        """{kind: {key: [active rows]}} for every kind of key (a key name, see keys.py) in
+        `wanted`, in one read snapshot, across the catalog (or `engine.view`'s machine).
 
+        A row that carries several wanted keys comes back once per kind, as the same object.
+        """
+        engine = self._engine
+        scope = both("is_active = 1", engine.of_machine(engine.view))
+        columns = ", ".join(engine.columns)
+        seen: dict[int, LibraryFile] = {}
+        found: dict[str, dict[str, list[LibraryFile]]] = {}
+        with engine.snapshot():
+            for kind, keys in wanted.items():
+                expression = self._expression(kind)
+                by_key: dict[str, list[LibraryFile]] = {}
+                head = f"SELECT {expression}, {columns} FROM {TABLE} WHERE {scope} AND "
+                for rows in engine.select_in(head, expression, sorted(set(keys))):
+                    files = files_from_rows(row[1:] for row in rows)
+                    for row, file in zip(rows, files, strict=True):
+                        by_key.setdefault(str(row[0]), []).append(
+                            seen.setdefault(file.id or 0, file)
+                        )
+                found[kind] = by_key
+        return found
 
-def groups_by_key(db: LibraryDatabase, kind: str) -> Iterator[list[LibraryFile]]:
-    """Active rows sharing a key of `kind` with at least one other, one list per key
-    (across the catalog, or `db.view`'s machine).
+    def groups_by_key(self, kind: str) -> Iterator[list[LibraryFile]]:
+        """Active rows sharing a key of `kind` with at least one other, one list per key
+        (across the catalog, or `engine.view`'s machine).
 
-    The keys come from a GROUP BY over the (is_active, key) index, then the rows are read
-    in key order, so memory holds one group at a time beyond the rows themselves.
-    """
-    expression = _expression(db, kind)
-    scope = both("is_active = 1", db.engine.of_machine(db.view))
-    query = (
-        f"SELECT {expression}, {', '.join(db.columns)} FROM {TABLE} "
-        f"WHERE {scope} AND {expression} IN (SELECT {expression} FROM {TABLE} "
-        f"WHERE {scope} AND {expression} IS NOT NULL "
-        f"GROUP BY {expression} HAVING count(*) > 1) ORDER BY 1"
-    )
-    with db.reading():
-        rows = db.engine.fetch(query)
-        files = files_from_rows(row[1:] for row in rows)
-    group: list[LibraryFile] = []
-    current = None
-    for row, file in zip(rows, files, strict=True):
-        if row[0] != current and group:
+        The keys come from a GROUP BY over the (is_active, key) index, then the rows are read
+        in key order, so memory holds one group at a time beyond the rows themselves.
+        """
+        engine = self._engine
+        expression = self._expression(kind)
+        scope = both("is_active = 1", engine.of_machine(engine.view))
+        query = (
+            f"SELECT {expression}, {', '.join(engine.columns)} FROM {TABLE} "
+            f"WHERE {scope} AND {expression} IN (SELECT {expression} FROM {TABLE} "
+            f"WHERE {scope} AND {expression} IS NOT NULL "
+            f"GROUP BY {expression} HAVING count(*) > 1) ORDER BY 1"
+        )
+        with engine.snapshot():
+            rows = engine.fetch(query)
+            files = files_from_rows(row[1:] for row in rows)
+        group: list[LibraryFile] = []
+        current = None
+        for row, file in zip(rows, files, strict=True):
+            if row[0] != current and group:
+                yield group
+                group = []
+            current = row[0]
+            group.append(file)
+        if group:
             yield group
-            group = []
-        current = row[0]
-        group.append(file)
-    if group:
-        yield group
 
+    def album_counts(self, directories: Iterable[str]) -> dict[tuple[str | None, str, str], int]:
+        """(machine, folder, album) -> how many active rows lie directly in that folder with
+        that album tag, for the folders given (machine None on SQLite): one grouped query per
+        chunk of folders, on the directory index, however many groups ask. (`is_active` is
+        tested in the count, not the WHERE clause, or SQLite would scan an (is_active, ...)
+        index instead.)"""
+        engine = self._engine
+        machine = "machine" if engine.machine is not None else "NULL"
+        scope = both("album IS NOT NULL", engine.of_machine(engine.view))
+        keys = sorted({engine.db_path(d) for d in directories})
+        counts: dict[tuple[str | None, str, str], int] = {}
+        with engine.snapshot():
+            for chunk in chunks(keys, engine.in_chunk(10_000)):
+                rows = engine.fetch(
+                    f"SELECT {machine}, directory, album, count(*) FILTER (WHERE is_active = 1) "
+                    f"FROM {TABLE} "
+                    f"WHERE {scope} AND {engine.in_clause('directory', len(chunk))} "
+                    "GROUP BY 1, 2, 3",
+                    engine.in_params(chunk),
+                )
+                for host, directory, album, count in rows:
+                    counts[(host, decode_path(directory), album)] = count
+        return counts
 
-def album_counts(
-    db: LibraryDatabase, directories: Iterable[str]
-) -> dict[tuple[str | None, str, str], int]:
-    """(machine, folder, album) -> how many active rows lie directly in that folder with
-    that album tag, for the folders given (machine None on SQLite): one grouped query per
-    chunk of folders, on the directory index, however many groups ask. (`is_active` is
-    tested in the count, not the WHERE clause, or SQLite would scan an (is_active, ...)
-    index instead.)"""
-    engine = db.engine
-    machine = "machine" if db.machine is not None else "NULL"
-    scope = both("album IS NOT NULL", engine.of_machine(db.view))
-    keys = sorted({engine.db_path(d) for d in directories})
-    counts: dict[tuple[str | None, str, str], int] = {}
-    with db.reading():
-        for chunk in chunks(keys, engine.in_chunk(10_000)):
-            rows = engine.fetch(
-                f"SELECT {machine}, directory, album, count(*) FILTER (WHERE is_active = 1) "
-                f"FROM {TABLE} "
-                f"WHERE {scope} AND {engine.in_clause('directory', len(chunk))} "
-                "GROUP BY 1, 2, 3",
-                engine.in_params(chunk),
-            )
-            for host, directory, album, count in rows:
-                counts[(host, decode_path(directory), album)] = count
-    return counts
+    def cache_full_hashes(self, updates: Sequence[HashUpdate]) -> int:
+        """Store full hashes in their rows, where the file has not changed since; returns how
+        many rows took them. A database that cannot be written now (read-only, busy) is left
+        alone: the cache is an optimisation, never a reason to fail a check."""
+        engine = self._engine
+        if not updates or engine.readonly:
+            return 0
+        statement = (
+            f"UPDATE {TABLE} SET audio_hash = coalesce(?, audio_hash), "
+            "file_content_hash = coalesce(?, file_content_hash) "
+            "WHERE id = ? AND file_size = ? AND file_mtime_ns = ?"
+        )
+        params = [
+            (u.audio_hash, u.file_content_hash, u.row_id, u.file_size, u.file_mtime_ns)
+            for u in updates
+        ]
+        try:
+            with engine.impatient(CACHE_WAIT_S), engine.atomic():
+                return engine.run_many(statement, params)
+        except StoreError:
+            return 0  # the write lock not had within CACHE_WAIT_S, or a read-only file
 
+    def move_row(
+        self,
+        row_id: int,
+        new_path: str,
+        new_root: str | None,
+        current: Sequence[str] = (),
+        *,
+        active: bool | None = None,
+    ) -> bool:
+        """Point this machine's row `row_id` at `new_path` (inside the caller's transaction, if
+        any); with `current`, only if the row is now at one of those paths (an action log
+        replayed on another library must not re-point that library's row of the same id);
+        with `active`, the row becomes (in)active too (a file moved out of the library keeps
+        its row, for `undo`, but is no longer one of the library's files). Whether it did."""
+        engine = self._engine
+        directory, filename = os.path.split(new_path)
+        conditions = [engine.mine(), "id = ?"]
+        params: list[object] = [
+            engine.db_path(new_path),
+            engine.db_path(filename),
+            engine.db_path(directory),
+            None if new_root is None else engine.db_path(new_root),
+        ]
+        sets = "file_path = ?, filename = ?, directory = ?, library_root = ?"
+        if active is not None:
+            sets += ", is_active = ?"
+            params.append(int(active))
+        params.append(row_id)
+        if current:
+            conditions.append(f"file_path IN ({sql.placeholders(len(current))})")
+            params += [engine.db_path(path) for path in current]
+        statement = f"UPDATE {TABLE} SET {sets} WHERE {both(*conditions)}"
+        return bool(engine.run(statement, params))
 
-def cache_full_hashes(db: LibraryDatabase, updates: Sequence[HashUpdate]) -> int:
-    """Store full hashes in their rows, where the file has not changed since; returns how
-    many rows took them. A database that cannot be written now (read-only, busy) is left
-    alone: the cache is an optimisation, never a reason to fail a check."""
-    if not updates or db.readonly:
-        return 0
-    statement = (
-        f"UPDATE {TABLE} SET audio_hash = coalesce(?, audio_hash), "
-        "file_content_hash = coalesce(?, file_content_hash) "
-        "WHERE id = ? AND file_size = ? AND file_mtime_ns = ?"
-    )
-    params = [
-        (u.audio_hash, u.file_content_hash, u.row_id, u.file_size, u.file_mtime_ns) for u in updates
-    ]
-    try:
-        with db.engine.impatient(CACHE_WAIT_S), db.atomic():
-            return db.engine.run_many(statement, params)
-    except StoreError:
-        return 0  # the write lock not had within CACHE_WAIT_S, or a read-only file
+    def row_is_at(self, row_id: int, path: str) -> bool:
+        """Whether this machine's row `row_id` is an active row at `path` (a keeper that
+        another run moved out of the library, or that an index found gone, is not)."""
+        engine = self._engine
+        query = f"SELECT 1 FROM {TABLE}" + where(
+            engine.mine(), "id = ?", "file_path = ?", "is_active = 1"
+        )
+        return bool(engine.fetch(query, (row_id, engine.db_path(path))))
 
+    def is_library_root(self, folder: str) -> bool:
+        """Whether any of this machine's rows has `folder` as its library root."""
+        rows, params = self._root_rows(folder)
+        with self._engine.snapshot():
+            return bool(self._engine.fetch(f"SELECT 1 FROM {TABLE} WHERE {rows} LIMIT 1", params))
 
-def move_row(
-    db: LibraryDatabase,
-    row_id: int,
-    new_path: str,
-    new_root: str | None,
-    current: Sequence[str] = (),
-    *,
-    active: bool | None = None,
-) -> bool:
-    """Point this machine's row `row_id` at `new_path` (inside the caller's transaction, if
-    any); with `current`, only if the row is now at one of those paths (an action log
-    replayed on another library must not re-point that library's row of the same id);
-    with `active`, the row becomes (in)active too (a file moved out of the library keeps
-    its row, for `undo`, but is no longer one of the library's files). Whether it did."""
-    engine = db.engine
-    directory, filename = os.path.split(new_path)
-    conditions = [engine.mine(), "id = ?"]
-    params: list[object] = [
-        engine.db_path(new_path),
-        engine.db_path(filename),
-        engine.db_path(directory),
-        None if new_root is None else engine.db_path(new_root),
-    ]
-    sets = "file_path = ?, filename = ?, directory = ?, library_root = ?"
-    if active is not None:
-        sets += ", is_active = ?"
-        params.append(int(active))
-    params.append(row_id)
-    if current:
-        conditions.append(f"file_path IN ({sql.placeholders(len(current))})")
-        params += [engine.db_path(path) for path in current]
-    statement = f"UPDATE {TABLE} SET {sets} WHERE {both(*conditions)}"
-    return bool(engine.run(statement, params))
+    def mark_root_missing(self, root: str) -> int | None:
+        """Mark this machine's rows of library root `root` missing (a root folder deleted as a
+        whole, which a scan cannot tell from one not mounted); how many were active, or None
+        when no row has that root. One transaction."""
+        engine = self._engine
+        rows, params = self._root_rows(root)
+        with engine.atomic():
+            if not engine.fetch(f"SELECT 1 FROM {TABLE} WHERE {rows} LIMIT 1", params):
+                return None
+            statement = f"UPDATE {TABLE} SET is_active = 0 WHERE {rows} AND is_active = 1"
+            return engine.run(statement, params)
 
-
-def row_is_at(db: LibraryDatabase, row_id: int, path: str) -> bool:
-    """Whether this machine's row `row_id` is an active row at `path` (a keeper that
-    another run moved out of the library, or that an index found gone, is not)."""
-    engine = db.engine
-    query = f"SELECT 1 FROM {TABLE}" + where(
-        engine.mine(), "id = ?", "file_path = ?", "is_active = 1"
-    )
-    return bool(engine.fetch(query, (row_id, engine.db_path(path))))
-
-
-def is_library_root(db: LibraryDatabase, folder: str) -> bool:
-    """Whether any of this machine's rows has `folder` as its library root."""
-    rows, params = _root_rows(db, folder)
-    with db.reading():
-        return bool(db.engine.fetch(f"SELECT 1 FROM {TABLE} WHERE {rows} LIMIT 1", params))
-
-
-def mark_root_missing(db: LibraryDatabase, root: str) -> int | None:
-    """Mark this machine's rows of library root `root` missing (a root folder deleted as a
-    whole, which a scan cannot tell from one not mounted); how many were active, or None
-    when no row has that root. One transaction."""
-    rows, params = _root_rows(db, root)
-    with db.atomic():
-        if not db.engine.fetch(f"SELECT 1 FROM {TABLE} WHERE {rows} LIMIT 1", params):
-            return None
-        statement = f"UPDATE {TABLE} SET is_active = 0 WHERE {rows} AND is_active = 1"
-        return db.engine.run(statement, params)
-
-
-def _root_rows(db: LibraryDatabase, root: str) -> tuple[str, list[object]]:
-    """The predicate (and its values) of this machine's rows of library root `root`,
-    found through the path index: a root's rows lie under it."""
-    engine = db.engine
-    bounds = engine.prefix_bounds(root)
-    under = " OR ".join(["(file_path >= ? AND file_path < ?)"] * len(bounds))
-    rows = both(engine.mine(), "library_root = ?", f"({under})")
-    return rows, [engine.db_path(root), *(bound for pair in bounds for bound in pair)]
+    def _root_rows(self, root: str) -> tuple[str, list[object]]:
+        """The predicate (and its values) of this machine's rows of library root `root`,
+        found through the path index: a root's rows lie under it."""
+        engine = self._engine
+        bounds = engine.prefix_bounds(root)
+        under = " OR ".join(["(file_path >= ? AND file_path < ?)"] * len(bounds))
+        rows = both(engine.mine(), "library_root = ?", f"({under})")
+        return rows, [engine.db_path(root), *(bound for pair in bounds for bound in pair)]

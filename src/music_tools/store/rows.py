@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import attrgetter
@@ -64,13 +63,9 @@ def prefix_bounds(folder: str) -> list[tuple[str | bytes, str | bytes]]:
     return [(prefix, prefix[:-1] + chr(ord(os.sep) + 1)), blobs]
 
 
-_FS_ENCODING = sys.getfilesystemencoding()
-_FS_ERRORS = sys.getfilesystemencodeerrors()
-
-
 def decode_path(value: Any) -> Any:
     """The inverse of db_path for a value read back (None and str pass through)."""
-    return value.decode(_FS_ENCODING, _FS_ERRORS) if type(value) is bytes else value
+    return os.fsdecode(value) if type(value) is bytes else value
 
 
 PATH_COLUMNS = frozenset({"file_path", "filename", "directory", "library_root"})
@@ -95,15 +90,9 @@ def path_repairer(columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector held off while a batch of rows becomes objects.
-
-    Building 100,000 LibraryFiles triggers dozens of generation-0 collections that each walk
-    every young container; none of these objects forms a cycle, so the walks find nothing.
-    Measured by `benchmarks/benchmark_batch_operations.py` (the "GC left on" line): a
-    100,000-key lookup by path runs about 15% faster with the pause, by hash about 30%. The
-    pause lasts one batch lookup (LibraryDatabase's batch reads), and the collector's previous
-    state comes back after it.
-    """
+    """The cyclic garbage collector held off for one batch read: its rows become objects
+    that form no cycle, yet trigger dozens of collections (the pause is worth 7% of an
+    unchanged rescan and 15-30% of a 100,000-key lookup: docs/benchmarks.md, Store)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -117,21 +106,20 @@ def files_from_rows(rows: Iterable[Sequence[Any]]) -> list[LibraryFile]:
     """Rows selected in COLUMNS order -> LibraryFiles (booleans and paths restored)."""
     files: list[LibraryFile] = []
     append = files.append
-    encoding, errors = _FS_ENCODING, _FS_ERRORS
     for row in rows:
         item = LibraryFile(*row)
         if item.is_lossless is not None:
             item.is_lossless = item.is_lossless == 1
         item.is_active = item.is_active == 1
         if bytes in (type(row[1]), type(row[2]), type(row[3]), type(row[4])):
-            # os.fsdecode, inlined: a PostgreSQL catalog returns every path as bytes
+            # a PostgreSQL catalog returns every path as bytes
             if type(row[1]) is bytes:
-                item.file_path = row[1].decode(encoding, errors)
+                item.file_path = os.fsdecode(row[1])
             if type(row[2]) is bytes:
-                item.filename = row[2].decode(encoding, errors)
+                item.filename = os.fsdecode(row[2])
             if type(row[3]) is bytes:
-                item.directory = row[3].decode(encoding, errors)
+                item.directory = os.fsdecode(row[3])
             if type(row[4]) is bytes:
-                item.library_root = row[4].decode(encoding, errors)
+                item.library_root = os.fsdecode(row[4])
         append(item)
     return files

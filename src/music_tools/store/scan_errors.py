@@ -8,8 +8,9 @@ from typing import Any
 
 from ..models import SCAN_FAILURE_FIELDS, ScanFailure
 from .batch import BatchResult
-from .engine import Engine, Write
+from .engine import Engine
 from .rows import decode_path, path_repairer
+from .sql import ItemWrite, Write
 
 __all__ = ["ScanErrorTable"]
 
@@ -38,23 +39,26 @@ class ScanErrorTable:
         self._engine = engine
         machine = engine.machine
         columns = _COLUMNS if machine is None else (*_COLUMNS, "machine")
-        self._upsert = Write("upsert", TABLE, "file_path", columns, keep=("first_seen_at",))
-        self._to_params: Callable[[ScanFailure], Sequence[Any]] = (
+        to_params: Callable[[ScanFailure], Sequence[Any]] = (
             _params if machine is None else (lambda failure: (*_params(failure), machine))
         )
-        self._repair = path_repairer(columns)
+        self._record = ItemWrite(
+            Write("upsert", TABLE, "file_path", columns, keep=("first_seen_at",)),
+            to_params,
+            attrgetter("file_path"),
+            path_repairer(columns),
+        )
+        db_path = engine.db_path
+        self._clear = ItemWrite(_DELETE, lambda path: (db_path(path),), str)
         self._select = f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE {_and(engine.mine())}"
 
     def record(self, failures: Iterable[ScanFailure]) -> BatchResult:
         with self._engine.atomic():
-            return self._engine.write(
-                self._upsert, failures, self._to_params, attrgetter("file_path"), self._repair
-            )
+            return self._engine.write(self._record, failures)
 
     def clear(self, paths: Iterable[str]) -> BatchResult:
-        db_path = self._engine.db_path
         with self._engine.atomic():
-            return self._engine.write(_DELETE, paths, lambda p: (db_path(p),), str)
+            return self._engine.write(self._clear, paths)
 
     def get_by_paths(self, paths: Iterable[str]) -> dict[str, ScanFailure]:
         """The recorded failures among `paths` (paths with none are absent)."""

@@ -26,9 +26,9 @@ import apsw
 from ..errors import SchemaError
 from ..util import search_text
 from .blocking import FUZZY_BLOCK_SQL
-from .fingerprints import FINGERPRINT_DDL
+from .sql import TABLE
 
-__all__ = ["LATEST_VERSION", "MIGRATIONS", "migrate"]
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "fingerprint_ddl", "migrate"]
 
 _V1 = """
 CREATE TABLE library_index (
@@ -118,6 +118,29 @@ INSERT INTO meta VALUES ('arrivals_after_id', (SELECT coalesce(max(id), 0) FROM 
 """
 
 
+def fingerprint_ddl(key: str, real: str, blob: str, clustered: str) -> str:
+    """Schema version 7: acoustic fingerprints and their inverted index (see fingerprints.py),
+    in a store's types: its integer `key` type, floating point, binary, and what makes the
+    term table clustered on its key (SQLite's `WITHOUT ROWID`; PostgreSQL has none)."""
+    return f"""
+CREATE TABLE fingerprints (
+    file_id {key} PRIMARY KEY REFERENCES {TABLE}(id) ON DELETE CASCADE,
+    file_size {key} NOT NULL,
+    file_mtime_ns {key} NOT NULL,
+    algorithm TEXT NOT NULL,
+    duration {real},
+    fingerprint {blob},
+    reason TEXT
+);
+CREATE TABLE fingerprint_terms (
+    term INTEGER NOT NULL,
+    file_id {key} NOT NULL REFERENCES fingerprints(file_id) ON DELETE CASCADE,
+    PRIMARY KEY (term, file_id)
+){clustered};
+CREATE INDEX idx_fingerprint_terms_file ON fingerprint_terms(file_id);
+"""
+
+
 def _fill_directories(conn: apsw.Connection) -> None:
     """Rows from before the directory was always set get it from their path, so that the
     indexer can diff folder by folder."""
@@ -180,7 +203,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(_V4),
     _script(_V5_METADATA_VERSION),
     _v6,
-    _script(FINGERPRINT_DDL),
+    _script(fingerprint_ddl("INTEGER", "REAL", "BLOB", " WITHOUT ROWID")),
     _v8,
     _script(READER_VERSION_DDL),
 )

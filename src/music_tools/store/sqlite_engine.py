@@ -10,10 +10,9 @@ from typing import Any
 import apsw
 
 from ..errors import StoreError
-from . import sql
 from .batch import BatchResult, execute_isolated
 from .blocking import FUZZY_BLOCK_SQL
-from .connection import Transactions, open_sqlite
+from .connection import open_sqlite
 from .deferred_indexes import (
     drop_secondary_indexes,
     indexes_pending,
@@ -21,9 +20,11 @@ from .deferred_indexes import (
     sorts_spilling,
 )
 from .driver_errors import store_error, translated
-from .engine import Engine, Write
+from .engine import Engine
 from .rows import COLUMNS, db_path, prefix_bounds, row_of
 from .run_lock import RunLock
+from .sql import ItemWrite, Write, render
+from .transactions import Transactions
 
 __all__ = ["DEFER_INDEXES_BELOW_ROWS", "SqliteEngine"]
 
@@ -32,23 +33,16 @@ __all__ = ["DEFER_INDEXES_BELOW_ROWS", "SqliteEngine"]
 DEFER_INDEXES_BELOW_ROWS = 10_000
 
 
-def render(spec: Write) -> str:
-    """The one-row statement of `spec`, with `?` marks (also the PostgreSQL row-by-row
-    fallback's text, before its marks are rewritten)."""
-    if spec.kind == "upsert":
-        return sql.upsert_sql(spec.table, spec.columns, key=spec.key, keep=spec.keep)
-    if spec.kind == "update":
-        sets = [f"{c} = ?" for c in spec.columns] + ([spec.sets] if spec.sets else [])
-        return f"UPDATE {spec.table} SET {', '.join(sets)} WHERE {spec.key} = ?"
-    return sql.delete_sql(spec.table, key=spec.key)
-
-
 class SqliteEngine(Engine):
     dialect = "sqlite"
     machine = None
     columns = COLUMNS
     row_of = staticmethod(row_of)
     fuzzy_block = FUZZY_BLOCK_SQL
+    #: taking the write lock up front, so a busy database waits for the busy timeout
+    #: instead of failing when a read transaction tries to upgrade
+    begin_write = "BEGIN IMMEDIATE"
+    begin_read = "BEGIN DEFERRED"
 
     def __init__(
         self,
@@ -62,7 +56,7 @@ class SqliteEngine(Engine):
         self.readonly = readonly
         self.busy_timeout = busy_timeout
         self.conn = open_sqlite(path, busy_timeout, readonly=readonly, on_wait=on_wait)
-        self._tx = Transactions(self.conn, self.name)
+        self._tx = Transactions(self)
         self._statements: dict[Write, str] = {}
         # one lock per library file, however it is reached (a symbolic link, a relative path)
         self._run_lock = RunLock(f"{os.path.realpath(self.name)}.lock")
@@ -75,6 +69,12 @@ class SqliteEngine(Engine):
 
     def translated(self) -> AbstractContextManager[None]:
         return translated(self.name)
+
+    def execute(self, statement: str) -> None:
+        self.conn.execute(statement)
+
+    def in_transaction(self) -> bool:
+        return bool(self.conn.in_transaction)
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with translated(self.name):
@@ -95,18 +95,11 @@ class SqliteEngine(Engine):
             self.conn.executemany(sql, params)
             return int(self.conn.total_changes() - before)
 
-    def write(
-        self,
-        spec: Write,
-        items: Iterable[Any],
-        to_params: Callable[[Any], Sequence[Any]],
-        key_of: Callable[[Any], str],
-        repair: Callable[[Sequence[Any]], Sequence[Any]] | None = None,
-    ) -> BatchResult:
-        statement = self._statements.get(spec)
+    def write(self, job: ItemWrite, items: Iterable[Any]) -> BatchResult:
+        statement = self._statements.get(job.spec)
         if statement is None:
-            statement = self._statements[spec] = render(spec)
-        return execute_isolated(self.conn, statement, items, to_params, key_of, repair)
+            statement = self._statements[job.spec] = render(job.spec)
+        return execute_isolated(self.conn, self.name, statement, items, job)
 
     @property
     def param_limit(self) -> int:

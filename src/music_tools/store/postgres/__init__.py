@@ -3,6 +3,7 @@
 Imported only when a `postgresql://` URL is opened: the SQLite path never loads psycopg.
 """
 
-from .engine import PostgresEngine, default_machine, redact
+from .connect import default_machine, redact
+from .engine import PostgresEngine
 
 __all__ = ["PostgresEngine", "default_machine", "redact"]

@@ -5,29 +5,40 @@ plus what a shared catalog needs: a `machine` column in every table whose rows b
 machine (part of each path key, so two machines' `/music` never collide), paths in BYTEA
 (a file name that is not UTF-8 cannot be TEXT here, and BYTEA orders byte-wise, as SQLite
 orders its TEXT), and text in the "C" collation (byte order, as SQLite's BINARY). The
-indexes are SQLite's, but for two differences measured on COPY throughput: the keys that are often
-missing (full hashes, MusicBrainz ids) are indexed only where present (partial indexes,
-which the `= ANY` lookups use), and `library_root` is not indexed (no lookup filters on
-it). Later versions are steps on both engines (7: fingerprints; 8: `search_text`; 9:
-`reader_version`). The whole
-upgrade runs in one transaction (PostgreSQL's DDL is transactional) under an advisory lock,
-so two processes opening an old catalog at once upgrade it once, and a failed upgrade leaves
-it as it was.
+indexes are SQLite's, but for two that speed COPY up: the keys that are often missing
+(full hashes, MusicBrainz ids) are indexed only where present (partial indexes, which the
+`= ANY` lookups use), and `library_root` is not indexed (no lookup filters on it). Later
+versions are steps on both engines (7: fingerprints; 8: `search_text`; 9: `reader_version`).
+The whole upgrade runs in one transaction (PostgreSQL's DDL is transactional) under an
+advisory lock, so two processes opening an old catalog at once upgrade it once, and a failed
+upgrade leaves it as it was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
+from ...errors import NotALibraryError, SchemaError
 from ...util import search_text
 from ..blocking import FUZZY_BLOCK_SQL
-from ..fingerprints import FINGERPRINT_DDL_POSTGRES
-from ..schema import FOLDED_TAGS, READER_VERSION_DDL
+from ..schema import FOLDED_TAGS, READER_VERSION_DDL, fingerprint_ddl
 
-__all__ = ["BASELINE", "MIGRATIONS", "VERSION_TABLE"]
+__all__ = [
+    "BASELINE",
+    "LOCK_CLASS",
+    "MIGRATIONS",
+    "VERSION_TABLE",
+    "check_readable",
+    "check_version",
+    "migrate",
+    "version",
+]
 
 VERSION_TABLE = "music_tools_schema"
+LOCK_CLASS = 0x6D74  # "mt": the advisory locks' first key
+_MIGRATION_LOCK = 1
 #: the version the first step creates outright
 BASELINE = 6
 #: SQLite's own expression: lower() of a "C"-collated text folds ASCII capitals only, as
@@ -105,11 +116,14 @@ CREATE TABLE meta (
 """
 
 
-def _v8(engine: Any) -> None:
+#: schema version 7 in PostgreSQL's types (BIGINT keys, BYTEA for the BLOB)
+_FINGERPRINTS = fingerprint_ddl("BIGINT", "DOUBLE PRECISION", "BYTEA", "")
+
+
+def _v8(conn: Any) -> None:
     """`search_text`, as SQLite's version 8 adds it: the rows already there (of every
     machine) read through a server-side cursor, and only those with a tag that is not
     ASCII written."""
-    conn = engine.conn
     conn.execute(f"ALTER TABLE library_index ADD COLUMN search_text {_T}")
     with conn.cursor(name="music_tools_search_text") as rows:
         rows.itersize = 10_000
@@ -124,7 +138,67 @@ def _v8(engine: Any) -> None:
 #: version -> the statements that bring a catalog from version - 1 to it (from BASELINE on)
 MIGRATIONS: dict[int, str | Callable[..., None]] = {
     BASELINE: _V6,
-    7: FINGERPRINT_DDL_POSTGRES,  # the acoustic fingerprints and their term index
+    7: _FINGERPRINTS,  # the acoustic fingerprints and their term index
     8: _v8,  # search_text: the tags folded for search
     9: READER_VERSION_DDL,  # the reader that read each row (0: one from before)
 }
+
+
+def check_readable(conn: Any, name: str) -> None:
+    """Refuse, before any read, what is not a catalog of the schema this version uses."""
+    found = version(conn, name)
+    if found is None:
+        raise NotALibraryError(name, "no music-tools catalog here yet (run `music-tools index`)")
+    check_version(name, found, writable=False)
+
+
+def version(conn: Any, name: str) -> int | None:
+    """The catalog's schema version; None where there is no catalog yet."""
+    found = conn.execute("SELECT to_regclass(%s)", (VERSION_TABLE,)).fetchone()
+    if found is None or found[0] is None:
+        tables = conn.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_name = 'library_index'"
+        ).fetchall()
+        if tables:
+            raise NotALibraryError(
+                name, "not a music-tools catalog (a library_index of another kind)"
+            )
+        return None
+    row = conn.execute(f"SELECT max(version) FROM {VERSION_TABLE}").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def check_version(name: str, version: int, *, writable: bool) -> None:
+    latest = max(MIGRATIONS)
+    if version > latest:
+        raise SchemaError(
+            name,
+            f"catalog schema version {version} is newer than this music-tools understands "
+            f"({latest}); upgrade music-tools",
+        )
+    if version < latest and not writable:
+        raise SchemaError(
+            name,
+            f"catalog schema version {version} is older than this music-tools uses "
+            f"({latest}); run `music-tools index` once to upgrade it",
+        )
+
+
+def migrate(conn: Any, name: str, atomic: Callable[[], AbstractContextManager[None]]) -> None:
+    """Create or upgrade the schema: one transaction, one process at a time."""
+    with atomic():
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, _MIGRATION_LOCK))
+        found = version(conn, name)
+        check_version(name, found or 0, writable=True)
+        if found is None:
+            conn.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER NOT NULL)")
+            found = BASELINE - 1
+        for step in sorted(v for v in MIGRATIONS if v > found):
+            migration = MIGRATIONS[step]
+            if callable(migration):
+                migration(conn)
+            else:
+                conn.execute(migration)
+            conn.execute(f"DELETE FROM {VERSION_TABLE}")
+            conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (%s)", (step,))
