@@ -158,6 +158,8 @@ class LibraryIndexer:
             writer.upserts.append(file)
             if file.file_path in diff.changed:
                 report.updated += 1
+            elif file.file_path in diff.rereading:
+                _count_reread(report, diff.rereading[file.file_path], 1)
             elif file.file_path in diff.hashing:
                 report.unchanged += 1
                 report.hashed += 1
@@ -177,6 +179,10 @@ class LibraryIndexer:
             writer.failures.append(failure)
             report.failures.append(failure)
             report.errors += 1
+            if error.path in diff.rereading:
+                report.reread += 1
+                if error.kind.lasting:  # damaged, say: a row no more, as a first index finds it
+                    writer.deactivated.append(error.path)
 
     def _finish(self, diff: Diff, report: IndexReport, run_started_at: float) -> None:
         """Moves re-linked, what is gone marked missing, stale failures cleared, scan
@@ -193,7 +199,7 @@ class LibraryIndexer:
                 else:
                     report.unchanged -= 1  # read by an earlier, interrupted run
             report.moved = len(moves)
-            report.missing = int(self.db.batch_mark_inactive(diff.missing))
+            report.missing += int(self.db.batch_mark_inactive(diff.missing))  # + gone roots'
             self.db.scan_errors.clear(diff.stale_errors)
             self.db.scan_errors.record(
                 replace(f, first_seen_at=now, last_seen_at=now) for f in diff.scan_failures
@@ -208,6 +214,8 @@ def _count_rejected(rejected: list[ScanFailure], diff: Diff, report: IndexReport
     for failure in rejected:
         if failure.file_path in diff.changed:
             report.updated -= 1
+        elif failure.file_path in diff.rereading:
+            _count_reread(report, diff.rereading[failure.file_path], -1)
         elif failure.file_path in diff.hashing:
             report.unchanged -= 1
             report.hashed -= 1
@@ -215,3 +223,12 @@ def _count_rejected(rejected: list[ScanFailure], diff: Diff, report: IndexReport
             report.new -= 1
         report.errors += 1
         report.failures.append(failure)
+
+
+def _count_reread(report: IndexReport, was_active: bool, step: int) -> None:
+    """A file read again for a newer reader: unchanged (or back, from an inactive row)."""
+    report.reread += step
+    if was_active:
+        report.unchanged += step
+    else:
+        report.reactivated += step

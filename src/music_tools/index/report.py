@@ -50,6 +50,10 @@ class IndexReport:
     #: unchanged files read again by --full-hash to fill the full hashes their rows lacked
     #: (counted in `unchanged` too)
     hashed: int = 0
+    #: unchanged files read again because an older reader read them (counted in
+    #: `unchanged` too, or `reactivated` for a row that was inactive; or in `errors` when
+    #: they fail now, their row then made inactive)
+    reread: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
     roots: list[str] = field(default_factory=list)
