@@ -16,13 +16,15 @@ one run, with a warm page cache:
 - a bare `mutagen.File(path)` loop over the same files (one process), and the ratio;
 - `find_duplicates` over the whole library, per kind (seconds);
 - precision and recall per kind against the labels the corpus was built with;
-- when fpcalc is installed, what fingerprints cost `check` of the same-tag transcodes
-  alone (only the audio can tell another take with the same tags apart, so each pair's two
+- when fpcalc is installed, what fingerprints cost `check` of same-tag transcodes alone
+  (only the audio can tell another take with the same tags apart, so each pair's two
   prints are wanted): fpcalc runs (counted by a wrapper that logs each call and runs the
   real fpcalc) and files/s, against a library whose prints are not made yet, the same
   check again (the library's prints kept by the first), a library fingerprinted
-  beforehand by `index --fingerprint`'s own code, and without fpcalc (the baseline).
-  `--fingerprints-only` runs this part alone.
+  beforehand by `index --fingerprint`'s own code, and without fpcalc (the baseline). This
+  part has a corpus of its own, PRINT_SONGS music-like songs of PRINT_SECONDS: fpcalc
+  prints nothing of a clip as short as the main corpus's (3 s), nor of a steady tone.
+  `--fingerprints-only` runs it alone.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
 from audio_factory import Tags, write_tags
 from dupe_corpus import Label, encode, score
+from music_factory import song, write_song
 from music_tools.identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from music_tools.identity.normalize import metadata_hash
 from music_tools.index.fingerprinting import fingerprint_library
@@ -58,6 +61,9 @@ from music_tools.library import (
 )
 
 SONGS = 100
+#: the fingerprint part's songs, each long enough for fpcalc to print (it needs about 10 s)
+PRINT_SONGS = 30
+PRINT_SECONDS = 20.0
 SYLLABLES = "ka lo mi su ren dor vel ta nis bo qua zer lin fa go hu ex py ol an".split()  # noqa: SIM905
 
 
@@ -194,13 +200,13 @@ def corpus(root: Path, new_files: int) -> dict[str, Label]:
     return {p: Label(*v) for p, v in json.loads((root / "labels.json").read_text()).items()}
 
 
-def library(root: Path, rows: int, name: str = "library.db") -> Path:
+def library(root: Path, rows: int, name: str = "library.db", songs: int = SONGS) -> Path:
     """A fresh library: the synthetic rows and the real FLACs indexed (no fingerprints)."""
     db_file = root / name
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
     with LibraryDatabase(db_file) as db:
-        db.batch_insert_files(synthetic_rows(rows - SONGS))
+        db.batch_insert_files(synthetic_rows(max(0, rows - songs)))
         LibraryIndexer(db, workers=1).index([root / "library"])
     return db_file
 
@@ -257,17 +263,36 @@ def counting_fpcalc(folder: Path) -> tuple[str, Path]:
     return str(program), calls
 
 
-def fingerprint_costs(root: Path, rows: int, workers: int) -> dict[str, Any]:
-    """fpcalc runs and files/s of `check` over the same-tag transcodes alone: against a
+def print_corpus(root: Path, songs: int) -> list[str]:
+    """`songs` songs of PRINT_SECONDS as FLACs under root/library, and their same-tag MP3
+    and Vorbis transcodes under root/new (made once, kept for the next run): the files."""
+    marker = root / f".complete-{songs}-{PRINT_SECONDS:g}"
+    if not marker.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        for n in range(songs):
+            tags = Tags(artist=f"Print Artist {n}", title=f"Print Song {n}", mbid=None)
+            samples = song(1000 + n, PRINT_SECONDS)  # music: a steady tone prints as nothing
+            for folder, fmt in (("library", "flac"), ("new", "mp3"), ("new", "ogg")):
+                path = root / folder / f"{n:03d}.{fmt}"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_tags(write_song(path, samples, fmt), fmt, tags)
+        marker.touch()
+    return sorted(str(path) for path in (root / "new").iterdir())
+
+
+def fingerprint_costs(
+    root: Path, rows: int, workers: int, songs: int = PRINT_SONGS
+) -> dict[str, Any]:
+    """fpcalc runs and files/s of `check` over same-tag transcodes alone: against a
     library without prints (twice: the second check finds the library's prints the first
     kept), one fingerprinted beforehand, and without fpcalc."""
-    labels = json.loads((root / "labels.json").read_text())
-    paths = sorted(p for p, (kind, _, _) in labels.items() if kind == "same_song")
+    root = root / "prints"
+    paths = print_corpus(root, songs)
     program, calls = counting_fpcalc(root / "counting")
-    figures: dict[str, Any] = {"files": len(paths)}
+    figures: dict[str, Any] = {"files": len(paths), "seconds_each": PRINT_SECONDS}
     counting = Fpcalc(program)
-    bare = library(root, rows, "bare.db")
-    fingerprinted = library(root, rows, "fingerprinted.db")
+    bare = library(root, rows, "bare.db", songs)
+    fingerprinted = library(root, rows, "fingerprinted.db", songs)
     with LibraryDatabase(fingerprinted) as db:
         seconds, report = timed(lambda: fingerprint_library(db, workers, fpcalc=counting))
         figures["index_fingerprint"] = {"seconds": round(seconds, 2), "made": report.made}
@@ -312,8 +337,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.fingerprints_only:
-        corpus(args.corpus, args.new)
-        figures: dict[str, Any] = {"new_files": args.new, "workers": args.workers}
+        figures: dict[str, Any] = {"workers": args.workers}
     else:
         figures = run(args.corpus, args.new, args.rows, args.workers)
     if DEFAULT_FPCALC.path() is not None:
@@ -348,9 +372,10 @@ def print_figures(figures: dict[str, Any]) -> None:
 
 def print_fingerprint_costs(costs: dict[str, Any]) -> None:
     print(
-        f"check of {costs['files']:,} same-tag transcodes (fpcalc installed); the library "
-        f"fingerprinted beforehand in {costs['index_fingerprint']['seconds']} s "
-        f"({costs['index_fingerprint']['made']:,} prints):"
+        f"check of {costs['files']:,} same-tag transcodes of {costs['seconds_each']:g} s "
+        f"(fpcalc installed); the library fingerprinted beforehand in "
+        f"{costs['index_fingerprint']['seconds']} s ({costs['index_fingerprint']['made']:,} "
+        "prints):"
     )
     for name, text in (
         ("not_fingerprinted", "library not fingerprinted"),

@@ -44,10 +44,12 @@ def check(r: Result) -> list[str]:
         )
     if "fingerprints" in r:
         f = r["fingerprints"]
+        seconds = f"{f['seconds_each']:g} s " if "seconds_each" in f else ""
         lines += paragraph(
-            f"What fingerprints cost `check` of the {f['files']:,} same-tag transcodes alone"
-            f" (`index --fingerprint` of the library beforehand:"
-            f" {f['index_fingerprint']['seconds']} s):"
+            f"What fingerprints cost `check` of {f['files']:,} same-tag transcodes of"
+            f" {seconds}music alone (a corpus of its own: the library's FLACs fingerprinted"
+            f" beforehand by `index --fingerprint` in {f['index_fingerprint']['seconds']} s,"
+            f" {_n(f['index_fingerprint']['made'])} prints):"
         )
         lines += table(
             ["library", "fpcalc runs", "files/s", "same_song found"],

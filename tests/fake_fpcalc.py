@@ -8,6 +8,9 @@ would kill it), `crash` (dies by SIGSEGV, as a decoder bug would), `garbage` (ex
 printing something that is not fpcalc's JSON), `infinity` (JSON with an out-of-range
 number), `flood` (prints without end), `undecodable` (fpcalc's own "cannot decode"
 message, exit 2).
+
+`version_fault_fpcalc` misbehaves on `-version` only (`hang`, `flood`), leaving its process
+id in `pids` as the others do, and runs the real fpcalc for every file.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["FAULTS", "TRANSIENT", "alive", "counting_fpcalc", "fake_fpcalc", "started"]
+__all__ = [
+    "FAULTS",
+    "TRANSIENT",
+    "VERSION_FAULTS",
+    "alive",
+    "counting_fpcalc",
+    "fake_fpcalc",
+    "started",
+    "version_fault_fpcalc",
+]
 
 FAULTS: dict[str, str] = {
     "hang": "exec sleep 600",
@@ -43,6 +55,27 @@ def fake_fpcalc(folder: Path, fault: str) -> Path:
         'if [ "$1" = "-version" ]; then echo "fpcalc version 0.0-fake"; exit 0; fi\n'
         f'echo $$ >> "{folder / "pids"}"\n'
         f"{FAULTS[fault]}\n"
+    )
+    program.chmod(0o755)
+    return program
+
+
+#: what a broken fpcalc may do when asked its version
+VERSION_FAULTS = {"hang": FAULTS["hang"], "flood": FAULTS["flood"]}
+
+
+def version_fault_fpcalc(folder: Path, fault: str) -> Path:
+    """An executable named fpcalc in `folder` that does `fault` when asked `-version` and
+    runs the real fpcalc for a file."""
+    real = shutil.which("fpcalc")
+    assert real is not None, "needs fpcalc"
+    folder.mkdir(parents=True, exist_ok=True)
+    program = folder / "fpcalc"
+    program.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = "-version" ]; then echo $$ >> "{folder / "pids"}"; '
+        f"{VERSION_FAULTS[fault]}; fi\n"
+        f'exec "{real}" "$@"\n'
     )
     program.chmod(0o755)
     return program

@@ -30,6 +30,12 @@ def as_nobody(function: Callable[..., Any], *args: Any) -> Any:
     The child never returns into pytest: whatever happens, it writes one answer and
     leaves with os._exit.
     """
+    return as_user(NOBODY, function, *args)
+
+
+def as_user(uid: int, function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)` in a forked child running as user (and group) `uid`; as
+    `as_nobody`."""
     require_root()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -37,8 +43,8 @@ def as_nobody(function: Callable[..., Any], *args: Any) -> Any:
         answer: Any = "child failed"
         try:
             os.close(read_fd)
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
+            os.setgid(uid)
+            os.setuid(uid)
             answer = function(*args)
         except BaseException as exc:
             answer = f"child failed: {exc!r}"
@@ -57,7 +63,12 @@ def as_nobody(function: Callable[..., Any], *args: Any) -> Any:
 def run_cli_as_nobody(*args: str | Path) -> CliOutcome:
     """`music-tools ARGS` as nobody, in a forked child (the interpreter lives under /root,
     which nobody cannot execute, so runuser is no option here)."""
-    answer = as_nobody(_invoke, [str(a) for a in args])
+    return run_cli_as(NOBODY, *args)
+
+
+def run_cli_as(uid: int, *args: str | Path) -> CliOutcome:
+    """`music-tools ARGS` as user `uid`, as `run_cli_as_nobody`."""
+    answer = as_user(uid, _invoke, [str(a) for a in args])
     if isinstance(answer, str):
         raise AssertionError(answer)
     return CliOutcome(**answer)

@@ -5,7 +5,9 @@ on a busy machine). A Ctrl-C or SIGTERM then must still be one line and exit sta
 so `run` first catches both, before it imports anything that takes time, with a handler
 that says so and leaves at once (nothing has started that would need stopping). Once the
 command line is loaded, Ctrl-C raises KeyboardInterrupt again, which the command line turns
-into one line after stopping what it started.
+into one line after stopping what it started. Once the command is done, the first handler
+is back for Python's shutdown (its exit handlers); only in its very last steps, after it has
+restored the default handlers, would a SIGTERM end the process with no line (status 143).
 """
 
 import os
@@ -27,6 +29,9 @@ def run() -> None:
         main()
     except KeyboardInterrupt:  # before the command line's own handling began
         _leave()
+    finally:  # the command is done: while Python shuts down, a stop is still one line
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, _leave)
 
 
 def _leave(*_: object) -> None:

@@ -68,6 +68,9 @@ class LibraryFile:
     #: artist, title, album, album artist and genre folded for search (`util.search_text`,
     #: set by `extract`); None when all are ASCII, and search then compares the tags
     search_text: str | None = None
+    #: the version of the reader and its damage checks that read the file (`read.extract.
+    #: READER_VERSION`; None or 0: one from before they were versioned), read again when older
+    reader_version: int | None = None
     #: the machine whose disk holds the file, in a catalog several machines share
     #: (PostgreSQL); None in an SQLite library, which belongs to the machine it is on
     machine: str | None = None

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from audio_factory import Tags, make_audio
 from music_tools.cli import ExitStatus, cli
+from music_tools.library import LibraryDatabase
 
 COMMAND = (sys.executable, "-m", "music_tools")
 
@@ -175,3 +176,62 @@ def test_undo_of_a_failed_trash_step_does_not_send_you_to_the_trash(library: Pat
     result = invoke("undo", "--db", library / "lib.db", log)
     assert "restore it from there" not in result.stderr
     assert result.exit_code == ExitStatus.OK and "nothing was moved" in result.stderr
+
+
+def test_a_run_waiting_for_the_lock_leaves_the_log_another_run_is_writing_alone(
+    library: Path,
+) -> None:
+    """review, the log race: the log was prepared (its cut last line dropped) before the
+    run lock was taken, so a run waiting behind another could cut the record the other was
+    writing, after which `undo` refused the whole log."""
+    log = library / "shared.jsonl"
+    assert _move(library, log).exit_code == 0
+    record = json.loads(log.read_text().splitlines()[-1])
+    whole = json.dumps({**record, "run": "being-written"}) + "\n"
+    with open(log, "a") as out:
+        out.write(whole[:40])  # the first run is in the middle of writing this record
+    err = library / "second.err"
+    db = library / "lib.db"
+    args = ("dupes", "-q", "--db", str(db), "--kinds", "exact", "--trash", "--apply")
+    with LibraryDatabase(db) as holder, holder.run_lock("first run", None):
+        with err.open("w") as stderr:
+            second = subprocess.Popen([*COMMAND, *args, "--log", str(log)], stderr=stderr)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "waiting for another" not in err.read_text():
+            time.sleep(0.05)
+        assert log.read_text().endswith(whole[:40]), "the waiting run cut the log"
+        with open(log, "a") as out:
+            out.write(whole[40:])  # the first run's record is whole
+    assert second.wait(timeout=60) == 0, err.read_text()
+    assert whole in log.read_text()
+    assert invoke("undo", "--db", db, log).exit_code == 0
+
+
+def test_two_runs_in_one_second_write_logs_of_their_own(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review, the log race: the default log was named by the second only, so two runs
+    started in one second shared (and could spoil) one log."""
+    monkeypatch.setattr(time, "strftime", lambda *_: "20260101-120000")
+    db = library / "lib.db"
+    args = ("--kinds", "exact", "--root", library / "lib" / "A", "--move-to", library / "X")
+    assert invoke("dupes", "-q", "--db", db, *args, "--apply").exit_code == 0
+    (first,) = library.glob("music-tools-actions-*.jsonl")
+    assert invoke("undo", "--db", db, first).exit_code == 0
+    assert invoke("dupes", "-q", "--db", db, *args, "--apply").exit_code == 0
+    logs = sorted(library.glob("music-tools-actions-*.jsonl"))
+    assert len(logs) == 2, logs
+    assert all(log.name.startswith("music-tools-actions-20260101-120000") for log in logs)
+
+
+def test_a_log_in_a_folder_that_does_not_exist_is_a_usage_error_naming_it(
+    library: Path,
+) -> None:
+    """review (also): `--log` in a missing folder said "No such file or directory" (exit 1)
+    after the files were planned, where `export -o` names the folder (exit 2)."""
+    log = library / "no-such-folder" / "a.jsonl"
+    refused = _move(library, log)
+    assert refused.exit_code == ExitStatus.USAGE, refused.stderr
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert f"the folder {log.parent} does not exist" in refused.stderr, refused.stderr
+    assert _untouched(library)

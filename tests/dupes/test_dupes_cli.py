@@ -606,9 +606,10 @@ def test_undo_with_another_library_leaves_that_librarys_rows_alone(library: Path
         shutil.copyfile(library / "Other" / "x.flac", library / "Other" / f"x{n}.flac")
     assert invoke("index", "--db", other_db, "--quiet", library / "Other").exit_code == 0
     before = _row_paths(other_db)
-    invoke("undo", "--db", other_db, log)  # the wrong --db
+    wrong = invoke("undo", "--db", other_db, log)  # the wrong --db: refused (review D4)
+    assert wrong.exit_code == ExitStatus.USAGE and "this log is of library" in wrong.stderr
     assert _row_paths(other_db) == before
-    assert old.exists()  # the file itself is back
+    assert not old.exists()  # left where the log's run moved it, with its row
 
 
 def test_a_newline_in_a_file_name_never_breaks_a_table_row_or_an_action_line(

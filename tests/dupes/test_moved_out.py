@@ -148,3 +148,42 @@ def test_the_rows_of_a_vanished_root_are_found_by_their_root_and_marked_missing(
     assert db.matching.mark_root_missing("/spare") == 0  # a known root, its rows already missing
     assert db.matching.mark_root_missing("/nowhere") is None
     assert db.count_files() == 5 and db.count_files(active_only=False) == 10
+
+
+def test_the_vanished_roots_summary_counts_the_rows_it_marked_missing(library: Path) -> None:
+    """review (also): the line above said 1 file was marked missing, the summary "0
+    missing" (and --json's `missing` 0)."""
+    db = library / "lib.db"
+    shutil.rmtree(library / "Other")
+    result = invoke("index", "--db", db, library / "Other")
+    assert result.exit_code == ExitStatus.OK, result.stderr
+    assert "its 1 file is marked missing" in result.stderr
+    assert "1 missing" in result.stdout, result.stdout
+    shutil.rmtree(library / "Music" / "B")
+    record = json.loads(invoke("index", "--json", "--db", db, library / "Music").stdout)
+    assert record["missing"] == 1
+
+
+def test_stats_calls_moved_out_rows_inactive_not_gone_from_disk(library: Path) -> None:
+    """review (also): a file `dupes --move-to` moved out is on disk, in the spare folder."""
+    _move_b_out(library, library / "a.jsonl")
+    shown = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, ["stats", "--db", str(library / "lib.db")]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "gone from disk" not in shown.stdout, shown.stdout
+    assert "1 more file inactive (moved out of the library, or gone; kept)" in shown.stdout
+
+
+def test_the_dupes_table_shows_the_whole_keeper_reason_on_a_narrow_terminal(
+    library: Path,
+) -> None:
+    """review (also): the group line was cut at the terminal's width, the reason with it;
+    it wraps now."""
+    db = library / "lib.db"
+    (group,) = json.loads(invoke("dupes", "--db", db, "--format", "json").stdout)
+    shown = CliRunner(env={"COLUMNS": "40"}).invoke(cli, ["dupes", "--db", str(db)])
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.stdout.split())
+    assert len(f"group 1 · {group['kind']} · {group['reason']}") > 40
+    assert f"group 1 · {group['kind']} · {group['reason']}" in text, shown.stdout

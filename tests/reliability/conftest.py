@@ -57,10 +57,12 @@ def integrity(db: Path) -> str:
         conn.close()
 
 
-def start_index(db: Path, *roots: Path, workers: int = 2) -> subprocess.Popen[bytes]:
+def start_index(
+    db: Path, *roots: Path, workers: int = 2, options: tuple[str, ...] = ("-q",)
+) -> subprocess.Popen[bytes]:
     """A real `music-tools index`, in its own process group (so its workers can be found)."""
     return subprocess.Popen(
-        [*_INDEX, "--db", str(db), *map(str, roots), "-w", str(workers), "-q"],
+        [*_INDEX, "--db", str(db), *map(str, roots), "-w", str(workers), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,

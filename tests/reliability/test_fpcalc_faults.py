@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -21,7 +22,15 @@ import pytest
 from click.testing import CliRunner, Result
 
 from audio_factory import Tags, make_audio
-from fake_fpcalc import FAULTS, TRANSIENT, alive, fake_fpcalc, started
+from fake_fpcalc import (
+    FAULTS,
+    TRANSIENT,
+    VERSION_FAULTS,
+    alive,
+    fake_fpcalc,
+    started,
+    version_fault_fpcalc,
+)
 from music_tools.cli import cli
 
 TIMEOUT_S = 1.0
@@ -45,10 +54,17 @@ def _env(program: Path) -> dict[str, str]:
 
 
 def _cli(program: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """A real `music-tools` process."""
+    """A real `music-tools` process, in 2 GB of memory at most."""
     command = [sys.executable, "-m", "music_tools", *(str(a) for a in args)]
     env = {**os.environ, **_env(program)}
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)),
+    )
 
 
 def _invoke(program: Path, *args: str | Path) -> Result:
@@ -166,3 +182,30 @@ def test_ctrl_c_while_fingerprinting_says_what_was_done_and_leaves_no_fpcalc(
     assert seconds >= 0.4, summary
     assert alive(started(program)) == []
     assert _stored(db) == []  # the fpcalcs the Ctrl-C stopped said nothing about the files
+
+
+@pytest.mark.parametrize("fault", sorted(VERSION_FAULTS))
+def test_an_fpcalc_that_hangs_or_floods_on_version_costs_one_timeout_and_one_line(
+    tmp_path: Path, fault: str
+) -> None:
+    """review D7: `fpcalc -version` ran outside the fingerprint runs' limits: a hang cost
+    10 s, a flood (`yes`) grew memory to 10.7 GB. Now it is one run with their timeout and
+    output cap, once per command, and one line; fingerprints are made all the same."""
+    lib, _ = _music(tmp_path)
+    program = version_fault_fpcalc(tmp_path / "bin", fault)
+    db = tmp_path / "library.db"
+    started_at = time.monotonic()
+    index = _cli(program, "index", "--fingerprint", "--json", "--db", db, "-w", "2", lib)
+    elapsed = time.monotonic() - started_at
+    assert index.returncode == 0, index.stderr
+    assert "Traceback" not in index.stderr, index.stderr
+    (line,) = [line for line in index.stderr.splitlines() if "-version" in line]
+    assert str(program) in line, line
+    prints = json.loads(index.stdout)["fingerprints"]
+    assert (prints["made"] + prints["without"], prints["failed"]) == (2, 0), prints
+    assert len(started(program)) == 1 and alive(started(program)) == []
+    assert elapsed < 8, elapsed  # one 1 s timeout, not 10 s
+    dupes = _cli(program, "dupes", "--db", db, "--format", "json")
+    assert dupes.returncode == 0, dupes.stderr
+    assert len([line for line in dupes.stderr.splitlines() if "-version" in line]) == 1
+    assert len(started(program)) == 2 and alive(started(program)) == []

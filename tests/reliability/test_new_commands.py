@@ -128,8 +128,8 @@ def test_check_and_dupes_on_a_corrupt_library_say_so_and_name_it(tmp_path: Path)
         make_audio(root / f"{i:03d}.wav", "wav", seed=i % 3, seconds=0.01, tags=Tags(title="T"))
     db = tmp_path / "library.db"
     assert run_cli("index", "--db", db, "-q", root).returncode == 0
-    for page in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        assert not page.exists()
+    wal = db.with_name(db.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # every page is in the main file
     data = bytearray(db.read_bytes())
     middle = len(data) // 2
     data[middle : middle + 8192] = bytes(range(256)) * 32

@@ -91,6 +91,26 @@ def test_a_stop_signal_ends_the_index_in_one_line_and_the_next_run_continues(
     assert rows(db) == expected
 
 
+def test_an_index_stopped_with_json_asked_prints_its_json(
+    big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path
+) -> None:
+    """review D10: `index --json` stopped by SIGTERM (or Ctrl-C) printed no JSON (its text
+    summary went to stderr), so a script never saw `interrupted: true`."""
+    root, _ = big_library
+    db = tmp_path / "stopped.db"
+    process = start_index(db, root, options=("--json",))
+    try:
+        assert wait_for_rows(db, process)
+        os.kill(process.pid, signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        kill_group(process.pid)
+    assert process.returncode == ExitStatus.INTERRUPTED, stderr
+    record = json.loads(stdout)
+    assert record["interrupted"] is True and record["new"] > 0, record
+    assert b"Traceback" not in stderr, stderr
+
+
 def test_ctrl_c_while_workers_start_prints_one_line(
     big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path
 ) -> None:

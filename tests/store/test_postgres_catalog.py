@@ -336,7 +336,8 @@ def test_a_catalog_of_an_older_version_is_upgraded_in_place(postgres_url: str) -
     with pytest.raises(SchemaError, match="older than this music-tools uses"):
         LibraryDatabase(postgres_url, readonly=True)  # a reading command never upgrades
     with LibraryDatabase(postgres_url, machine="alpha") as db:
-        assert db.get_file_by_path("/music/a.mp3") is not None
+        row = db.get_file_by_path("/music/a.mp3")
+        assert row is not None and row.reader_version == 0  # read again by the next index
         assert db.engine.fetch(f"SELECT version FROM {VERSION_TABLE}") == [(max(MIGRATIONS),)]
         assert db.engine.fetch("SELECT count(*) FROM fingerprints") == [(0,)]
 
@@ -643,3 +644,30 @@ def test_a_large_first_load_leaves_indexes_it_cannot_drop_and_still_loads(
         result = db.batch_insert_files([library_file(i) for i in range(BULK_LOAD_ROWS)])
         assert int(result) == BULK_LOAD_ROWS
         assert "one_id" in _index_names(db)
+
+
+def test_check_moves_beside_another_machines_copy_say_so_in_the_dry_run_too(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """review D8: the dry run said "would move" where --apply said the copy that stays "is no
+    longer in the library": a copy on another machine cannot be checked from here, and
+    both say so."""
+    kept = make_audio(tmp_path / "nas" / "song.wav", "wav", seconds=0.05, tags=Tags(mbid=None))
+    new = tmp_path / "new" / "song.wav"
+    new.parent.mkdir()
+    shutil.copy2(kept, new)
+    assert (
+        run("index", "--db", postgres_url, "--machine", "nas", "-q", str(kept.parent)).returncode
+        == 0
+    )
+    env = {**os.environ, "MUSIC_TOOLS_MACHINE": "new"}
+    said = {}
+    for apply in ([], ["--apply"]):
+        args = ["check", "-q", "--db", postgres_url, "--move-dupes-to", str(tmp_path / "spare")]
+        done = run(*args, *apply, str(new), env=env, cwd=tmp_path)
+        assert done.returncode in (0, 3), done.stderr
+        (line,) = [line for line in done.stderr.splitlines() if str(new) in line]
+        said[bool(apply)] = line
+    assert "the copy that stays is on machine nas" in said[False], said
+    assert said[False] == said[True], said
+    assert new.exists()

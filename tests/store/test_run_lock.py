@@ -189,3 +189,25 @@ def _all_finish(db: Path, commands: list[list[str]]) -> None:
         _, err = process.communicate(timeout=60)
         assert process.returncode in (0, 3), (args, err)
         assert "waiting" not in err, (args, err)
+
+
+def test_a_library_reached_through_a_symbolic_link_shares_one_run_lock(tmp_path: Path) -> None:
+    """review D2: `--db link.db` (a link to lib.db) took a lock of its own, so two runs on
+    one library did not take turns."""
+    real = tmp_path / "lib.db"
+    LibraryDatabase(real).close()
+    (tmp_path / "link.db").symlink_to(real)
+    told, got = threading.Event(), threading.Event()
+
+    def second() -> None:
+        with LibraryDatabase(tmp_path / "link.db") as other, other.run_lock("second", told.set):
+            got.set()
+
+    with LibraryDatabase(real) as first, first.run_lock("first", None):
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        told.wait(5)
+        waited = not got.is_set()
+    waiter.join(10)
+    assert waited and told.is_set(), "a run through the link did not wait for the run on the file"
+    assert not (tmp_path / "link.db.lock").exists()

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from ..dupes.model import MatchKind, chosen_kinds
 from ..errors import MusicToolsError, StoreError
-from ..identity.fpcalc import Fpcalc
+from ..identity.fpcalc import Fpcalc, version_problem
 from ..queries import SearchError
 from ..store import DEFAULT_BUSY_TIMEOUT_S, LibraryDatabase
 from ..store.target import check_target, is_postgres_url
@@ -41,6 +41,7 @@ __all__ = [
     "machine_option",
     "open_db",
     "open_db_to_cache",
+    "say_version_problem",
     "stdout_console",
     "view_option",
     "workers_option",
@@ -70,8 +71,19 @@ def default_db_path() -> Path:
     return platformdirs.user_data_path("music-tools") / "library.db"
 
 
+class _Stopped(Exception):
+    """Ctrl-C or SIGTERM inside a command, carried past click (which would print an empty
+    line on stderr before our one line)."""
+
+
 class MusicToolsGroup(click.Group):
     """Maps every exception to one line on stderr and an ExitStatus."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Stopped from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
@@ -85,7 +97,7 @@ class MusicToolsGroup(click.Group):
             _fail(ExitStatus.USAGE, f"{exc.format_message()} (see --help)")
         except click.ClickException as exc:
             _fail(ExitStatus.ERROR, exc.format_message())
-        except (KeyboardInterrupt, click.Abort):
+        except (KeyboardInterrupt, click.Abort, _Stopped):
             _fail(ExitStatus.INTERRUPTED, "interrupted")
         except (MusicToolsError, SearchError) as exc:
             _fail(
@@ -303,6 +315,20 @@ def fpcalc() -> Fpcalc:
     MUSIC_TOOLS_FPCALC_TIMEOUT the seconds per run (the environment read here, once per
     command); a bad timeout is said when the command starts."""
     return Fpcalc.from_environment(os.environ)
+
+
+def say_version_problem(fingerprinting: Fpcalc) -> None:
+    """One line when `fpcalc -version` was asked in this command and gave no version."""
+    problem = version_problem(fingerprinting)
+    if problem is not None:
+        program = printable_path(fingerprinting.path() or fingerprinting.program)
+        click.echo(
+            one_line(
+                f"{program}: fpcalc -version: {problem}; fingerprints are stored as made by "
+                "an unknown version (made again once it answers)"
+            ),
+            err=True,
+        )
 
 
 def _busy_timeout() -> float:

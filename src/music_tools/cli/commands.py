@@ -28,6 +28,7 @@ from .app import (
     json_option,
     machine_option,
     open_db,
+    say_version_problem,
     stdout_console,
     view_option,
     workers_option,
@@ -80,7 +81,8 @@ def index(
     (gone: their rows kept, inactive), back (missing before, here again unchanged:
     active again; "reactivated" in --json), errors (could not be read: music-tools errors),
     known errors skipped (failed before and unchanged since: not retried), hashed (with
-    --full-hash: unchanged files read again for the full hashes their rows lacked).
+    --full-hash: unchanged files read again for the full hashes their rows lacked), re-read
+    (unchanged files an older version's reader read: read again, their damage checked).
 
     Example: music-tools index ~/Music /mnt/archive/flac
     """
@@ -116,8 +118,14 @@ def index(
         try:
             report = indexer.index(paths)
         except IndexInterrupted as stopped:  # here, before click turns it into an Abort
-            click.echo(render.index_summary(stopped.report), err=True)
+            say_version_problem(fingerprinting)
+            if as_json:  # a script reads `interrupted: true` where it reads the rest
+                with writing_stdout():
+                    click.echo(render.to_json(render.report_record(stopped.report)))
+            else:
+                click.echo(render.index_summary(stopped.report), err=True)
             return ExitStatus.INTERRUPTED
+    say_version_problem(fingerprinting)
     for line in render.gone_root_lines(report):
         click.echo(line, err=True)
     if as_json:
@@ -220,7 +228,12 @@ def errors(db_path: Target, machine: str | None, as_json: bool) -> None:
     default="-",
     help="Write here instead of stdout (replaced only once the export succeeded).",
 )
-@click.option("--all", "include_inactive", is_flag=True, help="Include files gone from disk.")
+@click.option(
+    "--all",
+    "include_inactive",
+    is_flag=True,
+    help="Include inactive files (moved out of the library, or gone).",
+)
 @db_option
 @view_option
 def export(

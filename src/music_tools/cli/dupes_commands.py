@@ -15,20 +15,19 @@ import click
 from rich.console import Console
 
 from ..dupes import KINDS, DuplicateChecker, DuplicateResult, find_duplicates
-from ..dupes.action_log import library_of, prepare_log
+from ..dupes.action_log import library_of, other_library, prepare_log, read_log_file
 from ..dupes.actions import (
     Action,
     Outcome,
     apply_actions,
     attach_rows,
-    count_steps,
     plan_check_moves,
     plan_group_actions,
-    undo_log,
+    undo_steps,
 )
 from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
-from ..identity.fpcalc import INSTALL_HINT
+from ..identity.fpcalc import INSTALL_HINT, Fpcalc
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import FileEntry
 from ..scan import scan
@@ -46,12 +45,13 @@ from .app import (
     machine_option,
     open_db,
     open_db_to_cache,
+    say_version_problem,
     stdout_console,
     view_option,
     workers_option,
 )
 from .commands import cli, say_waiting_for_a_run
-from .output import writing_stdout
+from .output import check_folder, writing_stdout
 from .progress import count_progress
 
 __all__ = ["check", "dupes", "undo"]
@@ -164,7 +164,7 @@ def check(
                 fpcalc=fingerprinting,
             )
             results = checker.check_files_batch(files)
-        _say_unheard(unheard)
+        _say_unheard(unheard, fingerprinting)
         shown = [r for r in results.values() if _wanted(only, r)]
         base = os.path.abspath(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else None
         with writing_stdout():
@@ -255,7 +255,7 @@ def dupes(
             groups = list(
                 find_duplicates(db, wanted, preferred, unheard.append, fpcalc=fingerprinting)
             )
-        _say_unheard(unheard)
+        _say_unheard(unheard, fingerprinting)
         with writing_stdout():
             if fmt == "table":
                 dupes_render.print_groups(stdout_console(), groups)
@@ -274,8 +274,10 @@ def dupes(
     return ExitStatus.OK
 
 
-def _say_unheard(failures: list[FingerprintOutcome]) -> None:
-    """One line on stderr per file fpcalc failed on (matched without its fingerprint)."""
+def _say_unheard(failures: list[FingerprintOutcome], fingerprinting: Fpcalc) -> None:
+    """One line on stderr per file fpcalc failed on (matched without its fingerprint), and
+    one when fpcalc gave no version."""
+    say_version_problem(fingerprinting)
     for line in render.fingerprint_failure_lines(failures):
         click.echo(line, err=True)
 
@@ -298,15 +300,24 @@ def _acting_run(
         yield log_path
         return
     if log_path is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        folder = db_path.parent if isinstance(db_path, Path) else Path(".")
-        log_path = folder / f"music-tools-actions-{stamp}.jsonl"
-    try:
-        prepare_log(str(log_path), library_of(db))
-    except MusicToolsError as exc:
-        raise click.UsageError(f"--log {exc}") from None
+        log_path = _default_log(db_path)
+    check_folder(log_path)
+    # the lock first: another run may be writing to this log (prepare_log cuts a last line)
     with db.run_lock("apply", say_waiting_for_a_run):
+        try:
+            prepare_log(str(log_path), library_of(db))
+        except MusicToolsError as exc:
+            raise click.UsageError(f"--log {exc}") from None
         yield log_path
+
+
+def _default_log(db_path: Target) -> Path:
+    """music-tools-actions-<date>-<time>.<microseconds>.jsonl beside the database: a log of
+    its own for each run, also for two started in one second."""
+    now = time.time()
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}.{int(now * 1e6) % 10**6:06d}"
+    folder = db_path.parent if isinstance(db_path, Path) else Path(".")
+    return folder / f"music-tools-actions-{stamp}.jsonl"
 
 
 def _run_actions(
@@ -363,18 +374,12 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
     """
     name = printable_path(str(log_path))
     try:
-        lines = log_path.read_text(encoding="utf-8").splitlines(keepends=True)
-    except OSError as exc:
-        raise click.UsageError(f"{name}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise click.UsageError(f"{name}: not a music-tools action log (not text)") from None
-    try:
-        steps, moving = count_steps(lines)
+        steps = read_log_file(str(log_path))
     except MusicToolsError as exc:
         raise click.UsageError(f"{name}: {exc}") from None
     if not steps:
         raise click.ClickException(f"{name}: no actions in it")
-    if not moving:
+    if not any(step["status"] in ("started", "done") for step in steps.values()):
         click.echo(
             "nothing to undo: every step of this log failed or was skipped, so nothing was moved",
             err=True,
@@ -384,7 +389,8 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
         open_db(db_path, write=True, machine=machine) as db,
         db.run_lock("undo", say_waiting_for_a_run),  # it moves files, as --apply does
     ):
-        outcomes = list(undo_log(db, lines))
+        _same_library(steps, db, name)
+        outcomes = list(undo_steps(db, steps))
         for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
             detail = f": {outcome.reason}" if outcome.reason else ""
@@ -392,3 +398,21 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
             click.echo(render.one_line(line), err=True)
     failed = any(outcome.status == "failed" for outcome in outcomes)
     return ExitStatus.ERROR if failed else ExitStatus.OK
+
+
+def _same_library(
+    steps: dict[tuple[str, int], dict[str, Any]], db: LibraryDatabase, name: str
+) -> None:
+    """A usage error when the log names another library: its rows would stay where they
+    are while its files came back. Logs from before records named their library pass."""
+    ours = library_of(db)
+    theirs = other_library(steps, ours)
+    if theirs is None:
+        return
+    where = printable_path(str(theirs.get("library")))
+    host = theirs.get("library_host")
+    there = f" on {host}" if host and host != ours.get("library_host") else ""
+    raise click.UsageError(
+        f"{name}: this log is of library {where}{there}: run music-tools undo --db {where} "
+        f"{name}{' there' if there else ''}"
+    )

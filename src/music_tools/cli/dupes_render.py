@@ -330,8 +330,8 @@ def print_groups(console: Console, groups: Sequence[DuplicateGroup]) -> None:
     spare = max(24, console.width - 54)  # mark, format, kbps, size, length and padding
     path_cells, text_cells = spare * 2 // 5, max(6, spare * 3 // 10)
     for number, group in enumerate(groups, start=1):
-        header = f"group {number} · {group.kind} · {group_reason(group)}"
-        console.print(header[: console.width], markup=False, highlight=False)
+        header = one_line(f"group {number} · {group.kind} · {group_reason(group)}")
+        console.print(header, markup=False, highlight=False)  # wrapped: the whole reason
         table = Table(box=None, header_style="bold", padding=(0, 1))
         table.add_column("", no_wrap=True, min_width=10)
         table.add_column("path", no_wrap=True, max_width=path_cells)

@@ -4,6 +4,7 @@ reads when it cannot be written there."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import sys
 import tempfile
@@ -17,7 +18,7 @@ import click
 from ..errors import MusicToolsError, os_reason
 from ..util import printable_path, special_kind
 
-__all__ = ["output_file", "settle_stdout", "writing_stdout"]
+__all__ = ["STDOUT", "check_folder", "output_file", "settle_stdout", "writing_stdout"]
 
 #: how an error line names the standard output
 STDOUT = "<stdout>"
@@ -68,33 +69,42 @@ def _discard_stdout() -> None:
 def output_file(path: Path) -> Iterator[TextIO]:
     """Where `-o PATH` writes ("-": stdout).
 
-    A regular file, or a new name, is written in full or not at all: a temporary file
-    beside it, renamed over it on success (an existing file's permissions kept). A symbolic
-    link is followed, and its target treated so. Anything else is written straight to, as
-    a shell's `>` does: a FIFO (a reader waits for this very output) or a character device
-    (/dev/null; /dev/full then fails with "no space left on device"); a rename would put a
-    plain file in its place. A block device is refused: text is never written over a disk.
+    A name of a descriptor this process holds open (/dev/stdout, /dev/stderr, /dev/fd/N,
+    /proc/self/fd/N: a shell's redirection) is written through that descriptor, so a
+    `>>` appends. A new file is written in full or not at all: a temporary file beside it,
+    renamed into place on success; so is an existing regular file of this user's with no
+    other name. One that has other names (hard links) or another owner is written to
+    once the temporary file is whole, in place, as `>` would: it stays the same file. One
+    this user may not write is refused, as `>` refuses it. A symbolic link is followed,
+    and its target treated so. Anything else is written straight to, as `>` does: a FIFO
+    (a reader waits for this very output) or a character device (/dev/null; /dev/full
+    then fails with "no space left on device"). A block device is refused.
     """
-    if str(path) == "-":
+    held = _held_descriptor(str(path))
+    if str(path) == "-" or held == 1:
         with writing_stdout():
             yield sys.stdout
         return
     name = printable_path(str(path))
-    _check_folder(path, name)
+    if held is not None:
+        with _through(held, name) as out:
+            yield out
+        return
+    check_folder(path)
     target = os.path.realpath(path)
     try:
-        mode: int | None = os.stat(target).st_mode
+        found: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
-        mode = None  # a new file (or a dangling link's target, which `>` would create too)
+        found = None  # a new file (or a dangling link's target, which `>` would create too)
     except OSError as exc:
         raise MusicToolsError(f"{name}: {os_reason(exc)}") from None
-    if mode is not None and stat.S_ISBLK(mode):
+    if found is not None and stat.S_ISBLK(found.st_mode):
         raise click.UsageError(
-            f"{name}: {special_kind(mode)}; -o takes a file, a FIFO or /dev/null"
+            f"{name}: {special_kind(found.st_mode)}; -o takes a file, a FIFO or /dev/null"
         )
     try:
-        if mode is None or stat.S_ISREG(mode):
-            with _replacing(target, mode, name) as out:
+        if found is None or stat.S_ISREG(found.st_mode):
+            with _replacing(target, found, name) as out:
                 yield out
         else:
             with open(target, "w", encoding="utf-8", newline="") as out:
@@ -105,9 +115,42 @@ def output_file(path: Path) -> Iterator[TextIO]:
         raise MusicToolsError(f"{name}: {os_reason(exc)}") from None  # a write: ENOSPC, EIO
 
 
-def _check_folder(path: Path, name: str) -> None:
+#: the names by which a process reaches the descriptors it holds
+_STANDARD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_FD_FOLDERS = ("/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/")
+
+
+def _held_descriptor(path: str) -> int | None:
+    """The descriptor `path` names in this process, or None for any other path."""
+    if path == "-":
+        return None
+    path = os.path.abspath(path)
+    if path in _STANDARD:
+        return _STANDARD[path]
+    for folder in (*_FD_FOLDERS, f"/proc/{os.getpid()}/fd/"):
+        number = path.removeprefix(folder)
+        if number != path and number.isdigit() and number.isascii():
+            return int(number)
+    return None
+
+
+@contextmanager
+def _through(fd: int, name: str) -> Iterator[TextIO]:
+    """Writes through a copy of descriptor `fd`: the same open file, its offset and its
+    append mode shared (reopening the name would start it anew, or find no file at all
+    for a pipe's)."""
+    try:
+        copy = os.dup(fd)
+    except OSError as exc:
+        raise MusicToolsError(f"{name}: {os_reason(exc)}") from None
+    with open(copy, "w", encoding="utf-8", newline="") as out:
+        yield out
+
+
+def check_folder(path: Path) -> None:
     """A usage error when the folder `path` names is not there (the user's folder, named
-    as given, rather than "no such file")."""
+    as given, rather than "no such file"): for `-o` and `--log`."""
+    name = printable_path(str(path))
     folder = os.path.dirname(path) or "."
     try:
         mode = os.stat(folder).st_mode
@@ -122,8 +165,11 @@ def _check_folder(path: Path, name: str) -> None:
 
 
 @contextmanager
-def _replacing(target: str, mode: int | None, name: str) -> Iterator[TextIO]:
-    """A temporary file beside `target`, renamed over it once written, removed on any error."""
+def _replacing(target: str, found: os.stat_result | None, name: str) -> Iterator[TextIO]:
+    """A temporary file beside `target`, put in its place once written, removed on any
+    error; `found` is what is at `target` now (None: nothing)."""
+    if found is not None and not os.access(target, os.W_OK, effective_ids=_EFFECTIVE):
+        raise MusicToolsError(f"{name}: permission denied (a file you may not write)")
     try:
         handle, temporary = tempfile.mkstemp(
             prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target)
@@ -133,12 +179,20 @@ def _replacing(target: str, mode: int | None, name: str) -> Iterator[TextIO]:
     try:
         with open(handle, "w", encoding="utf-8", newline="") as out:
             yield out
-        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
-        os.replace(temporary, target)
+        if found is None or (found.st_nlink == 1 and found.st_uid == os.geteuid()):
+            os.chmod(temporary, stat.S_IMODE(found.st_mode) if found else 0o666 & ~_umask())
+            os.replace(temporary, target)
+        else:  # the same file stays: its other names, owner and permissions with it
+            with open(temporary, "rb") as whole, open(target, "wb") as kept:
+                shutil.copyfileobj(whole, kept)
+            os.unlink(temporary)
     except BaseException:
         with suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+_EFFECTIVE = os.access in os.supports_effective_ids
 
 
 def _umask() -> int:

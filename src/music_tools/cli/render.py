@@ -74,6 +74,8 @@ def index_summary(report: IndexReport) -> str:
         parts.append(f"{report.known_errors} known errors skipped")
     if report.hashed:
         parts.append(f"{report.hashed} hashed")
+    if report.reread:
+        parts.append(f"{report.reread} re-read")
     rate = f"{report.files_per_s:,.0f} files/s"
     line = f"{', '.join(parts)}; {state} {report.elapsed_s:.1f}s ({rate})"
     if prints is not None:
@@ -249,7 +251,10 @@ def print_stats(console: Console, stats: LibraryStats) -> None:
         f"{stats.lossless_share:.0%} lossless"
     )
     if stats.inactive:
-        console.print(f"{stats.inactive:,} more files gone from disk (kept, inactive)")
+        files = "file" if stats.inactive == 1 else "files"
+        console.print(
+            f"{stats.inactive:,} more {files} inactive (moved out of the library, or gone; kept)"
+        )
     when = (
         time.strftime("%Y-%m-%d %H:%M", time.localtime(stats.last_indexed_at))
         if stats.last_indexed_at

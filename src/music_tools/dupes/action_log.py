@@ -19,9 +19,17 @@ from typing import IO, Any
 
 from ..errors import MusicToolsError, os_reason
 from ..store import LibraryDatabase
-from ..util import printable_path
+from ..util import human_size, printable_path
 
-__all__ = ["prepare_log", "read_log", "write_record"]
+__all__ = [
+    "STEP_STATUSES",
+    "library_of",
+    "other_library",
+    "prepare_log",
+    "read_log",
+    "read_log_file",
+    "write_record",
+]
 
 #: what a record says of its step: begun, then done, failed or left alone
 STEP_STATUSES = ("started", "done", "failed", "skipped")
@@ -71,21 +79,67 @@ def read_log(lines: Iterable[str]) -> dict[tuple[str, int], dict[str, Any]]:
 
     A last line without its newline that does not parse was cut by a crash while being
     written (before its step began) and is left out; a bad line anywhere else refuses the
-    whole log (MusicToolsError)."""
+    whole log (MusicToolsError). The lines are read one ahead, never all at once."""
     steps: dict[tuple[str, int], dict[str, Any]] = {}
-    given = list(lines)
-    for number, line in enumerate(given, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = _parse(line)
-        except ValueError:
-            if number == len(given) and not line.endswith("\n"):
-                break  # cut short by a crash
-            raise MusicToolsError(f"line {number} is not a music-tools action") from None
-        if record is not None:
-            steps[(record.get("run", ""), record["step"])] = record
+    pending = iter(lines)
+    line = next(pending, None)
+    number = 0
+    while line is not None:
+        number += 1
+        following = next(pending, None)
+        if line.strip():
+            try:
+                record = _parse(line)
+            except ValueError:
+                if following is None and not line.endswith("\n"):
+                    break  # cut short by a crash
+                raise MusicToolsError(f"line {number} is not a music-tools action") from None
+            if record is not None:
+                steps[(record.get("run", ""), record["step"])] = record
+        line = following
     return steps
+
+
+def read_log_file(path: str) -> dict[tuple[str, int], dict[str, Any]]:
+    """`read_log` of the file at `path`, read as a stream of lines of at most 1 MiB: a
+    FIFO, a device, a file that is not text or not JSON lines (an audio file given by
+    mistake) is refused (MusicToolsError) at once, never read whole."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise MusicToolsError(os_reason(exc)) from None
+    with open(fd, "rb") as log:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise MusicToolsError("not a music-tools action log (not a regular file)")
+        try:
+            return read_log(_text_lines(log))
+        except OSError as exc:
+            raise MusicToolsError(os_reason(exc)) from None
+
+
+def _text_lines(log: IO[bytes]) -> Iterator[str]:
+    for number, raw in enumerate(_lines(log), start=1):
+        if len(raw) >= _LINE_LIMIT and not raw.endswith(b"\n"):
+            raise MusicToolsError(
+                f"not a music-tools action log (line {number} is longer than "
+                f"{human_size(_LINE_LIMIT)})"
+            )
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MusicToolsError("not a music-tools action log (not text)") from None
+
+
+def other_library(
+    steps: dict[tuple[str, int], dict[str, Any]], library: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The library fields of the first record that names a library other than `library`
+    (None: every record names it, or none names any: a log from before they did)."""
+    for record in steps.values():
+        theirs = {key: record[key] for key in library if key in record}
+        if theirs and theirs != library:
+            return theirs
+    return None
 
 
 def prepare_log(path: str, library: dict[str, Any]) -> None:

@@ -3,8 +3,9 @@
 Finding is separate from acting (as in fclones): `plan_*` turn groups or check results into
 `Action`s; `apply_actions` runs them, or only says what it would do (the default). Before
 touching a file it makes sure that the file still has the size and mtime it had when it
-was indexed (or checked), and that the copy that stays is still there, unchanged, and
-still the library's: nothing is ever removed whose last copy would go with it. That check
+was indexed (or checked), and that the copy that stays is still there, unchanged, not
+damaged (the reader's damage checks, run on it again), and still the library's: nothing is
+ever removed whose last copy would go with it. That check
 is made again inside the action's transaction, right before the file is moved, so nothing
 that happened while the action waited for the database slips through. Every step is
 written to a JSON-lines log (action_log.py) before and after it happens, so `undo_log` can
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -28,7 +30,8 @@ from typing import IO, Any, Literal
 
 from send2trash import send2trash
 
-from ..errors import os_reason
+from ..errors import ExtractError, ExtractKind, os_reason
+from ..read.extract import damage_of
 from ..store import LibraryDatabase
 from ..util import StrPath, is_inside, printable_path
 from .action_log import library_of, read_log, write_record
@@ -42,6 +45,7 @@ __all__ = [
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",
+    "undo_steps",
 ]
 
 Op = Literal["move", "trash"]
@@ -130,6 +134,7 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: StrPath) -> li
                 old.file_size,
                 old.file_mtime_ns,
                 target_root=os.path.abspath(move_to),
+                keep_machine=old.machine,  # a copy on another machine cannot be checked here
                 keep_row_id=old.id,
             )
         )
@@ -222,7 +227,22 @@ def _guard(action: Action, gone: set[str]) -> str:
         return "is the copy that stays"
     if action.keep in gone or not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
         return f"the copy that stays ({printable_path(action.keep)}) changed or is gone; left alone"
-    return ""
+    return _keeper_damage(action.keep)
+
+
+def _keeper_damage(keep: str) -> str:
+    """Why the copy that stays must not be trusted, by the reader's damage checks on what
+    is on disk now (a few KiB), or "": its row may come from a reader without them."""
+    try:
+        damaged = damage_of(keep)
+    except ExtractError as exc:
+        if exc.kind in (ExtractKind.TRUNCATED, ExtractKind.CORRUPT):
+            damaged = exc.reason
+        else:
+            return f"the copy that stays cannot be read: {exc.reason}; left alone"
+    if damaged is None:
+        return ""
+    return f"the copy that stays is damaged: {damaged} ({printable_path(keep)}); left alone"
 
 
 def _still_safe(db: LibraryDatabase | None, action: Action) -> str:
@@ -303,7 +323,7 @@ def _rename(source: str, target: str) -> None:
         if exc.errno != errno.EXDEV:
             raise
     folder, name = os.path.split(target)
-    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=_PART, dir=folder)
     os.close(handle)
     try:
         shutil.copy2(source, partial)
@@ -318,6 +338,23 @@ def _rename(source: str, target: str) -> None:
         with suppress(OSError):
             os.unlink(target)
         raise
+
+
+_PART = ".part"
+#: the name `_rename` gives its copy: ".<name>.<tempfile's 8 random characters>.part"
+_PART_NAME = ".{}." + "[a-z0-9_]" * 8 + re.escape(_PART)
+
+
+def _remove_partial_copy(target: str) -> None:
+    """The hidden copy a move across file systems was making beside `target` when a
+    crash stopped it: only a regular file of exactly that name's pattern."""
+    folder, name = os.path.split(target)
+    pattern = re.compile(_PART_NAME.format(re.escape(name)))
+    with suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def _send_to_trash(path: str) -> None:
@@ -341,7 +378,13 @@ def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outco
     one that failed or was left alone moved nothing and is passed over. Trashed files are
     reported, not restored: take them back from the system trash. See `read_log` for the
     lines it refuses."""
-    steps = read_log(lines)
+    return undo_steps(db, read_log(lines))
+
+
+def undo_steps(
+    db: LibraryDatabase | None, steps: dict[tuple[str, int], dict[str, Any]]
+) -> Iterator[Outcome]:
+    """`undo_log` of a log already read (`read_log`, `read_log_file`)."""
     for step in reversed(list(steps)):
         if steps[step]["status"] in ("started", "done"):
             yield _undo_one(db, steps[step])
@@ -360,6 +403,8 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     fields = {k: record[k] for k in Action.__dataclass_fields__ if k in record}
     action = Action(**fields)
     source, target = action.path, record["target"]
+    if target and record["status"] == "started":  # a crash may have stopped a copy
+        _remove_partial_copy(target)
     if action.op == "trash":
         return Outcome(action, "skipped", "in the system trash: restore it from there")
     if target and os.path.isdir(target) and not os.path.islink(target):

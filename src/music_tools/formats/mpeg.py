@@ -21,7 +21,7 @@ from .apev2 import may_have_ape
 from .container import Container
 from .id3 import read_id3
 from .info import FastInfo, HeldBytes
-from .raw import id3v2_end, id3v2_size, nothing, raw_payload, skip_id3v2
+from .raw import id3v2_end, id3v2_size, nothing, raw_payload, skip_id3v2, strip_trailing_tags
 from .window import KEY_BYTES, FileWindow
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "FrameHeader",
     "VbrCounts",
     "frame_header",
+    "largest_frame",
     "read_mp3",
     "smallest_frame",
     "vbr_counts",
@@ -270,13 +271,19 @@ def _lame_delay(data: bytes) -> int | None:
 #: a last frame or two, never seconds of audio
 _MP3_SLACK = 2048
 _VBR_SPAN = 256  # the first frame's header, side information and VBR header fields
+#: what a file may hold past the stream its VBR header's frames could carry, beyond tags
+#: we know (an ID3v2 tag at the end, junk from a download): a header off by a factor of 2
+#: or more on a song's length is past it
+_JUNK = 1 << 20
 
 
 def mp3_damage(window: FileWindow, layout: object) -> str | None:
-    """An MPEG stream shorter than its first frame's VBR header declares: fewer bytes after
-    the first frame than the header's byte count, or than its frame count needs at the
-    lowest bitrate. A cut file keeps that header, so its length and bitrate would read as
-    the whole file's. Reads the bytes the reader and the key read after the ID3v2 tag."""
+    """An MPEG stream its first frame's VBR header does not describe: shorter than the
+    header's byte count (or than its frame count needs at the lowest bitrate): a cut file
+    keeps that header, so its length and bitrate would read as the whole file's; or more
+    bytes than its frame count could carry at the layer's highest bitrate, in the header or
+    in the file (tags at its end left out): a frame count too small reads as a short file at
+    an impossible bitrate. Reads the bytes the reader and the key read after the ID3v2 tag."""
     start = skip_id3v2(window, 0)
     data = window.read(start, _VBR_SPAN)  # in the head, or the spot the key's bytes left
     frame = frame_header(data[:4])
@@ -289,9 +296,38 @@ def mp3_damage(window: FileWindow, layout: object) -> str | None:
     if counts.frames:
         declared = max(declared, counts.frames * smallest_frame(frame))
     missing = declared - (window.size - start)
-    if missing <= _MP3_SLACK:
-        return None
-    return f"damaged MP3: {human_size(missing)} of audio missing (truncated?)"
+    if missing > _MP3_SLACK:
+        return f"damaged MP3: {human_size(missing)} of audio missing (truncated?)"
+    return _overfull(window, start, frame, counts) if counts.frames else None
+
+
+def _overfull(window: FileWindow, start: int, frame: FrameHeader, counts: VbrCounts) -> str | None:
+    """More bytes than the VBR header's frames carry at the highest bitrate: in its own byte
+    count, or (far more, past any junk) in the file."""
+    frames = counts.frames or 0
+    capacity = (frames + 2) * largest_frame(frame) + _MP3_SLACK  # the VBR frame, a rounding
+    seconds = frames * frame.samples / frame.sample_rate
+    if counts.stream_bytes is not None and counts.stream_bytes > capacity:
+        kbps = counts.stream_bytes * 8 / seconds / 1000
+        most = _BITRATES[(min(frame.version, 2), 3)][14]
+        return (
+            f"damaged MP3: its VBR header declares {human_size(counts.stream_bytes)} in "
+            f"{frames:,} frames, {kbps:,.0f} kbps (this MPEG version carries {most} at most)"
+        )
+    stream = strip_trailing_tags(window, start, window.size) - start
+    if stream > 2 * capacity + _JUNK:
+        return (
+            f"damaged MP3: {human_size(stream)} of audio where its VBR header declares "
+            f"{frames:,} frames ({seconds:.1f} s at most {human_size(capacity)})"
+        )
+    return None
+
+
+def largest_frame(frame: FrameHeader) -> int:
+    """The most bytes any Layer III frame of this frame's stream can take: the highest
+    bitrate of its version at its sample rate, with padding."""
+    highest = _BITRATES[(min(frame.version, 2), 3)][14] * 1000
+    return (frame.samples // 8 * highest) // frame.sample_rate + 1
 
 
 MP3 = Container(nothing, mp3_damage, raw_payload, id3v2_end, read_mp3)

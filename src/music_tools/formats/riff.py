@@ -24,18 +24,22 @@ from .apev2 import may_have_ape
 from .container import Container, Payload
 from .id3 import read_id3
 from .info import FastInfo, read_bytes
-from .raw import id3v2_end, raw_payload
+from .raw import id3v2_end, raw_payload, strip_trailing_tags
 from .window import FileWindow, HasFileno
 
 __all__ = [
     "AIFF",
+    "STREAMED",
     "WAV",
     "Chunk",
     "ReadAt",
     "SizedChunk",
     "container_chunks",
+    "is_streamed_data",
     "iter_chunks",
     "read_riff_info",
+    "streamed_length",
+    "streamed_wav_length",
     "top_chunks",
 ]
 
@@ -82,13 +86,27 @@ def _top_level(read: ReadAt, file_size: int) -> Iterator[SizedChunk]:
     if len(head) < 12:
         return iter(())
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return _sized_chunks(read, 12, file_size, big_endian=False)
+        streamed = head[4:8] == STREAMED
+        return _sized_chunks(read, 12, file_size, big_endian=False, streamed=streamed)
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
         return _sized_chunks(read, 12, file_size, big_endian=True)
     return iter(())
 
 
-def _sized_chunks(read: ReadAt, start: int, end: int, big_endian: bool) -> Iterator[SizedChunk]:
+#: the size a writer that cannot seek back (ffmpeg into a pipe) leaves in a WAV's RIFF and
+#: data headers: the data runs to the end of the file
+STREAMED = b"\xff\xff\xff\xff"
+
+
+def is_streamed_data(chunk: SizedChunk, streamed: bool) -> bool:
+    """Whether `chunk` is a WAV's `data` chunk whose size was never filled in: 0xFFFFFFFF,
+    or 0 under a RIFF size of 0xFFFFFFFF (`streamed`)."""
+    return chunk[0] == b"data" and (chunk[3] == STREAMED or (streamed and chunk[3] == b"\0\0\0\0"))
+
+
+def _sized_chunks(
+    read: ReadAt, start: int, end: int, big_endian: bool, streamed: bool = False
+) -> Iterator[SizedChunk]:
     unpack = (_BIG if big_endian else _LITTLE).unpack
     offset = start
     while offset + 8 <= end:
@@ -97,7 +115,11 @@ def _sized_chunks(read: ReadAt, start: int, end: int, big_endian: bool) -> Itera
             return
         chunk_id, size = unpack(header)
         data = offset + 8
-        yield chunk_id, data, min(size, max(0, end - data)), header[4:8]
+        chunk = (chunk_id, data, min(size, max(0, end - data)), header[4:8])
+        if not big_endian and is_streamed_data(chunk, streamed):
+            yield chunk_id, data, max(0, end - data), header[4:8]
+            return
+        yield chunk
         if data + size > end:
             return
         offset = data + size + (size & 1)  # chunks are padded to an even length
@@ -127,6 +149,37 @@ def read_riff_info(fileobj: HasFileno) -> dict[str, str]:
     return values
 
 
+def streamed_wav_length(fileobj: HasFileno) -> float | None:
+    """`streamed_length` of an open file (for the mutagen path, which reads such a WAV's
+    placeholder as its data size: 24,347 s for 2 s of audio)."""
+    fd = fileobj.fileno()
+
+    def read(offset: int, size: int) -> bytes:
+        return os.pread(fd, size, offset)
+
+    return streamed_length(read, os.fstat(fd).st_size)
+
+
+def streamed_length(read: ReadAt, file_size: int) -> float | None:
+    """The length of a WAV whose data size was never filled in (see STREAMED): the data to
+    the end of the file over the format chunk's block align and rate; None for any other
+    file (the first chunk of each id counts, as mutagen takes it)."""
+    streamed = read(4, 4) == STREAMED
+    fmt: SizedChunk | None = None
+    for chunk in _top_level(read, file_size):
+        if chunk[0] == b"fmt " and fmt is None:
+            fmt = chunk
+        elif chunk[0] == b"data":
+            if fmt is None or not is_streamed_data(chunk, streamed):
+                return None
+            fields = read(fmt[1], _WAVE_FORMAT.size)
+            if fmt[2] < _WAVE_FORMAT.size or len(fields) < _WAVE_FORMAT.size:
+                return None
+            _, _, rate, _, align, _ = _WAVE_FORMAT.unpack(fields)
+            return chunk[2] / align / rate if align > 0 and rate > 0 else None
+    return None
+
+
 def _decode(raw: bytes) -> str:
     raw = raw.split(b"\x00", 1)[0]
     try:
@@ -150,6 +203,8 @@ def read_wav(window: FileWindow, layout: object) -> FastInfo | None:
     _, channels, rate, _, align, bits = fmt
     samples = chunks["data"][1] / align if align > 0 and "data" in chunks else 0
     length = samples / rate if rate > 0 else 0.0
+    if "data" in chunks and chunks["data"][1] in (0, 0xFFFF_FFFF):  # streamed, perhaps
+        length = streamed_length(window.read, window.size) or length
     id3_chunk = min((chunks[k] for k in ("id3", "ID3") if k in chunks), default=None)
     info = _with_tags(window, "wav", length, rate, channels, bits, id3_chunk)
     if info is not None:  # WAV files tagged only with RIFF INFO, read as the mutagen path does
@@ -247,14 +302,22 @@ def _extended_rate(exponent: int, mantissa: int) -> int | None:
 # -- the damage check and the payload ---------------------------------------------------------
 
 
-def _chunk_damage(chunks: list[SizedChunk], wanted: bytes, name: str) -> str | None:
+def _chunk_damage(
+    window: FileWindow, chunks: list[SizedChunk], wanted: bytes, name: str
+) -> str | None:
     """A chunk that declares more than the file holds (the audio, or any other chunk a
-    parser would read whole), or no audio chunk at all."""
+    parser would read whole), or no audio chunk at all. Tags appended after the last chunk
+    (ID3v1, APEv2: mutagen reads past them) and a streamed WAV's data (see STREAMED) are no
+    such chunk."""
     found = False
     layout = "<I" if name == "WAV" else ">I"
-    for chunk_id, _, present, size_field in chunks:
+    streamed = name == "WAV" and window.read(4, 4) == STREAMED
+    for chunk in chunks:
+        chunk_id, data, present, size_field = chunk
         declared = struct.unpack(layout, size_field)[0]
-        if declared > present + 1:  # one pad byte may be missing
+        if declared > present + 1 and not is_streamed_data(chunk, streamed):  # a pad byte may go
+            if data - 8 - strip_trailing_tags(window, 12, window.size) in (0, 1):
+                break  # a tag appended after the chunks (a missing pad byte before it)
             what = "of audio" if chunk_id == wanted else f"in its {_printable(chunk_id)} chunk"
             return (
                 f"damaged {name}: {human_size(declared)} {what} declared, "
@@ -276,11 +339,87 @@ def _audio_chunk(window: FileWindow, chunks: list[SizedChunk], wanted: bytes) ->
 
 
 def _wav_damage(window: FileWindow, chunks: list[SizedChunk]) -> str | None:
-    return _chunk_damage(chunks, b"data", "WAV")
+    return _chunk_damage(window, chunks, b"data", "WAV") or _format_damage(window, chunks)
 
 
 def _aiff_damage(window: FileWindow, chunks: list[SizedChunk]) -> str | None:
-    return _chunk_damage(chunks, b"SSND", "AIFF")
+    return _chunk_damage(window, chunks, b"SSND", "AIFF") or _frames_damage(window, chunks)
+
+
+#: WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT: samples stored whole, so block align and byte
+#: rate follow from channels, bits and rate (compressed formats have rules of their own)
+_PCM_TAGS = (1, 3)
+_EXTENSIBLE = 0xFFFE
+
+
+def _format_damage(window: FileWindow, chunks: list[SizedChunk]) -> str | None:
+    """A PCM or float `fmt ` chunk that contradicts itself: a block align other than its
+    channels x bytes per sample, or a byte rate other than its rate x block align. A copy
+    whose rate was changed so reads as another, "better", stream (the first `fmt ` counts,
+    as mutagen takes it)."""
+    chunk = next((c for c in chunks if c[0] == b"fmt "), None)
+    if chunk is None or chunk[2] < _WAVE_FORMAT.size:
+        return None
+    tag, channels, rate, byte_rate, align, bits = _WAVE_FORMAT.unpack(
+        window.read(chunk[1], _WAVE_FORMAT.size)
+    )
+    if tag == _EXTENSIBLE and chunk[2] >= 26:  # the sub-format's tag opens its GUID
+        tag = int.from_bytes(window.read(chunk[1] + 24, 2), "little")
+    if tag not in _PCM_TAGS:
+        return None
+    if channels == 0 or rate == 0 or bits == 0:
+        return (
+            f"damaged WAV: its format chunk declares {channels} channels of {bits} bits "
+            f"at {rate} Hz"
+        )
+    if align != channels * ((bits + 7) // 8):
+        return (
+            f"damaged WAV: a block align of {align} bytes in its format chunk, where "
+            f"{channels} channels of {bits} bits take {channels * ((bits + 7) // 8)}"
+        )
+    if byte_rate != rate * align:
+        return (
+            f"damaged WAV: a byte rate of {byte_rate:,} in its format chunk, where "
+            f"{rate:,} Hz x {align} bytes make {rate * align:,}"
+        )
+    return None
+
+
+#: AIFF-C compression types that store samples whole (as AIFF does)
+_AIFC_PCM = (
+    b"NONE",
+    b"sowt",
+    b"twos",
+    b"raw ",
+    b"fl32",
+    b"FL32",
+    b"fl64",
+    b"FL64",
+    b"in24",
+    b"in32",
+)
+
+
+def _frames_damage(window: FileWindow, chunks: list[SizedChunk]) -> str | None:
+    """A COMM chunk that declares more sample frames than the SSND chunk holds: its length
+    would read longer than the audio there is (the first of each chunk counts)."""
+    comm = next((c for c in chunks if c[0] == b"COMM"), None)
+    ssnd = next((c for c in chunks if c[0] == b"SSND"), None)
+    if comm is None or ssnd is None or comm[2] < 18 or ssnd[2] < 8:
+        return None
+    fields = window.read(comm[1], 22 if comm[2] >= 22 else 18)
+    channels, frames, bits = struct.unpack(">hLh", fields[:8])
+    if window.read(8, 4) == b"AIFC" and fields[18:22] not in _AIFC_PCM:
+        return None
+    frame = max(0, channels) * ((max(0, bits) + 7) // 8)
+    offset = int.from_bytes(window.read(ssnd[1], 4), "big")
+    held = max(0, ssnd[2] - 8 - offset)
+    if frame == 0 or frames * frame <= held + frame:
+        return None
+    return (
+        f"damaged AIFF: {frames:,} sample frames declared, its sound data holds "
+        f"{held // frame:,} (truncated?)"
+    )
 
 
 def _wav_audio(window: FileWindow, chunks: list[SizedChunk]) -> Payload:

@@ -24,7 +24,6 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from ..errors import MusicToolsError
@@ -41,6 +40,7 @@ __all__ = [
     "fingerprint_file",
     "fingerprint_many",
     "fingerprinter",
+    "version_problem",
 ]
 
 #: Chromaprint's default algorithm (the one AcoustID uses), over its default 120 s
@@ -109,15 +109,26 @@ class Fpcalc:
 DEFAULT_FPCALC = Fpcalc()
 
 
-@lru_cache(maxsize=4)
-def _version(program: str) -> str:
-    try:
-        out = subprocess.run(
-            [program, "-version"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return "fpcalc ?"
-    return " ".join(out.split()[:3]) or "fpcalc ?"
+#: (program, timeout) -> (its version, or "fpcalc ?"; why it is unknown, or None): asked
+#: once per process, as a fingerprint run is made, under the same limits
+_VERSIONS: dict[tuple[str, float], tuple[str, str | None]] = {}
+
+
+def _version(program: str, timeout_s: float) -> str:
+    """`fpcalc -version`'s first words, asked once (a hang costs one timeout, a flood one
+    output cap, both once: the answer, or its absence, is kept)."""
+    key = (program, timeout_s)
+    if key not in _VERSIONS:
+        _VERSIONS[key] = _ask_version(program, timeout_s)
+    return _VERSIONS[key][0]
+
+
+def version_problem(fpcalc: Fpcalc = DEFAULT_FPCALC) -> str | None:
+    """Why `fpcalc -version` gave no version, when it was asked in this process and failed
+    (a hang, a flood, a crash); None otherwise. Never asks it."""
+    program = fpcalc.path()
+    found = _VERSIONS.get((program, fpcalc.timeout())) if program else None
+    return found[1] if found else None
 
 
 def fingerprinter(fpcalc: Fpcalc = DEFAULT_FPCALC) -> str | None:
@@ -126,7 +137,30 @@ def fingerprinter(fpcalc: Fpcalc = DEFAULT_FPCALC) -> str | None:
     program = fpcalc.path()
     if program is None:
         return None
-    return f"chromaprint{CHROMAPRINT_ALGORITHM}/{_version(program)}"
+    return f"chromaprint{CHROMAPRINT_ALGORITHM}/{_version(program, fpcalc.timeout())}"
+
+
+def _ask_version(program: str, timeout_s: float) -> tuple[str, str | None]:
+    pool = _Pool(program, timeout_s)
+    try:
+        try:
+            process = _spawn([program, "-version"])
+        except OSError as exc:
+            return "fpcalc ?", f"cannot run it: {exc.strerror or exc}"
+        run = _Run(FingerprintOutcome("-version", 0, 0), process)
+        pool.watch(run)
+        while not run.over:
+            pool.wait()
+    finally:
+        pool.close()
+    words = bytes(run.stdout).decode("utf-8", "replace").split()[:3]
+    if run.stopped == _TIMED_OUT:
+        return "fpcalc ?", f"no answer in {timeout_s:g} s"
+    if run.stopped is not None:
+        return "fpcalc ?", run.stopped
+    if process.returncode != 0 or not words:
+        return "fpcalc ?", f"exit status {process.returncode}, no version"
+    return " ".join(words), None
 
 
 def fingerprint_file(path: str, fpcalc: Fpcalc = DEFAULT_FPCALC) -> FingerprintOutcome:
@@ -197,7 +231,10 @@ class _Pool:
         self.selector = selectors.DefaultSelector()
 
     def start(self, path: str) -> _Run:
-        run = _start(path, self.program)
+        return self.watch(_start(path, self.program))
+
+    def watch(self, run: _Run) -> _Run:
+        """Read `run`'s output as it comes, and stop it at its deadline."""
         process = run.process
         if process is None or process.stdout is None or process.stderr is None:
             return run
@@ -285,17 +322,22 @@ def _start(path: str, program: str | None) -> _Run:
     if program is None:
         outcome.reason = f"fpcalc not found: {INSTALL_HINT}"
         return _Run(outcome)
-    linux = can_die_with_parent()  # looked up here, never between fork and exec
     try:
-        process = subprocess.Popen(
-            [program, "-raw", "-json", "-length", str(LENGTH_S), "--", path],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=die_with_parent if linux else None,  # one C call, no lock taken
-        )
+        process = _spawn([program, "-raw", "-json", "-length", str(LENGTH_S), "--", path])
     except OSError as exc:
         outcome.reason = f"cannot run fpcalc: {exc.strerror or exc}"
         return _Run(outcome)
     outcome.transient = False
     return _Run(outcome, process)
+
+
+def _spawn(command: list[str]) -> subprocess.Popen[bytes]:
+    """fpcalc started with its output piped to us; on Linux it dies with this process."""
+    linux = can_die_with_parent()  # looked up here, never between fork and exec
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=die_with_parent if linux else None,  # one C call, no lock taken
+    )

@@ -192,13 +192,17 @@ class _Run:
         return IndexReport(
             new=written.new - read_now,
             updated=written.updated,
-            unchanged=diff.unchanged + written.hashed - (len(self.moves) - read_now),
+            unchanged=diff.unchanged
+            + written.hashed
+            + written.reread_unchanged
+            - (len(self.moves) - read_now),
             moved=len(self.moves),
             missing=sum(self.gone_roots.values()) + self.missing,
-            reactivated=diff.reactivated,
+            reactivated=diff.reactivated + written.reread_back,
             errors=len(failures),
             known_errors=diff.known_errors,
             hashed=written.hashed,
+            reread=written.reread_unchanged + written.reread_back + written.reread_failed,
             elapsed_s=time.monotonic() - self.started,
             interrupted=interrupted,
             roots=self.roots,
@@ -228,12 +232,16 @@ def _take(
         )
         writer.failures.append(failure)
         written.failures.append(failure)
+        if error.path in diff.rereading:
+            written.reread_failed += 1
+            if error.kind.lasting:  # damaged, say: a row no more, as a first index finds it
+                writer.deactivated.append(error.path)
 
 
 def _commit(writer: Writer, diff: Diff, written: Written) -> None:
     """Write what waits; count each file written by what the diff said it was (new,
-    changed, or unchanged and read for its full hashes), each the store refused as a
-    failure."""
+    changed, unchanged and read again for its full hashes or for a newer reader), each the
+    store refused as a failure."""
     paths = [file.file_path for file in writer.upserts]
     rejected = writer.commit()
     refused = {failure.file_path for failure in rejected}
@@ -242,6 +250,11 @@ def _commit(writer: Writer, diff: Diff, written: Written) -> None:
             continue
         if path in diff.changed:
             written.updated += 1
+        elif path in diff.rereading:
+            if diff.rereading[path]:
+                written.reread_unchanged += 1
+            else:
+                written.reread_back += 1
         elif path in diff.hashing:
             written.hashed += 1
         else:

@@ -1,7 +1,8 @@
 """The diff, folder by folder: a stat-only walk of each root against the rows there.
 
-Unchanged files (same size and mtime_ns) are skipped (with --full-hash, read again if their
-row lacks a full hash), new and changed ones are handed on to be read as they are found,
+Unchanged files (same size and mtime_ns) are skipped (read again if an older reader read
+them, see `read.extract.READER_VERSION`; with --full-hash, if their row lacks a full hash),
+new and changed ones are handed on to be read as they are found,
 returning ones re-activated, vanished ones marked missing; a file that failed before is
 retried only once it changes. Only the rows of a few folders are held
 at a time, so memory is bounded by the largest folder, not by the library: the folders seen
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..models import FileEntry, Progress, ScanFailure
+from ..read.extract import READER_VERSION
 from ..scan import FolderScan, ScanOptions, scan_folders
 from ..store import LibraryDatabase, RowState
 from ..util import chunks, is_inside
@@ -39,6 +41,8 @@ class Diff:
     full_hash: bool = False
     changed: set[str] = field(default_factory=set)  # read again: a row had this path
     hashing: set[str] = field(default_factory=set)  # unchanged, read again for full hashes
+    #: unchanged, read again: an older reader read them -> whether their row was active
+    rereading: dict[str, bool] = field(default_factory=dict)
     returning: list[str] = field(default_factory=list)  # unchanged, inactive: back
     missing: dict[str, RowState] = field(default_factory=dict)
     recorded_errors: dict[str, ScanFailure] = field(default_factory=dict)
@@ -101,6 +105,8 @@ class Diff:
         self, entry: FileEntry, row: RowState | None, failure: ScanFailure | None
     ) -> bool:
         if row is not None and row.file_size == entry.size and row.file_mtime_ns == entry.mtime_ns:
+            if (row.reader_version or 0) < READER_VERSION:
+                return self._reread(entry, row, failure)
             if row.is_active and self.full_hash and not row.hashed:
                 self.hashing.add(entry.path)  # counted as unchanged once read
                 return True
@@ -122,6 +128,19 @@ class Diff:
         if row is not None:
             self.changed.add(entry.path)
         return True  # new, changed, or a failure that changed since
+
+    def _reread(self, entry: FileEntry, row: RowState, failure: ScanFailure | None) -> bool:
+        """An unchanged file an older reader read: read again (its damage checked anew),
+        unless it failed just so before (its row then made inactive): counted once read."""
+        if (
+            failure is not None
+            and failure.file_size == entry.size
+            and failure.file_mtime_ns == entry.mtime_ns
+        ):
+            self.known_errors += 1
+            return False
+        self.rereading[entry.path] = row.is_active
+        return True
 
     def _gone(self, rows: dict[str, RowState]) -> None:
         """Rows of listed folders whose file was not there."""

@@ -39,12 +39,18 @@ class FingerprintReport:
 @dataclass(slots=True)
 class Written:
     """What the writer settled: the files written, by what the diff said each one was (new;
-    updated: changed since; hashed: unchanged, read again for its full hashes), and the
-    files that could not be read or that the store refused."""
+    updated: changed since; hashed: unchanged, read again for its full hashes; re-read: an
+    older reader read them), and the files that could not be read or that the store
+    refused."""
 
     new: int = 0
     updated: int = 0
     hashed: int = 0
+    #: unchanged files read again because an older reader read them: written back as
+    #: active rows (their row active before, or inactive: back), or failed now
+    reread_unchanged: int = 0
+    reread_back: int = 0
+    reread_failed: int = 0
     failures: list[ScanFailure] = field(default_factory=list)
 
 
@@ -63,6 +69,10 @@ class IndexReport:
     #: unchanged files read again by --full-hash to fill the full hashes their rows lacked
     #: (counted in `unchanged` too)
     hashed: int = 0
+    #: unchanged files read again because an older reader read them (counted in
+    #: `unchanged` too, or `reactivated` for a row that was inactive; or in `errors` when
+    #: they fail now, their row then made inactive)
+    reread: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
     roots: list[str] = field(default_factory=list)

@@ -31,11 +31,13 @@ class Writer:
         self.failures: list[ScanFailure] = []
         self.cleared: list[str] = []  # paths whose recorded failure is over
         self.returning: list[str] = []  # unchanged files back after being missing
+        self.deactivated: list[str] = []  # rows of files that, read again, failed for good
         self._last = time.monotonic()
 
     def due(self) -> bool:
         """Whether enough rows, or enough time, have gathered for a commit."""
         waiting = len(self.upserts) + len(self.failures) + len(self.returning)
+        waiting += len(self.deactivated)
         rows = max(self.rows, min(MAX_COMMIT_ROWS, self.written // 10))
         return waiting >= rows or time.monotonic() - self._last >= self.seconds
 
@@ -50,8 +52,10 @@ class Writer:
             refused = {failure.file_path for failure in rejected}
             self.db.scan_errors.clear([path for path in self.cleared if path not in refused])
             self.db.indexing.reactivate_files(self.returning, time.time())
+            self.db.batch_mark_inactive(self.deactivated)
         self.written += len(self.upserts)
         self.upserts, self.failures, self.cleared, self.returning = [], [], [], []
+        self.deactivated = []
         self._last = time.monotonic()
         return rejected
 

@@ -40,8 +40,10 @@ from .fields import fill_from_lean
 from .tags import MutagenError, NotAudioError, read_with_mutagen
 
 __all__ = [
+    "READER_VERSION",
     "TAG_LIMIT",
     "ExtractBatch",
+    "damage_of",
     "extract",
     "extract_batch",
     "lean_kind",
@@ -51,6 +53,11 @@ __all__ = [
 
 #: Tags (pictures included) larger than this are not read: mutagen would hold them in memory.
 TAG_LIMIT = 32 * 1024 * 1024
+#: The version of what reading makes of a file, its damage checks above all: a row read by an
+#: older one (0: before the checks of issue 19, a garbage STREAMINFO or an MP3 cut short
+#: read as intact) is read again by the next index. Raise it when a reader or damage check
+#: changes what it makes of files already indexed.
+READER_VERSION = 1
 
 #: The container format of each kind (as `sniff` names them, as the readers name a file's
 #: format): every other kind is a raw stream between tags.
@@ -122,6 +129,37 @@ def extract(
         raise ExtractError(name, reason, ExtractKind.CORRUPT) from None
     except (MutagenError, struct.error, EOFError, Exception) as exc:  # the boundary
         raise ExtractError(name, *_describe(exc, name)) from None
+
+
+def damage_of(path: str | os.PathLike[str]) -> str | None:
+    """Why the file at `path` is damaged, by extract's damage checks alone (its headers
+    against its size: a few KiB read, no tags, no mutagen); None when they find nothing.
+    Raises ExtractError when it cannot be checked (it cannot be opened, say)."""
+    name = os.fspath(path)
+    try:
+        _damage_only(name)
+    except ExtractError as exc:
+        if exc.kind is ExtractKind.DAMAGED:
+            return exc.reason
+        raise
+    except OSError as exc:
+        raise ExtractError(name, os_reason(exc), os_kind(exc)) from None
+    except Exception as exc:  # the boundary, as extract's
+        raise ExtractError(name, *_describe(exc, name)) from None
+    return None
+
+
+def _damage_only(path: str) -> None:
+    extension = os.path.splitext(path)[1].lower()
+    opened, stat = _open(path)
+    with opened:
+        named = _BY_EXTENSION.get(extension, RAW)
+        walked = _Walked(FileWindow(opened, stat.st_size, named.span))
+        window = walked.window
+        kind = sniff((window.head if named.head_first else window.prefix)[:64])
+        if kind is not None:
+            _refuse_damaged(path, walked, _container(kind))
+        _refuse_damaged(path, walked, _container(extension.lstrip(".")))
 
 
 def extract_batch(
@@ -221,6 +259,7 @@ def _extract(path: str, full_hash: bool, root: str | None, fast_read: bool) -> L
         flac_md5 = _read_tags(opened, file, extension, kind, walked, fast_read)
         file.metadata_hash = metadata_hash(file.artist, file.title, path)
         file.metadata_version = NORMALIZATION_VERSION
+        file.reader_version = READER_VERSION
         file.search_text = search_text(
             file.artist, file.title, file.album, file.album_artist, file.genre
         )

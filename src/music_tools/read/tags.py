@@ -34,7 +34,7 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
-from ..formats.riff import read_riff_info
+from ..formats.riff import read_riff_info, streamed_wav_length
 from ..formats.sniff import EXTENSION_KINDS
 from ..formats.tag_fields import APE_KEYS_LOWER, ASF_KEYS, MP4_KEYS, VORBIS_KEYS
 from ..formats.window import OpenFile
@@ -118,6 +118,8 @@ def read_with_mutagen(
         parser, (parser.__name__, "", False)
     )
     _fill_properties(file, audio)
+    if isinstance(audio, WAVE):  # a WAV streamed to a pipe: mutagen takes its placeholder
+        file.duration = streamed_wav_length(fileobj) or file.duration
     fill_tags(file, _tag_values(audio, fileobj))
     md5 = getattr(audio.info, "md5_signature", None) if parser is FLAC else None
     return md5 or None

@@ -6,7 +6,8 @@ and brings a current SQLite (the Store benchmark's bare baseline is sqlite3:
 docs/benchmarks.md).
 
 Pragmas, each chosen on the XLARGE benchmark (docs/benchmarks.md, Store):
-- journal_mode=WAL: readers never block the writer, nor the writer readers.
+- journal_mode=WAL: readers never block the writer, nor the writer readers. Its `-wal` and
+  `-shm` files stay once the last connection closes (emptied: see `_keep_wal_files`).
 - synchronous=NORMAL: in WAL mode durable across an application crash; FULL would fsync
   every commit.
 - cache_size=-32768 (32 MiB, allocated as used): as fast as 8 or 256 MiB here, and a
@@ -29,6 +30,7 @@ the read runs could go unseen (the read shows the state it started from).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import time
 import urllib.parse
@@ -47,6 +49,9 @@ __all__ = ["WAIT_NOTICE_S", "open_sqlite"]
 CACHE_SIZE_KIB = 32_768
 #: After this long waiting for another process's lock, `on_wait` is called (once).
 WAIT_NOTICE_S = 1.0
+#: The WAL is cut back to this after a checkpoint that emptied it (and to nothing when the
+#: last connection closes): kept files must not keep a large index's WAL on disk.
+WAL_KEPT_BYTES = 64 * 1024 * 1024
 
 
 def open_sqlite(
@@ -73,6 +78,7 @@ def open_sqlite(
             _wait_politely(conn, busy_timeout, on_wait)
             check_library(conn, target, writable=True)
             conn.execute("PRAGMA journal_mode=WAL")
+            _keep_wal_files(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA cache_size=-{CACHE_SIZE_KIB}")
             conn.execute("PRAGMA temp_store=MEMORY")
@@ -86,6 +92,18 @@ def open_sqlite(
             raise StoreError(target, exc.reason) from exc
         raise
     return conn
+
+
+def _keep_wal_files(conn: apsw.Connection) -> None:
+    """Keep the `-wal` and `-shm` files once the last connection closes (the WAL emptied:
+    its pages are in the main file), so they stay the owner's. Removed, they would be made
+    again by the next to open the library: a read-only command of another user, who may
+    write the folder, would leave them as theirs, and the owner's next write would fail
+    ("read-only here"). Found in place, a reader who cannot write them reads through a
+    private copy of the index instead, and makes nothing."""
+    persist = ctypes.c_int(1)
+    conn.file_control("main", apsw.SQLITE_FCNTL_PERSIST_WAL, ctypes.addressof(persist))
+    conn.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
 
 
 def _restore_deferred_indexes(conn: apsw.Connection) -> None:

@@ -28,6 +28,8 @@ class RowState(NamedTuple):
     audio_key: str | None
     #: whether the row holds both full hashes (audio_hash and file_content_hash)
     hashed: bool = False
+    #: the reader that read it (`LibraryFile.reader_version`; None: one from before)
+    reader_version: int | None = None
 
 
 _RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
@@ -54,13 +56,14 @@ _STATE_COLUMNS = (
     "is_active",
     "audio_key",
     "audio_hash IS NOT NULL AND file_content_hash IS NOT NULL",
+    "reader_version",
 )
 
 
 def _add_states(rows: dict[str, RowState], cursor: Iterable[Sequence[Any]]) -> None:
-    for path, row_id, size, mtime_ns, active, audio_key, hashed in cursor:
+    for path, row_id, size, mtime_ns, active, audio_key, hashed, reader in cursor:
         rows[decode_path(path)] = RowState(
-            row_id, size, mtime_ns, active == 1, audio_key, bool(hashed)
+            row_id, size, mtime_ns, active == 1, audio_key, bool(hashed), reader
         )
 
 

@@ -9,8 +9,10 @@ blocking key (an expression of artist and title, see `store/blocking.py`); versi
 indexes the folder of each row, so the indexer diffs one folder at a time, and adds a small
 key/value table `meta`; version 7 adds the acoustic fingerprints and their inverted index
 (`store/fingerprints.py`); version 8 adds `search_text`, the tags folded for search (see
-`util.search_text`), filled for the rows already there. Each migration runs in one
-transaction, so an upgrade either completes or leaves the database as it was.
+`util.search_text`), filled for the rows already there; version 9 adds `reader_version`, the
+version of the reader (and its damage checks) that read each row, 0 for the rows already
+there, so the next index reads them again. Each migration runs in one transaction, so an
+upgrade either completes or leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -183,6 +185,10 @@ def _v8(conn: apsw.Connection) -> None:
     conn.executemany("UPDATE library_index SET search_text = ? WHERE id = ?", folded)
 
 
+#: rows from before readers were versioned are of version 0: an index reads them again
+READER_VERSION_DDL = "ALTER TABLE library_index ADD COLUMN reader_version INTEGER DEFAULT 0"
+
+
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
     def run(conn: apsw.Connection) -> None:
         conn.execute(sql)  # apsw runs every statement in the string
@@ -199,6 +205,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _v6,
     _script(fingerprint_ddl("INTEGER", "REAL", "BLOB", " WITHOUT ROWID")),
     _v8,
+    _script(READER_VERSION_DDL),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -58,7 +58,8 @@ class SqliteEngine(Engine):
         self.conn = open_sqlite(path, busy_timeout, readonly=readonly, on_wait=on_wait)
         self._tx = Transactions(self)
         self._statements: dict[Write, str] = {}
-        self._run_lock = RunLock(f"{self.name}.lock")
+        # one lock per library file, however it is reached (a symbolic link, a relative path)
+        self._run_lock = RunLock(f"{os.path.realpath(self.name)}.lock")
 
     def atomic(self) -> AbstractContextManager[None]:
         return self._tx.atomic()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ...util import human_size
 from ..container import Container, Payload
-from ..raw import id3v2_end, raw_payload
+from ..raw import id3v2_end, raw_payload, strip_trailing_tags
 from ..window import FileWindow
 from .atoms import Mp4Layout, top_atoms
 from .reader import read_mp4
@@ -17,8 +17,12 @@ __all__ = ["MP4", "Mp4Layout", "top_atoms"]
 
 
 def _damage(window: FileWindow, walked: Mp4Layout) -> str | None:
-    for kind, _, _, declared_end in walked.atoms:
+    """An atom that runs past the end of the file; not a tag appended after the last atom
+    (ID3v1, APEv2: mutagen reads past them), whose bytes read as an atom's header."""
+    for kind, offset, _, declared_end in walked.atoms:
         if declared_end > window.size:
+            if offset == strip_trailing_tags(window, 0, window.size):
+                return None
             missing = declared_end - window.size
             what = "of audio" if kind == b"mdat" else f"of its '{kind.decode('latin-1')}' atom"
             return f"damaged M4A: {human_size(missing)} {what} missing (truncated?)"
