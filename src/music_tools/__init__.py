@@ -1,9 +1,13 @@
 """music-tools: index large music collections and tell, fast and exactly, what you have.
 
-Importing the package loads nothing: every name below is loaded on first use (the core,
-errors and records, at once; `extract`, `extract_batch` and `ExtractBatch` with the
-readers and mutagen). The `music-tools` command runs this file before its entry point can
-catch Ctrl-C, so it must take no time; and importing the store alone stays free of mutagen.
+The front door: everything a program needs is importable from here (`from music_tools
+import LibraryDatabase, LibraryIndexer, DuplicateChecker, find_duplicates, search`); the
+modules below are the implementation. `music_tools.library` keeps the seed design's names.
+
+Importing the package loads nothing: each name is loaded on first use, with only what it
+needs (the database without the readers and mutagen; `extract` with them; `analyse` with
+numpy and soundfile when a file is analysed). The `music-tools` command runs this file
+before its entry point can catch Ctrl-C, so it must take no time.
 """
 
 from __future__ import annotations
@@ -12,40 +16,155 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a few ms
 if TYPE_CHECKING:
     from typing import Any
 
-    from .errors import ExtractError, MusicToolsError, ScanError, SchemaError, StoreError
-    from .models import FileEntry, LibraryFile, ScanFailure
+    from .dupes import (
+        KINDS,
+        DuplicateChecker,
+        DuplicateGroup,
+        DuplicateResult,
+        Evidence,
+        GroupMember,
+        KeeperReason,
+        Match,
+        MatchKind,
+        find_duplicates,
+    )
+    from .dupes.actions import (
+        Action,
+        Outcome,
+        apply_actions,
+        plan_check_moves,
+        plan_group_actions,
+        undo_log,
+    )
+    from .errors import (
+        DatabaseCorruptError,
+        DatabaseFullError,
+        DatabaseLockedError,
+        DatabaseReadOnlyError,
+        ExtractError,
+        ExtractKind,
+        MusicToolsError,
+        NotALibraryError,
+        SchemaError,
+        StoreError,
+    )
+    from .index import FingerprintReport, IndexInterrupted, IndexReport, LibraryIndexer
+    from .models import FileEntry, LibraryFile, Progress, ScanFailure
+    from .quality import QualityReport, analyse
+    from .queries import LibraryStats, SearchError, library_stats, relocate, search
     from .read import ExtractBatch, extract, extract_batch
+    from .scan import ScanOptions
+    from .store import BatchResult, LibraryDatabase, RowError
 
 __version__ = "0.1.0"
 
+#: name -> the module it is loaded from on first use
+_MODULE_OF = {
+    **dict.fromkeys(
+        (
+            "DatabaseCorruptError",
+            "DatabaseFullError",
+            "DatabaseLockedError",
+            "DatabaseReadOnlyError",
+            "ExtractError",
+            "ExtractKind",
+            "MusicToolsError",
+            "NotALibraryError",
+            "SchemaError",
+            "StoreError",
+        ),
+        "errors",
+    ),
+    **dict.fromkeys(("FileEntry", "LibraryFile", "Progress", "ScanFailure"), "models"),
+    **dict.fromkeys(("BatchResult", "LibraryDatabase", "RowError"), "store"),
+    **dict.fromkeys(
+        ("LibraryStats", "SearchError", "library_stats", "relocate", "search"), "queries"
+    ),
+    **dict.fromkeys(
+        ("FingerprintReport", "IndexInterrupted", "IndexReport", "LibraryIndexer"), "index"
+    ),
+    "ScanOptions": "scan",
+    **dict.fromkeys(
+        (
+            "KINDS",
+            "DuplicateChecker",
+            "DuplicateGroup",
+            "DuplicateResult",
+            "Evidence",
+            "GroupMember",
+            "KeeperReason",
+            "Match",
+            "MatchKind",
+            "find_duplicates",
+        ),
+        "dupes",
+    ),
+    **dict.fromkeys(
+        (
+            "Action",
+            "Outcome",
+            "apply_actions",
+            "plan_check_moves",
+            "plan_group_actions",
+            "undo_log",
+        ),
+        "dupes.actions",
+    ),
+    **dict.fromkeys(("ExtractBatch", "extract", "extract_batch"), "read"),
+    **dict.fromkeys(("QualityReport", "analyse"), "quality"),
+}
+
 __all__ = [
+    "KINDS",
+    "Action",
+    "BatchResult",
+    "DatabaseCorruptError",
+    "DatabaseFullError",
+    "DatabaseLockedError",
+    "DatabaseReadOnlyError",
+    "DuplicateChecker",
+    "DuplicateGroup",
+    "DuplicateResult",
+    "Evidence",
     "ExtractBatch",
     "ExtractError",
+    "ExtractKind",
     "FileEntry",
+    "FingerprintReport",
+    "GroupMember",
+    "IndexInterrupted",
+    "IndexReport",
+    "KeeperReason",
+    "LibraryDatabase",
     "LibraryFile",
+    "LibraryIndexer",
+    "LibraryStats",
+    "Match",
+    "MatchKind",
     "MusicToolsError",
-    "ScanError",
+    "NotALibraryError",
+    "Outcome",
+    "Progress",
+    "QualityReport",
+    "RowError",
     "ScanFailure",
+    "ScanOptions",
     "SchemaError",
+    "SearchError",
     "StoreError",
     "__version__",
+    "analyse",
+    "apply_actions",
     "extract",
     "extract_batch",
+    "find_duplicates",
+    "library_stats",
+    "plan_check_moves",
+    "plan_group_actions",
+    "relocate",
+    "search",
+    "undo_log",
 ]
-
-_MODULE_OF = {
-    "ExtractError": "errors",
-    "MusicToolsError": "errors",
-    "ScanError": "errors",
-    "SchemaError": "errors",
-    "StoreError": "errors",
-    "FileEntry": "models",
-    "LibraryFile": "models",
-    "ScanFailure": "models",
-    "ExtractBatch": "read",
-    "extract": "read",
-    "extract_batch": "read",
-}
 
 
 def __getattr__(name: str) -> Any:
@@ -57,3 +176,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

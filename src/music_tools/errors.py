@@ -15,11 +15,8 @@ __all__ = [
     "ExtractKind",
     "MusicToolsError",
     "NotALibraryError",
-    "ScanError",
     "SchemaError",
     "StoreError",
-    "os_kind",
-    "os_reason",
 ]
 
 _OS_REASONS = {
@@ -79,10 +76,6 @@ class _PathError(MusicToolsError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
-
-
-class ScanError(_PathError):
-    """A folder or file could not be listed or stat-ed."""
 
 
 class ExtractError(_PathError):

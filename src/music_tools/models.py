@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields
 
-__all__ = [
-    "LIBRARY_FILE_FIELDS",
-    "SCAN_FAILURE_FIELDS",
-    "FileEntry",
-    "LibraryFile",
-    "ScanFailure",
-]
+__all__ = ["FileEntry", "LibraryFile", "Progress", "ScanFailure"]
 
 
 @dataclass(slots=True)
@@ -32,7 +27,9 @@ class LibraryFile:
     Not frozen: building 100,000 frozen objects costs about twice as much, and batch
     lookups build that many. Fields a file lacks are None. `file_path`, `filename` and
     `directory` are `str`; a name that is not valid UTF-8 holds surrogate escapes
-    (`os.fsdecode`), which the store keeps byte-exact.
+    (`os.fsdecode`), which the store keeps byte-exact. `filename` and `directory` not
+    given are derived from `file_path` (the indexer diffs a library folder by folder, by
+    `directory`: a row without one would be invisible to it).
     """
 
     id: int | None = None
@@ -78,6 +75,14 @@ class LibraryFile:
     #: (PostgreSQL); None in an SQLite library, which belongs to the machine it is on
     machine: str | None = None
 
+    def __post_init__(self) -> None:
+        if (self.filename is None or self.directory is None) and self.file_path:
+            directory, filename = os.path.split(self.file_path)
+            if self.filename is None:
+                self.filename = filename
+            if self.directory is None:
+                self.directory = directory
+
 
 LIBRARY_FILE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(LibraryFile))
 
@@ -97,3 +102,16 @@ class ScanFailure:
 
 
 SCAN_FAILURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ScanFailure))
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A progress event, the one type the indexer and the checker hand to `on_progress`:
+    in `phase` ("read" for indexing, "fingerprint" for `index --fingerprint`, "check" for
+    checking), `done` files of `total` (None while the walk goes on, which has found
+    `found` audio files so far)."""
+
+    phase: str
+    done: int
+    total: int | None = None
+    found: int = 0

@@ -14,21 +14,34 @@ from itertools import islice
 from typing import Any, TypeVar
 
 __all__ = [
-    "SEARCH_TEXT_FIELDS",
-    "SEARCH_TEXT_SEPARATOR",
-    "can_die_with_parent",
+    "StrPath",
     "chunks",
-    "die_with_parent",
-    "fold_accents",
     "fold_text",
-    "human_size",
     "is_inside",
+    "one_or_many",
+    "path_list",
     "printable_path",
     "search_text",
-    "special_kind",
 ]
 
 T = TypeVar("T")
+
+#: a path as the API takes it: text or an `os.PathLike` (`pathlib.Path`)
+StrPath = str | os.PathLike[str]
+
+
+def one_or_many(paths: StrPath | Iterable[str]) -> Iterable[str]:
+    """A path given alone as a list of that path; an iterable of paths as it is (a
+    generator of a million paths is not held whole, a list keeps its length)."""
+    return [os.fspath(paths)] if isinstance(paths, str | os.PathLike) else paths
+
+
+def path_list(paths: StrPath | Iterable[StrPath]) -> list[str]:
+    """One path, or an iterable of paths, as a list of `str`: a path given alone is one
+    path, never the characters of its name (`index("/music")` must not index `/`)."""
+    if isinstance(paths, str | os.PathLike):
+        return [os.fspath(paths)]
+    return [os.fspath(path) for path in paths]
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -11,6 +11,7 @@ import pytest
 
 from audio_factory import Tags, make_audio
 from dupe_corpus import Label, build_corpus, score
+from music_tools.cli.dupes_render import result_reason
 from music_tools.library import DuplicateChecker, LibraryDatabase, LibraryIndexer, find_duplicates
 
 FLOORS = {  # (precision, recall); the for the first three, ours for fuzzy
@@ -43,7 +44,7 @@ def test_precision_and_recall_per_kind_meet_the_floors(
         results = DuplicateChecker(db, workers=2).check_files_batch(list(labels))
     assert set(results) == set(labels)
     found = {
-        path: (r.match_type, r.matched_file.file_path if r.matched_file else None)
+        path: (r.kind, r.matched_file.file_path if r.matched_file else None)
         for path, r in results.items()
     }
     scores = score(labels, found)
@@ -63,10 +64,10 @@ def test_no_live_remix_extended_or_edit_version_is_a_duplicate(
     with LibraryDatabase(root / "library.db") as db:
         results = DuplicateChecker(db, workers=1).check_files_batch(versions)
     for path, result in results.items():
-        assert not result.is_duplicate, (labels[path].case, result.reason)
+        assert not result.is_duplicate, (labels[path].case, result_reason(result))
         if "same tags" in labels[path].case:
-            assert "same artist and title as" in result.reason
-            assert ", but 0:0" in result.reason  # "but 0:06 against 0:04"
+            assert "same artist and title as" in result_reason(result)
+            assert ", but 0:0" in result_reason(result)  # "but 0:06 against 0:04"
 
 
 def test_every_path_given_is_a_key_and_unreadable_ones_say_why(tmp_path: Path) -> None:
@@ -79,10 +80,10 @@ def test_every_path_given_is_a_key_and_unreadable_ones_say_why(tmp_path: Path) -
     with LibraryDatabase(tmp_path / "lib.db") as db:
         results = DuplicateChecker(db, workers=1).check_files_batch(paths)
     assert list(results) == paths or set(results) == set(paths)
-    assert results[str(song)].reason == "not in the library"
-    assert results[str(text)].reason.startswith("cannot read: ")
-    assert results[str(folder)].reason == "cannot read: not a file"
-    assert "no such file" in results[str(tmp_path / "gone.mp3")].reason
+    assert result_reason(results[str(song)]) == "not in the library"
+    assert result_reason(results[str(text)]).startswith("cannot read: ")
+    assert result_reason(results[str(folder)]) == "cannot read: not a file"
+    assert "no such file" in result_reason(results[str(tmp_path / "gone.mp3")])
     assert not any(r.is_duplicate for r in results.values())
 
 
@@ -94,7 +95,7 @@ def test_a_library_file_checked_at_its_own_path_does_not_match_itself(tmp_path: 
         assert not result.is_duplicate
         copy = tmp_path / "copy.mp3"
         shutil.copyfile(song, copy)
-        assert DuplicateChecker(db, workers=1).check_file(copy).match_type == "exact"
+        assert DuplicateChecker(db, workers=1).check_file(copy).kind == "exact"
 
 
 def test_full_hashes_are_read_once_and_cached_in_the_library_row(tmp_path: Path) -> None:
@@ -106,14 +107,14 @@ def test_full_hashes_are_read_once_and_cached_in_the_library_row(tmp_path: Path)
         LibraryIndexer(db, workers=1).index([tmp_path / "music"])
         assert db.get_file_by_path(str(song)).file_content_hash is None  # type: ignore[union-attr]
         checker = DuplicateChecker(db, workers=1)
-        assert checker.check_file(copy).match_type == "exact"
+        assert checker.check_file(copy).kind == "exact"
         row = db.get_file_by_path(str(song))
         assert row is not None and row.file_content_hash  # a byte copy needs no audio hash
         seen = song.stat()  # other bytes, same size and mtime: only the cache says "exact"
         song.write_bytes(b"\0" * seen.st_size)
         os.utime(song, ns=(seen.st_atime_ns, seen.st_mtime_ns))
         again = checker.check_file(copy)
-    assert again.match_type == "exact" and again.confidence == 1.0
+    assert again.kind == "exact" and again.confidence == 1.0
 
 
 def test_the_library_is_queried_once_per_kind_of_key_for_a_whole_batch(
@@ -141,9 +142,9 @@ def test_a_transcode_to_lossy_is_worse_and_the_lossless_original_better(tmp_path
     with LibraryDatabase(tmp_path / "lib.db") as db:
         LibraryIndexer(db, workers=1).index([tmp_path / "music"])
         result = DuplicateChecker(db, workers=1).check_file(lossless)
-    assert result.match_type == "same_song" and result.quality == "better"
+    assert result.kind == "same_song" and result.quality == "better"
     assert result.matched_file is not None and result.matched_file.file_path == str(lossy)
-    assert "lossless over lossy" in result.reason
+    assert "lossless over lossy" in result_reason(result)
 
 
 def test_a_check_while_another_process_writes_answers_and_skips_the_cache(
@@ -161,7 +162,7 @@ def test_a_check_while_another_process_writes_answers_and_skips_the_cache(
         finally:
             writer.execute("ROLLBACK")
             writer.close()
-        assert result.match_type == "exact"
+        assert result.kind == "exact"
         row = db.get_file_by_path(str(song))
     assert row is not None and row.file_content_hash is None
 
@@ -183,9 +184,9 @@ def test_placeholder_names_from_different_rips_are_not_the_same_song(tmp_path: P
         LibraryIndexer(db, workers=1).index([music])
         results = DuplicateChecker(db, workers=1).check_files_batch([rip, unknown, transcode])
         groups = list(find_duplicates(db))
-    assert not results[str(rip)].is_duplicate, results[str(rip)].reason
-    assert not results[str(unknown)].is_duplicate, results[str(unknown)].reason
-    assert results[str(transcode)].match_type == "same_song"  # a name that says who and what
+    assert not results[str(rip)].is_duplicate, result_reason(results[str(rip)])
+    assert not results[str(unknown)].is_duplicate, result_reason(results[str(unknown)])
+    assert results[str(transcode)].kind == "same_song"  # a name that says who and what
     assert results[str(transcode)].matched_file.file_path == str(named)  # type: ignore[union-attr]
     assert groups == []
 
@@ -198,10 +199,10 @@ def test_a_library_file_checked_through_a_symlinked_folder_does_not_match_itself
     with LibraryDatabase(tmp_path / "lib.db") as db:
         LibraryIndexer(db, workers=1).index([tmp_path / "music"])
         result = DuplicateChecker(db, workers=1).check_file(tmp_path / "link" / "song.flac")
-        assert not result.is_duplicate, result.reason
+        assert not result.is_duplicate, result_reason(result)
         shutil.copyfile(song, tmp_path / "copy.flac")  # a real copy still matches
         copy = DuplicateChecker(db, workers=1).check_file(tmp_path / "copy.flac")
-    assert copy.match_type == "exact"
+    assert copy.kind == "exact"
 
 
 def test_a_library_file_checked_is_the_librarys_own_and_keeps_its_copies(tmp_path: Path) -> None:
@@ -214,11 +215,11 @@ def test_a_library_file_checked_is_the_librarys_own_and_keeps_its_copies(tmp_pat
         shutil.copyfile(song, tmp_path / "music" / "copy.mp3")
         LibraryIndexer(db, workers=1).index([tmp_path / "music"])
         copied = DuplicateChecker(db, workers=1).check_file(song)
-    assert alone.reason == "the library's own file"
+    assert result_reason(alone) == "the library's own file"
     assert (alone.status, alone.is_duplicate) == ("own", False)
     assert alone.indexed_as is not None and alone.indexed_as.file_path == str(song)
     assert linked.status == "own"
-    assert linked.reason == f"the library's own file (indexed as {song})"
-    assert (copied.status, copied.is_duplicate, copied.match_type) == ("own", True, "exact")
+    assert result_reason(linked) == f"the library's own file (indexed as {song})"
+    assert (copied.status, copied.is_duplicate, copied.kind) == ("own", True, "exact")
     assert copied.matched_file is not None
     assert copied.matched_file.file_path == str(tmp_path / "music" / "copy.mp3")

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from audio_factory import Tags, encode_with_ffmpeg, ffmpeg_encoders, make_audio, write_tags
 from music_tools import ExtractError, extract
 from music_tools.cli import ExitStatus, cli
-from music_tools.dupes import DuplicateChecker
+from music_tools.cli.dupes_render import result_reason
+from music_tools.dupes import DuplicateChecker, find_duplicates
 from music_tools.library import LibraryDatabase
 
 _FFMPEG = ffmpeg_encoders()
@@ -119,7 +120,7 @@ def test_a_damaged_copy_is_an_error_never_a_keeper(
     assert group["keeper"]["path"] == str(intact), group
     assert [o["path"] for o in group["others"]] == [str(worse)]
     with LibraryDatabase(db) as library:
-        groups = list(DuplicateChecker(library).find_duplicates(roots=[str(damaged.parent)]))
+        groups = list(find_duplicates(library, roots=[str(damaged.parent)]))
         assert [g.keeper.file_path for g in groups] == [str(intact)]
     errors = json.loads(invoke("errors", "--db", db, "--json").stdout)
     assert [e["path"] for e in errors] == [str(damaged)]
@@ -148,4 +149,4 @@ def test_check_never_offers_a_damaged_copy_as_an_upgrade(
         with LibraryDatabase(db) as library:
             verdict = DuplicateChecker(library).check_file(new / f"damaged{damaged.suffix}")
         assert not verdict.is_duplicate and verdict.file is None, verdict
-        assert verdict.reason.startswith("cannot read: damaged "), verdict.reason
+        assert result_reason(verdict).startswith("cannot read: damaged "), result_reason(verdict)

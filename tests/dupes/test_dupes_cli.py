@@ -291,7 +291,7 @@ def test_a_file_named_twice_is_read_once_and_reported_under_each_name(library: P
     with LibraryDatabase(library / "lib.db") as db:
         results = DuplicateChecker(db, workers=1).check_files_batch([str(copy), relative])
     assert list(results) == [str(copy), relative]
-    assert results[relative].path == relative and results[relative].match_type == "exact"
+    assert results[relative].path == relative and results[relative].kind == "exact"
 
 
 def test_dupes_tables_fit_80_columns_with_every_column(library: Path) -> None:

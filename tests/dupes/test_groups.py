@@ -11,6 +11,7 @@ import pytest
 
 from audio_factory import Tags, make_audio, write_tags
 from dupe_corpus import SONGS, Label, build_corpus, encode
+from music_tools.cli.dupes_render import group_reason
 from music_tools.dupes.joining import Pairs, join
 from music_tools.dupes.rules import has_copy_marker, quality_verdict
 from music_tools.library import (
@@ -90,7 +91,7 @@ def test_the_keeper_is_the_best_copy_then_the_preferred_root_then_the_oldest(
         assert kinds == {str(mp3): "same_song", str(twin): "same_audio"}
         (preferring_c,) = find_duplicates(db, roots=[str(tmp_path / "c")])
     assert preferring_c.keeper.file_path == str(twin)
-    assert "preferred root" in preferring_c.reason
+    assert "preferred root" in group_reason(preferring_c)
 
 
 @pytest.mark.parametrize(
@@ -136,7 +137,7 @@ def test_the_preferred_root_decides_between_copies_of_the_same_quality(tmp_path:
         assert quality_verdict(low, high)[0] == "same"
         (preferring_low,) = find_duplicates(db, roots=[str(Path(low.file_path).parent)])
     assert preferring_low.keeper.file_path == low.file_path
-    assert "preferred root" in preferring_low.reason
+    assert "preferred root" in group_reason(preferring_low)
 
 
 def _members(group: object) -> set[str]:
@@ -166,7 +167,7 @@ def test_a_flac_and_its_transcode_are_grouped_beside_a_same_tag_file_a_second_sh
         assert lengths == {"airbag.flac": 3.0, "airbag.mp3": 3.05, "airbag (edit).flac": 2.02}
         checked = DuplicateChecker(db, workers=1).check_file(mp3)
         groups = [_members(g) for g in find_duplicates(db, ["same_song"])]
-    assert checked.match_type == "same_song"
+    assert checked.kind == "same_song"
     assert checked.matched_file is not None and checked.matched_file.file_path == str(flac)
     assert {str(flac), str(mp3)} in groups, groups
     assert all(str(short) not in g for g in groups if str(flac) in g)
@@ -245,7 +246,7 @@ def test_the_keeper_of_byte_copies_is_the_one_in_its_albums_folder(
         (group,) = find_duplicates(db, ["exact"])
     assert group.keeper.file_path == str(album / "02 Paranoid Android.flac")
     assert [m.file.file_path for m in group.others] == [str(stray)]
-    assert "folder holds its album" in group.reason
+    assert "folder holds its album" in group_reason(group)
 
 
 def test_the_keeper_is_a_name_without_a_copy_marker(tmp_path: Path) -> None:
@@ -256,8 +257,8 @@ def test_the_keeper_is_a_name_without_a_copy_marker(tmp_path: Path) -> None:
     os.utime(marked, ns=(10**18, 10**18))
     with _index(tmp_path / "lib.db", music) as db:
         (group,) = find_duplicates(db, ["exact"])
-    assert group.keeper.file_path == str(source), group.reason
-    assert "no copy marker in its name" in group.reason
+    assert group.keeper.file_path == str(source), group_reason(group)
+    assert "no copy marker in its name" in group_reason(group)
 
 
 def test_the_keeper_between_copies_alike_in_every_other_way_is_the_oldest_file(
@@ -270,8 +271,8 @@ def test_the_keeper_between_copies_alike_in_every_other_way_is_the_oldest_file(
     os.utime(old, ns=(10**18, 10**18))
     with _index(tmp_path / "lib.db", music) as db:
         (group,) = find_duplicates(db, ["exact"])
-    assert group.keeper.file_path == str(old), group.reason
-    assert "the oldest file" in group.reason
+    assert group.keeper.file_path == str(old), group_reason(group)
+    assert "the oldest file" in group_reason(group)
 
 
 @pytest.mark.parametrize(

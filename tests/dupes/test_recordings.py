@@ -16,6 +16,7 @@ from audio_factory import Tags, write_tags
 from fingerprint_corpus import Label, build_corpus, fpcalc_children, requires_fpcalc
 from music_factory import song, write_song
 from music_tools.cli import cli
+from music_tools.cli.dupes_render import result_reason
 from music_tools.dupes import KINDS, DuplicateChecker, find_duplicates
 from music_tools.identity.fpcalc import Fpcalc
 from music_tools.index import IndexInterrupted, Progress
@@ -74,7 +75,10 @@ def test_check_finds_transcodes_under_wrong_or_missing_tags(
     assert recall >= 0.95 and precision >= 0.98, sorted(truth ^ found)
     for path, label in labels.items():
         if label.of and "tags" in label.case:
-            assert results[path].match_type == "same_recording", (label.case, results[path].reason)
+            assert results[path].kind == "same_recording", (
+                label.case,
+                result_reason(results[path]),
+            )
             assert 0.9 <= results[path].confidence <= 0.99
 
 
@@ -87,7 +91,7 @@ def test_another_take_with_identical_tags_is_not_a_duplicate_and_check_says_why(
         results = DuplicateChecker(db, 1).check_files_batch(takes)
     for path in takes:
         assert not results[path].is_duplicate
-        assert "another recording" in results[path].reason
+        assert "another recording" in result_reason(results[path])
 
 
 def test_dupes_groups_each_recording_and_never_two_recordings(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import apsw
+
 from audio_factory import Tags, make_audio
 from factories import library_file
 from music_tools.index import ScanOptions
@@ -46,6 +48,29 @@ def _index(db: str, root: str) -> list[object]:
     with LibraryDatabase(db) as store:
         report = LibraryIndexer(store, 1).index([root])
     return [report.new, report.errors, report.known_errors, [f.reason for f in report.failures]]
+
+
+def test_a_file_the_store_refuses_while_indexing_is_an_error_not_new(tmp_path: Path) -> None:
+    """The report counts each file once, by what happened to it in the end: written as
+    new, or refused by the store (here an SQLite trigger refuses one name)."""
+    root = tmp_path / "lib"
+    for name in ("a.flac", "refused.flac", "b.flac"):
+        make_audio(root / name, "flac", tags=Tags(title=name))
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        assert db.count_files() == 0  # the schema is made
+    connection = apsw.Connection(str(tmp_path / "lib.db"))
+    connection.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON library_index WHEN NEW.filename = "
+        "'refused.flac' BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END"
+    )
+    connection.close()
+    with LibraryDatabase(tmp_path / "lib.db") as db:
+        report = run(db, root)
+        assert (report.new, report.errors, db.count_files()) == (2, 1, 2)
+        (failure,) = report.failures
+        assert failure.file_path == str(root / "refused.flac")
+        assert failure.reason.startswith("could not be stored: ")
+        assert [f.file_path for f in db.scan_errors] == [failure.file_path]
 
 
 def test_a_file_denied_before_is_retried_once_it_is_readable() -> None:

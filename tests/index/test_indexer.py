@@ -10,7 +10,13 @@ import pytest
 
 from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 from music_tools.index import ScanOptions
-from music_tools.library import IndexInterrupted, LibraryDatabase, LibraryIndexer, Progress
+from music_tools.library import (
+    IndexInterrupted,
+    LibraryDatabase,
+    LibraryFile,
+    LibraryIndexer,
+    Progress,
+)
 from music_tools.read import pool as pool_module
 
 
@@ -105,6 +111,30 @@ def test_after_deleting_files_exactly_those_are_inactive(
     assert report.missing == 0  # already inactive: not counted again
 
 
+def test_rows_inserted_with_only_their_path_are_diffed_by_their_folder(
+    db: LibraryDatabase, tmp_path: Path
+) -> None:
+    """A LibraryFile made from a path alone knows its folder, so the indexer's per-folder
+    diff finds the row: unchanged when its file is, missing when its file is gone."""
+    folder = tmp_path / "library" / "A"
+    kept = make_audio(folder / "kept.wav", "wav", seed=1, seconds=0.3)
+    stat = kept.stat()
+    gone = folder / "gone.wav"
+    db.batch_insert_files(
+        [
+            LibraryFile(
+                file_path=str(kept), file_size=stat.st_size, file_mtime_ns=stat.st_mtime_ns
+            ),
+            LibraryFile(file_path=str(gone), file_size=1, file_mtime_ns=1),
+        ]
+    )
+    row = db.get_file_by_path(str(kept))
+    assert row is not None and (row.filename, row.directory) == ("kept.wav", str(folder))
+    report = run(db, tmp_path / "library")
+    assert (report.new, report.unchanged, report.missing) == (0, 1, 1)
+    assert db.count_files() == 1
+
+
 def test_after_moving_files_exactly_those_are_relinked_in_place(
     db: LibraryDatabase, library: Path
 ) -> None:
@@ -175,6 +205,18 @@ def test_deleting_one_of_two_copies_is_no_move(db: LibraryDatabase, library: Pat
     kept = db.get_file_by_path(str(copy))
     assert kept is not None and kept.is_active
     assert db.count_files(active_only=False) == 101
+
+
+def test_the_rows_of_a_root_that_vanished_are_counted_missing(
+    db: LibraryDatabase, library: Path, tmp_path: Path
+) -> None:
+    spare = tmp_path / "spare"
+    make_audio(spare / "s.wav", "wav", seed=1, seconds=0.3)
+    run(db, library, spare)
+    shutil.rmtree(spare)
+    report = run(db, library, spare)
+    assert report.gone_roots == {str(spare): 1}
+    assert (report.missing, report.unchanged, report.roots) == (1, 100, [str(library)])
 
 
 def test_a_file_that_comes_back_is_reactivated(db: LibraryDatabase, library: Path) -> None:

@@ -18,6 +18,7 @@ import click
 import platformdirs
 from rich.console import Console
 
+from ..dupes.model import MatchKind, chosen_kinds
 from ..errors import MusicToolsError, StoreError
 from ..identity.fpcalc import Fpcalc, version_problem
 from ..queries import SearchError
@@ -32,11 +33,11 @@ __all__ = [
     "MusicToolsGroup",
     "Target",
     "db_option",
-    "default_db_path",
     "fast_read",
     "format_option",
     "fpcalc",
     "json_option",
+    "kinds_from",
     "machine_option",
     "open_db",
     "open_db_to_cache",
@@ -230,6 +231,14 @@ def format_option(choices: tuple[str, ...], default: str) -> Callable[[F], F]:
         show_default=True,
         help="Output format.",
     )
+
+
+def kinds_from(text: str) -> list[MatchKind]:
+    """`--kinds`, comma-separated, as the kinds of duplicate they name (dupes, review)."""
+    try:
+        return chosen_kinds(k.strip() for k in text.split(",") if k.strip())
+    except ValueError as exc:
+        raise click.UsageError(f"--kinds: {exc}") from None
 
 
 def json_option(command: F) -> F:

@@ -11,9 +11,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .. import __version__
+from .. import IndexInterrupted, LibraryIndexer, __version__
 from ..identity.fpcalc import DEFAULT_FPCALC, INSTALL_HINT
-from ..index import IndexInterrupted, LibraryIndexer
 from ..queries import library_stats, relocate, search
 from ..scan import ScanOptions
 from ..util import printable_path

@@ -14,7 +14,7 @@ from typing import IO, Any
 import click
 from rich.console import Console
 
-from ..dupes import KINDS, DuplicateChecker, DuplicateResult, MatchKind, find_duplicates
+from ..dupes import KINDS, DuplicateChecker, DuplicateResult, find_duplicates
 from ..dupes.action_log import library_of, other_library, prepare_log, read_log_file
 from ..dupes.actions import (
     Action,
@@ -41,6 +41,7 @@ from .app import (
     fast_read,
     format_option,
     fpcalc,
+    kinds_from,
     machine_option,
     open_db,
     open_db_to_cache,
@@ -238,7 +239,7 @@ def dupes(
 
     Example: music-tools dupes --kinds exact,same_audio --root ~/Music/flac --trash --apply
     """
-    wanted = _kinds(kinds)
+    wanted = kinds_from(kinds)
     fingerprinting = fpcalc()
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
@@ -286,16 +287,6 @@ def _status(console: Console, quiet: bool, text: str) -> contextlib.AbstractCont
     if quiet or not console.is_terminal:
         return contextlib.nullcontext()
     return console.status(text)
-
-
-def _kinds(text: str) -> list[MatchKind]:
-    chosen = [k.strip() for k in text.split(",") if k.strip()]
-    if not chosen:
-        raise click.UsageError(f"--kinds: name at least one of: {', '.join(KINDS)}")
-    for kind in chosen:
-        if kind not in KINDS:
-            raise click.UsageError(f"--kinds: unknown kind {kind!r}; use: {', '.join(KINDS)}")
-    return [k for k in KINDS if k in chosen]
 
 
 @contextlib.contextmanager

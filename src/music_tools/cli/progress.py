@@ -15,13 +15,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ..index import Progress as IndexProgress
+from ..models import Progress as Event
 
 __all__ = ["count_progress", "index_progress"]
 
 
 @contextmanager
-def index_progress(console: Console, quiet: bool) -> Iterator[Callable[[IndexProgress], None]]:
+def index_progress(console: Console, quiet: bool) -> Iterator[Callable[[Event], None]]:
     if quiet or not console.is_terminal:
         yield lambda event: None
         return
@@ -38,7 +38,7 @@ def index_progress(console: Console, quiet: bool) -> Iterator[Callable[[IndexPro
 
         phase = ["read"]
 
-        def update(event: IndexProgress) -> None:
+        def update(event: Event) -> None:
             if event.phase != phase[0]:  # its own bar: the fingerprints' rate is not reading's
                 phase[0] = event.phase
                 bar.reset(task)
@@ -57,10 +57,10 @@ def index_progress(console: Console, quiet: bool) -> Iterator[Callable[[IndexPro
 @contextmanager
 def count_progress(
     console: Console, quiet: bool, description: str
-) -> Iterator[Callable[[int, int], None]]:
-    """A bar fed with (done, total); nothing when quiet or piped."""
+) -> Iterator[Callable[[Event], None]]:
+    """A bar fed with each event's done and total; nothing when quiet or piped."""
     if quiet or not console.is_terminal:
-        yield lambda done, total: None
+        yield lambda event: None
         return
     with Progress(
         TextColumn(description),
@@ -71,4 +71,4 @@ def count_progress(
         transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        yield lambda event: bar.update(task, completed=event.done, total=event.total)

@@ -13,20 +13,18 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
+from .. import FingerprintReport, IndexReport
 from ..identity.fpcalc_output import FingerprintOutcome
-from ..index import FingerprintReport, IndexReport
 from ..models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
 from ..queries import LibraryStats
 from ..util import human_size, printable_path
 
 __all__ = [
-    "SHOWN_FIELDS",
     "error_lines",
     "failure_record",
     "file_record",
     "fingerprint_failure_lines",
     "human_duration",
-    "human_size",
     "index_summary",
     "path_width",
     "print_files",
@@ -46,6 +44,14 @@ def human_duration(seconds: float) -> str:
     return (
         f"{days}d {hours:02d}h {minutes:02d}m" if days else f"{hours}h {minutes:02d}m {secs:02d}s"
     )
+
+
+def format_duration(seconds: float | None) -> str:
+    """A track's length as players show it: 3:07 (?:?? when unknown)."""
+    if seconds is None:
+        return "?:??"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def index_summary(report: IndexReport) -> str:

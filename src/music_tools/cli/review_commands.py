@@ -14,9 +14,17 @@ from rich.console import Console
 
 from ..dupes import KINDS
 from ..review import INSTALL_HINT, PRESETS, ReviewOptions, ReviewSession, missing_extra
-from .app import ExitStatus, Target, db_option, fpcalc, open_db_to_cache, view_option
+from .app import (
+    ExitStatus,
+    Target,
+    db_option,
+    fpcalc,
+    kinds_from,
+    open_db_to_cache,
+    view_option,
+)
 from .commands import cli
-from .dupes_commands import _kinds, _status
+from .dupes_commands import _status
 
 __all__ = ["review"]
 
@@ -81,7 +89,7 @@ def review(
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
     options = ReviewOptions(
-        kinds=tuple(_kinds(kinds)),
+        kinds=tuple(kinds_from(kinds)),
         preferred=tuple(os.path.abspath(r) for r in roots),
         protected=tuple(os.path.abspath(p) for p in protect),
         preset=preset,

@@ -33,7 +33,7 @@ from send2trash import send2trash
 from ..errors import ExtractError, ExtractKind, os_reason
 from ..read.extract import damage_of
 from ..store import LibraryDatabase
-from ..util import is_inside, printable_path
+from ..util import StrPath, is_inside, printable_path
 from .action_log import library_of, read_log, write_record
 from .model import DuplicateGroup, DuplicateResult
 
@@ -42,7 +42,6 @@ __all__ = [
     "Outcome",
     "apply_actions",
     "attach_rows",
-    "count_steps",
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",
@@ -85,7 +84,7 @@ class Outcome:
 
 
 def plan_group_actions(
-    groups: Iterable[DuplicateGroup], move_to: str | None, trash: bool
+    groups: Iterable[DuplicateGroup], move_to: StrPath | None, trash: bool
 ) -> list[Action]:
     """Every non-keeper of every group, moved under `move_to` (keeping its path below its
     library root) or trashed."""
@@ -116,13 +115,14 @@ def plan_group_actions(
     return actions
 
 
-def plan_check_moves(results: Iterable[DuplicateResult], move_to: str) -> list[Action]:
+def plan_check_moves(results: Iterable[DuplicateResult], move_to: StrPath) -> list[Action]:
     """New files that the library already holds at the same or a better quality."""
     actions = []
     for result in results:
-        new, old = result.file, result.matched_file
-        if new is None or old is None or result.quality not in ("same", "worse"):
+        if not result.is_duplicate or result.quality not in ("same", "worse"):
             continue
+        new, old = result.file, result.matches[0].file
+        assert new is not None  # a file with copies was read
         actions.append(
             Action(
                 "move",
@@ -153,7 +153,7 @@ def attach_rows(db: LibraryDatabase, actions: Sequence[Action]) -> list[Action]:
     ]
 
 
-def _target(folder: str, path: str, root: str | None) -> str:
+def _target(folder: StrPath, path: str, root: str | None) -> str:
     relative = os.path.relpath(path, root) if root and path.startswith(root) else None
     return os.path.join(os.path.abspath(folder), relative or os.path.basename(path))
 

@@ -9,22 +9,20 @@ only where the audio keys agree), cache the hashes that were read, and judge qua
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from ..errors import os_reason
 from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from ..identity.fpcalc_output import FingerprintOutcome
-from ..models import FileEntry, LibraryFile
+from ..models import FileEntry, LibraryFile, Progress
 from ..read.pool import read_in_pool
 from ..store import LibraryDatabase
 from ..store.blocking import block_key
-from ..util import printable_path
+from ..util import StrPath, path_list
 from .compare import compare
-from .groups import find_duplicates
 from .hashes import HashCache
-from .model import KINDS, DuplicateGroup, DuplicateResult, Match, MatchKind
+from .model import KINDS, DuplicateResult, Match
 from .prints import FingerprintCache
 from .recording import recording_matches
 from .rules import durations_agree, quality_rank, quality_verdict, similarity
@@ -32,8 +30,6 @@ from .rules import durations_agree, quality_rank, quality_verdict, similarity
 __all__ = ["DuplicateChecker"]
 
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
-NOT_IN_LIBRARY = "not in the library"
-OWN_FILE = "the library's own file"
 Rows = list[LibraryFile]
 
 
@@ -45,7 +41,7 @@ class DuplicateChecker:
         db: LibraryDatabase,
         workers: int | None = None,
         *,
-        on_progress: Callable[[int, int], None] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
         fingerprint: bool = False,
         on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
         fast_read: bool = True,
@@ -61,24 +57,20 @@ class DuplicateChecker:
         #: whenever fpcalc is installed)
         self.fingerprint = fingerprint
         self.workers = max(1, workers or os.cpu_count() or 1)
-        #: called with (files read, files to read) as reading goes
-        self.on_progress = on_progress or (lambda done, total: None)
-        #: seconds spent in library lookups by the last batch (for the benchmark)
-        self.lookup_seconds = 0.0
+        #: called with Progress("check", files read, files to read) as reading goes
+        self.on_progress = on_progress or (lambda progress: None)
         #: called with each file fpcalc failed on (the file is then matched without it)
         self.on_fingerprint_failure = on_fingerprint_failure
 
-    def check_file(self, path: str | os.PathLike[str]) -> DuplicateResult:
+    def check_file(self, path: StrPath) -> DuplicateResult:
         name = os.fspath(path)
         return self.check_files_batch([name])[name]
 
-    def check_files_batch(
-        self, paths: Iterable[str | os.PathLike[str]]
-    ) -> dict[str, DuplicateResult]:
-        """Every path given -> its result (one that could not be read says why), in the
-        order given; a file named twice is read once."""
+    def check_files_batch(self, paths: StrPath | Iterable[StrPath]) -> dict[str, DuplicateResult]:
+        """Every path given (one, or several) -> its result (one that could not be read
+        says why), in the order given; a file named twice is read once."""
         results: dict[str, DuplicateResult] = {}
-        order = [os.fspath(path) for path in paths]
+        order = path_list(paths)
         given: dict[str, str] = {}  # absolute path -> the first name it was given as
         entries: list[FileEntry] = []
         for name, entry in self._stat(order, results):
@@ -88,7 +80,7 @@ class DuplicateChecker:
         done = 0
         for task, batch in read_in_pool(entries, self.workers, False, self.fast_read):
             done += len(task)
-            self.on_progress(done, len(entries))
+            self.on_progress(Progress("check", done, len(entries)))
             files.extend(batch.files)
             for error in batch.errors:
                 name = given[error.path]
@@ -108,20 +100,13 @@ class DuplicateChecker:
             results[name] = _judge(name, file, found, cache, prints, own.get(file.file_path))
             if self.fingerprint and prints.enabled:
                 _add_recordings(results[name], file, self.db, prints, on_disk)
-            if file.file_path in gone and results[name].status == "new":
-                results[name].reason = _gone_reason(gone[file.file_path])
+            results[name].gone = gone.get(file.file_path, [])
         cache.flush()
         prints.flush()
         return {
             name: results.get(name) or replace(results[given[os.path.abspath(name)]], path=name)
             for name in order
         }
-
-    def find_duplicates(
-        self, kinds: Iterable[MatchKind] = KINDS, roots: Sequence[str] = ()
-    ) -> Iterator[DuplicateGroup]:
-        """Groups of duplicates inside the library (see `music_tools.dupes.find_duplicates`)."""
-        return find_duplicates(self.db, kinds, roots)
 
     def _stat(
         self, paths: Iterable[str], results: dict[str, DuplicateResult]
@@ -144,7 +129,6 @@ class DuplicateChecker:
     ) -> tuple[dict[str, tuple[Rows, Rows]], dict[str, LibraryFile]]:
         """(new path -> (library rows sharing a key with it, rows in its fuzzy block),
         itself excluded; new path -> the library's row of that very file, if any)."""
-        started = time.perf_counter()
         keyed = {
             "audio_key": {f.audio_key for f in files if f.audio_key},
             "metadata_hash": {f.metadata_hash for f in files if f.metadata_hash},
@@ -154,7 +138,6 @@ class DuplicateChecker:
             "fuzzy_block": {k for f in files if (k := block_key(f.artist, f.title))},
         }
         found = self.db.matching.files_by_keys({kind: keys for kind, keys in keyed.items() if keys})
-        self.lookup_seconds += time.perf_counter() - started
         candidates: dict[str, tuple[Rows, Rows]] = {}
         own: dict[str, LibraryFile] = {}
         for file in files:
@@ -233,13 +216,6 @@ def _drop_gone(candidates: dict[str, tuple[Rows, Rows]], on_disk: _OnDisk) -> di
     return gone
 
 
-def _gone_reason(gone: list[str]) -> str:
-    return (
-        f"{NOT_IN_LIBRARY}: its copy {printable_path(gone[0])} is gone from disk "
-        "(music-tools index of its folder marks it missing)"
-    )
-
-
 def _to_hear(
     files: Sequence[LibraryFile], candidates: dict[str, tuple[Rows, Rows]], every_file: bool
 ) -> Iterator[LibraryFile]:
@@ -286,8 +262,8 @@ def _add_recordings(
         file, db, prints, lambda row: row.id in known or _is_itself(file, row) or not on_disk(row)
     )
     if not found:
-        if near_misses and result.reason == NOT_IN_LIBRARY:
-            result.reason = near_misses[0]
+        if not (result.matches or result.near_misses or result.indexed_as):
+            result.near_misses = near_misses  # what it would have said first of all
         return
     result.matches[:0] = found
     result.matches.sort(key=_match_order)
@@ -295,31 +271,14 @@ def _add_recordings(
 
 
 def _unreadable(name: str, reason: str) -> DuplicateResult:
-    return DuplicateResult(name, reason=f"cannot read: {reason}", status="unreadable")
-
-
-def _own(result: DuplicateResult) -> str:
-    """What the reason of one of the library's own files starts with, or ""."""
-    row = result.indexed_as
-    if row is None:
-        return ""
-    if row.file_path == (result.file.file_path if result.file else None):
-        return OWN_FILE
-    return f"{OWN_FILE} (indexed as {printable_path(row.file_path)})"
+    return DuplicateResult(name, status="unreadable", error=reason)
 
 
 def _settle(result: DuplicateResult, file: LibraryFile) -> None:
-    """Name the best match and judge quality against it."""
-    best = result.matches[0]
+    """A file with matches is a duplicate (or the library's own file with other copies);
+    judge its quality against the best match."""
     result.status = "own" if result.indexed_as is not None else "duplicate"
-    result.is_duplicate = True
-    result.match_type = best.kind
-    result.matched_file = best.file
-    result.confidence = best.confidence
-    result.quality, why = quality_verdict(file, best.file)
-    verdict = {"better": f"new file better ({why})", "worse": f"library copy better ({why})"}
-    said = [_own(result), best.reason, verdict.get(result.quality, why)]
-    result.reason = "; ".join(part for part in said if part)
+    result.quality, result.quality_reason = quality_verdict(file, result.matches[0].file)
 
 
 def _judge(
@@ -335,24 +294,21 @@ def _judge(
     key-based match was found: a fuzzy match beside an exact or same-song one would add
     nothing."""
     result = DuplicateResult(name, file=file, status="own" if own else "new", indexed_as=own)
-    near_misses: list[str] = []
     keyed, similar = candidates
     for candidate in keyed:
         match, near_miss = compare(file, candidate, cache, fuzzy=False, prints=prints)
         if match is not None:
             result.matches.append(match)
-        elif near_miss:
-            near_misses.append(near_miss)
+        elif near_miss is not None:
+            result.near_misses.append(near_miss)
     if not result.matches:
         for candidate in similar:
             match, near_miss = compare(file, candidate, cache, prints=prints)
             if match is not None:
                 result.matches.append(match)
-            elif near_miss:
-                near_misses.append(near_miss)
+            elif near_miss is not None:
+                result.near_misses.append(near_miss)
     if not result.matches:
-        said = [_own(result), near_misses[0] if near_misses else ""]
-        result.reason = "; ".join(part for part in said if part) or NOT_IN_LIBRARY
         return result
     result.matches.sort(key=_match_order)
     _settle(result, file)

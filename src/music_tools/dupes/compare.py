@@ -7,13 +7,14 @@ before string similarity.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..identity.fingerprint import confidence as fingerprint_confidence
 from ..models import LibraryFile
-from ..util import printable_path
 from .hashes import HashCache
-from .model import Match
+from .model import Basis, Evidence, Match, Miss
 from .prints import FingerprintCache
-from .rules import durations_agree, format_duration, names_a_song, similarity
+from .rules import durations_agree, names_a_song, similarity
 
 __all__ = ["compare"]
 
@@ -24,17 +25,16 @@ def compare(
     cache: HashCache,
     fuzzy: bool = True,
     prints: FingerprintCache | None = None,
-) -> tuple[Match | None, str]:
-    """(the match, or None; and when None, why a near miss is not one, or "").
+) -> tuple[Match | None, Evidence | None]:
+    """(the match, or None; and when None, why a near miss is not one, or None).
 
     `fuzzy=False` stops after the key-based kinds. With `prints`, a same-song or fuzzy
     match whose lengths agree is confirmed or rejected by the fingerprints, when both have
     one; a fuzzy match without them is reported unconfirmed."""
-    where = printable_path(old.file_path)
     if new.audio_key and new.audio_key == old.audio_key:
-        match = _same_audio(new, old, cache, where)
+        match = _same_audio(new, old, cache)
         if match is not None:
-            return match, ""
+            return match, None
     by_tags = bool(
         new.metadata_hash and new.metadata_hash == old.metadata_hash and names_a_song(new)
     )
@@ -43,43 +43,54 @@ def compare(
         and new.musicbrainz_recording_id == old.musicbrainz_recording_id
     )
     if by_tags or by_mbid:
-        return _same_song(new, old, by_tags, by_mbid, where, prints)
+        return _same_song(new, old, by_tags, by_mbid, prints)
     score = similarity(new, old) if fuzzy else 0.0
     if not score:
-        return None, ""
-    lengths = f"{format_duration(new.duration)} against {format_duration(old.duration)}"
+        return None, None
     if not durations_agree(new, old):
-        return None, f"similar artist and title to {where}, but {lengths}"
-    return _fuzzy(
-        new,
-        old,
-        f"similar artist and title ({score:.0%}) to {where}, {lengths}",
-        round(0.8 * score, 3),
-        prints,
+        return None, _evidence("names", new, old, miss="lengths")
+    return _fuzzy(new, old, score, prints)
+
+
+def _evidence(
+    basis: Basis,
+    new: LibraryFile,
+    old: LibraryFile,
+    *,
+    similarity: float | None = None,
+    bit_error_rate: float | None = None,
+    miss: Miss | None = None,
+) -> Evidence:
+    """What the pair shows: the basis, the other file and both lengths, and the figures."""
+    return Evidence(
+        basis,
+        old.file_path,
+        new.duration,
+        old.duration,
+        similarity=similarity,
+        bit_error_rate=bit_error_rate,
+        miss=miss,
     )
 
 
 def _fuzzy(
-    new: LibraryFile,
-    old: LibraryFile,
-    what: str,
-    confidence: float,
-    prints: FingerprintCache | None,
-) -> tuple[Match | None, str]:
+    new: LibraryFile, old: LibraryFile, score: float, prints: FingerprintCache | None
+) -> tuple[Match | None, Evidence | None]:
     """Names alike and lengths that agree: the fingerprints decide, when both files have
     one ("Wildflower" and "Wildflowers" are two songs); without, the match is unconfirmed."""
+    confidence = round(0.8 * score, 3)
     alignment = prints.compare(new, old) if prints is not None else None
     if alignment is None:
-        return Match(old, "fuzzy", confidence, f"{what}, not confirmed by fingerprint", False), ""
+        evidence = _evidence("names", new, old, similarity=score)
+        return Match(old, "fuzzy", confidence, evidence, False), None
+    heard = _evidence("names", new, old, similarity=score, bit_error_rate=alignment.ber)
     if not alignment.matches:
-        heard = f"{alignment.ber:.0%} of fingerprint bits differ"
-        return None, f"{what}, but another recording ({heard})"
+        return None, replace(heard, miss="another_recording")
     confidence = max(confidence, fingerprint_confidence(alignment))
-    reason = f"{what}, fingerprints agree ({alignment.ber:.0%} of bits differ)"
-    return Match(old, "fuzzy", confidence, reason), ""
+    return Match(old, "fuzzy", confidence, heard), None
 
 
-def _same_audio(new: LibraryFile, old: LibraryFile, cache: HashCache, where: str) -> Match | None:
+def _same_audio(new: LibraryFile, old: LibraryFile, cache: HashCache) -> Match | None:
     """Exact or same_audio once the full hashes confirm what the audio keys suggest.
 
     Same size: the file hashes decide whether they are byte copies. Otherwise (or when they
@@ -88,16 +99,15 @@ def _same_audio(new: LibraryFile, old: LibraryFile, cache: HashCache, where: str
     if new.file_size == old.file_size:
         new_content, old_content = cache.content(new), cache.content(old)
         if new_content is not None and new_content == old_content:
-            return Match(old, "exact", 1.0, f"same bytes as {where}")
+            return Match(old, "exact", 1.0, _evidence("same_bytes", new, old))
     if (new.audio_key or "").startswith("md5:"):
-        return Match(old, "same_audio", 0.99, f"same decoded audio (FLAC MD5) as {where}")
+        return Match(old, "same_audio", 0.99, _evidence("flac_md5", new, old))
     new_audio, old_audio = cache.audio(new), cache.audio(old)
     if new_audio is not None and old_audio is not None:
         if new_audio == old_audio:
-            return Match(old, "same_audio", 0.99, f"same audio as {where}, other tags")
+            return Match(old, "same_audio", 0.99, _evidence("audio_hash", new, old))
         return None  # the keys collided on head and tail; the middle differs
-    reason = f"same audio key as {where} (not confirmed: a file changed or is gone)"
-    return Match(old, "same_audio", 0.9, reason)
+    return Match(old, "same_audio", 0.9, _evidence("audio_key", new, old))
 
 
 def _same_song(
@@ -105,24 +115,20 @@ def _same_song(
     old: LibraryFile,
     by_tags: bool,
     by_mbid: bool,
-    where: str,
     prints: FingerprintCache | None = None,
-) -> tuple[Match | None, str]:
-    lengths = f"{format_duration(new.duration)} against {format_duration(old.duration)}"
-    what = "same artist and title" if by_tags else "same MusicBrainz recording"
+) -> tuple[Match | None, Evidence | None]:
+    basis: Basis = "tags" if by_tags else "musicbrainz"
     agree = durations_agree(new, old)
     if agree is False:
-        return None, f"{what} as {where}, but {lengths}"
+        return None, _evidence(basis, new, old, miss="lengths")
     confidence = 0.95 if by_tags and by_mbid else 0.9
     if agree is None:
         confidence -= 0.2
-        lengths = "a length unknown"
-    form = f"{old.file_format or '?'} {old.bitrate or '?'} kbps"
     alignment = prints.compare(new, old) if prints is not None and agree else None
-    if alignment is not None:
-        if not alignment.matches:
-            heard = f"{alignment.ber:.0%} of fingerprint bits differ"
-            return None, f"{what} as {where}, {lengths}, but another recording ({heard})"
-        confidence = max(confidence, fingerprint_confidence(alignment))
-        lengths += f", fingerprints agree ({alignment.ber:.0%} of bits differ)"
-    return Match(old, "same_song", confidence, f"{what} as {where} ({form}), {lengths}"), ""
+    if alignment is None:
+        return Match(old, "same_song", confidence, _evidence(basis, new, old)), None
+    heard = _evidence(basis, new, old, bit_error_rate=alignment.ber)
+    if not alignment.matches:
+        return None, replace(heard, miss="another_recording")
+    confidence = max(confidence, fingerprint_confidence(alignment))
+    return Match(old, "same_song", confidence, heard), None

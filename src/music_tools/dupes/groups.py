@@ -18,11 +18,12 @@ from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LibraryFile
 from ..store import LibraryDatabase
+from ..util import StrPath, path_list
 from .fuzzy import fuzzy_pairs
 from .hashes import HashCache
 from .joining import Edge, Joined, Pairs, join
 from .keepers import KeeperRule, best_copies, by_quality, choose_keeper, keeper_rules
-from .model import KINDS, DuplicateGroup, GroupMember, MatchKind
+from .model import KINDS, DuplicateGroup, GroupMember, MatchKind, chosen_kinds
 from .prints import FingerprintCache
 from .recording import recording_edges
 from .rules import durations_agree, names_a_song
@@ -32,17 +33,31 @@ __all__ = ["find_duplicates"]
 
 def find_duplicates(
     db: LibraryDatabase,
-    kinds: Iterable[MatchKind] = KINDS,
-    roots: Sequence[str] = (),
+    kinds: MatchKind | Iterable[MatchKind] = KINDS,
+    roots: StrPath | Iterable[StrPath] = (),
     on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
     *,
     fpcalc: Fpcalc = DEFAULT_FPCALC,
 ) -> Iterator[DuplicateGroup]:
-    """Groups of duplicates among the active rows; `roots` are preferred for the keeper,
-    first one first (after quality). Each file fpcalc fails on is handed to
-    `on_fingerprint_failure` (it is then grouped by its tags alone); `fpcalc` says which
-    fpcalc fingerprints (its program empty: none)."""
-    wanted: set[str] = set(kinds)
+    """Groups of duplicates among the active rows, of the `kinds` asked for (one, or
+    several: a kind that is not one is a ValueError, raised here); `roots` (one folder, or
+    several) are preferred for the keeper, first one first (after quality). Each file
+    fpcalc fails on is handed to `on_fingerprint_failure` (it is then grouped by its tags
+    alone); `fpcalc` says which fpcalc fingerprints (its program empty: none). The groups
+    are found as the iterator is first read."""
+    wanted = chosen_kinds(kinds)
+    preferred = [os.path.abspath(root) for root in path_list(roots)]
+    return _find(db, set(wanted), preferred, on_fingerprint_failure, fpcalc)
+
+
+def _find(
+    db: LibraryDatabase,
+    wanted: set[str],
+    roots: list[str],
+    on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None,
+    fpcalc: Fpcalc,
+) -> Iterator[DuplicateGroup]:
+    """find_duplicates, its arguments checked: narrow by key, confirm, join, keep."""
     files: dict[int, LibraryFile] = {}
     pairs = Pairs()
     cache = HashCache(db)

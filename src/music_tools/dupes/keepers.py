@@ -17,17 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import LibraryFile
-from ..util import is_inside, printable_path
+from ..util import is_inside
+from .model import KeeperReason
 from .rules import has_copy_marker, quality_rank, quality_verdict
 
-__all__ = [
-    "AlbumCounts",
-    "KeeperRule",
-    "best_copies",
-    "by_quality",
-    "choose_keeper",
-    "keeper_rules",
-]
+__all__ = ["KeeperRule", "best_copies", "by_quality", "choose_keeper", "keeper_rules"]
 
 #: (machine, folder, album) -> active rows directly in that folder with that album tag
 AlbumCounts = dict[tuple[str | None, str, str], int]
@@ -35,10 +29,10 @@ AlbumCounts = dict[tuple[str | None, str, str], int]
 
 @dataclass(frozen=True, slots=True)
 class KeeperRule:
-    """`key`: lower is better; `why`: the reason, said of the keeper, when this rule decided."""
+    """`key`: lower is better; `why`: the reason, of the keeper, when this rule decided."""
 
     key: Callable[[LibraryFile], Any]
-    why: Callable[[LibraryFile], str]
+    why: Callable[[LibraryFile], KeeperReason]
 
 
 def keeper_rules(roots: Sequence[str], albums: AlbumCounts) -> list[KeeperRule]:
@@ -48,7 +42,7 @@ def keeper_rules(roots: Sequence[str], albums: AlbumCounts) -> list[KeeperRule]:
         return next((i for i, r in enumerate(roots) if is_inside(file.file_path, r)), len(roots))
 
     def root(file: LibraryFile) -> str:
-        return printable_path(roots[place(file)])
+        return roots[place(file)]
 
     def album_files(file: LibraryFile) -> int:
         if not (file.album and file.directory):
@@ -56,15 +50,19 @@ def keeper_rules(roots: Sequence[str], albums: AlbumCounts) -> list[KeeperRule]:
         return albums.get((file.machine, file.directory, file.album), 0)
 
     return [
-        KeeperRule(place, lambda f: f"in the preferred root {root(f)}"),
+        KeeperRule(place, lambda f: KeeperReason("preferred_root", root=root(f))),
         KeeperRule(
             lambda f: -album_files(f),
-            lambda f: f"its folder holds its album ({album_files(f)} files of {f.album!r})",
+            lambda f: KeeperReason("album_folder", album=f.album, album_files=album_files(f)),
         ),
-        KeeperRule(lambda f: has_copy_marker(f.file_path), lambda f: "no copy marker in its name"),
-        KeeperRule(lambda f: f.file_mtime_ns or math.inf, lambda f: "the oldest file"),
-        KeeperRule(lambda f: f.indexed_at or math.inf, lambda f: "indexed first"),
-        KeeperRule(lambda f: (f.file_path, f.machine or ""), lambda f: "first by path"),
+        KeeperRule(
+            lambda f: has_copy_marker(f.file_path), lambda f: KeeperReason("no_copy_marker")
+        ),
+        KeeperRule(lambda f: f.file_mtime_ns or math.inf, lambda f: KeeperReason("oldest")),
+        KeeperRule(lambda f: f.indexed_at or math.inf, lambda f: KeeperReason("indexed_first")),
+        KeeperRule(
+            lambda f: (f.file_path, f.machine or ""), lambda f: KeeperReason("first_by_path")
+        ),
     ]
 
 
@@ -81,14 +79,14 @@ def best_copies(ranked: Sequence[LibraryFile]) -> list[LibraryFile]:
 
 def choose_keeper(
     ranked: Sequence[LibraryFile], rules: Sequence[KeeperRule]
-) -> tuple[LibraryFile, str]:
-    """(the keeper of `ranked`, a group in by_quality's order; "kept: ..." saying why)."""
+) -> tuple[LibraryFile, KeeperReason]:
+    """(the keeper of `ranked`, a group in by_quality's order; the rule that chose it)."""
     peers = best_copies(ranked)
     if len(peers) == 1:
-        return ranked[0], f"kept: {quality_verdict(ranked[0], ranked[1])[1]}"
+        return ranked[0], KeeperReason("quality", quality_verdict(ranked[0], ranked[1])[1])
     keeper, runner_up = sorted(peers, key=lambda f: [rule.key(f) for rule in rules])[:2]
     decider = next((r for r in rules if r.key(keeper) != r.key(runner_up)), rules[-1])
-    return keeper, f"kept: same quality, {decider.why(keeper)}"
+    return keeper, decider.why(keeper)
 
 
 def _same_quality(file: LibraryFile, best: LibraryFile) -> bool:

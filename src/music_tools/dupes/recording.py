@@ -11,15 +11,15 @@ that share terms), and only those few are aligned and scored by bit error rate.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..identity.fingerprint import align, confidence, terms
 from ..models import LibraryFile
 from ..store import LibraryDatabase
-from ..util import printable_path
 from .joining import Edge
-from .model import Match
+from .model import Evidence, Match, Miss
 from .prints import FingerprintCache
-from .rules import aligned_durations_agree, format_duration, same_version, version_words
+from .rules import aligned_durations_agree, same_version, version_words
 
 __all__ = ["recording_edges", "recording_matches"]
 
@@ -29,9 +29,9 @@ def recording_matches(
     db: LibraryDatabase,
     prints: FingerprintCache,
     skip: Callable[[LibraryFile], bool],
-) -> tuple[list[Match], list[str]]:
+) -> tuple[list[Match], list[Evidence]]:
     """(library rows that are the same recording as `file` (a new file), surest first;
-    why rows that sound the same are not: another edit, another version). Rows for which
+    rows that sound the same but are not: another edit, another version). Rows for which
     `skip` is true (the file itself, rows matched otherwise) are left out."""
     data = prints.get(file)
     if data is None:
@@ -42,31 +42,42 @@ def recording_matches(
     ]
     prints.prefetch(rows)
     matches: list[Match] = []
-    near_misses: list[str] = []
+    near_misses: list[Evidence] = []
     for row in rows:
         alignment = prints.compare(row, file)  # the offset: how much later the new one starts
         if alignment is None or not alignment.matches:
             continue
-        heard = f"same recording as {printable_path(row.file_path)} by fingerprint"
+        heard = Evidence(
+            "fingerprint",
+            row.file_path,
+            file.duration,
+            row.duration,
+            bit_error_rate=alignment.ber,
+            offset_s=alignment.offset_s,
+        )
         other = _another_cut(row, file, alignment.offset_s)
-        if other:
-            near_misses.append(f"{heard}, but {other}")
-            continue
-        reason = f"{heard} ({alignment.ber:.0%} of bits differ, offset {alignment.offset_s:+.1f} s)"
-        matches.append(Match(row, "same_recording", confidence(alignment), reason))
+        if other == "another_version":
+            versions = (_version_words(file), _version_words(row))
+            near_misses.append(replace(heard, miss=other, versions=versions))
+        elif other is not None:
+            near_misses.append(replace(heard, miss=other))
+        else:
+            matches.append(Match(row, "same_recording", confidence(alignment), heard))
     return sorted(matches, key=lambda m: -m.confidence), near_misses
 
 
-def _another_cut(a: LibraryFile, b: LibraryFile, offset_s: float) -> str:
-    """Why two files whose fingerprints match are not duplicates, or "": b's audio starts
+def _another_cut(a: LibraryFile, b: LibraryFile, offset_s: float) -> Miss | None:
+    """Why two files whose fingerprints match are not duplicates, or None: b's audio starts
     `offset_s` later than a's."""
     if aligned_durations_agree(a, b, offset_s) is False:
-        lengths = f"{format_duration(b.duration)} against {format_duration(a.duration)}"
-        return f"{lengths}: another edit"
+        return "another_edit"
     if not same_version(a, b):
-        words = [", ".join(sorted(version_words(f) or ())) or "no version" for f in (b, a)]
-        return f"titled as another version ({words[0]} against {words[1]})"
-    return ""
+        return "another_version"
+    return None
+
+
+def _version_words(file: LibraryFile) -> tuple[str, ...]:
+    return tuple(sorted(version_words(file) or ()))
 
 
 def recording_edges(
@@ -97,7 +108,7 @@ def recording_edges(
             if (
                 alignment is not None
                 and alignment.matches
-                and not _another_cut(files[a], files[b], alignment.offset_s)
+                and _another_cut(files[a], files[b], alignment.offset_s) is None
             ):
                 edges.append((a, b, "same_recording"))
                 offsets[(a, b)] = alignment.offset_s

@@ -28,10 +28,8 @@ from .model import Quality
 __all__ = [
     "aligned_durations_agree",
     "durations_agree",
-    "format_duration",
     "has_copy_marker",
     "names_a_song",
-    "normalized_names",
     "quality_rank",
     "quality_verdict",
     "same_version",
@@ -98,13 +96,6 @@ def has_copy_marker(path: str) -> bool:
     """Whether the file's name says it is a copy of another (see `_COPY_MARKER`)."""
     stem = os.path.splitext(os.path.basename(path))[0].strip()
     return _COPY_MARKER.search(stem) is not None
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?:??"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 @lru_cache(maxsize=262_144)

@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator, Sequence
 from ..identity.fingerprint import terms
 from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc, fingerprint_many, fingerprinter
 from ..identity.fpcalc_output import FingerprintOutcome
+from ..models import Progress
 from ..store import LibraryDatabase
 from ..store.fingerprints import FingerprintRow
-from .report import FingerprintReport, Progress
+from .report import FingerprintReport
 
-__all__ = ["fingerprint_library", "fingerprint_rows"]
+__all__ = ["fingerprint_library"]
 
 COMMIT_ROWS = 200
 PAGE_ROWS = 2_000

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..models import LibraryFile
 from ..store import LibraryDatabase, RowState
 
-__all__ = ["ARRIVALS_KEY", "Move", "find_moves"]
+__all__ = ["Move", "find_moves"]
 
 ARRIVALS_KEY = "arrivals_after_id"
 

@@ -15,12 +15,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..models import FileEntry, ScanFailure
+from ..models import FileEntry, Progress, ScanFailure
 from ..read.extract import READER_VERSION
 from ..scan import FolderScan, ScanOptions, scan_folders
 from ..store import LibraryDatabase, RowState
 from ..util import chunks, is_inside
-from .report import IndexReport, Progress
 
 __all__ = ["Diff"]
 
@@ -35,7 +34,7 @@ class Diff:
     """Walks the roots and yields what to read (`to_read()`), remembering the rest."""
 
     db: LibraryDatabase
-    report: IndexReport
+    roots: list[str]
     options: ScanOptions
     on_progress: Callable[[Progress], None]
     #: also read the unchanged files whose rows lack a full hash (index --full-hash)
@@ -49,16 +48,20 @@ class Diff:
     recorded_errors: dict[str, ScanFailure] = field(default_factory=dict)
     stale_errors: list[str] = field(default_factory=list)
     scan_failures: list[ScanFailure] = field(default_factory=list)
+    #: what the walk settled without reading: unchanged files (active, same size and
+    #: mtime), unchanged files back after being missing, and files that failed before and
+    #: have not changed since (not retried)
+    unchanged: int = 0
+    reactivated: int = 0
+    known_errors: int = 0
     found: int = 0
     to_read_count: int = 0
     scanned: bool = False
 
     def to_read(self) -> Iterator[FileEntry]:
         """New and changed files, in walk order, as the walk finds them."""
-        for root in self.report.roots:
+        for root in self.roots:
             yield from self._root(root)
-        self.report.failures.extend(self.scan_failures)
-        self.report.errors += len(self.scan_failures)
         self.scanned = True
 
     def _root(self, root: str) -> Iterator[FileEntry]:
@@ -101,7 +104,6 @@ class Diff:
     def _needs_reading(
         self, entry: FileEntry, row: RowState | None, failure: ScanFailure | None
     ) -> bool:
-        report = self.report
         if row is not None and row.file_size == entry.size and row.file_mtime_ns == entry.mtime_ns:
             if (row.reader_version or 0) < READER_VERSION:
                 return self._reread(entry, row, failure)
@@ -109,10 +111,10 @@ class Diff:
                 self.hashing.add(entry.path)  # counted as unchanged once read
                 return True
             if row.is_active:
-                report.unchanged += 1
+                self.unchanged += 1
             else:
                 self.returning.append(entry.path)
-                report.reactivated += 1
+                self.reactivated += 1
             if failure is not None:
                 self.stale_errors.append(entry.path)
             return False
@@ -121,7 +123,7 @@ class Diff:
             and failure.file_size == entry.size
             and failure.file_mtime_ns == entry.mtime_ns
         ):
-            report.known_errors += 1  # still the same broken file: not retried
+            self.known_errors += 1  # still the same broken file: not retried
             return False
         if row is not None:
             self.changed.add(entry.path)
@@ -135,7 +137,7 @@ class Diff:
             and failure.file_size == entry.size
             and failure.file_mtime_ns == entry.mtime_ns
         ):
-            self.report.known_errors += 1
+            self.known_errors += 1
             return False
         self.rereading[entry.path] = row.is_active
         return True

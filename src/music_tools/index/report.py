@@ -1,4 +1,5 @@
-"""What an index run tells its caller: progress events as it goes, a report at the end."""
+"""What an index run tells its caller at the end (progress events as it goes are
+`models.Progress`, shared with the checker)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import ScanFailure
 
-__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "Progress"]
+__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport"]
 
 
 @dataclass(slots=True)
@@ -33,6 +34,24 @@ class FingerprintReport:
     @property
     def files_per_s(self) -> float:
         return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(slots=True)
+class Written:
+    """What the writer settled: the files written, by what the diff said each one was (new;
+    updated: changed since; hashed: unchanged, read again for its full hashes; re-read: an
+    older reader read them), and the files that could not be read or that the store
+    refused."""
+
+    new: int = 0
+    updated: int = 0
+    hashed: int = 0
+    #: unchanged files read again because an older reader read them: written back as
+    #: active rows (their row active before, or inactive: back), or failed now
+    reread_unchanged: int = 0
+    reread_back: int = 0
+    reread_failed: int = 0
+    failures: list[ScanFailure] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -86,14 +105,3 @@ class IndexInterrupted(KeyboardInterrupt):
     def __init__(self, report: IndexReport) -> None:
         super().__init__("indexing interrupted")
         self.report = report
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """A progress event: `done` files read of `total` (None while the walk goes on, which
-    has found `found` audio files so far)."""
-
-    phase: str
-    done: int
-    total: int | None = None
-    found: int = 0

@@ -7,7 +7,7 @@ import time
 from ..models import LibraryFile, ScanFailure
 from ..store import LibraryDatabase
 
-__all__ = ["MAX_COMMIT_ROWS", "Writer"]
+__all__ = ["Writer"]
 
 
 #: A long run's commits grow to this many rows: larger commits insert into the key indexes

@@ -1,17 +1,18 @@
-"""The seed design's public names, re-exported, so code written against it keeps running.
+"""The seed design's names, kept so that code written against it keeps running.
 
-`LibraryDatabase` and the batch operations live in `music_tools.store`, `LibraryIndexer` in
-`music_tools.index`, `DuplicateChecker` in `music_tools.dupes`. The indexer and the
-checker (and with them the readers and mutagen) are imported only when one of their names
-is first used, so `from music_tools.library import LibraryDatabase`
-stays as light as the store.
+`music_tools` itself is the front door (`from music_tools import LibraryDatabase, ...`),
+with all a program needs; new code imports from there. This module stays as the seed
+design named it (`from music_tools.library import LibraryDatabase`), with the names it
+has always offered. The indexer and the checker (and with them the readers and mutagen)
+are imported only when one of their names is first used, so importing the database from
+here stays as light as the store.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..models import LibraryFile, ScanFailure
+from ..models import LibraryFile, Progress, ScanFailure
 from ..store import (
     HASH_COLUMNS,
     BatchOperation,
@@ -24,7 +25,7 @@ from ..store import (
 
 if TYPE_CHECKING:
     from ..dupes import DuplicateChecker, DuplicateGroup, DuplicateResult, find_duplicates
-    from ..index import IndexInterrupted, IndexReport, LibraryIndexer, Progress
+    from ..index import IndexInterrupted, IndexReport, LibraryIndexer
 
 __all__ = [
     "HASH_COLUMNS",
@@ -46,7 +47,7 @@ __all__ = [
     "find_duplicates",
 ]
 
-_INDEX_NAMES = frozenset({"IndexInterrupted", "IndexReport", "LibraryIndexer", "Progress"})
+_INDEX_NAMES = frozenset({"IndexInterrupted", "IndexReport", "LibraryIndexer"})
 _DUPES_NAMES = frozenset(
     {"DuplicateChecker", "DuplicateGroup", "DuplicateResult", "find_duplicates"}
 )

@@ -10,7 +10,7 @@ from ..formats.sniff import EXTENSION_KINDS
 from .lame import read_mp3_header
 from .report import QualityReport
 
-__all__ = ["DEFAULT_SECONDS", "MIN_SECONDS", "analyse", "decode_plan"]
+__all__ = ["DEFAULT_SECONDS", "analyse"]
 
 #: seconds decoded a file, in three stretches (25%, 50%, 75% of the way in)
 DEFAULT_SECONDS = 6.0

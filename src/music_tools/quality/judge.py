@@ -22,7 +22,7 @@ from .spectrum import (
     quantization_floor_db,
 )
 
-__all__ = ["judge_lossless", "judge_mp3", "khz"]
+__all__ = ["judge_lossless", "judge_mp3"]
 
 #: a fall at least this steep (dB, within ~400 Hz, nothing above) is an encoder's wall;
 #: measured on the corpus: lossy-sourced files 15-60 dB, genuine ones at most 5, dark,

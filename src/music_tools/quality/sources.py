@@ -18,13 +18,7 @@ so no source is named there: the verdict is then unsure, or genuine from 21 kHz.
 
 from __future__ import annotations
 
-__all__ = [
-    "LOSSY_BELOW_HZ",
-    "MASTER_FILTER_HZ",
-    "bitrate_for_lowpass",
-    "expected_lowpass_hz",
-    "likely_source",
-]
+__all__ = ["bitrate_for_lowpass", "expected_lowpass_hz", "likely_source"]
 
 #: a wall below this is a lossy encoder's
 LOSSY_BELOW_HZ = 19_300.0

@@ -20,16 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "Spectrum",
-    "SpectrumSum",
-    "Wall",
-    "band_edge_drop",
-    "content_top",
-    "fft_size",
-    "find_wall",
-    "spans",
-]
+__all__ = ["Spectrum", "SpectrumSum", "Wall", "band_edge_drop", "content_top", "find_wall", "spans"]
 
 #: where the decoded spans are centred, as fractions of the file: not the start (often
 #: quiet), nor the end (fades)

@@ -18,7 +18,6 @@ from .session import (
 )
 
 __all__ = [
-    "EXTRA_MODULES",
     "INSTALL_HINT",
     "PRESETS",
     "ActionReport",

@@ -27,15 +27,11 @@ from ..models import LibraryFile
 from ..util import is_inside
 
 __all__ = [
-    "LOSSY_VERDICTS",
     "PRESETS",
-    "QUALITY_RULES",
-    "RULES",
     "KeeperContext",
     "KeeperRule",
     "choose_keeper",
     "not_best_reason",
-    "survivors",
     "verdict_of",
 ]
 

@@ -25,7 +25,7 @@ from .session import ReviewSession
 from .spectrogram import SpectrogramCache
 from .web import ReviewApp
 
-__all__ = ["HOST", "ReviewServer"]
+__all__ = ["ReviewServer"]
 
 HOST = "127.0.0.1"
 

@@ -19,7 +19,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..dupes import KINDS, DuplicateGroup, GroupMember, MatchKind, find_duplicates
+from ..dupes import (
+    KINDS,
+    DuplicateGroup,
+    GroupMember,
+    KeeperReason,
+    MatchKind,
+    find_duplicates,
+)
 from ..dupes.actions import Action, Outcome, apply_actions, plan_group_actions, undo_log
 from ..errors import MusicToolsError, os_reason
 from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
@@ -309,7 +316,7 @@ class ReviewSession:
                 g.kind,
                 g.keeper,
                 [GroupMember(f, g.kind) for f in g.files if f is not g.keeper],
-                "chosen on the review page",
+                KeeperReason("chosen"),
             )
             for g in groups
         ]

@@ -25,7 +25,7 @@ from ..models import LibraryFile
 from .png import encode_png
 from .session import ReviewError
 
-__all__ = ["SECONDS", "SpectrogramCache", "draw_spectrogram", "read_seconds"]
+__all__ = ["SpectrogramCache", "draw_spectrogram", "read_seconds"]
 
 SECONDS = 10.0
 HEIGHT = 256

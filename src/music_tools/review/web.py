@@ -34,7 +34,7 @@ from .present import group_record, media_types, outcome_record
 from .session import ActionReport, GroupFilter, ReviewError, ReviewSession
 from .spectrogram import SpectrogramCache
 
-__all__ = ["TOKEN_HEADER", "ReviewApp"]
+__all__ = ["ReviewApp"]
 
 TOKEN_HEADER = "X-Music-Tools-Token"
 PAGE_SIZE = 25

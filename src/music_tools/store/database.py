@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import StoreError
 from ..models import LibraryFile
-from ..util import chunks
+from ..util import StrPath, chunks, one_or_many
 from .batch import BatchResult
 from .engine import Engine
 from .fingerprints import Fingerprints
@@ -241,12 +241,17 @@ class LibraryDatabase:
         """Overwrite the rows with these paths; returns how many rows existed and changed."""
         return self._write_many(_UPDATE, files, batch_size)
 
-    def batch_delete_files(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
-        return self._write_many(self._delete, paths, batch_size)
+    def batch_delete_files(
+        self, paths: StrPath | Iterable[str], batch_size: int = 500
+    ) -> BatchResult:
+        """Delete the rows of `paths` (one path, or several)."""
+        return self._write_many(self._delete, one_or_many(paths), batch_size)
 
-    def batch_mark_inactive(self, paths: Iterable[str], batch_size: int = 500) -> BatchResult:
-        """Soft-delete: the rows stay, with is_active = 0."""
-        return self._write_many(self._mark_inactive, paths, batch_size)
+    def batch_mark_inactive(
+        self, paths: StrPath | Iterable[str], batch_size: int = 500
+    ) -> BatchResult:
+        """Soft-delete: the rows of `paths` (one path, or several) stay, with is_active = 0."""
+        return self._write_many(self._mark_inactive, one_or_many(paths), batch_size)
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         """A value from the small key/value table the store keeps about itself (in a
@@ -293,11 +298,11 @@ class LibraryDatabase:
     # -- batch reads ---------------------------------------------------------------------
 
     def batch_get_files_by_paths(
-        self, paths: Iterable[str], batch_size: int = 500
+        self, paths: StrPath | Iterable[str], batch_size: int = 500
     ) -> dict[str, LibraryFile | None]:
-        """Every requested path -> this machine's row for it (active or not), or None when
-        not indexed."""
-        wanted = sorted(set(paths))
+        """Every requested path (one, or several) -> this machine's row for it (active or
+        not), or None when not indexed."""
+        wanted = sorted(set(one_or_many(paths)))
         db_path = self._engine.db_path
         keys = [db_path(p) for p in wanted]
         # Filled in the order rows arrive (sorted), absent paths added after: writing

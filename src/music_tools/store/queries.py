@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import StoreError
-from ..util import is_inside
+from ..util import StrPath, is_inside
 from .batch import ROW_ERRORS
 from .database import LibraryDatabase
 from .engine import Engine
@@ -77,7 +77,7 @@ def _library_stats(db: LibraryDatabase) -> LibraryStats:
     return stats
 
 
-def relocate(db: LibraryDatabase, old: str, new: str) -> int:
+def relocate(db: LibraryDatabase, old: StrPath, new: StrPath) -> int:
     """Re-point every row under folder `old` to folder `new`, in one transaction."""
     old, new = os.path.abspath(old), os.path.abspath(new)
     if old == new:
