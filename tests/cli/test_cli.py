@@ -14,9 +14,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, file_name, make_audio
 from music_tools.cli import ExitStatus, cli
-from nobody import as_nobody
+from support.audio_factory import Tags, file_name, make_audio
+from support.nobody import as_nobody
 
 FIELDS = {"new", "updated", "unchanged", "moved", "missing", "errors", "elapsed_s"}
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import apsw
 import pytest
 
-from audio_factory import Tags, make_audio
-from dupe_corpus import Label, build_corpus, score
 from music_tools.cli.dupes_render import result_reason
 from music_tools.library import DuplicateChecker, LibraryDatabase, LibraryIndexer, find_duplicates
+from support.audio_factory import Tags, make_audio
+from support.dupe_corpus import Label, build_corpus, score
 
 FLOORS = {  # (precision, recall); the for the first three, ours for fuzzy
     "exact": (0.99, 0.98),
