@@ -46,9 +46,6 @@ import mutagen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
-from audio_factory import Tags, write_tags
-from dupe_corpus import Label, encode, score
-from music_factory import song, write_song
 from music_tools.identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from music_tools.identity.normalize import metadata_hash
 from music_tools.index.fingerprinting import fingerprint_library
@@ -59,6 +56,9 @@ from music_tools.library import (
     LibraryIndexer,
     find_duplicates,
 )
+from support.audio_factory import Tags, write_tags
+from support.dupe_corpus import Label, encode, score
+from support.music_factory import song, write_song
 
 SONGS = 100
 #: the fingerprint part's songs, each long enough for fpcalc to print (it needs about 10 s)

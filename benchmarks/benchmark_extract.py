@@ -15,7 +15,7 @@ this machine can make one of that format. `--realistic N` measures instead N fil
 of realistic size (3-4 MB of audio, full tags, a 150 KB cover picture): copies of one encoded
 file, each tagged anew; M4A (AAC and ALAC) and MP3 are encoded by ffmpeg (its native `aac`,
 `alac` and `libmp3lame` encoders), which --realistic requires for M4A.
-The corpus is generated once (real audio from tests/audio_factory.py) under --corpus and
+The corpus is generated once (real audio from tests/support/audio_factory.py) under --corpus and
 reused. The three loops are interleaved, each pass right after every file is re-read (a warm
 page cache); each figure is the median of --repeat passes.
 """
@@ -38,7 +38,10 @@ import mutagen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import bytes_read_so_far, warm_page_cache
-from audio_factory import (
+from music_tools import extract
+from music_tools.formats.sniff import sniff
+from music_tools.read.extract import lean_kind, read_lean
+from support.audio_factory import (
     ALL_FORMATS,
     SAMPLE_FORMATS,
     Tags,
@@ -48,9 +51,6 @@ from audio_factory import (
     make_audio,
     write_tags,
 )
-from music_tools import extract
-from music_tools.formats.sniff import sniff
-from music_tools.read.extract import lean_kind, read_lean
 
 #: seconds of audio per corpus file: long enough that each file is a few hundred KB, so the
 #: key's first and last 64 KiB are separate reads, as they are in a real collection

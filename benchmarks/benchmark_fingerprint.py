@@ -3,7 +3,7 @@
 
     python benchmarks/benchmark_fingerprint.py          # --songs 24 --rows 100000 --workers 2
 
-Part 1, real files: --songs music-like songs of 3 to 5 minutes (tests/music_factory.py),
+Part 1, real files: --songs music-like songs of 3 to 5 minutes (tests/support/music_factory.py),
 each as an MP3 (ffmpeg's libmp3lame, 192 kbps) and a FLAC, cached under
 .cache/fingerprint-bench. They are indexed, then fingerprinted by `index --fingerprint`'s
 own code (`fingerprint_library`, the worker pool, the writes and the term index included)
@@ -41,13 +41,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
-from factories import library_file
-from music_factory import song, write_song
 from music_tools.identity.fingerprint import ITEM_S, terms
 from music_tools.identity.fpcalc import DEFAULT_FPCALC, fingerprinter
 from music_tools.index.fingerprinting import fingerprint_library
 from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
 from music_tools.store.fingerprints import FingerprintRow
+from support.factories import library_file
+from support.music_factory import song, write_song
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "fingerprint-bench"
 VALUES = 969  # 120 s at one value per 0.1238 s

@@ -5,7 +5,7 @@
     python benchmarks/benchmark_index.py --files 100000 --json
     python benchmarks/benchmark_index.py --files 20000 --db postgresql://u:pw@host/db
 
-The corpus (mixed formats of real audio from tests/audio_factory.py, 1% of them 3-4 MB
+The corpus (mixed formats of real audio from tests/support/audio_factory.py, 1% of them 3-4 MB
 FLAC, WAV, MP3 and AAC M4A files, the M4A made by ffmpeg) is generated once under --corpus:
 a set of distinct files, then copies of it into numbered folders up to --files. Reported,
 from one run, each cold figure on a fresh database and a warm page cache (every file is
@@ -45,7 +45,7 @@ import mutagen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import bytes_read_so_far, warm_page_cache
-from audio_factory import (
+from support.audio_factory import (
     ALL_FORMATS,
     Tags,
     encode_with_ffmpeg,

@@ -15,7 +15,7 @@ Reported per kind and for all: files/s of each, the ratio of each round and thei
 and the CPU ms a file of each (this process's, by `time.process_time`: the machine is shared,
 and CPU time carries less of the other processes' noise) with their ratio.
 
-Part 2, accuracy (--corpus N): N files of every class of tests/quality/quality_corpus.py
+Part 2, accuracy (--corpus N): N files of every class of tests/support/quality_corpus.py
 (genuine full-band, dark/vinyl/tape-like, lossless from MP3 128k/192k/V2 and AAC 128k,
 upsampled, padded; 4 s each), each judged; reported: the verdicts by class, the recall and
 precision of `lossy_source` on the lossy classes, how many genuine and dark files were called
@@ -39,12 +39,11 @@ from typing import Any
 
 import soundfile
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "quality"))
-from quality_corpus import CLASSES, LOSSY_CLASSES, build, ffmpeg_missing, music
-
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
 from music_tools.quality import DEFAULT_SECONDS, analyse
 from music_tools.quality.analyse import decode_plan
+from support.quality_corpus import CLASSES, LOSSY_CLASSES, build, ffmpeg_missing, music
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "quality-bench"
 KINDS = ("flac16", "flac16-from-mp3", "flac24-96k", "wav16", "mp3-192k")

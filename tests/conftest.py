@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from music_tools.library import LibraryDatabase
+from support.audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 
 POSTGRES_URL = os.environ.get("MUSIC_TOOLS_TEST_POSTGRES_URL", "")
 NO_POSTGRES = "set MUSIC_TOOLS_TEST_POSTGRES_URL to run against PostgreSQL (.ci/run does)"
@@ -58,3 +59,15 @@ def db_target(request: pytest.FixtureRequest, db_path: Path) -> str | Path:
 def db(db_target: str | Path) -> Iterator[LibraryDatabase]:
     with LibraryDatabase(db_target, machine="test-host") as database:
         yield database
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The bytes of one short tagged file (with a picture) of every format."""
+    root = tmp_path_factory.mktemp("samples")
+    return {
+        fmt: make_audio(
+            root / file_name(fmt), fmt, seconds=0.3, tags=Tags(), picture=True
+        ).read_bytes()
+        for fmt in ALL_FORMATS
+    }

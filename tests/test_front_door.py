@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from audio_factory import Tags, make_audio
-from factories import library_file
 from music_tools.library import (
     DuplicateChecker,
     LibraryDatabase,
@@ -18,6 +16,8 @@ from music_tools.library import (
     find_duplicates,
 )
 from music_tools.queries import relocate
+from support.audio_factory import Tags, make_audio
+from support.factories import library_file
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from factories import library_file
 from music_tools.errors import StoreError
 from music_tools.library import LibraryDatabase
 from music_tools.queries import SearchError, relocate, search
+from support.factories import library_file
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from audio_factory import Tags, make_audio
+from support.audio_factory import Tags, make_audio
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)

@@ -9,10 +9,10 @@ from pathlib import Path
 import apsw
 import pytest
 
-from audio_factory import Tags, make_audio
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.queries import search
 from music_tools.store.schema import migrate
+from support.audio_factory import Tags, make_audio
 
 SONGS = [
     # artist, title, album, album artist, genre

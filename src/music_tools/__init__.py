@@ -58,61 +58,22 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-#: name -> the module it is loaded from on first use
-_MODULE_OF = {
-    **dict.fromkeys(
-        (
-            "DatabaseCorruptError",
-            "DatabaseFullError",
-            "DatabaseLockedError",
-            "DatabaseReadOnlyError",
-            "ExtractError",
-            "ExtractKind",
-            "MusicToolsError",
-            "NotALibraryError",
-            "SchemaError",
-            "StoreError",
-        ),
-        "errors",
-    ),
-    **dict.fromkeys(("FileEntry", "LibraryFile", "Progress", "ScanFailure"), "models"),
-    **dict.fromkeys(("BatchResult", "LibraryDatabase", "RowError"), "store"),
-    **dict.fromkeys(
-        ("LibraryStats", "SearchError", "library_stats", "relocate", "search"), "queries"
-    ),
-    **dict.fromkeys(
-        ("FingerprintReport", "IndexInterrupted", "IndexReport", "LibraryIndexer"), "index"
-    ),
-    "ScanOptions": "scan",
-    **dict.fromkeys(
-        (
-            "KINDS",
-            "DuplicateChecker",
-            "DuplicateGroup",
-            "DuplicateResult",
-            "Evidence",
-            "GroupMember",
-            "KeeperReason",
-            "Match",
-            "MatchKind",
-            "find_duplicates",
-        ),
-        "dupes",
-    ),
-    **dict.fromkeys(
-        (
-            "Action",
-            "Outcome",
-            "apply_actions",
-            "plan_check_moves",
-            "plan_group_actions",
-            "undo_log",
-        ),
-        "dupes.actions",
-    ),
-    **dict.fromkeys(("ExtractBatch", "extract", "extract_batch"), "read"),
-    **dict.fromkeys(("QualityReport", "analyse"), "quality"),
+#: module -> the names loaded from it on first use
+_NAMES_IN = {
+    "errors": "DatabaseCorruptError DatabaseFullError DatabaseLockedError DatabaseReadOnlyError"
+    " ExtractError ExtractKind MusicToolsError NotALibraryError SchemaError StoreError",
+    "models": "FileEntry LibraryFile Progress ScanFailure",
+    "store": "BatchResult LibraryDatabase RowError",
+    "queries": "LibraryStats SearchError library_stats relocate search",
+    "index": "FingerprintReport IndexInterrupted IndexReport LibraryIndexer",
+    "scan": "ScanOptions",
+    "dupes": "KINDS DuplicateChecker DuplicateGroup DuplicateResult Evidence GroupMember"
+    " KeeperReason Match MatchKind find_duplicates",
+    "dupes.actions": "Action Outcome apply_actions plan_check_moves plan_group_actions undo_log",
+    "read": "ExtractBatch extract extract_batch",
+    "quality": "QualityReport analyse",
 }
+_MODULE_OF = {name: module for module, names in _NAMES_IN.items() for name in names.split()}
 
 __all__ = [
     "KINDS",

@@ -14,9 +14,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, file_name, make_audio
 from music_tools.cli import ExitStatus, cli
-from nobody import as_nobody
+from support.audio_factory import Tags, file_name, make_audio
+from support.nobody import as_nobody
 
 FIELDS = {"new", "updated", "unchanged", "moved", "missing", "errors", "elapsed_s"}
 
@@ -89,64 +89,78 @@ def test_the_database_defaults_to_the_environment_variable(music: Path, tmp_path
     assert result.exit_code == 0 and db.exists() and result.output == ""
 
 
-def test_stats_search_errors_export_relocate(music: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def library(music: Path, tmp_path: Path) -> Path:
+    """The five files of `music` and one broken MP3 indexed into a library."""
     db = tmp_path / "lib.db"
     (music / "broken.mp3").write_bytes(b"not really an mp3" * 100)
     assert invoke("index", "--db", db, music).exit_code == 0
+    return db
 
-    stats = json.loads(invoke("stats", "--db", db, "--json").output)
+
+def titles(db: Path, *query: str) -> list[str]:
+    result = invoke("search", "--db", db, "--format", "json", *query)
+    assert result.exit_code == 0, result.output
+    return [row["title"] for row in json.loads(result.output)]
+
+
+def test_stats_counts_files_formats_roots_and_errors(music: Path, library: Path) -> None:
+    stats = json.loads(invoke("stats", "--db", library, "--json").output)
     assert stats["files"] == 5 and stats["errors"] == 1
     assert stats["formats"] == {"flac": 1, "mp3": 1, "ogg": 1, "opus": 1, "wav": 1}
     assert stats["roots"] == {str(music): 5}
     assert 0 < stats["lossless_share"] < 1
-    assert "5 files" in invoke("stats", "--db", db).output
+    assert "5 files" in invoke("stats", "--db", library).output
 
-    def titles(*query: str) -> list[str]:
-        result = invoke("search", "--db", db, "--format", "json", *query)
-        assert result.exit_code == 0, result.output
-        return [row["title"] for row in json.loads(result.output)]
 
-    assert titles("artist:radiohead") == ["Paranoid Android", "Karma Police"]  # by path
-    assert titles("year:1994..1997", "format:ogg") == ["Roads"]
-    assert titles("year:1998") == ["Teardrop"]
-    assert titles("karma") == ["Karma Police"]
-    assert titles("album:OK Computer", "android") == ["Paranoid Android"]
-    assert titles("Jóga") == ["Jóga"]
-    assert titles("nothing-like-this") == []
-    table = invoke("search", "--db", db, "portishead")
+def test_search_by_field_range_and_words_in_every_format(library: Path) -> None:
+    assert titles(library, "artist:radiohead") == ["Paranoid Android", "Karma Police"]  # by path
+    assert titles(library, "year:1994..1997", "format:ogg") == ["Roads"]
+    assert titles(library, "year:1998") == ["Teardrop"]
+    assert titles(library, "karma") == ["Karma Police"]
+    assert titles(library, "album:OK Computer", "android") == ["Paranoid Android"]
+    assert titles(library, "Jóga") == ["Jóga"]
+    assert titles(library, "nothing-like-this") == []
+    table = invoke("search", "--db", library, "portishead")
     assert "Roads" in table.output
-    rows = list(
-        csv.DictReader(io.StringIO(invoke("search", "--db", db, "--format", "csv", "roads").output))
-    )
-    assert [r["artist"] for r in rows] == ["Portishead"]
-    bad = invoke("search", "--db", db, "colour:red")
+    csv_out = invoke("search", "--db", library, "--format", "csv", "roads").output
+    assert [r["artist"] for r in csv.DictReader(io.StringIO(csv_out))] == ["Portishead"]
+    bad = invoke("search", "--db", library, "colour:red")
     assert bad.exit_code == ExitStatus.USAGE and "unknown field 'colour'" in bad.output
 
-    errors = invoke("errors", "--db", db, "--json")
+
+def test_errors_lists_the_file_that_could_not_be_read(music: Path, library: Path) -> None:
+    errors = invoke("errors", "--db", library, "--json")
     assert [e["path"] for e in json.loads(errors.output)] == [str(music / "broken.mp3")]
-    assert "can't sync to MPEG frame" in invoke("errors", "--db", db).output
+    assert "can't sync to MPEG frame" in invoke("errors", "--db", library).output
 
-    for fmt in ("csv", "json", "jsonl"):
-        out = tmp_path / f"export.{fmt}"
-        assert invoke("export", "--db", db, "--format", fmt, "-o", out).exit_code == 0
-        text = out.read_text()
-        if fmt == "csv":
-            records = list(csv.DictReader(io.StringIO(text)))
-        elif fmt == "json":
-            records = json.loads(text)
-        else:
-            records = [json.loads(line) for line in text.splitlines()]
-        assert sorted(r["title"] for r in records) == sorted(titles(""))
-        assert len(records) == 5
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_export_writes_every_row_in_each_format(library: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"export.{fmt}"
+    assert invoke("export", "--db", library, "--format", fmt, "-o", out).exit_code == 0
+    text = out.read_text()
+    if fmt == "csv":
+        records = list(csv.DictReader(io.StringIO(text)))
+    elif fmt == "json":
+        records = json.loads(text)
+    else:
+        records = [json.loads(line) for line in text.splitlines()]
+    assert sorted(r["title"] for r in records) == sorted(titles(library, ""))
+    assert len(records) == 5
+
+
+def test_relocate_lets_the_next_index_find_every_file_unchanged(
+    music: Path, library: Path, tmp_path: Path
+) -> None:
     moved = tmp_path / "Moved Music"
     shutil.move(music, moved)
-    result = invoke("relocate", "--db", db, music, moved, "--json")
+    result = invoke("relocate", "--db", library, music, moved, "--json")
     assert json.loads(result.output) == {"relocated": 5}
-    after = invoke("index", "--db", db, moved, "--json")
+    after = invoke("index", "--db", library, moved, "--json")
     data = json.loads(after.output)
     assert (data["unchanged"], data["new"], data["missing"]) == (5, 0, 0)
-    assert json.loads(invoke("stats", "--db", db, "--json").output)["roots"] == {str(moved): 5}
+    assert json.loads(invoke("stats", "--db", library, "--json").output)["roots"] == {str(moved): 5}
 
 
 def test_usage_errors_are_one_line_with_exit_code_2(music: Path, tmp_path: Path) -> None:

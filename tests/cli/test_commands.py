@@ -13,9 +13,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, make_audio
 from music_tools.cli import ExitStatus, cli, render
 from music_tools.index import IndexReport
+from support.audio_factory import Tags, make_audio
 
 
 def invoke(*args: str | Path) -> click.testing.Result:

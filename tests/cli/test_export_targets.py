@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, make_audio
 from music_tools.cli import ExitStatus, cli
-from nobody import NOBODY, require_root, run_cli_as_nobody, shared_folder
+from support.audio_factory import Tags, make_audio
+from support.nobody import NOBODY, require_root, run_cli_as_nobody, shared_folder
 
 COMMAND = (sys.executable, "-m", "music_tools")
 

@@ -17,10 +17,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, make_audio
-from factories import library_file
 from music_tools.cli import ExitStatus, cli
 from music_tools.library import LibraryDatabase
+from support.audio_factory import Tags, make_audio
+from support.factories import library_file
 
 _COMMAND = (sys.executable, "-m", "music_tools")
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import apsw
 import pytest
 
-from audio_factory import Tags, make_audio
 from music_tools.dupes.actions import Action, Outcome, apply_actions, plan_group_actions
 from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
+from support.audio_factory import Tags, make_audio
 
 COMMAND = (sys.executable, "-m", "music_tools")
 

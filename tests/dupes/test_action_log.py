@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from audio_factory import Tags, make_audio
 from music_tools.cli import ExitStatus, cli
 from music_tools.library import LibraryDatabase
+from support.audio_factory import Tags, make_audio
 
 COMMAND = (sys.executable, "-m", "music_tools")
 

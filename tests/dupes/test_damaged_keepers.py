@@ -15,12 +15,12 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, encode_with_ffmpeg, ffmpeg_encoders, make_audio, write_tags
 from music_tools import ExtractError, extract
 from music_tools.cli import ExitStatus, cli
 from music_tools.cli.dupes_render import result_reason
 from music_tools.dupes import DuplicateChecker, find_duplicates
 from music_tools.library import LibraryDatabase
+from support.audio_factory import Tags, encode_with_ffmpeg, ffmpeg_encoders, make_audio, write_tags
 
 _FFMPEG = ffmpeg_encoders()
 _SECONDS = 4.0

@@ -22,8 +22,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, make_audio, write_tags
 from music_tools.cli import ExitStatus, cli
+from support.audio_factory import Tags, make_audio, write_tags
 
 
 def invoke(*args: str | Path) -> click.testing.Result:

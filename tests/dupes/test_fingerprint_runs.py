@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from audio_factory import Tags, write_tags
-from fake_fpcalc import counting_fpcalc
-from fingerprint_corpus import requires_fpcalc
-from music_factory import song, write_song
 from music_tools.cli import cli
+from support.audio_factory import Tags, write_tags
+from support.fake_fpcalc import counting_fpcalc
+from support.fingerprint_corpus import requires_fpcalc
+from support.music_factory import song, write_song
 
 pytestmark = requires_fpcalc
 

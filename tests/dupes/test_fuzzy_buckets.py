@@ -12,7 +12,6 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from factories import library_file
 from music_tools.dupes.fuzzy import fuzzy_pairs
 from music_tools.dupes.rules import (
     ARTIST_SIMILARITY,
@@ -23,6 +22,7 @@ from music_tools.dupes.rules import (
 )
 from music_tools.identity.normalize import metadata_hash
 from music_tools.library import LibraryDatabase, LibraryFile, find_duplicates
+from support.factories import library_file
 
 ARTISTS = ["Massive Attack", "Massive Atack", "Masive Attack", "Massive Attak", "Mass Attack"]
 TITLES = [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from factories import library_file
 from music_tools.dupes.fuzzy import fuzzy_pairs
 from music_tools.library import LibraryDatabase, find_duplicates
+from support.factories import library_file
 
 CHAIN = [
     "Massive Attack",

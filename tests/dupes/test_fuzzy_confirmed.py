@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from audio_factory import Tags, write_tags
-from fingerprint_corpus import requires_fpcalc
-from music_factory import song, write_song
 from music_tools.cli import cli
 from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
+from support.audio_factory import Tags, write_tags
+from support.fingerprint_corpus import requires_fpcalc
+from support.music_factory import song, write_song
 
 LEFT_ALONE = "fuzzy match not confirmed by fingerprint; left alone"
 

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from audio_factory import Tags, make_audio, write_tags
-from dupe_corpus import SONGS, Label, build_corpus, encode
 from music_tools.cli.dupes_render import group_reason
 from music_tools.dupes.joining import Pairs, join
 from music_tools.dupes.rules import has_copy_marker, quality_verdict
@@ -21,6 +19,8 @@ from music_tools.library import (
     LibraryIndexer,
     find_duplicates,
 )
+from support.audio_factory import Tags, make_audio, write_tags
+from support.dupe_corpus import SONGS, Label, build_corpus, encode
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import apsw
 import pytest
 from click.testing import CliRunner, Result
 
-from audio_factory import Tags, make_audio
-from factories import library_file
 from music_tools.cli import ExitStatus, cli
 from music_tools.library import LibraryDatabase
+from support.audio_factory import Tags, make_audio
+from support.factories import library_file
 
 
 def invoke(*args: str | Path) -> Result:

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from audio_factory import Tags, make_audio
 from music_tools import LibraryFile, extract
 from music_tools.cli import ExitStatus, cli
 from music_tools.library import LibraryDatabase
+from support.audio_factory import Tags, make_audio
 
 
 def _as_an_old_index_wrote(file: LibraryFile, **changes: object) -> LibraryFile:

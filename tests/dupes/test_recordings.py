@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, write_tags
-from fingerprint_corpus import Label, build_corpus, fpcalc_children, requires_fpcalc
-from music_factory import song, write_song
 from music_tools.cli import cli
 from music_tools.cli.dupes_render import result_reason
 from music_tools.dupes import KINDS, DuplicateChecker, find_duplicates
 from music_tools.identity.fpcalc import Fpcalc
 from music_tools.index import IndexInterrupted, Progress
 from music_tools.library import LibraryDatabase, LibraryIndexer
+from support.audio_factory import Tags, write_tags
+from support.fingerprint_corpus import Label, build_corpus, fpcalc_children, requires_fpcalc
+from support.music_factory import song, write_song
 
 pytestmark = requires_fpcalc
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from audio_factory import Tags, make_audio
 from music_tools.cli import ExitStatus, cli
+from support.audio_factory import Tags, make_audio
 
 COMMAND = (sys.executable, "-m", "music_tools")
 

@@ -11,15 +11,15 @@ import xxhash
 from mutagen.apev2 import APEv2
 from mutagen.id3 import ID3
 
-from audio_factory import (
+from music_tools import LibraryFile, extract
+from music_tools.formats.window import KEY_BYTES
+from support.audio_factory import (
     ALL_FORMATS,
     Tags,
     file_name,
     make_audio,
     write_tags,
 )
-from music_tools import LibraryFile, extract
-from music_tools.formats.window import KEY_BYTES
 
 ID3_FORMATS = ("mp3", "wav", "aiff", "dsf")
 PADDED_FORMATS = ("mp3", "flac", "ogg", "opus", "wav", "aiff")

@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audio_factory import make_audio
-from fake_fpcalc import alive, fake_fpcalc, started
-from fingerprint_corpus import fpcalc_children, requires_fpcalc
-from music_factory import song, write_song
 from music_tools.errors import MusicToolsError
 from music_tools.identity.fingerprint import ITEM_S, MATCH_BER, align, terms
 from music_tools.identity.fpcalc import Fpcalc, fingerprint_file, fingerprint_many, fingerprinter
 from music_tools.identity.fpcalc_output import FingerprintOutcome, decode, encode, parse_output
+from support.audio_factory import make_audio
+from support.fake_fpcalc import alive, fake_fpcalc, started
+from support.fingerprint_corpus import fpcalc_children, requires_fpcalc
+from support.music_factory import song, write_song
 
 RATE = 44_100
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import apsw
 import pytest
 
-from audio_factory import Tags, file_name, make_audio
 from music_tools.library import LibraryDatabase, LibraryIndexer, Progress, find_duplicates
 from music_tools.store.deferred_indexes import DEFERRED_KEY
+from support.audio_factory import Tags, file_name, make_audio
 
 _CLI = (sys.executable, "-m", "music_tools")
 
@@ -80,7 +80,7 @@ def test_an_index_of_a_large_library_keeps_its_indexes(
     tmp_path: Path, schema_indexes: set[tuple[str, str]]
 ) -> None:
     """A rescan, or an index into a library of many rows, writes through the indexes."""
-    from factories import library_file
+    from support.factories import library_file
 
     make_library(tmp_path / "lib", 10)
     db_file = tmp_path / "library.db"
@@ -156,7 +156,7 @@ def _count(db: Path) -> int:
 def test_a_load_inside_a_callers_transaction_keeps_the_indexes(tmp_path: Path) -> None:
     """Inside the caller's transaction nothing is dropped: the build at the end could not
     change its temporary storage there, and a failure would take the caller's rows."""
-    from factories import library_file
+    from support.factories import library_file
 
     path = tmp_path / "l.db"
     with LibraryDatabase(path) as db:
@@ -171,7 +171,7 @@ def test_a_load_inside_a_callers_transaction_keeps_the_indexes(tmp_path: Path) -
 def test_an_index_that_ends_builds_what_another_killed_load_left(tmp_path: Path) -> None:
     """Process A dropped the indexes and died; B, already open, loads and finishes: B
     builds them, rather than leaving them to the next open."""
-    from factories import library_file
+    from support.factories import library_file
 
     path = tmp_path / "l.db"
     LibraryDatabase(path).close()

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from audio_factory import Tags, make_audio
-from fake_fpcalc import fake_fpcalc, started
 from music_tools.cli.render import index_summary
 from music_tools.identity.fpcalc import Fpcalc, fingerprinter
 from music_tools.index import IndexInterrupted, Progress
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.store.fingerprints import FingerprintRow
+from support.audio_factory import Tags, make_audio
+from support.fake_fpcalc import fake_fpcalc, started
 
 
 def _music(root: Path, count: int = 2) -> list[Path]:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import apsw
 
-from audio_factory import Tags, make_audio
-from factories import library_file
 from music_tools.index import ScanOptions
 from music_tools.index.writer import Writer
 from music_tools.library import LibraryDatabase, LibraryIndexer
-from nobody import as_nobody, shared_folder
+from support.audio_factory import Tags, make_audio
+from support.factories import library_file
+from support.nobody import as_nobody, shared_folder
 
 
 def run(db: LibraryDatabase, root: Path, **options: bool):  # type: ignore[no-untyped-def]

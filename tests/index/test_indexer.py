@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 from music_tools.index import ScanOptions
 from music_tools.library import (
     IndexInterrupted,
@@ -18,6 +17,7 @@ from music_tools.library import (
     Progress,
 )
 from music_tools.read import pool as pool_module
+from support.audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 
 
 def make_library(root: Path, count: int, formats: tuple[str, ...] = ALL_FORMATS) -> list[Path]:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import apsw
 
-from factories import library_file
 from music_tools.identity.normalize import NORMALIZATION_VERSION, metadata_hash
 from music_tools.index import refresh_metadata_keys
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.store.schema import LATEST_VERSION, migrate
+from support.factories import library_file
 
 
 def test_keys_of_older_rules_are_recomputed_without_reading_files(tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import apsw
 
-from audio_factory import Tags, make_audio
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.read.extract import READER_VERSION
 from music_tools.store.schema import migrate
+from support.audio_factory import Tags, make_audio
 
 
 def test_rows_of_a_library_from_before_are_read_again_once(tmp_path: Path) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from factories import library_file
 from music_tools.index.writer import MAX_COMMIT_ROWS, Writer
 from music_tools.library import LibraryDatabase
+from support.factories import library_file
 
 
 def test_commits_grow_with_the_rows_written_up_to_a_cap(db: LibraryDatabase) -> None:

@@ -12,9 +12,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from quality_corpus import LOSSY_CLASSES, build, ffmpeg_missing
 
 from music_tools.quality import QualityReport, analyse
+from support.quality_corpus import LOSSY_CLASSES, build, ffmpeg_missing
 
 PER_CLASS = 6
 SECONDS = 3.0

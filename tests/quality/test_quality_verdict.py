@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from quality_corpus import ffmpeg_missing, music
 
 from music_tools.quality import VERDICTS, QualityReport, analyse
 from music_tools.quality.judge import judge_mp3
 from music_tools.quality.lame import Mp3Header
+from support.quality_corpus import ffmpeg_missing, music
 
 RATE = 44_100
 

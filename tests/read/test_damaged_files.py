@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from audio_factory import Tags, make_audio, write_tags
 from music_tools import ExtractError, extract
+from support.audio_factory import Tags, make_audio, write_tags
 
 
 def _reason(path: Path) -> str:

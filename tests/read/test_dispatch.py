@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from audio_factory import Tags, file_name, make_audio
 from music_tools import extract
+from support.audio_factory import Tags, file_name, make_audio
 
 dispatcher = importlib.import_module("music_tools.read.extract")  # the module, not the function
 

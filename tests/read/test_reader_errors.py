@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 from music_tools import ExtractError, FileEntry, MusicToolsError, extract, extract_batch
-from nobody import as_nobody, shared_folder
+from support.audio_factory import ALL_FORMATS, Tags, file_name, make_audio
+from support.nobody import as_nobody, shared_folder
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
 

@@ -12,8 +12,8 @@ from mutagen.apev2 import APEv2
 from mutagen.id3 import ID3, TIT2, TPE1, TXXX
 from mutagen.oggvorbis import OggVorbis
 
-from audio_factory import ALL_FORMATS, Tags, file_name, make_audio, write_tags
 from music_tools import extract
+from support.audio_factory import ALL_FORMATS, Tags, file_name, make_audio, write_tags
 
 EXPECTED_KIND = {
     "mp3": ("mp3", "mp3", False),

@@ -19,7 +19,7 @@ from pathlib import Path
 import apsw
 import pytest
 
-from audio_factory import Tags, file_name, make_audio
+from support.audio_factory import Tags, file_name, make_audio
 
 LONG = os.environ.get("MUSIC_TOOLS_LONG") == "1"
 LIBRARY_FILES = 6_000 if LONG else 2_000

@@ -16,13 +16,13 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, make_audio
 from conftest import READ_ONLY_LAYOUTS, only_readable
-from factories import library_file
 from music_tools.cli import ExitStatus, cli
 from music_tools.library import LibraryDatabase
 from music_tools.store.schema import LATEST_VERSION
-from nobody import run_cli_as_nobody, shared_folder
+from support.audio_factory import Tags, make_audio
+from support.factories import library_file
+from support.nobody import run_cli_as_nobody, shared_folder
 
 ODD = os.fsdecode(b"caf\xe9")
 

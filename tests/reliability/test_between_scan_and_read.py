@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_factory import Tags, make_audio
 from music_tools.index import Progress, ScanOptions
 from music_tools.library import LibraryDatabase, LibraryIndexer
-from nobody import as_nobody, shared_folder
+from support.audio_factory import Tags, make_audio
+from support.nobody import as_nobody, shared_folder
 
 FILES = 480  # above the in-process threshold: the worker pool reads them
 

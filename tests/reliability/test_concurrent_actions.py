@@ -17,7 +17,7 @@ from pathlib import Path
 import apsw
 import pytest
 
-from audio_factory import Tags, make_audio
+from support.audio_factory import Tags, make_audio
 
 PAIRS = 120
 #: (seed of the delays, runs); each run draws the delay between the two starts and who goes first

@@ -3,7 +3,7 @@ number, cannot decode) costs one line per file in `index --fingerprint`, `check
 --fingerprint` and `dupes`, never a traceback; a failure that says nothing about the file
 (a hang, a kill) is not stored, so the next run tries again, while a lasting one is stored
 and listed by `music-tools errors`; hung runs time out together, one timeout per worker,
-and none is left running. The fakes are real processes (tests/fake_fpcalc.py); the table of
+and none is left running. The fakes are real processes (tests/support/fake_fpcalc.py); the table of
 faults runs the command line in this process, the timing and Ctrl-C tests a real one."""
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import apsw
 import pytest
 from click.testing import CliRunner, Result
 
-from audio_factory import Tags, make_audio
-from fake_fpcalc import (
+from music_tools.cli import cli
+from support.audio_factory import Tags, make_audio
+from support.fake_fpcalc import (
     FAULTS,
     TRANSIENT,
     VERSION_FAULTS,
@@ -31,7 +32,6 @@ from fake_fpcalc import (
     started,
     version_fault_fpcalc,
 )
-from music_tools.cli import cli
 
 TIMEOUT_S = 1.0
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 from music_tools import ExtractError, extract
+from support.audio_factory import ALL_FORMATS, Tags, file_name, make_audio
 
 MEMORY_BOUND = 24 * 1024 * 1024
 GIB = 1024**3

@@ -14,10 +14,10 @@ from pathlib import Path
 import apsw
 import pytest
 
-from audio_factory import Tags, make_audio
 from conftest import READ_ONLY_LAYOUTS, only_readable
 from music_tools.cli import ExitStatus
-from nobody import run_cli_as_nobody, shared_folder
+from support.audio_factory import Tags, make_audio
+from support.nobody import run_cli_as_nobody, shared_folder
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:

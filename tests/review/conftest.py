@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from review_library import Served, copy_music, make_music, serving
+from support.review_library import Served, copy_music, make_music, serving
 
 
 @pytest.fixture(autouse=True)

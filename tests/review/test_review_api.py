@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from review_library import Served
+from support.review_library import Served
 
 
 def test_a_page_of_groups_carries_what_the_rows_show(served: Served) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from review_library import Served
+from support.review_library import Served
 
 CHROMIUM = os.environ.get("MUSIC_TOOLS_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("MUSIC_TOOLS_CHROMEDRIVER", "/usr/bin/chromedriver")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from review_library import index_music
+from support.review_library import index_music
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:

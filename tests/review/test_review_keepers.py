@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from factories import library_file
 from music_tools.library import LibraryFile
 from music_tools.review.keepers import (
     PRESETS,
@@ -13,6 +12,7 @@ from music_tools.review.keepers import (
     not_best_reason,
     verdict_of,
 )
+from support.factories import library_file
 
 NONE = KeeperContext()
 

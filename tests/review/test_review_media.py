@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from audio_factory import DATA
-from factories import library_file
 from music_tools.review import ReviewError
 from music_tools.review.png import encode_png
 from music_tools.review.present import media_types
 from music_tools.review.spectrogram import HEIGHT, draw_spectrogram, read_seconds
-from review_library import Served
+from support.audio_factory import DATA
+from support.factories import library_file
+from support.review_library import Served
 
 
 def _decode_png(data: bytes) -> np.ndarray:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from werkzeug.test import Client
 
-from audio_factory import Tags, make_audio
 from music_tools.library import LibraryIndexer
 from music_tools.review.server import HOST
-from review_library import Served, serving
+from support.audio_factory import Tags, make_audio
+from support.review_library import Served, serving
 
 
 @pytest.fixture(scope="module")

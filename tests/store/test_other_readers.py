@@ -9,9 +9,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from audio_factory import Tags, make_audio
 from music_tools.cli import cli
-from nobody import NOBODY, run_cli_as, run_cli_as_nobody, shared_folder
+from support.audio_factory import Tags, make_audio
+from support.nobody import NOBODY, run_cli_as, run_cli_as_nobody, shared_folder
 
 DAEMON = 1  # the owner: a user other than root, who would be let write anything
 

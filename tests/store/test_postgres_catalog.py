@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from audio_factory import Tags, file_name, make_audio
-from factories import library_file
 from music_tools.dupes import find_duplicates
 from music_tools.errors import NotALibraryError, SchemaError, StoreError
 from music_tools.library import LibraryDatabase, LibraryFile, LibraryIndexer, ScanFailure
 from music_tools.queries import library_stats
+from support.audio_factory import Tags, file_name, make_audio
+from support.factories import library_file
 
 COMMAND = [sys.executable, "-m", "music_tools"]
 

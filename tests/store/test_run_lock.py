@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audio_factory import Tags, make_audio
-from factories import library_file
 from music_tools.cli import cli
 from music_tools.errors import StoreError
 from music_tools.library import LibraryDatabase
+from support.audio_factory import Tags, make_audio
+from support.factories import library_file
 
 COMMAND = (sys.executable, "-m", "music_tools")
 

@@ -10,8 +10,8 @@ from dataclasses import replace
 import apsw
 import pytest
 
-from factories import library_file
 from music_tools.library import BatchResult, LibraryDatabase, LibraryFile, RowError
+from support.factories import library_file
 
 
 def _without_id(file: LibraryFile | None) -> LibraryFile | None:

@@ -6,8 +6,8 @@ import multiprocessing
 from dataclasses import replace
 from pathlib import Path
 
-from factories import library_file
 from music_tools.library import LibraryDatabase
+from support.factories import library_file
 
 
 def _writer(path: str, offset: int, rows: int) -> int:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from factories import library_file
 from music_tools.library import LibraryDatabase
 from music_tools.store.fingerprints import FingerprintRow
+from support.factories import library_file
 
 ALGORITHM = "chromaprint2/test"
 

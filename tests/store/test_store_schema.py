@@ -105,7 +105,7 @@ def test_rows_from_before_version_4_get_their_folder_and_an_index_on_it(tmp_path
 
 
 def test_optimize_gives_the_planner_statistics(tmp_path: Path) -> None:
-    from factories import library_file
+    from support.factories import library_file
 
     with LibraryDatabase(tmp_path / "library.db") as db:
         db.batch_insert_files(library_file(i) for i in range(3_000))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from factories import library_file
 from music_tools import StoreError
 from music_tools.library import LibraryDatabase, ScanFailure
+from support.factories import library_file
 
 
 def test_add_file_returns_the_row_id_and_get_reads_it_back(db: LibraryDatabase) -> None:

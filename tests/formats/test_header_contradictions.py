@@ -25,8 +25,8 @@ import pytest
 import soundfile
 from mutagen.apev2 import BINARY, APEv2, APEValue
 
-from audio_factory import Tags, encode_with_ffmpeg, ffmpeg_encoders, make_audio, write_tags
 from music_tools import ExtractError, LibraryFile, extract
+from support.audio_factory import Tags, encode_with_ffmpeg, ffmpeg_encoders, make_audio, write_tags
 
 _FFMPEG = ffmpeg_encoders()
 needs_ffmpeg = pytest.mark.skipif(not {"mp3", "m4a"} <= _FFMPEG, reason="needs ffmpeg's encoders")

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audio_factory import Tags, write_tags
-from music_factory import song, write_song
 from music_tools.identity.fpcalc import Fpcalc
 from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.review import ReviewOptions, ReviewSession
 from music_tools.review.server import ReviewServer
 from music_tools.review.spectrogram import SpectrogramCache
+
+from .audio_factory import Tags, write_tags
+from .music_factory import song, write_song
 
 
 def make_music(root: Path, seconds: float = 2.0) -> Path:

@@ -18,7 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audio_factory import (
+from music_tools import ExtractError, LibraryFile, extract
+from music_tools.read.extract import read_lean
+from support.audio_factory import (
     DATA,
     Tags,
     encode_with_ffmpeg,
@@ -27,8 +29,6 @@ from audio_factory import (
     make_audio,
     write_tags,
 )
-from music_tools import ExtractError, LibraryFile, extract
-from music_tools.read.extract import read_lean
 
 ODD_CORPUS = os.environ.get("MUSIC_TOOLS_ODD_CORPUS")
 
@@ -181,7 +181,7 @@ def test_random_vorbis_comments_in_flac_read_as_mutagen_reads_them(
     for key, values in comments:
         audio[key] = values
     if picture:
-        from audio_factory import _picture
+        from support.audio_factory import _picture
 
         audio.add_picture(_picture())
     audio.save()

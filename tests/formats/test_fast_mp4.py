@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from mutagen.mp4 import MP4, MP4Cover
 from test_fast_read import _bytes_read, _fuzz, assert_same_as_mutagen
 
-from audio_factory import (
+from music_tools.read.extract import read_lean
+from support.audio_factory import (
     DATA,
     FFMPEG_CODECS,
     Tags,
@@ -24,7 +25,6 @@ from audio_factory import (
     make_audio,
     write_tags,
 )
-from music_tools.read.extract import read_lean
 
 FFMPEG = ffmpeg_encoders()
 COVER = bytes(range(256)) * 600  # 150 KB: the items after it lie far past the first bytes

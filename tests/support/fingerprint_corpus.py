@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_factory import Tags, write_tags
-from music_factory import song, write_song
 from music_tools.identity.fpcalc import DEFAULT_FPCALC
+
+from .audio_factory import Tags, write_tags
+from .music_factory import song, write_song
 
 __all__ = ["SECONDS", "SONGS", "Label", "build_corpus", "fpcalc_children", "requires_fpcalc"]
 

@@ -16,7 +16,7 @@ Each class is written as a file whose truth is known by construction:
 - `upsampled`: genuine 44.1 kHz signals brought to 96 kHz (ffmpeg's `aresample`), 24-bit FLAC.
 - `padded`: genuine 16-bit signals written as 24-bit FLAC (the low 8 bits always zero).
 
-Used by tests/quality and by benchmarks/benchmark_quality.py (which adds this folder to
+Used by tests/quality and by benchmarks/benchmark_quality.py (which adds tests/ to
 sys.path). The classes that need ffmpeg are made only where `ffmpeg_missing()` is None.
 """
 

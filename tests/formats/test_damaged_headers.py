@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from mutagen.apev2 import APEv2
 
-from audio_factory import (
+from music_tools import ExtractError, extract
+from support.audio_factory import (
     Tags,
     encode_with_ffmpeg,
     ffmpeg_encoders,
     make_audio,
     write_tags,
 )
-from music_tools import ExtractError, extract
 
 _FFMPEG = ffmpeg_encoders()
 needs_ffmpeg_mp3 = pytest.mark.skipif("mp3" not in _FFMPEG, reason="needs ffmpeg's MP3 encoder")

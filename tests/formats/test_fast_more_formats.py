@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_fast_read import _fuzz, assert_same_as_mutagen
 
-from audio_factory import file_name, make_audio
 from music_tools.formats.info import TAG_TEXT_CAP
+from support.audio_factory import file_name, make_audio
 
 _APE_FORMATS = ("ape", "wv", "mpc")
 _KEYS = st.sampled_from(

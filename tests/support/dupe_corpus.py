@@ -21,7 +21,7 @@ from pathlib import Path
 
 import soundfile
 
-from audio_factory import SOUNDFILE_FORMATS, Tags, signal, write_tags
+from .audio_factory import SOUNDFILE_FORMATS, Tags, signal, write_tags
 
 __all__ = ["KINDS", "Label", "Score", "Song", "build_corpus", "score"]
 
