@@ -17,7 +17,7 @@ from music_tools.library import (
     Progress,
 )
 from music_tools.read import pool as pool_module
-from support.audio_factory import ALL_FORMATS, Tags, file_name, make_audio
+from support.audio_factory import ALL_FORMATS, Tags, file_name, make_audio, write_tags
 
 
 def make_library(root: Path, count: int, formats: tuple[str, ...] = ALL_FORMATS) -> list[Path]:
@@ -84,7 +84,6 @@ def test_after_touching_one_percent_exactly_those_are_reread(
     before = {f.file_path: f for f in db.iter_files()}
     touched = sorted(library.rglob("*.mp3"))[:1]
     for path in touched:
-        write_tags = __import__("audio_factory").write_tags
         write_tags(path, "mp3", Tags(title="Retitled"))
     report = run(db, library)
     assert (report.updated, report.unchanged, report.new) == (1, 99, 0)

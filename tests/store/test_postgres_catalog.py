@@ -186,7 +186,7 @@ def test_concurrent_upserts_of_the_same_rows_neither_lose_nor_double(postgres_ur
         first.batch_insert_files(files[:100])
     script = (
         "import sys\n"
-        "from factories import library_file\n"
+        "from support.factories import library_file\n"
         "from music_tools.library import LibraryDatabase\n"
         "with LibraryDatabase(sys.argv[1], machine='alpha') as db:\n"
         "    for start in range(0, 3000, 500):\n"

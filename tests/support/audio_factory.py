@@ -44,7 +44,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"  # tests/data
 
 #: format -> (soundfile container, subtype, sample rate)
 SOUNDFILE_FORMATS: dict[str, tuple[str, str, int]] = {
