@@ -36,6 +36,7 @@ def _check(db_file: Path, paths: list[str], workers: int = 1) -> dict[str, objec
         return dict(DuplicateChecker(db, workers=workers).check_files_batch(paths))
 
 
+@pytest.mark.slow
 def test_precision_and_recall_per_kind_meet_the_floors(
     corpus: tuple[Path, dict[str, Label]],
 ) -> None:
@@ -55,6 +56,7 @@ def test_precision_and_recall_per_kind_meet_the_floors(
         assert got.recall >= recall, (kind, got.wrong)
 
 
+@pytest.mark.slow
 def test_no_live_remix_extended_or_edit_version_is_a_duplicate(
     corpus: tuple[Path, dict[str, Label]],
 ) -> None:

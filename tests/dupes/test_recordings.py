@@ -59,6 +59,7 @@ def _precision_recall(
     return (hits / len(found) if found else 1.0), (hits / len(truth) if truth else 1.0)
 
 
+@pytest.mark.slow
 def test_check_finds_transcodes_under_wrong_or_missing_tags(
     corpus: tuple[Path, dict[str, Label]], library: Path
 ) -> None:
@@ -82,6 +83,7 @@ def test_check_finds_transcodes_under_wrong_or_missing_tags(
             assert 0.9 <= results[path].confidence <= 0.99
 
 
+@pytest.mark.slow
 def test_another_take_with_identical_tags_is_not_a_duplicate_and_check_says_why(
     corpus: tuple[Path, dict[str, Label]], library: Path
 ) -> None:
@@ -94,6 +96,7 @@ def test_another_take_with_identical_tags_is_not_a_duplicate_and_check_says_why(
         assert "another recording" in result_reason(results[path])
 
 
+@pytest.mark.slow
 def test_dupes_groups_each_recording_and_never_two_recordings(
     corpus: tuple[Path, dict[str, Label]], everything: Path
 ) -> None:
@@ -111,6 +114,7 @@ def test_dupes_groups_each_recording_and_never_two_recordings(
     assert paired == truth
 
 
+@pytest.mark.slow
 def test_dupes_kinds_same_recording_alone(everything: Path) -> None:
     result = CliRunner().invoke(
         cli, ["dupes", "--db", str(everything), "--kinds", "same_recording", "--format", "json"]
@@ -122,6 +126,7 @@ def test_dupes_kinds_same_recording_alone(everything: Path) -> None:
     assert {o["kind"] for g in groups for o in g["others"]} == {"same_recording"}
 
 
+@pytest.mark.slow
 def test_without_fpcalc_same_tags_of_the_same_length_are_still_same_song(
     corpus: tuple[Path, dict[str, Label]], everything: Path
 ) -> None:

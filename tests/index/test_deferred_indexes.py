@@ -91,6 +91,7 @@ def test_an_index_of_a_large_library_keeps_its_indexes(
             assert indexes(db_file) == schema_indexes
 
 
+@pytest.mark.slow
 def test_a_first_index_killed_mid_load_leaves_a_usable_database(
     tmp_path: Path, schema_indexes: set[tuple[str, str]]
 ) -> None:

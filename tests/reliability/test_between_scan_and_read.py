@@ -40,6 +40,7 @@ def _sabotage(root: Path) -> dict[str, str]:
     return {deleted.name: "deleted", truncated.name: "truncated", fifo.name: "fifo"}
 
 
+@pytest.mark.slow
 def test_files_changed_after_the_scan_are_errors_and_the_rest_is_stored(
     library: Path, tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import apsw
+import pytest
 
 from conftest import (
     LONG,
@@ -30,6 +31,7 @@ KILLS = 60 if LONG else 20
 SEED = 20_261_126
 
 
+@pytest.mark.slow
 def test_sigkill_at_seeded_moments_loses_nothing(
     big_library: tuple[Path, set[tuple[object, ...]]], tmp_path: Path
 ) -> None:

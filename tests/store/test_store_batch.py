@@ -247,6 +247,7 @@ def test_in_lists_are_chunked_by_the_connections_variable_limit(db: LibraryDatab
         )
 
 
+@pytest.mark.slow
 def test_a_generator_input_is_never_materialised(db: LibraryDatabase) -> None:
     def generated() -> Iterator[LibraryFile]:
         for i in range(60_000):
