@@ -62,7 +62,8 @@ _LOG = click.option(
     "--log",
     "log_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The action log (JSON lines) [music-tools-actions-<time>.jsonl beside the database].",
+    help="The action log (JSON lines) [a new music-tools-actions-<date>-<time>.<µs>.jsonl"
+    " beside the database].",
 )
 _QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 _ACT_ON_FUZZY = click.option(
@@ -370,7 +371,7 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
 
     Exit status 1 when a file could not be put back.
 
-    Example: music-tools undo music-tools-actions-20260101-120000.jsonl
+    Example: music-tools undo music-tools-actions-20260101-120000.123456.jsonl
     """
     name = printable_path(str(log_path))
     try:
