@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from factories import library_file
 from music_tools.library import LibraryFile
 from music_tools.review.keepers import (
@@ -17,22 +15,13 @@ from music_tools.review.keepers import (
 NONE = KeeperContext()
 
 
-@dataclass(slots=True)
-class JudgedFile(LibraryFile):
-    """A row as it will be once the quality verdict is stored in it."""
-
-    quality_verdict: str | None = None
-
-
 def _mp3(i: int, bitrate: int, **changes: object) -> LibraryFile:
     values = {"file_format": "mp3", "codec": "mp3", "is_lossless": False, "bitrate": bitrate}
     return library_file(i, **{**values, **changes})
 
 
-def _judged(i: int, verdict: str | None, **changes: object) -> JudgedFile:
-    row = library_file(i, **changes)
-    values = {name: getattr(row, name) for name in row.__dataclass_fields__}
-    return JudgedFile(**values, quality_verdict=verdict)
+def _judged(i: int, verdict: str | None, **changes: object) -> LibraryFile:
+    return library_file(i, quality_verdict=verdict, **changes)
 
 
 def test_lossless_beats_any_bitrate_and_the_flag_says_so() -> None:

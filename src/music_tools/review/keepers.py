@@ -9,8 +9,8 @@ files, no preferred folder given) decides nothing and is passed.
 Bitrate is judged with the same 5% slack as `dupes` (`rules._BITRATE_SLACK`): VBR files
 report their average, which wanders by a few percent between files of the same setting,
 so a V0 file at 245 kbps and one at 251 kbps are the same quality, and the next rule
-decides. Whether a lossless file is genuine comes from the quality verdict once rows carry
-it (`verdict_of`); until then every file counts as genuine.
+decides. Whether a lossless file is genuine comes from the quality verdict stored in its
+row (`verdict_of`); a file not analysed yet counts as genuine.
 
 This is the page's own small copy of the keeper rules of `dupes`: its "quality" preset
 judges in the order `dupes` does, and breaks ties by the oldest file where `dupes` takes
@@ -42,11 +42,10 @@ _BITRATE_SLACK = 0.05
 
 def verdict_of(file: LibraryFile) -> str | None:
     """The quality verdict stored in the row ("genuine", "lossy_source", "upsampled",
-    "padded", "unsure", "not_analysed"), or None while rows do not carry one.
+    "padded", "unsure", "not_analysed"), or None while the file is not analysed yet.
 
     The one hook for the verdict: the page and the keeper rules read it only here."""
-    value = getattr(file, "quality_verdict", None)
-    return value if isinstance(value, str) else None
+    return file.quality_verdict
 
 
 @dataclass(frozen=True, slots=True)
