@@ -48,7 +48,13 @@ if TYPE_CHECKING:
         SchemaError,
         StoreError,
     )
-    from .index import FingerprintReport, IndexInterrupted, IndexReport, LibraryIndexer
+    from .index import (
+        FingerprintReport,
+        IndexInterrupted,
+        IndexReport,
+        LibraryIndexer,
+        QualityPassReport,
+    )
     from .models import FileEntry, LibraryFile, Progress, ScanFailure
     from .quality import QualityReport, analyse
     from .queries import LibraryStats, SearchError, library_stats, relocate, search
@@ -81,7 +87,14 @@ _MODULE_OF = {
         ("LibraryStats", "SearchError", "library_stats", "relocate", "search"), "queries"
     ),
     **dict.fromkeys(
-        ("FingerprintReport", "IndexInterrupted", "IndexReport", "LibraryIndexer"), "index"
+        (
+            "FingerprintReport",
+            "IndexInterrupted",
+            "IndexReport",
+            "LibraryIndexer",
+            "QualityPassReport",
+        ),
+        "index",
     ),
     "ScanOptions": "scan",
     **dict.fromkeys(
@@ -145,6 +158,7 @@ __all__ = [
     "NotALibraryError",
     "Outcome",
     "Progress",
+    "QualityPassReport",
     "QualityReport",
     "RowError",
     "ScanFailure",

@@ -118,7 +118,8 @@ SCAN_FAILURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ScanFailure)
 @dataclass(frozen=True, slots=True)
 class Progress:
     """A progress event, the one type the indexer and the checker hand to `on_progress`:
-    in `phase` ("read" for indexing, "fingerprint" for `index --fingerprint`, "check" for
+    in `phase` ("read" for indexing, "fingerprint" for `index --fingerprint`, "quality" for
+    `index --quality`, "check" for
     checking), `done` files of `total` (None while the walk goes on, which has found
     `found` audio files so far)."""
 
