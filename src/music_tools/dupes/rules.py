@@ -51,6 +51,7 @@ _NUMBERS = re.compile(r"\b(?:\d+|[ivx]+)\b")  # also roman: "Part I" and "Part I
 #: what rippers write when a disc lookup failed ("Unknown Artist", "Track 01"): no song
 _PLACEHOLDER_ARTISTS = frozenset({"unknown", "unknown artist", "no artist"})
 _PLACEHOLDER_TITLE = re.compile(r"(?:audio ?track|track|piste|titel|titre) ?\d+")
+_LOWEST_RATE = 44_100  # the rate an upsampled file was made at, where the verdict names none
 _KBPS = re.compile(r"(\d+)(?:-\d+)? kbps")
 _BITRATE_SLACK = 0.05  # VBR averages of the same setting wander by a few percent
 _VERSION_WORDS = re.compile(
@@ -171,10 +172,10 @@ def effective(file: LibraryFile) -> Effective:
         if verdict == "lossy_source":
             source = file.quality_likely_source or "a lossy file"
             return Effective(False, _source_kbps(file), rate, None, f"made from {source}")
-        if verdict == "upsampled" and file.quality_source_rate_hz:
-            source_rate = file.quality_source_rate_hz
+        if verdict == "upsampled":  # its bits are all in use, filled by the resampler
+            source_rate = file.quality_source_rate_hz or _LOWEST_RATE
             upsampled = f"upsampled from {source_rate / 1000:g} kHz"
-            return Effective(True, None, source_rate, file.bits_per_sample, upsampled)
+            return Effective(True, None, source_rate, None, upsampled)
         if verdict == "padded" and file.quality_effective_bits:
             used = file.quality_effective_bits
             return Effective(True, None, rate, used, f"padded from {used} bits")
@@ -249,6 +250,8 @@ def _compare(new: Effective, old: Effective) -> tuple[Quality, str]:
             continue
         if abs(mine - theirs) > slack * max(mine, theirs):
             return ("better" if mine > theirs else "worse"), f"higher {name}"
+    if new.lossless and bool(new.fault) != bool(old.fault):  # equal but for a proven fault
+        return ("worse" if new.fault else "better"), "genuine lossless"
     return "same", "same quality"
 
 
@@ -258,5 +261,5 @@ def quality_rank(file: LibraryFile) -> tuple[int, int, int, int]:
     real = effective(file)
     rate = real.sample_rate or 0
     if real.lossless:
-        return (1, rate, real.bits or 0, 0)
+        return (1, rate, real.bits or 0, 0 if real.fault else 1)
     return (0, real.bitrate or 0, rate, 0)
