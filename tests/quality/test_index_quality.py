@@ -17,6 +17,7 @@ from quality_corpus import ffmpeg_missing, music
 
 from audio_factory import Tags, write_tags
 from music_tools.cli import cli
+from music_tools.index import analysing
 from music_tools.library import LibraryDatabase
 from music_tools.quality import ANALYSIS_VERSION
 
@@ -89,10 +90,13 @@ def test_a_file_that_cannot_be_decoded_is_named_and_not_tried_again(tmp_path: Pa
     assert "0 judged for quality" in out and "quality:" not in err
 
 
-def test_workers_analyse_in_processes_and_store_every_verdict(tmp_path: Path) -> None:
+def test_workers_analyse_in_processes_and_store_every_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(analysing, "IN_PROCESS_FILES", 8)  # the pool for a few files
     music_dir, db = tmp_path / "Music", tmp_path / "lib.db"
     first = _genuine(music_dir / "0.flac", 1)
-    for n in range(1, 10):  # past the few files analysed in this process
+    for n in range(1, 10):
         shutil.copy(first, music_dir / f"{n}.flac")
     code, out, _ = _index("--quality", "--workers", "2", "--json", "--db", db, music_dir)
     assert code == 0 and json.loads(out)["quality"]["verdicts"] == {"genuine": 10}

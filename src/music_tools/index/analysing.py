@@ -23,8 +23,9 @@ __all__ = ["analyse_library", "quality_row"]
 
 #: files a worker takes at a time (an analysis takes tens of milliseconds)
 TASK_FILES = 4
-#: fewer files than this are analysed in this process: starting workers takes longer
-IN_PROCESS_FILES = 8
+#: fewer files than this are analysed in this process: starting a worker (numpy and
+#: soundfile imported) takes about 0.5 s, some 50 analyses (benchmarks/benchmark_quality.py)
+IN_PROCESS_FILES = 100
 COMMIT_ROWS = 200
 COMMIT_SECONDS = 2.0
 PAGE_ROWS = 2_000
