@@ -102,3 +102,16 @@ def test_workers_analyse_in_processes_and_store_every_verdict(
     assert code == 0 and json.loads(out)["quality"]["verdicts"] == {"genuine": 10}
     with LibraryDatabase(db, readonly=True) as library:
         assert library.quality.count_stale(ANALYSIS_VERSION) == 0
+
+
+def test_a_moved_file_keeps_its_verdict(tmp_path: Path) -> None:
+    """A move is re-linked in place (same audio): its verdict still holds."""
+    music_dir, db = tmp_path / "Music", tmp_path / "lib.db"
+    fake = _from_mp3(music_dir / "fake.flac", 2)
+    assert _index("--quality", "-q", "--db", db, music_dir)[0] == 0
+    moved = fake.rename(music_dir / "moved.flac")
+    code, out, _ = _index("--quality", "--db", db, music_dir)
+    assert code == 0 and "1 moved" in out and "0 judged for quality (1 up to date)" in out
+    with LibraryDatabase(db, readonly=True) as library:
+        row = library.get_file_by_path(str(moved))
+        assert row is not None and row.quality_verdict == "lossy_source"
