@@ -20,6 +20,13 @@ Part 2, accuracy (--corpus N): N files of every class of tests/support/quality_c
 upsampled, padded; 4 s each), each judged; reported: the verdicts by class, the recall and
 precision of `lossy_source` on the lossy classes, how many genuine and dark files were called
 lossy, and the recall of `upsampled` and `padded`.
+
+Part 3, `index --quality` (--index N): N lossless files (--index-seconds long, half 16-bit
+FLACs, half FLACs made from a 128 kbps MP3; cached) indexed once into a temporary SQLite
+library; then, in --rounds rounds, a bare decode of the frames the verdict decodes (this
+process, one file after another) beside the quality pass of `LibraryIndexer(quality=True)`
+with each of --index-workers workers (the verdicts cleared before each pass): files/s of
+each, as its summary reports them, and their ratio to the bare decode of the same round.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import soundfile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _harness import warm_page_cache
+from music_tools.library import LibraryDatabase, LibraryIndexer
 from music_tools.quality import DEFAULT_SECONDS, analyse
 from music_tools.quality.analyse import decode_plan
 from support.quality_corpus import CLASSES, LOSSY_CLASSES, build, ffmpeg_missing, music
@@ -189,6 +197,51 @@ def part_accuracy(per_class: int, folder: Path, classes: tuple[str, ...]) -> dic
     return figures
 
 
+def make_lossless(count: int, seconds: float) -> list[Path]:
+    """`count` lossless files, half genuine and half made from an MP3, made once."""
+    folder = CACHE / f"index-{count}x{seconds:g}s"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in range(count):
+        kind = ("flac16", "flac16-from-mp3")[n % 2]
+        found = sorted(folder.glob(f"{kind}-{900 + n}.*"))
+        paths.append(found[0] if found else _make(kind, 900 + n, seconds, folder))
+    return paths
+
+
+def part_index(count: int, seconds: float, rounds: int, workers: list[int]) -> dict[str, Any]:
+    """`index --quality`'s pass beside a bare decode of the same frames, in each round."""
+    paths = make_lossless(count, seconds)
+    folder = Path(tempfile.mkdtemp(prefix="quality-index-"))
+    result: dict[str, Any] = {"files": count, "seconds_long": seconds}
+    try:
+        with LibraryDatabase(folder / "lib.db") as db:
+            LibraryIndexer(db, 1).index([paths[0].parent])
+            bare: list[float] = []
+            passes: dict[int, list[float]] = {w: [] for w in workers}
+            for _ in range(rounds):
+                warm_page_cache(paths)
+                bare.append(bare_decode(paths, DEFAULT_SECONDS)[0])
+                for count_workers in workers:
+                    db.connection.execute("UPDATE library_index SET quality_version = NULL")
+                    warm_page_cache(paths)
+                    report = LibraryIndexer(db, count_workers, quality=True).index(
+                        [paths[0].parent]
+                    )
+                    assert report.quality is not None and report.quality.done == count
+                    passes[count_workers].append(report.quality.files_per_s)
+        result["bare_decode_files_per_s"] = [round(b, 1) for b in bare]
+        for count_workers, rates in passes.items():
+            ratios = sorted(r / b for r, b in zip(rates, bare, strict=True))
+            result[f"index_quality_{count_workers}w_files_per_s"] = [round(r, 1) for r in rates]
+            result[f"index_quality_{count_workers}w_median_ratio"] = round(
+                statistics.median(ratios), 3
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=8, help="files of each kind (cost)")
@@ -198,6 +251,11 @@ def main() -> None:
     parser.add_argument("--corpus", type=int, default=0, help="files a class to score (0: no)")
     parser.add_argument(
         "--classes", nargs="+", choices=CLASSES, default=CLASSES, help="classes to score"
+    )
+    parser.add_argument("--index", type=int, default=0, help="files for index --quality (0: no)")
+    parser.add_argument("--index-seconds", type=float, default=30.0, help="their length")
+    parser.add_argument(
+        "--index-workers", type=int, nargs="+", default=[1, 2], help="workers to time it with"
     )
     parser.add_argument("--skip-cost", action="store_true")
     parser.add_argument("--json", action="store_true")
@@ -209,6 +267,10 @@ def main() -> None:
     if not args.skip_cost:
         files = make_files(args.files, args.seconds)
         result["cost"] = part_cost(files, args.decode, args.rounds)
+    if args.index:
+        result["index"] = part_index(
+            args.index, args.index_seconds, args.rounds, args.index_workers
+        )
     if args.corpus:
         folder = Path(tempfile.mkdtemp(prefix="quality-corpus-"))
         try:

@@ -21,12 +21,12 @@ ALLOWED = {
     "read": {"formats", "identity"},
     "scan": {"formats"},
     "store": set(),
-    "index": {"formats", "identity", "read", "scan", "store"},
-    "dupes": {"formats", "identity", "read", "store"},  # nothing from index
+    "index": {"formats", "identity", "read", "scan", "store", "quality"},
+    "dupes": {"formats", "identity", "read", "store", "quality"},  # nothing from index
     "quality": {"formats"},
     "queries": {"store"},
     "library": {"store", "index", "dupes"},
-    "review": {"identity", "store", "dupes"},
+    "review": {"identity", "store", "dupes", "quality"},
     "cli": {  # nothing from index: the indexer comes through the front door
         "formats",
         "identity",
@@ -36,6 +36,7 @@ ALLOWED = {
         "dupes",
         "queries",
         "review",
+        "quality",
         FRONT_DOOR,
     },
 }

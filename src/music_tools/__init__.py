@@ -48,7 +48,13 @@ if TYPE_CHECKING:
         SchemaError,
         StoreError,
     )
-    from .index import FingerprintReport, IndexInterrupted, IndexReport, LibraryIndexer
+    from .index import (
+        FingerprintReport,
+        IndexInterrupted,
+        IndexReport,
+        LibraryIndexer,
+        QualityPassReport,
+    )
     from .models import FileEntry, LibraryFile, Progress, ScanFailure
     from .quality import QualityReport, analyse
     from .queries import LibraryStats, SearchError, library_stats, relocate, search
@@ -65,7 +71,7 @@ _NAMES_IN = {
     "models": "FileEntry LibraryFile Progress ScanFailure",
     "store": "BatchResult LibraryDatabase RowError",
     "queries": "LibraryStats SearchError library_stats relocate search",
-    "index": "FingerprintReport IndexInterrupted IndexReport LibraryIndexer",
+    "index": "FingerprintReport IndexInterrupted IndexReport LibraryIndexer QualityPassReport",
     "scan": "ScanOptions",
     "dupes": "KINDS DuplicateChecker DuplicateGroup DuplicateResult Evidence GroupMember"
     " KeeperReason Match MatchKind find_duplicates",
@@ -106,6 +112,7 @@ __all__ = [
     "NotALibraryError",
     "Outcome",
     "Progress",
+    "QualityPassReport",
     "QualityReport",
     "RowError",
     "ScanFailure",

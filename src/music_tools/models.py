@@ -71,6 +71,17 @@ class LibraryFile:
     #: the version of the reader and its damage checks that read the file (`read.extract.
     #: READER_VERSION`; None or 0: one from before they were versioned), read again when older
     reader_version: int | None = None
+    #: the quality verdict (`music_tools.quality`: "genuine", "lossy_source", "upsampled",
+    #: "padded", "unsure", "not_analysed"; None: not analysed yet), its reason in one line,
+    #: the figures the keeper rules rank by, and the ANALYSIS_VERSION that made it (a row
+    #: of an older version is analysed again); None again once the file changes
+    quality_verdict: str | None = None
+    quality_reason: str | None = None
+    quality_cutoff_hz: int | None = None
+    quality_likely_source: str | None = None
+    quality_source_rate_hz: int | None = None
+    quality_effective_bits: int | None = None
+    quality_version: int | None = None
     #: the machine whose disk holds the file, in a catalog several machines share
     #: (PostgreSQL); None in an SQLite library, which belongs to the machine it is on
     machine: str | None = None
@@ -107,7 +118,8 @@ SCAN_FAILURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ScanFailure)
 @dataclass(frozen=True, slots=True)
 class Progress:
     """A progress event, the one type the indexer and the checker hand to `on_progress`:
-    in `phase` ("read" for indexing, "fingerprint" for `index --fingerprint`, "check" for
+    in `phase` ("read" for indexing, "fingerprint" for `index --fingerprint`, "quality" for
+    `index --quality`, "check" for
     checking), `done` files of `total` (None while the walk goes on, which has found
     `found` audio files so far)."""
 

@@ -1,6 +1,5 @@
 """`music-tools review` as a user runs it: the address printed, the page served, Ctrl-C
-(or SIGTERM) stops it with nothing left listening; without the extra, one line says what
-to install."""
+(or SIGTERM) stops it with nothing left listening."""
 
 from __future__ import annotations
 
@@ -60,25 +59,6 @@ def test_review_serves_the_printed_address_until_stopped(
     assert "Traceback" not in err and url.split("token=")[1] not in err
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass
-
-
-def test_without_the_review_extra_one_line_says_what_to_install(
-    music: Path, tmp_path: Path
-) -> None:
-    db = tmp_path / "library.db"
-    index_music(music, db)
-    code = (
-        "import sys; sys.modules['werkzeug'] = None; from music_tools.cli import main; "
-        f"sys.argv = ['music-tools', 'review', '--db', {str(db)!r}, '--no-browser']; main()"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=_environment(tmp_path)
-    )
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
-        "music-tools: error: review needs werkzeug: install the review extra: "
-        "pip install 'music-tools[review]'"
-    ]
 
 
 def test_move_to_and_trash_together_are_refused(tmp_path: Path) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from music_tools.dupes.keepers import by_quality, keeper_rules
+from music_tools.dupes.keepers import choose_keeper as dupes_keeper
 from music_tools.library import LibraryFile
 from music_tools.review.keepers import (
     PRESETS,
@@ -17,28 +17,19 @@ from support.factories import library_file
 NONE = KeeperContext()
 
 
-@dataclass(slots=True)
-class JudgedFile(LibraryFile):
-    """A row as it will be once the quality verdict is stored in it."""
-
-    quality_verdict: str | None = None
-
-
 def _mp3(i: int, bitrate: int, **changes: object) -> LibraryFile:
     values = {"file_format": "mp3", "codec": "mp3", "is_lossless": False, "bitrate": bitrate}
     return library_file(i, **{**values, **changes})
 
 
-def _judged(i: int, verdict: str | None, **changes: object) -> JudgedFile:
-    row = library_file(i, **changes)
-    values = {name: getattr(row, name) for name in row.__dataclass_fields__}
-    return JudgedFile(**values, quality_verdict=verdict)
+def _judged(i: int, verdict: str | None, **changes: object) -> LibraryFile:
+    return library_file(i, quality_verdict=verdict, **changes)
 
 
 def test_lossless_beats_any_bitrate_and_the_flag_says_so() -> None:
     flac, mp3 = library_file(1), _mp3(2, 320)
     assert choose_keeper([mp3, flac], "quality", NONE) is flac
-    assert not_best_reason([mp3, flac], mp3, NONE) == "a genuine lossless copy exists"
+    assert not_best_reason([mp3, flac], mp3, NONE) == "a lossless copy exists"  # not analysed
     assert not_best_reason([mp3, flac], flac, NONE) == ""
 
 
@@ -93,3 +84,14 @@ def test_equal_copies_go_to_the_preferred_folder_then_the_oldest_then_the_path()
     assert choose_keeper([a, b], "quality", NONE) is a
     c = library_file(1, root="/a", file_mtime_ns=1, file_path="/a/y.flac")
     assert choose_keeper([a, c], "quality", NONE) is c  # same age: the first by path
+
+
+def test_the_quality_preset_keeps_what_dupes_keeps() -> None:
+    """The page orders the rules of `dupes`: its album-folder rule too (a stray copy in a
+    Downloads folder goes, though older)."""
+    home = library_file(1, file_path="/m/Album/x.flac", directory="/m/Album", file_mtime_ns=9)
+    stray = library_file(1, file_path="/m/Down/x.flac", directory="/m/Down", file_mtime_ns=1)
+    albums = {(None, "/m/Album", home.album or ""): 3, (None, "/m/Down", home.album or ""): 1}
+    assert choose_keeper([stray, home], "quality", KeeperContext(albums=albums)) is home
+    assert dupes_keeper(by_quality([stray, home]), keeper_rules([], albums))[0] is home
+    assert choose_keeper([stray, home], "oldest", KeeperContext(albums=albums)) is stray

@@ -338,6 +338,8 @@ def test_a_catalog_of_an_older_version_is_upgraded_in_place(postgres_url: str) -
     with LibraryDatabase(postgres_url, machine="alpha") as db:
         row = db.get_file_by_path("/music/a.mp3")
         assert row is not None and row.reader_version == 0  # read again by the next index
+        assert row.quality_verdict is None and row.quality_version is None  # not analysed
+        assert db.quality.count_stale(1) == 1
         assert db.engine.fetch(f"SELECT version FROM {VERSION_TABLE}") == [(max(MIGRATIONS),)]
         assert db.engine.fetch("SELECT count(*) FROM fingerprints") == [(0,)]
 

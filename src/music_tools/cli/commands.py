@@ -56,6 +56,12 @@ def cli() -> None:
 @click.option(
     "--fingerprint", is_flag=True, help="Also fingerprint the audio (Chromaprint's fpcalc)."
 )
+@click.option(
+    "--quality",
+    is_flag=True,
+    help="Also judge the audio's quality (a FLAC made from an MP3, upsampled, padded) of "
+    "the files without a verdict.",
+)
 @click.option("--include-hidden", is_flag=True, help="Also index hidden files and folders.")
 @click.option("--all-files", is_flag=True, help="Report files that are not audio as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
@@ -67,6 +73,7 @@ def index(
     workers: int | None,
     full_hash: bool,
     fingerprint: bool,
+    quality: bool,
     include_hidden: bool,
     all_files: bool,
     quiet: bool,
@@ -83,6 +90,8 @@ def index(
     known errors skipped (failed before and unchanged since: not retried), hashed (with
     --full-hash: unchanged files read again for the full hashes their rows lacked), re-read
     (unchanged files an older version's reader read: read again, their damage checked).
+    With --quality, the files without a quality verdict of this version are then analysed
+    (a few seconds of each decoded) and the verdicts stored ("quality" in --json).
 
     Example: music-tools index ~/Music /mnt/archive/flac
     """
@@ -111,6 +120,7 @@ def index(
             fast_read=fast_read(),
             fingerprint=fingerprint,
             fpcalc=fingerprinting,
+            quality=quality,
             options=options,
             on_progress=on_progress,
             on_wait=say_waiting_for_a_run,
@@ -136,6 +146,9 @@ def index(
         if report.fingerprints is not None:
             failures = report.fingerprints.failures
             _say_failures(render.fingerprint_failure_lines(failures), len(failures))
+        if report.quality is not None:
+            undecoded = report.quality.failures
+            _say_failures(render.error_lines(undecoded, "quality"), len(undecoded))
         with writing_stdout():
             click.echo(render.index_summary(report))
     return ExitStatus.OK

@@ -9,21 +9,20 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 from rich.console import Console
 
 from ..dupes import KINDS, DuplicateChecker, DuplicateResult, find_duplicates
-from ..dupes.action_log import library_of, other_library, prepare_log, read_log_file
+from ..dupes.acting import acting_run, apply_logged, undo_run
+from ..dupes.action_log import library_of, other_library, read_log_file
 from ..dupes.actions import (
     Action,
     Outcome,
-    apply_actions,
     attach_rows,
     plan_check_moves,
     plan_group_actions,
-    undo_steps,
 )
 from ..dupes.unconfirmed import LEFT_ALONE, split_groups, split_results
 from ..errors import MusicToolsError
@@ -304,9 +303,9 @@ def _acting_run(
         log_path = _default_log(db_path)
     check_folder(log_path)
     # the lock first: another run may be writing to this log (prepare_log cuts a last line)
-    with db.run_lock("apply", say_waiting_for_a_run):
+    with contextlib.ExitStack() as held:
         try:
-            prepare_log(str(log_path), library_of(db))
+            held.enter_context(acting_run(db, str(log_path), say_waiting_for_a_run))
         except MusicToolsError as exc:
             raise click.UsageError(f"--log {exc}") from None
         yield log_path
@@ -328,16 +327,14 @@ def _run_actions(
     path is printed whenever one was written, also when the run is stopped (undo needs it)."""
     if not actions:
         return False
-    if apply:
-        db.check_integrity()  # nothing is moved on the word of a damaged library
     failed = False
     logged = None
     try:
-        with _open_log(log_path if apply else None) as log:
-            logged = log_path if log is not None else None
-            for outcome in apply_actions(db, actions, log, apply):
-                failed = failed or outcome.status == "failed"
-                click.echo(dupes_render.outcome_line(outcome), err=True)
+        outcomes = apply_logged(db, actions, str(log_path) if apply and log_path else None)
+        for outcome in outcomes:
+            logged = log_path if apply else None
+            failed = failed or outcome.status == "failed"
+            click.echo(dupes_render.outcome_line(outcome), err=True)
     finally:
         if logged is not None:
             click.echo(f"log: {printable_path(str(logged))} (music-tools undo LOG)", err=True)
@@ -350,15 +347,6 @@ def _say_left_alone(actions: list[Action]) -> None:
     """One line for each file an unconfirmed fuzzy match would have had moved."""
     for action in actions:
         click.echo(dupes_render.outcome_line(Outcome(action, "skipped", LEFT_ALONE)), err=True)
-
-
-@contextlib.contextmanager
-def _open_log(path: Path | None) -> Iterator[IO[str] | None]:
-    if path is None:
-        yield None
-        return
-    with open(path, "a", encoding="ascii") as log:
-        yield log
 
 
 @cli.command()
@@ -386,12 +374,9 @@ def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:
             err=True,
         )
         return ExitStatus.OK
-    with (
-        open_db(db_path, write=True, machine=machine) as db,
-        db.run_lock("undo", say_waiting_for_a_run),  # it moves files, as --apply does
-    ):
+    with open_db(db_path, write=True, machine=machine) as db:
         _same_library(steps, db, name)
-        outcomes = list(undo_steps(db, steps))
+        outcomes = undo_run(db, steps, say_waiting_for_a_run)  # under the lock, as --apply
         for outcome in outcomes:
             verb = "put back" if outcome.status == "done" else outcome.status
             detail = f": {outcome.reason}" if outcome.reason else ""

@@ -47,6 +47,8 @@ def index_progress(console: Console, quiet: bool) -> Iterator[Callable[[Event], 
             description = f"{event.found:,} found, reading" if event.total is None else "reading"
             if event.phase == "fingerprint":
                 description = "fingerprinting"
+            elif event.phase == "quality":
+                description = "judging quality"
             bar.update(
                 task, description=description, completed=event.done, total=event.total, rate=rate
             )

@@ -13,9 +13,10 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from .. import FingerprintReport, IndexReport
+from .. import FingerprintReport, IndexReport, QualityPassReport
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import LIBRARY_FILE_FIELDS, LibraryFile, ScanFailure
+from ..quality import VERDICTS
 from ..queries import LibraryStats
 from ..util import human_size, printable_path
 
@@ -29,6 +30,7 @@ __all__ = [
     "path_width",
     "print_files",
     "print_stats",
+    "quality_summary",
     "report_record",
     "short_path",
     "stats_record",
@@ -55,10 +57,11 @@ def format_duration(seconds: float | None) -> str:
 
 
 def index_summary(report: IndexReport) -> str:
-    """One line: what an index run did (and its fingerprinting pass: Ctrl-C there stops
-    the fingerprints, after the index itself was done)."""
-    prints = report.fingerprints
-    cut = report.interrupted and not (prints is not None and prints.interrupted)
+    """One line: what an index run did (and its fingerprinting and quality passes: Ctrl-C
+    there stops that pass, after the index itself was done)."""
+    prints, judged = report.fingerprints, report.quality
+    later = [p.interrupted for p in (prints, judged) if p is not None]
+    cut = report.interrupted and not any(later)
     state = "interrupted after" if cut else "indexed in"
     parts = [
         f"{report.new} new",
@@ -80,7 +83,29 @@ def index_summary(report: IndexReport) -> str:
     line = f"{', '.join(parts)}; {state} {report.elapsed_s:.1f}s ({rate})"
     if prints is not None:
         line += f"; {_fingerprint_summary(prints)}"
+    if judged is not None:
+        line += f"; {quality_summary(judged)}"
     return line
+
+
+def quality_summary(judged: QualityPassReport) -> str:
+    """What the quality pass did: the files analysed by verdict, those skipped."""
+    verdicts = [f"{count} {verdict.replace('_', ' ')}" for verdict, count in _by_rank(judged)]
+    counts = ", ".join([*verdicts, f"{judged.up_to_date} up to date"])
+    if judged.failures:
+        counts += f"; {len(judged.failures)} could not be decoded"
+    rate = f"({judged.files_per_s:,.1f} files/s)"
+    if judged.interrupted:
+        return (
+            f"quality interrupted after {judged.elapsed_s:.1f}s: {judged.done} of "
+            f"{judged.total} judged ({counts}) {rate}"
+        )
+    return f"{judged.done} judged for quality ({counts}) in {judged.elapsed_s:.1f}s {rate}"
+
+
+def _by_rank(judged: QualityPassReport) -> list[tuple[str, int]]:
+    order: dict[str, int] = {verdict: i for i, verdict in enumerate(VERDICTS)}
+    return sorted(judged.verdicts.items(), key=lambda item: order.get(item[0], len(order)))
 
 
 def gone_root_lines(report: IndexReport) -> list[str]:
@@ -155,6 +180,12 @@ def report_record(report: IndexReport) -> dict[str, Any]:
             {"path": printable_path(f.path), "reason": f.reason, "transient": f.transient}
             for f in report.fingerprints.failures
         ]
+    if report.quality is not None:
+        judged = record["quality"]
+        judged["analysed"] = report.quality.done
+        judged["files_per_s"] = round(report.quality.files_per_s, 2)
+        judged["elapsed_s"] = round(report.quality.elapsed_s, 3)
+        judged["failures"] = [failure_record(f, "quality") for f in report.quality.failures]
     return record
 
 

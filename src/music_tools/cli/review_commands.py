@@ -1,5 +1,5 @@
 """`review`: find the groups, serve the page on 127.0.0.1 until Ctrl-C. The page's code
-(Werkzeug, numpy, soundfile: the `review` extra) is imported only when it runs."""
+(Werkzeug, numpy, soundfile) is imported only when it runs: other commands start fast."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import platformdirs
 from rich.console import Console
 
 from ..dupes import KINDS
-from ..review import INSTALL_HINT, PRESETS, ReviewOptions, ReviewSession, missing_extra
+from ..review import PRESETS, ReviewOptions, ReviewSession
 from .app import (
     ExitStatus,
     Target,
@@ -80,9 +80,6 @@ def review(
 
     Example: music-tools review --root ~/Music/flac --move-to ~/Music/spare
     """
-    missing = missing_extra()
-    if missing:
-        raise click.ClickException(f"review needs {missing}: {INSTALL_HINT}")
     from ..review.server import ReviewServer
     from ..review.spectrogram import SpectrogramCache
 

@@ -26,6 +26,7 @@ from .model import KINDS, DuplicateResult, Match
 from .prints import FingerprintCache
 from .recording import recording_matches
 from .rules import durations_agree, quality_rank, quality_verdict, similarity
+from .verdicts import OnAnalysed, VerdictCache, copy_verdict
 
 __all__ = ["DuplicateChecker"]
 
@@ -46,8 +47,12 @@ class DuplicateChecker:
         on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
         fast_read: bool = True,
         fpcalc: Fpcalc = DEFAULT_FPCALC,
+        on_analysed: OnAnalysed | None = None,
     ) -> None:
         self.db = db
+        #: called with each file whose quality verdict was computed to judge a match
+        #: (lossless files without a current one: see verdicts.py)
+        self.on_analysed = on_analysed
         #: which fpcalc fingerprints (its program empty: none)
         self.fpcalc = fpcalc
         #: False: every new file read through mutagen, the lean readers left out
@@ -89,6 +94,7 @@ class DuplicateChecker:
         on_disk = _OnDisk(self.db.machine)
         gone = _drop_gone(candidates, on_disk)
         cache = HashCache(self.db)
+        verdicts = VerdictCache(self.db, self.on_analysed)
         prints = FingerprintCache(
             self.db, self.workers, on_failure=self.on_fingerprint_failure, fpcalc=self.fpcalc
         )
@@ -97,12 +103,16 @@ class DuplicateChecker:
         for file in files:
             name = given[file.file_path]
             found = candidates.get(file.file_path, ([], []))
-            results[name] = _judge(name, file, found, cache, prints, own.get(file.file_path))
+            mine = own.get(file.file_path)
+            if mine is not None and mine.quality_version is not None:
+                copy_verdict(mine, file)  # the library's row of this very file
+            results[name] = _judge(name, file, found, cache, prints, mine, verdicts)
             if self.fingerprint and prints.enabled:
-                _add_recordings(results[name], file, self.db, prints, on_disk)
+                _add_recordings(results[name], file, self.db, prints, on_disk, verdicts)
             results[name].gone = gone.get(file.file_path, [])
         cache.flush()
         prints.flush()
+        verdicts.flush()
         return {
             name: results.get(name) or replace(results[given[os.path.abspath(name)]], path=name)
             for name in order
@@ -253,6 +263,7 @@ def _add_recordings(
     db: LibraryDatabase,
     prints: FingerprintCache,
     on_disk: _OnDisk,
+    verdicts: VerdictCache,
 ) -> None:
     """Library rows that sound the same as the new file, when nothing stronger matched."""
     if any(m.kind in ("exact", "same_audio", "same_song") for m in result.matches):
@@ -266,6 +277,7 @@ def _add_recordings(
             result.near_misses = near_misses  # what it would have said first of all
         return
     result.matches[:0] = found
+    verdicts.judge([file, *(m.file for m in result.matches)])
     result.matches.sort(key=_match_order)
     _settle(result, file)
 
@@ -288,6 +300,7 @@ def _judge(
     cache: HashCache,
     prints: FingerprintCache | None = None,
     own: LibraryFile | None = None,
+    verdicts: VerdictCache | None = None,
 ) -> DuplicateResult:
     """Compare one new file with its candidates and say what it is (`own`: the library's
     row of this very file, if any). Rows in its fuzzy block are compared only when no
@@ -310,6 +323,8 @@ def _judge(
                 result.near_misses.append(near_miss)
     if not result.matches:
         return result
+    if verdicts is not None:  # where a lossless copy is compared, its verdict may decide
+        verdicts.judge([file, *(m.file for m in result.matches)])
     result.matches.sort(key=_match_order)
     _settle(result, file)
     return result

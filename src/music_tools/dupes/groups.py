@@ -27,6 +27,7 @@ from .model import KINDS, DuplicateGroup, GroupMember, MatchKind, chosen_kinds
 from .prints import FingerprintCache
 from .recording import recording_edges
 from .rules import durations_agree, names_a_song
+from .verdicts import OnAnalysed, VerdictCache
 
 __all__ = ["find_duplicates"]
 
@@ -38,16 +39,20 @@ def find_duplicates(
     on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None = None,
     *,
     fpcalc: Fpcalc = DEFAULT_FPCALC,
+    on_analysed: OnAnalysed | None = None,
 ) -> Iterator[DuplicateGroup]:
     """Groups of duplicates among the active rows, of the `kinds` asked for (one, or
     several: a kind that is not one is a ValueError, raised here); `roots` (one folder, or
     several) are preferred for the keeper, first one first (after quality). Each file
     fpcalc fails on is handed to `on_fingerprint_failure` (it is then grouped by its tags
-    alone); `fpcalc` says which fpcalc fingerprints (its program empty: none). The groups
-    are found as the iterator is first read."""
+    alone); `fpcalc` says which fpcalc fingerprints (its program empty: none). The lossless
+    members of a group without a current quality verdict are analysed and their verdicts
+    stored (see verdicts.py), each handed to `on_analysed`. The groups are found as the
+    iterator is first read."""
     wanted = chosen_kinds(kinds)
     preferred = [os.path.abspath(root) for root in path_list(roots)]
-    return _find(db, set(wanted), preferred, on_fingerprint_failure, fpcalc)
+    verdicts = VerdictCache(db, on_analysed)
+    return _find(db, set(wanted), preferred, on_fingerprint_failure, fpcalc, verdicts)
 
 
 def _find(
@@ -56,6 +61,7 @@ def _find(
     roots: list[str],
     on_fingerprint_failure: Callable[[FingerprintOutcome], None] | None,
     fpcalc: Fpcalc,
+    verdicts: VerdictCache,
 ) -> Iterator[DuplicateGroup]:
     """find_duplicates, its arguments checked: narrow by key, confirm, join, keep."""
     files: dict[int, LibraryFile] = {}
@@ -89,7 +95,7 @@ def _find(
         _add_heard_fuzzy(pairs, alike, prints)
     cache.flush()
     prints.flush()
-    yield from _groups(db, files, pairs, roots)
+    yield from _groups(db, files, pairs, roots, verdicts)
 
 
 def _register(files: dict[int, LibraryFile], group: list[LibraryFile]) -> list[LibraryFile]:
@@ -217,12 +223,21 @@ def _add_heard_fuzzy(
 
 
 def _groups(
-    db: LibraryDatabase, files: dict[int, LibraryFile], pairs: Pairs, roots: Sequence[str]
+    db: LibraryDatabase,
+    files: dict[int, LibraryFile],
+    pairs: Pairs,
+    roots: Sequence[str],
+    verdicts: VerdictCache,
 ) -> Iterator[DuplicateGroup]:
-    """The pairs joined into groups (see joining.py), each with its keeper (see
-    keepers.py); the album counts the keeper rules need are read in one query for all."""
+    """The pairs joined into groups (see joining.py), their lossless members given a
+    quality verdict where they lack one, each group with its keeper (see keepers.py); the
+    album counts the keeper rules need are read in one query for all."""
     joined = join(files, pairs)
-    ranked = [(by_quality([files[n] for n in group]), kind) for group, kind in joined.groups]
+    members = [([files[n] for n in group], kind) for group, kind in joined.groups]
+    for group, _ in members:
+        verdicts.judge(group)
+    verdicts.flush()
+    ranked = [(by_quality(group), kind) for group, kind in members]
     folders = {
         _folder(f) for order, _ in ranked if len(peers := best_copies(order)) > 1 for f in peers
     }

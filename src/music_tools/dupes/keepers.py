@@ -21,7 +21,29 @@ from ..util import is_inside
 from .model import KeeperReason
 from .rules import has_copy_marker, quality_rank, quality_verdict
 
-__all__ = ["KeeperRule", "best_copies", "by_quality", "choose_keeper", "keeper_rules"]
+__all__ = [
+    "RULE_NAMES",
+    "TIE_BREAKS",
+    "KeeperRule",
+    "best_copies",
+    "by_quality",
+    "choose_keeper",
+    "keeper_rules",
+    "named_rules",
+    "narrow",
+]
+
+#: the tie-breaks of `keeper_rules`, in its order, by name
+TIE_BREAKS = (
+    "preferred_root",
+    "album_folder",
+    "no_copy_marker",
+    "oldest",
+    "indexed_first",
+    "first_by_path",
+)
+#: every named rule, in the order `dupes` applies them: quality first
+RULE_NAMES = ("quality", *TIE_BREAKS)
 
 #: (machine, folder, album) -> active rows directly in that folder with that album tag
 AlbumCounts = dict[tuple[str | None, str, str], int]
@@ -64,6 +86,36 @@ def keeper_rules(roots: Sequence[str], albums: AlbumCounts) -> list[KeeperRule]:
             lambda f: (f.file_path, f.machine or ""), lambda f: KeeperReason("first_by_path")
         ),
     ]
+
+
+def named_rules(roots: Sequence[str], albums: AlbumCounts) -> dict[str, KeeperRule]:
+    """`keeper_rules` by name (TIE_BREAKS); "quality" is `best_copies`, applied by `narrow`."""
+    return dict(zip(TIE_BREAKS, keeper_rules(roots, albums), strict=True))
+
+
+def narrow(
+    files: Sequence[LibraryFile], names: Sequence[str], rules: dict[str, KeeperRule]
+) -> tuple[list[LibraryFile], dict[int, str]]:
+    """The rules named, applied one after the other as a person would: each keeps only
+    the copies as good as the best by it ("quality": the copies of the best quality, as
+    `quality_verdict` judges them), the next decides among those. Returns the copies left
+    (in path order: with `first_by_path` last, one) and, for each copy eliminated (by
+    `id()`), the name of the rule that did. With RULE_NAMES it keeps what choose_keeper
+    keeps."""
+    left = sorted(files, key=lambda f: (f.file_path, f.machine or ""))
+    lost: dict[int, str] = {}
+    for name in names:
+        if len(left) == 1:
+            break
+        if name == "quality":
+            kept = {id(f) for f in best_copies(by_quality(left))}
+        else:
+            key = rules[name].key
+            best = min(key(f) for f in left)
+            kept = {id(f) for f in left if key(f) == best}
+        lost.update((id(f), name) for f in left if id(f) not in kept)
+        left = [f for f in left if id(f) in kept]
+    return left, lost
 
 
 def by_quality(group: Sequence[LibraryFile]) -> list[LibraryFile]:

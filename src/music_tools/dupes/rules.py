@@ -17,17 +17,22 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
 from ..identity.normalize import normalize_artist, normalize_title, tags_from_stem
 from ..models import LibraryFile
+from ..quality.sources import bitrate_for_lowpass
 from .model import Quality
 
 __all__ = [
+    "Effective",
     "aligned_durations_agree",
+    "describe",
     "durations_agree",
+    "effective",
     "has_copy_marker",
     "names_a_song",
     "quality_rank",
@@ -46,6 +51,8 @@ _NUMBERS = re.compile(r"\b(?:\d+|[ivx]+)\b")  # also roman: "Part I" and "Part I
 #: what rippers write when a disc lookup failed ("Unknown Artist", "Track 01"): no song
 _PLACEHOLDER_ARTISTS = frozenset({"unknown", "unknown artist", "no artist"})
 _PLACEHOLDER_TITLE = re.compile(r"(?:audio ?track|track|piste|titel|titre) ?\d+")
+_LOWEST_RATE = 44_100  # the rate an upsampled file was made at, where the verdict names none
+_KBPS = re.compile(r"(\d+)(?:-\d+)? kbps")
 _BITRATE_SLACK = 0.05  # VBR averages of the same setting wander by a few percent
 _VERSION_WORDS = re.compile(
     r"\b(live|remix|mix|edit|extended|acoustic|instrumental|demo|unplugged|version|"
@@ -145,23 +152,91 @@ def similarity(a: LibraryFile, b: LibraryFile) -> float:
     return min(artist, title) if title else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """A file's quality as its quality verdict says it is: a lossless file made from an MP3
+    counts as that MP3 (lossy, at the source's bitrate), an upsampled one at the rate it was
+    made at, a padded one at the bits it uses. `fault`: that in words ("" when none)."""
+
+    lossless: bool
+    bitrate: int | None
+    sample_rate: int | None
+    bits: int | None
+    fault: str = ""
+
+
+def effective(file: LibraryFile) -> Effective:
+    """The quality `file` really has, from its stored verdict (as it claims, without one)."""
+    verdict, rate = file.quality_verdict, file.sample_rate
+    if file.is_lossless:
+        if verdict == "lossy_source":
+            source = file.quality_likely_source or "a lossy file"
+            return Effective(False, _source_kbps(file), rate, None, f"made from {source}")
+        if verdict == "upsampled":  # its bits are all in use, filled by the resampler
+            source_rate = file.quality_source_rate_hz or _LOWEST_RATE
+            upsampled = f"upsampled from {source_rate / 1000:g} kHz"
+            return Effective(True, None, source_rate, None, upsampled)
+        if verdict == "padded" and file.quality_effective_bits:
+            used = file.quality_effective_bits
+            return Effective(True, None, rate, used, f"padded from {used} bits")
+        return Effective(True, None, rate, file.bits_per_sample)
+    if verdict == "lossy_source" and file.quality_likely_source and file.bitrate:
+        kbps = _source_kbps(file)
+        if kbps < file.bitrate:
+            fault = f"transcoded from {file.quality_likely_source}"
+            return Effective(False, kbps, rate, None, fault)
+    return Effective(False, file.bitrate, rate, None)
+
+
+def _source_kbps(file: LibraryFile) -> int:
+    """The bitrate of the lossy source a verdict names ("MP3 96-112 kbps": the lowest);
+    from its cut-off where it names none."""
+    found = _KBPS.search(file.quality_likely_source or "")
+    if found:
+        return int(found.group(1))
+    return bitrate_for_lowpass(file.quality_cutoff_hz) if file.quality_cutoff_hz else 0
+
+
+def describe(file: LibraryFile) -> str:
+    """The file's quality in words, for a reason: "genuine lossless", "lossless made from
+    MP3 128 kbps", "MP3 320 kbps"."""
+    real = effective(file)
+    if file.is_lossless:
+        if real.fault:
+            return f"lossless {real.fault}"
+        return "genuine lossless" if file.quality_verdict == "genuine" else "lossless"
+    name = (file.codec or file.file_format or "lossy").upper()
+    text = f"{name} {file.bitrate} kbps" if file.bitrate else name
+    return f"{text} {real.fault}" if real.fault else text
+
+
 def quality_verdict(new: LibraryFile, old: LibraryFile) -> tuple[Quality, str]:
     """How `new` compares with `old`, and the deciding property in words.
 
-    Lossless beats lossy; two lossless files by sample rate, then bit depth (a FLAC's
-    bitrate says how well it compressed, not its quality); two lossy files by bitrate
-    (a VBR file by its average, as the readers report it), then sample rate. Whether a
-    lossless file was made from a lossy one cannot be told without decoding the audio,
-    which music-tools never does, so such a file still counts as lossless.
+    Each file counts at its effective quality (`effective`: what its stored quality verdict
+    says it is). Lossless beats lossy; two lossless files by sample rate, then bit depth (a
+    FLAC's bitrate says how well it compressed, not its quality); two lossy files by
+    bitrate (a VBR file by its average, as the readers report it), then sample rate. Where
+    a verdict's fault decided, the reason names both files ("genuine lossless over lossless
+    made from MP3 128 kbps").
     """
     if new.is_lossless is None or old.is_lossless is None:
         return "unknown", "format not known"
-    if new.is_lossless != old.is_lossless:
-        return ("better" if new.is_lossless else "worse"), "lossless over lossy"
-    if new.is_lossless:
+    mine, theirs = effective(new), effective(old)
+    quality, reason = _compare(mine, theirs)
+    if quality in ("better", "worse") and (mine.fault or theirs.fault):
+        winner, loser = (new, old) if quality == "better" else (old, new)
+        reason = f"{describe(winner)} over {describe(loser)}"
+    return quality, reason
+
+
+def _compare(new: Effective, old: Effective) -> tuple[Quality, str]:
+    if new.lossless != old.lossless:
+        return ("better" if new.lossless else "worse"), "lossless over lossy"
+    if new.lossless:
         steps = [
             ("sample rate", new.sample_rate, old.sample_rate, 0.0),
-            ("bit depth", new.bits_per_sample, old.bits_per_sample, 0.0),
+            ("bit depth", new.bits, old.bits, 0.0),
         ]
     else:
         steps = [
@@ -175,13 +250,16 @@ def quality_verdict(new: LibraryFile, old: LibraryFile) -> tuple[Quality, str]:
             continue
         if abs(mine - theirs) > slack * max(mine, theirs):
             return ("better" if mine > theirs else "worse"), f"higher {name}"
+    if new.lossless and bool(new.fault) != bool(old.fault):  # equal but for a proven fault
+        return ("worse" if new.fault else "better"), "genuine lossless"
     return "same", "same quality"
 
 
 def quality_rank(file: LibraryFile) -> tuple[int, int, int, int]:
-    """A sort key, higher is better, consistent with quality_verdict for the keeper."""
-    lossless = 1 if file.is_lossless else 0
-    rate = file.sample_rate or 0
-    if lossless:
-        return (1, rate, file.bits_per_sample or 0, 0)
-    return (0, file.bitrate or 0, rate, 0)
+    """A sort key, higher is better, consistent with quality_verdict for the keeper (each
+    file at its effective quality)."""
+    real = effective(file)
+    rate = real.sample_rate or 0
+    if real.lossless:
+        return (1, rate, real.bits or 0, 0 if real.fault else 1)
+    return (0, real.bitrate or 0, rate, 0)

@@ -5,7 +5,7 @@ from ..models import Progress
 from ..scan import ScanOptions
 from .indexer import LibraryIndexer
 from .rekey import refresh_metadata_keys
-from .report import FingerprintReport, IndexInterrupted, IndexReport
+from .report import FingerprintReport, IndexInterrupted, IndexReport, QualityPassReport
 
 __all__ = [
     "FingerprintReport",
@@ -13,6 +13,7 @@ __all__ = [
     "IndexReport",
     "LibraryIndexer",
     "Progress",
+    "QualityPassReport",
     "ScanOptions",
     "refresh_metadata_keys",
 ]

@@ -21,11 +21,12 @@ from ..read.pool import read_in_pool
 from ..scan import ScanOptions, normalize_roots
 from ..store import LibraryDatabase
 from ..util import StrPath, path_list
+from .analysing import analyse_library
 from .fingerprinting import fingerprint_library
 from .moves import ARRIVALS_KEY, find_moves
 from .plan import Diff
 from .rekey import refresh_metadata_keys
-from .report import FingerprintReport, IndexInterrupted, IndexReport, Written
+from .report import FingerprintReport, IndexInterrupted, IndexReport, QualityPassReport, Written
 from .writer import Writer
 
 __all__ = ["LibraryIndexer"]
@@ -46,6 +47,7 @@ class LibraryIndexer:
         fast_read: bool = True,
         fingerprint: bool = False,
         fpcalc: Fpcalc = DEFAULT_FPCALC,
+        quality: bool = False,
         options: ScanOptions | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         batch_rows: int = 500,
@@ -60,6 +62,8 @@ class LibraryIndexer:
         #: after indexing, fingerprint the rows that need it (fpcalc must be installed)
         self.fingerprint = fingerprint
         self.fpcalc = fpcalc
+        #: after indexing (and fingerprinting), the quality verdict on the rows lacking one
+        self.quality = quality
         self.options = options or ScanOptions()
         self.on_progress = on_progress or (lambda progress: None)
         self.batch_rows = batch_rows
@@ -89,6 +93,8 @@ class LibraryIndexer:
         report = run.report()
         if self.fingerprint:
             self._fingerprint(report)
+        if self.quality:
+            self._analyse(report)
         return report
 
     def _forget_gone_roots(self, roots: list[str]) -> dict[str, int]:
@@ -120,6 +126,15 @@ class LibraryIndexer:
             )
         except KeyboardInterrupt:
             report.interrupted = report.fingerprints.interrupted = True
+            raise IndexInterrupted(report) from None
+
+    def _analyse(self, report: IndexReport) -> None:
+        """The quality pass, timed apart from the index (its own summary)."""
+        report.quality = QualityPassReport()
+        try:
+            analyse_library(self.db, self.workers, self.on_progress, report.quality)
+        except KeyboardInterrupt:
+            report.interrupted = report.quality.interrupted = True
             raise IndexInterrupted(report) from None
 
     def _read_and_store(self, diff: Diff, written: Written) -> None:

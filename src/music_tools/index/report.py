@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import ScanFailure
 
-__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport"]
+__all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "QualityPassReport"]
 
 
 @dataclass(slots=True)
@@ -30,6 +30,29 @@ class FingerprintReport:
     @property
     def done(self) -> int:
         return self.made + self.without + self.failed
+
+    @property
+    def files_per_s(self) -> float:
+        return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(slots=True)
+class QualityPassReport:
+    """What one quality pass (`index --quality`) did: `verdicts` counts the files analysed
+    by verdict, `up_to_date` the files skipped (a verdict of this analysis version stored),
+    of `total` to do; `failures` names each file that could not be read or decoded (stored
+    as not analysed, tried again once the file changes)."""
+
+    verdicts: dict[str, int] = field(default_factory=dict)
+    up_to_date: int = 0
+    total: int = 0
+    elapsed_s: float = 0.0
+    interrupted: bool = False
+    failures: list[ScanFailure] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return sum(self.verdicts.values())
 
     @property
     def files_per_s(self) -> float:
@@ -81,6 +104,8 @@ class IndexReport:
     failures: list[ScanFailure] = field(default_factory=list)
     #: what `index --fingerprint` did after indexing (None without it)
     fingerprints: FingerprintReport | None = None
+    #: what `index --quality` did after indexing (None without it)
+    quality: QualityPassReport | None = None
 
     @property
     def files_seen(self) -> int:

@@ -11,6 +11,16 @@ numpy and soundfile are imported when a file is analysed, not when this package 
 """
 
 from .analyse import DEFAULT_SECONDS, analyse
+from .batch import analyse_batch, is_failure
 from .report import ANALYSIS_VERSION, VERDICTS, QualityReport, Verdict
 
-__all__ = ["ANALYSIS_VERSION", "DEFAULT_SECONDS", "VERDICTS", "QualityReport", "Verdict", "analyse"]
+__all__ = [
+    "ANALYSIS_VERSION",
+    "DEFAULT_SECONDS",
+    "VERDICTS",
+    "QualityReport",
+    "Verdict",
+    "analyse",
+    "analyse_batch",
+    "is_failure",
+]

@@ -20,19 +20,28 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import ExtractError, ExtractKind
 from ..models import LIBRARY_FILE_FIELDS, FileEntry, LibraryFile
 from ..util import chunks, die_with_parent
 from .extract import ExtractBatch, extract, extract_batch
 
-__all__ = ["GRACE_S", "IN_PROCESS_FILES", "ORPHAN_CHECK_S", "TASK_FILES", "read_in_pool"]
+__all__ = [
+    "GRACE_S",
+    "IN_PROCESS_FILES",
+    "ORPHAN_CHECK_S",
+    "TASK_FILES",
+    "map_in_pool",
+    "read_in_pool",
+]
 
+T = TypeVar("T")
+R = TypeVar("R")
 TASK_FILES = 64  # files per worker task: large enough to amortise the pickling
 #: Tasks in flight per worker: enough that the workers read on while this process commits.
 _TASKS_AHEAD = 8
@@ -87,6 +96,49 @@ def read_in_pool(
         while pending:
             done_task, done = pending.popleft()
             yield done_task, _unpack(done.result())
+    except BaseException:
+        _tear_down(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def map_in_pool(
+    function: Callable[..., R],
+    tasks: Iterable[T],
+    workers: int,
+    *args: Any,
+    payload: Callable[[T], Any] = lambda task: task,
+) -> Iterator[tuple[T, R]]:
+    """(task, function(payload(task), *args)) for each task, in order, in `workers` worker
+    processes started, stopped and reaped as read_in_pool's (Ctrl-C stops them between two
+    results).
+
+    `function` must be a module-level function of a light module (each worker imports it);
+    `payload` is what of a task travels to it (plain data pickles fast). It all runs in
+    this process when `workers` is 1."""
+    if workers == 1:
+        for task in tasks:
+            yield task, function(payload(task), *args)
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+    )
+    pending: deque[tuple[T, Future[R]]] = deque()
+    try:
+        for number, task in enumerate(tasks):
+            blocked = _block_stop_signals() if number < workers else None
+            try:
+                pending.append((task, pool.submit(function, payload(task), *args)))
+            finally:
+                if blocked is not None:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            while pending and (len(pending) >= workers * _TASKS_AHEAD or pending[0][1].done()):
+                done_task, done = pending.popleft()
+                yield done_task, done.result()
+        while pending:
+            done_task, done = pending.popleft()
+            yield done_task, done.result()
     except BaseException:
         _tear_down(pool)
         raise

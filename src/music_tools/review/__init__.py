@@ -2,8 +2,8 @@
 
 The session (`session.py`: groups, keepers, marks, actions through the engine of `dupes`)
 and the keeper rules (`keepers.py`) need only the core; the page itself (`web.py`,
-`server.py`, `spectrogram.py`) needs the `review` extra (Werkzeug, numpy, soundfile),
-imported only by the modules that serve it.
+`server.py`, `spectrogram.py`) imports Werkzeug, numpy and soundfile (core dependencies)
+only when it is served.
 """
 
 from .keepers import PRESETS, KeeperContext, choose_keeper, verdict_of
@@ -18,7 +18,6 @@ from .session import (
 )
 
 __all__ = [
-    "INSTALL_HINT",
     "PRESETS",
     "ActionReport",
     "GroupFilter",
@@ -29,22 +28,5 @@ __all__ = [
     "ReviewOptions",
     "ReviewSession",
     "choose_keeper",
-    "missing_extra",
     "verdict_of",
 ]
-
-#: the modules the page needs beyond the base install
-EXTRA_MODULES = ("werkzeug", "numpy", "soundfile")
-INSTALL_HINT = "install the review extra: pip install 'music-tools[review]'"
-
-
-def missing_extra() -> str:
-    """The first module of the review extra that cannot be imported, or ""."""
-    import importlib
-
-    for name in EXTRA_MODULES:
-        try:
-            importlib.import_module(name)
-        except (ImportError, OSError):  # soundfile without its libsndfile: OSError
-            return name
-    return ""

@@ -1,169 +1,87 @@
-"""Which copy of a group to keep: ordered, named rules and the presets that order them.
+"""Which copy of a group to keep on the page: presets that order the named keeper rules of
+`dupes` (dupes/keepers.py), so the page and `dupes` judge alike.
 
-A preset is a list of rule names. The rules are applied one after the other, as a person
-would: each keeps only the copies that are as good as the best one by that rule (within
-its slack), and the next rule decides among those; the copy left first by path is the
-keeper. A rule that knows nothing about every remaining copy (no bitrate for lossless
-files, no preferred folder given) decides nothing and is passed.
-
-Bitrate is judged with the same 5% slack as `dupes` (`rules._BITRATE_SLACK`): VBR files
-report their average, which wanders by a few percent between files of the same setting,
-so a V0 file at 245 kbps and one at 251 kbps are the same quality, and the next rule
-decides. Whether a lossless file is genuine comes from the quality verdict once rows carry
-it (`verdict_of`); until then every file counts as genuine.
-
-This is the page's own small copy of the keeper rules of `dupes`: its "quality" preset
-judges in the order `dupes` does, and breaks ties by the oldest file where `dupes` takes
-the first indexed. It should become a use of the dupes rules once those are a list of
-named rules too.
+A preset is a list of rule names, applied one after the other as a person would
+(`dupes.keepers.narrow`): "quality" keeps the copies of the best effective quality (the
+quality verdict stored in the rows counts: a lossless file made from an MP3 counts as that
+MP3; VBR averages a few percent apart are the same quality), "preferred_root" the copies in
+the first preferred or protected folder, then `dupes`' tie-breaks (the folder that holds
+the album, no copy marker in the name, the oldest, the first indexed, the first by path).
+The "quality" preset is exactly the order of `dupes`; "folder" and "oldest" put their rule
+first. The "not the best copy" flag says why a keeper is worse than the best copy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from ..dupes.keepers import (
+    RULE_NAMES,
+    TIE_BREAKS,
+    AlbumCounts,
+    best_copies,
+    by_quality,
+    named_rules,
+    narrow,
+)
+from ..dupes.rules import describe, effective, quality_verdict
 from ..models import LibraryFile
-from ..util import is_inside
 
 __all__ = [
     "PRESETS",
     "KeeperContext",
-    "KeeperRule",
     "choose_keeper",
     "not_best_reason",
     "verdict_of",
 ]
 
-#: verdicts (music_tools.quality) that say a file is worse than its format claims
-LOSSY_VERDICTS = frozenset({"lossy_source", "upsampled", "padded"})
-_BITRATE_SLACK = 0.05
+_AFTER = tuple(name for name in TIE_BREAKS if name not in ("preferred_root", "oldest"))
+PRESETS: dict[str, tuple[str, ...]] = {
+    "quality": RULE_NAMES,
+    "folder": ("preferred_root", "quality", *_AFTER[:2], "oldest", *_AFTER[2:]),
+    "oldest": ("oldest", "quality", "preferred_root", *_AFTER),
+}
 
 
 def verdict_of(file: LibraryFile) -> str | None:
     """The quality verdict stored in the row ("genuine", "lossy_source", "upsampled",
-    "padded", "unsure", "not_analysed"), or None while rows do not carry one.
-
-    The one hook for the verdict: the page and the keeper rules read it only here."""
-    value = getattr(file, "quality_verdict", None)
-    return value if isinstance(value, str) else None
+    "padded", "unsure", "not_analysed"), or None while the file is not analysed yet."""
+    return file.quality_verdict
 
 
 @dataclass(frozen=True, slots=True)
 class KeeperContext:
     """What the rules know beyond the files: folders the user prefers, first one first
-    (protected folders count as preferred, before the others)."""
+    (protected folders count as preferred, before the others), and the album counts of
+    the folders (`dupes`' album_folder rule; none known: that rule decides nothing)."""
 
     preferred: tuple[str, ...] = ()
     protected: tuple[str, ...] = ()
+    albums: AlbumCounts = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def folders(self) -> tuple[str, ...]:
         return (*self.protected, *self.preferred)
 
 
-@dataclass(frozen=True, slots=True)
-class KeeperRule:
-    """One criterion: a value per file (higher is better, None: not known), and the
-    relative slack within which two values count as equal."""
-
-    name: str
-    says: str  # why a copy lost by this rule, for the "not the best copy" flag
-    value: Callable[[LibraryFile, KeeperContext], float | None]
-    slack: float = 0.0
-
-
-def _lossless(file: LibraryFile, context: KeeperContext) -> float | None:
-    if file.is_lossless is None:
-        return None
-    return 1.0 if file.is_lossless and verdict_of(file) != "lossy_source" else 0.0
-
-
-def _genuine(file: LibraryFile, context: KeeperContext) -> float | None:
-    return 0.0 if verdict_of(file) in LOSSY_VERDICTS else 1.0
-
-
-def _bitrate(file: LibraryFile, context: KeeperContext) -> float | None:
-    return None if file.is_lossless else file.bitrate
-
-
-def _sample_rate(file: LibraryFile, context: KeeperContext) -> float | None:
-    return file.sample_rate
-
-
-def _bit_depth(file: LibraryFile, context: KeeperContext) -> float | None:
-    return None if not file.is_lossless else file.bits_per_sample
-
-
-def _folder(file: LibraryFile, context: KeeperContext) -> float | None:
-    if not context.folders:
-        return None
-    place = next(
-        (i for i, f in enumerate(context.folders) if is_inside(file.file_path, f)),
-        len(context.folders),
-    )
-    return -float(place)
-
-
-def _oldest(file: LibraryFile, context: KeeperContext) -> float | None:
-    return None if file.file_mtime_ns is None else -float(file.file_mtime_ns)
-
-
-RULES: dict[str, KeeperRule] = {
-    rule.name: rule
-    for rule in (
-        KeeperRule("lossless", "a genuine lossless copy exists", _lossless),
-        KeeperRule("genuine", "a copy the quality verdict calls genuine exists", _genuine),
-        KeeperRule("bitrate", "a copy with a higher bitrate exists", _bitrate, _BITRATE_SLACK),
-        KeeperRule("sample_rate", "a copy with a higher sample rate exists", _sample_rate),
-        KeeperRule("bit_depth", "a copy with a higher bit depth exists", _bit_depth),
-        KeeperRule("folder", "a copy in a preferred folder exists", _folder),
-        KeeperRule("oldest", "an older copy exists", _oldest),
-    )
-}
-#: the rules that say which copy sounds best: the keeper should survive all of them
-QUALITY_RULES = ("lossless", "genuine", "bitrate", "sample_rate", "bit_depth")
-PRESETS: dict[str, tuple[str, ...]] = {
-    "quality": (*QUALITY_RULES, "folder", "oldest"),
-    "folder": ("folder", *QUALITY_RULES, "oldest"),
-    "oldest": ("oldest", *QUALITY_RULES, "folder"),
-}
-
-
-def survivors(
-    files: Sequence[LibraryFile], rule_names: Sequence[str], context: KeeperContext
-) -> tuple[list[LibraryFile], dict[int, str]]:
-    """The files no rule eliminated (in path order), and for each eliminated file's id the
-    name of the rule that did."""
-    left = sorted(files, key=lambda f: f.file_path)
-    lost: dict[int, str] = {}
-    for name in rule_names:
-        if len(left) == 1:
-            break
-        rule = RULES[name]
-        values = [rule.value(f, context) for f in left]
-        known = [v for v in values if v is not None]
-        if not known:
-            continue
-        best = max(known)
-        kept = []
-        for file, value in zip(left, values, strict=True):
-            if value is not None and best - value <= rule.slack * abs(best):
-                kept.append(file)
-            else:
-                lost[id(file)] = name
-        left = kept
-    return left, lost
-
-
 def choose_keeper(files: Sequence[LibraryFile], preset: str, context: KeeperContext) -> LibraryFile:
     """The copy `preset` keeps."""
-    return survivors(files, PRESETS[preset], context)[0][0]
+    rules = named_rules(context.folders, context.albums)
+    return narrow(files, PRESETS[preset], rules)[0][0]
 
 
 def not_best_reason(
     files: Sequence[LibraryFile], keeper: LibraryFile, context: KeeperContext
 ) -> str:
     """Why `keeper` is not the best-sounding copy of its group, or "" when it is one."""
-    _, lost = survivors(files, QUALITY_RULES, context)
-    return RULES[lost[id(keeper)]].says if id(keeper) in lost else ""
+    ranked = by_quality(files)
+    if any(f is keeper for f in best_copies(ranked)):
+        return ""
+    best = ranked[0]
+    reason = quality_verdict(best, keeper)[1]
+    if effective(best).lossless and not effective(keeper).lossless:
+        return f"a {describe(best)} copy exists"
+    if reason.startswith("higher "):
+        return f"a copy with a {reason} exists"
+    return f"a better copy exists: {reason}"

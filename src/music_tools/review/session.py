@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..dupes import (
     KINDS,
@@ -27,7 +27,10 @@ from ..dupes import (
     MatchKind,
     find_duplicates,
 )
-from ..dupes.actions import Action, Outcome, apply_actions, plan_group_actions, undo_log
+from ..dupes.acting import acting_run, apply_logged, undo_run
+from ..dupes.action_log import read_log_file
+from ..dupes.actions import Action, Outcome, apply_actions, plan_group_actions
+from ..dupes.keepers import AlbumCounts, best_copies, by_quality
 from ..errors import MusicToolsError, os_reason
 from ..identity.fpcalc import DEFAULT_FPCALC, Fpcalc
 from ..models import LibraryFile
@@ -137,7 +140,14 @@ class ReviewSession:
             found = find_duplicates(
                 self.db, self.options.kinds, self.options.preferred, fpcalc=self.options.fpcalc
             )
-            groups = [_review_group(g, self.options.preset, self.context) for g in found]
+            members = [(g.kind, _members(g)) for g in found]
+            albums = self._album_counts([files for _, files in members])
+            self.context = replace(self.context, albums=albums)
+            preset = self.options.preset
+            groups = [
+                ReviewGroup(0, kind, files, choose_keeper(files, preset, self.context))
+                for kind, files in members
+            ]
             groups.sort(key=lambda g: g.files[0].file_path)
             for number, group in enumerate(groups):
                 group.id = number
@@ -146,6 +156,17 @@ class ReviewSession:
             self._filtered.clear()
             self.seconds = time.perf_counter() - started
             return self.seconds
+
+    def _album_counts(self, groups: list[list[LibraryFile]]) -> AlbumCounts:
+        """The album counts `dupes`' album_folder rule reads, for the folders of the copies
+        it may have to choose between (as find_duplicates reads them)."""
+        folders = {
+            f.directory or os.path.dirname(f.file_path)
+            for files in groups
+            if len(peers := best_copies(by_quality(files))) > 1
+            for f in peers
+        }
+        return self.db.matching.album_counts(folders) if folders else {}
 
     def file(self, row_id: int) -> LibraryFile:
         """A file of a group by its row id: the page never names a file by its path."""
@@ -225,13 +246,13 @@ class ReviewSession:
             actions, skipped, groups = self._plan()
             if not actions:
                 return ActionReport(skipped)
-            self.db.check_integrity()  # nothing is moved on the word of a damaged library
             log_path = self._new_log_path()
             outcomes: list[Outcome] = []
-            try:
-                with self.db.run_lock("apply"), open(log_path, "a", encoding="ascii") as log:
+            try:  # as `dupes --apply`: planned again under the run lock, then logged
+                with acting_run(self.db, log_path):
+                    actions, skipped, groups = self._plan()
                     # extend keeps what was done before an error
-                    outcomes.extend(apply_actions(self.db, actions, log, True))
+                    outcomes.extend(apply_logged(self.db, actions, log_path))
             except OSError as exc:
                 raise ReviewError(f"{printable_path(log_path)}: {os_reason(exc)}", 500) from None
             finally:
@@ -250,12 +271,10 @@ class ReviewSession:
                 raise ReviewError("nothing to undo on this page", 409)
             log_path, group_ids = self._logs[-1]
             try:
-                with open(log_path, encoding="utf-8") as log:
-                    lines = log.readlines()
-            except OSError as exc:
-                raise ReviewError(f"{printable_path(log_path)}: {os_reason(exc)}", 500) from None
-            with self.db.run_lock("undo"):
-                outcomes = list(undo_log(self.db, lines))
+                steps = read_log_file(log_path)
+            except MusicToolsError as exc:
+                raise ReviewError(str(exc), 500) from None
+            outcomes = undo_run(self.db, steps)  # as `music-tools undo`
             self._logs.pop()
             for group_id in group_ids:
                 group = self.groups[group_id]
@@ -340,9 +359,8 @@ class ReviewSession:
         return path
 
 
-def _review_group(group: DuplicateGroup, preset: str, context: KeeperContext) -> ReviewGroup:
-    files = sorted([group.keeper, *(m.file for m in group.others)], key=lambda f: f.file_path)
-    return ReviewGroup(0, group.kind, files, choose_keeper(files, preset, context))
+def _members(group: DuplicateGroup) -> list[LibraryFile]:
+    return sorted([group.keeper, *(m.file for m in group.others)], key=lambda f: f.file_path)
 
 
 def _searchable(files: list[LibraryFile]) -> str:

@@ -19,6 +19,7 @@ from .indexing import Indexing, RowState
 from .keys import HashType, hash_column
 from .matching import Matching
 from .operation import BatchOperation, OperationType
+from .quality import QualityVerdicts
 from .rows import COLUMNS, files_from_rows, gc_paused, path_repairer
 from .scan_errors import ScanErrorTable
 from .sql import TABLE, ItemWrite, Write, both, where
@@ -94,6 +95,8 @@ class LibraryDatabase:
         self.matching = Matching(self._engine)
         #: the stored acoustic fingerprints and their term index
         self.fingerprints = Fingerprints(self._engine)
+        #: the quality verdicts in the rows: the rows to analyse, and their writes
+        self.quality = QualityVerdicts(self._engine)
         #: what the indexer asks: rows per folder, re-activated, re-linked, re-keyed
         self.indexing = Indexing(self._engine)
         self.last_batch_result = BatchResult()

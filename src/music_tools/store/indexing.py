@@ -32,9 +32,12 @@ class RowState(NamedTuple):
     reader_version: int | None = None
 
 
-_RELINK_COLUMNS = tuple(c for c in COLUMNS if c not in ("id", "indexed_at"))
+#: a moved file's row keeps its id, its indexed_at and its quality verdict (the same audio)
+_RELINK_COLUMNS = tuple(
+    c for c in COLUMNS if c not in ("id", "indexed_at") and not c.startswith("quality_")
+)
 _relink_params = attrgetter(*_RELINK_COLUMNS)
-#: (row id, LibraryFile) moves: the row takes the file's values, id and indexed_at kept
+#: (row id, LibraryFile) moves: the row takes the file's values but those kept
 _RELINK = ItemWrite(
     Write("update", TABLE, "id", _RELINK_COLUMNS, scoped=False),
     lambda move: (*_relink_params(move[1]), move[0]),

@@ -11,7 +11,9 @@ key/value table `meta`; version 7 adds the acoustic fingerprints and their inver
 (`store/fingerprints.py`); version 8 adds `search_text`, the tags folded for search (see
 `util.search_text`), filled for the rows already there; version 9 adds `reader_version`, the
 version of the reader (and its damage checks) that read each row, 0 for the rows already
-there, so the next index reads them again. Each migration runs in one transaction, so an
+there, so the next index reads them again; version 10 adds the quality verdict's columns
+(`quality_verdict`, its reason and figures, and the analysis version that made it; see
+`store/quality.py`), NULL for the rows already there. Each migration runs in one transaction, so an
 upgrade either completes or leaves the database as it was.
 """
 
@@ -28,7 +30,7 @@ from ..util import search_text
 from .blocking import FUZZY_BLOCK_SQL
 from .sql import TABLE
 
-__all__ = ["LATEST_VERSION", "MIGRATIONS", "fingerprint_ddl", "migrate"]
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "fingerprint_ddl", "migrate", "quality_ddl"]
 
 _V1 = """
 CREATE TABLE library_index (
@@ -189,6 +191,20 @@ def _v8(conn: apsw.Connection) -> None:
 READER_VERSION_DDL = "ALTER TABLE library_index ADD COLUMN reader_version INTEGER DEFAULT 0"
 
 
+def quality_ddl(text: str) -> str:
+    """Schema version 10: the quality verdict stored in the row, in a store's text type."""
+    columns = (
+        ("quality_verdict", text),
+        ("quality_reason", text),
+        ("quality_cutoff_hz", "INTEGER"),
+        ("quality_likely_source", text),
+        ("quality_source_rate_hz", "INTEGER"),
+        ("quality_effective_bits", "INTEGER"),
+        ("quality_version", "INTEGER"),
+    )
+    return "".join(f"ALTER TABLE {TABLE} ADD COLUMN {name} {kind};\n" for name, kind in columns)
+
+
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
     def run(conn: apsw.Connection) -> None:
         conn.execute(sql)  # apsw runs every statement in the string
@@ -206,6 +222,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _script(fingerprint_ddl("INTEGER", "REAL", "BLOB", " WITHOUT ROWID")),
     _v8,
     _script(READER_VERSION_DDL),
+    _script(quality_ddl("TEXT")),
 )
 LATEST_VERSION = len(MIGRATIONS)
 
