@@ -47,7 +47,9 @@ class Writer:
 
     def commit(self) -> list[ScanFailure]:
         """Write what waits, in one transaction; return the files the store rejected, which
-        are recorded as failures in that same transaction (never dropped)."""
+        are recorded as failures in that same transaction (never dropped). What was written
+        waits until `clear()`: the caller counts it first (a commit stopped by Ctrl-C after
+        the transaction is then committed again, rows and counts, not lost from the counts)."""
         files = {file.file_path: file for file in self.upserts}
         with self.db.atomic():
             written = self.db.batch_insert_files(self.upserts)
@@ -57,11 +59,14 @@ class Writer:
             self.db.scan_errors.clear([path for path in self.cleared if path not in refused])
             self.db.indexing.reactivate_files(self.returning, time.time())
             self.db.batch_mark_inactive(self.deactivated)
+        return rejected
+
+    def clear(self) -> None:
+        """Forget what `commit` wrote (counted by now)."""
         self.written += len(self.upserts)
         self.upserts, self.failures, self.cleared, self.returning = [], [], [], []
         self.deactivated = []
         self._last = time.monotonic()
-        return rejected
 
 
 def _failure(file: LibraryFile, reason: str) -> ScanFailure:
