@@ -279,3 +279,16 @@ def test_the_store_checks_see_a_dialect_import_and_an_engine() -> None:
     assert {"store.postgres.engine", "store.engine", "store.connection"} <= found
     assert _store_insides("from ..store import LibraryDatabase, RowState\n", ["dupes"]) == set()
     assert _engine_uses(source) == [5]
+
+
+#: how long a module may grow before it is split (issue 20: none over 400 lines)
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in PACKAGE.rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
-__all__ = ["FileEntry", "LibraryFile", "Progress", "ScanFailure"]
+__all__ = ["QUALITY_FIELDS", "FileEntry", "LibraryFile", "Progress", "ScanFailure"]
 
 
 @dataclass(slots=True)
@@ -18,6 +18,19 @@ class FileEntry:
     size: int
     mtime_ns: int
     library_root: str | None = None
+
+
+#: the fields of a LibraryFile that hold its quality verdict, in the order
+#: `QualityReport.stored()` gives their values
+QUALITY_FIELDS = (
+    "quality_verdict",
+    "quality_reason",
+    "quality_cutoff_hz",
+    "quality_likely_source",
+    "quality_source_rate_hz",
+    "quality_effective_bits",
+    "quality_version",
+)
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ import stat
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import islice
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ __all__ = [
     "path_list",
     "printable_path",
     "search_text",
+    "stops_held",
 ]
 
 T = TypeVar("T")
@@ -66,6 +68,29 @@ def die_with_parent() -> None:
 
 
 _PR_SET_PDEATHSIG = 1
+
+#: the signals that stop a command (the command line turns both into KeyboardInterrupt)
+_STOPS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextmanager
+def stops_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back for a few lines of bookkeeping that must not be cut in
+    two (what was just committed, and its counts): delivered as the block ends. For pure
+    Python only: never around a wait (a lock, the disk), which must stay interruptible.
+    Outside the main thread (where no signal handler runs), nothing is held."""
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 @lru_cache(maxsize=1)

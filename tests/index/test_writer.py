@@ -14,8 +14,10 @@ def test_commits_grow_with_the_rows_written_up_to_a_cap(db: LibraryDatabase) -> 
     writer.upserts.append(library_file(49))
     assert writer.due()
     writer.commit()
+    writer.clear()
     writer.upserts = [library_file(i) for i in range(50, 2_050)]
-    writer.commit()  # 2,050 rows written: a commit now waits for 205
+    writer.commit()
+    writer.clear()  # 2,050 rows written: a commit now waits for 205
     writer.upserts = [library_file(i) for i in range(2_050, 2_250)]
     assert not writer.due()
     writer.upserts.append(library_file(2_250))

@@ -17,10 +17,10 @@ from support.factories import library_file
 
 
 def _verdict(row_id: int, size: int | None, mtime_ns: int | None) -> QualityRow:
+    reason = "cut off at 16.5 kHz: likely made from a 128 kbps MP3"
     return QualityRow(
-        row_id, size, mtime_ns, "lossy_source", "cut off at 16.5 kHz: likely made from a 128 "
-        "kbps MP3", 16_500, "MP3 128 kbps", None, 16, 1,
-    )  # fmt: skip
+        row_id, size, mtime_ns, ("lossy_source", reason, 16_500, "MP3 128 kbps", None, 16, 1)
+    )
 
 
 def test_a_verdict_is_stored_in_its_row_and_read_back(db: LibraryDatabase) -> None:

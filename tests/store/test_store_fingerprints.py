@@ -79,9 +79,9 @@ def test_a_fingerprint_is_stale_when_the_file_or_the_fingerprinter_changed(
     assert db.fingerprints.count_stale(ALGORITHM) == 0  # "no fingerprint" is an answer too
     with db.atomic():
         db.engine.run("UPDATE library_index SET file_size = file_size + 1 WHERE id = ?", (b,))
-    assert [s.file_id for s in db.fingerprints.stale(ALGORITHM)] == [b]
+    assert [s.row_id for s in db.fingerprints.stale(ALGORITHM)] == [b]
     assert db.fingerprints.count_stale("chromaprint3/test") == 3
-    assert [s.file_id for s in db.fingerprints.stale("chromaprint3/test", after_id=a, limit=1)] == [
+    assert [s.row_id for s in db.fingerprints.stale("chromaprint3/test", after_id=a, limit=1)] == [
         b
     ]
 

@@ -12,8 +12,8 @@ import click
 import platformdirs
 from rich.console import Console
 
-from ..dupes import KINDS
 from ..review import PRESETS, ReviewOptions, ReviewSession
+from .acting import KINDS_OPTION, roots_option, status
 from .app import (
     ExitStatus,
     Target,
@@ -24,7 +24,6 @@ from .app import (
     view_option,
 )
 from .commands import cli
-from .dupes_commands import _status
 
 __all__ = ["review"]
 
@@ -32,19 +31,8 @@ _FOLDER = click.Path(file_okay=False, path_type=Path)
 
 
 @cli.command()
-@click.option(
-    "--kinds",
-    default=",".join(KINDS),
-    show_default=True,
-    help="Which kinds of duplicate, comma-separated.",
-)
-@click.option(
-    "--root",
-    "roots",
-    multiple=True,
-    type=_FOLDER,
-    help="Of copies of one quality, keep one under this folder; repeat to rank several.",
-)
+@KINDS_OPTION
+@roots_option("Of copies of one quality, keep one under this folder; repeat to rank several.")
 @click.option(
     "--protect",
     multiple=True,
@@ -98,7 +86,7 @@ def review(
     errors = Console(stderr=True)
     with open_db_to_cache(db_path, move_to is not None or trash, view) as db:
         session = ReviewSession(db, options)
-        with _status(errors, False, "finding duplicates"):
+        with status(errors, False, "finding duplicates"):
             seconds = session.refresh()
         click.echo(f"{len(session.groups):,} groups found in {seconds:.1f} s", err=True)
         cache = platformdirs.user_cache_path("music-tools") / "spectrograms"

@@ -17,18 +17,12 @@ one of the library's files, and `undo_log` makes it one again.
 
 from __future__ import annotations
 
-import errno
 import os
-import re
-import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import nullcontext, suppress
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from typing import IO, Any, Literal
-
-from send2trash import send2trash
 
 from ..errors import ExtractError, ExtractKind, os_reason
 from ..read.extract import damage_of
@@ -36,6 +30,15 @@ from ..store import LibraryDatabase
 from ..util import StrPath, is_inside, printable_path
 from .action_log import library_of, read_log, write_record
 from .model import DuplicateGroup, DuplicateResult
+from .moving import (
+    ActionFailed,
+    free_name,
+    remove_partial_copy,
+    rename,
+    same_file,
+    send_to_trash,
+    unchanged,
+)
 
 __all__ = [
     "Action",
@@ -172,7 +175,7 @@ def apply_actions(
         if problem:
             yield Outcome(action, "skipped", problem)
             continue
-        target = _free_name(action.target, taken) if action.target else None
+        target = free_name(action.target, taken) if action.target else None
         gone.add(action.path)
         taken.add(target or "")
         if not apply:
@@ -196,10 +199,6 @@ def apply_actions(
         yield Outcome(action, "done", target=target)
 
 
-class ActionFailed(Exception):
-    """An action that could not be done, and why, in words that name the right place."""
-
-
 def _elsewhere(action: Action, here: str | None) -> str:
     """Why an action of a shared catalog cannot run on this machine, or "": a file is only
     touched where it lives, and only beside a keeper this machine can see unchanged (the
@@ -221,11 +220,11 @@ def _guard(action: Action, gone: set[str]) -> str:
     """Why this action must not run now, or "" (`gone`: files this run moves away)."""
     if action.target_root and is_inside(action.path, action.target_root):
         return f"already in {printable_path(action.target_root)}; left alone"
-    if not _unchanged(action.path, action.size, action.mtime_ns):
+    if not unchanged(action.path, action.size, action.mtime_ns):
         return "changed or gone since it was indexed; left alone"
-    if _same_file(action.keep, action.path):
+    if same_file(action.keep, action.path):
         return "is the copy that stays"
-    if action.keep in gone or not _unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
+    if action.keep in gone or not unchanged(action.keep, action.keep_size, action.keep_mtime_ns):
         return f"the copy that stays ({printable_path(action.keep)}) changed or is gone; left alone"
     return _keeper_damage(action.keep)
 
@@ -260,34 +259,6 @@ def _still_safe(db: LibraryDatabase | None, action: Action) -> str:
     return ""
 
 
-def _same_file(first: str, second: str) -> bool:
-    """One file under two names: a link, or a folder mounted twice (a bind mount), where
-    moving one name takes the other with it."""
-    try:
-        return os.path.samefile(first, second)
-    except OSError:
-        return os.path.realpath(first) == os.path.realpath(second)
-
-
-def _unchanged(path: str, size: int | None, mtime_ns: int | None) -> bool:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return False
-    return stat.st_size == size and stat.st_mtime_ns == mtime_ns
-
-
-def _free_name(target: str, taken: set[str]) -> str:
-    """`target`, or "name (2).ext" and so on when a file of that name is already there
-    (or an earlier action of this run takes it)."""
-    stem, ext = os.path.splitext(target)
-    candidate, n = target, 1
-    while candidate in taken or os.path.lexists(candidate):
-        n += 1
-        candidate = f"{stem} ({n}){ext}"
-    return candidate
-
-
 def _act(db: LibraryDatabase | None, action: Action, target: str | None) -> str:
     """Move or trash one file, its row following it in the same transaction; "" when done,
     else why it was left alone (seen inside the transaction: see `_still_safe`)."""
@@ -306,68 +277,10 @@ def _act(db: LibraryDatabase | None, action: Action, target: str | None) -> str:
                 db.batch_mark_inactive([action.path])
         if target is not None:
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            _rename(action.path, target)
+            rename(action.path, target)
         else:
-            _send_to_trash(action.path)
+            send_to_trash(action.path)
     return ""
-
-
-def _rename(source: str, target: str) -> None:
-    """One rename; across file systems a copy beside the target (under a name of its own)
-    renamed into place, then the source removed: a crash in between leaves both, never
-    neither, and a copy that fails (a full disk) leaves nothing behind."""
-    try:
-        os.rename(source, target)
-        return
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-    folder, name = os.path.split(target)
-    handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=_PART, dir=folder)
-    os.close(handle)
-    try:
-        shutil.copy2(source, partial)
-        os.rename(partial, target)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(partial)
-        raise
-    try:
-        os.unlink(source)
-    except OSError:  # the source stays where it was, so its copy goes
-        with suppress(OSError):
-            os.unlink(target)
-        raise
-
-
-_PART = ".part"
-#: the name `_rename` gives its copy: ".<name>.<tempfile's 8 random characters>.part"
-_PART_NAME = ".{}." + "[a-z0-9_]" * 8 + re.escape(_PART)
-
-
-def _remove_partial_copy(target: str) -> None:
-    """The hidden copy a move across file systems was making beside `target` when a
-    crash stopped it: only a regular file of exactly that name's pattern."""
-    folder, name = os.path.split(target)
-    pattern = re.compile(_PART_NAME.format(re.escape(name)))
-    with suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                with suppress(OSError):
-                    os.unlink(entry.path)
-
-
-def _send_to_trash(path: str) -> None:
-    """send2trash, whose errors about the trash folder (one it cannot make, say) would
-    otherwise read as if about the music file."""
-    try:
-        send2trash(path)
-    except OSError as exc:
-        place = os.fsdecode(exc.filename) if exc.filename is not None else None
-        if place is None or place == path:
-            raise
-        reason = f"cannot use the trash folder {printable_path(place)}: {os_reason(exc)}"
-        raise ActionFailed(reason) from None
 
 
 def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outcome]:
@@ -390,12 +303,6 @@ def undo_steps(
             yield _undo_one(db, steps[step])
 
 
-def count_steps(lines: Iterable[str]) -> tuple[int, int]:
-    """(steps in a log, steps that may have moved a file): what `undo` has to do."""
-    steps = read_log(lines)
-    return len(steps), sum(r["status"] in ("started", "done") for r in steps.values())
-
-
 def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     """Move one file back, or say why not: its old place may hold it already (undone
     before, or a crash came before the move), or hold another file, which stays."""
@@ -404,7 +311,7 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     action = Action(**fields)
     source, target = action.path, record["target"]
     if target and record["status"] == "started":  # a crash may have stopped a copy
-        _remove_partial_copy(target)
+        remove_partial_copy(target)
     if action.op == "trash":
         return Outcome(action, "skipped", "in the system trash: restore it from there")
     if target and os.path.isdir(target) and not os.path.islink(target):
@@ -416,8 +323,8 @@ def _undo_one(db: LibraryDatabase | None, record: dict[str, Any]) -> Outcome:
     try:
         if at_target and not at_source:
             os.makedirs(os.path.dirname(source), exist_ok=True)
-            _rename(target, source)
-        elif at_source and (not at_target or _unchanged(source, action.size, action.mtime_ns)):
+            rename(target, source)
+        elif at_source and (not at_target or unchanged(source, action.size, action.mtime_ns)):
             status, reason = "skipped", "already at its old place"
         elif at_source:
             taken = f"its old place is taken by another file; left at {printable_path(target)}"

@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from ..models import LibraryFile
 from ..util import is_inside
-from .model import KeeperReason
+from .model import KeeperReason, KeeperRuleName
 from .rules import has_copy_marker, quality_rank, quality_verdict
 
 __all__ = [
@@ -33,17 +33,10 @@ __all__ = [
     "narrow",
 ]
 
-#: the tie-breaks of `keeper_rules`, in its order, by name
-TIE_BREAKS = (
-    "preferred_root",
-    "album_folder",
-    "no_copy_marker",
-    "oldest",
-    "indexed_first",
-    "first_by_path",
-)
-#: every named rule, in the order `dupes` applies them: quality first
-RULE_NAMES = ("quality", *TIE_BREAKS)
+#: every named rule, in the order `dupes` applies them: quality first, then the
+#: tie-breaks of `keeper_rules` (KeeperRuleName's order, "chosen" by a person left out)
+RULE_NAMES: tuple[KeeperRuleName, ...] = get_args(KeeperRuleName)[:-1]
+TIE_BREAKS = RULE_NAMES[1:]
 
 #: (machine, folder, album) -> active rows directly in that folder with that album tag
 AlbumCounts = dict[tuple[str | None, str, str], int]

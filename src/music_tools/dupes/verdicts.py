@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
-from ..models import LibraryFile
+from ..models import QUALITY_FIELDS, LibraryFile
 from ..quality import ANALYSIS_VERSION, QualityReport, analyse
 from ..store import LibraryDatabase
 from ..store.quality import QualityRow
@@ -32,13 +32,8 @@ def needs_verdict(file: LibraryFile) -> bool:
 
 def copy_verdict(source: LibraryFile, target: LibraryFile) -> None:
     """`source`'s stored verdict onto `target` (the same file read again)."""
-    target.quality_verdict = source.quality_verdict
-    target.quality_reason = source.quality_reason
-    target.quality_cutoff_hz = source.quality_cutoff_hz
-    target.quality_likely_source = source.quality_likely_source
-    target.quality_source_rate_hz = source.quality_source_rate_hz
-    target.quality_effective_bits = source.quality_effective_bits
-    target.quality_version = source.quality_version
+    for name in QUALITY_FIELDS:
+        setattr(target, name, getattr(source, name))
 
 
 class VerdictCache:
@@ -75,28 +70,11 @@ class VerdictCache:
             self._on_analysed(file, report)
         if report.verdict == "not_analysed" and report.reason.startswith("cannot read"):
             return
-        file.quality_verdict = report.verdict
-        file.quality_reason = report.reason
-        file.quality_cutoff_hz = report.cutoff_hz
-        file.quality_likely_source = report.likely_source
-        file.quality_source_rate_hz = report.source_rate_hz
-        file.quality_effective_bits = report.effective_bits
-        file.quality_version = ANALYSIS_VERSION
+        stored = report.stored()
+        for name, value in zip(QUALITY_FIELDS, stored, strict=True):
+            setattr(file, name, value)
         if file.id is not None:
-            self._pending.append(
-                QualityRow(
-                    file.id,
-                    file.file_size,
-                    file.file_mtime_ns,
-                    report.verdict,
-                    report.reason,
-                    report.cutoff_hz,
-                    report.likely_source,
-                    report.source_rate_hz,
-                    report.effective_bits,
-                    ANALYSIS_VERSION,
-                )
-            )
+            self._pending.append(QualityRow(file.id, file.file_size, file.file_mtime_ns, stored))
 
     def flush(self) -> int:
         """Store the verdicts computed so far where the database can be written now;

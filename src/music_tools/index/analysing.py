@@ -15,9 +15,11 @@ from ..models import Progress, ScanFailure
 from ..quality import ANALYSIS_VERSION, DEFAULT_SECONDS, QualityReport, analyse_batch, is_failure
 from ..read.pool import map_in_pool
 from ..store import LibraryDatabase
-from ..store.quality import QualityRow, RowToAnalyse
+from ..store.quality import QualityRow
+from ..store.stale import StaleRow
 from ..util import chunks
 from .report import QualityPassReport
+from .writer import Pending
 
 __all__ = ["analyse_library", "quality_row"]
 
@@ -31,23 +33,12 @@ COMMIT_SECONDS = 2.0
 PAGE_ROWS = 2_000
 
 
-def quality_row(row: RowToAnalyse, report: QualityReport) -> QualityRow:
+def quality_row(row: StaleRow, report: QualityReport) -> QualityRow:
     """What to store in `row` for its verdict."""
-    return QualityRow(
-        row.row_id,
-        row.file_size,
-        row.file_mtime_ns,
-        report.verdict,
-        report.reason,
-        report.cutoff_hz,
-        report.likely_source,
-        report.source_rate_hz,
-        report.effective_bits,
-        ANALYSIS_VERSION,
-    )
+    return QualityRow(row.row_id, row.file_size, row.file_mtime_ns, report.stored())
 
 
-def _stale_rows(db: LibraryDatabase) -> Iterator[RowToAnalyse]:
+def _stale_rows(db: LibraryDatabase) -> Iterator[StaleRow]:
     """The rows to analyse, a page at a time (by id: a page read after the previous one
     was written is still right)."""
     after = 0
@@ -56,7 +47,7 @@ def _stale_rows(db: LibraryDatabase) -> Iterator[RowToAnalyse]:
         after = page[-1].row_id
 
 
-def _paths(task: list[RowToAnalyse]) -> list[str]:
+def _paths(task: list[StaleRow]) -> list[str]:
     return [row.path for row in task]
 
 
@@ -74,26 +65,22 @@ def analyse_library(
     total = report.total = db.quality.count_stale(ANALYSIS_VERSION)
     report.up_to_date = db.count_files() - total
     workers = 1 if total < IN_PROCESS_FILES else workers
-    pending: list[QualityRow] = []
-    last_commit = time.monotonic()
+    pending = Pending(db.quality.save, COMMIT_ROWS, COMMIT_SECONDS)
     on_progress(Progress("quality", 0, total))
     try:
         tasks = chunks(_stale_rows(db), TASK_FILES)
         for task, verdicts in map_in_pool(analyse_batch, tasks, workers, seconds, payload=_paths):
             for row, verdict in zip(task, verdicts, strict=True):
                 _count(row, verdict, report)
-                pending.append(quality_row(row, verdict))
+            pending.add(map(quality_row, task, verdicts))
             on_progress(Progress("quality", report.done, max(total, report.done)))
-            if len(pending) >= COMMIT_ROWS or time.monotonic() - last_commit > COMMIT_SECONDS:
-                db.quality.save(pending)
-                pending, last_commit = [], time.monotonic()
     finally:
-        db.quality.save(pending)  # Ctrl-C too: what was analysed is kept
+        pending.flush()  # Ctrl-C too: what was analysed is kept
         report.elapsed_s = time.monotonic() - started
     return report
 
 
-def _count(row: RowToAnalyse, verdict: QualityReport, report: QualityPassReport) -> None:
+def _count(row: StaleRow, verdict: QualityReport, report: QualityPassReport) -> None:
     report.verdicts[verdict.verdict] = report.verdicts.get(verdict.verdict, 0) + 1
     if is_failure(row.path, verdict):
         report.failures.append(ScanFailure(row.path, verdict.reason, row.file_size))

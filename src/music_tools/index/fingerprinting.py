@@ -19,6 +19,7 @@ from ..models import Progress
 from ..store import LibraryDatabase
 from ..store.fingerprints import FingerprintRow
 from .report import FingerprintReport
+from .writer import Pending
 
 __all__ = ["fingerprint_library"]
 
@@ -34,9 +35,9 @@ def _stale_paths(db: LibraryDatabase, algorithm: str, ids: deque[int]) -> Iterat
     after = 0
     while page := db.fingerprints.stale(algorithm, after, PAGE_ROWS):
         for stale in page:
-            ids.append(stale.file_id)
+            ids.append(stale.row_id)
             yield stale.path
-        after = page[-1].file_id
+        after = page[-1].row_id
 
 
 def fingerprint_rows(
@@ -76,8 +77,7 @@ def fingerprint_library(
         raise RuntimeError("fpcalc is not installed")  # the command line checks first
     total = report.total = db.fingerprints.count_stale(algorithm)
     report.up_to_date = db.count_files() - total
-    pending: list[tuple[FingerprintRow, list[int]]] = []
-    last_commit = time.monotonic()
+    pending = Pending(db.fingerprints.save, COMMIT_ROWS, COMMIT_SECONDS)
     on_progress(Progress("fingerprint", 0, total))
     try:
         ids: deque[int] = deque()
@@ -85,13 +85,10 @@ def fingerprint_library(
             file_id = ids.popleft()
             _count(outcome, report)
             if not outcome.transient:
-                pending += fingerprint_rows([outcome], [file_id], algorithm)
+                pending.add(fingerprint_rows([outcome], [file_id], algorithm))
             on_progress(Progress("fingerprint", report.done, max(total, report.done)))
-            if len(pending) >= COMMIT_ROWS or time.monotonic() - last_commit > COMMIT_SECONDS:
-                db.fingerprints.save(pending)
-                pending, last_commit = [], time.monotonic()
     finally:
-        db.fingerprints.save(pending)  # Ctrl-C too: what was fingerprinted is kept
+        pending.flush()  # Ctrl-C too: what was fingerprinted is kept
         report.elapsed_s = time.monotonic() - started
     return report
 

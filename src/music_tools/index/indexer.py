@@ -20,7 +20,7 @@ from ..read import ExtractBatch
 from ..read.pool import read_in_pool
 from ..scan import ScanOptions, normalize_roots
 from ..store import LibraryDatabase
-from ..util import StrPath, path_list
+from ..util import StrPath, path_list, stops_held
 from .analysing import analyse_library
 from .fingerprinting import fingerprint_library
 from .moves import ARRIVALS_KEY, find_moves
@@ -256,22 +256,26 @@ def _take(
 def _commit(writer: Writer, diff: Diff, written: Written) -> None:
     """Write what waits; count each file written by what the diff said it was (new,
     changed, unchanged and read again for its full hashes or for a newer reader), each the
-    store refused as a failure."""
-    paths = [file.file_path for file in writer.upserts]
+    store refused as a failure. The counts and the writer's clearing go together, Ctrl-C
+    held (`stops_held`): stopped before them, the next `_commit` writes the same rows again
+    and counts them; never a row written and not counted."""
     rejected = writer.commit()
     refused = {failure.file_path for failure in rejected}
-    for path in paths:
-        if path in refused:
-            continue
-        if path in diff.changed:
-            written.updated += 1
-        elif path in diff.rereading:
-            if diff.rereading[path]:
-                written.reread_unchanged += 1
+    with stops_held():
+        for file in writer.upserts:
+            path = file.file_path
+            if path in refused:
+                continue
+            if path in diff.changed:
+                written.updated += 1
+            elif path in diff.rereading:
+                if diff.rereading[path]:
+                    written.reread_unchanged += 1
+                else:
+                    written.reread_back += 1
+            elif path in diff.hashing:
+                written.hashed += 1
             else:
-                written.reread_back += 1
-        elif path in diff.hashing:
-            written.hashed += 1
-        else:
-            written.new += 1
-    written.failures += rejected
+                written.new += 1
+        written.failures += rejected
+        writer.clear()

@@ -12,24 +12,18 @@ __all__ = ["FingerprintReport", "IndexInterrupted", "IndexReport", "QualityPassR
 
 
 @dataclass(slots=True)
-class FingerprintReport:
-    """What one fingerprinting pass did: `made` fingerprints, `without` files that have
-    none (silent, too short, undecodable: the reason is stored), `failed` files whose
-    fpcalc was stopped or ran out of time (nothing stored: tried again next run),
-    `up_to_date` skipped, of `total` to do; `failures` names each file fpcalc failed on."""
+class PassReport:
+    """What a pass over the library's rows after the index did: `up_to_date` rows skipped,
+    of `total` to do, in `elapsed_s`; `interrupted` by Ctrl-C."""
 
-    made: int = 0
-    without: int = 0
-    failed: int = 0
     up_to_date: int = 0
     total: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
-    failures: list[FingerprintOutcome] = field(default_factory=list)
 
     @property
     def done(self) -> int:
-        return self.made + self.without + self.failed
+        raise NotImplementedError
 
     @property
     def files_per_s(self) -> float:
@@ -37,26 +31,35 @@ class FingerprintReport:
 
 
 @dataclass(slots=True)
-class QualityPassReport:
+class FingerprintReport(PassReport):
+    """What one fingerprinting pass did: `made` fingerprints, `without` files that have
+    none (silent, too short, undecodable: the reason is stored), `failed` files whose
+    fpcalc was stopped or ran out of time (nothing stored: tried again next run);
+    `failures` names each file fpcalc failed on."""
+
+    made: int = 0
+    without: int = 0
+    failed: int = 0
+    failures: list[FingerprintOutcome] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.made + self.without + self.failed
+
+
+@dataclass(slots=True)
+class QualityPassReport(PassReport):
     """What one quality pass (`index --quality`) did: `verdicts` counts the files analysed
-    by verdict, `up_to_date` the files skipped (a verdict of this analysis version stored),
-    of `total` to do; `failures` names each file that could not be read or decoded (stored
-    as not analysed, tried again once the file changes)."""
+    by verdict (`up_to_date`: a verdict of this analysis version stored); `failures` names
+    each file that could not be read or decoded (stored as not analysed, tried again once
+    the file changes)."""
 
     verdicts: dict[str, int] = field(default_factory=dict)
-    up_to_date: int = 0
-    total: int = 0
-    elapsed_s: float = 0.0
-    interrupted: bool = False
     failures: list[ScanFailure] = field(default_factory=list)
 
     @property
     def done(self) -> int:
         return sum(self.verdicts.values())
-
-    @property
-    def files_per_s(self) -> float:
-        return self.done / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
 @dataclass(slots=True)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
 
 from ..models import LibraryFile, ScanFailure
 from ..store import LibraryDatabase
 
-__all__ = ["Writer"]
+__all__ = ["Pending", "Writer"]
+
+T = TypeVar("T")
 
 
 #: A long run's commits grow to this many rows: larger commits insert into the key indexes
@@ -43,7 +47,9 @@ class Writer:
 
     def commit(self) -> list[ScanFailure]:
         """Write what waits, in one transaction; return the files the store rejected, which
-        are recorded as failures in that same transaction (never dropped)."""
+        are recorded as failures in that same transaction (never dropped). What was written
+        waits until `clear()`: the caller counts it first (a commit stopped by Ctrl-C after
+        the transaction is then committed again, rows and counts, not lost from the counts)."""
         files = {file.file_path: file for file in self.upserts}
         with self.db.atomic():
             written = self.db.batch_insert_files(self.upserts)
@@ -53,11 +59,14 @@ class Writer:
             self.db.scan_errors.clear([path for path in self.cleared if path not in refused])
             self.db.indexing.reactivate_files(self.returning, time.time())
             self.db.batch_mark_inactive(self.deactivated)
+        return rejected
+
+    def clear(self) -> None:
+        """Forget what `commit` wrote (counted by now)."""
         self.written += len(self.upserts)
         self.upserts, self.failures, self.cleared, self.returning = [], [], [], []
         self.deactivated = []
         self._last = time.monotonic()
-        return rejected
 
 
 def _failure(file: LibraryFile, reason: str) -> ScanFailure:
@@ -71,3 +80,28 @@ def _failure(file: LibraryFile, reason: str) -> ScanFailure:
         now,
         now,
     )
+
+
+class Pending(Generic[T]):
+    """What a pass over the library's rows made (fingerprints, verdicts), stored by `save`
+    every `rows` results or `seconds` seconds, and at `flush`: a pass calls it in a
+    `finally`, so Ctrl-C keeps what was done."""
+
+    def __init__(
+        self, save: Callable[[list[T]], object], rows: int = 200, seconds: float = 2.0
+    ) -> None:
+        self._save = save
+        self.rows = rows
+        self.seconds = seconds
+        self._items: list[T] = []
+        self._last = time.monotonic()
+
+    def add(self, items: Iterable[T]) -> None:
+        self._items.extend(items)
+        if len(self._items) >= self.rows or time.monotonic() - self._last > self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self._items = self._items, []
+        self._save(items)
+        self._last = time.monotonic()

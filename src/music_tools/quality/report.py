@@ -61,3 +61,17 @@ class QualityReport:
     lame_lowpass_hz: int | None = None
     #: seconds of audio decoded and measured
     seconds_analysed: float = 0.0
+
+    def stored(self) -> tuple[str, str, int | None, str | None, int | None, int | None, int]:
+        """What a library row keeps of this verdict, in the order of
+        `models.QUALITY_FIELDS` (and of `store.quality.QualityRow`'s verdict fields): the
+        verdict, its reason, the figures the keeper rules rank by, the analysis version."""
+        return (
+            self.verdict,
+            self.reason,
+            self.cutoff_hz,
+            self.likely_source,
+            self.source_rate_hz,
+            self.effective_bits,
+            ANALYSIS_VERSION,
+        )

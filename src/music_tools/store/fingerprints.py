@@ -25,16 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from ..errors import StoreError
 from ..models import LibraryFile, ScanFailure
 from .engine import Engine
-from .matching import CACHE_WAIT_S
+from .matching import write_as_cache
 from .rows import decode_path, files_from_rows
 from .sql import TABLE
+from .stale import StaleRow, StaleRows
 
-__all__ = ["FingerprintRow", "Fingerprints", "StaleFile"]
+__all__ = ["FingerprintRow", "Fingerprints", "StaleRow"]
 
 _UPSERT = (
     "INSERT INTO fingerprints (file_id, file_size, file_mtime_ns, algorithm, duration, "
@@ -71,16 +70,6 @@ class FingerprintRow:
     reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class StaleFile:
-    """An active row whose fingerprint is missing or out of date."""
-
-    file_id: int
-    path: str
-    file_size: int
-    file_mtime_ns: int
-
-
 class Fingerprints:
     """`db.fingerprints`: the stored prints, their terms, and the lookups over them, on one
     store (`engine`); this machine's rows are the ones to fingerprint, candidates come from
@@ -88,36 +77,16 @@ class Fingerprints:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._stale = StaleRows(engine, _STALE_WHERE, table="l")
 
-    def _stale_where(self) -> str:
-        """The stale rows of this machine (a shared catalog's other rows are not ours)."""
-        mine = self._engine.mine()
-        return _STALE_WHERE + (f" AND l.{mine}" if mine else "")
-
-    def stale(self, algorithm: str, after_id: int = 0, limit: int = -1) -> list[StaleFile]:
-        """Active rows without a fingerprint made by `algorithm` from the file as it is now
-        (as the row records it), by id, from `after_id` on, at most `limit` (-1: all): a
-        caller pages through a large library without holding it in memory."""
-        query = (
-            f"SELECT l.id, l.file_path, l.file_size, l.file_mtime_ns {self._stale_where()} "
-            "AND l.id > ? ORDER BY l.id"
-        )
-        params: list[Any] = [algorithm, after_id]
-        if limit >= 0:
-            query += " LIMIT ?"
-            params.append(limit)
-        with self._engine.snapshot():
-            rows = self._engine.fetch(query, params)
-        return [
-            StaleFile(int(row_id), decode_path(path), int(size or 0), int(mtime_ns or 0))
-            for row_id, path, size, mtime_ns in rows
-        ]
+    def stale(self, algorithm: str, after_id: int = 0, limit: int = -1) -> list[StaleRow]:
+        """Active rows of this machine without a fingerprint made by `algorithm` from the
+        file as it is now (as the row records it), a page at a time (`StaleRows.page`)."""
+        return self._stale.page(algorithm, after_id, limit)
 
     def count_stale(self, algorithm: str) -> int:
         """How many rows `stale` would give."""
-        query = f"SELECT count(*) {self._stale_where()}"
-        with self._engine.snapshot():
-            return int(self._engine.fetch(query, (algorithm,))[0][0])
+        return self._stale.count(algorithm)
 
     def save(self, rows: Sequence[tuple[FingerprintRow, Sequence[int]]]) -> int:
         """Store fingerprints and their terms (replacing a row's old ones) in one
@@ -137,15 +106,8 @@ class Fingerprints:
         return stored
 
     def cache(self, rows: Sequence[tuple[FingerprintRow, Sequence[int]]]) -> int:
-        """`save`, as a cache: skipped (0) when the database cannot be written now (read-only,
-        or another writer holding the lock past CACHE_WAIT_S), never a reason to fail."""
-        if not rows or self._engine.readonly:
-            return 0
-        try:
-            with self._engine.impatient(CACHE_WAIT_S):
-                return self.save(rows)
-        except StoreError:
-            return 0
+        """`save`, as a cache (`write_as_cache`): made while looking for duplicates."""
+        return write_as_cache(self._engine, lambda: self.save(rows)) if rows else 0
 
     def by_ids(self, ids: Iterable[int]) -> dict[int, FingerprintRow]:
         """Stored fingerprints of these rows (those that have one), in one snapshot."""

@@ -10,7 +10,7 @@ queries whatever its size, and grouping a library is an index scan.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..errors import StoreError
@@ -22,11 +22,25 @@ from .keys import KEY_EXPRESSIONS
 from .rows import decode_path, files_from_rows
 from .sql import TABLE, both, where
 
-__all__ = ["CACHE_WAIT_S", "HashUpdate", "Matching"]
+__all__ = ["CACHE_WAIT_S", "HashUpdate", "Matching", "write_as_cache"]
 
 #: how long a cache write waits for another writer's lock before it gives up (the cache
 #: is an optimisation: an indexer writing meanwhile is not waited for)
 CACHE_WAIT_S = 0.5
+
+
+def write_as_cache(engine: Engine, write: Callable[[], int]) -> int:
+    """Run `write`, a write that only saves work for later (full hashes, fingerprints or
+    verdicts made while looking for duplicates): skipped (0) when the database cannot be
+    written now (read-only, or another writer holding the lock past CACHE_WAIT_S), never a
+    reason to fail. Returns what `write` returns."""
+    if engine.readonly:
+        return 0
+    try:
+        with engine.impatient(CACHE_WAIT_S):
+            return write()
+    except StoreError:
+        return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +150,6 @@ class Matching:
         many rows took them. A database that cannot be written now (read-only, busy) is left
         alone: the cache is an optimisation, never a reason to fail a check."""
         engine = self._engine
-        if not updates or engine.readonly:
-            return 0
         statement = (
             f"UPDATE {TABLE} SET audio_hash = coalesce(?, audio_hash), "
             "file_content_hash = coalesce(?, file_content_hash) "
@@ -147,11 +159,12 @@ class Matching:
             (u.audio_hash, u.file_content_hash, u.row_id, u.file_size, u.file_mtime_ns)
             for u in updates
         ]
-        try:
-            with engine.impatient(CACHE_WAIT_S), engine.atomic():
+
+        def write() -> int:
+            with engine.atomic():
                 return engine.run_many(statement, params)
-        except StoreError:
-            return 0  # the write lock not had within CACHE_WAIT_S, or a read-only file
+
+        return write_as_cache(engine, write) if updates else 0
 
     def move_row(
         self,

@@ -15,24 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import StoreError
+from ..models import QUALITY_FIELDS
 from .engine import Engine
-from .matching import CACHE_WAIT_S
-from .rows import decode_path
+from .matching import write_as_cache
 from .sql import TABLE
+from .stale import StaleRow, StaleRows
 
-__all__ = ["QUALITY_COLUMNS", "QualityRow", "QualityVerdicts", "RowToAnalyse"]
+__all__ = ["QUALITY_COLUMNS", "QualityRow", "QualityVerdicts"]
 
-#: the row's columns a verdict fills, in QualityRow's order (after its row, size and mtime)
-QUALITY_COLUMNS = (
-    "quality_verdict",
-    "quality_reason",
-    "quality_cutoff_hz",
-    "quality_likely_source",
-    "quality_source_rate_hz",
-    "quality_effective_bits",
-    "quality_version",
-)
+#: the row's columns a verdict fills, in the order of QualityRow.values
+QUALITY_COLUMNS = QUALITY_FIELDS
 _SAVE = (
     f"UPDATE {TABLE} SET {', '.join(f'{c} = ?' for c in QUALITY_COLUMNS)} "
     "WHERE id = ? AND file_size = ? AND file_mtime_ns = ?"
@@ -44,42 +36,16 @@ _STALE_WHERE = (
 
 @dataclass(frozen=True, slots=True)
 class QualityRow:
-    """A verdict to store in row `row_id`, made from the file at this size and mtime."""
+    """A verdict to store in row `row_id`, made from the file at this size and mtime:
+    `values` those of QUALITY_COLUMNS (`quality.QualityReport.stored()`)."""
 
     row_id: int
     file_size: int | None
     file_mtime_ns: int | None
-    verdict: str
-    reason: str
-    cutoff_hz: int | None
-    likely_source: str | None
-    source_rate_hz: int | None
-    effective_bits: int | None
-    version: int
+    values: tuple[Any, ...]
 
     def params(self) -> tuple[Any, ...]:
-        return (
-            self.verdict,
-            self.reason,
-            self.cutoff_hz,
-            self.likely_source,
-            self.source_rate_hz,
-            self.effective_bits,
-            self.version,
-            self.row_id,
-            self.file_size,
-            self.file_mtime_ns,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RowToAnalyse:
-    """An active row without a verdict of the current analysis version."""
-
-    row_id: int
-    path: str
-    file_size: int | None
-    file_mtime_ns: int | None
+        return (*self.values, self.row_id, self.file_size, self.file_mtime_ns)
 
 
 class QualityVerdicts:
@@ -88,35 +54,16 @@ class QualityVerdicts:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._stale = StaleRows(engine, _STALE_WHERE)
 
-    def _stale_where(self) -> str:
-        mine = self._engine.mine()
-        return _STALE_WHERE + (f" AND {mine}" if mine else "")
-
-    def stale(self, version: int, after_id: int = 0, limit: int = -1) -> list[RowToAnalyse]:
-        """Active rows without a verdict of analysis `version`, by id, from `after_id` on,
-        at most `limit` (-1: all): a caller pages through a large library."""
-        query = (
-            f"SELECT id, file_path, file_size, file_mtime_ns {self._stale_where()} "
-            "AND id > ? ORDER BY id"
-        )
-        params: list[Any] = [version, after_id]
-        if limit >= 0:
-            query += " LIMIT ?"
-            params.append(limit)
-        with self._engine.snapshot():
-            rows = self._engine.fetch(query, params)
-        return [
-            RowToAnalyse(int(row_id), decode_path(path), size, mtime_ns)
-            for row_id, path, size, mtime_ns in rows
-        ]
+    def stale(self, version: int, after_id: int = 0, limit: int = -1) -> list[StaleRow]:
+        """Active rows of this machine without a verdict of analysis `version`, a page at
+        a time (`StaleRows.page`)."""
+        return self._stale.page(version, after_id, limit)
 
     def count_stale(self, version: int) -> int:
         """How many rows `stale` would give."""
-        with self._engine.snapshot():
-            return int(
-                self._engine.fetch(f"SELECT count(*) {self._stale_where()}", (version,))[0][0]
-            )
+        return self._stale.count(version)
 
     def save(self, rows: Sequence[QualityRow]) -> int:
         """Store verdicts in one transaction, where the file has not changed since it was
@@ -127,13 +74,6 @@ class QualityVerdicts:
             return self._engine.run_many(_SAVE, [row.params() for row in rows])
 
     def cache(self, rows: Sequence[QualityRow]) -> int:
-        """`save`, as a cache (verdicts computed while looking for duplicates): skipped (0)
-        when the database cannot be written now (read-only, or another writer holding the
-        lock past CACHE_WAIT_S), never a reason to fail."""
-        if not rows or self._engine.readonly:
-            return 0
-        try:
-            with self._engine.impatient(CACHE_WAIT_S):
-                return self.save(rows)
-        except StoreError:
-            return 0
+        """`save`, as a cache (`write_as_cache`): verdicts computed while looking for
+        duplicates."""
+        return write_as_cache(self._engine, lambda: self.save(rows)) if rows else 0
