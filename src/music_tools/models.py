@@ -60,6 +60,9 @@ class LibraryFile:
     genre: str | None = None
     duration: float | None = None
     bitrate: int | None = None
+    #: how a lossy stream spends its bits: "CBR", "VBR" or "ABR", as its VBR header says
+    #: (mutagen's `MPEGInfo.bitrate_mode`); None where unknown or not applicable (lossless)
+    bitrate_mode: str | None = None
     sample_rate: int | None = None
     channels: int | None = None
     bits_per_sample: int | None = None

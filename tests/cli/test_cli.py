@@ -125,6 +125,8 @@ def test_search_by_field_range_and_words_in_every_format(library: Path) -> None:
     assert "Roads" in table.output
     csv_out = invoke("search", "--db", library, "--format", "csv", "roads").output
     assert [r["artist"] for r in csv.DictReader(io.StringIO(csv_out))] == ["Portishead"]
+    found = json.loads(invoke("search", "--db", library, "--format", "json", "karma").output)
+    assert [r["bitrate_mode"] for r in found] == ["VBR"]  # an MP3 from libsndfile's LAME
     bad = invoke("search", "--db", library, "colour:red")
     assert bad.exit_code == ExitStatus.USAGE and "unknown field 'colour'" in bad.output
 
@@ -148,6 +150,9 @@ def test_export_writes_every_row_in_each_format(library: Path, tmp_path: Path, f
         records = [json.loads(line) for line in text.splitlines()]
     assert sorted(r["title"] for r in records) == sorted(titles(library, ""))
     assert len(records) == 5
+    modes = {r["file_format"]: r["bitrate_mode"] for r in records}
+    none = "" if fmt == "csv" else None
+    assert modes == {"mp3": "VBR", "flac": none, "ogg": none, "opus": none, "wav": none}
 
 
 def test_relocate_lets_the_next_index_find_every_file_unchanged(

@@ -19,6 +19,9 @@ from music_tools.models import LibraryFile
 
 ODD = os.fsdecode(b"/music/caf\xe9.mp3")  # a name that is not valid UTF-8
 OLD = LibraryFile(file_path="/music/old.mp3", file_format="mp3", bitrate=320, duration=187.0)
+OLD_VBR = LibraryFile(
+    file_path="/music/v0.mp3", file_format="mp3", bitrate=245, bitrate_mode="VBR", duration=187.0
+)
 
 
 def _match(evidence: Evidence, kind: str = "same_song", confirmed: bool = True) -> Match:
@@ -66,6 +69,13 @@ def _match(evidence: Evidence, kind: str = "same_song", confirmed: bool = True) 
 )
 def test_each_kind_of_match_is_worded_from_its_evidence(evidence: Evidence, words: str) -> None:
     assert match_reason(_match(evidence)) == words
+
+
+def test_a_copy_whose_bitrate_mode_is_known_is_worded_with_it() -> None:
+    evidence = Evidence("tags", OLD_VBR.file_path, 186.6, 187.0)
+    match = Match(OLD_VBR, "same_song", 0.9, evidence, True)  # type: ignore[arg-type]
+    words = "same artist and title as /music/v0.mp3 (mp3 245 kbps VBR), 3:07 against 3:07"
+    assert match_reason(match) == words
 
 
 @pytest.mark.parametrize(

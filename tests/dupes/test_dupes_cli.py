@@ -118,6 +118,10 @@ def test_dupes_shows_groups_with_the_keeper_and_moves_the_rest(library: Path) ->
     assert group["keeper"]["path"] == str(music / "flac" / "roads.flac")
     kinds = {Path(o["path"]).parent.name: o["kind"] for o in group["others"]}
     assert kinds == {"copies": "exact", "mp3": "same_song"}
+    modes = {Path(o["path"]).parent.name: o["bitrate_mode"] for o in group["others"]}
+    assert modes == {"copies": None, "mp3": "VBR"} and group["keeper"]["bitrate_mode"] is None
+    listed = invoke("dupes", "--db", db, "--format", "csv", "--root", music / "flac").stdout
+    assert {r["bitrate_mode"] for r in csv.DictReader(io.StringIO(listed))} == {"", "VBR"}
     table = invoke("dupes", "--db", db)
     assert "keep" in table.stdout and "kept: " in table.stdout
     prefer = ("--root", music / "flac")
@@ -303,6 +307,7 @@ def test_dupes_tables_fit_80_columns_with_every_column(library: Path) -> None:
     assert all(len(line) <= 80 for line in lines)
     assert lines[1].split() == ["path", "artist", "title", "format", "kbps", "size", "length"]
     assert lines[2].split()[0] == "keep" and lines[2].rstrip().endswith("0:02")
+    assert sum(" VBR " in line for line in lines[2:]) == 1  # beside the MP3's kbps
 
 
 def test_check_never_moves_a_new_file_whose_library_copy_is_gone(library: Path) -> None:

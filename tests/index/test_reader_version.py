@@ -38,3 +38,19 @@ def test_rows_of_a_library_from_before_are_read_again_once(tmp_path: Path) -> No
         assert row.title == "Test Title" and row.id == old.id
         again = LibraryIndexer(db, 1).index([song.parent])
         assert (again.reread, again.unchanged) == (0, 1)
+
+
+def test_an_mp3_indexed_before_bitrate_modes_gets_its_mode_at_the_next_index(
+    tmp_path: Path,
+) -> None:
+    """Rows of reader version 1 (before CBR/VBR was read) are read again, and so filled."""
+    song = make_audio(tmp_path / "Music" / "a.mp3", "mp3", seconds=0.5, tags=Tags())
+    path = tmp_path / "lib.db"
+    with LibraryDatabase(path) as db:
+        LibraryIndexer(db, 1).index([song.parent])
+        db.connection.execute("UPDATE library_index SET reader_version = 1, bitrate_mode = NULL")
+        report = LibraryIndexer(db, 1).index([song.parent])
+        assert (report.reread, report.unchanged) == (1, 1)
+        row = db.get_file_by_path(str(song))
+        assert row is not None and row.bitrate_mode == "VBR"  # libsndfile's LAME: VBR
+        assert row.reader_version == READER_VERSION

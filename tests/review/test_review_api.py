@@ -24,7 +24,9 @@ def test_a_page_of_groups_carries_what_the_rows_show(served: Served) -> None:
     assert {"duration", "size", "path", "verdict", "media_type"} <= set(flac)
     assert flac["artist"] == "Björk" and flac["path"].endswith("flac/joga.flac")
     assert flac["verdict"] == "genuine"  # judged as its group was found, and stored
-    assert flac["mode"] is None  # CBR/VBR is not stored in rows yet
+    assert flac["mode"] is None  # CBR/VBR says nothing of a lossless file
+    mp3 = next(f for f in group["files"] if f["format"] == "mp3")
+    assert mp3["mode"] == "VBR"  # libsndfile's LAME encodes VBR, and its Xing header says so
     filtered = served.json("GET", "/api/groups?q=PORTISHEAD&kind=same_song")
     assert filtered["total"] == 1
     assert served.json("GET", "/api/groups?limit=100000")["total"] == 2

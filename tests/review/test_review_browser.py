@@ -97,6 +97,8 @@ def test_a_decision_made_in_the_browser_moves_and_puts_back_every_byte(
     browser.get(served.server.url)
     _wait(browser, "return document.body.dataset.ready === '1'")
     assert "2 groups" in browser.find_element(By.ID, "summary").text
+    mode = browser.find_element(By.CSS_SELECTOR, f"tr[data-row='{mp3.id}'] td.mode")
+    assert mode.text == "VBR" and "diff" in mode.get_attribute("class")  # the FLAC has none
 
     _click(browser, f"button.play[data-row='{flac.id}']")
     played = (

@@ -339,6 +339,7 @@ def test_a_catalog_of_an_older_version_is_upgraded_in_place(postgres_url: str) -
         row = db.get_file_by_path("/music/a.mp3")
         assert row is not None and row.reader_version == 0  # read again by the next index
         assert row.quality_verdict is None and row.quality_version is None  # not analysed
+        assert row.bitrate_mode is None  # unknown until the next index reads it again
         assert db.quality.count_stale(1) == 1
         assert db.engine.fetch(f"SELECT version FROM {VERSION_TABLE}") == [(max(MIGRATIONS),)]
         assert db.engine.fetch("SELECT count(*) FROM fingerprints") == [(0,)]

@@ -70,7 +70,7 @@ def test_a_library_from_before_gets_the_columns_in_place(tmp_path: Path) -> None
     with pytest.raises(SchemaError, match="older"):
         LibraryDatabase(path, readonly=True)  # a reading command never migrates
     with LibraryDatabase(path) as db:
-        assert db.connection.execute("PRAGMA user_version").get == LATEST_VERSION == 10
+        assert db.connection.execute("PRAGMA user_version").get == LATEST_VERSION == 11
         row = db.get_file_by_path("/m/a.flac")
         assert row is not None and row.quality_verdict is None and row.quality_version is None
         assert db.quality.count_stale(1) == 1

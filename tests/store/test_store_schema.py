@@ -44,7 +44,7 @@ def test_a_version_1_database_is_upgraded_in_place_with_no_row_lost(tmp_path: Pa
     path = tmp_path / "old.db"
     _seed_era_database(path, 1_000)
     with LibraryDatabase(path) as db:
-        assert db.connection.execute("PRAGMA user_version").get == LATEST_VERSION == 10
+        assert db.connection.execute("PRAGMA user_version").get == LATEST_VERSION == 11
         assert db.count_files(active_only=False) == 1_000
         assert db.count_files() == sum(1 for i in range(1_000) if i % 3 != 0)
         row = db.get_file_by_path("/m/7.flac")

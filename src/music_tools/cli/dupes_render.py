@@ -126,8 +126,13 @@ def match_reason(match: Match) -> str:
         )
     known = evidence.new_length and evidence.other_length
     lengths = _lengths(evidence) if known else "a length unknown"
-    form = f"{file.file_format or '?'} {file.bitrate or '?'} kbps"
+    form = f"{file.file_format or '?'} {file.bitrate or '?'} kbps{_mode(file)}"
     return f"{_SONG[basis]} as {where} ({form}), {lengths}{heard}"
+
+
+def _mode(file: LibraryFile) -> str:
+    """The bitrate mode to follow a bitrate (" VBR"); nothing where it is not known."""
+    return f" {file.bitrate_mode}" if file.bitrate_mode else ""
 
 
 def near_miss_reason(evidence: Evidence) -> str:
@@ -270,6 +275,7 @@ def _group_record(group: DuplicateGroup) -> dict[str, Any]:
             "title": f.title,
             "format": f.file_format,
             "bitrate": f.bitrate,
+            "bitrate_mode": f.bitrate_mode,
             "size": f.file_size,
             "duration": f.duration,
         }
@@ -303,6 +309,7 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
             "title",
             "format",
             "bitrate",
+            "bitrate_mode",
             "confirmed",
         ]
     )
@@ -319,6 +326,7 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
                     entry["title"],
                     entry["format"],
                     entry["bitrate"],
+                    entry["bitrate_mode"],
                     entry["confirmed"],
                 ]
             )
@@ -327,7 +335,7 @@ def write_groups(groups: Iterable[DuplicateGroup], out: TextIO, fmt: str) -> Non
 def print_groups(console: Console, groups: Sequence[DuplicateGroup]) -> None:
     """Each group as a small table, the keeper first and marked, tags side by side; the
     narrow columns keep their width and the path and tags share what is left."""
-    spare = max(24, console.width - 54)  # mark, format, kbps, size, length and padding
+    spare = max(24, console.width - 56)  # mark, format, kbps, size, length and padding
     path_cells, text_cells = spare * 2 // 5, max(6, spare * 3 // 10)
     for number, group in enumerate(groups, start=1):
         header = one_line(f"group {number} · {group.kind} · {group_reason(group)}")
@@ -337,7 +345,7 @@ def print_groups(console: Console, groups: Sequence[DuplicateGroup]) -> None:
         table.add_column("path", no_wrap=True, max_width=path_cells)
         for column in ("artist", "title"):
             table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=text_cells)
-        for column, width in (("format", 6), ("kbps", 5), ("size", 9), ("length", 6)):
+        for column, width in (("format", 6), ("kbps", 7), ("size", 9), ("length", 6)):
             table.add_column(column, no_wrap=True, min_width=width, justify="right")
         rows = [("keep", group.keeper)] + [(m.kind, m.file) for m in group.others]
         for mark, f in rows:
@@ -348,7 +356,7 @@ def print_groups(console: Console, groups: Sequence[DuplicateGroup]) -> None:
                 f.artist or "",
                 f.title or "",
                 f.file_format or "",
-                str(f.bitrate or ""),
+                f"{f.bitrate or ''}{_mode(f)}".strip(),
                 human_size(f.file_size or 0),
                 format_duration(f.duration),
             )

@@ -216,7 +216,9 @@ def quality_verdict(new: LibraryFile, old: LibraryFile) -> tuple[Quality, str]:
     Each file counts at its effective quality (`effective`: what its stored quality verdict
     says it is). Lossless beats lossy; two lossless files by sample rate, then bit depth (a
     FLAC's bitrate says how well it compressed, not its quality); two lossy files by
-    bitrate (a VBR file by its average, as the readers report it), then sample rate. Where
+    bitrate (a VBR or ABR file by its average, as the readers report it; within 5% of
+    the higher, as a LAME V0 file's ~245 kbps against 256 kbps CBR, the same; the CBR/VBR
+    label itself never decides), then sample rate. Where
     a verdict's fault decided, the reason names both files ("genuine lossless over lossless
     made from MP3 128 kbps").
     """

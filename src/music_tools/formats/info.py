@@ -36,6 +36,8 @@ class FastInfo:
     channels: int
     bits_per_sample: int
     bitrate: int  # bit/s, as mutagen computes it
+    #: "CBR", "VBR" or "ABR" as mutagen's `MPEGInfo.bitrate_mode` names it; None: unknown
+    bitrate_mode: str | None = None
     md5: int | None = None
     vorbis: dict[str, list[str]] | None = None
     id3: dict[str, list[str]] | None = None

@@ -3,11 +3,13 @@ header (Xing, Info, VBRI) its first frame may carry; the damage check and the le
 
 The lean reader follows mutagen.mp3: the stream starts after the ID3v2 tags; the first frame
 with a Xing or Info header gives the length (frames x samples, less LAME's encoder delay and
-padding) and the bitrate; without one, four frames in a row must chain and the first gives
-the bitrate, the length being the bytes from it to the end of the file at that rate. Where
-mutagen would have to search for a frame (junk before the stream, a broken chain, a VBRI
-header) or where an APEv2 tag might hold the tags, it steps aside. The damage check takes
-the VBR header's frame and byte counts, to tell a stream cut short from a whole one.
+padding), the bitrate and the bitrate mode (CBR, VBR or ABR, guessed as mutagen guesses it:
+LAME's VBR method, else the Info tag, else a VBR scale or a LAME version); without one, four
+frames in a row must chain and the first gives the bitrate (mode unknown), the length being
+the bytes from it to the end of the file at that rate. Where mutagen would have to search
+for a frame (junk before the stream, a broken chain, a VBRI header) or where an APEv2 tag
+might hold the tags, it steps aside. The damage check takes the VBR header's frame and byte
+counts, to tell a stream cut short from a whole one.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class VbrCounts(NamedTuple):
     frames: int | None
     stream_bytes: int | None
     end: int  # where the Xing fields end, from the frame's start (a LAME header follows)
+    has_scale: bool = False  # a Xing header's VBR scale is there
 
 
 @lru_cache(maxsize=1024)
@@ -128,7 +131,8 @@ def vbr_counts(data: bytes, frame: FrameHeader) -> VbrCounts | None:
         if flags & 2:
             size, position = int.from_bytes(data[position : position + 4], "big"), position + 4
         position += (100 if flags & 4 else 0) + (4 if flags & 8 else 0)
-        return VbrCounts(tag, frames, size, position) if position <= len(data) else None
+        counts = VbrCounts(tag, frames, size, position, bool(flags & 8))
+        return counts if position <= len(data) else None
     if data[_VBRI_AT : _VBRI_AT + 4] == b"VBRI" and len(data) >= _VBRI_AT + 18:
         size = int.from_bytes(data[_VBRI_AT + 10 : _VBRI_AT + 14], "big")
         frames = int.from_bytes(data[_VBRI_AT + 14 : _VBRI_AT + 18], "big")
@@ -150,6 +154,7 @@ class _Frame:
     bitrate: int  # bit/s
     length: float | None  # from a Xing/Info header, when it has a frame count
     has_vbr_header: bool
+    bitrate_mode: str | None = None  # "CBR", "VBR", "ABR" as its Xing/Info header says
 
 
 def read_mp3(window: FileWindow, layout: object) -> FastInfo | None:
@@ -179,6 +184,7 @@ def read_mp3(window: FileWindow, layout: object) -> FastInfo | None:
         first.bitrate,
         id3=tags.frames if tags.present else None,
         id3_ufid=tags.ufid,
+        bitrate_mode=first.bitrate_mode,
     )
 
 
@@ -231,38 +237,66 @@ def _read_vbr_header(stream: HeldBytes, frame: _Frame) -> bool:
         # or a VBRI one: not modelled
         return counts is None and tag not in (b"Xing", b"Info") and data[36:40] != b"VBRI"
     frame.has_vbr_header = True
-    delay = _lame_delay(data[counts.end : counts.end + 47])
-    if delay is None:
-        return False
+    lame = _lame(data[counts.end : counts.end + 47])
+    frame.bitrate_mode = _bitrate_mode(counts, lame)
     frames, size = counts.frames, counts.stream_bytes
     if frames is not None:
         samples = header.samples * frames
         if size is not None and samples > 0:
             audio_bytes = max(0, size - header.length)
             frame.bitrate = round(audio_bytes * 8 * header.sample_rate / float(samples))
-        samples = max(0, samples - delay)
+        samples = max(0, samples - lame.delay)
         frame.length = float(samples) / header.sample_rate
     return True
 
 
-def _lame_delay(data: bytes) -> int | None:
-    """Encoder delay plus padding from a LAME header (0 without one), None if unsure."""
-    if not data.startswith((b"LAME", b"L3.99")):
-        return 0
+class _Lame(NamedTuple):
+    """What mutagen makes of the bytes after a Xing header's fields."""
+
+    delay: int  # encoder delay plus padding, in samples (0 without an extended header)
+    described: bool  # a LAME version string mutagen reads (its `lame_version_desc`)
+    method: int | None  # the extended header's VBR method (None without one)
+
+
+_NO_LAME = _Lame(0, False, None)
+#: LAME's VBR method -> the bitrate mode mutagen's `_guess_xing_bitrate_mode` names
+_MODE_BY_METHOD = {1: "CBR", 8: "CBR", 2: "ABR", 9: "ABR", 3: "VBR", 4: "VBR", 5: "VBR", 6: "VBR"}
+
+
+def _lame(data: bytes) -> _Lame:
+    """The LAME version and extended header after a Xing header, read as mutagen's
+    `LAMEHeader.parse_version` and `LAMEHeader` read them."""
+    if len(data) < 20 or not data.startswith((b"LAME", b"L3.99")):
+        return _NO_LAME
     version = data[:20].lstrip(b"EMAL")
     major, rest = version[0:1], version[1:].lstrip(b".")
     minor = rest[: len(rest) - len(rest.lstrip(b"0123456789"))]
     if not (major.isdigit() and minor):
-        return 0  # mutagen: not a LAME version, no LAME header
+        return _NO_LAME  # mutagen: not a LAME version, no LAME header
     rest = rest[len(minor) :]
     number = (int(major), int(minor))
     if number < (3, 90) or (number == (3, 90) and rest[-11:-10] == b"("):
-        return 0
+        return _Lame(0, True, None)  # a version from before the extended header
+    if len(rest) < 11:
+        return _NO_LAME
     extended = data[9 : 9 + 27]
-    if len(rest) < 11 or len(extended) < 27 or extended[0] >> 4 != 0:
-        return 0  # no (known) extended header: mutagen ignores it
+    if len(extended) < 27 or extended[0] >> 4 != 0:
+        return _Lame(0, True, None)  # no (known) extended header: mutagen ignores it
     packed = int.from_bytes(extended[12:15], "big")
-    return (packed >> 12) + (packed & 0xFFF)
+    return _Lame((packed >> 12) + (packed & 0xFFF), True, extended[0] & 0xF)
+
+
+def _bitrate_mode(counts: VbrCounts, lame: _Lame) -> str | None:
+    """CBR, VBR or ABR as mutagen's `_guess_xing_bitrate_mode` guesses it (None: its
+    UNKNOWN): LAME's VBR method, else an Info header (LAME writes one for CBR only), else
+    a VBR scale or a LAME version (some VBR)."""
+    if lame.method in _MODE_BY_METHOD:
+        return _MODE_BY_METHOD[lame.method]
+    if counts.tag == b"Info":
+        return "CBR"
+    if counts.has_scale or lame.described:
+        return "VBR"
+    return None
 
 
 # -- the damage check: the stream a Xing, Info or VBRI header declares --------------------

@@ -55,9 +55,10 @@ __all__ = [
 TAG_LIMIT = 32 * 1024 * 1024
 #: The version of what reading makes of a file, its damage checks above all: a row read by an
 #: older one (0: before the checks of issue 19, a garbage STREAMINFO or an MP3 cut short
-#: read as intact) is read again by the next index. Raise it when a reader or damage check
-#: changes what it makes of files already indexed.
-READER_VERSION = 1
+#: read as intact; 1: before an MP3's bitrate mode, CBR, VBR or ABR, was read) is read
+#: again by the next index. Raise it when a reader or damage check changes what it makes of
+#: files already indexed.
+READER_VERSION = 2
 
 #: The container format of each kind (as `sniff` names them, as the readers name a file's
 #: format): every other kind is a raw stream between tags.

@@ -42,6 +42,7 @@ def fill_from_lean(file: LibraryFile, info: FastInfo) -> None:
     set_properties(
         file, info.length, info.sample_rate, info.channels, info.bits_per_sample, info.bitrate
     )
+    file.bitrate_mode = info.bitrate_mode
     if info.vorbis is not None:
         values = from_keys(info.vorbis, VORBIS_KEYS, str)
     elif info.id3 is not None:

@@ -21,7 +21,7 @@ from mutagen.dsf import DSF
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3, ID3FileType
 from mutagen.monkeysaudio import MonkeysAudio
-from mutagen.mp3 import MP3
+from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4
 from mutagen.musepack import Musepack
 from mutagen.oggflac import OggFLAC
@@ -155,6 +155,10 @@ def _open(fileobj: BinaryIO, extension: str, sniffed: Any) -> Any:
     return audio
 
 
+#: mutagen's bitrate modes as a LibraryFile names them (its UNKNOWN: None)
+_BITRATE_MODES = {BitrateMode.CBR: "CBR", BitrateMode.VBR: "VBR", BitrateMode.ABR: "ABR"}
+
+
 def _fill_properties(file: LibraryFile, audio: Any) -> None:
     info = audio.info
     rate = getattr(info, "sample_rate", None) or (48_000 if isinstance(audio, OggOpus) else None)
@@ -181,8 +185,10 @@ def _fill_properties(file: LibraryFile, audio: Any) -> None:
         file.codec = "wmalossless" if file.is_lossless else "wma"
     elif isinstance(audio, AC3):
         file.codec = str(getattr(info, "codec", "ac-3")).replace("-", "")
-    elif isinstance(audio, MP3) and getattr(info, "layer", 3) != 3:
-        file.codec = f"mp{info.layer}"
+    elif isinstance(audio, MP3):
+        file.bitrate_mode = _BITRATE_MODES.get(getattr(info, "bitrate_mode", BitrateMode.UNKNOWN))
+        if getattr(info, "layer", 3) != 3:
+            file.codec = f"mp{info.layer}"
 
 
 def _tag_values(audio: Any, fileobj: BinaryIO) -> dict[str, str]:

@@ -12,7 +12,7 @@ from ..util import printable_path
 from .keepers import verdict_of
 from .session import ReviewGroup, ReviewSession
 
-__all__ = ["bitrate_mode_of", "file_record", "group_record", "media_types", "outcome_record"]
+__all__ = ["file_record", "group_record", "media_types", "outcome_record"]
 
 #: file_format -> (Content-Type served, the type the page asks `canPlayType` about)
 _MEDIA: dict[str, tuple[str, str]] = {
@@ -46,13 +46,6 @@ def media_types(file: LibraryFile) -> tuple[str, str]:
     return served, _BY_CODEC.get((file.file_format or "", file.codec or ""), asked)
 
 
-def bitrate_mode_of(file: LibraryFile) -> str | None:
-    """ "CBR", "VBR" or "ABR" once rows carry the encoder's bitrate mode; None until then
-    (the readers do not store it yet)."""
-    value = getattr(file, "bitrate_mode", None)
-    return value if isinstance(value, str) else None
-
-
 def file_record(file: LibraryFile) -> dict[str, Any]:
     path = printable_path(file.file_path)
     return {
@@ -65,7 +58,7 @@ def file_record(file: LibraryFile) -> dict[str, Any]:
         "year": file.year,
         "format": file.file_format,
         "codec": file.codec,
-        "mode": bitrate_mode_of(file),
+        "mode": file.bitrate_mode,
         "bitrate": file.bitrate,
         "sample_rate": file.sample_rate,
         "bits": file.bits_per_sample,

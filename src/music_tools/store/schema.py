@@ -13,8 +13,10 @@ key/value table `meta`; version 7 adds the acoustic fingerprints and their inver
 version of the reader (and its damage checks) that read each row, 0 for the rows already
 there, so the next index reads them again; version 10 adds the quality verdict's columns
 (`quality_verdict`, its reason and figures, and the analysis version that made it; see
-`store/quality.py`), NULL for the rows already there. Each migration runs in one transaction, so an
-upgrade either completes or leaves the database as it was.
+`store/quality.py`), NULL for the rows already there; version 11 adds `bitrate_mode`
+("CBR", "VBR", "ABR"), NULL for the rows already there (a newer reader version makes the
+next index read them again). Each migration runs in one transaction, so an upgrade either
+completes or leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -205,6 +207,10 @@ def quality_ddl(text: str) -> str:
     return "".join(f"ALTER TABLE {TABLE} ADD COLUMN {name} {kind};\n" for name, kind in columns)
 
 
+#: schema version 11: CBR, VBR or ABR, in both stores' text type
+BITRATE_MODE_DDL = "ALTER TABLE library_index ADD COLUMN bitrate_mode {text}"
+
+
 def _script(sql: str) -> Callable[[apsw.Connection], None]:
     def run(conn: apsw.Connection) -> None:
         conn.execute(sql)  # apsw runs every statement in the string
@@ -223,6 +229,7 @@ MIGRATIONS: tuple[Callable[[apsw.Connection], None], ...] = (
     _v8,
     _script(READER_VERSION_DDL),
     _script(quality_ddl("TEXT")),
+    _script(BITRATE_MODE_DDL.format(text="TEXT")),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -9,7 +9,7 @@ indexes are SQLite's, but for two that speed COPY up: the keys that are often mi
 (full hashes, MusicBrainz ids) are indexed only where present (partial indexes, which the
 `= ANY` lookups use), and `library_root` is not indexed (no lookup filters on it). Later
 versions are steps on both engines (7: fingerprints; 8: `search_text`; 9: `reader_version`;
-10: the quality verdict).
+10: the quality verdict; 11: `bitrate_mode`).
 The whole upgrade runs in one transaction (PostgreSQL's DDL is transactional) under an
 advisory lock, so two processes opening an old catalog at once upgrade it once, and a failed
 upgrade leaves it as it was.
@@ -24,7 +24,13 @@ from typing import Any
 from ...errors import NotALibraryError, SchemaError
 from ...util import search_text
 from ..blocking import FUZZY_BLOCK_SQL
-from ..schema import FOLDED_TAGS, READER_VERSION_DDL, fingerprint_ddl, quality_ddl
+from ..schema import (
+    BITRATE_MODE_DDL,
+    FOLDED_TAGS,
+    READER_VERSION_DDL,
+    fingerprint_ddl,
+    quality_ddl,
+)
 
 __all__ = [
     "BASELINE",
@@ -143,6 +149,7 @@ MIGRATIONS: dict[int, str | Callable[..., None]] = {
     8: _v8,  # search_text: the tags folded for search
     9: READER_VERSION_DDL,  # the reader that read each row (0: one from before)
     10: quality_ddl(_T),  # the quality verdict, its reason, figures and analysis version
+    11: BITRATE_MODE_DDL.format(text=_T),  # CBR, VBR or ABR
 }
 
 
