@@ -45,6 +45,7 @@ __all__ = [
     "Outcome",
     "apply_actions",
     "attach_rows",
+    "own_left_alone",
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",
@@ -119,10 +120,18 @@ def plan_group_actions(
 
 
 def plan_check_moves(results: Iterable[DuplicateResult], move_to: StrPath) -> list[Action]:
-    """New files that the library already holds at the same or a better quality."""
+    """New files that the library already holds at the same or a better quality, and
+    the library's own files whose copy that stays lies outside what was checked (a
+    downloads folder that is also indexed). An own file whose copy is checked too is left
+    alone (`own_left_alone`): which of the library's copies stays is for the keeper rules
+    of `find_duplicates`, not for the order the files were checked in."""
+    results = list(results)
+    held = {id(result) for result in own_left_alone(results)}
     actions = []
     for result in results:
         if not result.is_duplicate or result.quality not in ("same", "worse"):
+            continue
+        if id(result) in held:
             continue
         new, old = result.file, result.matches[0].file
         assert new is not None  # a file with copies was read
@@ -142,6 +151,19 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: StrPath) -> li
             )
         )
     return actions
+
+
+def own_left_alone(results: Iterable[DuplicateResult]) -> list[DuplicateResult]:
+    """The library's own files among `results` whose best copy is among them too: moving
+    one of two library copies checked together would follow the order they were checked
+    in, not the keeper rules (`music-tools dupes` decides those)."""
+    results = list(results)
+    checked = {result.file.file_path for result in results if result.file is not None}
+    return [
+        result
+        for result in results
+        if result.status == "own" and result.matches and result.matches[0].file.file_path in checked
+    ]
 
 
 def attach_rows(db: LibraryDatabase, actions: Sequence[Action]) -> list[Action]:
