@@ -682,7 +682,7 @@ def test_every_check_result_has_a_status(library: Path, tmp_path: Path) -> None:
     }
 
 
-def test_check_never_moves_the_librarys_own_files(library: Path) -> None:
+def test_check_leaves_library_copies_checked_together_to_dupes(library: Path) -> None:
     """Acceptance review: `check Music --move-dupes-to X --apply` moved Music/flac/roads.flac
     (the library's own file, a copy of Music/copies/roads.flac) by path order, not by the
     keeper rules; which of the library's copies stays is `dupes`' to decide."""
