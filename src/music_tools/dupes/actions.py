@@ -24,7 +24,7 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from typing import IO, Any, Literal
 
-from ..errors import ExtractError, ExtractKind, os_reason
+from ..errors import ActionError, ExtractError, ExtractKind, os_reason
 from ..read.extract import damage_of
 from ..store import LibraryDatabase
 from ..util import StrPath, is_inside, printable_path
@@ -192,6 +192,8 @@ def apply_actions(
     taken: set[str] = set()  # targets it takes (or would take): a dry run says the truth
     here = db.machine if db is not None else None
     library = library_of(db) if db is not None else {}
+    if apply:
+        _make_target_folders(actions)
     for number, action in enumerate(actions):
         problem = _elsewhere(action, here) or _guard(action, gone)
         if problem:
@@ -219,6 +221,17 @@ def apply_actions(
             continue
         write_record(log, {**record, "status": "done"})
         yield Outcome(action, "done", target=target)
+
+
+def _make_target_folders(actions: Sequence[Action]) -> None:
+    """The folders the moves go into, made before the first file is touched: one that
+    cannot be made (under a file, on a read-only or virtual file system) is one error
+    naming it, not a failure blamed on each music file."""
+    for folder in dict.fromkeys(a.target_root for a in actions if a.target and a.target_root):
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise ActionError(folder, f"cannot make this folder: {os_reason(exc)}") from None
 
 
 def _elsewhere(action: Action, here: str | None) -> str:
@@ -298,11 +311,19 @@ def _act(db: LibraryDatabase | None, action: Action, target: str | None) -> str:
             else:
                 db.batch_mark_inactive([action.path])
         if target is not None:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            _make_folder(os.path.dirname(target))
             rename(action.path, target)
         else:
             send_to_trash(action.path)
     return ""
+
+
+def _make_folder(folder: str) -> None:
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        reason = f"cannot make the folder {printable_path(folder)}: {os_reason(exc)}"
+        raise ActionFailed(reason) from None
 
 
 def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outcome]:
