@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         undo_log,
     )
     from .errors import (
+        ActionError,
         DatabaseCorruptError,
         DatabaseFullError,
         DatabaseLockedError,
@@ -66,8 +67,9 @@ __version__ = "0.1.0"
 
 #: module -> the names loaded from it on first use
 _NAMES_IN = {
-    "errors": "DatabaseCorruptError DatabaseFullError DatabaseLockedError DatabaseReadOnlyError"
-    " ExtractError ExtractKind MusicToolsError NotALibraryError SchemaError StoreError",
+    "errors": "ActionError DatabaseCorruptError DatabaseFullError DatabaseLockedError"
+    " DatabaseReadOnlyError ExtractError ExtractKind MusicToolsError NotALibraryError"
+    " SchemaError StoreError",
     "models": "FileEntry LibraryFile Progress ScanFailure",
     "store": "BatchResult LibraryDatabase RowError",
     "queries": "LibraryStats SearchError library_stats relocate search",
@@ -84,6 +86,7 @@ _MODULE_OF = {name: module for module, names in _NAMES_IN.items() for name in na
 __all__ = [
     "KINDS",
     "Action",
+    "ActionError",
     "BatchResult",
     "DatabaseCorruptError",
     "DatabaseFullError",

@@ -7,6 +7,7 @@ import errno
 import os
 
 __all__ = [
+    "ActionError",
     "DatabaseCorruptError",
     "DatabaseFullError",
     "DatabaseLockedError",
@@ -76,6 +77,11 @@ class _PathError(MusicToolsError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+class ActionError(_PathError):
+    """An action on duplicates that cannot start: the folder it moves files into cannot be
+    made (`path` names the folder, never the music file)."""
 
 
 class ExtractError(_PathError):

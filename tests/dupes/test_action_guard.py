@@ -182,3 +182,24 @@ def test_a_trash_that_cannot_be_made_is_named_not_the_music_file(tmp_path: Path)
     (line,) = [line for line in done.stderr.splitlines() if line.startswith("failed: ")]
     assert "trash folder" in line and str(data / "Trash") in line, line
     assert (lib / "B" / "s0.wav").exists()
+
+
+@pytest.mark.parametrize("where", ["under a file", "in /proc"])
+def test_a_move_to_folder_that_cannot_be_made_is_named_once_and_nothing_moves(
+    tmp_path: Path, where: str
+) -> None:
+    """Acceptance review: `--move-to /proc/sp` (or a folder under a regular file) failed
+    each move with "failed: lib/B/s0.wav: no such file (deleted, or a broken symbolic
+    link)" or "...: not a folder", blaming the music file that is there."""
+    lib, db = tmp_path / "lib", tmp_path / "library.db"
+    _pairs(lib, 2, 0.01)
+    assert _run("index", "-q", "--db", db, lib).returncode == 0
+    (tmp_path / "afile").write_text("a file where a folder would be")
+    spare = tmp_path / "afile" / "sub" if where == "under a file" else Path("/proc/music-spare")
+    args = ("--kinds", "exact", "--root", lib / "A", "--move-to", spare)
+    done = _run("dupes", "-q", "--db", db, *args, "--apply", "--log", tmp_path / "a.jsonl")
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    assert [line for line in lines if str(spare) in line] == lines[:1], lines
+    assert "s0.wav" not in lines[0] and "s1.wav" not in lines[0]
+    assert sorted(p.name for p in (lib / "B").iterdir()) == ["s0.wav", "s1.wav"]

@@ -598,8 +598,8 @@ def test_a_dry_run_shows_the_names_the_moves_would_really_take(library: Path) ->
     assert f"-> {held / 'roads copy (2).mp3'}" in dry.stderr
     music = library / "Music"
     pair = (music / "flac" / "roads.flac", music / "copies" / "roads.flac")  # each other's copy
-    dry = invoke("check", "--db", db, "--move-dupes-to", held, *pair)
-    assert dry.stderr.count("would move") == 1 and "the copy that stays" in dry.stderr
+    dry = invoke("check", "--db", db, "--move-dupes-to", held, *pair)  # dupes decides those
+    assert dry.stderr.count("would move") == 0 and dry.stderr.count("music-tools dupes") == 2
 
 
 def test_undo_with_another_library_leaves_that_librarys_rows_alone(library: Path) -> None:
@@ -680,3 +680,17 @@ def test_every_check_result_has_a_status(library: Path, tmp_path: Path) -> None:
         "fresh.ogg": "new",
         "broken.mp3": "unreadable",
     }
+
+
+def test_check_leaves_library_copies_checked_together_to_dupes(library: Path) -> None:
+    """Acceptance review: `check Music --move-dupes-to X --apply` moved Music/flac/roads.flac
+    (the library's own file, a copy of Music/copies/roads.flac) by path order, not by the
+    keeper rules; which of the library's copies stays is `dupes`' to decide."""
+    db, music, dest = library / "lib.db", library / "Music", library / "spare"
+    log = library / "own.jsonl"
+    result = invoke("check", "--db", db, "--move-dupes-to", dest, "--apply", "--log", log, music)
+    assert result.exit_code == ExitStatus.DUPLICATES  # they have copies: still reported
+    assert not dest.exists() or not any(dest.rglob("*"))
+    assert (music / "flac" / "roads.flac").exists() and (music / "copies" / "roads.flac").exists()
+    assert "the library's own file" in result.stderr and "music-tools dupes" in result.stderr
+    assert all(active for active in _row_paths(db).values())

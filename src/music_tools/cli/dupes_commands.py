@@ -13,16 +13,17 @@ from rich.console import Console
 from ..dupes import DuplicateChecker, DuplicateResult, find_duplicates
 from ..dupes.actions import (
     attach_rows,
+    own_left_alone,
     plan_check_moves,
     plan_group_actions,
 )
-from ..dupes.unconfirmed import split_groups, split_results
+from ..dupes.unconfirmed import OWN_LEFT_ALONE, split_groups, split_results
 from ..identity.fpcalc import INSTALL_HINT
 from ..identity.fpcalc_output import FingerprintOutcome
 from ..models import FileEntry
 from ..scan import scan
 from ..util import printable_path
-from . import dupes_render
+from . import dupes_render, render
 from .acting import (
     ACT_ON_FUZZY,
     APPLY,
@@ -160,6 +161,9 @@ def check(
         if move_dupes_to is not None:
             sure, unsure = split_results(results.values(), act_on_fuzzy)
             say_left_alone(plan_check_moves(unsure, str(move_dupes_to)))
+            for result in own_left_alone(results.values()):
+                line = f"skipped: {printable_path(result.path)}: {OWN_LEFT_ALONE}"
+                click.echo(render.one_line(line), err=True)
             actions = attach_rows(db, plan_check_moves(sure, str(move_dupes_to)))
             failed = run_actions(db, actions, apply, log_path)
     if failed:

@@ -24,7 +24,7 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from typing import IO, Any, Literal
 
-from ..errors import ExtractError, ExtractKind, os_reason
+from ..errors import ActionError, ExtractError, ExtractKind, os_reason
 from ..read.extract import damage_of
 from ..store import LibraryDatabase
 from ..util import StrPath, is_inside, printable_path
@@ -45,6 +45,7 @@ __all__ = [
     "Outcome",
     "apply_actions",
     "attach_rows",
+    "own_left_alone",
     "plan_check_moves",
     "plan_group_actions",
     "undo_log",
@@ -119,10 +120,18 @@ def plan_group_actions(
 
 
 def plan_check_moves(results: Iterable[DuplicateResult], move_to: StrPath) -> list[Action]:
-    """New files that the library already holds at the same or a better quality."""
+    """New files that the library already holds at the same or a better quality, and
+    the library's own files whose copy that stays lies outside what was checked (a
+    downloads folder that is also indexed). An own file whose copy is checked too is left
+    alone (`own_left_alone`): which of the library's copies stays is for the keeper rules
+    of `find_duplicates`, not for the order the files were checked in."""
+    results = list(results)
+    held = {id(result) for result in own_left_alone(results)}
     actions = []
     for result in results:
         if not result.is_duplicate or result.quality not in ("same", "worse"):
+            continue
+        if id(result) in held:
             continue
         new, old = result.file, result.matches[0].file
         assert new is not None  # a file with copies was read
@@ -142,6 +151,19 @@ def plan_check_moves(results: Iterable[DuplicateResult], move_to: StrPath) -> li
             )
         )
     return actions
+
+
+def own_left_alone(results: Iterable[DuplicateResult]) -> list[DuplicateResult]:
+    """The library's own files among `results` whose best copy is among them too: moving
+    one of two library copies checked together would follow the order they were checked
+    in, not the keeper rules (`music-tools dupes` decides those)."""
+    results = list(results)
+    checked = {result.file.file_path for result in results if result.file is not None}
+    return [
+        result
+        for result in results
+        if result.status == "own" and result.matches and result.matches[0].file.file_path in checked
+    ]
 
 
 def attach_rows(db: LibraryDatabase, actions: Sequence[Action]) -> list[Action]:
@@ -170,6 +192,8 @@ def apply_actions(
     taken: set[str] = set()  # targets it takes (or would take): a dry run says the truth
     here = db.machine if db is not None else None
     library = library_of(db) if db is not None else {}
+    if apply:
+        _make_target_folders(actions)
     for number, action in enumerate(actions):
         problem = _elsewhere(action, here) or _guard(action, gone)
         if problem:
@@ -197,6 +221,17 @@ def apply_actions(
             continue
         write_record(log, {**record, "status": "done"})
         yield Outcome(action, "done", target=target)
+
+
+def _make_target_folders(actions: Sequence[Action]) -> None:
+    """The folders the moves go into, made before the first file is touched: one that
+    cannot be made (under a file, on a read-only or virtual file system) is one error
+    naming it, not a failure blamed on each music file."""
+    for folder in dict.fromkeys(a.target_root for a in actions if a.target and a.target_root):
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise ActionError(folder, f"cannot make this folder: {os_reason(exc)}") from None
 
 
 def _elsewhere(action: Action, here: str | None) -> str:
@@ -276,11 +311,19 @@ def _act(db: LibraryDatabase | None, action: Action, target: str | None) -> str:
             else:
                 db.batch_mark_inactive([action.path])
         if target is not None:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            _make_folder(os.path.dirname(target))
             rename(action.path, target)
         else:
             send_to_trash(action.path)
     return ""
+
+
+def _make_folder(folder: str) -> None:
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        reason = f"cannot make the folder {printable_path(folder)}: {os_reason(exc)}"
+        raise ActionFailed(reason) from None
 
 
 def undo_log(db: LibraryDatabase | None, lines: Iterable[str]) -> Iterator[Outcome]:

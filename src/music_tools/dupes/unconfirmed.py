@@ -9,9 +9,14 @@ from dataclasses import replace
 
 from .model import DuplicateGroup, DuplicateResult
 
-__all__ = ["LEFT_ALONE", "split_groups", "split_results"]
+__all__ = ["LEFT_ALONE", "OWN_LEFT_ALONE", "split_groups", "split_results"]
 
 LEFT_ALONE = "fuzzy match not confirmed by fingerprint; left alone"
+#: why `check --move-dupes-to` leaves the library's own files where they are
+OWN_LEFT_ALONE = (
+    "the library's own file, and so is its copy checked beside it: music-tools dupes "
+    "chooses which copy stays; left alone"
+)
 
 
 def split_groups(
