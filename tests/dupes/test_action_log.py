@@ -151,11 +151,13 @@ def test_undo_of_a_log_with_no_action_says_so(library: Path) -> None:
 
 
 def test_undo_of_a_log_whose_every_step_failed_says_nothing_was_moved(library: Path) -> None:
-    (library / "X").write_text("a file where the spare folder's parent would be")
+    (library / "X").mkdir()
+    (library / "X" / "B").write_text("a file where the moved files' folder would be")
     log = library / "failed.jsonl"
-    args = ("--kinds", "exact", "--root", library / "lib" / "A", "--move-to", library / "X" / "s")
+    args = ("--kinds", "exact", "--root", library / "lib" / "A", "--move-to", library / "X")
     failed = invoke("dupes", "-q", "--db", library / "lib.db", *args, "--apply", "--log", log)
     assert failed.exit_code == ExitStatus.ERROR and failed.stderr.count("failed: ") == 3
+    assert failed.stderr.count(f"cannot make the folder {library / 'X' / 'B'}") == 3
     result = invoke("undo", "--db", library / "lib.db", log)
     assert result.exit_code == ExitStatus.OK, result.stderr
     assert result.stderr == (
