@@ -192,8 +192,7 @@ def apply_actions(
     taken: set[str] = set()  # targets it takes (or would take): a dry run says the truth
     here = db.machine if db is not None else None
     library = library_of(db) if db is not None else {}
-    if apply:
-        _make_target_folders(actions)
+    made: set[str] = set()  # target folders made (or found) by this run
     for number, action in enumerate(actions):
         problem = _elsewhere(action, here) or _guard(action, gone)
         if problem:
@@ -205,6 +204,7 @@ def apply_actions(
         if not apply:
             yield Outcome(action, "would", target=target)
             continue
+        _make_target_root(action, made)
         record = {"run": run, "step": number, **asdict(action), "target": target, **library}
         record["at"] = time.time()
         write_record(log, {**record, "status": "started"})
@@ -223,15 +223,19 @@ def apply_actions(
         yield Outcome(action, "done", target=target)
 
 
-def _make_target_folders(actions: Sequence[Action]) -> None:
-    """The folders the moves go into, made before the first file is touched: one that
-    cannot be made (under a file, on a read-only or virtual file system) is one error
-    naming it, not a failure blamed on each music file."""
-    for folder in dict.fromkeys(a.target_root for a in actions if a.target and a.target_root):
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as exc:
-            raise ActionError(folder, f"cannot make this folder: {os_reason(exc)}") from None
+def _make_target_root(action: Action, made: set[str]) -> None:
+    """The folder the moves go into, made before the first file goes there: one that
+    cannot be made (under a file, on a read-only or virtual file system) stops the run
+    with one error naming it, not a failure blamed on each music file. Nothing is made
+    for a run whose every action is skipped."""
+    folder = action.target_root if action.target else None
+    if folder is None or folder in made:
+        return
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise ActionError(folder, f"cannot make this folder: {os_reason(exc)}") from None
+    made.add(folder)
 
 
 def _elsewhere(action: Action, here: str | None) -> str:
