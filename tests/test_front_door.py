@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,17 @@ def test_the_indexer_and_the_checker_report_progress_alike(
     assert indexed[-1] == Progress("read", 2, 2, found=2)
     assert checked[-1] == Progress("check", 2, 2)
     assert all(isinstance(event, Progress) for event in indexed + checked)
+
+
+@pytest.mark.parametrize(
+    "empty", [lambda: "", lambda: [""], lambda: ("",), lambda: (p for p in [""])]
+)
+def test_an_empty_path_is_refused_not_taken_as_the_current_folder(
+    db: LibraryDatabase, library: Path, empty: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(library)
+    with pytest.raises(ValueError, match="empty path"):
+        LibraryIndexer(db, 1).index(empty())
+    with pytest.raises(ValueError, match="empty path"):
+        db.batch_mark_inactive(empty())
+    assert db.count_files() == 0

@@ -8,7 +8,7 @@ import signal
 import stat
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from itertools import islice
@@ -34,16 +34,31 @@ StrPath = str | os.PathLike[str]
 
 def one_or_many(paths: StrPath | Iterable[str]) -> Iterable[str]:
     """A path given alone as a list of that path; an iterable of paths as it is (a
-    generator of a million paths is not held whole, a list keeps its length)."""
-    return [os.fspath(paths)] if isinstance(paths, str | os.PathLike) else paths
+    generator of a million paths is not held whole, a list keeps its length). An empty
+    path is a ValueError: it would name the current folder (a list is checked now, a
+    generator as it is read)."""
+    if isinstance(paths, str | os.PathLike):
+        return [_not_empty(os.fspath(paths))]
+    if isinstance(paths, Collection):
+        for path in paths:
+            _not_empty(path)
+        return paths
+    return (_not_empty(path) for path in paths)
 
 
 def path_list(paths: StrPath | Iterable[StrPath]) -> list[str]:
     """One path, or an iterable of paths, as a list of `str`: a path given alone is one
-    path, never the characters of its name (`index("/music")` must not index `/`)."""
+    path, never the characters of its name (`index("/music")` must not index `/`); an
+    empty path is a ValueError, never the current folder."""
     if isinstance(paths, str | os.PathLike):
-        return [os.fspath(paths)]
-    return [os.fspath(path) for path in paths]
+        return [_not_empty(os.fspath(paths))]
+    return [_not_empty(os.fspath(path)) for path in paths]
+
+
+def _not_empty(path: str) -> str:
+    if not path:
+        raise ValueError("an empty path (give '.' for the current folder)")
+    return path
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

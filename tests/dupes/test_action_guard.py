@@ -203,3 +203,23 @@ def test_a_move_to_folder_that_cannot_be_made_is_named_once_and_nothing_moves(
     assert [line for line in lines if str(spare) in line] == lines[:1], lines
     assert "s0.wav" not in lines[0] and "s1.wav" not in lines[0]
     assert sorted(p.name for p in (lib / "B").iterdir()) == ["s0.wav", "s1.wav"]
+
+
+def test_a_full_disk_while_writing_the_log_names_the_log_and_undo_puts_back(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    """The log fills the disk part way through the run: one line naming the log, and
+    what was moved before is put back by undo."""
+    lib, db, log = tmp_path / "lib", tmp_path / "library.db", small_disk / "a.jsonl"
+    _pairs(lib, 12, 0.01)
+    assert _run("index", "-q", "--db", db, lib).returncode == 0
+    log.write_text("\n")  # one page of the disk is the log's: room for a few records
+    _fill(small_disk)
+    args = ("--kinds", "exact", "--root", lib / "A", "--move-to", tmp_path / "spare")
+    moved = _run("dupes", "-q", "--db", db, *args, "--log", log, "--apply")
+    assert moved.returncode == 1, moved.stderr
+    assert moved.stderr.splitlines()[-1] == f"music-tools: error: {log}: no space left on device"
+    assert len(list((lib / "B").iterdir())) < 12  # some were moved before the disk was full
+    undone = _run("undo", "--db", db, log)
+    assert undone.returncode == 0, undone.stderr
+    assert len(list((lib / "B").iterdir())) == 12

@@ -26,6 +26,7 @@ from . import dupes_render, render
 from .app import Target, say_version_problem
 from .commands import say_waiting_for_a_run
 from .output import check_folder
+from .paths import NOT_A_LOG, PathParam, refuse_own_file
 
 __all__ = [
     "ACT_ON_FUZZY",
@@ -47,7 +48,7 @@ APPLY = click.option("--apply", is_flag=True, help="Really do it (the default is
 LOG = click.option(
     "--log",
     "log_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathParam(dir_okay=False, folder_refused=NOT_A_LOG),
     help="The action log (JSON lines) [a new music-tools-actions-<date>-<time>.<µs>.jsonl"
     " beside the database].",
 )
@@ -73,7 +74,7 @@ def roots_option(help_text: str) -> Callable[[F], F]:
         "--root",
         "roots",
         multiple=True,
-        type=click.Path(file_okay=False, path_type=Path),
+        type=PathParam(file_okay=False),
         help=help_text,
     )
 
@@ -105,6 +106,7 @@ def acting_run_of(
         return
     if log_path is None:
         log_path = _default_log(db_path)
+    refuse_own_file("--log", log_path, db_path)
     check_folder(log_path)
     # the lock first: another run may be writing to this log (prepare_log cuts a last line)
     with contextlib.ExitStack() as held:

@@ -26,6 +26,7 @@ from ..store import DEFAULT_BUSY_TIMEOUT_S, LibraryDatabase
 from ..store.target import check_target, is_postgres_url
 from ..util import printable_path
 from .output import settle_stdout, writing_stdout
+from .paths import EMPTY_PATH
 from .render import one_line
 
 __all__ = [
@@ -140,6 +141,8 @@ class DatabaseTarget(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     name = "FILE|URL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value:  # Path('') would be the current folder
+            raise click.UsageError(f"--db: {EMPTY_PATH}", ctx)
         try:
             check_target(value)
         except StoreError as exc:

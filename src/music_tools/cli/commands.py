@@ -34,6 +34,7 @@ from .app import (
     workers_option,
 )
 from .output import output_file, writing_stdout
+from .paths import PathParam, refuse_own_file
 from .progress import index_progress
 
 __all__ = ["cli", "main"]
@@ -46,7 +47,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PathParam())
 @workers_option
 @click.option(
     "--full-hash",
@@ -237,7 +238,7 @@ def errors(db_path: Target, machine: str | None, as_json: bool) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    type=PathParam(dir_okay=False, allow_dash=True, folder_refused="a folder; -o takes a file"),
     default="-",
     help="Write here instead of stdout (replaced only once the export succeeded).",
 )
@@ -256,6 +257,7 @@ def export(
 
     Example: music-tools export --format csv -o library.csv
     """
+    refuse_own_file("-o", output, db_path)
     with open_db(db_path, view=view) as db, output_file(output) as out:
         count = render.write_files(db.iter_files(active_only=not include_inactive), out, fmt)
     if str(output) != "-":

@@ -52,6 +52,7 @@ from .app import (
 )
 from .commands import cli
 from .output import writing_stdout
+from .paths import PathParam
 from .progress import count_progress
 
 __all__ = ["check", "dupes"]
@@ -77,7 +78,7 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PathParam(readable=False))
 @_FORMAT
 @click.option(
     "--only",
@@ -94,7 +95,7 @@ def _audio_paths(paths: tuple[Path, ...]) -> list[str]:
 )
 @click.option(
     "--move-dupes-to",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathParam(file_okay=False),
     help="Move new files that the library has at the same or a better quality here.",
 )
 @ACT_ON_FUZZY
@@ -129,6 +130,8 @@ def check(
     fingerprinting = fpcalc()
     if fingerprint and fingerprinting.path() is None:
         raise click.ClickException(f"--fingerprint: fpcalc not found; {INSTALL_HINT}")
+    if apply and move_dupes_to is None:
+        raise click.UsageError("--apply: nothing to apply; add --move-dupes-to DIR")
     files = _audio_paths(paths)
     errors = Console(stderr=True)
     acting = move_dupes_to is not None and apply
@@ -188,9 +191,7 @@ def _wanted(only: str | None, result: DuplicateResult) -> bool:
 @KINDS_OPTION
 @roots_option("Prefer keepers under this folder (after quality); repeat to rank several.")
 @_FORMAT
-@click.option(
-    "--move-to", type=click.Path(file_okay=False, path_type=Path), help="Move non-keepers here."
-)
+@click.option("--move-to", type=PathParam(file_okay=False), help="Move non-keepers here.")
 @click.option("--trash", is_flag=True, help="Send non-keepers to the system trash.")
 @ACT_ON_FUZZY
 @APPLY
@@ -220,6 +221,8 @@ def dupes(
     fingerprinting = fpcalc()
     if move_to is not None and trash:
         raise click.UsageError("--move-to and --trash: choose one")
+    if apply and move_to is None and not trash:
+        raise click.UsageError("--apply: nothing to apply; add --move-to DIR or --trash")
     errors = Console(stderr=True)
     acting = apply and (move_to is not None or trash)
     unheard: list[FingerprintOutcome] = []
@@ -238,7 +241,7 @@ def dupes(
                 dupes_render.print_groups(stdout_console(), groups)
                 if not quiet:
                     spare = sum(len(g.others) for g in groups)
-                    click.echo(f"{len(groups):,} groups; {spare:,} files beside a keeper", err=True)
+                    click.echo(dupes_render.count_line(len(groups), spare), err=True)
             else:
                 dupes_render.write_groups(groups, sys.stdout, fmt)
         if move_to is not None or trash:

@@ -17,6 +17,7 @@ from ..util import human_size, printable_path
 from .render import format_duration, one_line, short_path, to_json
 
 __all__ = [
+    "count_line",
     "group_reason",
     "match_reason",
     "near_miss_reason",
@@ -245,6 +246,14 @@ _RULES = {
     "indexed_first": "indexed first",
     "first_by_path": "first by path",
 }
+
+
+def count_line(groups: int, spare: int) -> str:
+    """The line under `dupes`'s table: how many groups, how many files beside a keeper."""
+    return (
+        f"{groups:,} group{'' if groups == 1 else 's'}; "
+        f"{spare:,} file{'' if spare == 1 else 's'} beside a keeper"
+    )
 
 
 def group_reason(group: DuplicateGroup) -> str:

@@ -24,10 +24,11 @@ from .app import (
     view_option,
 )
 from .commands import cli
+from .paths import PathParam
 
 __all__ = ["review"]
 
-_FOLDER = click.Path(file_okay=False, path_type=Path)
+_FOLDER = PathParam(file_okay=False)
 
 
 @cli.command()

@@ -15,12 +15,13 @@ from ..util import printable_path
 from . import render
 from .app import ExitStatus, Target, db_option, machine_option, open_db
 from .commands import cli, say_waiting_for_a_run
+from .paths import NOT_A_LOG, PathParam
 
 __all__ = ["undo"]
 
 
 @cli.command()
-@click.argument("log_path", metavar="LOG", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("log_path", metavar="LOG", type=PathParam(dir_okay=False, folder_refused=NOT_A_LOG))
 @db_option
 @machine_option
 def undo(log_path: Path, db_path: Target, machine: str | None) -> ExitStatus:

@@ -10,6 +10,7 @@ it. Logs written before records named their library are still read and continued
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -66,12 +67,27 @@ def library_of(db: LibraryDatabase) -> dict[str, Any]:
 
 
 def write_record(log: IO[str] | None, record: dict[str, Any]) -> None:
-    """One line, on disk before the step it announces begins."""
+    """One line, on disk before the step it announces begins. Written past the stream's
+    buffer: a write that fails (a full disk) leaves nothing buffered for the close to fail
+    on again, and is a MusicToolsError naming the log (the steps logged before it stay
+    undoable; a line cut short at the end is left out by `read_log`)."""
     if log is None:
         return
-    log.write(json.dumps(record) + "\n")  # ASCII: odd bytes in names survive as \udcXX
-    log.flush()
-    os.fsync(log.fileno())
+    line = json.dumps(record) + "\n"  # ASCII: odd bytes in names survive as \udcXX
+    try:
+        fd = log.fileno()
+    except (AttributeError, io.UnsupportedOperation):  # a stream without a descriptor
+        log.write(line)
+        return
+    try:
+        log.flush()
+        data = memoryview(line.encode("ascii"))
+        while data:
+            data = data[os.write(fd, data) :]
+        os.fsync(fd)
+    except OSError as exc:
+        name = printable_path(str(getattr(log, "name", "the action log")))
+        raise MusicToolsError(f"{name}: {os_reason(exc)}") from None
 
 
 def read_log(lines: Iterable[str]) -> dict[tuple[str, int], dict[str, Any]]:
