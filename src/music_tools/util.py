@@ -56,7 +56,10 @@ def path_list(paths: StrPath | Iterable[StrPath]) -> list[str]:
 
 
 def _not_empty(path: str) -> str:
-    if not path:
+    """`path`, unless it is the empty string (which the OS takes as the current folder);
+    what is no path at all (None, a number) goes on, to be refused as a TypeError by what
+    takes it."""
+    if isinstance(path, str) and not path:
         raise ValueError("an empty path (give '.' for the current folder)")
     return path
 
