@@ -211,3 +211,38 @@ def test_a_library_reached_through_a_symbolic_link_shares_one_run_lock(tmp_path:
     waiter.join(10)
     assert waited and told.is_set(), "a run through the link did not wait for the run on the file"
     assert not (tmp_path / "link.db.lock").exists()
+
+
+def test_two_catalogs_in_one_database_never_wait_for_each_other(postgres_url: str) -> None:
+    """PostgreSQL's advisory locks belong to the database, not a schema: keyed by the
+    machine alone, a run on the catalog in one schema held up a run on another schema's
+    catalog of the same machine (and two test runs side by side held up each other)."""
+    import psycopg
+
+    from conftest import POSTGRES_URL
+
+    other = f"{postgres_url.rsplit('search_path%3D', 1)[1]}_b"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {other}")
+    try:
+        second_url = postgres_url.rsplit("search_path%3D", 1)[0] + f"search_path%3D{other}"
+        waited: list[str] = []
+        with (
+            LibraryDatabase(postgres_url, machine="alpha") as first,
+            LibraryDatabase(second_url, machine="alpha") as second,
+            first.run_lock("index", lambda: waited.append("first")),
+        ):
+            done = threading.Event()
+
+            def take() -> None:
+                with second.run_lock("index", lambda: waited.append("second")):
+                    done.set()
+
+            taker = threading.Thread(target=take, daemon=True)
+            taker.start()
+            assert done.wait(5.0), "the other catalog's run waited for this one"
+            taker.join(5.0)
+        assert waited == []
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {other} CASCADE")

@@ -188,11 +188,14 @@ class PostgresEngine(Engine):
     @contextmanager
     def run_lock(self, what: str, on_wait: Callable[[], None] | None) -> Iterator[None]:
         """A session advisory lock on this machine's part of the catalog, waited for
-        (saying so after a second) as long as the other holder keeps it."""
-        key = zlib.crc32(self.machine.encode()) - 2**31
+        (saying so after a second) as long as the other holder keeps it. Advisory locks
+        are the database's, not a schema's: the key names the catalog's schema too, so two
+        catalogs in one database never wait for each other."""
         waited_since = time.monotonic()
         told = False
         with self.translated():
+            schema = self.conn.execute("SELECT current_schema()").fetchone()[0] or ""
+            key = zlib.crc32(f"{schema}\0{self.machine}".encode()) - 2**31
             while not self.conn.execute(
                 "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, key)
             ).fetchone()[0]:
