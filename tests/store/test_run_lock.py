@@ -219,10 +219,10 @@ def test_two_catalogs_in_one_database_never_wait_for_each_other(postgres_url: st
     catalog of the same machine (and two test runs side by side held up each other)."""
     import psycopg
 
-    from conftest import POSTGRES_URL
+    server = os.environ["MUSIC_TOOLS_TEST_POSTGRES_URL"]  # `postgres_url` skips without it
 
     other = f"{postgres_url.rsplit('search_path%3D', 1)[1]}_b"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+    with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {other}")
     try:
         second_url = postgres_url.rsplit("search_path%3D", 1)[0] + f"search_path%3D{other}"
@@ -244,5 +244,5 @@ def test_two_catalogs_in_one_database_never_wait_for_each_other(postgres_url: st
             taker.join(5.0)
         assert waited == []
     finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+        with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {other} CASCADE")
