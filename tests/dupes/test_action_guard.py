@@ -91,25 +91,6 @@ def test_a_keeper_moved_while_the_action_waits_for_the_database_is_seen_gone(
     assert (lib / "B" / "s0.wav").exists()
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: another file system than tmp_path's, and one that fills up."""
-    folder = tmp_path / "small"
-    folder.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-
-
 def _fill(folder: Path) -> None:
     filler = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
     try:

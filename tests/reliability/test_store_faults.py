@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import apsw
@@ -16,25 +15,6 @@ from conftest import integrity, rows, run_index, start_index, wait_until_gone
 from music_tools.cli import ExitStatus
 from music_tools.errors import DatabaseFullError
 from music_tools.library import LibraryDatabase, LibraryIndexer
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MB filesystem (tmpfs), grown later with `grow`; skipped where mount is denied."""
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip()}): needs root")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def grow(mount_point: Path) -> None:
