@@ -92,14 +92,12 @@ def _module(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _edges(path: Path, modules: set[str]) -> set[str]:
-    """The modules of `modules` that importing `path` runs: each one it names in any import
-    (those under TYPE_CHECKING too), and the packages above them, but for the packages
-    `path` is in (being imported already)."""
-    name = _module(path)
-    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+def _imported(source: str, package: list[str]) -> set[str]:
+    """What a module of `package` (["dupes"]) names in its imports of music_tools (those
+    under TYPE_CHECKING too), relative to music_tools: each module imported from, and
+    each name imported from it as "module.name" (a name may be a submodule)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package[: len(package) - node.level + 1]
@@ -109,12 +107,21 @@ def _edges(path: Path, modules: set[str]) -> set[str]:
                 continue
             module = (node.module or "").removeprefix("music_tools").lstrip(".")
             target = ".".join([*base, *module.split(".")] if module else base)
-            named = [f"{target}.{alias.name}" for alias in node.names]
-            found.update(t for t in [target, *named] if t in modules)
+            found.update([target, *(f"{target}.{alias.name}" for alias in node.names)])
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("music_tools."):
                     found.add(alias.name.removeprefix("music_tools."))
+    return found
+
+
+def _edges(path: Path, modules: set[str]) -> set[str]:
+    """The modules of `modules` that importing `path` runs: each one it names in any import
+    (those under TYPE_CHECKING too), and the packages above them, but for the packages
+    `path` is in (being imported already)."""
+    name = _module(path)
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = _imported(path.read_text(), package)
     for target in list(found):
         parts = target.split(".")
         found.update(".".join(parts[:i]) for i in range(1, len(parts)))
@@ -218,20 +225,7 @@ _STORE_INSIDES = ("store.engine", "store.sqlite_engine", "store.connection", "st
 def _store_insides(source: str, package: list[str]) -> set[str]:
     """The modules of the store's dialect side (or store.postgres) that a module of
     `package` (["dupes"]) imports."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - node.level + 1]
-            elif (node.module or "").startswith("music_tools."):
-                base = []
-            else:
-                continue
-            module = (node.module or "").removeprefix("music_tools").lstrip(".")
-            target = ".".join([*base, *module.split(".")] if module else base)
-            found.update([target, *(f"{target}.{alias.name}" for alias in node.names)])
-        elif isinstance(node, ast.Import):
-            found.update(a.name.removeprefix("music_tools.") for a in node.names)
+    found = _imported(source, package)
     return {
         name
         for name in found
