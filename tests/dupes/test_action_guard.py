@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -19,19 +18,9 @@ import pytest
 
 from music_tools.dupes.actions import Action, Outcome, apply_actions, plan_group_actions
 from music_tools.library import LibraryDatabase, LibraryIndexer, find_duplicates
-from support.audio_factory import Tags, make_audio
+from support.audio_factory import identical_pairs
 
 COMMAND = (sys.executable, "-m", "music_tools")
-
-
-def _pairs(lib: Path, count: int, seconds: float) -> None:
-    """lib/A and lib/B hold `count` pairs of identical WAV files."""
-    for i in range(count):
-        made = make_audio(
-            lib / "A" / f"s{i}.wav", "wav", seed=i, seconds=seconds, tags=Tags(mbid=None)
-        )
-        (lib / "B").mkdir(exist_ok=True)
-        shutil.copy2(made, lib / "B" / made.name)
 
 
 def _plan(db: LibraryDatabase, lib: Path, spare: Path) -> list[Action]:
@@ -43,7 +32,7 @@ def _plan(db: LibraryDatabase, lib: Path, spare: Path) -> list[Action]:
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[LibraryDatabase, Path]]:
     lib = tmp_path / "lib"
-    _pairs(lib, 1, 0.01)
+    identical_pairs(lib, 1, 0.01)
     with LibraryDatabase(tmp_path / "library.db") as db:
         LibraryIndexer(db, workers=1).index([lib])
         yield db, lib
@@ -116,7 +105,7 @@ def test_a_move_to_a_full_disk_leaves_no_part_file_and_undo_neither(
     tmp_path: Path, small_disk: Path
 ) -> None:
     lib, db, log = tmp_path / "lib", tmp_path / "library.db", tmp_path / "a.jsonl"
-    _pairs(lib, 3, 2.5)  # 3 pairs of 440 KB: two fit on the small disk, the third does not
+    identical_pairs(lib, 3, 2.5)  # 3 pairs of 440 KB: two fit on the small disk, the third does not
     assert _run("index", "-q", "--db", db, lib).returncode == 0
     args = ("--kinds", "exact", "--root", lib / "A", "--move-to", small_disk, "--log", log)
     moved = _run("dupes", "-q", "--db", db, *args, "--apply")
@@ -132,7 +121,7 @@ def test_a_move_to_a_full_disk_leaves_no_part_file_and_undo_neither(
 
 def test_undo_onto_a_full_disk_leaves_no_part_file(tmp_path: Path, small_disk: Path) -> None:
     lib, db, log = small_disk / "lib", tmp_path / "library.db", tmp_path / "a.jsonl"
-    _pairs(lib, 1, 2.5)
+    identical_pairs(lib, 1, 2.5)
     assert _run("index", "-q", "--db", db, lib).returncode == 0
     spare = tmp_path / "spare"
     args = ("--kinds", "exact", "--root", lib / "A", "--move-to", spare, "--log", log)
@@ -148,7 +137,7 @@ def test_undo_onto_a_full_disk_leaves_no_part_file(tmp_path: Path, small_disk: P
 
 def test_a_trash_that_cannot_be_made_is_named_not_the_music_file(tmp_path: Path) -> None:
     lib, db = tmp_path / "lib", tmp_path / "library.db"
-    _pairs(lib, 1, 0.01)
+    identical_pairs(lib, 1, 0.01)
     assert _run("index", "-q", "--db", db, lib).returncode == 0
     data = tmp_path / "data"
     data.mkdir()
@@ -173,7 +162,7 @@ def test_a_move_to_folder_that_cannot_be_made_is_named_once_and_nothing_moves(
     each move with "failed: lib/B/s0.wav: no such file (deleted, or a broken symbolic
     link)" or "...: not a folder", blaming the music file that is there."""
     lib, db = tmp_path / "lib", tmp_path / "library.db"
-    _pairs(lib, 2, 0.01)
+    identical_pairs(lib, 2, 0.01)
     assert _run("index", "-q", "--db", db, lib).returncode == 0
     (tmp_path / "afile").write_text("a file where a folder would be")
     spare = tmp_path / "afile" / "sub" if where == "under a file" else Path("/proc/music-spare")
@@ -192,7 +181,7 @@ def test_a_full_disk_while_writing_the_log_names_the_log_and_undo_puts_back(
     """The log fills the disk part way through the run: one line naming the log, and
     what was moved before is put back by undo."""
     lib, db, log = tmp_path / "lib", tmp_path / "library.db", small_disk / "a.jsonl"
-    _pairs(lib, 12, 0.01)
+    identical_pairs(lib, 12, 0.01)
     assert _run("index", "-q", "--db", db, lib).returncode == 0
     log.write_text("\n")  # one page of the disk is the log's: room for a few records
     _fill(small_disk)

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from music_tools.cli import ExitStatus, cli
 from music_tools.library import LibraryDatabase
-from support.audio_factory import Tags, make_audio
+from support.audio_factory import Tags, identical_pairs, make_audio
 
 COMMAND = (sys.executable, "-m", "music_tools")
 
@@ -30,12 +30,7 @@ def invoke(*args: str | Path) -> Result:
 @pytest.fixture
 def library(tmp_path: Path) -> Path:
     """lib/A and lib/B hold three pairs of identical files, indexed into lib.db."""
-    for i in range(3):
-        made = make_audio(
-            tmp_path / "lib" / "A" / f"s{i}.wav", "wav", seed=i, seconds=0.01, tags=Tags(mbid=None)
-        )
-        (tmp_path / "lib" / "B").mkdir(exist_ok=True)
-        shutil.copy2(made, tmp_path / "lib" / "B" / made.name)
+    identical_pairs(tmp_path / "lib", 3)
     assert invoke("index", "-q", "--db", tmp_path / "lib.db", tmp_path / "lib").exit_code == 0
     return tmp_path
 

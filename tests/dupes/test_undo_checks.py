@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from music_tools.cli import ExitStatus, cli
-from support.audio_factory import Tags, make_audio
+from support.audio_factory import identical_pairs, make_audio
 
 COMMAND = (sys.executable, "-m", "music_tools")
 
@@ -29,12 +29,7 @@ def invoke(*args: str | Path) -> Result:
 def library(tmp_path: Path) -> Path:
     """lib/A and lib/B hold two pairs of identical files, indexed into lib.db, and the
     same library copied to other.db."""
-    for i in range(2):
-        made = make_audio(
-            tmp_path / "lib" / "A" / f"s{i}.wav", "wav", seed=i, seconds=0.01, tags=Tags(mbid=None)
-        )
-        (tmp_path / "lib" / "B").mkdir(exist_ok=True)
-        shutil.copy2(made, tmp_path / "lib" / "B" / made.name)
+    identical_pairs(tmp_path / "lib", 2)
     assert invoke("index", "-q", "--db", tmp_path / "lib.db", tmp_path / "lib").exit_code == 0
     shutil.copy2(tmp_path / "lib.db", tmp_path / "other.db")
     return tmp_path

@@ -17,7 +17,7 @@ from pathlib import Path
 import apsw
 import pytest
 
-from support.audio_factory import Tags, make_audio
+from support.audio_factory import identical_pairs
 
 PAIRS = 120
 #: (seed of the delays, runs); each run draws the delay between the two starts and who goes first
@@ -38,16 +38,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """lib/A and lib/B (two library roots) holding the same PAIRS tiny WAV files, indexed
     once into pristine/library.db; each repetition copies it back into place."""
     base = tmp_path_factory.mktemp("pairs")
-    for i in range(PAIRS):
-        made = make_audio(
-            base / "lib" / "A" / f"s{i:03d}.wav",
-            "wav",
-            seed=i,
-            seconds=0.005,
-            tags=Tags(title=f"T{i}", mbid=None),
-        )
-        (base / "lib" / "B").mkdir(exist_ok=True)
-        shutil.copy2(made, base / "lib" / "B" / made.name)
+    identical_pairs(base / "lib", PAIRS, seconds=0.005, name="s{:03d}.wav", title="T{}")
     db = base / "library.db"
     command = [sys.executable, "-m", "music_tools", "index", "-q", "--db", str(db)]
     done = subprocess.run(

@@ -143,6 +143,20 @@ FFMPEG_CODECS: dict[str, tuple[str, ...]] = {
 }
 
 
+def identical_pairs(
+    lib: Path, count: int, seconds: float = 0.01, name: str = "s{}.wav", title: str | None = None
+) -> None:
+    """lib/A and lib/B holding `count` pairs of byte-identical WAV files (`name` formatted
+    with the pair's number; the default tags without a MusicBrainz id, the title `title`
+    so formatted if given): the library the action tests keep one copy of and move or
+    trash the other."""
+    (lib / "B").mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        tags = Tags(mbid=None) if title is None else Tags(title=title.format(i), mbid=None)
+        made = make_audio(lib / "A" / name.format(i), "wav", seed=i, seconds=seconds, tags=tags)
+        shutil.copy2(made, lib / "B" / made.name)
+
+
 def ffmpeg_encoders() -> frozenset[str]:
     """The formats of FFMPEG_CODECS this machine's ffmpeg can encode (none without ffmpeg)."""
     if shutil.which("ffmpeg") is None:
