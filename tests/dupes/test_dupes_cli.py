@@ -694,3 +694,19 @@ def test_check_leaves_library_copies_checked_together_to_dupes(library: Path) ->
     assert (music / "flac" / "roads.flac").exists() and (music / "copies" / "roads.flac").exists()
     assert "the library's own file" in result.stderr and "music-tools dupes" in result.stderr
     assert all(active for active in _row_paths(db).values())
+
+
+def test_dupes_groups_a_copy_in_a_folder_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    """Acceptance check: the album-folder keeper rule sorted the folders' stored values,
+    str for a UTF-8 name and bytes for another: `dupes` ended in a TypeError traceback."""
+    music = tmp_path / "Music"
+    made = make_audio(music / "A" / "s.wav", "wav", seconds=0.1, tags=Tags(mbid=None))
+    odd = os.path.join(os.fsencode(music), b"caf\xe9")
+    os.mkdir(odd)
+    shutil.copy2(made, os.path.join(odd, b"s\xff.wav"))
+    db = tmp_path / "lib.db"
+    assert invoke("index", "--db", db, "-q", music).exit_code == 0
+    result = invoke("dupes", "--db", db, "--kinds", "exact", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (group,) = json.loads(result.stdout)
+    assert len(group["others"]) == 1

@@ -130,7 +130,7 @@ class Matching:
         engine = self._engine
         machine = "machine" if engine.machine is not None else "NULL"
         scope = both("album IS NOT NULL", engine.of_machine(engine.view))
-        keys = sorted({engine.db_path(d) for d in directories})
+        keys = [engine.db_path(d) for d in sorted(set(directories))]  # str and bytes: sort names
         counts: dict[tuple[str | None, str, str], int] = {}
         with engine.snapshot():
             for chunk in chunks(keys, engine.in_chunk(10_000)):
